@@ -1,0 +1,73 @@
+"""Exception classes raised at the package's boundaries.
+
+Every message names what was wrong, what was expected and what was received, so that a
+person can act on it without reading a traceback.
+"""
+
+from __future__ import annotations
+
+
+class CxexError(Exception):
+    """Base class for errors the command line shows as a one-line message (no traceback)."""
+
+
+class UnusableFileError(CxexError):
+    """A contract file cannot be used at all (missing, empty, unreadable, required column absent).
+
+    Parameters
+    ----------
+    file : str
+        The file (or the expected file name when it is missing).
+    problem : str
+        What is wrong.
+    column : str, optional
+        The column concerned, when there is one.
+    expected : str, optional
+        What was expected instead.
+    """
+
+    def __init__(self, file: str, problem: str, column: str | None = None,
+                 expected: str | None = None):
+        self.file = str(file)
+        self.problem = problem
+        self.column = column
+        self.expected = expected
+        parts = [f"{self.file}:"]
+        if column:
+            parts.append(f"column '{column}':")
+        parts.append(problem)
+        message = " ".join(parts)
+        if expected:
+            message += f". Expected: {expected}"
+        super().__init__(message)
+
+
+class ParameterError(CxexError, ValueError):
+    """A parameter has a value outside what is allowed."""
+
+
+def check_argument(name: str, value, allowed) -> None:
+    """Raise :class:`ParameterError` unless ``value`` is one of ``allowed``.
+
+    Modelled on seaborn's ``utils._check_argument``.
+    """
+    if value not in allowed:
+        allowed_text = ", ".join(repr(a) for a in allowed)
+        raise ParameterError(
+            f"The value for `{name}` must be one of {allowed_text}, but {value!r} was passed."
+        )
+
+
+def check_confidence(confidence: float) -> float:
+    """Return ``confidence`` if it is a number strictly between 0 and 1."""
+    try:
+        value = float(confidence)
+    except (TypeError, ValueError):
+        raise ParameterError(
+            f"`confidence` must be a number between 0 and 1 (e.g. 0.95), but {confidence!r} was passed."
+        ) from None
+    if not 0 < value < 1:
+        raise ParameterError(
+            f"`confidence` must be between 0 and 1 (e.g. 0.95), but {confidence!r} was passed."
+        )
+    return value
