@@ -99,7 +99,7 @@ class RowRule:
     """A rule across columns of one row, written as SQL over typed values.
 
     ``bad_sql`` is true when the row breaks the rule; typed column values are available as
-    ``t_<column>`` and raw text values as ``v_<column>``.
+    ``t_<column>`` (text columns trimmed, blanks as NULL).
     """
 
     column: str
@@ -154,7 +154,7 @@ METRIC_NAMES = (
     "cost_to_serve", "complaints", "repeat_contacts", "revenue_per_customer",
 )
 
-_EMAIL_SQL = r"regexp_matches(v_employee_key, '[^@\s]+@[^@\s]+\.[a-zA-Z]{2,}')"
+_EMAIL_SQL = r"regexp_matches(t_employee_key, '[^@\s]+@[^@\s]+\.[a-zA-Z]{2,}')"
 
 UNITS = Table(
     name="units",

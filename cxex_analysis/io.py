@@ -217,197 +217,71 @@ def _import_ids(head: list[list[str]]) -> list[str]:
 
 @dataclass
 class _Staged:
-    relation: str  # temp table name with VARCHAR columns and _row
-    columns: list[str]  # normalised names, in file order
+    """A file staged for checking.
+
+    ``relation`` is a temp view with ``_row`` (the row number users see) and, per contract
+    column present, ``t_<name>`` (typed) — plus ``v_<name>`` (trimmed text) on the text
+    path, where parsing is one of the checks. On the fast CSV path DuckDB parses numbers and
+    timestamps while reading, and rows it cannot parse arrive as ``rejects``.
+    """
+
+    relation: str
+    raw: str
+    columns: list[str]  # contract names present, in file order
     ignored: list[str]
     rows_read: int
     format: str
     encoding: str | None
     qualtrics: bool
-    rejects: list[tuple[int, str]]  # (row, message) for CSV lines that could not be parsed
+    text_path: bool
+    rejects: list[tuple[int, str | None, str, str | None, int]]  # row, column, reason, value, issues
 
 
-def _stage(con: duckdb.DuckDBPyConnection, path: Path, table: Table,
-           mapping: dict[str, dict[str, Any]]) -> _Staged:
-    """Copy ``path`` into a temp table of text columns named by the contract, plus ``_row``."""
-    suffix = path.suffix.lower()
-    name = f"raw_{table.name}"
-    con.execute(f"DROP TABLE IF EXISTS {name}")
-    if path.stat().st_size == 0:
-        raise UnusableFileError(str(path), "is empty (0 bytes)",
-                                expected="a header row naming the columns, then data rows")
-    rejects: list[tuple[int, str]] = []
-    qualtrics = False
-    encoding: str | None = None
-    renames: dict[str, str] = {}
-    if suffix == ".csv":
-        head, encoding = _sniff_text_head(path)
-        if not head or not any(cell.strip() for cell in head[0]):
-            raise UnusableFileError(str(path), "has no header row",
-                                    expected="a header row naming the columns")
-        qualtrics = is_qualtrics_export(head)
-        if qualtrics:
-            columns_map = mapping.get(table.name, {}).get("columns", {})
-            import_ids = _import_ids(head)
-            for header, import_id in zip(head[0], import_ids):
-                target = columns_map.get(header) or columns_map.get(import_id)
-                if target:
-                    renames[header.strip()] = target
-        encoding, csv_row_expr = _read_csv_into(con, path, name, encoding)
-        rejects = _csv_rejects(con, name)
-    elif suffix == ".parquet":
-        try:
-            con.execute(
-                f"CREATE TEMP TABLE {name} AS SELECT * FROM "
-                f"read_parquet({_literal(str(path))}, file_row_number=true)")
-        except duckdb.Error as error:
-            raise UnusableFileError(str(path), f"cannot be read as Parquet ({_first_line(error)})",
-                                    expected="a Parquet file") from None
-    elif suffix == ".xlsx":
-        import pandas as pd
+#: How each kind is read on the fast CSV path (None: read as text, converted in SQL).
+_CSV_READ_TYPE = {"integer": "DOUBLE", "number": "DOUBLE", "timestamp": "TIMESTAMPTZ"}
 
-        try:
-            frame = pd.read_excel(path, sheet_name=0, dtype=str, keep_default_na=False,
-                                  na_values=[""], engine="openpyxl")
-        except Exception as error:  # openpyxl raises many kinds for a broken workbook
-            raise UnusableFileError(str(path), f"cannot be read as Excel ({_first_line(error)})",
-                                    expected="an .xlsx workbook whose first sheet has a header row") from None
-        frame.columns = [str(c) for c in frame.columns]
-        frame.insert(0, "__xl_row", range(2, len(frame) + 2))
-        con.register("__excel_frame", frame)
-        con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM __excel_frame")
-        con.unregister("__excel_frame")
-    else:  # pragma: no cover - find_table_file filters suffixes
-        raise UnusableFileError(str(path), "has an unsupported type",
-                                expected=", ".join(SUPPORTED_SUFFIXES))
+_PARSE_REASON = {
+    "integer": "not a number (expected {expected})",
+    "number": "not a number (expected {expected})",
+    "date": "not a date (expected an ISO 8601 date such as 2025-03-31)",
+    "timestamp": "not a timestamp (expected ISO 8601 such as 2025-03-31T14:05:00)",
+    "boolean": "not true/false (expected true/false, yes/no, y/n or 1/0)",
+}
 
-    file_columns = [row[0] for row in con.execute(f"DESCRIBE {name}").fetchall()]
-    row_source = {"file_row_number": "file_row_number + 1", "__xl_row": "__xl_row"}
-    data_columns = [c for c in file_columns if c not in row_source and c != "__line"]
-    if suffix == ".csv":
-        row_expr = csv_row_expr
-    else:
-        row_expr = next(row_source[c] for c in file_columns if c in row_source)
 
-    # map, normalise, check for clashes
+def _parse_reason(column: Column) -> str:
+    return _PARSE_REASON[column.kind].format(expected=column.expected())
+
+
+def _map_columns(path: Path, table: Table, originals: list[str],
+                 renames: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """Contract name -> original header, and the ignored headers; clashes are unusable."""
     normalised: dict[str, str] = {}
-    for original in data_columns:
+    ignored: list[str] = []
+    for original in originals:
         target = renames.get(original.strip()) or normalise_column_name(original)
         if not target:
+            ignored.append(original)
             continue
         if target in normalised:
             raise UnusableFileError(
                 str(path), f"two columns both mean '{target}' ('{normalised[target]}' and "
                 f"'{original}')", column=target, expected="each column once")
         normalised[target] = original
-    constants = mapping.get(table.name, {}).get("constants", {}) if qualtrics else {}
-
-    keep, ignored, select = [], [], []
+    kept = {}
     for target, original in normalised.items():
         if table.column(target) is None:
             ignored.append(original)
-            continue
-        keep.append(target)
-        select.append(f"CAST({_quote(original)} AS VARCHAR) AS {_quote(target)}")
-    for target, value in constants.items():
-        if target not in keep and table.column(target) is not None:
-            keep.append(target)
-            select.append(f"{_literal(str(value))} AS {_quote(target)}")
-    where = f"WHERE {row_expr} > 3" if qualtrics else ""
-    staged = f"stg_{table.name}"
-    con.execute(f"DROP TABLE IF EXISTS {staged}")
-    con.execute(
-        f"CREATE TEMP TABLE {staged} AS SELECT CAST({row_expr} AS BIGINT) AS _row"
-        + "".join(", " + s for s in select) + f" FROM {name} {where}")
-    con.execute(f"DROP TABLE {name}")
-    rows_read = con.execute(f"SELECT count(*) FROM {staged}").fetchone()[0] + len(rejects)
-    if qualtrics:
-        rejects = [(row, message) for row, message in rejects if row > 3]
-        rows_read = con.execute(f"SELECT count(*) FROM {staged}").fetchone()[0] + len(rejects)
-    fmt = {".csv": "qualtrics_csv" if qualtrics else "csv", ".parquet": "parquet",
-           ".xlsx": "xlsx"}[suffix]
-    return _Staged(staged, keep, ignored, rows_read, fmt, encoding, qualtrics, rejects)
+        else:
+            kept[target] = original
+    return kept, ignored
 
 
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return text[0] if text else type(error).__name__
-
-
-def _read_csv_into(con: duckdb.DuckDBPyConnection, path: Path, name: str,
-                   encoding: str) -> tuple[str, str]:
-    """Read a CSV as text columns into ``name``; return the encoding and a line-number SQL."""
-    last_error: Exception | None = None
-    tried = [encoding] + [e for e in ("utf-8", "latin-1") if e != encoding]
-    for attempt in tried:
-        con.execute("DROP TABLE IF EXISTS __rejects")
-        con.execute("DROP TABLE IF EXISTS __reject_scans")
-        try:
-            con.execute(
-                f"CREATE TEMP TABLE {name} AS SELECT * FROM read_csv({_literal(str(path))}, "
-                "all_varchar=true, header=true, store_rejects=true, "
-                "rejects_table='__rejects', rejects_scan='__reject_scans', "
-                f"max_line_size={MAX_LINE_BYTES}, encoding={_literal(attempt)})")
-        except duckdb.Error as error:
-            last_error = error
-            continue
-        bad_encoding = con.execute(
-            "SELECT count(*) FROM __rejects WHERE error_type ILIKE '%unicode%' "
-            "OR error_type ILIKE '%encoding%'").fetchone()[0]
-        if bad_encoding and attempt != "latin-1":
-            con.execute(f"DROP TABLE {name}")
-            continue
-        return attempt, _number_csv_lines(con, name)
-    raise UnusableFileError(
-        str(path), f"cannot be read as CSV ({_first_line(last_error or Exception('unknown'))})",
-        expected="a comma-separated text file, UTF-8 or latin-1, with a header row") from None
-
-
-def _number_csv_lines(con: duckdb.DuckDBPyConnection, name: str) -> str:
-    """SQL for the file line of each parsed row (DuckDB keeps rows in file order)."""
-    rejected = [r[0] for r in con.execute(
-        "SELECT DISTINCT line FROM __rejects ORDER BY line").fetchall()]
-    # rowids are contiguous and in file order, but start at an offset inside a transaction
-    base = con.execute(f"SELECT coalesce(min(rowid), 0) FROM {name}").fetchone()[0]
-    if not rejected:
-        return f"(rowid - {base} + 2)"
-    con.execute(f"ALTER TABLE {name} ADD COLUMN __line BIGINT")
-    # parsed rows fill the line numbers that were not rejected, in order
-    import numpy as np
-    import pandas as pd
-
-    total = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
-    lines = np.setdiff1d(np.arange(2, total + len(rejected) + 2), np.asarray(rejected))[:total]
-    mapping = pd.DataFrame({"__rid": np.arange(total), "__ln": lines})
-    con.register("__line_map", mapping)
-    con.execute(f"UPDATE {name} SET __line = m.__ln FROM __line_map m WHERE {name}.rowid - {base} = m.__rid")
-    con.unregister("__line_map")
-    return "__line"
-
-
-def _csv_rejects(con: duckdb.DuckDBPyConnection, name: str) -> list[tuple[int, str]]:
-    rows = con.execute(
-        "SELECT line, first(error_type), first(error_message) FROM __rejects "
-        "GROUP BY line ORDER BY line").fetchall()
-    con.execute("DROP TABLE IF EXISTS __rejects")
-    con.execute("DROP TABLE IF EXISTS __reject_scans")
-    out = []
-    for line, error_type, message in rows:
-        kind = str(error_type).lower().replace("_", " ")
-        out.append((int(line), f"row could not be parsed: {kind} ({message})"))
-    return out
-
-
-# --------------------------------------------------------------------------------------
-# SQL for the rules
-# --------------------------------------------------------------------------------------
-
-def _typed_sql(column: Column, v: str) -> str:
+def _text_typed_sql(column: Column, v: str) -> str:
+    """Typed value from trimmed text (text path, and text-read kinds on the fast path)."""
     if column.kind in ("string", "text"):
         return f"lower({v})" if column.allowed else v
-    if column.kind == "integer":
-        return f"TRY_CAST(TRY_CAST({v} AS DOUBLE) AS BIGINT)"
-    if column.kind == "number":
+    if column.kind == "integer" or column.kind == "number":
         return f"TRY_CAST({v} AS DOUBLE)"
     if column.kind == "date":
         return f"COALESCE(TRY_CAST({v} AS DATE), CAST(TRY_CAST({v} AS TIMESTAMP) AS DATE))"
@@ -416,170 +290,414 @@ def _typed_sql(column: Column, v: str) -> str:
     if column.kind == "boolean":
         true = ", ".join(_literal(x) for x in _TRUE)
         false = ", ".join(_literal(x) for x in _FALSE)
-        return f"CASE WHEN lower({v}) IN ({true}) THEN true WHEN lower({v}) IN ({false}) THEN false END"
+        return (f"CASE WHEN lower({v}) IN ({true}) THEN true "
+                f"WHEN lower({v}) IN ({false}) THEN false END")
     raise ValueError(f"unknown column kind {column.kind!r}")  # pragma: no cover
 
 
-def _checks(column: Column, as_of: str) -> list[tuple[str, str]]:
-    """(SQL true when bad, reason) for one column, in the order they are reported."""
-    v = f"v_{column.name}"
-    checks: list[tuple[str, str]] = []
+def _blank_to_null(expr: str, column: Column) -> str:
+    if column.kind == "text":
+        return f"CASE WHEN trim({expr}) = '' THEN NULL ELSE {expr} END"
+    return f"NULLIF(trim({expr}), '')"
+
+
+def _stage(con: duckdb.DuckDBPyConnection, path: Path, table: Table,
+           mapping: dict[str, dict[str, Any]]) -> _Staged:
+    """Stage ``path`` for checking (see :class:`_Staged`)."""
+    suffix = path.suffix.lower()
+    raw = f"raw_{table.name}"
+    view = f"stg_{table.name}"
+    con.execute(f"DROP VIEW IF EXISTS {view}")
+    con.execute(f"DROP TABLE IF EXISTS {raw}")
+    if path.stat().st_size == 0:
+        raise UnusableFileError(str(path), "is empty (0 bytes)",
+                                expected="a header row naming the columns, then data rows")
+    if suffix == ".csv":
+        head, encoding = _sniff_text_head(path)
+        if not head or not any(cell.strip() for cell in head[0]):
+            raise UnusableFileError(str(path), "has no header row",
+                                    expected="a header row naming the columns")
+        if is_qualtrics_export(head):
+            return _stage_text(con, path, table, mapping, raw, view, head, encoding)
+        return _stage_csv_fast(con, path, table, raw, view, encoding)
+    return _stage_text(con, path, table, mapping, raw, view, None, None)
+
+
+def _stage_csv_fast(con: duckdb.DuckDBPyConnection, path: Path, table: Table, raw: str,
+                    view: str, encoding: str) -> _Staged:
+    """Plain CSV: DuckDB parses numbers and timestamps while reading, in parallel."""
+    last_error: Exception | None = None
+    tried = [encoding] + [e for e in ("utf-8", "latin-1") if e != encoding]
+    for attempt in tried:
+        options = (f"header=true, store_rejects=true, rejects_table='__rejects', "
+                   f"rejects_scan='__reject_scans', max_line_size={MAX_LINE_BYTES}, "
+                   f"encoding={_literal(attempt)}")
+        con.execute("DROP TABLE IF EXISTS __rejects")
+        con.execute("DROP TABLE IF EXISTS __reject_scans")
+        try:
+            originals = [r[0] for r in con.execute(
+                f"DESCRIBE SELECT * FROM read_csv({_literal(str(path))}, all_varchar=true, "
+                f"sample_size=2048, {options})").fetchall()]
+            columns, ignored = _map_columns(path, table, originals, {})
+            types = {original: _CSV_READ_TYPE.get(table.column(name).kind, "VARCHAR")
+                     for name, original in columns.items()}
+            types.update({original: "VARCHAR" for original in originals
+                          if original not in types})
+            type_sql = "{" + ", ".join(f"{_literal(k)}: {_literal(v)}" for k, v in types.items()) + "}"
+            con.execute(f"CREATE TEMP TABLE {raw} AS SELECT * FROM read_csv("
+                        f"{_literal(str(path))}, {options}, types={type_sql})")
+        except duckdb.Error as error:
+            last_error = error
+            continue
+        bad_encoding = con.execute(
+            "SELECT count(*) FROM __rejects WHERE error_type ILIKE '%unicode%' "
+            "OR error_type ILIKE '%encoding%'").fetchone()[0]
+        if bad_encoding and attempt != "latin-1":
+            con.execute(f"DROP TABLE {raw}")
+            continue
+        encoding = attempt
+        break
+    else:
+        raise UnusableFileError(
+            str(path), f"cannot be read as CSV ({_first_line(last_error or Exception('unknown'))})",
+            expected="a comma-separated text file, UTF-8 or latin-1, with a header row") from None
+
+    rejects = _csv_rejects(con, table, columns)
+    row_expr = _number_csv_lines(con, raw, sorted({r[0] for r in rejects}))
+    select = [f"CAST({row_expr} AS BIGINT) AS _row"]
+    for name, original in columns.items():
+        column = table.column(name)
+        quoted = _quote(original)
+        if column.kind in _CSV_READ_TYPE:
+            expr = f"CAST({quoted} AS TIMESTAMP)" if column.kind == "timestamp" else quoted
+            select.append(f"{expr} AS t_{name}")
+        else:
+            v = _blank_to_null(quoted, column)
+            if column.kind in ("date", "boolean"):
+                select.append(f"{v} AS v_{name}")
+            select.append(f"{_text_typed_sql(column, v)} AS t_{name}")
+    con.execute(f"CREATE TEMP VIEW {view} AS SELECT {', '.join(select)} FROM {raw}")
+    rows_read = con.execute(f"SELECT count(*) FROM {raw}").fetchone()[0] + len(
+        {r[0] for r in rejects})
+    return _Staged(view, raw, list(columns), ignored, rows_read, "csv", encoding, False, False,
+                   rejects)
+
+
+def _stage_text(con: duckdb.DuckDBPyConnection, path: Path, table: Table,
+                mapping: dict[str, dict[str, Any]], raw: str, view: str,
+                head: list[list[str]] | None, encoding: str | None) -> _Staged:
+    """Qualtrics CSV, Excel and Parquet: every value as text, parsed by the checks."""
+    suffix = path.suffix.lower()
+    qualtrics = head is not None
+    renames: dict[str, str] = {}
+    rejects: list = []
+    if qualtrics:
+        columns_map = mapping.get(table.name, {}).get("columns", {})
+        for header, import_id in zip(head[0], _import_ids(head)):
+            target = columns_map.get(header) or columns_map.get(import_id)
+            if target:
+                renames[header.strip()] = target
+        try:
+            con.execute(
+                f"CREATE TEMP TABLE {raw} AS SELECT * FROM read_csv({_literal(str(path))}, "
+                f"all_varchar=true, header=true, max_line_size={MAX_LINE_BYTES}, "
+                f"encoding={_literal(encoding)})")
+        except duckdb.Error as error:
+            raise UnusableFileError(str(path), f"cannot be read as CSV ({_first_line(error)})",
+                                    expected="a Qualtrics CSV export") from None
+        base = con.execute(f"SELECT coalesce(min(rowid), 0) FROM {raw}").fetchone()[0]
+        row_expr, where = f"(rowid - {base} + 2)", f"WHERE (rowid - {base} + 2) > 3"
+        fmt = "qualtrics_csv"
+    elif suffix == ".parquet":
+        try:
+            con.execute(f"CREATE TEMP TABLE {raw} AS SELECT * FROM "
+                        f"read_parquet({_literal(str(path))}, file_row_number=true)")
+        except duckdb.Error as error:
+            raise UnusableFileError(str(path), f"cannot be read as Parquet ({_first_line(error)})",
+                                    expected="a Parquet file") from None
+        row_expr, where, fmt = "(file_row_number + 1)", "", "parquet"
+    elif suffix == ".xlsx":
+        import pandas as pd
+
+        try:
+            frame = pd.read_excel(path, sheet_name=0, dtype=str, keep_default_na=False,
+                                  na_values=[""], engine="openpyxl")
+        except Exception as error:  # openpyxl raises many kinds for a broken workbook
+            raise UnusableFileError(
+                str(path), f"cannot be read as Excel ({_first_line(error)})",
+                expected="an .xlsx workbook whose first sheet has a header row") from None
+        frame.columns = [str(c) for c in frame.columns]
+        frame.insert(0, "__xl_row", range(2, len(frame) + 2))
+        con.register("__excel_frame", frame)
+        con.execute(f"CREATE TEMP TABLE {raw} AS SELECT * FROM __excel_frame")
+        con.unregister("__excel_frame")
+        row_expr, where, fmt = "__xl_row", "", "xlsx"
+    else:  # pragma: no cover - find_table_file filters suffixes
+        raise UnusableFileError(str(path), "has an unsupported type",
+                                expected=", ".join(SUPPORTED_SUFFIXES))
+
+    originals = [r[0] for r in con.execute(f"DESCRIBE {raw}").fetchall()
+                 if r[0] not in ("file_row_number", "__xl_row")]
+    columns, ignored = _map_columns(path, table, originals, renames)
+    constants = mapping.get(table.name, {}).get("constants", {}) if qualtrics else {}
+    select = [f"CAST({row_expr} AS BIGINT) AS _row"]
+    names = list(columns)
+    for name, original in columns.items():
+        column = table.column(name)
+        v = _blank_to_null(f"CAST({_quote(original)} AS VARCHAR)", column)
+        select.append(f"{v} AS v_{name}")
+    for name, value in constants.items():
+        if name not in columns and table.column(name) is not None:
+            names.append(name)
+            select.append(f"{_literal(str(value))} AS v_{name}")
+    typed = ", ".join(f"{_text_typed_sql(table.column(n), 'v_' + n)} AS t_{n}" for n in names)
+    con.execute(f"CREATE TEMP VIEW {view} AS SELECT *{', ' + typed if typed else ''} FROM "
+                f"(SELECT {', '.join(select)} FROM {raw} {where})")
+    rows_read = con.execute(f"SELECT count(*) FROM {view}").fetchone()[0]
+    return _Staged(view, raw, names, ignored, rows_read, fmt, encoding, qualtrics, True, rejects)
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
+
+
+def _number_csv_lines(con: duckdb.DuckDBPyConnection, name: str, rejected: list[int]) -> str:
+    """SQL for the file line of each parsed row (DuckDB keeps rows in file order).
+
+    Without rejected lines the line is the rowid plus 2 (the header is line 1; rowids are
+    contiguous but start at an offset inside a transaction). With rejected lines, parsed
+    rows fill the remaining line numbers in order.
+    """
+    base = con.execute(f"SELECT coalesce(min(rowid), 0) FROM {name}").fetchone()[0]
+    if not rejected:
+        return f"(rowid - {base} + 2)"
+    import numpy as np
+    import pandas as pd
+
+    total = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+    lines = np.setdiff1d(np.arange(2, total + len(rejected) + 2), np.asarray(rejected))[:total]
+    mapping = pd.DataFrame({"__rid": np.arange(total), "__ln": lines})
+    con.execute(f"ALTER TABLE {name} ADD COLUMN __line BIGINT")
+    con.register("__line_map", mapping)
+    con.execute(f"UPDATE {name} SET __line = m.__ln FROM __line_map m "
+                f"WHERE {name}.rowid - {base} = m.__rid")
+    con.unregister("__line_map")
+    return "__line"
+
+
+def _csv_rejects(con: duckdb.DuckDBPyConnection, table: Table,
+                 columns: dict[str, str]) -> list[tuple[int, str | None, str, str | None, int]]:
+    """Rows DuckDB could not parse, as quarantine entries (first problem per line)."""
+    by_original = {original: name for name, original in columns.items()}
+    rows = con.execute(
+        "SELECT line, column_name, error_type, error_message, csv_line FROM __rejects "
+        "ORDER BY line, column_idx").fetchall()
+    con.execute("DROP TABLE IF EXISTS __rejects")
+    con.execute("DROP TABLE IF EXISTS __reject_scans")
+    entries: dict[int, list] = {}
+    for line, column_name, error_type, message, csv_line in rows:
+        line = int(line)
+        name = by_original.get(column_name)
+        if str(error_type).upper() == "CAST" and name is not None:
+            reason = _parse_reason(table.column(name))
+            value = _value_from_message(message)
+        else:
+            kind = str(error_type).lower().replace("_", " ")
+            reason = f"row could not be parsed: {kind} ({_first_line(Exception(message))})"
+            name, value = None, (csv_line or "")[:QUARANTINE_VALUE_CHARS]
+        if line in entries:
+            entries[line][4] += 1
+        else:
+            entries[line] = [line, name, reason, value, 1]
+    return [tuple(e) for e in entries.values()]
+
+
+def _value_from_message(message: str) -> str | None:
+    match = re.search(r'Could not convert string "(.*?)" to', str(message), flags=re.DOTALL)
+    if match:
+        return match.group(1)[:QUARANTINE_VALUE_CHARS]
+    match = re.search(r"'(.*?)'", str(message), flags=re.DOTALL)
+    return match.group(1)[:QUARANTINE_VALUE_CHARS] if match else None
+
+
+# --------------------------------------------------------------------------------------
+# SQL for the rules (on typed values t_<name>; v_<name> is the text where it exists)
+# --------------------------------------------------------------------------------------
+
+def _checks(column: Column, staged: _Staged, as_of: str, ref_flag: str | None
+            ) -> list[tuple[str, str, str | None]]:
+    """(SQL true when bad, reason, SQL of the value to show) for one column, in order."""
+    t = f"t_{column.name}"
+    parsed_from_text = staged.text_path or column.kind in ("date", "boolean")
+    shown = f"v_{column.name}" if parsed_from_text else _shown_value(column, t)
+    checks: list[tuple[str, str, str | None]] = []
     if not column.nullable:
-        checks.append((f"{v} IS NULL", "blank (a value is required)"))
+        blank = f"v_{column.name} IS NULL" if parsed_from_text else f"{t} IS NULL"
+        checks.append((blank, "blank (a value is required)", None))
+    if parsed_from_text and column.kind not in ("string", "text"):
+        checks.append((f"v_{column.name} IS NOT NULL AND {t} IS NULL", _parse_reason(column), shown))
     if column.kind in ("integer", "number"):
-        number = f"TRY_CAST({v} AS DOUBLE)"
-        checks.append((f"{v} IS NOT NULL AND ({number} IS NULL OR NOT isfinite({number}))",
-                       f"not a number (expected {column.expected()})"))
+        checks.append((f"{t} IS NOT NULL AND NOT isfinite({t})",
+                       f"not a number (expected {column.expected()})", shown))
         if column.kind == "integer":
-            checks.append((f"{v} IS NOT NULL AND {number} <> floor({number})",
-                           f"not a whole number (expected {column.expected()})"))
-        low = column.minimum if column.minimum is not None else None
-        high = column.maximum if column.maximum is not None else None
-        if low is not None or high is not None:
-            parts = []
-            if low is not None:
-                parts.append(f"{number} < {low}")
-            if high is not None:
-                parts.append(f"{number} > {high}")
-            checks.append((f"{v} IS NOT NULL AND ({' OR '.join(parts)})",
-                           f"out of range (expected {column.expected()})"))
-    elif column.kind in ("date", "timestamp", "boolean"):
-        checks.append((f"{v} IS NOT NULL AND t_{column.name} IS NULL",
-                       {"date": "not a date (expected an ISO 8601 date such as 2025-03-31)",
-                        "timestamp": "not a timestamp (expected ISO 8601 such as 2025-03-31T14:05:00)",
-                        "boolean": "not true/false (expected true/false, yes/no, y/n or 1/0)",
-                        }[column.kind]))
+            checks.append((f"{t} IS NOT NULL AND {t} <> floor({t})",
+                           f"not a whole number (expected {column.expected()})", shown))
+        parts = []
+        if column.minimum is not None:
+            parts.append(f"{t} < {column.minimum}")
+        if column.maximum is not None:
+            parts.append(f"{t} > {column.maximum}")
+        if parts:
+            checks.append((f"{t} IS NOT NULL AND ({' OR '.join(parts)})",
+                           f"out of range (expected {column.expected()})", shown))
     if column.allowed:
         allowed = ", ".join(_literal(a) for a in column.allowed)
-        checks.append((f"{v} IS NOT NULL AND lower({v}) NOT IN ({allowed})",
-                       f"not an allowed value (expected one of {', '.join(column.allowed)})"))
+        checks.append((f"{t} IS NOT NULL AND {t} NOT IN ({allowed})",
+                       f"not an allowed value (expected one of {', '.join(column.allowed)})",
+                       shown))
     if column.not_future:
-        checks.append((f"t_{column.name} > TIMESTAMP {_literal(as_of)}",
-                       "in the future (expected a time before the data were checked)"))
+        checks.append((f"{t} > TIMESTAMP {_literal(as_of)}",
+                       "in the future (expected a time before the data were checked)", shown))
     if column.first_of_month:
-        checks.append((f"t_{column.name} IS NOT NULL AND day(t_{column.name}) <> 1",
-                       "not the first day of a month (expected e.g. 2025-03-01)"))
-    if column.references:
-        ref_table, ref_column = column.references
-        checks.append((
-            f"{v} IS NOT NULL AND {v} NOT IN (SELECT {ref_column} FROM acc_{ref_table})",
-            f"unknown {column.name} (not among the accepted rows of {ref_table})"))
+        checks.append((f"{t} IS NOT NULL AND day({t}) <> 1",
+                       "not the first day of a month (expected e.g. 2025-03-01)", shown))
+    if ref_flag is not None:
+        ref_table = column.references[0]
+        checks.append((f"{t} IS NOT NULL AND {ref_flag} IS NULL",
+                       f"unknown {column.name} (not among the accepted rows of {ref_table})", shown))
     return checks
 
 
+def _shown_value(column: Column, t: str) -> str:
+    if column.kind == "integer":
+        return (f"CASE WHEN isfinite({t}) AND {t} = floor({t}) THEN CAST(CAST({t} AS BIGINT) "
+                f"AS VARCHAR) ELSE CAST({t} AS VARCHAR) END")
+    return f"CAST({t} AS VARCHAR)"
+
+
 def _validate_staged(con: duckdb.DuckDBPyConnection, table: Table, staged: _Staged,
-                     file_label: str, as_of: str, available: set[str]) -> dict[str, int]:
-    """Create ``acc_<table>`` (typed, accepted rows) and add bad rows to ``quarantine``."""
+                     file_label: str, as_of: str, available: set[str],
+                     accepted_name) -> dict[str, int]:
+    """Write the accepted rows (typed) and add bad rows to ``quarantine_stage``.
+
+    Passes: (1) the number of the first rule each row breaks, kept for bad rows only (a
+    narrow table); (2) uniqueness among rows that pass every other rule, the first kept;
+    (3) the typed accepted rows written once, straight to their destination; (4) reasons,
+    values and issue counts for the bad rows alone.
+    """
     present = [table.column(name) for name in staged.columns]
-    present = [c for c in present if c is not None]
     present_names = {c.name for c in present}
 
-    value_sql = []
+    joins, checks = [], []  # checks: (column, bad_sql, reason, value_sql)
     for column in present:
-        if column.kind == "text":
-            value_sql.append(f"CASE WHEN trim({_quote(column.name)}) = '' THEN NULL "
-                             f"ELSE {_quote(column.name)} END AS v_{column.name}")
-        else:
-            value_sql.append(f"NULLIF(trim({_quote(column.name)}), '') AS v_{column.name}")
-    typed_sql = [f"{_typed_sql(c, 'v_' + c.name)} AS t_{c.name}" for c in present]
-
-    checks: list[tuple[str, str, str]] = []  # (column, bad_sql, reason)
-    for column in present:
-        if column.references and column.references[0] not in available:
-            continue
-        for bad, reason in _checks(column, as_of):
-            checks.append((column.name, bad, reason))
+        ref_flag = None
+        if column.references and column.references[0] in available:
+            ref_table, ref_column = column.references
+            alias = f"__ref_{column.name}"
+            joins.append((alias, f"LEFT JOIN (SELECT DISTINCT {ref_column} AS {alias} FROM "
+                                 f"{accepted_name(ref_table)}) {alias}_t "
+                                 f"ON s.t_{column.name} = {alias}_t.{alias}"))
+            ref_flag = alias
+        for bad, reason, value in _checks(column, staged, as_of, ref_flag):
+            checks.append((column.name, bad, reason, value))
     if table.any_value_of:
         cols = [c for c in table.any_value_of if c in present_names]
         if cols:
-            bad = " AND ".join(f"v_{c} IS NULL" for c in cols)
-            checks.append((cols[0], bad,
-                           f"none of {', '.join(table.any_value_of)} has a value (expected at least one)"))
+            bad = " AND ".join(f"t_{c} IS NULL" for c in cols)
+            checks.append((cols[0], bad, f"none of {', '.join(table.any_value_of)} has a value "
+                                         "(expected at least one)", None))
     for rule in table.row_rules:
         if all(name in present_names for name in rule.needs):
-            checks.append((rule.column, rule.bad_sql, rule.reason))
+            checks.append((rule.column, rule.bad_sql, rule.reason,
+                           _shown_value(table.column(rule.column), f"t_{rule.column}")))
 
+    def checked(where: str = "") -> str:
+        source = f"(SELECT * FROM {staged.relation} {where})" if where else staged.relation
+        return (f"SELECT s.*{''.join(', ' + alias for alias, _ in joins)} "
+                f"FROM {source} s {' '.join(sql for _, sql in joins)}")
+
+    fails = f"fail_{table.name}"
+    con.execute(f"DROP TABLE IF EXISTS {fails}")
+    con.execute(f"CREATE TEMP TABLE {fails} (_row BIGINT, _fail INTEGER, _value VARCHAR, "
+                "_issues INTEGER)")
     if checks:
-        column_case = "CASE " + " ".join(
-            f"WHEN {bad} THEN {_literal(col)}" for col, bad, _ in checks) + " END"
-        reason_case = "CASE " + " ".join(
-            f"WHEN {bad} THEN {_literal(reason)}" for _, bad, reason in checks) + " END"
-        value_case = "CASE " + " ".join(
-            f"WHEN {bad} THEN v_{col}" if col in present_names else f"WHEN {bad} THEN NULL"
-            for col, bad, _ in checks) + " END"
-        issues = " + ".join(f"CAST(COALESCE({bad}, false) AS INTEGER)" for _, bad, _ in checks)
-    else:
-        column_case = reason_case = value_case = "CAST(NULL AS VARCHAR)"
-        issues = "0"
+        # the value and the issue count are worked out for the bad rows only
+        code_case = "CASE " + " ".join(
+            f"WHEN {bad} THEN {i}" for i, (_, bad, _, _) in enumerate(checks, start=1)) + " END"
+        value_parts = [f"WHEN {i} THEN {v}" for i, (_, _, _, v) in enumerate(checks, start=1) if v]
+        value_case = ("CASE _fail " + " ".join(value_parts) + " END") if value_parts else "NULL"
+        issues = " + ".join(f"CAST(COALESCE({bad}, false) AS INTEGER)" for _, bad, _, _ in checks)
+        con.execute(f"INSERT INTO {fails} SELECT _row, _fail, {value_case}, {issues} FROM "
+                    f"(SELECT *, {code_case} AS _fail FROM ({checked()})) WHERE _fail IS NOT NULL")
 
-    checked = f"chk_{table.name}"
-    con.execute(f"DROP TABLE IF EXISTS {checked}")
-    con.execute(f"""
-        CREATE TEMP TABLE {checked} AS
-        WITH v AS (SELECT _row, {', '.join(value_sql) if value_sql else '1 AS _none'} FROM {staged.relation}),
-             t AS (SELECT *{''.join(', ' + s for s in typed_sql)} FROM v)
-        SELECT *, {column_case} AS _column, {reason_case} AS _reason,
-               {value_case} AS _value
-        FROM t
-    """)
-
-    # uniqueness among rows that pass every other rule (the first one is kept)
     unique_keys: list[tuple[str, ...]] = [(c.name,) for c in present if c.unique]
     if table.unique_together and all(n in present_names for n in table.unique_together):
         unique_keys.append(tuple(table.unique_together))
+    labels = [(col, reason) for col, _, reason, _ in checks]
     for key in unique_keys:
+        code = len(labels) + 1
+        labels.append((key[0], "duplicate " + " + ".join(key)
+                       + " (an earlier row has the same value; the first is kept)"))
         key_sql = ", ".join(f"t_{k}" for k in key)
-        label = " + ".join(key)
-        dup_count = con.execute(
-            f"SELECT count(*) FROM (SELECT {key_sql} FROM {checked} WHERE _reason IS NULL "
-            f"GROUP BY ALL HAVING count(*) > 1)").fetchone()[0]
-        if dup_count:
-            value = " || ' / ' || ".join(f"CAST(t_{k} AS VARCHAR)" for k in key)
-            con.execute(f"""
-                UPDATE {checked} SET _column = {_literal(key[0])},
-                    _reason = {_literal('duplicate ' + label + ' (an earlier row has the same value; the first is kept)')},
-                    _value = {value}
-                WHERE _row IN (
-                    SELECT _row FROM (
-                        SELECT _row, row_number() OVER (PARTITION BY {key_sql} ORDER BY _row) AS k
-                        FROM {checked} WHERE _reason IS NULL
-                    ) WHERE k > 1)
-            """)
+        key_text = " || ' / ' || ".join(f"CAST(t_{k} AS VARCHAR)" for k in key)
+        clean = (f"SELECT _row, {key_sql} FROM {staged.relation} "
+                 f"WHERE _row NOT IN (SELECT _row FROM {fails})")
+        duplicated = con.execute(
+            f"SELECT count(*) - count(DISTINCT ({key_sql})) FROM ({clean})").fetchone()[0]
+        if not duplicated:
+            continue
+        con.execute(f"""
+            INSERT INTO {fails}
+            SELECT _row, {code}, _value, 1 FROM (
+                SELECT _row, {key_text} AS _value,
+                       row_number() OVER (PARTITION BY {key_sql} ORDER BY _row) AS k
+                FROM ({clean}) c
+                WHERE ({key_sql}) IN (SELECT ({key_sql}) FROM ({clean}) d
+                                      GROUP BY ALL HAVING count(*) > 1)
+            ) WHERE k > 1
+        """)
 
-    # accepted rows, typed; every contract column exists (absent ones are NULL)
+    # accepted rows, typed, written once; every contract column exists (absent ones NULL)
     out_columns = [c.name for c in table.columns]
-    out_columns += sorted(c.name for c in present
-                          if c.name not in out_columns)  # eng_* items
+    out_columns += sorted(n for n in present_names if n not in out_columns)  # eng_*
     select = ["_row AS source_row"]
     for name in out_columns:
-        column = table.column(name)
-        sql_type = KIND_SQL_TYPE[column.kind]
-        if name in present_names:
-            select.append(f"CAST(t_{name} AS {sql_type}) AS {_quote(name)}")
-        else:
-            select.append(f"CAST(NULL AS {sql_type}) AS {_quote(name)}")
-    con.execute(f"DROP TABLE IF EXISTS acc_{table.name}")
-    con.execute(f"CREATE TEMP TABLE acc_{table.name} AS SELECT {', '.join(select)} "
-                f"FROM {checked} WHERE _reason IS NULL ORDER BY _row")
+        sql_type = KIND_SQL_TYPE[table.column(name).kind]
+        source = f"t_{name}" if name in present_names else "NULL"
+        select.append(f"CAST({source} AS {sql_type}) AS {_quote(name)}")
+    target = accepted_name(table.name)
+    con.execute(f"DROP TABLE IF EXISTS {target}")
+    temp = "TEMP " if target.startswith("acc_") else ""
+    con.execute(f"CREATE {temp}TABLE {target} AS SELECT {', '.join(select)} "
+                f"FROM {staged.relation} WHERE _row NOT IN (SELECT _row FROM {fails})")
 
-    n_cut = QUARANTINE_VALUE_CHARS
-    con.execute(f"""
-        INSERT INTO quarantine_stage
-        SELECT {_literal(table.name)}, {_literal(file_label)}, _row, _column, _reason,
-               CASE WHEN length(_value) > {n_cut} THEN left(_value, {n_cut}) || '…' ELSE _value END,
-               GREATEST(1, {issues})
-        FROM {checked} WHERE _reason IS NOT NULL
-    """)
-    for row, message in staged.rejects:
-        con.execute("INSERT INTO quarantine_stage VALUES (?, ?, ?, NULL, ?, NULL, 1)",
-                    [table.name, file_label, row, message])
-    con.execute(f"DROP TABLE {checked}")
-    con.execute(f"DROP TABLE {staged.relation}")
-    counts = dict(con.execute(
+    # reasons for the bad rows
+    if labels:
+        column_case = "CASE _fail " + " ".join(
+            f"WHEN {i} THEN {_literal(c)}" for i, (c, _) in enumerate(labels, start=1)) + " END"
+        reason_case = "CASE _fail " + " ".join(
+            f"WHEN {i} THEN {_literal(r)}" for i, (_, r) in enumerate(labels, start=1)) + " END"
+        n_cut = QUARANTINE_VALUE_CHARS
+        con.execute(f"""
+            INSERT INTO quarantine_stage
+            SELECT {_literal(table.name)}, {_literal(file_label)}, _row, {column_case},
+                   {reason_case},
+                   CASE WHEN length(_value) > {n_cut} THEN left(_value, {n_cut}) || '…'
+                        ELSE _value END,
+                   GREATEST(1, _issues)
+            FROM {fails} ORDER BY _row
+        """)
+    for row, column_name, reason, value, issues in staged.rejects:
+        con.execute("INSERT INTO quarantine_stage VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [table.name, file_label, row, column_name, reason, value, issues])
+    con.execute(f"DROP TABLE {fails}")
+    con.execute(f"DROP VIEW {staged.relation}")
+    con.execute(f"DROP TABLE {staged.raw}")
+    return dict(con.execute(
         "SELECT CASE WHEN column_name IS NULL THEN reason ELSE column_name || ': ' || reason END, "
         "count(*) FROM quarantine_stage WHERE table_name = ? GROUP BY ALL ORDER BY 2 DESC, 1",
         [table.name]).fetchall())
-    return counts
 
 
 def _file_level_checks(table: Table, staged: _Staged, path: Path) -> None:
@@ -619,11 +737,12 @@ def file_sha256(path: Path) -> str:
 def check_directory(con: duckdb.DuckDBPyConnection, data_dir: Path | str,
                     mapping_file: Path | str | None = None,
                     as_of: dt.datetime | None = None,
-                    hash_files: bool = True) -> ValidationReport:
+                    hash_files: bool = True, publish: bool = False) -> ValidationReport:
     """Check every contract file in ``data_dir``; leave results in ``con``'s temp tables.
 
-    After the call, ``acc_<table>`` holds the accepted, typed rows of each usable table and
-    ``quarantine`` every bad row. Nothing is written to the database's permanent tables.
+    After the call, ``acc_<table>`` (a temp table) holds the accepted, typed rows of each
+    usable table and ``quarantine_stage`` every bad row. With ``publish=True`` the accepted
+    rows go straight to ``main.<table>`` instead (the caller holds the transaction).
 
     Parameters
     ----------
@@ -650,15 +769,28 @@ def check_directory(con: duckdb.DuckDBPyConnection, data_dir: Path | str,
     as_of_text = as_of.isoformat(sep=" ")
 
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
     con.execute("DROP TABLE IF EXISTS quarantine_stage")
     con.execute("CREATE TEMP TABLE quarantine_stage (table_name VARCHAR, file VARCHAR, row BIGINT, "
                 "column_name VARCHAR, reason VARCHAR, value VARCHAR, issues INTEGER)")
     reports: dict[str, TableReport] = {}
     available: set[str] = set()
+
+    def accepted_name(name: str) -> str:
+        return f"main.{name}" if publish else f"acc_{name}"
+
+    hashes: dict[str, object] = {}
+    pool = None
+    if hash_files:
+        from concurrent.futures import ThreadPoolExecutor
+
+        # hashing releases the GIL: it runs beside DuckDB's work instead of after it
+        pool = ThreadPoolExecutor(max_workers=1)
     for table in TABLES:
         report = TableReport(table=table.name)
         reports[table.name] = report
-        con.execute(f"DROP TABLE IF EXISTS acc_{table.name}")
+        if not publish:
+            con.execute(f"DROP TABLE IF EXISTS acc_{table.name}")
         try:
             path = find_table_file(data_dir, table.name)
         except UnusableFileError as error:
@@ -686,6 +818,8 @@ def check_directory(con: duckdb.DuckDBPyConnection, data_dir: Path | str,
                                 if c.references and c.references[0] == needed),
                     expected=f"a {needed} file in {data_dir}"))
             continue
+        if pool is not None:
+            hashes[table.name] = pool.submit(file_sha256, path)
         try:
             staged = _stage(con, path, table, mapping)
             _file_level_checks(table, staged, path)
@@ -696,19 +830,23 @@ def check_directory(con: duckdb.DuckDBPyConnection, data_dir: Path | str,
             staged.format, staged.encoding, staged.qualtrics)
         report.ignored_columns = staged.ignored
         report.rows_read = staged.rows_read
-        report.by_reason = _validate_staged(con, table, staged, path.name, as_of_text, available)
-        report.rows_accepted = con.execute(f"SELECT count(*) FROM acc_{table.name}").fetchone()[0]
+        report.by_reason = _validate_staged(con, table, staged, path.name, as_of_text, available,
+                                            accepted_name)
+        report.rows_accepted = con.execute(
+            f"SELECT count(*) FROM {accepted_name(table.name)}").fetchone()[0]
         report.rows_quarantined = con.execute(
             "SELECT count(*) FROM quarantine_stage WHERE table_name = ?", [table.name]).fetchone()[0]
         if report.rows_read != report.rows_accepted + report.rows_quarantined:  # pragma: no cover
             raise RuntimeError(
                 f"{path}: {report.rows_read} rows read but {report.rows_accepted} accepted + "
                 f"{report.rows_quarantined} quarantined; this is a bug in cxex, please report it")
-        if hash_files:
-            report.sha256 = file_sha256(path)
         report.status = "ok"
         available.add(table.name)
 
+    if pool is not None:
+        for name, future in hashes.items():
+            reports[name].sha256 = future.result()
+        pool.shutdown()
     surveys = [reports[name] for name in SURVEY_TABLES]
     if all(r.status == "missing" for r in surveys):
         for r in surveys:

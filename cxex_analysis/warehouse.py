@@ -48,7 +48,8 @@ def ingest(data_dir: Path | str, warehouse: Path | str | None = None,
     try:
         con.execute("BEGIN TRANSACTION")
         try:
-            report = check_directory(con, data_dir, mapping_file, as_of)
+            con.execute("DROP VIEW IF EXISTS main.employee_item_responses")
+            report = check_directory(con, data_dir, mapping_file, as_of, publish=True)
             report.raise_if_unusable()
             _publish(con, report)
             con.execute("COMMIT")
@@ -63,11 +64,7 @@ def ingest(data_dir: Path | str, warehouse: Path | str | None = None,
 def _publish(con: duckdb.DuckDBPyConnection, report: ValidationReport) -> None:
     con.execute("DROP VIEW IF EXISTS main.employee_item_responses")
     for table in TABLES:
-        if report.tables[table.name].status == "ok":
-            con.execute(f"CREATE OR REPLACE TABLE main.{table.name} AS "
-                        f"SELECT * FROM acc_{table.name}")
-            con.execute(f"DROP TABLE acc_{table.name}")
-        else:
+        if report.tables[table.name].status != "ok":
             con.execute(f"DROP TABLE IF EXISTS main.{table.name}")
     con.execute("CREATE OR REPLACE TABLE main.quarantine AS "
                 "SELECT * FROM quarantine_stage ORDER BY table_name, row")
@@ -101,6 +98,7 @@ def connect(warehouse: Path | str | None = None, read_only: bool = True) -> duck
             f"`cxex ingest --data DIR --warehouse {path}` (or `make demo`).")
     con = duckdb.connect(str(path), read_only=read_only)
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
     return con
 
 

@@ -1,0 +1,185 @@
+"""Unit x period panels, built in SQL inside the warehouse.
+
+* :func:`ex_panel` — per unit and survey wave: respondents, engagement index, % favourable,
+  eNPS, mean of each engagement item; groups under ``min_group_size`` are blanked.
+* :func:`cx_panel` — per unit and month or quarter: NPS with its trinomial SE, CSAT
+  top-2-box, CES mean and % 5–7, right-first-time rate and response counts.
+* :func:`outcomes_panel` — per unit and month or quarter: money and people outcomes with
+  derived rates (churn, revenue per customer, exit rate, repeat contacts per 1,000).
+* :func:`unit_panel` — the three joined per unit-quarter with unit attributes, the frame the
+  linkage analyses start from.
+
+Metric definitions are those of ``shared/design.md`` (see :mod:`cxex_analysis.metrics`).
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from .config import MIN_GROUP_SIZE
+from .errors import CxexError, check_argument
+from .warehouse import engagement_items, has_table
+
+FREQUENCIES = ("month", "quarter")
+
+
+def _require(con: duckdb.DuckDBPyConnection, table: str, for_what: str) -> None:
+    if not has_table(con, table):
+        raise CxexError(f"The warehouse has no {table} table, which {for_what} needs. "
+                        f"Add {table}.csv to the data folder and ingest again.")
+
+
+def respondent_scores_sql(items: list[str]) -> str:
+    """SQL for each employee response's engagement index (0–100) and favourable counts."""
+    answered = " + ".join(f"CAST({i} IS NOT NULL AS INTEGER)" for i in items)
+    total = " + ".join(f"coalesce({i}, 0)" for i in items)
+    favourable = " + ".join(f"CAST(coalesce({i} >= 4, false) AS INTEGER)" for i in items)
+    return (f"({total}) AS item_sum, ({answered}) AS items_answered, "
+            f"({favourable}) AS items_favourable, "
+            f"CASE WHEN ({answered}) > 0 THEN (({total}) / ({answered}) - 1) / 4 * 100 END "
+            f"AS engagement_index")
+
+
+def ex_panel(con: duckdb.DuckDBPyConnection, min_group_size: int = MIN_GROUP_SIZE,
+             include_items: bool = True) -> pd.DataFrame:
+    """Employee experience per unit and wave.
+
+    Columns: ``unit_id, wave, period`` (first day of the wave's quarter), ``respondents``,
+    ``engagement_index``, ``pct_favourable``, ``enps``, ``enps_n``, ``eng_*`` item means and
+    ``suppressed`` (True where ``respondents < min_group_size``; the metrics are then blank).
+    """
+    _require(con, "employee_survey", "the employee-experience panel")
+    items = engagement_items(con)
+    item_means = "".join(f", avg({i}) AS {i}" for i in items) if include_items else ""
+    frame = con.execute(f"""
+        WITH r AS (
+            SELECT unit_id, wave, enps, {', '.join(items)}, {respondent_scores_sql(items)}
+            FROM main.employee_survey
+        )
+        SELECT unit_id, wave, CAST(date_trunc('quarter', wave) AS DATE) AS period,
+               count(*) AS respondents,
+               avg(engagement_index) AS engagement_index,
+               100.0 * sum(items_favourable) / nullif(sum(items_answered), 0) AS pct_favourable,
+               count(enps) AS enps_n,
+               100.0 * (avg(CAST(enps >= 9 AS DOUBLE)) - avg(CAST(enps <= 6 AS DOUBLE))) AS enps
+               {item_means}
+        FROM r GROUP BY unit_id, wave ORDER BY unit_id, wave
+    """).df()
+    frame["suppressed"] = frame["respondents"] < min_group_size
+    metric_columns = ["engagement_index", "pct_favourable", "enps", "enps_n"] + (
+        items if include_items else [])
+    frame.loc[frame["suppressed"], metric_columns] = float("nan")
+    return frame
+
+
+def _period_sql(column: str, freq: str) -> str:
+    check_argument("freq", freq, FREQUENCIES)
+    return f"CAST(date_trunc('{freq}', {column}) AS DATE)"
+
+
+def cx_panel(con: duckdb.DuckDBPyConnection, freq: str = "month") -> pd.DataFrame:
+    """Customer experience per unit and month (or quarter).
+
+    NPS = % promoters (9–10) − % detractors (0–6); ``nps_se`` from the trinomial variance
+    [p + d − (p − d)²] / n, in points. CSAT = % of answers 4–5; CES = mean of 1–7 and
+    ``ces_top3`` = % 5–7.
+    """
+    _require(con, "customer_survey", "the customer-experience panel")
+    period = _period_sql("responded_at", freq)
+    return con.execute(f"""
+        WITH a AS (
+            SELECT unit_id, {period} AS period,
+                   count(*) AS responses,
+                   count(nps) AS nps_n,
+                   sum(CAST(nps >= 9 AS INTEGER)) AS promoters,
+                   sum(CAST(nps <= 6 AS INTEGER)) AS detractors,
+                   count(csat) AS csat_n,
+                   100.0 * avg(CAST(csat >= 4 AS DOUBLE)) AS csat,
+                   count(ces) AS ces_n,
+                   avg(ces) AS ces,
+                   100.0 * avg(CAST(ces >= 5 AS DOUBLE)) AS ces_top3,
+                   count(resolved_first_contact) AS rfc_n,
+                   100.0 * avg(CAST(resolved_first_contact AS DOUBLE)) AS rfc_rate
+            FROM main.customer_survey GROUP BY ALL
+        )
+        SELECT unit_id, period, responses, nps_n, promoters, detractors,
+               CASE WHEN nps_n > 0 THEN 100.0 * (promoters - detractors) / nps_n END AS nps,
+               CASE WHEN nps_n > 0 THEN 100.0 * sqrt(
+                   (promoters + detractors) / nps_n
+                   - power((promoters - detractors) / nps_n, 2)) / sqrt(nps_n) END AS nps_se,
+               csat_n, csat, ces_n, ces, ces_top3, rfc_n, rfc_rate
+        FROM a ORDER BY unit_id, period
+    """).df()
+
+
+def outcomes_panel(con: duckdb.DuckDBPyConnection, freq: str = "month") -> pd.DataFrame:
+    """Unit outcomes per month (as given) or quarter (counts summed), with derived rates.
+
+    ``churn_rate`` = customers_lost / customers_active; ``revenue_per_customer`` = revenue /
+    customers_active; ``exit_rate`` = employees_left / employees; ``repeat_contacts_per_1000``
+    = repeat_contacts / customers_active × 1000. For quarters, stocks (customers_active,
+    employees) are averaged over the months and flows summed, so rates are per quarter.
+    """
+    _require(con, "unit_outcomes", "the outcomes panel")
+    period = _period_sql("period", freq)
+    return con.execute(f"""
+        WITH a AS (
+            SELECT unit_id, {period} AS period, count(*) AS months,
+                   sum(revenue) AS revenue, avg(customers_active) AS customers_active,
+                   sum(customers_lost) AS customers_lost, avg(employees) AS employees,
+                   sum(employees_left) AS employees_left, sum(cost_to_serve) AS cost_to_serve,
+                   sum(complaints) AS complaints, sum(repeat_contacts) AS repeat_contacts
+            FROM main.unit_outcomes GROUP BY ALL
+        )
+        SELECT *,
+               customers_lost / nullif(customers_active, 0) AS churn_rate,
+               revenue / nullif(customers_active, 0) AS revenue_per_customer,
+               employees_left / nullif(employees, 0) AS exit_rate,
+               1000.0 * repeat_contacts / nullif(customers_active, 0) AS repeat_contacts_per_1000,
+               cost_to_serve / nullif(customers_active, 0) AS cost_to_serve_per_customer
+        FROM a ORDER BY unit_id, period
+    """).df()
+
+
+def unit_panel(con: duckdb.DuckDBPyConnection, min_group_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
+    """Per unit and quarter: EX (wave closing in that quarter), CX and outcomes, unit attributes.
+
+    Unit-quarters without a shown EX value (no wave, or fewer than ``min_group_size``
+    respondents) keep their CX and outcomes with blank EX columns.
+    """
+    units = con.execute("SELECT unit_id, region, unit_type FROM main.units").df()
+    frames = []
+    if has_table(con, "customer_survey"):
+        frames.append(cx_panel(con, "quarter"))
+    if has_table(con, "employee_survey"):
+        ex = ex_panel(con, min_group_size, include_items=True).drop(columns=["wave"])
+        frames.append(ex)
+    if has_table(con, "unit_outcomes"):
+        out = outcomes_panel(con, "quarter").drop(columns=["months"])
+        frames.append(out)
+    if not frames:
+        raise CxexError("The warehouse holds no survey or outcome table to build a panel from.")
+    panel = frames[0]
+    for frame in frames[1:]:
+        panel = panel.merge(frame, on=["unit_id", "period"], how="outer")
+    panel = panel.merge(units, on="unit_id", how="left")
+    return panel.sort_values(["unit_id", "period"]).reset_index(drop=True)
+
+
+def coverage(con: duckdb.DuckDBPyConnection, freq: str = "month") -> pd.DataFrame:
+    """Customer responses and employee respondents per unit and period (for the audit)."""
+    parts = []
+    if has_table(con, "customer_survey"):
+        parts.append(con.execute(
+            f"SELECT unit_id, {_period_sql('responded_at', freq)} AS period, "
+            "'customer_responses' AS source, count(*) AS responses "
+            "FROM main.customer_survey GROUP BY ALL").df())
+    if has_table(con, "employee_survey"):
+        parts.append(con.execute(
+            f"SELECT unit_id, {_period_sql('wave', freq)} AS period, "
+            "'employee_respondents' AS source, count(*) AS responses "
+            "FROM main.employee_survey GROUP BY ALL").df())
+    if not parts:
+        return pd.DataFrame(columns=["unit_id", "period", "source", "responses"])
+    return pd.concat(parts, ignore_index=True)

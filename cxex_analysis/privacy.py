@@ -1,0 +1,125 @@
+"""Employee confidentiality: the one place thresholds are applied.
+
+Rules (``shared/design.md``): an employee result is never shown for a group with fewer than
+``min_group_size`` respondents (default 5), nor where a complementary group (the parent
+minus the shown subgroups) would fall below it, because its result could then be worked out
+by subtraction. Comments need ``min_comment_group_size`` (default 10). PII in free text
+(e-mail addresses, phone numbers, card-like numbers) is masked before any text is shown.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import numpy as np
+import pandas as pd
+
+from .config import MIN_COMMENT_GROUP_SIZE, MIN_GROUP_SIZE
+
+#: Columns blanked when a row is suppressed.
+VALUE_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "p_value", "n")
+SUPPRESSED_METHOD = "suppressed: fewer than {k} respondents"
+SUPPRESSED_COMPLEMENT_METHOD = "suppressed: would reveal a group of fewer than {k} by subtraction"
+
+
+def check_threshold(name: str, value: int) -> int:
+    """Return ``value`` if it is a whole number of at least 1."""
+    from .errors import ParameterError
+
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ParameterError(f"`{name}` must be a whole number of at least 1, but {value!r} was passed.")
+    return int(value)
+
+
+def suppress_small_groups(frame: pd.DataFrame, min_group_size: int = MIN_GROUP_SIZE,
+                          parent_columns: list[str] | None = None,
+                          parent_n: pd.Series | None = None) -> pd.DataFrame:
+    """Blank the numbers of rows whose ``n`` is below ``min_group_size``.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Tidy rows with an ``n`` column (respondents behind each estimate).
+    min_group_size : int
+        Smallest group whose numbers may be shown.
+    parent_columns : list of str, optional
+        Columns that identify the parent of each row (e.g. the survey wave, when rows are
+        regions within a wave). With ``parent_n`` — the parent's respondent count, indexed
+        like the groups of ``parent_columns`` — rows are also blanked when the respondents
+        not accounted for by shown siblings number 1 to ``min_group_size - 1``: the smallest
+        shown sibling is then hidden too, until nothing small can be derived.
+
+    Returns
+    -------
+    DataFrame
+        A copy with a boolean ``suppressed`` column; suppressed rows have NaN numbers and
+        their ``method`` says why.
+    """
+    min_group_size = check_threshold("min_group_size", min_group_size)
+    out = frame.copy()
+    small = out["n"].isna() | (out["n"] < min_group_size)
+    out["suppressed"] = small
+    out.loc[small, "method"] = SUPPRESSED_METHOD.format(k=min_group_size)
+    if parent_columns and parent_n is not None:
+        # one estimand/outcome at a time: each is its own table a reader may difference
+        keys = [c for c in ("estimand", "outcome", "term") if c in out.columns]
+        for _, block in out.groupby(keys + list(parent_columns), dropna=False, sort=False):
+            parent_key = tuple(block.iloc[0][c] for c in parent_columns)
+            parent_key = parent_key[0] if len(parent_key) == 1 else parent_key
+            total = parent_n.get(parent_key, np.nan)
+            if np.isnan(total):
+                continue
+            shown = block[~out.loc[block.index, "suppressed"]]
+            while len(shown):
+                hidden = total - shown["n"].sum()
+                if hidden == 0 or hidden >= min_group_size:
+                    break
+                victim = shown["n"].idxmin()
+                out.loc[victim, "suppressed"] = True
+                out.loc[victim, "method"] = SUPPRESSED_COMPLEMENT_METHOD.format(k=min_group_size)
+                shown = shown.drop(index=victim)
+    for column in VALUE_COLUMNS:
+        if column in out.columns:
+            out[column] = out[column].astype(float)
+            out.loc[out["suppressed"], column] = np.nan
+    return out
+
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+# card-like: 13-19 digits in groups separated by spaces or dashes
+_CARD = re.compile(r"\b(?:\d[ \-]?){12,18}\d\b")
+# phone-like: optional +, then 9-15 digits with spaces, dashes, dots or brackets between
+_PHONE = re.compile(r"(?<![\w])\+?\(?\d[\d \-().]{7,}\d(?![\w])")
+
+
+def mask_pii(text: str | None) -> str | None:
+    """Replace e-mail addresses, card-like numbers and phone numbers with placeholders.
+
+    >>> mask_pii("mail jane.doe@example.com or call 07700 900123")
+    'mail [email] or call [phone]'
+    """
+    if text is None or (isinstance(text, float) and np.isnan(text)):
+        return text
+    text = _EMAIL.sub("[email]", str(text))
+    text = _CARD.sub(lambda m: "[card]" if len(re.sub(r"\D", "", m.group())) >= 13 else m.group(),
+                     text)
+
+    def phone(match: re.Match) -> str:
+        digits = re.sub(r"\D", "", match.group())
+        return "[phone]" if 9 <= len(digits) <= 15 else match.group()
+
+    return _PHONE.sub(phone, text)
+
+
+def safe_text(text: str | None) -> str:
+    """PII masked and HTML-escaped: the only form in which free text reaches a report."""
+    masked = mask_pii(text)
+    if masked is None or (isinstance(masked, float) and np.isnan(masked)):
+        return ""
+    return html.escape(str(masked), quote=True)
+
+
+def comments_allowed(respondents: int, min_comment_group_size: int = MIN_COMMENT_GROUP_SIZE) -> bool:
+    """Whether a group's employee comments may be shown."""
+    return respondents >= check_threshold("min_comment_group_size", min_comment_group_size)

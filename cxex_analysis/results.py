@@ -1,0 +1,168 @@
+"""The one tidy output schema, and how notebooks record results for a run.
+
+Every estimator returns a DataFrame whose first columns are :data:`SCHEMA` (more may follow).
+In a notebook, ``results.record(frame)`` validates the frame and emits it as a display
+output of MIME type :data:`MIME_TYPE` (with a one-line plain-text note for JupyterLab); the
+runner reads those outputs back from the executed notebook with :func:`collect_notebook`
+and writes ``results.json`` with :func:`write_json`: a JSON list of records with exactly the
+schema keys. Because the results travel inside the executed notebook, they survive any
+executor (a local process, a scheduler, a remote worker) without side files.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+
+from .errors import ParameterError
+
+SCHEMA: tuple[str, ...] = (
+    "analysis", "estimand", "subject", "outcome", "term",
+    "estimate", "se", "ci_low", "ci_high", "p_value", "confidence", "n", "method",
+)
+TEXT_COLUMNS = ("analysis", "estimand", "subject", "outcome", "term", "method")
+NUMBER_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "p_value", "confidence", "n")
+MIME_TYPE = "application/vnd.cxex.results+json"
+
+_recorded: list[pd.DataFrame] = []
+
+
+def tidy(rows: Iterable[dict] | pd.DataFrame, extra: Iterable[str] = ()) -> pd.DataFrame:
+    """Build a frame with the schema columns first (missing numbers become NaN)."""
+    frame = pd.DataFrame(list(rows)) if not isinstance(rows, pd.DataFrame) else rows.copy()
+    for column in SCHEMA:
+        if column not in frame.columns:
+            frame[column] = np.nan if column in NUMBER_COLUMNS else ""
+    for column in NUMBER_COLUMNS:
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    others = [c for c in frame.columns if c not in SCHEMA]
+    ordered = list(SCHEMA) + [c for c in extra if c in others] + [
+        c for c in others if c not in set(extra)]
+    return frame[ordered].reset_index(drop=True)
+
+
+def validate(frame: pd.DataFrame) -> pd.DataFrame:
+    """Raise :class:`ParameterError` unless ``frame`` carries the tidy schema."""
+    if not isinstance(frame, pd.DataFrame):
+        raise ParameterError(f"results must be a pandas DataFrame, but {type(frame).__name__} was passed.")
+    missing = [c for c in SCHEMA if c not in frame.columns]
+    if missing:
+        raise ParameterError(
+            f"results frame lacks the tidy-schema column(s) {missing}; every estimator "
+            f"returns {list(SCHEMA)} (see shared/design.md).")
+    for column in NUMBER_COLUMNS:
+        if not pd.api.types.is_numeric_dtype(frame[column]):
+            raise ParameterError(f"results column `{column}` must be numeric, "
+                                 f"but has dtype {frame[column].dtype}.")
+    for column in ("analysis", "estimand"):
+        blank = frame[column].isna() | (frame[column].astype(str).str.strip() == "")
+        if blank.any():
+            raise ParameterError(f"results column `{column}` is blank in row {int(np.flatnonzero(blank)[0])}.")
+    return frame
+
+
+def _clean(value):
+    if value is None:
+        return None
+    if isinstance(value, (float, np.floating)):
+        return None if math.isnan(value) or math.isinf(value) else float(value)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if value is pd.NA:
+        return None
+    return value
+
+
+def to_records(frame: pd.DataFrame) -> list[dict]:
+    """Records with exactly the schema keys, NaN as None (JSON null)."""
+    validate(frame)
+    records = []
+    for row in frame[list(SCHEMA)].itertuples(index=False):
+        record = {key: _clean(value) for key, value in zip(SCHEMA, row)}
+        for key in TEXT_COLUMNS:
+            record[key] = "" if record[key] is None else str(record[key])
+        records.append(record)
+    return records
+
+
+def record(frame: pd.DataFrame, label: str | None = None) -> None:
+    """Record a tidy frame as part of this notebook's results.
+
+    In a notebook the rows are emitted as a display output that the runner collects into
+    ``results.json``; JupyterLab shows a one-line note. Extra columns are kept for display
+    but only the schema keys are recorded.
+    """
+    records = to_records(frame)
+    _recorded.append(frame[list(SCHEMA)].copy())
+    note = f"Recorded {len(records)} result row(s)" + (f": {label}" if label else "")
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:  # pragma: no cover - IPython ships with the stack
+        return
+    if get_ipython() is None:
+        return
+    display({MIME_TYPE: records, "text/plain": note}, raw=True,
+            metadata={MIME_TYPE: {"label": label or ""}})
+
+
+def recorded() -> pd.DataFrame:
+    """Everything recorded in this Python process (for interactive use and tests)."""
+    if not _recorded:
+        return tidy([])
+    return pd.concat(_recorded, ignore_index=True)
+
+
+def collect_notebook(path: Path | str) -> pd.DataFrame:
+    """The result rows an executed notebook recorded, in order."""
+    import nbformat
+
+    notebook = nbformat.read(str(path), as_version=4)
+    records: list[dict] = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if MIME_TYPE in data:
+                payload = data[MIME_TYPE]
+                if isinstance(payload, str):
+                    payload = json.loads(payload)
+                records.extend(payload)
+    return tidy(records) if records else tidy([])
+
+
+def write_json(frames: pd.DataFrame | Iterable[pd.DataFrame], path: Path | str) -> Path:
+    """Write ``results.json``: a list of records with exactly the schema keys."""
+    if isinstance(frames, pd.DataFrame):
+        frames = [frames]
+    records: list[dict] = []
+    for frame in frames:
+        records.extend(to_records(frame))
+    path = Path(path)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(records, indent=1, allow_nan=False), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def read_json(path: Path | str) -> pd.DataFrame:
+    """Read a ``results.json`` back into a tidy frame."""
+    records = json.loads(Path(path).read_text(encoding="utf-8"))
+    return tidy(records)
+
+
+def lookup(results: pd.DataFrame, **where) -> pd.DataFrame:
+    """Rows of ``results`` matching every ``column=value`` given.
+
+    >>> lookup(res, analysis="linkage", estimand="ex_to_cx_lagged", outcome="nps")  # doctest: +SKIP
+    """
+    mask = pd.Series(True, index=results.index)
+    for column, value in where.items():
+        if column not in results.columns:
+            raise ParameterError(f"`{column}` is not a results column; allowed: {list(SCHEMA)}.")
+        mask &= results[column] == value
+    return results[mask]

@@ -1,0 +1,318 @@
+"""Execute the notebooks with papermill and publish HTML reports for a run.
+
+A run writes ``OUT/<run_id>/`` with the executed notebooks, one HTML report per notebook
+(code hidden, charts embedded), ``results.json`` (tidy records collected from every
+notebook, see :mod:`cxex_analysis.results`) and ``manifest.json`` (parameters, input file
+hashes, package versions, git commit, per-notebook status and timing). ``OUT/latest`` is
+switched to the new run only when every notebook succeeded; a failed run never replaces it.
+
+Parameters are checked against the notebooks' parameters cells before any kernel starts:
+papermill itself only warns about unknown names, which would silently produce a report
+built on defaults.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import logging
+import os
+import platform
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from . import __version__
+from .config import paths
+from .errors import CxexError, ParameterError
+from .results import MIME_TYPE, collect_notebook, write_json
+
+KERNEL_NAME = "python3"
+_TYPES = {"int": int, "float": float, "str": str, "bool": bool}
+
+
+@dataclass
+class NotebookRun:
+    name: str
+    status: str = "pending"  # ok | failed | pending
+    seconds: float = 0.0
+    error: str | None = None
+    html: str | None = None
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    run_dir: Path
+    notebooks: list[NotebookRun] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(n.status == "ok" for n in self.notebooks)
+
+
+def list_notebooks(folder: Path | None = None) -> list[Path]:
+    """The suite's notebooks, in run order (by their number prefix)."""
+    folder = Path(folder) if folder else paths().notebooks
+    return sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb"))
+
+
+def notebook_parameters(path: Path) -> dict[str, dict[str, Any]]:
+    """The parameters cell of a notebook: name -> {type, default, help}."""
+    import papermill as pm
+
+    found = pm.inspect_notebook(str(path))
+    return {name: {"type": spec.get("inferred_type_name", "None"),
+                   "default": spec.get("default"), "help": spec.get("help", "")}
+            for name, spec in found.items()}
+
+
+def coerce_parameter(name: str, value: Any, type_name: str, notebook: str) -> Any:
+    """Convert a command-line text value to the parameter's declared type, or raise."""
+    target = _TYPES.get(type_name.split("[")[0].strip().lower())
+    if target is None:
+        return value
+    if isinstance(value, target) and not (target is int and isinstance(value, bool)):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if target is bool:
+                lowered = text.lower()
+                if lowered in ("true", "1", "yes"):
+                    return True
+                if lowered in ("false", "0", "no"):
+                    return False
+                raise ValueError
+            if target is int:
+                return int(text)
+            if target is float:
+                return float(text)
+            return text
+        except ValueError:
+            pass
+    if target is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    raise ParameterError(
+        f"parameter `{name}` of {notebook} must be of type {type_name}, but {value!r} was passed.")
+
+
+def check_parameters(notebooks: list[Path], parameters: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Per notebook, the given parameters it declares, converted to their declared types.
+
+    Raises :class:`ParameterError` for a name no notebook declares, or a value of the wrong type.
+    """
+    declared = {nb.name: notebook_parameters(nb) for nb in notebooks}
+    known = {name for spec in declared.values() for name in spec}
+    unknown = sorted(set(parameters) - known)
+    if unknown:
+        raise ParameterError(
+            f"unknown parameter(s) {unknown}; the notebooks accept: {', '.join(sorted(known))}.")
+    per_notebook: dict[str, dict[str, Any]] = {}
+    for name, spec in declared.items():
+        per_notebook[name] = {
+            key: coerce_parameter(key, value, spec[key]["type"], name)
+            for key, value in parameters.items() if key in spec}
+    return per_notebook
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=paths().root, capture_output=True,
+                             text=True, timeout=5)
+        return out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def _versions() -> dict[str, str]:
+    from importlib import metadata
+
+    names = ["cxex-analysis", "pandas", "numpy", "scipy", "duckdb", "pingouin", "linearmodels",
+             "statsmodels", "seaborn", "matplotlib", "papermill", "nbconvert"]
+    versions = {"python": platform.python_version()}
+    for name in names:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+_REMOTE_TAG = re.compile(
+    r"<script[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>|<link[^>]*\bhref=\"https?://[^\"]*\"[^>]*>",
+    flags=re.IGNORECASE)
+
+
+def export_html(executed: Path, target: Path) -> Path:
+    """Render an executed notebook to self-contained HTML without code or stderr."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    notebook = nbformat.read(str(executed), as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                continue
+            if MIME_TYPE in output.get("data", {}):
+                continue
+            kept.append(output)
+        cell["outputs"] = kept
+    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True, embed_images=True)
+    body, _ = exporter.from_notebook_node(notebook)
+    body = _REMOTE_TAG.sub("", body)
+    target.write_text(body, encoding="utf-8")
+    return target
+
+
+def _failed_cell(executed: Path) -> str:
+    import nbformat
+
+    try:
+        notebook = nbformat.read(str(executed), as_version=4)
+    except Exception:  # the file may not exist if the kernel never started
+        return "before the first cell"
+    code_index = 0
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        code_index += 1
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                return f"code cell {code_index} ({output.get('ename')}: {output.get('evalue')})"
+    return "an unknown cell"
+
+
+@contextlib.contextmanager
+def _kernel_chatter_to(log_path: Path):
+    """Send this process's stderr (which kernels inherit) to ``log_path`` for a while.
+
+    Kernels print start-up warnings straight to the inherited file descriptor 2; they belong
+    in the run's ``kernel.log``, not on the terminal of a scheduled job.
+    """
+    import sys
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(log_path, "ab") as handle:
+        os.dup2(handle.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def run(warehouse: Path | str, out_dir: Path | str, notebooks: list[Path] | None = None,
+        parameters: dict[str, Any] | None = None, run_id: str | None = None,
+        progress: Callable[[str], None] | None = print) -> RunResult:
+    """Execute ``notebooks`` against ``warehouse`` and publish the run under ``out_dir``.
+
+    Returns a :class:`RunResult`; ``out_dir/latest`` points at the run only if it succeeded.
+    """
+    import papermill as pm
+
+    logging.getLogger("papermill").setLevel(logging.WARNING)
+    say = progress or (lambda message: None)
+    notebooks = list(notebooks) if notebooks is not None else list_notebooks()
+    if not notebooks:
+        raise CxexError(f"no notebooks found in {paths().notebooks}")
+    warehouse = Path(warehouse).resolve()
+    given = dict(parameters or {})
+    given.setdefault("warehouse", str(warehouse))
+    per_notebook = check_parameters(notebooks, given)
+
+    out_dir = Path(out_dir).resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    run_id = run_id or dt.datetime.now().strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}"
+    work = out_dir / f".{run_id}.partial"
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    result = RunResult(run_id, out_dir / run_id)
+    frames = []
+    for path in notebooks:
+        item = NotebookRun(path.stem)
+        result.notebooks.append(item)
+        executed = work / path.name
+        started = time.perf_counter()
+        say(f"  running {path.stem} …")
+        try:
+            with _kernel_chatter_to(work / "kernel.log"):
+                pm.execute_notebook(str(path), str(executed), parameters=per_notebook[path.name],
+                                    kernel_name=KERNEL_NAME, progress_bar=False,
+                                    log_output=False, cwd=str(work))
+            item.status = "ok"
+        except pm.PapermillExecutionError:
+            item.status = "failed"
+            item.error = f"{path.name} failed in {_failed_cell(executed)}"
+        except Exception as error:  # kernel death, missing kernel, unreadable notebook
+            item.status = "failed"
+            item.error = f"{path.name} could not run: {type(error).__name__}: {error}"
+        item.seconds = time.perf_counter() - started
+        if executed.exists():
+            html_path = export_html(executed, work / f"{path.stem}.html")
+            item.html = html_path.name
+            frames.append(collect_notebook(executed))
+        say(f"  {'done' if item.status == 'ok' else 'FAILED'}: {path.stem} "
+            f"({item.seconds:.1f} s)" + (f" — {item.error}" if item.error else ""))
+        if item.status != "ok":
+            break
+
+    write_json(frames if frames else [], work / "results.json")
+    manifest = {
+        "run_id": run_id,
+        "started_notebooks": [n.name for n in result.notebooks],
+        "status": "ok" if result.ok else "failed",
+        "parameters": {k: (str(v) if isinstance(v, Path) else v) for k, v in given.items()},
+        "warehouse": str(warehouse),
+        "inputs": _input_hashes(warehouse),
+        "versions": _versions(),
+        "git_commit": _git_commit(),
+        "cxex_version": __version__,
+        "notebooks": [n.__dict__ for n in result.notebooks],
+        "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+    }
+    (work / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
+    if result.run_dir.exists():
+        shutil.rmtree(result.run_dir)
+    work.rename(result.run_dir)
+    if result.ok:
+        _point_latest(out_dir, run_id)
+    return result
+
+
+def _input_hashes(warehouse: Path) -> list[dict]:
+    from .warehouse import connect, has_table
+
+    try:
+        con = connect(warehouse)
+    except CxexError:
+        return []
+    try:
+        if not has_table(con, "ingest_files"):
+            return []
+        return con.execute(
+            "SELECT \"table\" AS table_name, file, sha256, rows_read, rows_accepted, "
+            "rows_quarantined FROM main.ingest_files WHERE status = 'ok'").df().to_dict("records")
+    finally:
+        con.close()
+
+
+def _point_latest(out_dir: Path, run_id: str) -> None:
+    """Switch ``out_dir/latest`` to ``run_id`` atomically (a symlink replaced by rename)."""
+    tmp = out_dir / f".latest.{os.getpid()}"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    tmp.symlink_to(run_id, target_is_directory=True)
+    os.replace(tmp, out_dir / "latest")
