@@ -51,6 +51,18 @@ _FALSE = ("false", "f", "no", "n", "0")
 QUARANTINE_COLUMNS = ("table_name", "file", "row", "column_name", "reason", "value", "issues")
 
 
+def quiet_progress(con: duckdb.DuckDBPyConnection) -> None:
+    """Keep DuckDB's progress bar off terminals and logs.
+
+    Inside Jupyter DuckDB refuses to change the setting without ipywidgets; it shows no bar
+    there in that case anyway.
+    """
+    try:
+        con.execute("SET enable_progress_bar = false")
+    except duckdb.Error:
+        pass
+
+
 def normalise_column_name(name: str) -> str:
     """Lower case, surrounding spaces removed, other punctuation and spaces as ``_``.
 
@@ -769,7 +781,7 @@ def check_directory(con: duckdb.DuckDBPyConnection, data_dir: Path | str,
     as_of_text = as_of.isoformat(sep=" ")
 
     con.execute("SET TimeZone = 'UTC'")
-    con.execute("SET enable_progress_bar = false")
+    quiet_progress(con)
     con.execute("DROP TABLE IF EXISTS quarantine_stage")
     con.execute("CREATE TEMP TABLE quarantine_stage (table_name VARCHAR, file VARCHAR, row BIGINT, "
                 "column_name VARCHAR, reason VARCHAR, value VARCHAR, issues INTEGER)")

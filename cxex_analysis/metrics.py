@@ -66,7 +66,7 @@ def nps_interval(promoters: float, detractors: float, n: float, confidence: floa
     --------
     >>> r = nps_interval(50, 20, 100)
     >>> round(r["estimate"], 1), round(r["se"], 3)
-    (30.0, 8.062)
+    (30.0, 7.81)
 
     Validated against the closed form in ``shared/references.md`` (tests/test_metrics.py).
     """
@@ -160,7 +160,11 @@ def cronbach_alpha_interval(items: pd.DataFrame, confidence: float = 0.95) -> di
     if n < 3 or data.shape[1] < 2:
         return {"estimate": np.nan, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan, "n": n,
                 "method": "cronbach_alpha_too_few"}
-    alpha, ci = pg.cronbach_alpha(data=data.astype(float), ci=confidence)
+    numeric = data.astype(float)
+    if not np.nanvar(numeric.sum(axis=1)) > 0:
+        return {"estimate": np.nan, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan, "n": n,
+                "method": "cronbach_alpha_no_variance"}
+    alpha, ci = pg.cronbach_alpha(data=numeric, ci=confidence)
     return {"estimate": float(alpha), "se": np.nan, "ci_low": float(ci[0]),
             "ci_high": float(ci[1]), "n": n, "method": "cronbach_alpha_feldt_pairwise"}
 

@@ -1,7 +1,8 @@
 """Display helpers for notebooks: charts with alt text, escaped tables, summary boxes.
 
-Each helper displays (in a notebook) and also returns the HTML string, so the same call
-works in JupyterLab, under papermill and in tests. All text from data is HTML-escaped;
+The display helpers (:func:`chart`, :func:`table`, :func:`summary_box`, :func:`definitions`)
+show their output in a notebook and return None, so nothing is echoed twice; the ``*_html``
+functions return the markup for tests and other callers. All text from data is HTML-escaped;
 free text from people goes through :func:`cxex_analysis.privacy.safe_text`.
 """
 
@@ -16,27 +17,21 @@ import pandas as pd
 
 from .metrics import definitions_markdown
 
-
-def _display_html(markup: str) -> str:
-    try:
-        from IPython import get_ipython
-        from IPython.display import HTML, display
-    except ImportError:  # pragma: no cover
-        return markup
-    if get_ipython() is not None:
-        display(HTML(markup))
-    return markup
+#: Columns holding counts: shown as whole numbers even when stored as floats.
+COUNT_COLUMNS = {"n", "rows", "responses", "respondents", "rows_read", "rows_accepted",
+                 "rows_quarantined", "units", "first_row", "row"}
 
 
-def _display_markdown(text: str) -> str:
-    try:
-        from IPython import get_ipython
-        from IPython.display import Markdown, display
-    except ImportError:  # pragma: no cover
-        return text
-    if get_ipython() is not None:
-        display(Markdown(text))
-    return text
+def _display_html(markup: str) -> None:
+    from IPython.display import HTML, display
+
+    display(HTML(markup))
+
+
+def _display_markdown(text: str) -> None:
+    from IPython.display import Markdown, display
+
+    display(Markdown(text))
 
 
 def figure_html(fig, alt: str) -> str:
@@ -55,41 +50,56 @@ def figure_html(fig, alt: str) -> str:
             f'style="max-width:100%"></figure>')
 
 
-def chart(fig, alt: str) -> str:
+def chart(fig, alt: str) -> None:
     """Show a chart with its alt text."""
-    return _display_html(figure_html(fig, alt))
+    _display_html(figure_html(fig, alt))
 
 
-def _format_cell(value, digits: int) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "–"
+def _format_cell(value, digits: int) -> tuple[str, bool]:
+    """Display text of a cell and whether it is a number (numbers align right)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return "–", True
+    if isinstance(value, (bool, np.bool_)):
+        return ("yes" if value else "no"), False
     if isinstance(value, (float, np.floating)):
-        return f"{value:,.{digits}f}"
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        return f"{value:,}"
+        return f"{value:,.{digits}f}", True
+    if isinstance(value, (int, np.integer)):
+        return f"{value:,}", True
     if isinstance(value, pd.Timestamp):
-        return value.date().isoformat() if value == value.normalize() else value.isoformat()
-    return str(value)
+        return (value.date().isoformat() if value == value.normalize() else value.isoformat()), False
+    return str(value), False
 
 
 def table_html(frame: pd.DataFrame, caption: str | None = None, digits: int = 1,
-               labels: dict[str, str] | None = None) -> str:
-    """An escaped HTML table (numbers rounded for display only)."""
+               labels: dict[str, str] | None = None, empty: str = "None.") -> str:
+    """An escaped HTML table (numbers rounded for display only; counts shown whole)."""
     labels = labels or {}
+    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    if frame.empty:
+        return f'<table class="cxex-table">{cap}<tbody><tr><td>{html.escape(empty)}</td></tr></tbody></table>'
+    whole = {c for c in frame.columns
+             if pd.api.types.is_float_dtype(frame[c]) and frame[c].dropna().size
+             and (frame[c].dropna() % 1 == 0).all() and c in COUNT_COLUMNS}
     head = "".join(f"<th>{html.escape(labels.get(c, str(c).replace('_', ' ')))}</th>"
                    for c in frame.columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(_format_cell(v, digits))}</td>" for v in row) + "</tr>"
-        for row in frame.itertuples(index=False))
-    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    rows = []
+    for row in frame.itertuples(index=False):
+        cells = []
+        for column, value in zip(frame.columns, row):
+            if column in whole and not pd.isna(value):
+                value = int(value)
+            text, numeric = _format_cell(value, digits)
+            align = "right" if numeric else "left"
+            cells.append(f'<td style="text-align:{align}">{html.escape(text)}</td>')
+        rows.append("<tr>" + "".join(cells) + "</tr>")
     return (f'<table class="cxex-table">{cap}<thead><tr>{head}</tr></thead>'
-            f"<tbody>{body}</tbody></table>")
+            f"<tbody>{''.join(rows)}</tbody></table>")
 
 
 def table(frame: pd.DataFrame, caption: str | None = None, digits: int = 1,
-          labels: dict[str, str] | None = None) -> str:
+          labels: dict[str, str] | None = None) -> None:
     """Show an escaped table."""
-    return _display_html(table_html(frame, caption, digits, labels))
+    _display_html(table_html(frame, caption, digits, labels))
 
 
 def interval_text(estimate: float, low: float, high: float, digits: int = 1, unit: str = "",
@@ -101,15 +111,19 @@ def interval_text(estimate: float, low: float, high: float, digits: int = 1, uni
     return (f"{estimate:,.{digits}f}{unit} ({level}{low:,.{digits}f} to {high:,.{digits}f}{unit})")
 
 
-def summary_box(title: str, findings: list[str]) -> str:
-    """A boxed list of plain-language findings (escaped), shown first in every report."""
+def summary_box_html(title: str, findings: list[str]) -> str:
+    """A boxed list of plain-language findings (escaped)."""
     items = "".join(f"<li>{html.escape(text)}</li>" for text in findings)
-    markup = (f'<div class="cxex-summary" role="note" style="border:2px solid #1b6ca8;'
+    return (f'<div class="cxex-summary" role="note" style="border:2px solid #1b6ca8;'
               f'border-radius:6px;padding:0.6em 1.2em;margin:0.8em 0;background:#f3f8fc">'
               f"<strong>{html.escape(title)}</strong><ul>{items}</ul></div>")
-    return _display_html(markup)
 
 
-def definitions(min_group_size: int = 5) -> str:
+def summary_box(title: str, findings: list[str]) -> None:
+    """Show the summary box that opens every report."""
+    _display_html(summary_box_html(title, findings))
+
+
+def definitions(min_group_size: int = 5) -> None:
     """Show the metric definitions footnote."""
-    return _display_markdown("### Metric definitions\n\n" + definitions_markdown(min_group_size))
+    _display_markdown("### Metric definitions\n\n" + definitions_markdown(min_group_size))

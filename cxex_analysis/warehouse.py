@@ -24,7 +24,7 @@ from . import __version__
 from .config import paths
 from .contract import TABLES
 from .errors import CxexError
-from .io import ValidationReport, check_directory
+from .io import ValidationReport, check_directory, quiet_progress
 
 
 def default_path() -> Path:
@@ -98,7 +98,7 @@ def connect(warehouse: Path | str | None = None, read_only: bool = True) -> duck
             f"`cxex ingest --data DIR --warehouse {path}` (or `make demo`).")
     con = duckdb.connect(str(path), read_only=read_only)
     con.execute("SET TimeZone = 'UTC'")
-    con.execute("SET enable_progress_bar = false")
+    quiet_progress(con)
     return con
 
 

@@ -1,0 +1,41 @@
+# cxex — `make help` lists the targets. Everything runs inside .venv, made on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.DEFAULT_GOAL := help
+.PHONY: help install demo test test-fast lab bench lint clean
+
+help: ## list the targets
+	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP) ## make .venv and install cxex with its test tools
+
+demo: $(STAMP) ## generate the demo organisation, ingest it, run every notebook, write HTML reports
+	$(BIN)/cxex demo
+
+test: $(STAMP) ## run every test, slow ones included
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP) ## run the tests that are not marked slow
+	$(BIN)/python -m pytest -m "not slow"
+
+lab: $(STAMP) ## open JupyterLab on notebooks/ with the project's kernel registered
+	$(BIN)/python -m ipykernel install --sys-prefix --name cxex --display-name "Python (cxex)"
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+bench: $(STAMP) ## print the benchmark figures (ingest of 10 million responses)
+	$(BIN)/python benchmarks/ingest.py
+
+lint: $(STAMP) ## ruff
+	$(BIN)/ruff check cxex_analysis tests benchmarks
+
+clean: ## remove generated data, reports and the virtualenv
+	rm -rf $(VENV) data/demo data/*.duckdb data/*.wal reports/2* reports/latest reports/.*.partial

@@ -1,0 +1,196 @@
+"""Metric statistics pinned to their closed forms and to pingouin, and recovered from truth."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pingouin as pg
+import pytest
+from scipy import stats
+
+from cxex_analysis import metrics, panels, warehouse
+from cxex_analysis.errors import ParameterError
+
+
+def test_nps_se_is_the_trinomial_formula():
+    # shared/references.md: Var(NPS) = [p + d - (p - d)^2] / n, x 100^2
+    r = metrics.nps_interval(promoters=50, detractors=20, n=100, interval="wald")
+    assert r["estimate"] == pytest.approx(30.0)
+    assert r["se"] == pytest.approx(100 * math.sqrt((0.5 + 0.2 - 0.3 ** 2) / 100), rel=1e-12)
+    assert r["se"] == pytest.approx(7.8102496759, rel=1e-9)
+    z = stats.norm.ppf(0.975)
+    assert (r["ci_low"], r["ci_high"]) == pytest.approx((30 - z * r["se"], 30 + z * r["se"]))
+    assert r["method"] == "nps_trinomial_wald"
+
+
+def test_nps_adjusted_wald_for_small_n():
+    # Rocks (2016): add 3 to n and 3/4 to promoters and detractors
+    r = metrics.nps_interval(promoters=5, detractors=2, n=10)
+    assert r["method"] == "nps_trinomial_adjusted_wald"
+    p, d, n = 5.75 / 13, 2.75 / 13, 13
+    half = stats.norm.ppf(0.975) * 100 * math.sqrt((p + d - (p - d) ** 2) / n)
+    assert r["estimate"] == pytest.approx(30.0)  # the estimate itself is not adjusted
+    assert r["ci_low"] == pytest.approx(100 * (p - d) - half)
+    assert r["ci_high"] == pytest.approx(100 * (p - d) + half)
+
+
+def test_nps_interval_never_leaves_its_scale():
+    r = metrics.nps_interval(promoters=4, detractors=0, n=4)
+    assert -100 <= r["ci_low"] and r["ci_high"] <= 100
+
+
+def test_wilson_interval_matches_the_closed_form():
+    r = metrics.proportion_interval(successes=8, n=10)
+    z = stats.norm.ppf(0.975)
+    p, n = 0.8, 10
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    assert (r["ci_low"], r["ci_high"]) == pytest.approx((100 * (centre - half), 100 * (centre + half)))
+
+
+def test_metric_functions_on_a_hand_example():
+    data = pd.DataFrame({"nps": [10, 9, 8, 3, None, 0], "csat": [5, 4, 4, 1, 2, None],
+                         "ces": [7, 6, 5, 4, 1, None], "g": list("aaabbb")})
+    out = metrics.nps(data).iloc[0]
+    assert out["estimate"] == pytest.approx(100 * (2 - 2) / 5) and out["n"] == 5
+    assert metrics.csat(data).iloc[0]["estimate"] == pytest.approx(60.0)
+    ces = metrics.ces(data).set_index("outcome")
+    assert ces.loc["ces", "estimate"] == pytest.approx(4.6)
+    assert ces.loc["ces_top3", "estimate"] == pytest.approx(60.0)
+    by = metrics.nps(data, by="g").set_index("g")
+    assert by.loc["a", "estimate"] == pytest.approx(100 * 2 / 3)
+    assert by.loc["a", "subject"] == "g=a"
+
+
+def test_tidy_schema_columns_come_first():
+    data = pd.DataFrame({"nps": [10, 9, 0], "g": ["a", "a", "b"]})
+    frame = metrics.nps(data, by="g")
+    assert list(frame.columns[:13]) == ["analysis", "estimand", "subject", "outcome", "term",
+                                        "estimate", "se", "ci_low", "ci_high", "p_value",
+                                        "confidence", "n", "method"]
+    assert (frame["confidence"] == 0.95).all()
+
+
+def test_engagement_index_and_pct_favourable_by_hand():
+    data = pd.DataFrame({"eng_a": [5, 3, 1, 4, 4], "eng_b": [5, None, 1, 4, 2],
+                         "eng_c": [5, 3, 1, 4, 3]})
+    ei = metrics.engagement_index(data, min_group_size=5).iloc[0]
+    per_person = [(5 - 1) / 4 * 100, (3 - 1) / 4 * 100, 0.0, 75.0, (3 - 1) / 4 * 100]
+    assert ei["estimate"] == pytest.approx(np.mean(per_person))
+    assert ei["se"] == pytest.approx(np.std(per_person, ddof=1) / math.sqrt(5))
+    fav = metrics.pct_favourable(data, min_group_size=5).iloc[0]
+    assert fav["estimate"] == pytest.approx(100 * 7 / 14)  # answers of 4-5 out of 14 answered
+
+
+def test_cronbach_alpha_matches_pingouin_and_the_formula(con):
+    employees = warehouse.employee_responses(con)
+    items = [c for c in employees.columns if c.startswith("eng_")]
+    ours = metrics.cronbach_alpha(employees).iloc[0]
+    alpha, ci = pg.cronbach_alpha(data=employees[items].astype(float), ci=0.95)
+    assert ours["estimate"] == pytest.approx(alpha, rel=1e-12)
+    assert (ours["ci_low"], ours["ci_high"]) == pytest.approx(tuple(ci))
+    complete = employees[items].dropna().astype(float)
+    k = len(items)
+    by_hand = k / (k - 1) * (1 - complete.var(ddof=1).sum() / complete.sum(axis=1).var(ddof=1))
+    listwise = metrics.cronbach_alpha(complete).iloc[0]["estimate"]
+    assert listwise == pytest.approx(by_hand, rel=1e-10)
+    assert 0.7 < ours["estimate"] < 0.95
+
+
+def test_employee_metrics_hide_small_groups():
+    data = pd.DataFrame({"team": ["big"] * 6 + ["small"] * 3,
+                         "eng_a": [4] * 9, "eng_b": [5] * 9, "eng_c": [3] * 9, "enps": [9] * 9})
+    for function in (metrics.engagement_index, metrics.pct_favourable, metrics.enps,
+                     metrics.cronbach_alpha):
+        frame = function(data, by="team").set_index("team")
+        assert frame.loc["small", "suppressed"]
+        assert frame.loc["small", ["estimate", "se", "ci_low", "ci_high", "n"]].isna().all()
+        assert "fewer than 5" in frame.loc["small", "method"]
+
+
+def test_complement_of_a_hidden_group_is_hidden_too():
+    # A has 12, B has 6, C has 3 (hidden): showing A and B and the total would reveal C
+    data = pd.DataFrame({"team": ["A"] * 12 + ["B"] * 6 + ["C"] * 3,
+                         "eng_a": [4] * 21, "eng_b": [5] * 21, "eng_c": [3] * 21})
+    frame = metrics.engagement_index(data, by="team").set_index("team")
+    assert frame.loc["C", "suppressed"] and frame.loc["B", "suppressed"]
+    assert not frame.loc["A", "suppressed"]
+    assert "subtraction" in frame.loc["B", "method"]
+
+
+def test_bad_parameters_raise_clear_errors():
+    data = pd.DataFrame({"nps": [10]})
+    with pytest.raises(ParameterError, match="`interval` must be one of"):
+        metrics.nps(data, interval="exact")
+    with pytest.raises(ParameterError, match="`confidence`"):
+        metrics.nps(data, confidence=95)
+    with pytest.raises(ParameterError, match="not in the data"):
+        metrics.nps(data, by="region")
+    with pytest.raises(ParameterError, match="min_group_size"):
+        metrics.engagement_index(pd.DataFrame({"eng_a": [1]}), min_group_size=0)
+
+
+# ------------------------------------------------------------------ recovery from truth
+
+def test_planted_invalid_rows_are_exactly_the_quarantine(con, truth):
+    counts = dict(con.execute("SELECT table_name, count(*) FROM quarantine GROUP BY 1").fetchall())
+    for table, planted in truth["planted_invalid_rows"].items():
+        assert counts.get(table, 0) == planted
+    assert con.execute("SELECT count(*) FROM customer_survey").fetchone()[0] == \
+        truth["counts"]["customer_responses"]
+    assert con.execute("SELECT count(*) FROM employee_survey").fetchone()[0] == \
+        truth["counts"]["employee_responses"]
+
+
+def test_ex_panel_recovers_the_planted_engagement_by_wave(con, truth):
+    panel = panels.ex_panel(con, min_group_size=1)
+    big = panel[~panel["unit_id"].isin(truth["small_units"])]
+    by_wave = big.groupby("wave")["engagement_index"].mean().to_numpy()
+    assert by_wave == pytest.approx([truth["expected_ei_by_wave"][str(q)] for q in range(8)],
+                                    rel=1e-12)
+
+
+def test_small_teams_are_suppressed_in_the_panel(con, truth):
+    panel = panels.ex_panel(con)
+    suppressed_units = set(panel.loc[panel["suppressed"], "unit_id"])
+    assert set(truth["small_units"]) <= suppressed_units
+    assert panel.loc[panel["suppressed"], "engagement_index"].isna().all()
+
+
+def test_panels_recover_the_planted_between_unit_correlations(con, truth):
+    cx = panels.cx_panel(con, "quarter")
+    ex = panels.ex_panel(con, min_group_size=1)
+    big = ~ex["unit_id"].isin(truth["small_units"])
+    unit_ex = ex[big].groupby("unit_id")["engagement_index"].mean()
+    unit_cx = cx.groupby("unit_id")[["nps", "csat"]].mean().loc[unit_ex.index]
+    realised = truth["linkage"]["realised_between_unit_correlation"]
+    assert np.corrcoef(unit_ex, unit_cx["nps"])[0, 1] == pytest.approx(
+        realised["engagement_index_vs_nps"], abs=1e-9)
+    assert np.corrcoef(unit_ex, unit_cx["csat"])[0, 1] == pytest.approx(
+        realised["engagement_index_vs_csat"], abs=1e-9)
+    out = panels.outcomes_panel(con, "month")
+    exits = out.groupby("unit_id")[["employees_left", "employees"]].sum()
+    exit_rate = (exits["employees_left"] / exits["employees"]).loc[unit_ex.index]
+    assert np.corrcoef(unit_ex, exit_rate)[0, 1] == pytest.approx(
+        realised["engagement_index_vs_exit_rate"], abs=1e-9)
+
+
+def test_cx_panel_nps_se_is_trinomial(con):
+    cx = panels.cx_panel(con, "month").dropna(subset=["nps"]).iloc[:50]
+    p = cx["promoters"] / cx["nps_n"]
+    d = cx["detractors"] / cx["nps_n"]
+    expected = 100 * np.sqrt((p + d - (p - d) ** 2) / cx["nps_n"])
+    assert cx["nps_se"].to_numpy() == pytest.approx(expected.to_numpy(), rel=1e-12)
+
+
+def test_quarterly_metric_by_region_agrees_with_the_panel(con):
+    customers = metrics.with_period(warehouse.customer_responses(con), "responded_at", "quarter")
+    by = metrics.nps(customers, by="region", over="quarter")
+    panel = panels.cx_panel(con, "quarter").merge(
+        con.execute("SELECT unit_id, region FROM units").df(), on="unit_id")
+    totals = panel.groupby(["region", "period"])[["promoters", "detractors", "nps_n"]].sum()
+    first = by.iloc[0]
+    row = totals.loc[(first["region"], pd.Timestamp(first["quarter"]))]
+    assert first["estimate"] == pytest.approx(100 * (row["promoters"] - row["detractors"]) / row["nps_n"])

@@ -1,0 +1,62 @@
+"""The notebooks run end to end through the runner (papermill) and publish clean HTML."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from cxex_analysis import results, runner
+from cxex_analysis.errors import ParameterError
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def run(demo_warehouse, tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports")
+    result = runner.run(demo_warehouse, out, progress=None)
+    return out, result
+
+
+def test_every_notebook_succeeds_and_latest_points_at_the_run(run):
+    out, result = run
+    assert result.ok, [n.error for n in result.notebooks]
+    assert (out / "latest").resolve() == result.run_dir.resolve()
+    manifest = json.loads((result.run_dir / "manifest.json").read_text())
+    assert manifest["status"] == "ok" and manifest["inputs"]
+
+
+def test_results_json_has_exactly_the_schema_keys(run):
+    _, result = run
+    records = json.loads((result.run_dir / "results.json").read_text())
+    assert records
+    assert all(list(r) == list(results.SCHEMA) for r in records)
+    audit = [r for r in records if r["analysis"] == "metrics" and r["subject"] == "all"
+             and r["outcome"] == "nps" and r["estimand"] == "metric_level"]
+    assert audit and audit[0]["ci_low"] < audit[0]["estimate"] < audit[0]["ci_high"]
+
+
+def test_html_has_no_code_warnings_or_remote_scripts(run):
+    _, result = run
+    for item in result.notebooks:
+        html = (result.run_dir / item.html).read_text()
+        assert "Traceback" not in html and "Warning" not in html
+        assert "from cxex_analysis import" not in html  # code is hidden
+        assert not re.search(r"<script[^>]+src=\"https?://", html)
+        assert re.search(r'<img [^>]*alt="[^"]{20,}"', html)
+
+
+def test_unknown_or_mistyped_parameter_is_rejected_before_any_kernel(demo_warehouse, tmp_path):
+    with pytest.raises(ParameterError, match="unknown parameter"):
+        runner.run(demo_warehouse, tmp_path, parameters={"confidnce": 0.9}, progress=None)
+    with pytest.raises(ParameterError, match="must be of type float"):
+        runner.run(demo_warehouse, tmp_path, parameters={"confidence": "high"}, progress=None)
+    assert not any(tmp_path.iterdir())
+
+
+def test_notebooks_list(run):
+    assert [p.name for p in runner.list_notebooks(ROOT / "notebooks")][0] == "00_data_audit.ipynb"

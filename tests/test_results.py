@@ -1,0 +1,48 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cxex_analysis import results
+from cxex_analysis.errors import ParameterError
+
+
+def frame():
+    return results.tidy([{"analysis": "metrics", "estimand": "metric_level", "subject": "all",
+                          "outcome": "nps", "term": "level", "estimate": 1.5, "se": np.nan,
+                          "ci_low": 1.0, "ci_high": 2.0, "confidence": 0.95, "n": 10,
+                          "method": "x", "region": "North"}])
+
+
+def test_records_have_exactly_the_schema_keys(tmp_path):
+    path = results.write_json([frame(), frame()], tmp_path / "results.json")
+    records = json.loads(path.read_text())
+    assert len(records) == 2
+    assert list(records[0]) == list(results.SCHEMA)
+    assert records[0]["se"] is None and records[0]["p_value"] is None  # NaN -> null
+    back = results.read_json(path)
+    assert back["estimate"].tolist() == [1.5, 1.5]
+
+
+def test_validate_rejects_frames_without_the_schema():
+    with pytest.raises(ParameterError, match="lacks the tidy-schema column"):
+        results.to_records(pd.DataFrame({"estimate": [1.0]}))
+    bad = frame()
+    bad["analysis"] = ""
+    with pytest.raises(ParameterError, match="`analysis` is blank"):
+        results.to_records(bad)
+
+
+def test_record_outside_a_notebook_keeps_rows_in_process():
+    before = len(results.recorded())
+    results.record(frame(), "test")
+    assert len(results.recorded()) == before + 1
+    assert "region" not in results.recorded().columns
+
+
+def test_lookup():
+    res = frame()
+    assert len(results.lookup(res, outcome="nps")) == 1
+    with pytest.raises(ParameterError):
+        results.lookup(res, colour="red")
