@@ -31,8 +31,9 @@ lab: $(STAMP) ## open JupyterLab on notebooks/ with the project's kernel registe
 	$(BIN)/python -m ipykernel install --sys-prefix --name cxex --display-name "Python (cxex)"
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
-bench: $(STAMP) ## print the benchmark figures (ingest of 10 million responses)
+bench: $(STAMP) ## print the benchmark figures (ingest of 10 million responses, H2 on 5,000 units)
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/linkage.py
 
 lint: $(STAMP) ## ruff
 	$(BIN)/ruff check cxex_analysis tests benchmarks

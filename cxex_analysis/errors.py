@@ -71,3 +71,16 @@ def check_confidence(confidence: float) -> float:
             f"`confidence` must be between 0 and 1 (e.g. 0.95), but {confidence!r} was passed."
         )
     return value
+
+
+def parse_list(value, allowed, name: str) -> list[str]:
+    """A comma-separated parameter (``"nps,csat"``) or a list, checked against ``allowed``."""
+    items = [v.strip() for v in value.split(",")] if isinstance(value, str) else list(value)
+    items = [v for v in items if v]
+    unknown = [v for v in items if v not in allowed]
+    if unknown or not items:
+        allowed_text = ", ".join(repr(a) for a in allowed)
+        raise ParameterError(
+            f"The value for `{name}` must be a comma-separated list of {allowed_text}, "
+            f"but {value!r} was passed.")
+    return items

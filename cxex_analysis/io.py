@@ -790,9 +790,9 @@ def check_directory(con: duckdb.DuckDBPyConnection, data_dir: Path | str,
         mapping_file = next((data_dir / n for n in MAPPING_FILE_NAMES if (data_dir / n).exists()),
                             None)
     mapping = load_mapping(Path(mapping_file) if mapping_file else None)
-    as_of = as_of or dt.datetime.now(dt.timezone.utc)
+    as_of = as_of or dt.datetime.now(dt.UTC)
     if as_of.tzinfo is not None:
-        as_of = as_of.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        as_of = as_of.astimezone(dt.UTC).replace(tzinfo=None)
     as_of_text = as_of.isoformat(sep=" ")
 
     con.execute("SET TimeZone = 'UTC'")

@@ -22,7 +22,7 @@ through :func:`cxex_analysis.privacy.suppress_small_groups`.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -318,7 +318,7 @@ def respondent_engagement(data: pd.DataFrame, items: Sequence[str] | None = None
 
 
 def _respondents(group: pd.DataFrame) -> int:
-    return int(len(group))
+    return len(group)
 
 
 def engagement_index(data: pd.DataFrame, items: Sequence[str] | None = None, by=None, over=None,

@@ -127,3 +127,13 @@ def summary_box(title: str, findings: list[str]) -> None:
 def definitions(min_group_size: int = 5) -> None:
     """Show the metric definitions footnote."""
     _display_markdown("### Metric definitions\n\n" + definitions_markdown(min_group_size))
+
+
+def note_html(text: str) -> str:
+    """A plain paragraph (escaped)."""
+    return f'<p class="cxex-note">{html.escape(text)}</p>'
+
+
+def note(text: str) -> None:
+    """Show a plain paragraph."""
+    _display_html(note_html(text))

@@ -23,9 +23,10 @@ import re
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from . import __version__
 from .config import paths
@@ -281,7 +282,7 @@ def run(warehouse: Path | str, out_dir: Path | str, notebooks: list[Path] | None
         "git_commit": _git_commit(),
         "cxex_version": __version__,
         "notebooks": [n.__dict__ for n in result.notebooks],
-        "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+        "finished_at": dt.datetime.now(dt.UTC).isoformat(),
     }
     (work / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
     if result.run_dir.exists():

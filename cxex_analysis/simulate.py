@@ -7,7 +7,8 @@ planted effect, so that tests can check that the analyses recover them.
 The world, per unit ``u``, quarter ``q`` and month ``m``:
 
 * Employee experience. A unit's latent engagement ``L[u,q]`` (engagement-index points, 0–100)
-  = unit base + wave effect + AR(1) shock + ``cx_to_ex * NPS[u,q-1]`` (the NPS its customers
+  = unit base + wave effect + shock (AR(1) with ``ex_shock_rho``, default independent)
+  + ``cx_to_ex * NPS[u,q-1]`` (the NPS its customers
   gave last quarter) + pilot effects. Each employee answers seven ``eng_*`` items (1–5) around
   ``L`` plus their own level and the unit's persistent item profile; the unit's *observed*
   engagement index of that wave is what customers then feel.
@@ -17,7 +18,8 @@ The world, per unit ``u``, quarter ``q`` and month ``m``:
   (%) = ``csat_intercept + csat_per_nps * c``, expected CES = ``ces_intercept + ces_per_nps * c``,
   so the planted EX -> CX effects are ``ex_to_cx`` (NPS), ``ex_to_cx * csat_per_nps`` (CSAT),
   ``ex_to_cx * ces_per_nps`` (CES), all exactly linear in expectation.
-* Money. Monthly churn and revenue per customer depend on ``c``; employee exits on ``L``.
+* Money. Monthly churn and revenue per customer depend on the NPS customers gave that
+  month (``churn_per_nps``, ``revenue_per_customer_per_nps``); employee exits on ``L``.
 * Pilots. P1 is randomized (call centres and branches, one start date), P2 a staggered
   rollout to stores by region with effects that grow with time since start. Their true
   effects (``att``) are computed with common random numbers: the same world is simulated
@@ -65,7 +67,7 @@ class DemoParameters:
     ex_mean: float = 66.0
     ex_between_sd: float = 7.0
     ex_shock_sd: float = 4.0
-    ex_shock_rho: float = 0.3
+    ex_shock_rho: float = 0.0
     employee_sd: float = 9.0
     item_profile_sd: float = 6.0
     item_noise_sd: float = 0.55
@@ -81,6 +83,10 @@ class DemoParameters:
     # linkage (the planted truths)
     ex_to_cx: float = 0.6
     cx_to_ex: float = 0.04
+    #: how much more (or less) favourably each item is rated everywhere (index points)
+    item_levels: dict[str, float] = field(default_factory=lambda: {
+        "recognition": -4.0, "tools": -7.0, "manager": 2.0, "voice": -2.0, "growth": -5.0,
+        "purpose": 7.0, "customer_focus": 3.0})
     driver_weights: dict[str, float] = field(default_factory=lambda: {
         "tools": 0.9, "customer_focus": 0.7, "manager": 0.4, "recognition": 0.25,
         "voice": 0.1, "growth": 0.0, "purpose": 0.0})
@@ -117,9 +123,9 @@ class DemoParameters:
             value = getattr(self, name)
             if not 0 <= value <= 1:
                 raise ParameterError(f"`{name}` must be between 0 and 1, but {value!r} was passed.")
-        unknown = set(self.driver_weights) - set(ITEMS)
+        unknown = (set(self.driver_weights) | set(self.item_levels)) - set(ITEMS)
         if unknown:
-            raise ParameterError(f"`driver_weights` names unknown items {sorted(unknown)}; "
+            raise ParameterError(f"`driver_weights` or `item_levels` name unknown items {sorted(unknown)}; "
                                  f"allowed: {', '.join(ITEMS)}.")
 
 
@@ -392,6 +398,7 @@ def _simulate_world(params: DemoParameters, d: _Draws, ex_eff: np.ndarray, cx_ef
     n_months = len(months)
     n_q = params.n_quarters
     weights = np.array([params.driver_weights.get(item, 0.0) for item in ITEMS])
+    item_levels = np.array([params.item_levels.get(item, 0.0) for item in ITEMS])
     cx_base = params.cx_mean + d.cx_indep + d.item_profile @ weights
     profile_mean = d.item_profile.mean(axis=1)
 
@@ -434,7 +441,8 @@ def _simulate_world(params: DemoParameters, d: _Draws, ex_eff: np.ndarray, cx_ef
         es = emp_q == q
         lvl = latent_ex[emp_u[es], q] + d.employees["person_level"].to_numpy()[es]
         level[es] = lvl
-        raw = 1 + 4 * (lvl[:, None] + d.item_profile[emp_u[es]]) / 100 + d.item_noise[es]
+        raw = (1 + 4 * (lvl[:, None] + d.item_profile[emp_u[es]] + item_levels[None, :]) / 100
+               + d.item_noise[es])
         answered = np.clip(np.rint(raw), 1, 5)
         answered[d.item_missing[es]] = np.nan
         items[es] = answered
@@ -489,11 +497,18 @@ def _outcomes(params: DemoParameters, d: _Draws, c: np.ndarray, latent_ex: np.nd
         {"store": 4000, "branch": 6000, "call_centre": 20000, "team": 600}).to_numpy()
     growth = 1 + 0.004 * np.arange(n_months)
     active = np.rint(base_customers[:, None] * growth[None, :]).astype(int)
-    churn = np.clip(params.churn_base + params.churn_per_nps * (c - params.cx_mean) + d.churn_noise,
-                    0.002, 0.2)
+    # money follows the NPS customers actually gave that month (the expected NPS where
+    # nobody answered): the chain runs through realised customer experience
+    realised = np.array(c, dtype=float)
+    answered = customers.dropna(subset=["nps"])
+    score = (answered["nps"] >= 9).astype(float) - (answered["nps"] <= 6).astype(float)
+    monthly = (score * 100).groupby([answered["u"], answered["m"]]).mean()
+    realised[monthly.index.get_level_values(0), monthly.index.get_level_values(1)] = monthly.to_numpy()
+    churn = np.clip(params.churn_base + params.churn_per_nps * (realised - params.cx_mean)
+                    + d.churn_noise, 0.002, 0.2)
     lost = np.rint(active * churn).astype(int)
     rpc = (params.revenue_per_customer_base
-           + params.revenue_per_customer_per_nps * (c - params.cx_mean) + d.rpc_noise)
+           + params.revenue_per_customer_per_nps * (realised - params.cx_mean) + d.rpc_noise)
     revenue = np.round(active * rpc, 2)
     staff = units["staff"].to_numpy()
     quarter_of_month = np.arange(n_months) // 3

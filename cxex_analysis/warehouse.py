@@ -80,7 +80,7 @@ def _publish(con: duckdb.DuckDBPyConnection, report: ValidationReport) -> None:
     con.execute(
         "CREATE OR REPLACE TABLE main.ingest_info AS SELECT ? AS data_dir, "
         "CAST(? AS TIMESTAMP) AS ingested_at, ? AS cxex_version",
-        [report.data_dir, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), __version__])
+        [report.data_dir, dt.datetime.now(dt.UTC).replace(tzinfo=None), __version__])
     if report.tables["employee_survey"].status == "ok":
         con.execute(
             "CREATE OR REPLACE VIEW main.employee_item_responses AS "

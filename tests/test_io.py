@@ -16,7 +16,7 @@ import pytest
 from cxex_analysis import io
 from cxex_analysis.errors import UnusableFileError
 
-from .conftest import CUSTOMER_HEADER, GOOD_CUSTOMER_ROWS, UNITS_CSV, write_folder
+from .conftest import GOOD_CUSTOMER_ROWS, UNITS_CSV, write_folder
 
 AS_OF = dt.datetime(2026, 1, 1)
 

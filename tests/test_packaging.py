@@ -53,18 +53,18 @@ def test_notebooks_define_no_functions_and_edit_no_paths():
         for cell in json.loads(path.read_text())["cells"]:
             source = "".join(cell["source"])
             if cell["cell_type"] == "code":
-                assert not re.search(r"^\s*def |sys\.path|filterwarnings", source, re.M), path.name
+                assert not re.search(r"^\s*def |sys\.path|filterwarnings", source, re.MULTILINE), path.name
 
 
 def test_readme_first_two_commands_and_ci():
     readme = (ROOT / "README.md").read_text()
-    blocks = re.findall(r"```bash\n(.*?)```", readme, re.S)
+    blocks = re.findall(r"```bash\n(.*?)```", readme, re.DOTALL)
     commands = [line.split("#")[0].strip() for line in blocks[0].splitlines() if line.strip()]
     assert commands[:2] == ["make demo", "make test"]
     assert "make test" in (ROOT / ".ci" / "run").read_text()
     makefile = (ROOT / "Makefile").read_text()
     for target in ("help", "demo", "test", "lab", "bench"):
-        assert re.search(rf"^{target}:.*## ", makefile, re.M), f"make {target} is undocumented"
+        assert re.search(rf"^{target}:.*## ", makefile, re.MULTILINE), f"make {target} is undocumented"
 
 
 def test_import_prints_nothing_and_keeps_matplotlib_backend():

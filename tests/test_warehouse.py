@@ -4,8 +4,6 @@ import pytest
 from cxex_analysis import warehouse
 from cxex_analysis.errors import CxexError, UnusableFileError
 
-from .conftest import write_folder
-
 
 def test_failed_ingest_leaves_the_warehouse_as_it_was(small_folder, tmp_path):
     target = tmp_path / "w.duckdb"

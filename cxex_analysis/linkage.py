@@ -1,0 +1,796 @@
+"""EX <-> CX hypothesis tests on unit-level panels.
+
+Hypotheses (ids of ``shared/design.md``):
+
+* **H1** ``ex_cx_correlation`` — between-unit correlation of the engagement index with each CX
+  outcome (unit means), with ``ex_cx_rm_correlation`` (within-unit, repeated-measures,
+  :func:`pingouin.rm_corr`) and ``ex_cx_partial_correlation`` (controlling for unit type and size).
+* **H2** ``ex_to_cx_lagged`` — two-way fixed effects (unit + period) of the engagement index in
+  period t on the CX outcome in t + lag, SE clustered by unit. **H3** ``cx_to_ex_lagged`` — the
+  reverse. ``ex_lead_placebo`` — CX in t on EX in t + lag: future EX cannot cause past CX, so
+  a coefficient as large as H2's says the association runs the other way or through
+  something both share.
+* **H4** ``mediation_indirect`` — EX -> CX -> a financial outcome, within units (two-way
+  demeaned), product of coefficients with a unit-cluster bootstrap interval.
+* **H5** ``top_cx_engagement_odds_ratio`` — odds that a top-CX-quartile unit has good
+  engagement vs the rest, Fisher exact test (the "five times more likely" claim).
+* ``dual_movement_share`` — share of units whose EX and CX moved the same way across waves.
+
+The fixed-effects estimator is :class:`linearmodels.iv.absorbing.AbsorbingLS` (unit and
+period effects absorbed), which gives the same coefficients as ``PanelOLS`` with entity and
+time effects several times faster. Its unadjusted SE is rescaled by the residual degrees of
+freedom net of the absorbed effects, which reproduces Wooldridge's fixed-effects SEs; the
+clustered SE is CR1 as Stata's ``xtreg, fe vce(cluster unit)`` (G/(G−1) × (n−1)/(n−k)).
+Validated against ``linearmodels.datasets.wage_panel``: union 0.0800 (SE 0.0193), Wooldridge
+*Introductory Econometrics* Table 14.2 (``tests/test_linkage.py``).
+
+All of this is observational: fixed effects remove stable differences between units and
+shocks common to a period, and the lag orders cause before effect, but a time-varying factor
+that moves both EX and CX (a new manager, a local competitor, a pilot) can still produce the
+association. :data:`DESIGN_STATEMENT` says so in the reports' words.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .errors import ParameterError, check_argument, check_confidence
+from .results import tidy
+
+CX_OUTCOMES = ("nps", "csat", "ces")
+EX_MEASURE = "engagement_index"
+HYPOTHESES = ("H1", "H2", "H3", "H4", "H5", "H6", "dual")
+
+DESIGN_STATEMENT = (
+    "These results come from observational data: nobody was assigned a better employee "
+    "experience at random. Comparing each unit with itself over time (fixed effects) rules out "
+    "stable differences between units, such as location or size, and anything that hit every "
+    "unit in the same quarter; putting the employee survey before the customer survey orders "
+    "cause before effect. What this design cannot rule out is something that changes inside a "
+    "unit and moves both at once — a new manager, a refurbishment, a local competitor. Read a "
+    "positive lagged effect as evidence consistent with 'better EX leads to better CX here', "
+    "not as proof; a randomized pilot (notebook 02) is the stronger test.")
+
+
+# --------------------------------------------------------------------------------------
+# panel preparation
+# --------------------------------------------------------------------------------------
+
+def period_index(periods: pd.Series, freq: str = "quarter") -> pd.Series:
+    """Consecutive integer index of month or quarter start dates (gaps stay gaps)."""
+    check_argument("freq", freq, ("month", "quarter"))
+    dates = pd.to_datetime(periods)
+    months = dates.dt.year * 12 + dates.dt.month - 1
+    return (months // 3) if freq == "quarter" else months
+
+
+def pilot_exposure(assignments: pd.DataFrame, panel: pd.DataFrame, freq: str = "quarter") -> pd.Series:
+    """True for unit-periods in which the unit had started a pilot (treated arm)."""
+    exposed = pd.Series(False, index=panel.index)
+    if assignments is None or assignments.empty:
+        return exposed
+    treated = assignments[(assignments["arm"] == "treatment") & assignments["start_date"].notna()]
+    if treated.empty:
+        return exposed
+    first = treated.groupby("unit_id")["start_date"].min()
+    start = pd.to_datetime(panel["unit_id"].map(first))
+    period_end = pd.to_datetime(panel["period"]) + (
+        pd.offsets.QuarterEnd(0) if freq == "quarter" else pd.offsets.MonthEnd(0))
+    return (start.notna() & (start <= period_end)).fillna(False).astype(bool)
+
+
+def lagged_pairs(panel: pd.DataFrame, x: str, y: str, lag: int = 1, unit: str = "unit_id",
+                 time: str = "t", exclude: str | None = None) -> pd.DataFrame:
+    """Rows pairing ``x`` in period t with ``y`` in period t + ``lag`` of the same unit.
+
+    ``lag`` may be negative (the placebo pairs a later ``x`` with an earlier ``y``). Rows
+    where either side is flagged in ``exclude`` are dropped.
+    """
+    if lag == 0:
+        raise ParameterError("`lag` must not be 0 (use H1 for same-period association).")
+    left = panel[[unit, time, x] + ([exclude] if exclude else [])].rename(
+        columns={x: "x", exclude: "x_excluded"} if exclude else {x: "x"})
+    right = panel[[unit, time, y] + ([exclude] if exclude else [])].rename(
+        columns={y: "y", exclude: "y_excluded"} if exclude else {y: "y"})
+    right = right.assign(**{time: right[time] - lag})
+    pairs = left.merge(right, on=[unit, time], how="inner")
+    pairs["y_time"] = pairs[time] + lag
+    if exclude:
+        pairs = pairs[~(pairs["x_excluded"].astype(bool) | pairs["y_excluded"].astype(bool))]
+    return pairs.dropna(subset=["x", "y"]).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------
+# two-way fixed effects
+# --------------------------------------------------------------------------------------
+
+def twfe(data: pd.DataFrame, y: str, x: Sequence[str] | str, unit: str, time: str,
+         cov_type: str = "clustered", cluster: str | None = None,
+         confidence: float = 0.95) -> dict:
+    """Two-way fixed effects OLS of ``y`` on ``x`` with ``unit`` and ``time`` effects absorbed.
+
+    Parameters
+    ----------
+    cov_type : {"clustered", "unadjusted", "robust"}
+        ``clustered`` clusters by ``cluster`` (default: ``unit``).
+
+    Returns
+    -------
+    dict with ``params``, ``se``, ``ci_low``, ``ci_high``, ``p_value`` (Series by regressor),
+    ``n``, ``n_units``, ``n_periods``, ``residuals``, ``fitted``, ``df_resid`` and ``method``.
+
+    Examples
+    --------
+    >>> from linearmodels.datasets import wage_panel   # doctest: +SKIP
+    >>> twfe(wage_panel.load(), "lwage", ["expersq", "union", "married"], "nr", "year",
+    ...      cov_type="unadjusted")["params"]["union"]   # doctest: +SKIP
+    0.0800...
+    """
+    from linearmodels.iv.absorbing import AbsorbingLS
+
+    check_argument("cov_type", cov_type, ("clustered", "unadjusted", "robust"))
+    confidence = check_confidence(confidence)
+    regressors = [x] if isinstance(x, str) else list(x)
+    columns = [y, *regressors, unit, time] + ([cluster] if cluster and cluster not in (unit, time) else [])
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        raise ParameterError(f"column(s) {missing} are not in the data.")
+    frame = data[columns].dropna()
+    n = len(frame)
+    n_units = frame[unit].nunique()
+    n_periods = frame[time].nunique()
+    k = len(regressors)
+    if n <= n_units + n_periods + k:
+        raise ParameterError(
+            f"too few observations ({n}) for {n_units} unit and {n_periods} period effects "
+            f"and {k} regressor(s).")
+    absorb = pd.DataFrame({"unit": pd.Categorical(frame[unit]),
+                           "time": pd.Categorical(frame[time])}, index=frame.index)
+    model = AbsorbingLS(frame[y], frame[regressors], absorb=absorb, drop_absorbed=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # linearmodels notes on absorbed constants
+        if cov_type == "clustered":
+            groups = pd.Series(pd.Categorical(frame[cluster or unit]).codes, index=frame.index)
+            result = model.fit(cov_type="clustered", clusters=groups, debiased=False)
+            # CR1 as Stata's xtreg, fe: G/(G-1) x (n-1)/(n-k), with k the regressors, period
+            # dummies and constant but not the unit effects (nested in the clusters);
+            # linearmodels' undebiased clustered covariance applies neither factor
+            n_clusters = int(groups.nunique())
+            k_stata = k + (n_periods - 1) + 1
+            se = result.std_errors * np.sqrt(n_clusters / (n_clusters - 1)
+                                             * (n - 1) / (n - k_stata))
+            method = f"twfe_absorbing_ls_cluster_{cluster or 'unit'}"
+        else:
+            result = model.fit(cov_type=cov_type)
+            # linearmodels divides the residual sum of squares by n; the textbook fixed-effects
+            # SE divides by the residual degrees of freedom net of the absorbed effects
+            df_resid = n - k - n_units - (n_periods - 1)
+            se = result.std_errors * np.sqrt(n / df_resid)
+            method = f"twfe_absorbing_ls_{cov_type}"
+    params = result.params
+    df_resid = n - k - n_units - (n_periods - 1)
+    if cov_type == "clustered":
+        dist = stats.t(df=max(n_units - 1, 1))
+    else:
+        dist = stats.t(df=df_resid)
+    q = dist.ppf(0.5 + confidence / 2)
+    p_value = pd.Series(2 * dist.sf(np.abs(params / se)), index=params.index)
+    return {"params": params, "se": se, "ci_low": params - q * se, "ci_high": params + q * se,
+            "p_value": p_value, "n": n, "n_units": n_units, "n_periods": n_periods,
+            "residuals": result.resids, "fitted": frame[y] - result.resids, "df_resid": df_resid,
+            "method": method, "frame": frame}
+
+
+def _row(estimand: str, outcome: str, term: str, fit: dict, confidence: float,
+         subject: str = "all", **extra) -> dict:
+    return {"analysis": "linkage", "estimand": estimand, "subject": subject, "outcome": outcome,
+            "term": term, "estimate": fit["params"][term], "se": fit["se"][term],
+            "ci_low": fit["ci_low"][term], "ci_high": fit["ci_high"][term],
+            "p_value": fit["p_value"][term], "confidence": confidence, "n": fit["n"],
+            "method": fit["method"] + " (n = unit-periods)", **extra}
+
+
+def _within_sd(frame: pd.DataFrame, column: str, unit: str, time: str) -> float:
+    values = frame[column] - frame.groupby(unit)[column].transform("mean")
+    values = values - values.groupby(frame[time]).transform("mean")
+    return float(values.std(ddof=1))
+
+
+def lagged_effects(panel: pd.DataFrame, direction: str = "ex_to_cx",
+                   outcomes: Sequence[str] = CX_OUTCOMES, ex: str = EX_MEASURE, lag: int = 1,
+                   confidence: float = 0.95, exclude: str | None = "pilot_active",
+                   unit: str = "unit_id", time: str = "t") -> pd.DataFrame:
+    """H2 (``ex_to_cx``), H3 (``cx_to_ex``) or the placebo (``placebo``) for each CX outcome.
+
+    ``ex_to_cx``: CX(t + lag) ~ EX(t); ``cx_to_ex``: EX(t + lag) ~ CX(t); ``placebo``:
+    CX(t) ~ EX(t + lag). Unit and period effects absorbed, SE clustered by unit. The
+    ``effect_size`` column is the coefficient in within-unit standard deviations.
+    """
+    check_argument("direction", direction, ("ex_to_cx", "cx_to_ex", "placebo"))
+    confidence = check_confidence(confidence)
+    exclude = exclude if exclude and exclude in panel.columns else None
+    rows = []
+    for outcome in outcomes:
+        if outcome not in panel.columns or panel[outcome].notna().sum() == 0:
+            continue
+        if direction == "ex_to_cx":
+            pairs = lagged_pairs(panel, ex, outcome, lag, unit, time, exclude)
+            estimand, y_name, x_name = "ex_to_cx_lagged", outcome, ex
+        elif direction == "cx_to_ex":
+            pairs = lagged_pairs(panel, outcome, ex, lag, unit, time, exclude)
+            estimand, y_name, x_name = "cx_to_ex_lagged", ex, outcome
+        else:
+            pairs = lagged_pairs(panel, ex, outcome, -lag, unit, time, exclude)
+            estimand, y_name, x_name = "ex_lead_placebo", outcome, ex
+        pairs = pairs.rename(columns={"x": x_name, "y": y_name}) if x_name != y_name else pairs
+        fit = twfe(pairs, y_name, x_name, unit, "y_time", confidence=confidence)
+        row = _row(estimand, y_name, x_name, fit, confidence)
+        sd_x = _within_sd(fit["frame"], x_name, unit, "y_time")
+        sd_y = _within_sd(fit["frame"], y_name, unit, "y_time")
+        row["effect_size"] = row["estimate"] * sd_x / sd_y if sd_y > 0 else np.nan
+        row["n_units"] = fit["n_units"]
+        row["mde"] = minimum_detectable_effect(row["se"], 1 - confidence)
+        row["lag"] = lag
+        rows.append(row)
+    return tidy(rows, extra=["effect_size", "n_units", "mde", "lag"])
+
+
+def minimum_detectable_effect(se: float, alpha: float = 0.05, power: float = 0.8) -> float:
+    """Smallest true effect detected with ``power`` at two-sided level ``alpha``: (z₁₋α/₂ + z_power)·SE."""
+    return float((stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)) * se)
+
+
+def minimum_detectable_correlation(n: int, alpha: float = 0.05, power: float = 0.8) -> float:
+    """Smallest correlation detected with ``power`` among ``n`` units (Fisher z approximation)."""
+    if n <= 3:
+        return float("nan")
+    return float(np.tanh((stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)) / np.sqrt(n - 3)))
+
+
+def leave_one_unit_out(pairs: pd.DataFrame, y: str, x: str, unit: str = "unit_id",
+                       time: str = "y_time") -> pd.DataFrame:
+    """Re-estimate without each unit in turn: which units move the estimate most."""
+    full = twfe(pairs, y, x, unit, time)["params"][x]
+    rows = []
+    for dropped in pairs[unit].unique():
+        fit = twfe(pairs[pairs[unit] != dropped], y, x, unit, time)
+        rows.append({"unit_id": dropped, "estimate_without": fit["params"][x],
+                     "change": fit["params"][x] - full})
+    out = pd.DataFrame(rows)
+    out["abs_change"] = out["change"].abs()
+    return out.sort_values("abs_change", ascending=False).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------
+# H1 correlations
+# --------------------------------------------------------------------------------------
+
+def _fisher_ci(r: float, n: int, confidence: float) -> tuple[float, float]:
+    if n <= 3 or not np.isfinite(r):
+        return np.nan, np.nan
+    z = np.arctanh(np.clip(r, -0.999999, 0.999999))
+    half = stats.norm.ppf(0.5 + confidence / 2) / np.sqrt(n - 3)
+    return float(np.tanh(z - half)), float(np.tanh(z + half))
+
+
+def unit_means(panel: pd.DataFrame, columns: Sequence[str], unit: str = "unit_id",
+               min_periods: int = 2) -> pd.DataFrame:
+    """Per-unit means of ``columns`` over periods where the EX measure is present."""
+    counts = panel.groupby(unit)[EX_MEASURE].count() if EX_MEASURE in panel else None
+    means = panel.groupby(unit)[list(columns)].mean()
+    if counts is not None:
+        means = means[counts.reindex(means.index).fillna(0) >= min_periods]
+    return means
+
+
+def correlations(panel: pd.DataFrame, outcomes: Sequence[str] = CX_OUTCOMES,
+                 ex: str = EX_MEASURE, confidence: float = 0.95,
+                 covariates: Sequence[str] = ("unit_type", "size")) -> pd.DataFrame:
+    """H1: between-unit, within-unit (repeated measures) and partial correlations."""
+    import pingouin as pg
+
+    confidence = check_confidence(confidence)
+    rows = []
+    attributes = panel.groupby("unit_id").agg(
+        unit_type=("unit_type", "first"),
+        size=("employees", "mean") if "employees" in panel else ("respondents", "mean"))
+    for outcome in outcomes:
+        if outcome not in panel.columns:
+            continue
+        means = unit_means(panel, [ex, outcome]).dropna()
+        n = len(means)
+        r = float(np.corrcoef(means[ex], means[outcome])[0, 1]) if n > 2 else np.nan
+        low, high = _fisher_ci(r, n, confidence)
+        p = float(stats.pearsonr(means[ex], means[outcome]).pvalue) if n > 2 else np.nan
+        rows.append({"analysis": "linkage", "estimand": "ex_cx_correlation", "subject": "all",
+                     "outcome": outcome, "term": ex, "estimate": r,
+                     "se": 1 / np.sqrt(n - 3) if n > 3 else np.nan, "ci_low": low,
+                     "ci_high": high, "p_value": p, "confidence": confidence, "n": n,
+                     "method": "pearson_between_unit_means_fisher_z (n = units)",
+                     "mde": minimum_detectable_correlation(n, 1 - confidence)})
+        # within-unit: repeated-measures correlation (Bakdash & Marusich 2017)
+        within = panel[["unit_id", ex, outcome]].dropna()
+        within = within[within.groupby("unit_id")[ex].transform("count") >= 2]
+        if within["unit_id"].nunique() > 2:
+            with warnings.catch_warnings():
+                # pingouin 0.7 calls a pandas API that pandas 3 deprecates; not ours to fix
+                warnings.filterwarnings("ignore", module="pingouin")
+                warnings.filterwarnings("ignore", message=".*inplace keyword.*")
+                rm = pg.rm_corr(data=within, x=ex, y=outcome, subject="unit_id")
+            r_rm = float(rm["r"].iloc[0])
+            dof = int(rm["dof"].iloc[0])
+            low, high = _fisher_ci(r_rm, dof + 3, confidence)
+            rows.append({"analysis": "linkage", "estimand": "ex_cx_rm_correlation",
+                         "subject": "all", "outcome": outcome, "term": ex, "estimate": r_rm,
+                         "se": np.nan, "ci_low": low, "ci_high": high,
+                         "p_value": float(rm["pval"].iloc[0]), "confidence": confidence,
+                         "n": len(within), "method": "pingouin_rm_corr (n = unit-periods)"})
+        # partial: controlling for unit type and size
+        data = means.join(attributes, how="left")
+        covar = []
+        if "unit_type" in covariates:
+            dummies = pd.get_dummies(data["unit_type"], prefix="type", drop_first=True, dtype=float)
+            data = data.join(dummies)
+            covar += list(dummies.columns)
+        if "size" in covariates and data["size"].notna().all():
+            covar.append("size")
+        data = data.dropna(subset=[ex, outcome] + covar)
+        if len(data) > len(covar) + 3:
+            pc = pg.partial_corr(data=data, x=ex, y=outcome, covar=covar or None)
+            r_p = float(pc["r"].iloc[0])
+            low, high = _fisher_ci(r_p, len(data) - len(covar), confidence)
+            rows.append({"analysis": "linkage", "estimand": "ex_cx_partial_correlation",
+                         "subject": "all", "outcome": outcome, "term": ex, "estimate": r_p,
+                         "se": np.nan, "ci_low": low, "ci_high": high,
+                         "p_value": float(pc["p_val"].iloc[0] if "p_val" in pc else pc["p-val"].iloc[0]),
+                         "confidence": confidence, "n": len(data),
+                         "method": "pingouin_partial_corr_unit_type_size (n = units)"})
+    return tidy(rows, extra=["mde"])
+
+
+# --------------------------------------------------------------------------------------
+# H4 mediation
+# --------------------------------------------------------------------------------------
+
+def _two_way_demean(frame: pd.DataFrame, columns: Sequence[str], unit: str, time: str,
+                    iterations: int = 50) -> pd.DataFrame:
+    """Remove unit and period means (alternating projections; exact for balanced panels)."""
+    out = frame[list(columns)].astype(float).copy()
+    for _ in range(iterations):
+        before = out.to_numpy().copy()
+        out = out - out.groupby(frame[unit]).transform("mean")
+        out = out - out.groupby(frame[time]).transform("mean")
+        if np.max(np.abs(out.to_numpy() - before)) < 1e-10:
+            break
+    return out
+
+
+def _paths(x: np.ndarray, m: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
+    """a (m ~ x), b (y ~ m + x), direct c' on centred data, no intercept."""
+    a = float(x @ m / (x @ x))
+    design = np.column_stack([m, x])
+    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+    return a, float(coef[0]), float(coef[1])
+
+
+def mediation(data: pd.DataFrame, x: str, m: str, y: str, unit: str | None = "unit_id",
+              time: str | None = "t", n_boot: int = 2000, seed: int = 42,
+              confidence: float = 0.95, within: bool = True) -> pd.DataFrame:
+    """H4: indirect effect a × b of ``x`` on ``y`` through ``m``, bootstrap interval.
+
+    With ``within=True`` the variables are two-way demeaned (unit and period), so only
+    within-unit variation is used, and the bootstrap resamples whole units (clusters) of the
+    demeaned data (the fixed effects are not re-estimated in each draw).
+    With ``within=False`` and no unit it is the classic single-level analysis; its point
+    estimate equals :func:`pingouin.mediation_analysis` (validated in the tests on
+    pingouin's ``mediation`` data: indirect 0.3565).
+
+    Returns rows ``mediation_indirect`` (a × b), ``mediation_a``, ``mediation_b`` and
+    ``mediation_direct``.
+    """
+    confidence = check_confidence(confidence)
+    frame = data.dropna(subset=[x, m, y]).reset_index(drop=True)
+    if within:
+        if unit is None or time is None:
+            raise ParameterError("within-unit mediation needs `unit` and `time`.")
+        centred = _two_way_demean(frame, [x, m, y], unit, time)
+    else:
+        centred = frame[[x, m, y]].astype(float) - frame[[x, m, y]].astype(float).mean()
+    xv, mv, yv = (centred[c].to_numpy() for c in (x, m, y))
+    a, b, direct = _paths(xv, mv, yv)
+    # bootstrap over clusters (units) — or rows — on the centred data: each cluster's cross
+    # products are summed once, and a draw is a weighted sum of them (weights = how often
+    # the cluster was drawn), so thousands of draws cost one matrix product
+    rng = np.random.default_rng(seed)
+    stacked = np.column_stack([xv, mv, yv])
+    products = stacked[:, :, None] * stacked[:, None, :]
+    if unit is not None and within:
+        codes = pd.Categorical(frame[unit]).codes
+        per_cluster = np.zeros((codes.max() + 1, 3, 3))
+        np.add.at(per_cluster, codes, products)
+        method = "two_way_demeaned_cluster_bootstrap_units_percentile"
+    else:
+        per_cluster = products
+        method = "product_of_coefficients_bootstrap_percentile"
+    n_clusters = len(per_cluster)
+    counts = rng.multinomial(n_clusters, np.full(n_clusters, 1 / n_clusters), size=n_boot)
+    sums = (counts @ per_cluster.reshape(n_clusters, 9)).reshape(n_boot, 3, 3)
+    sxx, sxm, smm = sums[:, 0, 0], sums[:, 0, 1], sums[:, 1, 1]
+    sxy, smy = sums[:, 0, 2], sums[:, 1, 2]
+    det = smm * sxx - sxm ** 2
+    draws = np.column_stack([sxm / sxx, (sxx * smy - sxm * sxy) / det,
+                             (smm * sxy - sxm * smy) / det])
+    lo, hi = 100 * (1 - confidence) / 2, 100 * (1 + confidence) / 2
+    rows = []
+    for estimand, value, dist in (("mediation_indirect", a * b, draws[:, 0] * draws[:, 1]),
+                                  ("mediation_a", a, draws[:, 0]),
+                                  ("mediation_b", b, draws[:, 1]),
+                                  ("mediation_direct", direct, draws[:, 2])):
+        low, high = np.percentile(dist, [lo, hi])
+        p = 2 * min((dist <= 0).mean(), (dist >= 0).mean())
+        rows.append({"analysis": "linkage", "estimand": estimand, "subject": "all",
+                     "outcome": y, "term": f"{x} -> {m}" if estimand != "mediation_b" else m,
+                     "estimate": value, "se": float(np.std(dist, ddof=1)), "ci_low": low,
+                     "ci_high": high, "p_value": max(p, 1 / n_boot), "confidence": confidence,
+                     "n": len(frame), "method": f"{method}_{n_boot} (n = unit-periods)"})
+    return tidy(rows)
+
+
+# --------------------------------------------------------------------------------------
+# H5 odds ratio
+# --------------------------------------------------------------------------------------
+
+def top_cx_engagement_odds_ratio(panel: pd.DataFrame, outcome: str = "nps",
+                                 ex: str = EX_MEASURE, cx_quantile: float = 0.75,
+                                 engagement_quantile: float = 0.5, claimed: float = 5.0,
+                                 confidence: float = 0.95) -> pd.DataFrame:
+    """H5: odds that a unit in the top CX quartile has good engagement vs the other units.
+
+    "Good engagement" = unit mean engagement index above its ``engagement_quantile`` (median
+    by default). Odds ratio with the conditional maximum-likelihood estimate and exact
+    interval (:func:`scipy.stats.contingency.odds_ratio`), Fisher exact p-value.
+    The ``verdict`` column compares the interval with the ``claimed`` ratio.
+    """
+    from scipy.stats.contingency import odds_ratio
+
+    confidence = check_confidence(confidence)
+    means = unit_means(panel, [ex, outcome]).dropna()
+    top_cx = means[outcome] >= means[outcome].quantile(cx_quantile)
+    good_ex = means[ex] > means[ex].quantile(engagement_quantile)
+    table = np.array([[int((top_cx & good_ex).sum()), int((top_cx & ~good_ex).sum())],
+                      [int((~top_cx & good_ex).sum()), int((~top_cx & ~good_ex).sum())]])
+    result = odds_ratio(table)
+    low, high = result.confidence_interval(confidence)
+    _, p = stats.fisher_exact(table)
+    if high < claimed:
+        verdict = "lower than claimed"
+    elif low > claimed:
+        verdict = "higher than claimed"
+    else:
+        verdict = "consistent with the claim"
+    row = {"analysis": "linkage", "estimand": "top_cx_engagement_odds_ratio", "subject": "all",
+           "outcome": outcome, "term": ex, "estimate": float(result.statistic),
+           "se": np.nan, "ci_low": float(low), "ci_high": float(high), "p_value": float(p),
+           "confidence": confidence, "n": int(table.sum()),
+           "method": "conditional_mle_odds_ratio_fisher_exact (n = units)",
+           "verdict": verdict, "claimed": claimed, "table": table.tolist()}
+    return tidy([row], extra=["verdict", "claimed", "table"])
+
+
+# --------------------------------------------------------------------------------------
+# dual impact: did EX and CX move together?
+# --------------------------------------------------------------------------------------
+
+def unit_trajectories(panel: pd.DataFrame, outcome: str = "nps", ex: str = EX_MEASURE,
+                      time: str = "t") -> pd.DataFrame:
+    """Per unit: slope per period of EX and of CX (least squares over the waves)."""
+    rows = []
+    for unit, group in panel.dropna(subset=[ex]).groupby("unit_id"):
+        cx = group.dropna(subset=[outcome])
+        if len(group) < 3 or len(cx) < 3:
+            continue
+        ex_slope = np.polyfit(group[time], group[ex], 1)[0]
+        cx_slope = np.polyfit(cx[time], cx[outcome], 1)[0]
+        rows.append({"unit_id": unit, "unit_type": group["unit_type"].iloc[0],
+                     "region": group["region"].iloc[0], "ex_change": ex_slope,
+                     "cx_change": cx_slope})
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return out
+    same = np.sign(out["ex_change"]) == np.sign(out["cx_change"])
+    up = (out["ex_change"] > 0) & (out["cx_change"] > 0)
+    down = (out["ex_change"] < 0) & (out["cx_change"] < 0)
+    out["movement"] = np.select(
+        [up, down, ~same & (out["ex_change"] > 0), ~same & (out["ex_change"] <= 0)],
+        ["both improved", "both declined", "EX up, CX down", "EX down, CX up"], "")
+    return out
+
+
+def dual_movement(trajectories: pd.DataFrame, outcome: str = "nps",
+                  confidence: float = 0.95) -> pd.DataFrame:
+    """Share of units whose EX and CX moved the same way (Wilson interval), and the correlation of changes."""
+    from .metrics import proportion_interval
+
+    n = len(trajectories)
+    together = int(trajectories["movement"].isin(["both improved", "both declined"]).sum())
+    share = proportion_interval(together, n, confidence)
+    r = float(np.corrcoef(trajectories["ex_change"], trajectories["cx_change"])[0, 1]) if n > 2 else np.nan
+    low, high = _fisher_ci(r, n, confidence)
+    p = float(stats.pearsonr(trajectories["ex_change"], trajectories["cx_change"]).pvalue) if n > 2 else np.nan
+    rows = [
+        {"analysis": "linkage", "estimand": "dual_movement_share", "subject": "all",
+         "outcome": outcome, "term": EX_MEASURE, **share, "p_value": float(
+             stats.binomtest(together, n, 0.5).pvalue) if n else np.nan,
+         "confidence": confidence, "method": "share_wilson_vs_half_binomial (n = units)"},
+        {"analysis": "linkage", "estimand": "ex_cx_change_correlation", "subject": "all",
+         "outcome": outcome, "term": EX_MEASURE, "estimate": r, "se": np.nan, "ci_low": low,
+         "ci_high": high, "p_value": p, "confidence": confidence, "n": n,
+         "method": "pearson_unit_slopes_fisher_z (n = units)"},
+    ]
+    return tidy(rows)
+
+
+# --------------------------------------------------------------------------------------
+# the family
+# --------------------------------------------------------------------------------------
+
+PRIMARY = ("ex_cx_correlation", "ex_to_cx_lagged", "cx_to_ex_lagged", "mediation_indirect",
+           "top_cx_engagement_odds_ratio", "relative_weight_r2", "dual_movement_share")
+
+
+def holm(frame: pd.DataFrame, estimands: Sequence[str] = PRIMARY) -> pd.DataFrame:
+    """Holm-adjusted p-values across the family of primary tests.
+
+    Returns one row per test with estimand ``holm_adjusted_p_value``: ``subject`` names the
+    test's estimand, ``estimate`` is the adjusted p-value and ``p_value`` the raw one.
+    """
+    from statsmodels.stats.multitest import multipletests
+
+    family = frame[frame["estimand"].isin(estimands) & frame["p_value"].notna()].copy()
+    if family.empty:
+        return tidy([])
+    reject, adjusted, _, _ = multipletests(family["p_value"], method="holm")
+    rows = []
+    for (_, row), adj, rej in zip(family.iterrows(), adjusted, reject):
+        rows.append({"analysis": row["analysis"], "estimand": "holm_adjusted_p_value",
+                     "subject": row["estimand"], "outcome": row["outcome"], "term": row["term"],
+                     "estimate": float(adj), "se": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+                     "p_value": float(row["p_value"]), "confidence": row["confidence"],
+                     "n": len(family), "method": f"holm_family_of_{len(family)} (n = tests)",
+                     "significant": bool(rej)})
+    return tidy(rows, extra=["significant"])
+
+
+# --------------------------------------------------------------------------------------
+# panels from the warehouse
+# --------------------------------------------------------------------------------------
+
+def build_panel(con, min_group_size: int = 5) -> pd.DataFrame:
+    """Unit x quarter panel for the linkage tests, with ``t`` and ``pilot_active``.
+
+    EX is the wave closing in the quarter; unit-waves under ``min_group_size`` respondents
+    have no EX value (they are not used). ``pilot_active`` marks quarters in which a unit had
+    started a pilot: pilots move EX and CX at once and would be mistaken for linkage, so
+    the lagged tests leave those quarters out by default.
+    """
+    from .panels import unit_panel
+    from .warehouse import has_table, read_table
+
+    panel = unit_panel(con, min_group_size)
+    panel["t"] = period_index(panel["period"], "quarter")
+    assignments = read_table(con, "pilot_assignments") if has_table(con, "pilot_assignments") else None
+    panel["pilot_active"] = pilot_exposure(assignments, panel, "quarter")
+    return panel
+
+
+def build_monthly_panel(con, min_group_size: int = 5) -> pd.DataFrame:
+    """Unit x month: CX and outcomes of the month, EX of the last wave of the previous quarter.
+
+    The frame for mediation (H4): EX (quarter q − 1) -> CX (month m in quarter q) ->
+    money outcome (month m). ``pilot_active`` as in :func:`build_panel`.
+    """
+    from .panels import cx_panel, ex_panel, outcomes_panel
+    from .warehouse import has_table, read_table
+
+    cx = cx_panel(con, "month")
+    frame = cx
+    if has_table(con, "unit_outcomes"):
+        frame = frame.merge(outcomes_panel(con, "month").drop(columns=["months"]),
+                            on=["unit_id", "period"], how="outer")
+    ex = ex_panel(con, min_group_size, include_items=False)[["unit_id", "period", EX_MEASURE]]
+    ex = ex.assign(quarter=period_index(ex["period"], "quarter") + 1).drop(columns=["period"])
+    frame["quarter"] = period_index(frame["period"], "quarter")
+    frame = frame.merge(ex, on=["unit_id", "quarter"], how="left")
+    frame["t"] = period_index(frame["period"], "month")
+    assignments = read_table(con, "pilot_assignments") if has_table(con, "pilot_assignments") else None
+    frame["pilot_active"] = pilot_exposure(assignments, frame, "month")
+    return frame.sort_values(["unit_id", "period"]).reset_index(drop=True)
+
+
+def mediation_outcomes(monthly: pd.DataFrame) -> list[str]:
+    """The financial outcomes available for H4."""
+    return [c for c in ("revenue_per_customer", "churn_rate") if c in monthly.columns
+            and monthly[c].notna().any()]
+
+
+# --------------------------------------------------------------------------------------
+# plain-language findings
+# --------------------------------------------------------------------------------------
+
+def _ci(row, digits: int = 2, scale: float = 1.0) -> str:
+    return (f"{row['estimate'] * scale:.{digits}f} ({row['confidence']:.0%} CI "
+            f"{row['ci_low'] * scale:.{digits}f} to {row['ci_high'] * scale:.{digits}f})")
+
+
+def _holm_word(holm_rows: pd.DataFrame, estimand: str, outcome: str, term: str | None = None) -> str:
+    if holm_rows is None or holm_rows.empty:
+        return ""
+    match = holm_rows[(holm_rows["subject"] == estimand) & (holm_rows["outcome"] == outcome)]
+    if term is not None:
+        match = match[match["term"] == term]
+    if match.empty:
+        return ""
+    adjusted = match["estimate"].iloc[0]
+    return (" It holds after correcting for testing many hypotheses (Holm)."
+            if adjusted < 0.05 else
+            " After correcting for testing many hypotheses (Holm) it is not statistically clear.")
+
+
+def findings(results: pd.DataFrame, ex_step: float = 5.0) -> list[str]:
+    """One plain sentence per hypothesis, with its interval, from the recorded rows."""
+    out = []
+    holm_rows = results[results["estimand"] == "holm_adjusted_p_value"]
+
+    def first(estimand, outcome=None, term=None):
+        rows = results[results["estimand"] == estimand]
+        if outcome is not None:
+            rows = rows[rows["outcome"] == outcome]
+        if term is not None:
+            rows = rows[rows["term"] == term]
+        return None if rows.empty else rows.iloc[0]
+
+    h2 = first("ex_to_cx_lagged", "nps")
+    if h2 is not None:
+        out.append(
+            f"When a unit's engagement index rose by {ex_step:g} points, its NPS the next quarter was "
+            f"{_ci(h2, 1, ex_step)} points higher, comparing each unit with itself."
+            + _holm_word(holm_rows, "ex_to_cx_lagged", "nps"))
+    h3 = first("cx_to_ex_lagged", term="nps")
+    if h3 is not None:
+        out.append(
+            f"The reverse link: 10 more NPS points came before an engagement index "
+            f"{_ci(h3, 1, 10)} points higher the next quarter."
+            + _holm_word(holm_rows, "cx_to_ex_lagged", EX_MEASURE, "nps"))
+    h1 = first("ex_cx_correlation", "nps")
+    if h1 is not None:
+        out.append(f"Across units, engagement and NPS go together: r = {_ci(h1)} over "
+                   f"{int(h1['n'])} units (published benchmark: about 0.33).")
+    h4 = first("mediation_indirect")
+    if h4 is not None:
+        out.append(f"Through NPS, {ex_step:g} more engagement points are worth "
+                   f"{_ci(h4, 3, ex_step)} in {h4['outcome'].replace('_', ' ')} a month "
+                   "(in the revenue's currency; within units).")
+    h5 = first("top_cx_engagement_odds_ratio")
+    if h5 is not None:
+        verdict = h5.get("verdict", "")
+        out.append(f"Units in the top quarter for NPS were {_ci(h5, 1)} times as likely to have "
+                   f"above-median engagement; the published '5 times' claim is {verdict} here.")
+    h6 = results[(results["estimand"] == "relative_weight") & (results["outcome"] == "nps")]
+    if not h6.empty and "rescaled" in h6:
+        top = h6.sort_values("estimate", ascending=False).head(2)
+        from .drivers import item_label
+        r2 = results[(results["estimand"] == "relative_weight_r2") & (results["outcome"] == "nps")]
+        total = r2["estimate"].iloc[0] if len(r2) else np.nan
+        parts = [f"{item_label(r.term).lower()} ({r.rescaled:.0f}% of what the items explain, "
+                 f"{r.confidence:.0%} CI {100 * r.ci_low / total:.0f}% to {100 * r.ci_high / total:.0f}%)"
+                 for r in top.itertuples()]
+        out.append("The parts of the employee experience that matter most for NPS: "
+                   + " and ".join(parts) + ".")
+    dual = first("dual_movement_share")
+    if dual is not None:
+        out.append(f"EX and CX moved in the same direction in {dual['estimate']:.0f}% of units "
+                   f"({dual['confidence']:.0%} CI {dual['ci_low']:.0f}% to {dual['ci_high']:.0f}%) "
+                   "over the survey waves.")
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# everything the notebook shows, in one call
+# --------------------------------------------------------------------------------------
+
+def run(con, outcomes: Sequence[str] = CX_OUTCOMES, lag: int = 1, confidence: float = 0.95,
+        min_group_size: int = 5, hypotheses: Sequence[str] = HYPOTHESES,
+        exclude_pilot_periods: bool = True, n_boot: int = 2000, seed: int = 42) -> dict:
+    """Run the requested hypotheses on the warehouse; return a dict of tidy frames.
+
+    Keys: ``panel``, ``effects`` (H2, H3, placebo), ``correlations`` (H1), ``mediation``
+    (H4), ``odds_ratio`` (H5), ``weights`` (H6, with ``importance`` tables per outcome),
+    ``trajectories`` and ``dual``, ``holm``, ``checks`` (residuals and influence for H2 on
+    the first outcome), and ``all`` — every tidy row, ready for ``results.record``.
+    """
+    from . import drivers
+
+    confidence = check_confidence(confidence)
+    for h in hypotheses:
+        check_argument("hypotheses", h, HYPOTHESES)
+    if not isinstance(lag, (int, np.integer)) or lag < 1:
+        raise ParameterError(f"`lag` must be a whole number of periods of at least 1, but {lag!r} was passed.")
+    panel = build_panel(con, min_group_size)
+    outcomes = [o for o in outcomes if o in panel.columns and panel[o].notna().any()]
+    exclude = "pilot_active" if exclude_pilot_periods else None
+    out: dict = {"panel": panel, "outcomes": outcomes}
+    frames = []
+    if "H1" in hypotheses:
+        out["correlations"] = correlations(panel, outcomes, confidence=confidence)
+        frames.append(out["correlations"])
+    effects = []
+    if "H2" in hypotheses:
+        effects.append(lagged_effects(panel, "ex_to_cx", outcomes, lag=lag, confidence=confidence,
+                                      exclude=exclude))
+        effects.append(lagged_effects(panel, "placebo", outcomes, lag=lag, confidence=confidence,
+                                      exclude=exclude))
+    if "H3" in hypotheses:
+        effects.append(lagged_effects(panel, "cx_to_ex", outcomes, lag=lag, confidence=confidence,
+                                      exclude=exclude))
+    if effects:
+        out["effects"] = pd.concat(effects, ignore_index=True)
+        frames.append(out["effects"])
+    if "H4" in hypotheses:
+        monthly = build_monthly_panel(con, min_group_size)
+        if exclude:
+            monthly = monthly[~monthly["pilot_active"]]
+        parts = [mediation(monthly, EX_MEASURE, "nps", y, n_boot=n_boot, seed=seed,
+                           confidence=confidence) for y in mediation_outcomes(monthly)]
+        if parts:
+            out["mediation"] = pd.concat(parts, ignore_index=True)
+            frames.append(out["mediation"])
+    if "H5" in hypotheses and outcomes:
+        out["odds_ratio"] = top_cx_engagement_odds_ratio(panel, outcomes[0], confidence=confidence)
+        frames.append(out["odds_ratio"])
+    if "H6" in hypotheses:
+        items = [c for c in panel.columns if c.startswith("eng_")]
+        means = unit_means(panel, items + outcomes)
+        performance = _item_performance(con, items)
+        weights, importance = [], {}
+        for outcome in outcomes:
+            w = drivers.relative_weights(means, items, outcome, n_boot=n_boot, seed=seed,
+                                         confidence=confidence)
+            weights.append(w)
+            importance[outcome] = drivers.importance_performance(w, performance)
+        out["weights"] = pd.concat(weights, ignore_index=True)
+        out["importance"] = importance
+        frames.append(out["weights"])
+    if "dual" in hypotheses and outcomes:
+        out["trajectories"] = unit_trajectories(panel, outcomes[0])
+        out["dual"] = dual_movement(out["trajectories"], outcomes[0], confidence)
+        frames.append(out["dual"])
+    everything = pd.concat(frames, ignore_index=True) if frames else tidy([])
+    out["holm"] = holm(everything)
+    out["all"] = pd.concat([everything, out["holm"]], ignore_index=True)
+    if "H2" in hypotheses and outcomes:
+        pairs = lagged_pairs(panel, EX_MEASURE, outcomes[0], lag, exclude=exclude)
+        fit = twfe(pairs, "y", "x", "unit_id", "y_time", confidence=confidence)
+        out["checks"] = {"outcome": outcomes[0], "fit": fit,
+                         "influence": leave_one_unit_out(pairs, "y", "x")}
+    return out
+
+
+def _item_performance(con, items: Sequence[str]) -> pd.Series:
+    """% favourable (answers 4–5) of each item over all respondents."""
+    if not items:
+        return pd.Series(dtype=float)
+    parts = ", ".join(f"100.0 * avg(CAST({i} >= 4 AS DOUBLE)) AS {i}" for i in items)
+    row = con.execute(f"SELECT {parts} FROM main.employee_survey").df().iloc[0]
+    return row.astype(float)
+
+
+def mde_table(results: pd.DataFrame) -> pd.DataFrame:
+    """Minimum detectable effects (80% power) of the lagged tests and the correlation."""
+    rows = results[results["estimand"].isin(["ex_to_cx_lagged", "cx_to_ex_lagged",
+                                             "ex_cx_correlation"]) & results["mde"].notna()]
+    return rows[["estimand", "outcome", "term", "estimate", "mde", "n"]].reset_index(drop=True)

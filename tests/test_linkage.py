@@ -1,0 +1,221 @@
+"""EX <-> CX linkage: pinned to a published panel result, planted effects recovered."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pingouin as pg
+import pytest
+from linearmodels import PanelOLS
+from linearmodels.datasets import wage_panel
+
+from cxex_analysis import linkage
+from cxex_analysis.errors import ParameterError
+
+# ---------------------------------------------------------------- the estimator, pinned
+
+def test_twfe_reproduces_wooldridge_table_14_2():
+    # Wooldridge, Introductory Econometrics, Table 14.2 (fixed effects, year dummies):
+    # union .080 (.019), married .047 (.018); linearmodels' panel example prints
+    # union 0.0800 (0.0193), married 0.0467 (0.0183). shared/references.md
+    fit = linkage.twfe(wage_panel.load(), "lwage", ["expersq", "union", "married"], "nr", "year",
+                       cov_type="unadjusted")
+    assert fit["params"]["union"] == pytest.approx(0.0800, abs=5e-5)
+    assert fit["se"]["union"] == pytest.approx(0.0193, abs=5e-5)
+    assert fit["params"]["married"] == pytest.approx(0.0467, abs=5e-5)
+    assert fit["se"]["married"] == pytest.approx(0.0183, abs=5e-5)
+    assert fit["n"] == 4360 and fit["n_units"] == 545
+
+
+def test_twfe_matches_panelols_exactly():
+    data = wage_panel.load()
+    ours = linkage.twfe(data, "lwage", ["expersq", "union", "married"], "nr", "year",
+                        cov_type="unadjusted")
+    panel = data.set_index(["nr", "year"])
+    theirs = PanelOLS(panel["lwage"], panel[["expersq", "union", "married"]], entity_effects=True,
+                      time_effects=True).fit()
+    assert ours["params"].to_numpy() == pytest.approx(theirs.params.to_numpy(), rel=1e-8)
+    assert ours["se"].to_numpy() == pytest.approx(theirs.std_errors.to_numpy(), rel=1e-8)
+
+
+def test_clustered_se_is_stata_xtreg_cr1():
+    data = wage_panel.load()
+    fit = linkage.twfe(data, "lwage", ["expersq", "union", "married"], "nr", "year")
+    # CR1 with G/(G-1) and (n-1)/(n-k), unit effects nested in clusters not counted;
+    # computed here by hand from the within-transformed data
+    cols = ["lwage", "expersq", "union", "married"]
+    centred = linkage._two_way_demean(data, cols, "nr", "year", iterations=200)
+    X = centred[cols[1:]].to_numpy()
+    y = centred["lwage"].to_numpy()
+    beta = np.linalg.lstsq(X, y, rcond=None)[0]
+    resid = y - X @ beta
+    bread = np.linalg.inv(X.T @ X)
+    meat = np.zeros((3, 3))
+    for _, idx in data.groupby("nr").indices.items():
+        score = X[idx].T @ resid[idx]
+        meat += np.outer(score, score)
+    n, g, k = len(y), data["nr"].nunique(), 3 + 7 + 1
+    cov = bread @ meat @ bread * g / (g - 1) * (n - 1) / (n - k)
+    assert fit["se"].to_numpy() == pytest.approx(np.sqrt(np.diag(cov)), rel=1e-6)
+
+
+def test_lagged_pairs_match_periods_and_respect_gaps():
+    panel = pd.DataFrame({"unit_id": ["a"] * 4 + ["b"] * 3, "t": [1, 2, 3, 5, 1, 2, 3],
+                          "engagement_index": [1, 2, 3, 5, 10, 20, 30],
+                          "nps": [100, 200, 300, 500, 1000, 2000, 3000],
+                          "pilot_active": [False, False, True, False, False, False, False]})
+    pairs = linkage.lagged_pairs(panel, "engagement_index", "nps", 1, exclude="pilot_active")
+    got = sorted(zip(pairs["unit_id"], pairs["x"], pairs["y"]))
+    # a: (1->200); (2->300) dropped, t=3 in a pilot; no t=4, so 3->? and 5->? have no pair
+    assert got == [("a", 1, 200), ("b", 10, 2000), ("b", 20, 3000)]
+    placebo = linkage.lagged_pairs(panel, "engagement_index", "nps", -1)
+    assert sorted(zip(placebo["unit_id"], placebo["x"], placebo["y"]))[0] == ("a", 2, 100)
+    with pytest.raises(ParameterError):
+        linkage.lagged_pairs(panel, "engagement_index", "nps", 0)
+
+
+# ---------------------------------------------------------------- recovering the demo's truth
+
+@pytest.fixture(scope="module")
+def found(demo_warehouse):
+    from cxex_analysis import warehouse
+    con = warehouse.connect(demo_warehouse)
+    try:
+        return linkage.run(con, n_boot=1000)
+    finally:
+        con.close()
+
+
+def _row(frame, estimand, outcome=None, term=None):
+    rows = frame[frame["estimand"] == estimand]
+    if outcome:
+        rows = rows[rows["outcome"] == outcome]
+    if term:
+        rows = rows[rows["term"] == term]
+    assert len(rows) == 1, (estimand, outcome, term)
+    return rows.iloc[0]
+
+
+@pytest.mark.parametrize("outcome", ["nps", "csat", "ces"])
+def test_planted_ex_to_cx_effect_is_recovered(found, truth, outcome):
+    row = _row(found["all"], "ex_to_cx_lagged", outcome)
+    planted = truth["linkage"]["ex_to_cx_lagged"][outcome]
+    assert row["ci_low"] <= planted <= row["ci_high"]
+    assert row["p_value"] < 0.05
+
+
+def test_planted_cx_to_ex_effect_is_recovered(found, truth):
+    row = _row(found["all"], "cx_to_ex_lagged", "engagement_index", "nps")
+    assert row["ci_low"] <= truth["linkage"]["cx_to_ex_lagged"]["nps"] <= row["ci_high"]
+    # the reverse direction is weaker, as planted
+    forward = _row(found["all"], "ex_to_cx_lagged", "nps")
+    assert row["effect_size"] < forward["effect_size"]
+
+
+@pytest.mark.parametrize("outcome", ["revenue_per_customer", "churn_rate"])
+def test_planted_mediation_is_recovered(found, truth, outcome):
+    row = _row(found["all"], "mediation_indirect", outcome)
+    planted = truth["linkage"]["mediation"][outcome]["indirect"]
+    assert row["ci_low"] <= planted <= row["ci_high"]
+
+
+def test_planted_drivers_are_recovered(found, truth):
+    weights = found["weights"][(found["weights"]["estimand"] == "relative_weight")
+                               & (found["weights"]["outcome"] == "nps")]
+    planted = truth["linkage"]["driver_weights"]
+    top_two = set(weights.nsmallest(2, "rank")["term"].str[4:])
+    assert top_two == {k for k, _ in sorted(planted.items(), key=lambda kv: -kv[1])[:2]}
+    bottom = set(weights.nlargest(3, "rank")["term"].str[4:])
+    assert {k for k, v in planted.items() if v == 0} <= bottom
+    r2 = _row(found["weights"], "relative_weight_r2", "nps")
+    assert weights["estimate"].sum() == pytest.approx(r2["estimate"], rel=1e-10)
+
+
+def test_between_unit_correlation_matches_truth(found, truth):
+    row = _row(found["all"], "ex_cx_correlation", "nps")
+    # truth uses every wave of the units with 5+ staff; the panel hides the odd wave in
+    # which fewer than 5 of them answered, so the two differ slightly
+    assert row["estimate"] == pytest.approx(
+        truth["linkage"]["realised_between_unit_correlation"]["engagement_index_vs_nps"], abs=0.01)
+    assert row["ci_low"] < row["estimate"] < row["ci_high"]
+
+
+def test_every_required_id_is_present_with_interval_and_n(found):
+    rows = found["all"]
+    for estimand in ("ex_to_cx_lagged", "cx_to_ex_lagged", "ex_cx_correlation",
+                     "mediation_indirect", "top_cx_engagement_odds_ratio", "relative_weight"):
+        part = rows[rows["estimand"] == estimand]
+        assert len(part), estimand
+        assert part[["estimate", "ci_low", "ci_high", "n"]].notna().all().all(), estimand
+        assert (part["method"] != "").all()
+    assert set(rows.loc[rows["estimand"] == "ex_to_cx_lagged", "outcome"]) == {"nps", "csat", "ces"}
+
+
+def test_holm_is_applied_to_the_family(found):
+    holm = found["holm"]
+    assert len(holm) >= 10
+    assert (holm["estimate"] >= holm["p_value"] - 1e-15).all()
+    from statsmodels.stats.multitest import multipletests
+    assert holm["estimate"].to_numpy() == pytest.approx(
+        multipletests(holm["p_value"], method="holm")[1])
+
+
+def test_findings_are_plain_sentences_with_intervals(found):
+    sentences = linkage.findings(found["all"])
+    assert len(sentences) >= 6
+    assert all("CI" in s for s in sentences)
+
+
+# ---------------------------------------------------------------- other pieces
+
+def test_mediation_point_estimate_matches_pingouin():
+    # pingouin docs: mediation_analysis(x='X', m='M', y='Y', seed=42) -> indirect 0.3565
+    data = pg.read_dataset("mediation")
+    ours = linkage.mediation(data, "X", "M", "Y", unit=None, time=None, within=False, n_boot=500)
+    indirect = ours[ours["estimand"] == "mediation_indirect"].iloc[0]
+    assert indirect["estimate"] == pytest.approx(0.3565, abs=5e-4)
+    theirs = pg.mediation_analysis(data=data, x="X", m="M", y="Y", seed=42)
+    assert indirect["estimate"] == pytest.approx(theirs.set_index("path").loc["Indirect", "coef"], rel=1e-10)
+    assert indirect["ci_low"] > 0
+
+
+def test_odds_ratio_and_verdict():
+    units = pd.DataFrame({"unit_id": [f"u{i}" for i in range(40)]})
+    rng = np.random.default_rng(1)
+    units["engagement_index"] = rng.normal(60, 8, 40)
+    units["nps"] = units["engagement_index"] * 2 + rng.normal(0, 1, 40)  # nearly perfect link
+    panel = pd.concat([units.assign(t=0), units.assign(t=1)])
+    row = linkage.top_cx_engagement_odds_ratio(panel).iloc[0]
+    table = np.array(row["table"])
+    assert table.sum() == 40 and table[0, 1] == 0  # no top-NPS unit has low engagement
+    assert row["ci_high"] > 5 and row["verdict"] in ("consistent with the claim", "higher than claimed")
+
+
+def test_minimum_detectable_effect():
+    assert linkage.minimum_detectable_effect(1.0) == pytest.approx(1.959964 + 0.841621, abs=1e-5)
+    assert 0.22 < linkage.minimum_detectable_correlation(150) < 0.24
+
+
+def _simulated_panel(rng, n_units=150, n_periods=8, gamma=0.6):
+    unit = np.repeat(np.arange(n_units), n_periods)
+    t = np.tile(np.arange(n_periods), n_units)
+    x = rng.normal(66, 7, n_units)[unit] + rng.normal(0, 1, n_periods)[t] + rng.normal(0, 4, len(t))
+    u = np.zeros(len(t))
+    shocks = rng.normal(0, 1, len(t)) * rng.uniform(6, 14, n_units)[unit]  # unequal noise by unit
+    for p in range(n_periods):  # serially correlated errors within a unit
+        here = t == p
+        u[here] = shocks[here] + (0.4 * u[t == p - 1] if p else 0)
+    x_prev = np.where(t > 0, np.roll(x, 1), np.nan)
+    y = rng.normal(25, 15, n_units)[unit] + rng.normal(0, 2, n_periods)[t] + gamma * x_prev + u
+    return pd.DataFrame({"unit_id": unit, "t": t, "engagement_index": x, "nps": y})
+
+
+@pytest.mark.slow
+def test_interval_coverage_of_ex_to_cx_lagged_is_nominal():
+    rng = np.random.default_rng(2024)
+    reps, covered = 250, 0
+    for _ in range(reps):
+        panel = _simulated_panel(rng)
+        row = linkage.lagged_effects(panel, "ex_to_cx", ["nps"], exclude=None).iloc[0]
+        covered += row["ci_low"] <= 0.6 <= row["ci_high"]
+    assert 0.92 <= covered / reps <= 0.98, covered / reps
