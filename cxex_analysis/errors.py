@@ -84,3 +84,16 @@ def parse_list(value, allowed, name: str) -> list[str]:
             f"The value for `{name}` must be a comma-separated list of {allowed_text}, "
             f"but {value!r} was passed.")
     return items
+
+
+def parse_window(value, name: str) -> tuple[int, int]:
+    """``"-6,12"`` -> (-6, 12): a first and last period, first not after last."""
+    try:
+        first, last = (int(v) for v in str(value).split(","))
+    except ValueError:
+        raise ParameterError(f"`{name}` must be two whole numbers like '-6,12', "
+                             f"but {value!r} was passed.") from None
+    if first > last:
+        raise ParameterError(f"`{name}` must list the first period before the last, "
+                             f"but {value!r} was passed.")
+    return first, last

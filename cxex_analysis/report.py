@@ -137,3 +137,23 @@ def note_html(text: str) -> str:
 def note(text: str) -> None:
     """Show a plain paragraph."""
     _display_html(note_html(text))
+
+
+def decision_panel_html(decision: dict) -> str:
+    """The scale / extend / stop panel: verdict, probability, range and the rule."""
+    row = decision["row"]
+    colour = {"scale": "#3a9d5d", "extend": "#e07a1f", "stop": "#c23b4e"}[decision["verdict"]]
+    return (f'<div class="cxex-decision" role="note" style="border:2px solid {colour};'
+            f'border-radius:6px;padding:0.6em 1.2em;margin:0.8em 0">'
+            f'<p style="font-size:1.4em;margin:0.2em 0;color:{colour}"><strong>'
+            f'{html.escape(decision["verdict"].upper())}</strong></p>'
+            f"<p>Primary outcome: <strong>{html.escape(decision['outcome'].replace('_', ' '))}</strong>. "
+            f"Chance it improved: <strong>{decision['probability_beneficial']:.0%}</strong>. "
+            f"Plausible range of the effect: {row['ci_low']:+.2f} to {row['ci_high']:+.2f} "
+            f"({row['confidence']:.0%} interval; estimate {row['estimate']:+.2f}).</p>"
+            f"<p>Rule: {html.escape(decision['rule'])}</p></div>")
+
+
+def decision_panel(decision: dict) -> None:
+    """Show the decision panel."""
+    _display_html(decision_panel_html(decision))

@@ -122,6 +122,32 @@ def check_parameters(notebooks: list[Path], parameters: dict[str, Any]) -> dict[
     return per_notebook
 
 
+#: Parameters that make a notebook run once per item of a registry in the warehouse.
+FAN_OUT = {"pilot_id": "SELECT pilot_id FROM main.pilots ORDER BY pilot_id"}
+
+
+def fan_out(path: Path, warehouse: Path, given: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The runs of one notebook: once, or once per pilot when it takes ``pilot_id``.
+
+    A value given explicitly (``--param pilot_id=P2``) runs that one only. A notebook whose
+    registry is empty (no pilots) is not run.
+    """
+    from .warehouse import connect, has_table
+
+    declared = notebook_parameters(path)
+    for parameter, query in FAN_OUT.items():
+        if parameter not in declared or parameter in given:
+            continue
+        con = connect(warehouse)
+        try:
+            table = query.split("FROM main.")[1].split()[0]
+            values = [r[0] for r in con.execute(query).fetchall()] if has_table(con, table) else []
+        finally:
+            con.close()
+        return [(str(v), {parameter: v}) for v in values]
+    return [("", {})]
+
+
 def _git_commit() -> str | None:
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=paths().root, capture_output=True,
@@ -242,30 +268,35 @@ def run(warehouse: Path | str, out_dir: Path | str, notebooks: list[Path] | None
     work.mkdir(parents=True)
     result = RunResult(run_id, out_dir / run_id)
     frames = []
+    jobs = []
     for path in notebooks:
-        item = NotebookRun(path.stem)
+        for suffix, extra in fan_out(path, warehouse, per_notebook[path.name]):
+            jobs.append((path, suffix, {**per_notebook[path.name], **extra}))
+    for path, suffix, job_parameters in jobs:
+        name = path.stem + (f"-{suffix}" if suffix else "")
+        item = NotebookRun(name)
         result.notebooks.append(item)
-        executed = work / path.name
+        executed = work / f"{name}.ipynb"
         started = time.perf_counter()
-        say(f"  running {path.stem} …")
+        say(f"  running {name} …")
         try:
             with _kernel_chatter_to(work / "kernel.log"):
-                pm.execute_notebook(str(path), str(executed), parameters=per_notebook[path.name],
+                pm.execute_notebook(str(path), str(executed), parameters=job_parameters,
                                     kernel_name=KERNEL_NAME, progress_bar=False,
                                     log_output=False, cwd=str(work))
             item.status = "ok"
         except pm.PapermillExecutionError:
             item.status = "failed"
-            item.error = f"{path.name} failed in {_failed_cell(executed)}"
+            item.error = f"{name} failed in {_failed_cell(executed)}"
         except Exception as error:  # kernel death, missing kernel, unreadable notebook
             item.status = "failed"
-            item.error = f"{path.name} could not run: {type(error).__name__}: {error}"
+            item.error = f"{name} could not run: {type(error).__name__}: {error}"
         item.seconds = time.perf_counter() - started
         if executed.exists():
-            html_path = export_html(executed, work / f"{path.stem}.html")
+            html_path = export_html(executed, work / f"{name}.html")
             item.html = html_path.name
             frames.append(collect_notebook(executed))
-        say(f"  {'done' if item.status == 'ok' else 'FAILED'}: {path.stem} "
+        say(f"  {'done' if item.status == 'ok' else 'FAILED'}: {name} "
             f"({item.seconds:.1f} s)" + (f" — {item.error}" if item.error else ""))
         if item.status != "ok":
             break

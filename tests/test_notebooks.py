@@ -25,6 +25,9 @@ def run(demo_warehouse, tmp_path_factory):
 def test_every_notebook_succeeds_and_latest_points_at_the_run(run):
     out, result = run
     assert result.ok, [n.error for n in result.notebooks]
+    names = [n.name for n in result.notebooks]
+    assert "01_ex_cx_linkage" in names
+    assert {"02_pilot_analysis-P1", "02_pilot_analysis-P2"} <= set(names)  # one run per pilot
     assert (out / "latest").resolve() == result.run_dir.resolve()
     manifest = json.loads((result.run_dir / "manifest.json").read_text())
     assert manifest["status"] == "ok" and manifest["inputs"]
