@@ -198,3 +198,31 @@ def test_pilots_have_their_designs_and_checks(pilots):
         assert pilots[p]["decision"]["verdict"] in ("scale", "extend", "stop")
         events = pilots[p]["event_time"]
         assert {"e=-3", "e=0", "e=+6"} <= set(events["term"])
+
+
+def test_matched_did_recovers_an_effect_and_says_it_is_observational():
+    rng = np.random.default_rng(8)
+    rows = []
+    for i in range(60):
+        level = rng.normal(50, 10)
+        treated = i < 20
+        for month in pd.date_range("2024-01-01", periods=12, freq="MS"):
+            effect = 3.0 if treated and month >= pd.Timestamp("2024-07-01") else 0.0
+            rows.append({"unit_id": f"u{i}", "period": month, "treated": treated, "unit_type": "store",
+                         "y": level + effect + rng.normal(0, 1)})
+    out = experiments.matched_did(pd.DataFrame(rows), "y", "unit_id", "period", "treated",
+                                  "2024-07-01", exact=("unit_type",)).iloc[0]
+    assert out["ci_low"] <= 3.0 <= out["ci_high"]
+    assert "observational" in out["method"]
+
+
+def test_cluster_robust_randomized_effect_on_response_level_data():
+    rng = np.random.default_rng(9)
+    units = pd.DataFrame({"unit_id": range(40), "arm": ["treatment", "control"] * 20,
+                          "level": rng.normal(0, 2, 40)})
+    responses = units.loc[units.index.repeat(30)].reset_index(drop=True)
+    responses["y"] = responses["level"] + (responses["arm"] == "treatment") * 1.0 + rng.normal(0, 1, len(responses))
+    clustered = experiments.randomized_effect(responses, "y", "arm", cluster="unit_id").iloc[0]
+    naive = experiments.randomized_effect(responses, "y", "arm").iloc[0]
+    assert clustered["se"] > 2 * naive["se"]  # responses within a unit are not independent
+    assert clustered["method"].startswith("difference_in_means_ols_cluster_unit_id")
