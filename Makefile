@@ -31,9 +31,10 @@ lab: $(STAMP) ## open JupyterLab on notebooks/ with the project's kernel registe
 	$(BIN)/python -m ipykernel install --sys-prefix --name cxex --display-name "Python (cxex)"
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
-bench: $(STAMP) ## print the benchmark figures (ingest of 10 million responses, H2 on 5,000 units)
+bench: $(STAMP) ## print the benchmark figures (ingest, H2 linkage, return-on-experience Monte Carlo)
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/linkage.py
+	$(BIN)/python benchmarks/rox.py
 
 lint: $(STAMP) ## ruff
 	$(BIN)/ruff check cxex_analysis tests benchmarks

@@ -296,6 +296,8 @@ def run(warehouse: Path | str, out_dir: Path | str, notebooks: list[Path] | None
             html_path = export_html(executed, work / f"{name}.html")
             item.html = html_path.name
             frames.append(collect_notebook(executed))
+            # later notebooks (return on experience) read what earlier ones recorded
+            write_json(frames, work / "results.json")
         say(f"  {'done' if item.status == 'ok' else 'FAILED'}: {name} "
             f"({item.seconds:.1f} s)" + (f" — {item.error}" if item.error else ""))
         if item.status != "ok":

@@ -41,6 +41,17 @@ def test_results_json_has_exactly_the_schema_keys(run):
     audit = [r for r in records if r["analysis"] == "metrics" and r["subject"] == "all"
              and r["outcome"] == "nps" and r["estimand"] == "metric_level"]
     assert audit and audit[0]["ci_low"] < audit[0]["estimate"] < audit[0]["ci_high"]
+    ids = {(r["analysis"], r["estimand"]) for r in records}
+    for required in [("linkage", "ex_to_cx_lagged"), ("linkage", "cx_to_ex_lagged"),
+                     ("linkage", "ex_cx_correlation"), ("linkage", "mediation_indirect"),
+                     ("linkage", "top_cx_engagement_odds_ratio"), ("drivers", "relative_weight"),
+                     ("pilot", "att"), ("pilot", "att_event_time"), ("rox", "roi"), ("rox", "npv"),
+                     ("rox", "payback_months"), ("rox", "value_total")]:
+        assert required in ids, required
+    # notebook 03 modelled a pilot whose effects notebook 02 recorded in the same run
+    rox_subjects = {r["subject"] for r in records if r["analysis"] == "rox"}
+    pilot_subjects = {r["subject"] for r in records if r["analysis"] == "pilot"}
+    assert rox_subjects and rox_subjects <= pilot_subjects
 
 
 def test_html_has_no_code_warnings_or_remote_scripts(run):

@@ -1,0 +1,139 @@
+"""Return on experience: a hand calculation, metamorphic properties, finance-file errors,
+and the notebook's inputs read from recorded results."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cxex_analysis import rox
+from cxex_analysis.errors import ParameterError
+from cxex_analysis.rox import Quantity
+
+
+def simple_inputs(**changes) -> rox.Inputs:
+    return rox.example_inputs(**changes)
+
+
+def test_without_uncertainty_the_model_equals_a_hand_calculation():
+    result = rox.deterministic(simple_inputs().certain())
+    units, customers, employees = 10, 10 * 1000.0, 10 * 20.0
+    # per month (no ramp, no discounting), two months
+    turnover = 0.002 * 3.0 * employees * 30000 * 0.2            # 720
+    clv = 0.4 * 50.0 * 1.0 / (1.0 - 0.98)                       # 1000
+    retention = 0.001 * 2.0 * customers * clv                  # 20000
+    revenue = 0.5 * 2.0 * customers * 0.4                      # 4000
+    cost_to_serve = 1.0 * customers / 1000 * 10.0               # 100
+    benefit = 2 * (turnover + retention + revenue + cost_to_serve)
+    cost = 1000.0 + 50.0 * units + 2 * 100.0 * units            # 3500
+    assert result["value_turnover"] == pytest.approx(2 * turnover)
+    assert result["value_retention"] == pytest.approx(2 * retention)
+    assert result["value_total"] == pytest.approx(benefit)
+    assert result["cost_total"] == pytest.approx(cost)
+    assert result["npv"] == pytest.approx(benefit - cost)
+    assert result["roi"] == pytest.approx((benefit - cost) / cost)
+    assert result["payback_months"] == 1.0
+
+
+def test_monte_carlo_with_no_uncertainty_collapses_to_the_hand_calculation():
+    inputs = simple_inputs().certain()
+    draws = rox.monte_carlo(inputs, draws=1000)
+    assert draws["npv"].std() == pytest.approx(0, abs=1e-6)
+    summary = rox.summarise(draws, inputs).set_index("estimand")
+    assert summary.loc["npv", "estimate"] == pytest.approx(rox.deterministic(inputs)["npv"])
+    assert summary.loc["npv", "ci_low"] == pytest.approx(summary.loc["npv", "ci_high"])
+
+
+def test_higher_cost_lowers_roi():
+    cheap = rox.deterministic(simple_inputs().certain())["roi"]
+    dear_programme = {**simple_inputs().programme, "cost_per_unit_month": Quantity(300.0)}
+    dear = rox.deterministic(simple_inputs(programme=dear_programme).certain())["roi"]
+    assert dear < cheap
+    mc_cheap = rox.monte_carlo(simple_inputs(), draws=2000, seed=1)["roi"].median()
+    mc_dear = rox.monte_carlo(simple_inputs(programme=dear_programme), draws=2000, seed=1)["roi"].median()
+    assert mc_dear < mc_cheap
+
+
+def test_all_effects_zero_gives_minus_100_percent():
+    zero = {k: Quantity(0.0) for k in rox.EFFECTS}
+    result = rox.deterministic(simple_inputs(effects=zero).certain())
+    assert result["roi"] == pytest.approx(-1.0)
+    assert result["value_total"] == 0 and result["payback_months"] == np.inf
+
+
+@pytest.mark.parametrize("effect", rox.EFFECTS)
+def test_raising_a_beneficial_effect_never_lowers_the_gross_benefit(effect):
+    inputs = simple_inputs().certain()
+    direction = -1.0 if effect == "repeat_contacts_per_1000" else 1.0  # fewer repeat contacts is better
+    before = rox.deterministic(inputs)["value_total"]
+    for step in (0.1, 1.0, 10.0):
+        raised = {**inputs.effects, effect: Quantity(inputs.effects[effect].value + direction * step)}
+        after = rox.deterministic(simple_inputs(effects=raised).certain())["value_total"]
+        assert after >= before
+
+
+def test_break_even_is_where_npv_crosses_zero():
+    inputs = simple_inputs().certain()
+    nps_star = rox.break_even(inputs, "nps")
+    at = {**inputs.effects, "nps": Quantity(nps_star)}
+    assert rox.deterministic(simple_inputs(effects=at).certain())["npv"] == pytest.approx(0, abs=1e-6)
+
+
+def test_summary_has_the_required_ids_with_intervals():
+    inputs = simple_inputs()
+    summary = rox.summarise(rox.monte_carlo(inputs, draws=5000), inputs)
+    for estimand in ("roi", "npv", "payback_months", "value_total"):
+        row = summary[summary["estimand"] == estimand].iloc[0]
+        assert row["method"].startswith("monte_carlo_5000")
+        assert row["n"] == 5000
+    npv = summary[summary["estimand"] == "npv"].iloc[0]
+    assert npv["ci_low"] < npv["estimate"] < npv["ci_high"]
+    assert 0 <= summary.loc[summary["estimand"] == "probability_roi_positive", "estimate"].iloc[0] <= 1
+
+
+def test_tornado_and_scenarios_are_ordered():
+    inputs = simple_inputs()
+    table = rox.tornado(inputs)
+    assert table["swing"].is_monotonic_decreasing
+    scen = rox.scenarios(inputs).set_index("scenario")["npv"]
+    assert scen["conservative"] <= scen["expected"] <= scen["optimistic"]
+
+
+def test_finance_file_errors_are_clear(tmp_path):
+    defaults = rox.load_finance()
+    assert defaults["assumptions"]["replacement_cost_fraction"].value == pytest.approx(0.21)
+    bad = tmp_path / "f.yaml"
+    bad.write_text("currency: EUR\ngross_margin: {value: 1.5}\n")
+    with pytest.raises(ParameterError, match="missing assumption"):
+        rox.load_finance(bad)
+    text = (rox.DEFAULT_FINANCE.read_text()
+            .replace("gross_margin: {value: 0.35, low: 0.25, high: 0.45}",
+                     "gross_margin: {value: 0.35, low: 0.4, high: 0.45}"))
+    bad.write_text(text)
+    with pytest.raises(ParameterError, match="low <= value <= high"):
+        rox.load_finance(bad)
+    bad.write_text(rox.DEFAULT_FINANCE.read_text().replace("horizon_months: 24", "horizon_months: soon"))
+    with pytest.raises(ParameterError, match="horizon_months"):
+        rox.load_finance(bad)
+    with pytest.raises(ParameterError, match="not found"):
+        rox.load_finance(tmp_path / "none.yaml")
+
+
+def test_inputs_come_from_recorded_pilot_results(demo_warehouse):
+    from cxex_analysis import warehouse
+    recorded = pd.DataFrame([{"analysis": "pilot", "estimand": "att", "subject": "P1",
+                              "outcome": "nps", "term": "treatment", "estimate": 4.0, "se": 1.5,
+                              "ci_low": 1, "ci_high": 7, "p_value": 0.01, "confidence": 0.95,
+                              "n": 70, "method": "ancova"}])
+    con = warehouse.connect(demo_warehouse)
+    try:
+        inputs = rox.build_inputs(con, recorded, "P1", rox.load_finance())
+        links = rox.estimate_links(con)
+    finally:
+        con.close()
+    assert inputs.effects["nps"].value == 4.0 and inputs.effects["nps"].se == 1.5
+    assert inputs.units == 70  # the pilot's unit types: call centres and branches
+    # links estimated from the demo's months recover what was planted
+    assert links["churn_per_nps"].bounds()[0] <= -0.0002 <= links["churn_per_nps"].bounds()[1]
+    assert links["revenue_per_customer_per_nps"].bounds()[0] <= 0.15 <= links["revenue_per_customer_per_nps"].bounds()[1]
