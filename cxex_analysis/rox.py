@@ -600,3 +600,40 @@ def example_inputs(**changes) -> Inputs:
         horizon_months=2, currency="EUR", label="test")
     base.update(changes)
     return Inputs(**base)
+
+
+def linkage_effect(results: pd.DataFrame, outcome: str = "nps") -> Quantity | None:
+    """Notebook 01's ``ex_to_cx_lagged`` effect on ``outcome`` (per engagement point)."""
+    rows = results[(results["analysis"] == "linkage") & (results["estimand"] == "ex_to_cx_lagged")
+                   & (results["outcome"] == outcome)]
+    if rows.empty:
+        return None
+    r = rows.iloc[0]
+    return Quantity(float(r["estimate"]), float(r["se"]), source=f"notebook 01: {r['method']}")
+
+
+def build_ex_programme_inputs(con, results: pd.DataFrame, points: float, finance: dict,
+                              min_group_size: int = 5) -> Inputs:
+    """Inputs for an engagement programme that raises the engagement index by ``points``
+    in every unit, its customer effect taken from notebook 01's lagged EX -> CX estimate
+    (observational: read it as 'if the association is causal')."""
+    link = linkage_effect(results)
+    notes = []
+    if link is None:
+        link = Quantity(0.0, source="no ex_to_cx_lagged recorded")
+        notes.append("No EX -> CX effect was recorded (run notebook 01 first): the customer side "
+                     "of the engagement programme is left at zero.")
+    nps = Quantity(link.value * points, abs(link.se * points),
+                   source=f"{points:g} engagement points x {link.source}")
+    base = baseline(con)
+    return Inputs(
+        effects={"nps": nps, "engagement_index": Quantity(points, source="programme target (assumption)"),
+                 "repeat_contacts_per_1000": Quantity(0.0, source="not modelled")},
+        links=estimate_links(con, min_group_size), assumptions=finance["assumptions"],
+        programme=finance["programme"], units=base["units"],
+        customers_per_unit=base["customers_per_unit"], employees_per_unit=base["employees_per_unit"],
+        revenue_per_customer=base["revenue_per_customer"], churn_rate=base["churn_rate"],
+        exit_rate=base["exit_rate"], repeat_contacts_per_1000=base["repeat_contacts_per_1000"],
+        cost_to_serve_per_unit=base["cost_to_serve_per_unit"],
+        horizon_months=finance["horizon_months"], currency=finance["currency"],
+        label=f"engagement programme (+{points:g} points)", notes=notes)

@@ -51,7 +51,9 @@ def test_results_json_has_exactly_the_schema_keys(run):
     # notebook 03 modelled a pilot whose effects notebook 02 recorded in the same run
     rox_subjects = {r["subject"] for r in records if r["analysis"] == "rox"}
     pilot_subjects = {r["subject"] for r in records if r["analysis"] == "pilot"}
-    assert rox_subjects and rox_subjects <= pilot_subjects
+    assert rox_subjects - {"ex_programme"} and rox_subjects - {"ex_programme"} <= pilot_subjects
+    # and an engagement programme valued through notebook 01's EX -> CX estimate
+    assert "ex_programme" in rox_subjects
 
 
 def test_html_has_no_code_warnings_or_remote_scripts(run):

@@ -137,3 +137,19 @@ def test_inputs_come_from_recorded_pilot_results(demo_warehouse):
     # links estimated from the demo's months recover what was planted
     assert links["churn_per_nps"].bounds()[0] <= -0.0002 <= links["churn_per_nps"].bounds()[1]
     assert links["revenue_per_customer_per_nps"].bounds()[0] <= 0.15 <= links["revenue_per_customer_per_nps"].bounds()[1]
+
+
+def test_engagement_programme_uses_the_linkage_estimate(demo_warehouse):
+    from cxex_analysis import warehouse
+    recorded = pd.DataFrame([{"analysis": "linkage", "estimand": "ex_to_cx_lagged", "subject": "all",
+                              "outcome": "nps", "term": "engagement_index", "estimate": 0.6,
+                              "se": 0.1, "ci_low": 0.4, "ci_high": 0.8, "p_value": 0.0,
+                              "confidence": 0.95, "n": 600, "method": "twfe"}])
+    con = warehouse.connect(demo_warehouse)
+    try:
+        inputs = rox.build_ex_programme_inputs(con, recorded, 5.0, rox.load_finance())
+    finally:
+        con.close()
+    assert inputs.effects["nps"].value == pytest.approx(3.0)
+    assert inputs.effects["nps"].se == pytest.approx(0.5)
+    assert inputs.units == 150
