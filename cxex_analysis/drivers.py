@@ -87,29 +87,45 @@ def relative_weights(data: pd.DataFrame, drivers: Sequence[str], outcome: str,
         except (ParameterError, np.linalg.LinAlgError):
             continue
     lo, hi = 100 * (1 - confidence) / 2, 100 * (1 + confidence) / 2
+    if n_boot < 2:  # no interval requested (e.g. a cached company-level ranking)
+        draws = np.full((2, k), np.nan)
+        r2_draws = np.full(2, np.nan)
     naive = [float(np.corrcoef(x[:, j], y)[0, 1]) for j in range(k)]
     order = np.argsort(-raw)
     ranks = np.empty(k, dtype=int)
     ranks[order] = np.arange(1, k + 1)
     rows = []
     for j, driver in enumerate(drivers):
-        low, high = np.nanpercentile(draws[:, j], [lo, hi])
+        low, high = _percentiles(draws[:, j], lo, hi)
         rows.append({"analysis": "drivers", "estimand": "relative_weight", "subject": subject,
                      "outcome": outcome, "term": driver, "estimate": raw[j],
-                     "se": float(np.nanstd(draws[:, j], ddof=1)), "ci_low": low, "ci_high": high,
+                     "se": _sd(draws[:, j]), "ci_low": low, "ci_high": high,
                      "p_value": np.nan, "confidence": confidence, "n": n,
                      "method": f"johnson_relative_weights_bootstrap_{n_boot} (n = units)",
                      "rescaled": 100 * raw[j] / r2 if r2 > 0 else np.nan,
                      "rank": int(ranks[j]), "naive_r": naive[j]})
     f_stat = (r2 / k) / ((1 - r2) / (n - k - 1)) if r2 < 1 else np.inf
-    low, high = np.nanpercentile(r2_draws, [lo, hi])
+    low, high = _percentiles(r2_draws, lo, hi)
     rows.append({"analysis": "drivers", "estimand": "relative_weight_r2", "subject": subject,
                  "outcome": outcome, "term": "all_drivers", "estimate": r2,
-                 "se": float(np.nanstd(r2_draws, ddof=1)), "ci_low": low, "ci_high": high,
+                 "se": _sd(r2_draws), "ci_low": low, "ci_high": high,
                  "p_value": float(stats.f.sf(f_stat, k, n - k - 1)), "confidence": confidence,
                  "n": n, "method": f"ols_r2_bootstrap_{n_boot}_f_test (n = units)",
                  "rescaled": 100.0, "rank": 0, "naive_r": np.nan})
     return tidy(rows, extra=["rescaled", "rank", "naive_r"])
+
+
+def _percentiles(values: np.ndarray, lo: float, hi: float) -> tuple[float, float]:
+    values = values[np.isfinite(values)]
+    if len(values) < 2:
+        return np.nan, np.nan
+    low, high = np.percentile(values, [lo, hi])
+    return float(low), float(high)
+
+
+def _sd(values: np.ndarray) -> float:
+    values = values[np.isfinite(values)]
+    return float(np.std(values, ddof=1)) if len(values) > 1 else np.nan
 
 
 def importance_performance(weights: pd.DataFrame, performance: pd.Series) -> pd.DataFrame:

@@ -401,3 +401,20 @@ def iceberg(costs: pd.DataFrame, currency: str):
         ax.set_xlabel("Above the line: on a budget line; below: hidden in other numbers")
         ax.set_ylabel(f"Cost per month ({_money_axis(ax.yaxis, currency)})")
     return fig
+
+
+def group_trend(trend: pd.DataFrame, metric: str, label: str, group: str):
+    """A metric for the group and the company over time (hidden periods leave gaps)."""
+    with house_style():
+        fig, ax = _figure(8, 3.4)
+        data = trend[trend["metric"] == metric]
+        for i, (series, part) in enumerate(data.groupby("series", sort=False)):
+            part = part.sort_values("period")
+            name = group if series == "this group" else "company"
+            ax.plot(pd.to_datetime(part["period"]), part["value"], marker="o",
+                    color=PALETTE[i], label=name)
+        ax.set_title(f"{label}: {group} against the company")
+        ax.set_xlabel("Period")
+        ax.set_ylabel(label)
+        ax.legend(fontsize=8)
+    return fig

@@ -75,7 +75,7 @@ def table_html(frame: pd.DataFrame, caption: str | None = None, digits: int = 1,
     """An escaped HTML table (numbers rounded for display only; counts shown whole)."""
     labels = labels or {}
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-    if frame.empty:
+    if frame is None or frame.empty:
         return f'<table class="cxex-table">{cap}<tbody><tr><td>{html.escape(empty)}</td></tr></tbody></table>'
     whole = {c for c in frame.columns
              if pd.api.types.is_float_dtype(frame[c]) and frame[c].dropna().size
@@ -97,9 +97,9 @@ def table_html(frame: pd.DataFrame, caption: str | None = None, digits: int = 1,
 
 
 def table(frame: pd.DataFrame, caption: str | None = None, digits: int = 1,
-          labels: dict[str, str] | None = None) -> None:
-    """Show an escaped table."""
-    _display_html(table_html(frame, caption, digits, labels))
+          labels: dict[str, str] | None = None, empty: str = "None.") -> None:
+    """Show an escaped table (``empty`` is said instead when there are no rows)."""
+    _display_html(table_html(frame, caption, digits, labels, empty))
 
 
 def interval_text(estimate: float, low: float, high: float, digits: int = 1, unit: str = "",
@@ -157,3 +157,8 @@ def decision_panel_html(decision: dict) -> str:
 def decision_panel(decision: dict) -> None:
     """Show the decision panel."""
     _display_html(decision_panel_html(decision))
+
+
+def markdown(text: str) -> None:
+    """Show Markdown written by the package (never user text)."""
+    _display_markdown(text)

@@ -122,6 +122,15 @@ def check_parameters(notebooks: list[Path], parameters: dict[str, Any]) -> dict[
     return per_notebook
 
 
+#: Group reports made by default: one per region and one per unit type
+#: (``--param group_by=unit`` makes one per unit).
+GROUP_REPORTS = ("region", "unit_type")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^0-9A-Za-z]+", "-", str(text)).strip("-") or "group"
+
+
 #: Parameters that make a notebook run once per item of a registry in the warehouse.
 FAN_OUT = {"pilot_id": "SELECT pilot_id FROM main.pilots ORDER BY pilot_id"}
 
@@ -135,6 +144,16 @@ def fan_out(path: Path, warehouse: Path, given: dict[str, Any]) -> list[tuple[st
     from .warehouse import connect, has_table
 
     declared = notebook_parameters(path)
+    if {"group_by", "group"} <= set(declared) and "group" not in given:
+        from .groups import list_groups
+
+        levels = [given["group_by"]] if "group_by" in given else list(GROUP_REPORTS)
+        con = connect(warehouse)
+        try:
+            return [(f"{level}-{_slug(g)}", {"group_by": level, "group": g})
+                    for level in levels for g in list_groups(con, level)]
+        finally:
+            con.close()
     for parameter, query in FAN_OUT.items():
         if parameter not in declared or parameter in given:
             continue

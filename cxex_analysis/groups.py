@@ -1,0 +1,302 @@
+"""One report per group: scorecard, trends, top 2 issues, comments, action plan.
+
+A group is a region, a unit type or a single unit. Everything employee-related passes through
+:mod:`cxex_analysis.privacy`: below ``min_group_size`` respondents no engagement number is
+shown, below ``min_comment_group_size`` no employee comment; customer comments are shown only
+PII-masked and HTML-escaped.
+
+Company-level inputs that every group report shares (item importance for customers, company
+scores) are computed once per warehouse file and cached in the process, so a warm kernel
+rendering hundreds of group reports pays for them once.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from .config import MIN_COMMENT_GROUP_SIZE, MIN_GROUP_SIZE
+from .errors import ParameterError, check_argument
+from .panels import respondent_scores_sql
+from .privacy import comments_allowed, mask_pii
+from .warehouse import engagement_items, has_table
+
+GROUP_BY = ("region", "unit_type", "unit")
+_COLUMN = {"region": "u.region", "unit_type": "u.unit_type", "unit": "u.unit_id"}
+
+#: Words that tie a comment to an engagement item (for the comments shown beside an issue).
+ITEM_KEYWORDS = {
+    "eng_tools": ("system", "tool", "app", "computer", "knowledge base", "crash", "slow"),
+    "eng_recognition": ("recogn", "thank", "appreciat", "notice"),
+    "eng_manager": ("manager", "management", "support", "listen"),
+    "eng_voice": ("listen", "voice", "heard", "ideas"),
+    "eng_growth": ("career", "training", "develop", "progress", "grow"),
+    "eng_purpose": ("purpose", "proud", "meaning"),
+    "eng_customer_focus": ("customer", "queue", "wait", "staff", "short"),
+}
+
+
+def list_groups(con: duckdb.DuckDBPyConnection, group_by: str) -> list[str]:
+    """Every group of ``group_by`` in the warehouse, sorted."""
+    check_argument("group_by", group_by, GROUP_BY)
+    column = _COLUMN[group_by].split(".")[1]
+    return [r[0] for r in con.execute(f"SELECT DISTINCT {column} FROM main.units ORDER BY 1").fetchall()]
+
+
+def _check_group(con, group_by: str, group: str) -> list[str]:
+    check_argument("group_by", group_by, GROUP_BY)
+    units = [r[0] for r in con.execute(
+        f"SELECT unit_id FROM main.units u WHERE {_COLUMN[group_by]} = ? ORDER BY 1", [group]).fetchall()]
+    if not units:
+        known = ", ".join(list_groups(con, group_by)[:12])
+        raise ParameterError(f"`group` {group!r} is not a {group_by} in the warehouse (e.g. {known}).")
+    return units
+
+
+def _warehouse_key(con) -> str:
+    path = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+                       ).fetchone()[0]
+    stamp = os.path.getmtime(path) if path and Path(path).exists() else 0
+    return f"{path}:{stamp}"
+
+
+@functools.lru_cache(maxsize=8)
+def _company(key: str, path: str, min_group_size: int) -> dict:
+    """Company-level item importance and scores (cached per warehouse file and version)."""
+    from .drivers import relative_weights
+    from .linkage import build_panel, unit_means
+    from .warehouse import connect
+
+    con = connect(path)
+    try:
+        items = engagement_items(con)
+        panel = build_panel(con, min_group_size)
+        means = unit_means(panel, items + ["nps"]).dropna()
+        importance = pd.Series(dtype=float)
+        if len(means) > len(items) + 2:
+            weights = relative_weights(means, items, "nps", n_boot=0)
+            w = weights[weights["estimand"] == "relative_weight"].set_index("term")
+            importance = w["rescaled"]
+        return {"items": items, "importance": importance}
+    finally:
+        con.close()
+
+
+def company_context(con, min_group_size: int = MIN_GROUP_SIZE) -> dict:
+    """Item importance for NPS across units (shared by every group report)."""
+    path = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+                       ).fetchone()[0]
+    return _company(_warehouse_key(con), path, min_group_size)
+
+
+def _ex_scores(con, where: str, params: list, items: list[str]) -> pd.DataFrame:
+    """Per wave: respondents, engagement index, % favourable, eNPS and each item's % favourable."""
+    item_fav = "".join(f", 100.0 * avg(CAST({i} >= 4 AS DOUBLE)) AS {i}" for i in items)
+    return con.execute(f"""
+        WITH r AS (SELECT e.*, {respondent_scores_sql(items)} FROM main.employee_survey e
+                   JOIN main.units u USING (unit_id) {where})
+        SELECT wave, count(*) AS respondents, avg(engagement_index) AS engagement_index,
+               100.0 * sum(items_favourable) / nullif(sum(items_answered), 0) AS pct_favourable,
+               100.0 * (avg(CAST(enps >= 9 AS DOUBLE)) - avg(CAST(enps <= 6 AS DOUBLE))) AS enps
+               {item_fav}
+        FROM r GROUP BY wave ORDER BY wave""", params).df()
+
+
+def _cx_scores(con, where: str, params: list) -> pd.DataFrame:
+    return con.execute(f"""
+        SELECT CAST(date_trunc('quarter', responded_at) AS DATE) AS quarter, count(*) AS responses,
+               100.0 * (avg(CAST(nps >= 9 AS DOUBLE)) - avg(CAST(nps <= 6 AS DOUBLE))) AS nps,
+               100.0 * avg(CAST(csat >= 4 AS DOUBLE)) AS csat, avg(ces) AS ces
+        FROM main.customer_survey c JOIN main.units u USING (unit_id) {where}
+        GROUP BY ALL ORDER BY quarter""", params).df()
+
+
+def report_data(con, group_by: str, group: str, min_group_size: int = MIN_GROUP_SIZE,
+                min_comment_group_size: int = MIN_COMMENT_GROUP_SIZE, comments: int = 4) -> dict:
+    """Everything a group report shows, with the confidentiality rules applied.
+
+    Keys: ``units``, ``ex_shown`` (bool), ``scorecard`` (metric, group now / previous /
+    company now), ``ex_trend`` / ``cx_trend`` (group and company by period; employee values
+    hidden where too few answered), ``issues`` (top 2), ``employee_comments`` /
+    ``customer_comments`` (PII masked, escaped when shown; empty when not allowed) and
+    ``notes``.
+    """
+    units = _check_group(con, group_by, group)
+    where = f"WHERE {_COLUMN[group_by]} = ?"
+    items = engagement_items(con) if has_table(con, "employee_survey") else []
+    out: dict = {"group_by": group_by, "group": group, "units": units, "notes": []}
+    has_ex = bool(items)
+    has_cx = has_table(con, "customer_survey")
+    ex_group = _ex_scores(con, where, [group], items) if has_ex else pd.DataFrame()
+    ex_company = _ex_scores(con, "", [], items) if has_ex else pd.DataFrame()
+    cx_group = _cx_scores(con, where, [group]) if has_cx else pd.DataFrame()
+    cx_company = _cx_scores(con, "", []) if has_cx else pd.DataFrame()
+
+    latest = ex_group.iloc[-1] if len(ex_group) else None
+    respondents = int(latest["respondents"]) if latest is not None else 0
+    ex_shown = latest is not None and respondents >= min_group_size
+    out["ex_shown"] = ex_shown
+    out["respondents"] = respondents if ex_shown else None
+    if has_ex and not ex_shown:
+        out["notes"].append(
+            f"Employee results are not shown: fewer than {min_group_size} people in this group "
+            "answered the latest survey, and showing them could identify individuals.")
+    # the waves of the trend: each hidden where too few answered
+    if len(ex_group):
+        hidden = ex_group["respondents"] < min_group_size
+        metric_columns = [c for c in ex_group.columns if c not in ("wave", "respondents")]
+        ex_group.loc[hidden, metric_columns] = np.nan
+        ex_group["respondents"] = ex_group["respondents"].where(~hidden)
+    out["ex_trend"] = _trend(ex_group, ex_company, "wave", ["engagement_index", "enps"])
+    out["cx_trend"] = _trend(cx_group, cx_company, "quarter", ["nps", "csat"])
+
+    rows = []
+    for metric, label, frame, company, shown in (
+            ("engagement_index", "Engagement index (0-100)", ex_group, ex_company, ex_shown),
+            ("pct_favourable", "% favourable", ex_group, ex_company, ex_shown),
+            ("enps", "eNPS", ex_group, ex_company, ex_shown),
+            ("nps", "NPS", cx_group, cx_company, True),
+            ("csat", "CSAT (% 4-5)", cx_group, cx_company, True),
+            ("ces", "CES (1-7)", cx_group, cx_company, True)):
+        if frame is None or frame.empty or metric not in frame:
+            continue
+        now = frame[metric].iloc[-1] if shown else np.nan
+        before = frame[metric].iloc[-2] if shown and len(frame) > 1 else np.nan
+        rows.append({"metric": label, "this group": now, "previous period": before,
+                     "change": now - before, "company": company[metric].iloc[-1],
+                     "vs company": now - company[metric].iloc[-1]})
+    out["scorecard"] = pd.DataFrame(rows)
+    out["issues"] = top_issues(con, ex_group, ex_company, items, ex_shown, min_group_size) \
+        if has_ex else pd.DataFrame()
+    out["employee_comments"] = pd.DataFrame()
+    if has_ex and ex_shown and comments_allowed(respondents, min_comment_group_size):
+        out["employee_comments"] = _comments(con, "employee_survey", where, [group],
+                                             out["issues"], comments, "wave")
+    elif has_ex:
+        out["notes"].append(
+            f"Employee comments are not shown: they need at least {min_comment_group_size} "
+            "respondents in the group.")
+    if has_cx:
+        out["customer_comments"] = _comments(con, "customer_survey", where, [group], out["issues"],
+                                             comments, "responded_at")
+    return out
+
+
+def _trend(group: pd.DataFrame, company: pd.DataFrame, period: str, metrics: list[str]) -> pd.DataFrame:
+    if group.empty:
+        return pd.DataFrame()
+    frames = []
+    for label, frame in (("this group", group), ("company", company)):
+        part = frame[[period] + [m for m in metrics if m in frame]].melt(
+            id_vars=period, var_name="metric", value_name="value")
+        frames.append(part.assign(series=label))
+    return pd.concat(frames, ignore_index=True).rename(columns={period: "period"})
+
+
+def top_issues(con, ex_group: pd.DataFrame, ex_company: pd.DataFrame, items: list[str],
+               ex_shown: bool, min_group_size: int, k: int = 2) -> pd.DataFrame:
+    """Items that matter most for customers where this group scores below the company.
+
+    Priority = importance (share of NPS differences between units the item explains, company
+    level) × gap (company % favourable − group % favourable, latest wave); the top ``k`` with a
+    positive gap. Empty when employee results cannot be shown.
+    """
+    from .drivers import item_label
+
+    if not ex_shown or ex_group.empty:
+        return pd.DataFrame()
+    importance = company_context(con, min_group_size)["importance"]
+    rows = []
+    for item in items:
+        group_score = ex_group[item].iloc[-1]
+        company_score = ex_company[item].iloc[-1]
+        gap = company_score - group_score
+        weight = float(importance.get(item, np.nan)) if len(importance) else np.nan
+        rows.append({"item": item, "issue": item_label(item), "group % favourable": group_score,
+                     "company % favourable": company_score, "gap (points)": gap,
+                     "importance for customers (%)": weight,
+                     "priority": (weight if np.isfinite(weight) else 1.0) * max(gap, 0.0)})
+    table = pd.DataFrame(rows).sort_values("priority", ascending=False)
+    table = table[table["priority"] > 0].head(k).reset_index(drop=True)
+    return table
+
+
+def _comments(con, table: str, where: str, params: list, issues: pd.DataFrame, limit: int,
+              order: str) -> pd.DataFrame:
+    """Recent comments, those mentioning the top issues first; masked and escaped."""
+    frame = con.execute(
+        f"SELECT c.comment, c.{order} AS at FROM main.{table} c JOIN main.units u USING (unit_id) "
+        f"{where} AND c.comment IS NOT NULL ORDER BY c.{order} DESC LIMIT 400", params).df()
+    if frame.empty:
+        return pd.DataFrame(columns=["comment", "about"])
+    frame["about"] = ""
+    if not issues.empty:
+        for row in issues.itertuples():
+            words = ITEM_KEYWORDS.get(row.item, ())
+            hit = frame["comment"].str.lower().apply(lambda text: any(w in text for w in words))
+            frame.loc[hit & (frame["about"] == ""), "about"] = row.issue
+    frame = pd.concat([frame[frame["about"] != ""], frame[frame["about"] == ""]]).head(limit)
+    # masked here; every table in a report escapes its text (so HTML shows as text)
+    frame["comment"] = frame["comment"].map(mask_pii)
+    return frame[["comment", "about"]].reset_index(drop=True)
+
+
+def group_metrics(con, group_by: str, group: str, confidence: float = 0.95,
+                  min_group_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
+    """The group's metrics with intervals for the latest quarter and survey wave (tidy)."""
+    from .metrics import summary, with_period
+    from .warehouse import customer_responses, employee_responses
+
+    column = {"region": "region", "unit_type": "unit_type", "unit": "unit_id"}[group_by]
+    customers = with_period(customer_responses(con), "responded_at", "quarter") \
+        if has_table(con, "customer_survey") else None
+    employees = employee_responses(con) if has_table(con, "employee_survey") else None
+    if customers is not None:
+        customers = customers[(customers[column] == group)
+                              & (customers["quarter"] == customers["quarter"].max())]
+    if employees is not None:
+        employees = employees[(employees[column] == group)
+                              & (employees["wave"] == employees["wave"].max())]
+    frame = summary(customers, employees, confidence=confidence, min_group_size=min_group_size)
+    frame["analysis"] = "group"
+    frame["subject"] = f"{group_by}={group}"
+    return frame
+
+
+def findings(data: dict) -> list[str]:
+    """Plain sentences for the group's summary box (nothing confidential)."""
+    out = [f"{data['group_by'].replace('_', ' ').capitalize()} {data['group']}: "
+           f"{len(data['units'])} unit(s)."]
+    card = data["scorecard"].set_index("metric") if not data["scorecard"].empty else pd.DataFrame()
+
+    def line(label, name, digits=1):
+        if label in card.index and pd.notna(card.loc[label, "this group"]):
+            row = card.loc[label]
+            word = "above" if row["vs company"] > 0 else "below"
+            out.append(f"{name}: {row['this group']:.{digits}f}, {abs(row['vs company']):.{digits}f} "
+                       f"{word} the company ({row['company']:.{digits}f}).")
+
+    if data["ex_shown"]:
+        line("Engagement index (0-100)", "Engagement index")
+    line("NPS (points)" if "NPS (points)" in card.index else "NPS", "NPS")
+    if not data["issues"].empty:
+        issues = ", ".join(f"{row['issue'].lower()} ({row['gap (points)']:.0f} points below the company)"
+                           for _, row in data["issues"].iterrows())
+        out.append(f"Top issues to work on: {issues}.")
+    elif data["ex_shown"]:
+        out.append("No engagement item is below the company level: keep doing what works.")
+    out.extend(data["notes"])
+    return out
+
+
+def action_plan_markdown(data: dict) -> str:
+    """A short action-plan template for the group's top issues."""
+    issues = list(data["issues"]["issue"]) if not data["issues"].empty else ["(choose a focus area)"]
+    rows = "\n".join(f"| {issue} | | | | |" for issue in issues)
+    return ("| Focus area | What we will do | Owner | By when | How we will know it worked |\n"
+            "| --- | --- | --- | --- | --- |\n" + rows)
