@@ -236,9 +236,10 @@ def _comments(con, table: str, where: str, params: list, issues: pd.DataFrame, l
         return pd.DataFrame(columns=["comment", "about"])
     frame["about"] = ""
     if not issues.empty:
+        lowered = frame["comment"].str.lower()
         for row in issues.itertuples():
             words = ITEM_KEYWORDS.get(row.item, ())
-            hit = frame["comment"].str.lower().apply(lambda text: any(w in text for w in words))
+            hit = lowered.apply(lambda text, words=words: any(w in text for w in words))
             frame.loc[hit & (frame["about"] == ""), "about"] = row.issue
     frame = pd.concat([frame[frame["about"] != ""], frame[frame["about"] == ""]]).head(limit)
     # masked here; every table in a report escapes its text (so HTML shows as text)
@@ -249,19 +250,21 @@ def _comments(con, table: str, where: str, params: list, issues: pd.DataFrame, l
 def group_metrics(con, group_by: str, group: str, confidence: float = 0.95,
                   min_group_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
     """The group's metrics with intervals for the latest quarter and survey wave (tidy)."""
-    from .metrics import summary, with_period
-    from .warehouse import customer_responses, employee_responses
+    from .metrics import summary
 
-    column = {"region": "region", "unit_type": "unit_type", "unit": "unit_id"}[group_by]
-    customers = with_period(customer_responses(con), "responded_at", "quarter") \
-        if has_table(con, "customer_survey") else None
-    employees = employee_responses(con) if has_table(con, "employee_survey") else None
-    if customers is not None:
-        customers = customers[(customers[column] == group)
-                              & (customers["quarter"] == customers["quarter"].max())]
-    if employees is not None:
-        employees = employees[(employees[column] == group)
-                              & (employees["wave"] == employees["wave"].max())]
+    column = _COLUMN[group_by]
+    customers = employees = None
+    if has_table(con, "customer_survey"):
+        customers = con.execute(f"""
+            SELECT c.nps, c.csat, c.ces FROM main.customer_survey c JOIN main.units u USING (unit_id)
+            WHERE {column} = ? AND date_trunc('quarter', c.responded_at) =
+                  (SELECT max(date_trunc('quarter', responded_at)) FROM main.customer_survey)""",
+            [group]).df()
+    if has_table(con, "employee_survey"):
+        employees = con.execute(f"""
+            SELECT e.* FROM main.employee_survey e JOIN main.units u USING (unit_id)
+            WHERE {column} = ? AND e.wave = (SELECT max(wave) FROM main.employee_survey)""",
+            [group]).df()
     frame = summary(customers, employees, confidence=confidence, min_group_size=min_group_size)
     frame["analysis"] = "group"
     frame["subject"] = f"{group_by}={group}"
@@ -300,3 +303,11 @@ def action_plan_markdown(data: dict) -> str:
     rows = "\n".join(f"| {issue} | | | | |" for issue in issues)
     return ("| Focus area | What we will do | Owner | By when | How we will know it worked |\n"
             "| --- | --- | --- | --- | --- |\n" + rows)
+
+
+def issues_table(data: dict) -> pd.DataFrame:
+    """The top issues as shown in the report (empty when there are none to show)."""
+    issues = data["issues"]
+    if issues.empty:
+        return issues
+    return issues.drop(columns=["item", "priority"])

@@ -40,7 +40,7 @@ def figure_html(fig, alt: str) -> str:
         from .errors import ParameterError
         raise ParameterError("`alt` text is required for every chart (describe what it shows).")
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", bbox_inches="tight")
+    fig.savefig(buffer, format="png")  # constrained layout already fits the labels
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     title = ""
     if fig.axes and fig.axes[0].get_title():

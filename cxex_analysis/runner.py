@@ -259,9 +259,79 @@ def _kernel_chatter_to(log_path: Path):
             os.close(saved)
 
 
+def _batch_worker(path: str, jobs: list[tuple[str, dict]], work: str, log_path: str) -> list[dict]:
+    """Execute one notebook for many parameter sets in one warm kernel (a worker process).
+
+    Each job's parameters are injected as papermill does (an ``injected-parameters`` cell);
+    between jobs the kernel's namespace is reset, while imported modules and the package's
+    caches stay warm. This is what makes hundreds of group reports affordable: a fresh
+    kernel costs seconds, a reset milliseconds.
+    """
+    import copy
+
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    template = load_notebook_node(path)  # as papermill loads it (every cell has tags)
+    outcomes = []
+    reset = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("%reset -f")])
+    with _kernel_chatter_to(Path(log_path)):
+        client = NotebookClient(copy.deepcopy(template), kernel_name=KERNEL_NAME, timeout=1800,
+                                resources={"metadata": {"path": work}})
+        with client.setup_kernel():
+            for name, parameters in jobs:
+                started = time.perf_counter()
+                notebook = parameterize_notebook(copy.deepcopy(template), parameters,
+                                                 kernel_name=KERNEL_NAME)
+                client.nb = notebook
+                status, error = "ok", None
+                for index, cell in enumerate(notebook.cells):
+                    if cell.cell_type != "code":
+                        continue
+                    try:
+                        client.execute_cell(cell, index)
+                    except CellExecutionError as failure:
+                        status = "failed"
+                        error = f"{name} failed in code cell {index + 1} ({failure.ename}: {failure.evalue})"
+                        break
+                executed = Path(work) / f"{name}.ipynb"
+                nbformat.write(notebook, str(executed))
+                html_name = export_html(executed, Path(work) / f"{name}.html").name
+                client.nb = reset
+                client.execute_cell(reset.cells[0], 0)
+                outcomes.append({"name": name, "status": status, "error": error, "html": html_name,
+                                 "seconds": time.perf_counter() - started})
+    return outcomes
+
+
+def run_batch(path: Path, jobs: list[tuple[str, dict]], work: Path, workers: int = 1) -> list[NotebookRun]:
+    """Run ``jobs`` (name, parameters) of one notebook on ``workers`` warm kernels."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    workers = max(1, min(workers, len(jobs)))
+    chunks = [jobs[i::workers] for i in range(workers)]
+    log = str(work / "kernel.log")
+    if workers == 1:
+        results = [_batch_worker(str(path), chunks[0], str(work), log)]
+    else:
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = [pool.submit(_batch_worker, str(path), chunk, str(work), log) for chunk in chunks]
+            results = [f.result() for f in futures]
+    order = {name: i for i, (name, _) in enumerate(jobs)}
+    runs = [NotebookRun(r["name"], r["status"], r["seconds"], r["error"], r["html"])
+            for chunk in results for r in chunk]
+    return sorted(runs, key=lambda r: order[r.name])
+
+
 def run(warehouse: Path | str, out_dir: Path | str, notebooks: list[Path] | None = None,
         parameters: dict[str, Any] | None = None, run_id: str | None = None,
-        progress: Callable[[str], None] | None = print) -> RunResult:
+        progress: Callable[[str], None] | None = print, workers: int = 1) -> RunResult:
     """Execute ``notebooks`` against ``warehouse`` and publish the run under ``out_dir``.
 
     Returns a :class:`RunResult`; ``out_dir/latest`` points at the run only if it succeeded.
@@ -287,12 +357,30 @@ def run(warehouse: Path | str, out_dir: Path | str, notebooks: list[Path] | None
     work.mkdir(parents=True)
     result = RunResult(run_id, out_dir / run_id)
     frames = []
-    jobs = []
     for path in notebooks:
-        for suffix, extra in fan_out(path, warehouse, per_notebook[path.name]):
-            jobs.append((path, suffix, {**per_notebook[path.name], **extra}))
-    for path, suffix, job_parameters in jobs:
-        name = path.stem + (f"-{suffix}" if suffix else "")
+        jobs = [(path.stem + (f"-{suffix}" if suffix else ""), {**per_notebook[path.name], **extra})
+                for suffix, extra in fan_out(path, warehouse, per_notebook[path.name])]
+        if not jobs:
+            say(f"  skipped {path.stem}: nothing to run it for")
+            continue
+        if len(jobs) > 1:
+            started = time.perf_counter()
+            say(f"  running {path.stem} x {len(jobs)} on {min(workers, len(jobs))} warm kernel(s) …")
+            batch = run_batch(path, jobs, work, workers)
+            result.notebooks.extend(batch)
+            for item in batch:
+                executed = work / f"{item.name}.ipynb"
+                if executed.exists():
+                    frames.append(collect_notebook(executed))
+            write_json(frames, work / "results.json")
+            failed = [b for b in batch if b.status != "ok"]
+            say(f"  {'done' if not failed else 'FAILED'}: {path.stem} x {len(jobs)} "
+                f"({time.perf_counter() - started:.1f} s)"
+                + (f" — {failed[0].error}" if failed else ""))
+            if failed:
+                break
+            continue
+        name, job_parameters = jobs[0]
         item = NotebookRun(name)
         result.notebooks.append(item)
         executed = work / f"{name}.ipynb"
