@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-fast lab bench lint clean
+.PHONY: help install browser demo test test-fast lab bench lint clean
 
 help: ## list the targets
 	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -21,7 +21,13 @@ install: $(STAMP) ## make .venv and install cxex with its test tools
 demo: $(STAMP) ## generate the demo organisation, ingest it, run every notebook, write HTML reports
 	$(BIN)/cxex demo
 
-test: $(STAMP) ## run every test, slow ones included
+browser: ## install Debian's Chromium for the real-browser test (skipped when present; needs root or sudo)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  echo "installing chromium (Debian package) for the browser test ..."; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test: $(STAMP) browser ## run every test, slow ones included (installs Chromium for the browser test)
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP) ## run the tests that are not marked slow

@@ -1,6 +1,8 @@
 """The ``cxex`` command line.
 
-    cxex demo [--out DIR] [--data DIR] [--warehouse FILE] [--seed N] [--data-only]
+    cxex demo [--out DIR] [--data DIR] [--warehouse FILE] [--seed N] [--data-only] [--workers N]
+    cxex run (--data DIR | --warehouse FILE) --out DIR [--config FILE] [--only NAMES]
+             [--param NAME=VALUE ...] [--workers N]
     cxex validate --data DIR [--mapping FILE] [--json]
     cxex ingest --data DIR [--warehouse FILE] [--mapping FILE]
 
@@ -86,14 +88,75 @@ def cmd_demo(args) -> int:
     if args.data_only:
         return 0
     print(f"Running the notebooks into {out} …")
-    result = runner.run(warehouse, out)
+    result = runner.run(warehouse, out, workers=args.workers)
     if not result.ok:
         failed = next(n for n in result.notebooks if n.status != "ok")
         print(f"FAILED: {failed.error}. The executed notebook is in {result.run_dir}.")
         return 1
-    print(f"Reports: {out / 'latest'} -> {result.run_dir}")
-    for item in result.notebooks:
-        print(f"  {result.run_dir / item.html}")
+    print(f"Reports: {out / 'latest' / 'index.html'} (run {result.run_id}, "
+          f"{len(result.notebooks)} reports)")
+    return 0
+
+
+def _parameters(args) -> dict:
+    """Parameters from --config (YAML mapping) then --param NAME=VALUE (text, typed later)."""
+    import yaml
+
+    from .errors import ParameterError
+
+    given: dict = {}
+    if args.config:
+        try:
+            content = yaml.safe_load(Path(args.config).read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as error:
+            raise ParameterError(f"{args.config}: cannot be read as YAML ({error}).") from None
+        if not isinstance(content, dict):
+            raise ParameterError(f"{args.config}: expected a mapping of parameter names to values.")
+        given.update(content.get("parameters", content))
+    for item in args.param or []:
+        if "=" not in item:
+            raise ParameterError(f"--param must look like NAME=VALUE, but {item!r} was passed.")
+        name, value = item.split("=", 1)
+        given[name.strip()] = value
+    return given
+
+
+def _select(only: str | None) -> list[Path] | None:
+    from . import runner
+    from .errors import ParameterError
+
+    notebooks = runner.list_notebooks()
+    if not only:
+        return notebooks
+    wanted = [w.strip() for w in only.split(",") if w.strip()]
+    chosen = [nb for nb in notebooks if any(nb.stem == w or nb.stem.startswith(w) for w in wanted)]
+    if not chosen:
+        raise ParameterError(f"--only {only!r} matches no notebook; available: "
+                             + ", ".join(nb.stem for nb in notebooks))
+    return chosen
+
+
+def cmd_run(args) -> int:
+    from . import runner
+    from .errors import ParameterError
+    from .warehouse import ingest
+
+    if bool(args.data) == bool(args.warehouse) and not (args.data and args.warehouse):
+        raise ParameterError("give --data DIR (ingest, then run) or --warehouse FILE (run only).")
+    notebooks = _select(args.only)
+    parameters = _parameters(args)
+    runner.check_parameters(notebooks, {**parameters, "warehouse": "x"})  # before any kernel
+    warehouse = Path(args.warehouse) if args.warehouse else paths().warehouse
+    if args.data:
+        print(f"Ingesting {args.data} into {warehouse} …")
+        _print_report(ingest(args.data, warehouse))
+    result = runner.run(warehouse, args.out, notebooks, parameters, workers=args.workers)
+    if not result.ok:
+        failed = next(n for n in result.notebooks if n.status != "ok")
+        print(f"FAILED: {failed.error}. The executed notebook (with the error) is in "
+              f"{result.run_dir}; {Path(args.out) / 'latest'} was not changed.")
+        return 1
+    print(f"Reports: {Path(args.out) / 'latest' / 'index.html'} (run {result.run_id})")
     return 0
 
 
@@ -107,7 +170,20 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--warehouse", help="DuckDB file (default: data/warehouse.duckdb)")
     demo.add_argument("--seed", type=int, default=20241, help="random seed (default 20241)")
     demo.add_argument("--data-only", action="store_true", help="generate and ingest only")
+    demo.add_argument("--workers", type=int, default=2, help="warm kernels for fan-out reports")
     demo.set_defaults(func=cmd_demo)
+
+    run = sub.add_parser("run", help="run the notebooks and publish the HTML reports")
+    run.add_argument("--data", help="data folder to validate and ingest first")
+    run.add_argument("--warehouse", help="DuckDB file (with --data: where to ingest)")
+    run.add_argument("--out", required=True, help="reports folder; each run goes in OUT/<run_id>")
+    run.add_argument("--config", help="YAML file of notebook parameters")
+    run.add_argument("--only", help="comma-separated notebook names or prefixes (e.g. 00,01)")
+    run.add_argument("--param", action="append", metavar="NAME=VALUE",
+                     help="a notebook parameter (repeatable); checked before any kernel starts")
+    run.add_argument("--workers", type=int, default=2, help="warm kernels for per-pilot and "
+                     "per-group reports (default 2)")
+    run.set_defaults(func=cmd_run)
 
     validate = sub.add_parser("validate", help="check a data folder against the contract")
     validate.add_argument("--data", required=True, help="folder with units.csv etc.")

@@ -190,9 +190,32 @@ def _versions() -> dict[str, str]:
     return versions
 
 
-_REMOTE_TAG = re.compile(
-    r"<script[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>|<link[^>]*\bhref=\"https?://[^\"]*\"[^>]*>",
-    flags=re.IGNORECASE)
+# reports need no JavaScript: every script goes (nbconvert's templates load MathJax, require.js
+# and mermaid from CDNs), and so does any stylesheet from the network, so a report opens offline
+_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", flags=re.IGNORECASE | re.DOTALL)
+_REMOTE_LINK = re.compile(r"<link[^>]*\bhref=\"https?://[^\"]*\"[^>]*>", flags=re.IGNORECASE)
+_HEADING = re.compile(r"<h2 id=\"([^\"]+)\"[^>]*>(.*?)</h2>", flags=re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _contents(body: str) -> str:
+    """A table of contents from the report's second-level headings, after its title."""
+    entries = []
+    for anchor, title in _HEADING.findall(body):
+        text = _TAG.sub("", title).replace("¶", "").strip()
+        if text:
+            entries.append(f'<li><a href="#{anchor}">{text}</a></li>')
+    if not entries:
+        return body
+    nav = ('<nav class="cxex-toc" aria-label="Contents" style="margin:0.5em 0 1em 0">'
+           "<strong>Contents</strong><ol>" + "".join(entries) + "</ol></nav>")
+    end_of_title = body.find("</h1>")
+    if end_of_title < 0:
+        return body
+    # after the title's cell (the intro paragraph follows in the same markdown cell)
+    cell_end = body.find("</div>", end_of_title)
+    cut = cell_end + len("</div>") if cell_end > 0 else end_of_title + len("</h1>")
+    return body[:cut] + nav + body[cut:]
 
 
 def export_html(executed: Path, target: Path) -> Path:
@@ -215,7 +238,8 @@ def export_html(executed: Path, target: Path) -> Path:
     exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True, embed_images=True)
     body, _ = exporter.from_notebook_node(notebook)
-    body = _REMOTE_TAG.sub("", body)
+    body = _REMOTE_LINK.sub("", _SCRIPT.sub("", body))
+    body = _contents(body)
     target.write_text(body, encoding="utf-8")
     return target
 
@@ -411,6 +435,7 @@ def run(warehouse: Path | str, out_dir: Path | str, notebooks: list[Path] | None
             break
 
     write_json(frames if frames else [], work / "results.json")
+    _write_index(work, result, warehouse)
     manifest = {
         "run_id": run_id,
         "started_notebooks": [n.name for n in result.notebooks],
@@ -448,6 +473,25 @@ def _input_hashes(warehouse: Path) -> list[dict]:
             "rows_quarantined FROM main.ingest_files WHERE status = 'ok'").df().to_dict("records")
     finally:
         con.close()
+
+
+def _write_index(work: Path, result: RunResult, warehouse: Path) -> None:
+    """The executive summary, generated from the run's results.json."""
+    from .summary import build_index, report_title
+    from .warehouse import connect, has_table, read_table
+
+    reports = [{"name": n.name, "html": n.html, "title": report_title(n.name)}
+               for n in result.notebooks if n.html]
+    registry = None
+    try:
+        con = connect(warehouse)
+        try:
+            registry = read_table(con, "pilots") if has_table(con, "pilots") else None
+        finally:
+            con.close()
+    except CxexError:
+        registry = None
+    build_index(work, reports, registry, run_id=result.run_id)
 
 
 def _point_latest(out_dir: Path, run_id: str) -> None:
