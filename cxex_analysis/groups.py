@@ -23,7 +23,7 @@ import pandas as pd
 from .config import MIN_COMMENT_GROUP_SIZE, MIN_GROUP_SIZE
 from .errors import ParameterError, check_argument
 from .panels import respondent_scores_sql
-from .privacy import comments_allowed, mask_pii
+from .privacy import blank_small, comments_allowed, hidden_groups, is_shown, mask_pii
 from .warehouse import engagement_items, has_table
 
 GROUP_BY = ("region", "unit_type", "unit")
@@ -139,19 +139,25 @@ def report_data(con, group_by: str, group: str, min_group_size: int = MIN_GROUP_
 
     latest = ex_group.iloc[-1] if len(ex_group) else None
     respondents = int(latest["respondents"]) if latest is not None else 0
-    ex_shown = latest is not None and respondents >= min_group_size
+    small = not is_shown(respondents, min_group_size)
+    by_subtraction = (not small and has_ex
+                      and group in hidden_by_subtraction(con, group_by, min_group_size))
+    ex_shown = latest is not None and not small and not by_subtraction
     out["ex_shown"] = ex_shown
     out["respondents"] = respondents if ex_shown else None
-    if has_ex and not ex_shown:
+    if has_ex and small:
         out["notes"].append(
             f"Employee results are not shown: fewer than {min_group_size} people in this group "
             "answered the latest survey, and showing them could identify individuals.")
-    # the waves of the trend: each hidden where too few answered
+    elif has_ex and by_subtraction:
+        out["notes"].append(
+            "Employee results are not shown: together with the other groups' reports they would "
+            f"let a reader work out the results of a group of fewer than {min_group_size} people.")
+    # the waves of the trend: each hidden where too few answered (all of them if not shown)
     if len(ex_group):
-        hidden = ex_group["respondents"] < min_group_size
         metric_columns = [c for c in ex_group.columns if c not in ("wave", "respondents")]
-        ex_group.loc[hidden, metric_columns] = np.nan
-        ex_group["respondents"] = ex_group["respondents"].where(~hidden)
+        ex_group = blank_small(ex_group, "respondents", metric_columns + ["respondents"],
+                               min_group_size if ex_shown else 10 ** 9)
     out["ex_trend"] = _trend(ex_group, ex_company, "wave", ["engagement_index", "enps"])
     out["cx_trend"] = _trend(cx_group, cx_company, "quarter", ["nps", "csat"])
 
@@ -185,6 +191,35 @@ def report_data(con, group_by: str, group: str, min_group_size: int = MIN_GROUP_
         out["customer_comments"] = _comments(con, "customer_survey", where, [group], out["issues"],
                                              comments, "responded_at")
     return out
+
+
+def hidden_by_subtraction(con, group_by: str, min_group_size: int = MIN_GROUP_SIZE) -> set:
+    """Groups of ``group_by`` whose employee results stay hidden in the latest wave.
+
+    Regions and unit types are siblings under the company (shown in every report); units
+    are siblings under their region and under their unit type (both have reports). A group
+    is hidden when it is small or when it could be worked out by subtraction
+    (:func:`cxex_analysis.privacy.hidden_groups`).
+    """
+    counts = con.execute("""
+        SELECT u.unit_id, u.region, u.unit_type, count(*) AS n FROM main.employee_survey e
+        JOIN main.units u USING (unit_id)
+        WHERE e.wave = (SELECT max(wave) FROM main.employee_survey) GROUP BY ALL""").df()
+    if counts.empty:
+        return set()
+    total = int(counts["n"].sum())
+    if group_by in ("region", "unit_type"):
+        by = counts.groupby(group_by)["n"].sum().to_dict()
+        return hidden_groups(by, total, min_group_size)
+    hidden: set = set()
+    while True:  # hiding a unit under one parent can expose another under the other parent
+        before = len(hidden)
+        for parent in ("region", "unit_type"):
+            for _, siblings in counts.groupby(parent):
+                hidden |= hidden_groups(dict(zip(siblings["unit_id"], siblings["n"])),
+                                        int(siblings["n"].sum()), min_group_size, hidden)
+        if len(hidden) == before:
+            return hidden
 
 
 def _trend(group: pd.DataFrame, company: pd.DataFrame, period: str, metrics: list[str]) -> pd.DataFrame:

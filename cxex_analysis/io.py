@@ -63,6 +63,19 @@ def quiet_progress(con: duckdb.DuckDBPyConnection) -> None:
         pass
 
 
+SCRATCH = "cxex_scratch"
+
+
+def prepare(con: duckdb.DuckDBPyConnection) -> None:
+    """Session settings and the in-memory scratch database files are staged in.
+
+    Call before a transaction begins (ATTACH cannot run inside one).
+    """
+    con.execute("SET TimeZone = 'UTC'")
+    quiet_progress(con)
+    con.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {SCRATCH}")
+
+
 def normalise_column_name(name: str) -> str:
     """Lower case, surrounding spaces removed, other punctuation and spaces as ``_``.
 
@@ -247,6 +260,8 @@ class _Staged:
     qualtrics: bool
     text_path: bool
     rejects: list[tuple[int, str | None, str, str | None, int]]  # row, column, reason, value, issues
+    stage: duckdb.DuckDBPyConnection | None = None  # the connection that holds ``raw``
+    view_sql: str = ""  # the SELECT behind ``relation``, created when the checks begin
 
 
 #: How each kind is read on the fast CSV path (None: read as text, converted in SQL).
@@ -326,10 +341,14 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path, table: Table,
            mapping: dict[str, dict[str, Any]]) -> _Staged:
     """Stage ``path`` for checking (see :class:`_Staged`)."""
     suffix = path.suffix.lower()
-    raw = f"raw_{table.name}"
+    raw = f"{SCRATCH}.raw_{table.name}"
     view = f"stg_{table.name}"
+    # files are read through a second connection, in its own (auto-committed) transactions:
+    # a file DuckDB cannot read must not abort the ingest's transaction
+    stage = con.cursor()
+    stage.execute("SET TimeZone = 'UTC'")
     con.execute(f"DROP VIEW IF EXISTS {view}")
-    con.execute(f"DROP TABLE IF EXISTS {raw}")
+    stage.execute(f"DROP TABLE IF EXISTS {raw}")
     if path.stat().st_size == 0:
         raise UnusableFileError(str(path), "is empty (0 bytes)",
                                 expected="a header row naming the columns, then data rows")
@@ -339,24 +358,26 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path, table: Table,
             raise UnusableFileError(str(path), "has no header row",
                                     expected="a header row naming the columns")
         if is_qualtrics_export(head):
-            return _stage_text(con, path, table, mapping, raw, view, head, encoding)
-        return _stage_csv_fast(con, path, table, raw, view, encoding)
-    return _stage_text(con, path, table, mapping, raw, view, None, None)
+            return _stage_text(con, stage, path, table, mapping, raw, view, head, encoding)
+        return _stage_csv_fast(con, stage, path, table, raw, view, encoding)
+    return _stage_text(con, stage, path, table, mapping, raw, view, None, None)
 
 
-def _stage_csv_fast(con: duckdb.DuckDBPyConnection, path: Path, table: Table, raw: str,
-                    view: str, encoding: str) -> _Staged:
+def _stage_csv_fast(con: duckdb.DuckDBPyConnection, stage: duckdb.DuckDBPyConnection,
+                    path: Path, table: Table, raw: str, view: str, encoding: str) -> _Staged:
     """Plain CSV: DuckDB parses numbers and timestamps while reading, in parallel."""
     last_error: Exception | None = None
     tried = [encoding] + [e for e in ("utf-8", "latin-1") if e != encoding]
-    for attempt in tried:
+    fallback = None  # an encoding that read the file with some undecodable lines
+    while tried:
+        attempt = tried.pop(0)
         options = (f"header=true, store_rejects=true, rejects_table='__rejects', "
                    f"rejects_scan='__reject_scans', max_line_size={MAX_LINE_BYTES}, "
                    f"encoding={_literal(attempt)}")
-        con.execute("DROP TABLE IF EXISTS __rejects")
-        con.execute("DROP TABLE IF EXISTS __reject_scans")
+        stage.execute("DROP TABLE IF EXISTS __rejects")
+        stage.execute("DROP TABLE IF EXISTS __reject_scans")
         try:
-            originals = [r[0] for r in con.execute(
+            originals = [r[0] for r in stage.execute(
                 f"DESCRIBE SELECT * FROM read_csv({_literal(str(path))}, all_varchar=true, "
                 f"sample_size=2048, {options})").fetchall()]
             columns, ignored = _map_columns(path, table, originals, {})
@@ -379,16 +400,21 @@ def _stage_csv_fast(con: duckdb.DuckDBPyConnection, path: Path, table: Table, ra
                     if column.kind in ("date", "boolean"):
                         select.append(f"{v} AS v_{name}")
                     select.append(f"{_text_typed_sql(column, v)} AS t_{name}")
-            con.execute(f"CREATE TEMP TABLE {raw} AS SELECT {', '.join(select) or '1 AS _none'} "
+            stage.execute(f"CREATE TABLE {raw} AS SELECT {', '.join(select) or '1 AS _none'} "
                         f"FROM read_csv({_literal(str(path))}, {options}, types={type_sql})")
         except duckdb.Error as error:
             last_error = error
             continue
-        bad_encoding = con.execute(
+        bad_encoding = stage.execute(
             "SELECT count(*) FROM __rejects WHERE error_type ILIKE '%unicode%' "
             "OR error_type ILIKE '%encoding%'").fetchone()[0]
-        if bad_encoding and attempt != "latin-1":
-            con.execute(f"DROP TABLE {raw}")
+        if bad_encoding and attempt != fallback and (tried or fallback is None):
+            # some lines are not valid in this encoding: try the next one, and if none
+            # reads the file cleanly, come back and quarantine just those lines
+            stage.execute(f"DROP TABLE {raw}")
+            if fallback is None:
+                fallback = attempt
+                tried.append(attempt)
             continue
         encoding = attempt
         break
@@ -397,18 +423,18 @@ def _stage_csv_fast(con: duckdb.DuckDBPyConnection, path: Path, table: Table, ra
             str(path), f"cannot be read as CSV ({_first_line(last_error or Exception('unknown'))})",
             expected="a comma-separated text file, UTF-8 or latin-1, with a header row") from None
 
-    rejects = _csv_rejects(con, table, columns)
-    row_expr = _number_csv_lines(con, raw, sorted({r[0] for r in rejects}))
-    kept = [c for c in (r[0] for r in con.execute(f"DESCRIBE {raw}").fetchall()) if c != "__line"]
-    con.execute(f"CREATE TEMP VIEW {view} AS SELECT CAST({row_expr} AS BIGINT) AS _row, "
-                f"{', '.join(kept)} FROM {raw}")
-    rows_read = con.execute(f"SELECT count(*) FROM {raw}").fetchone()[0] + len(
+    rejects = _csv_rejects(stage, table, columns)
+    row_expr = _number_csv_lines(stage, raw, sorted({r[0] for r in rejects}))
+    kept = [c for c in (r[0] for r in stage.execute(f"DESCRIBE {raw}").fetchall()) if c != "__line"]
+    view_sql = f"SELECT CAST({row_expr} AS BIGINT) AS _row, {', '.join(kept)} FROM {raw}"
+    rows_read = stage.execute(f"SELECT count(*) FROM {raw}").fetchone()[0] + len(
         {r[0] for r in rejects})
     return _Staged(view, raw, list(columns), ignored, rows_read, "csv", encoding, False, False,
-                   rejects)
+                   rejects, stage, view_sql)
 
 
-def _stage_text(con: duckdb.DuckDBPyConnection, path: Path, table: Table,
+def _stage_text(con: duckdb.DuckDBPyConnection, stage: duckdb.DuckDBPyConnection,
+                path: Path, table: Table,
                 mapping: dict[str, dict[str, Any]], raw: str, view: str,
                 head: list[list[str]] | None, encoding: str | None) -> _Staged:
     """Qualtrics CSV, Excel and Parquet: every value as text, parsed by the checks."""
@@ -423,19 +449,19 @@ def _stage_text(con: duckdb.DuckDBPyConnection, path: Path, table: Table,
             if target:
                 renames[header.strip()] = target
         try:
-            con.execute(
-                f"CREATE TEMP TABLE {raw} AS SELECT * FROM read_csv({_literal(str(path))}, "
+            stage.execute(
+                f"CREATE TABLE {raw} AS SELECT * FROM read_csv({_literal(str(path))}, "
                 f"all_varchar=true, header=true, max_line_size={MAX_LINE_BYTES}, "
                 f"encoding={_literal(encoding)})")
         except duckdb.Error as error:
             raise UnusableFileError(str(path), f"cannot be read as CSV ({_first_line(error)})",
                                     expected="a Qualtrics CSV export") from None
-        base = con.execute(f"SELECT coalesce(min(rowid), 0) FROM {raw}").fetchone()[0]
+        base = stage.execute(f"SELECT coalesce(min(rowid), 0) FROM {raw}").fetchone()[0]
         row_expr, where = f"(rowid - {base} + 2)", f"WHERE (rowid - {base} + 2) > 3"
         fmt = "qualtrics_csv"
     elif suffix == ".parquet":
         try:
-            con.execute(f"CREATE TEMP TABLE {raw} AS SELECT * FROM "
+            stage.execute(f"CREATE TABLE {raw} AS SELECT * FROM "
                         f"read_parquet({_literal(str(path))}, file_row_number=true)")
         except duckdb.Error as error:
             raise UnusableFileError(str(path), f"cannot be read as Parquet ({_first_line(error)})",
@@ -453,15 +479,15 @@ def _stage_text(con: duckdb.DuckDBPyConnection, path: Path, table: Table,
                 expected="an .xlsx workbook whose first sheet has a header row") from None
         frame.columns = [str(c) for c in frame.columns]
         frame.insert(0, "__xl_row", range(2, len(frame) + 2))
-        con.register("__excel_frame", frame)
-        con.execute(f"CREATE TEMP TABLE {raw} AS SELECT * FROM __excel_frame")
-        con.unregister("__excel_frame")
+        stage.register("__excel_frame", frame)
+        stage.execute(f"CREATE TABLE {raw} AS SELECT * FROM __excel_frame")
+        stage.unregister("__excel_frame")
         row_expr, where, fmt = "__xl_row", "", "xlsx"
     else:  # pragma: no cover - find_table_file filters suffixes
         raise UnusableFileError(str(path), "has an unsupported type",
                                 expected=", ".join(SUPPORTED_SUFFIXES))
 
-    originals = [r[0] for r in con.execute(f"DESCRIBE {raw}").fetchall()
+    originals = [r[0] for r in stage.execute(f"DESCRIBE {raw}").fetchall()
                  if r[0] not in ("file_row_number", "__xl_row")]
     columns, ignored = _map_columns(path, table, originals, renames)
     constants = mapping.get(table.name, {}).get("constants", {}) if qualtrics else {}
@@ -476,10 +502,11 @@ def _stage_text(con: duckdb.DuckDBPyConnection, path: Path, table: Table,
             names.append(name)
             select.append(f"{_literal(str(value))} AS v_{name}")
     typed = ", ".join(f"{_text_typed_sql(table.column(n), 'v_' + n)} AS t_{n}" for n in names)
-    con.execute(f"CREATE TEMP VIEW {view} AS SELECT *{', ' + typed if typed else ''} FROM "
+    view_sql = (f"SELECT *{', ' + typed if typed else ''} FROM "
                 f"(SELECT {', '.join(select)} FROM {raw} {where})")
-    rows_read = con.execute(f"SELECT count(*) FROM {view}").fetchone()[0]
-    return _Staged(view, raw, names, ignored, rows_read, fmt, encoding, qualtrics, True, rejects)
+    rows_read = stage.execute(f"SELECT count(*) FROM ({view_sql})").fetchone()[0]
+    return _Staged(view, raw, names, ignored, rows_read, fmt, encoding, qualtrics, True, rejects,
+                   stage, view_sql)
 
 
 def _first_line(error: BaseException) -> str:
@@ -720,7 +747,8 @@ def _validate_staged(con: duckdb.DuckDBPyConnection, table: Table, staged: _Stag
                     [table.name, file_label, row, column_name, reason, value, issues])
     con.execute(f"DROP TABLE {fails}")
     con.execute(f"DROP VIEW {staged.relation}")
-    con.execute(f"DROP TABLE {staged.raw}")
+    staged.stage.execute(f"DROP TABLE {staged.raw}")
+    staged.stage.close()
     return dict(con.execute(
         "SELECT CASE WHEN column_name IS NULL THEN reason ELSE column_name || ': ' || reason END, "
         "count(*) FROM quarantine_stage WHERE table_name = ? GROUP BY ALL ORDER BY 2 DESC, 1",
@@ -764,12 +792,15 @@ def file_sha256(path: Path) -> str:
 def check_directory(con: duckdb.DuckDBPyConnection, data_dir: Path | str,
                     mapping_file: Path | str | None = None,
                     as_of: dt.datetime | None = None,
-                    hash_files: bool = True, publish: bool = False) -> ValidationReport:
+                    hash_files: bool = True, publish: bool = False,
+                    transaction: bool = False, on_begin=None) -> ValidationReport:
     """Check every contract file in ``data_dir``; leave results in ``con``'s temp tables.
 
     After the call, ``acc_<table>`` (a temp table) holds the accepted, typed rows of each
     usable table and ``quarantine_stage`` every bad row. With ``publish=True`` the accepted
-    rows go straight to ``main.<table>`` instead (the caller holds the transaction).
+    rows go straight to ``main.<table>`` instead; with ``transaction=True`` a transaction is
+    begun after every file has been read and before anything is written (the caller commits
+    or rolls back).
 
     Parameters
     ----------
@@ -795,8 +826,10 @@ def check_directory(con: duckdb.DuckDBPyConnection, data_dir: Path | str,
         as_of = as_of.astimezone(dt.UTC).replace(tzinfo=None)
     as_of_text = as_of.isoformat(sep=" ")
 
-    con.execute("SET TimeZone = 'UTC'")
-    quiet_progress(con)
+    attached = con.execute("SELECT count(*) FROM duckdb_databases() WHERE database_name = ?",
+                           [SCRATCH]).fetchone()[0]
+    if not attached:
+        prepare(con)
     con.execute("DROP TABLE IF EXISTS quarantine_stage")
     con.execute("CREATE TEMP TABLE quarantine_stage (table_name VARCHAR, file VARCHAR, row BIGINT, "
                 "column_name VARCHAR, reason VARCHAR, value VARCHAR, issues INTEGER)")
@@ -813,11 +846,12 @@ def check_directory(con: duckdb.DuckDBPyConnection, data_dir: Path | str,
 
         # hashing releases the GIL: it runs beside DuckDB's work instead of after it
         pool = ThreadPoolExecutor(max_workers=1)
+    # phase 1: read every file (outside any transaction: a broken file cannot abort one)
+    staged_tables: dict[str, tuple[_Staged, Path]] = {}
+    present: set[str] = set()
     for table in TABLES:
         report = TableReport(table=table.name)
         reports[table.name] = report
-        if not publish:
-            con.execute(f"DROP TABLE IF EXISTS acc_{table.name}")
         try:
             path = find_table_file(data_dir, table.name)
         except UnusableFileError as error:
@@ -832,7 +866,7 @@ def check_directory(con: duckdb.DuckDBPyConnection, data_dir: Path | str,
             continue
         report.file = str(path)
         missing_refs = [c.references[0] for c in table.columns
-                        if c.references and c.required and c.references[0] not in available]
+                        if c.references and c.required and c.references[0] not in present]
         if missing_refs:
             needed = missing_refs[0]
             if reports.get(needed) and reports[needed].status == "unusable":
@@ -857,6 +891,30 @@ def check_directory(con: duckdb.DuckDBPyConnection, data_dir: Path | str,
             staged.format, staged.encoding, staged.qualtrics)
         report.ignored_columns = staged.ignored
         report.rows_read = staged.rows_read
+        staged_tables[table.name] = (staged, path)
+        present.add(table.name)
+
+    # phase 2: the checks, in the caller's transaction when ``transaction`` is set
+    if transaction:
+        con.execute("BEGIN TRANSACTION")
+    if on_begin is not None:
+        on_begin(con)
+    for table in TABLES:
+        if table.name not in staged_tables:
+            continue
+        report = reports[table.name]
+        if not publish:
+            con.execute(f"DROP TABLE IF EXISTS acc_{table.name}")
+        refs = [c.references[0] for c in table.columns if c.references and c.required]
+        if any(r not in available for r in refs):
+            needed = next(r for r in refs if r not in available)
+            report.status = "not_checked"
+            report.error = f"not checked: {needed} is unusable"
+            staged_tables[table.name][0].stage.execute(f"DROP TABLE {staged_tables[table.name][0].raw}")
+            continue
+        staged, path = staged_tables[table.name]
+        con.execute(f"DROP VIEW IF EXISTS {staged.relation}")
+        con.execute(f"CREATE TEMP VIEW {staged.relation} AS {staged.view_sql}")
         report.by_reason = _validate_staged(con, table, staged, path.name, as_of_text, available,
                                             accepted_name)
         report.rows_accepted = con.execute(

@@ -19,6 +19,7 @@ import pandas as pd
 
 from .config import MIN_GROUP_SIZE
 from .errors import CxexError, check_argument
+from .privacy import blank_small
 from .warehouse import engagement_items, has_table
 
 FREQUENCIES = ("month", "quarter")
@@ -66,11 +67,9 @@ def ex_panel(con: duckdb.DuckDBPyConnection, min_group_size: int = MIN_GROUP_SIZ
                {item_means}
         FROM r GROUP BY unit_id, wave ORDER BY unit_id, wave
     """).df()
-    frame["suppressed"] = frame["respondents"] < min_group_size
     metric_columns = ["engagement_index", "pct_favourable", "enps", "enps_n"] + (
         items if include_items else [])
-    frame.loc[frame["suppressed"], metric_columns] = float("nan")
-    return frame
+    return blank_small(frame, "respondents", metric_columns, min_group_size)
 
 
 def _period_sql(column: str, freq: str) -> str:

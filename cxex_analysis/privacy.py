@@ -70,19 +70,60 @@ def suppress_small_groups(frame: pd.DataFrame, min_group_size: int = MIN_GROUP_S
             total = parent_n.get(parent_key, np.nan)
             if np.isnan(total):
                 continue
-            shown = block[~out.loc[block.index, "suppressed"]]
-            while len(shown):
-                hidden = total - shown["n"].sum()
-                if hidden == 0 or hidden >= min_group_size:
-                    break
-                victim = shown["n"].idxmin()
-                out.loc[victim, "suppressed"] = True
-                out.loc[victim, "method"] = SUPPRESSED_COMPLEMENT_METHOD.format(k=min_group_size)
-                shown = shown.drop(index=victim)
+            counts = block["n"].fillna(0).astype(int).to_dict()
+            for index in hidden_groups(counts, int(total), min_group_size) - set(block.index[small[block.index]]):
+                out.loc[index, "suppressed"] = True
+                out.loc[index, "method"] = SUPPRESSED_COMPLEMENT_METHOD.format(k=min_group_size)
     for column in VALUE_COLUMNS:
         if column in out.columns:
             out[column] = out[column].astype(float)
             out.loc[out["suppressed"], column] = np.nan
+    return out
+
+
+def is_shown(respondents, min_group_size: int = MIN_GROUP_SIZE) -> bool:
+    """Whether an employee result resting on ``respondents`` people may be shown."""
+    min_group_size = check_threshold("min_group_size", min_group_size)
+    return respondents is not None and not pd.isna(respondents) and respondents >= min_group_size
+
+
+def hidden_groups(counts: dict, parent_total: int | None,
+                  min_group_size: int = MIN_GROUP_SIZE, already_hidden: set | None = None) -> set:
+    """Which sibling groups to hide: the small ones, and whatever else a reader could subtract.
+
+    ``counts`` maps each subgroup to its respondents; ``parent_total`` is the respondents of
+    the parent shown beside them (None when the parent is not shown). Groups under the
+    threshold are hidden; then, while the respondents not accounted for by the shown groups
+    number 1 to ``min_group_size − 1`` (a hidden group, or the rest of the parent, could be
+    worked out as parent minus shown siblings), the smallest shown group is hidden too
+    (Culture Amp's indirect-identification rule).
+    """
+    min_group_size = check_threshold("min_group_size", min_group_size)
+    hidden = {g for g, n in counts.items() if n < min_group_size} | (
+        set(already_hidden or ()) & set(counts))
+    if parent_total is None:
+        return hidden
+    shown = {g: n for g, n in counts.items() if g not in hidden}
+    while shown:
+        remainder = parent_total - sum(shown.values())
+        if remainder == 0 or remainder >= min_group_size:
+            break
+        smallest = min(shown, key=lambda g: (shown[g], str(g)))
+        hidden.add(smallest)
+        del shown[smallest]
+    return hidden
+
+
+def blank_small(frame: pd.DataFrame, count_column: str, value_columns, min_group_size: int
+                = MIN_GROUP_SIZE) -> pd.DataFrame:
+    """Rows with fewer than ``min_group_size`` in ``count_column``: values blanked, flagged."""
+    min_group_size = check_threshold("min_group_size", min_group_size)
+    out = frame.copy()
+    small = ~out[count_column].map(lambda n: is_shown(n, min_group_size)).astype(bool)
+    out["suppressed"] = small
+    columns = [c for c in value_columns if c in out.columns]
+    out[columns] = out[columns].astype(float)
+    out.loc[small, columns] = np.nan
     return out
 
 

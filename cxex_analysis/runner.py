@@ -435,6 +435,10 @@ def run(warehouse: Path | str, out_dir: Path | str, notebooks: list[Path] | None
             break
 
     write_json(frames if frames else [], work / "results.json")
+    from .export import to_csv
+    from .results import read_json
+
+    to_csv(read_json(work / "results.json"), work / "results.csv")  # for spreadsheets, formula-safe
     _write_index(work, result, warehouse)
     manifest = {
         "run_id": run_id,

@@ -24,7 +24,7 @@ from . import __version__
 from .config import paths
 from .contract import TABLES
 from .errors import CxexError
-from .io import ValidationReport, check_directory, quiet_progress
+from .io import ValidationReport, check_directory, prepare, quiet_progress
 
 
 def default_path() -> Path:
@@ -46,15 +46,19 @@ def ingest(data_dir: Path | str, warehouse: Path | str | None = None,
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
     try:
-        con.execute("BEGIN TRANSACTION")
+        prepare(con)
         try:
-            con.execute("DROP VIEW IF EXISTS main.employee_item_responses")
-            report = check_directory(con, data_dir, mapping_file, as_of, publish=True)
+            report = check_directory(
+                con, data_dir, mapping_file, as_of, publish=True, transaction=True,
+                on_begin=lambda c: c.execute("DROP VIEW IF EXISTS main.employee_item_responses"))
             report.raise_if_unusable()
             _publish(con, report)
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            try:
+                con.execute("ROLLBACK")
+            except duckdb.Error:
+                pass  # the failure came before the transaction began
             raise
     finally:
         con.close()
@@ -62,7 +66,6 @@ def ingest(data_dir: Path | str, warehouse: Path | str | None = None,
 
 
 def _publish(con: duckdb.DuckDBPyConnection, report: ValidationReport) -> None:
-    con.execute("DROP VIEW IF EXISTS main.employee_item_responses")
     for table in TABLES:
         if report.tables[table.name].status != "ok":
             con.execute(f"DROP TABLE IF EXISTS main.{table.name}")
@@ -98,6 +101,9 @@ def connect(warehouse: Path | str | None = None, read_only: bool = True) -> duck
             f"`cxex ingest --data DIR --warehouse {path}` (or `make demo`).")
     con = duckdb.connect(str(path), read_only=read_only)
     con.execute("SET TimeZone = 'UTC'")
+    # one thread: sums and averages then add up in the same order every time, so the same
+    # inputs give a bit-for-bit identical results.json (parallel aggregation does not)
+    con.execute("SET threads = 1")
     quiet_progress(con)
     return con
 

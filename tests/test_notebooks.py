@@ -76,3 +76,22 @@ def test_unknown_or_mistyped_parameter_is_rejected_before_any_kernel(demo_wareho
 
 def test_notebooks_list(run):
     assert [p.name for p in runner.list_notebooks(ROOT / "notebooks")][0] == "00_data_audit.ipynb"
+
+
+def test_no_employee_or_customer_key_reaches_any_report(run, demo_warehouse):
+    import duckdb
+
+    _, result = run
+    con = duckdb.connect(str(demo_warehouse), read_only=True)
+    keys = {r[0] for r in con.execute("SELECT DISTINCT employee_key FROM employee_survey "
+                                      "WHERE employee_key IS NOT NULL LIMIT 2000").fetchall()}
+    keys |= {r[0] for r in con.execute("SELECT DISTINCT customer_key FROM customer_survey "
+                                       "WHERE customer_key IS NOT NULL LIMIT 2000").fetchall()}
+    con.close()
+    pattern = re.compile(r"\b[EK]\d{6,7}\b")
+    for page in result.run_dir.glob("*.html"):
+        text = page.read_text()
+        found = set(pattern.findall(text)) & keys
+        assert not found, (page.name, sorted(found)[:3])
+    # the formula-safe spreadsheet copy of the results is there too
+    assert (result.run_dir / "results.csv").exists()

@@ -14,3 +14,65 @@ def test_safe_text_escapes_html_after_masking():
     out = safe_text("<script>alert('x')</script> mail a@b.co")
     assert "<script>" not in out and "&lt;script&gt;" in out and "[email]" in out
     assert safe_text(None) == ""
+
+
+# ------------------------------------------------------------------ an organisation designed to leak
+
+from cxex_analysis import privacy  # noqa: E402
+
+
+def test_subtraction_from_the_parent_is_blocked():
+    # parent 20 = A 12 + B 5 + C 3. C is small and hidden; showing A, B and the parent would
+    # give C as 20 - 12 - 5 = 3 people's result. B must be hidden too.
+    assert privacy.hidden_groups({"A": 12, "B": 5, "C": 3}, 20, 5) == {"B", "C"}
+    # the remainder of the parent (people in no listed subgroup) counts as a hidden group too
+    assert privacy.hidden_groups({"A": 12, "B": 6}, 20, 5) == {"B"}
+    # nothing to protect: all big and the rest is empty or large
+    assert privacy.hidden_groups({"A": 12, "B": 8}, 20, 5) == set()
+    assert privacy.hidden_groups({"A": 12, "B": 8}, None, 5) == set()
+
+
+def test_unit_reports_cannot_be_differenced_from_region_or_type_reports(con):
+    from cxex_analysis import groups
+
+    hidden = groups.hidden_by_subtraction(con, "unit", 5)
+    counts = con.execute("""
+        SELECT u.unit_id, u.region, u.unit_type, count(*) AS n FROM employee_survey e
+        JOIN units u USING (unit_id) WHERE e.wave = (SELECT max(wave) FROM employee_survey)
+        GROUP BY ALL""").df()
+    assert (counts.loc[counts["n"] < 5, "unit_id"].isin(hidden)).all()
+    for parent in ("region", "unit_type"):
+        for _, siblings in counts.groupby(parent):
+            shown = siblings[~siblings["unit_id"].isin(hidden)]
+            remainder = siblings["n"].sum() - shown["n"].sum()
+            assert remainder == 0 or remainder >= 5, (parent, siblings)
+
+
+def test_comments_need_ten_respondents_even_when_numbers_show(con):
+    from cxex_analysis import groups
+
+    counts = con.execute("""
+        SELECT unit_id, count(*) AS n FROM employee_survey
+        WHERE wave = (SELECT max(wave) FROM employee_survey) GROUP BY ALL""").df()
+    hidden = groups.hidden_by_subtraction(con, "unit", 5)
+    candidates = counts[(counts["n"] >= 5) & (counts["n"] < 10) & ~counts["unit_id"].isin(hidden)]
+    assert len(candidates), "the demo has units of 5-9 respondents"
+    data = groups.report_data(con, "unit", candidates["unit_id"].iloc[0])
+    assert data["ex_shown"]
+    assert data["employee_comments"].empty
+    assert any("comments are not shown" in note for note in data["notes"])
+
+
+def test_spreadsheet_exports_cannot_run_formulas(tmp_path):
+    import pandas as pd
+
+    from cxex_analysis import export
+
+    frame = pd.DataFrame({"comment": ['=HYPERLINK("http://x","y")', "+1", "-2", "@SUM(A1)", "fine"],
+                          "score": [-1, 2, 3, 4, 5]})
+    path = export.to_csv(frame, tmp_path / "out.csv")
+    back = pd.read_csv(path)
+    assert back["comment"].tolist()[:4] == ["'=HYPERLINK(\"http://x\",\"y\")", "'+1", "'-2", "'@SUM(A1)"]
+    assert back["comment"].iloc[4] == "fine" and back["score"].tolist() == [-1, 2, 3, 4, 5]
+    xlsx = export.to_excel(frame, tmp_path / "out.xlsx")
+    assert pd.read_excel(xlsx)["comment"].iloc[0].startswith("'=")

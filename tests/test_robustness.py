@@ -1,0 +1,160 @@
+"""Bad input never gives a traceback or loses a row; runs are reproducible, safe to run at
+the same time, and survive being killed; ingest is all-or-nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import duckdb
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cxex_analysis import io, runner, warehouse
+from cxex_analysis.errors import CxexError, UnusableFileError
+
+from .conftest import ROOT, UNITS_CSV, write_folder
+
+COLUMNS = ["response_id", "responded_at", "unit_id", "channel", "nps", "csat", "ces",
+           "resolved_first_contact", "comment", "junk"]
+VALUES = st.one_of(
+    st.sampled_from(["", "C1", "U1", "U2", "U9", "store", "fax", "5", "11", "-1", "7.5", "seven",
+                     "nan", "1e3", "2025-01-05T10:00:00Z", "2031-01-01", "31/12/2024", "yes",
+                     "maybe", " padded ", '"quoted, comma"', "é", "<b>x</b>", "=1+1"]),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+            max_size=12))
+
+
+@st.composite
+def malformed_csv(draw):
+    header = draw(st.lists(st.sampled_from(COLUMNS), min_size=0, max_size=9))
+    rows = draw(st.lists(st.lists(VALUES, min_size=0, max_size=len(header) + 2), max_size=15))
+    quote = lambda v: '"' + v.replace('"', '""') + '"' if any(c in v for c in ',"\n\r') else v  # noqa: E731
+    lines = [",".join(header)] + [",".join(quote(v) for v in row) for row in rows]
+    text = "\n".join(lines)
+    encoding = draw(st.sampled_from(["utf-8", "latin-1", "utf-8-sig"]))
+    return text.encode(encoding, errors="replace")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(content=malformed_csv())
+def test_random_malformed_files_never_traceback_or_lose_rows(tmp_path_factory, content):
+    folder = write_folder(tmp_path_factory.mktemp("fuzz"), {"units.csv": UNITS_CSV,
+                                                            "customer_survey.csv": content})
+    con = duckdb.connect()
+    report = io.check_directory(con, folder, hash_files=False)
+    table = report.tables["customer_survey"]
+    if table.status == "unusable":
+        assert "customer_survey.csv" in table.error
+        return
+    assert table.status == "ok"
+    assert table.rows_read == table.rows_accepted + table.rows_quarantined
+    quarantine = io.quarantine_frame(con)
+    assert len(quarantine) == table.rows_quarantined
+    assert (quarantine["file"] == "customer_survey.csv").all()
+    assert quarantine["row"].notna().all() and (quarantine["row"] >= 2).all()
+    assert quarantine["reason"].str.len().gt(0).all()
+    try:
+        warehouse.ingest(folder, tmp_path_factory.mktemp("w") / "w.duckdb")
+    except UnusableFileError:
+        pytest.fail("validate said usable but ingest said unusable")
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(content=malformed_csv())
+def test_the_command_line_never_shows_a_traceback(tmp_path_factory, content):
+    folder = write_folder(tmp_path_factory.mktemp("cli"), {"units.csv": UNITS_CSV,
+                                                           "customer_survey.csv": content})
+    for command in (["validate", "--data", folder, "--json"],
+                    ["ingest", "--data", folder, "--warehouse", folder / "w.duckdb"]):
+        out = subprocess.run([sys.executable, "-m", "cxex_analysis.cli", *map(str, command)],
+                             capture_output=True, text=True)
+        assert out.returncode in (0, 2), out.stderr
+        assert "Traceback" not in out.stdout + out.stderr
+        if out.returncode == 2:
+            assert "customer_survey.csv" in out.stdout + out.stderr
+
+
+def test_a_failure_during_ingest_leaves_the_warehouse_as_it_was(small_folder, tmp_path, monkeypatch):
+    target = tmp_path / "w.duckdb"
+    folder = small_folder()
+    warehouse.ingest(folder, target)
+    (folder / "units.csv").write_text(UNITS_CSV + "U3,Three,East,branch\n")
+
+    def broken(con, report):
+        con.execute("DROP TABLE main.units")  # part-way through publishing …
+        raise OSError("disk full")             # … the machine fails
+
+    monkeypatch.setattr(warehouse, "_publish", broken)
+    with pytest.raises(OSError):
+        warehouse.ingest(folder, target)
+    con = duckdb.connect(str(target), read_only=True)
+    assert con.execute("SELECT count(*) FROM units").fetchone()[0] == 2
+    assert con.execute("SELECT count(*) FROM customer_survey").fetchone()[0] == 3
+
+
+
+
+def _run(out, *extra):
+    return subprocess.Popen([sys.executable, "-m", "cxex_analysis.cli", "run", *map(str, extra),
+                             "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+
+
+@pytest.mark.slow
+def test_same_inputs_and_seed_give_identical_results(demo_warehouse, tmp_path):
+    notebooks = [ROOT / "notebooks" / "01_ex_cx_linkage.ipynb", ROOT / "notebooks" / "02_pilot_analysis.ipynb"]
+    first = runner.run(demo_warehouse, tmp_path / "a", notebooks, {"n_boot": 300}, progress=None)
+    second = runner.run(demo_warehouse, tmp_path / "b", notebooks, {"n_boot": 300}, progress=None)
+    assert first.ok and second.ok
+    a = (first.run_dir / "results.json").read_text()
+    b = (second.run_dir / "results.json").read_text()
+    assert len(json.loads(a)) > 50
+    assert a == b
+
+
+@pytest.mark.slow
+def test_two_runs_at_once_do_not_corrupt_each_other(demo_warehouse, tmp_path):
+    out = tmp_path / "reports"
+    runs = [_run(out, "--warehouse", demo_warehouse, "--only", "00") for _ in range(2)]
+    results = [p.communicate(timeout=300) for p in runs]
+    assert all(p.returncode == 0 for p in runs), results
+    latest = (out / "latest").resolve()
+    manifest = json.loads((latest / "manifest.json").read_text())
+    assert manifest["status"] == "ok" and (latest / "index.html").exists()
+    complete = [d for d in out.iterdir() if d.is_dir() and not d.is_symlink() and not d.name.startswith(".")]
+    assert len(complete) == 2
+
+
+@pytest.mark.slow
+def test_a_killed_run_leaves_latest_intact_and_a_later_run_works(demo_warehouse, tmp_path):
+    out = tmp_path / "reports"
+    first = _run(out, "--warehouse", demo_warehouse, "--only", "00")
+    assert first.wait(timeout=300) == 0
+    latest = (out / "latest").resolve()
+    victim = _run(out, "--warehouse", demo_warehouse, "--only", "00,01")
+    deadline = time.time() + 120
+    while time.time() < deadline and not list(out.glob(".*.partial/00_data_audit.html")):
+        time.sleep(0.2)
+    os.killpg(victim.pid, signal.SIGKILL)
+    victim.wait(timeout=60)
+    assert (out / "latest").resolve() == latest
+    assert (latest / "manifest.json").exists()
+    later = _run(out, "--warehouse", demo_warehouse, "--only", "00")
+    assert later.wait(timeout=300) == 0
+    assert (out / "latest").resolve() != latest
+
+
+def test_connect_is_deterministic(demo_warehouse):
+    con = warehouse.connect(demo_warehouse)
+    try:
+        assert con.execute("SELECT current_setting('threads')").fetchone()[0] == 1
+    finally:
+        con.close()
+    with pytest.raises(CxexError):
+        warehouse.connect(demo_warehouse.parent / "missing.duckdb")
