@@ -420,6 +420,12 @@ def _stage_csv_fast(con: duckdb.DuckDBPyConnection, stage: duckdb.DuckDBPyConnec
         encoding = attempt
         break
     else:
+        text = str(last_error or "")
+        if "Maximum line size" in text:
+            raise UnusableFileError(
+                str(path), f"has a line longer than {MAX_LINE_BYTES // (1024 * 1024)} MB",
+                expected="one row per line, each under that size (check for a missing closing "
+                         "quote or an embedded file)") from None
         raise UnusableFileError(
             str(path), f"cannot be read as CSV ({_first_line(last_error or Exception('unknown'))})",
             expected="a comma-separated text file, UTF-8 or latin-1, with a header row") from None

@@ -399,3 +399,10 @@ def test_mapping_file_errors_are_clear(small_folder, tmp_path):
     bad.write_text("customers:\n  columns: {a: b}\n")
     with pytest.raises(UnusableFileError, match="unknown table 'customers'"):
         io.load_mapping(bad)
+
+
+def test_a_line_longer_than_the_limit_gets_a_clear_error(small_folder):
+    huge = "y" * (io.MAX_LINE_BYTES + 10)
+    report, _, _ = check(small_folder(GOOD_CUSTOMER_ROWS + [f"C9,2025-01-05T10:00:00Z,U1,web,8,,,{huge}"]))
+    error = report.tables["customer_survey"].error
+    assert "customer_survey.csv" in error and "line longer than 2 MB" in error
