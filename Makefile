@@ -37,10 +37,12 @@ lab: $(STAMP) ## open JupyterLab on notebooks/ with the project's kernel registe
 	$(BIN)/python -m ipykernel install --sys-prefix --name cxex --display-name "Python (cxex)"
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
-bench: $(STAMP) ## print the benchmark figures (ingest, H2 linkage, return-on-experience Monte Carlo)
+bench: $(STAMP) ## print the benchmark figures (ingest, linkage, Monte Carlo, verbatims, report fan-out)
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/linkage.py
 	$(BIN)/python benchmarks/rox.py
+	$(BIN)/python benchmarks/text.py
+	$(BIN)/python benchmarks/fanout.py
 
 lint: $(STAMP) ## ruff
 	$(BIN)/ruff check cxex_analysis tests benchmarks

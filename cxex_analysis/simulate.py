@@ -133,53 +133,57 @@ class DemoParameters:
 # comments
 # --------------------------------------------------------------------------------------
 
+# Each theme's comments share its word (wait, problem/resolved, staff, system, price; shift,
+# recognition, manager, career), positive or negative, as people's comments about one topic do.
 _CUSTOMER_TEXT = {
     "wait_times": (
-        ["I waited far too long to be served", "The queue was ridiculous, forty minutes on hold",
+        ["I waited far too long to be served", "The wait on hold was forty minutes, ridiculous",
          "Waiting time was terrible again", "Nobody answered for ages, the wait is too long"],
-        ["Quick service, hardly any wait", "I was seen straight away, no queue at all",
-         "Fast and efficient, short waiting time"]),
+        ["Quick service, hardly any wait", "I was seen straight away with no wait",
+         "Short waiting time, fast and efficient"]),
     "resolution": (
-        ["My problem is still not resolved after three calls", "Nobody could fix my issue",
-         "I had to call back again because the issue was not sorted", "Still waiting for a resolution"],
-        ["They sorted my problem first time", "Issue resolved in one call, brilliant",
-         "Fixed my problem quickly and completely"]),
+        ["My problem is still not resolved after three calls", "Nobody could resolve my problem",
+         "I had to call back because the problem was not resolved",
+         "Three weeks and my problem is still not resolved"],
+        ["They resolved my problem first time", "Problem resolved in one call, brilliant",
+         "Resolved my problem quickly and completely"]),
     "staff_attitude": (
-        ["The staff were rude and unhelpful", "The agent was dismissive and did not listen",
+        ["The staff were rude and unhelpful", "The staff member was dismissive and did not listen",
          "Unfriendly staff, felt like a nuisance"],
-        ["Friendly and helpful staff", "The agent was lovely and really listened",
+        ["Friendly and helpful staff", "The staff member was lovely and really listened",
          "Staff were polite, warm and knowledgeable"]),
     "tools_systems": (
-        ["Their system was down so nothing could be done", "The agent said the computer was too slow",
-         "The app kept crashing and the staff could not look up my account",
+        ["Their system was down so nothing could be done", "The agent said the system was too slow",
+         "The system kept crashing and they could not look up my account",
          "They could not find my details, the system is a mess"],
-        ["The app worked smoothly", "They found my account instantly on the system",
-         "Online tools made it easy"]),
+        ["The system worked smoothly", "They found my account instantly on the system",
+         "The online system made it easy"]),
     "price": (
-        ["Too expensive for what you get", "Prices keep going up", "Hidden fees on my bill"],
-        ["Good value for money", "Fair price", "Reasonable fees"]),
+        ["The price is too high for what you get", "Prices keep going up",
+         "Hidden fees on top of the price"],
+        ["Good price, good value", "Fair price", "Reasonable price and fees"]),
 }
 _EMPLOYEE_TEXT = {
     "tools_systems": (
-        ["Our systems are slow and crash during calls", "The tools we have make it hard to help customers",
-         "The knowledge base is out of date, we cannot find answers"],
-        ["The new tools make my job easier", "Systems work well and help me serve customers"]),
+        ["Our systems are slow and crash during calls", "The system makes it hard to help customers",
+         "The knowledge base system is out of date, we cannot find answers"],
+        ["The new system makes my job easier", "Systems work well and help me serve customers"]),
     "staffing": (
-        ["We are always short staffed", "Too few people on shift, the queue never ends",
-         "Staffing levels are unsustainable"],
-        ["Rotas are well planned and we have enough people", "Staffing has improved a lot"]),
+        ["We are always short on every shift", "Too few people on shift, customers wait for ages",
+         "Shift staffing levels are unsustainable"],
+        ["Shifts are well planned and we have enough people", "Shift cover has improved a lot"]),
     "recognition": (
-        ["Nobody notices when we go the extra mile", "No recognition for good work",
-         "I never hear thank you from management"],
-        ["My work is recognised and appreciated", "Great recognition from my team"]),
+        ["Nobody gives recognition when we go the extra mile", "No recognition for good work",
+         "I never get recognition or a thank you"],
+        ["My work gets recognition and is appreciated", "Great recognition from my team"]),
     "manager": (
-        ["My manager does not support me", "Management never listens to us",
+        ["My manager does not support me", "My manager never listens to us",
          "Poor communication from my manager"],
         ["My manager is supportive and fair", "Great manager who listens"]),
     "growth": (
-        ["There is no career path here", "No training or chance to develop",
-         "I cannot see how to progress"],
-        ["Good training and development", "Plenty of chances to learn and grow"]),
+        ["There is no career path or training here", "No training or career development",
+         "I cannot see a career here"],
+        ["Good training and career development", "Plenty of training and chances to grow my career"]),
 }
 _ITEM_THEME = {"tools": "tools_systems", "recognition": "recognition", "manager": "manager",
                "growth": "growth", "voice": "manager", "purpose": "growth",
