@@ -207,15 +207,19 @@ def _contents(body: str) -> str:
             entries.append(f'<li><a href="#{anchor}">{text}</a></li>')
     if not entries:
         return body
-    nav = ('<nav class="cxex-toc" aria-label="Contents" style="margin:0.5em 0 1em 0">'
-           "<strong>Contents</strong><ol>" + "".join(entries) + "</ol></nav>")
+    nav = ('<nav class="cxex-toc" aria-label="Contents" style="margin:0.5em 0 1em 0;'
+           "font-family:'DejaVu Sans',Arial,sans-serif;font-size:0.95em\">"
+           "<strong>Contents</strong><ul>" + "".join(entries) + "</ul></nav>")
     end_of_title = body.find("</h1>")
     if end_of_title < 0:
         return body
-    # after the title's cell (the intro paragraph follows in the same markdown cell)
-    cell_end = body.find("</div>", end_of_title)
-    cut = cell_end + len("</div>") if cell_end > 0 else end_of_title + len("</h1>")
-    return body[:cut] + nav + body[cut:]
+    # between the title's cell and the next cell, as a block of its own (inside a cell the
+    # notebook's grid layout would squeeze it into a column)
+    next_cell = body.find('<div class="jp-Cell', end_of_title)
+    if next_cell < 0:
+        return body
+    nav = f'<div style="padding:0 1em 0 4.5em">{nav}</div>'
+    return body[:next_cell] + nav + body[next_cell:]
 
 
 def export_html(executed: Path, target: Path) -> Path:

@@ -195,7 +195,7 @@ def build_index(run_dir: Path, reports: list[dict], registry: pd.DataFrame | Non
 
 
 TITLES = {"00": "Data audit", "01": "EX and CX linkage", "02": "Pilot", "03": "Return on experience",
-          "04": "Group report"}
+          "04": "Group report", "05": "Verbatims"}
 
 
 def report_title(name: str) -> str:

@@ -224,3 +224,69 @@ def sentiment_summary(comments: pd.DataFrame, confidence: float = 0.95) -> pd.Da
                      "method": "vader_service_lexicon_wilson (n = English comments)",
                      "not_english": int((part["language"] != "en").sum())})
     return tidy(rows, extra=["not_english"])
+
+
+def load_comments(con, n_themes: int = 9, seed: int = 0) -> pd.DataFrame:
+    """Every comment in the warehouse with language, sentiment and theme."""
+    from .warehouse import has_table
+
+    customers = con.execute("SELECT response_id, unit_id, comment, nps FROM main.customer_survey"
+                            ).df() if has_table(con, "customer_survey") else None
+    employees = con.execute("SELECT response_id, unit_id, comment FROM main.employee_survey"
+                            ).df() if has_table(con, "employee_survey") else None
+    return themes_frame(customers, employees, n_themes, seed)
+
+
+def units_allowed_employee_comments(con, min_comment_group_size: int) -> set:
+    """Units whose latest wave had enough respondents for their comments to be shown."""
+    from .privacy import comments_allowed
+
+    counts = con.execute("""SELECT unit_id, count(*) FROM main.employee_survey
+                            WHERE wave = (SELECT max(wave) FROM main.employee_survey)
+                            GROUP BY ALL""").fetchall()
+    return {unit for unit, n in counts if comments_allowed(n, min_comment_group_size)}
+
+
+def examples(comments: pd.DataFrame, allowed_units: set, per_theme: int = 2) -> pd.DataFrame:
+    """A few comments per theme and source, PII masked (tables escape them when shown).
+
+    Employee comments come only from units allowed by the comment threshold.
+    """
+    from .privacy import mask_pii
+
+    usable = comments[(comments["theme_id"] >= 0)
+                      & ((comments["source"] == "customer") | comments["unit_id"].isin(allowed_units))]
+    picked = (usable.sort_values("response_id")
+              .groupby(["theme", "source"], sort=False).head(per_theme))
+    out = picked[["theme", "source", "label", "comment"]].copy()
+    out["comment"] = out["comment"].map(mask_pii)
+    return out.sort_values(["theme", "source"]).reset_index(drop=True)
+
+
+def language_table(comments: pd.DataFrame) -> pd.DataFrame:
+    """Comments by language and source (non-English ones are not scored)."""
+    return (comments.groupby(["language", "source"]).size().rename("comments")
+            .reset_index().sort_values("comments", ascending=False).reset_index(drop=True))
+
+
+def findings(comments: pd.DataFrame, sentiment: pd.DataFrame, contrast: pd.DataFrame,
+             dual: pd.DataFrame) -> list[str]:
+    """Plain sentences for the summary box."""
+    out = []
+    for row in sentiment.itertuples():
+        out.append(f"{row.outcome.replace('_', ' ').capitalize()}: {row.estimate:.0f}% negative "
+                   f"({row.confidence:.0%} CI {row.ci_low:.0f}% to {row.ci_high:.0f}%) of "
+                   f"{int(row.n):,} scored in English; {row.not_english} in other languages were "
+                   "set aside, not scored.")
+    if len(contrast):
+        top = contrast.sort_values("estimate", ascending=False).head(2)
+        bits = [f"'{r.term}' (+{r.estimate:.1f} points, CI {r.ci_low:.1f} to {r.ci_high:.1f})"
+                for r in top.itertuples() if r.estimate > 0]
+        if bits:
+            out.append("Detractors talk more than promoters about " + " and ".join(bits) + ".")
+    if len(dual):
+        best = dual.sort_values("estimate", ascending=False).iloc[0]
+        out.append(f"Where employees raise '{best['term']}' more, customers raise it more too: "
+                   f"r = {best['estimate']:.2f} (CI {best['ci_low']:.2f} to {best['ci_high']:.2f}) "
+                   f"across {int(best['n'])} units.")
+    return out

@@ -83,3 +83,16 @@ def test_theme_statistics_have_intervals(themed):
     assert (diff["ci_low"] <= diff["estimate"]).all() and (diff["estimate"] <= diff["ci_high"]).all()
     summary = text.sentiment_summary(themed)
     assert set(summary["outcome"]) == {"customer_comments", "employee_comments"}
+
+
+def test_examples_never_quote_employees_of_units_under_the_comment_threshold():
+    comments = pd.DataFrame({
+        "source": ["employee", "employee", "customer"],
+        "unit_id": ["SMALL", "BIG", "SMALL"],
+        "response_id": ["R1", "R2", "C1"],
+        "comment": ["secret from a team of three", "said in a big unit", "a customer, e-mail a@b.co"],
+        "theme_id": [0, 0, 0], "theme": ["t", "t", "t"], "label": ["negative"] * 3})
+    shown = text.examples(comments, allowed_units={"BIG"}, per_theme=5)
+    assert "secret from a team of three" not in set(shown["comment"])
+    assert "said in a big unit" in set(shown["comment"])
+    assert "a customer, e-mail [email]" in set(shown["comment"])
