@@ -35,7 +35,7 @@ test-fast: $(STAMP) ## run the tests that are not marked slow
 
 lab: $(STAMP) ## open JupyterLab on notebooks/ with the project's kernel registered
 	$(BIN)/python -m ipykernel install --sys-prefix --name cxex --display-name "Python (cxex)"
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 bench: $(STAMP) ## print the benchmark figures (ingest, linkage, Monte Carlo, verbatims, report fan-out)
 	$(BIN)/python benchmarks/ingest.py
