@@ -278,7 +278,8 @@ _PARSE_REASON = {
 
 
 def _parse_reason(column: Column) -> str:
-    return _PARSE_REASON[column.kind].format(expected=column.expected())
+    template = _PARSE_REASON.get(column.kind, "could not be read (expected {expected})")
+    return template.format(expected=column.expected())
 
 
 def _map_columns(path: Path, table: Table, originals: list[str],
@@ -358,6 +359,14 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path, table: Table,
         if not head or not any(cell.strip() for cell in head[0]):
             raise UnusableFileError(str(path), "has no header row",
                                     expected="a header row naming the columns")
+        seen: dict[str, str] = {}
+        for original in head[0]:
+            name = normalise_column_name(original)
+            if name and name in seen and table.column(name) is not None:
+                raise UnusableFileError(
+                    str(path), f"two columns both mean '{name}' ('{seen[name]}' and '{original}')",
+                    column=name, expected="each column once")
+            seen.setdefault(name, original)
         if is_qualtrics_export(head):
             return _stage_text(con, stage, path, table, mapping, raw, view, head, encoding)
         return _stage_csv_fast(con, stage, path, table, raw, view, encoding)

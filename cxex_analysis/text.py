@@ -94,8 +94,11 @@ def fit_themes(texts: pd.Series, n_themes: int = 9, seed: int = 0, top_words: in
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     clean = texts.fillna("").astype(str)
-    vectorizer = TfidfVectorizer(stop_words="english", min_df=min(5, max(1, len(clean) // 50)),
-                                 max_df=0.3, sublinear_tf=True)
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    stop_words = sorted(ENGLISH_STOP_WORDS | {"email", "phone", "card"})  # the PII placeholders
+    vectorizer = TfidfVectorizer(stop_words=stop_words, min_df=min(5, max(1, len(clean) // 50)),
+                                 max_df=0.3, sublinear_tf=True, token_pattern=r"(?u)\b[^\W\d_]{2,}\b")
     matrix = vectorizer.fit_transform(clean)
     model = NMF(n_components=n_themes, init="nndsvda", random_state=seed, max_iter=400)
     weights = model.fit_transform(matrix)
@@ -123,7 +126,12 @@ def themes_frame(customers: pd.DataFrame, employees: pd.DataFrame, n_themes: int
     scored = score(comments["comment"])
     comments = comments.join(scored)
     english = comments["language"] == "en"
-    labels, theme, strength = fit_themes(comments.loc[english, "comment"], n_themes, seed)
+    # themes are learnt from masked text: a theme's label must never carry an e-mail address
+    # or a number someone wrote in a comment
+    from .privacy import mask_pii
+
+    masked = comments.loc[english, "comment"].map(mask_pii)
+    labels, theme, strength = fit_themes(masked, n_themes, seed)
     comments["theme_id"] = -1
     comments.loc[english, "theme_id"] = theme
     comments["theme"] = comments["theme_id"].map(dict(enumerate(labels))).fillna("(no theme)")
@@ -290,3 +298,40 @@ def findings(comments: pd.DataFrame, sentiment: pd.DataFrame, contrast: pd.DataF
                    f"r = {best['estimate']:.2f} (CI {best['ci_low']:.2f} to {best['ci_high']:.2f}) "
                    f"across {int(best['n'])} units.")
     return out
+
+
+def theme_share(con, comments: pd.DataFrame, by: str = "region", source: str = "customer",
+                confidence: float = 0.95, min_comments: int = 30) -> pd.DataFrame:
+    """Share of a group's comments on each theme, per quarter, with Wilson intervals.
+
+    One tidy row per group, quarter and theme (estimand ``theme_share``; ``subject`` =
+    ``region=North; quarter=2025-01-01``). Group-quarters with fewer than ``min_comments``
+    themed comments are left out. Employee comments are only counted here, never quoted.
+    """
+    from .errors import check_argument
+    from .metrics import proportion_interval
+
+    check_argument("by", by, ("region", "unit_type"))
+    check_argument("source", source, ("customer", "employee"))
+    confidence = check_confidence(confidence)
+    table, column = (("customer_survey", "responded_at") if source == "customer"
+                     else ("employee_survey", "wave"))
+    periods = con.execute(
+        f"SELECT s.response_id, CAST(date_trunc('quarter', s.{column}) AS DATE) AS quarter, u.{by} "
+        f"FROM main.{table} s JOIN main.units u USING (unit_id)").df()
+    themed = comments[(comments["source"] == source) & (comments["theme_id"] >= 0)].merge(
+        periods, on="response_id")
+    rows = []
+    for (group, quarter), part in themed.groupby([by, "quarter"]):
+        if len(part) < min_comments:
+            continue
+        counts = part["theme"].value_counts()
+        for theme, k in counts.items():
+            r = proportion_interval(float(k), float(len(part)), confidence)
+            rows.append({"analysis": "text", "estimand": "theme_share",
+                         "subject": f"{by}={group}; quarter={pd.Timestamp(quarter).date().isoformat()}",
+                         "outcome": f"{source}_comments", "term": theme, **r, "p_value": np.nan,
+                         "confidence": confidence,
+                         "method": "share_of_themed_comments_wilson (n = comments)",
+                         by: group, "quarter": quarter})
+    return tidy(rows, extra=[by, "quarter"])

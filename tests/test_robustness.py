@@ -41,7 +41,7 @@ def malformed_csv(draw):
     return text.encode(encoding, errors="replace")
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(content=malformed_csv())
 def test_random_malformed_files_never_traceback_or_lose_rows(tmp_path_factory, content):
     folder = write_folder(tmp_path_factory.mktemp("fuzz"), {"units.csv": UNITS_CSV,
@@ -65,7 +65,7 @@ def test_random_malformed_files_never_traceback_or_lose_rows(tmp_path_factory, c
         pytest.fail("validate said usable but ingest said unusable")
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=10, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(content=malformed_csv())
 def test_the_command_line_never_shows_a_traceback(tmp_path_factory, content):
     folder = write_folder(tmp_path_factory.mktemp("cli"), {"units.csv": UNITS_CSV,

@@ -96,3 +96,23 @@ def test_examples_never_quote_employees_of_units_under_the_comment_threshold():
     assert "secret from a team of three" not in set(shown["comment"])
     assert "said in a big unit" in set(shown["comment"])
     assert "a customer, e-mail [email]" in set(shown["comment"])
+
+
+def test_theme_labels_never_carry_pii(themed):
+    labels = " ".join(themed["theme"].unique())
+    assert "07700" not in labels and "example" not in labels and "@" not in labels
+    assert not any(ch.isdigit() for ch in labels)
+
+
+def test_theme_share_by_region_and_quarter(themed, demo_warehouse):
+    from cxex_analysis import warehouse
+
+    con = warehouse.connect(demo_warehouse)
+    try:
+        shares = text.theme_share(con, themed, "region", "customer")
+    finally:
+        con.close()
+    assert len(shares) and shares["subject"].str.match(r"region=\w+; quarter=\d{4}-\d{2}-01").all()
+    totals = shares.groupby(["region", "quarter"])["estimate"].sum()
+    assert totals.to_numpy() == pytest.approx(100.0)  # each group-quarter's themes add up to 100%
+    assert (shares["ci_low"] <= shares["estimate"]).all() and (shares["estimate"] <= shares["ci_high"]).all()
