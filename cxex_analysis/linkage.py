@@ -40,6 +40,7 @@ import pandas as pd
 from scipy import stats
 
 from .errors import ParameterError, check_argument, check_confidence
+from .metrics import correlation_interval
 from .results import tidy
 
 CX_OUTCOMES = ("nps", "csat", "ces")
@@ -270,14 +271,6 @@ def leave_one_unit_out(pairs: pd.DataFrame, y: str, x: str, unit: str = "unit_id
 # H1 correlations
 # --------------------------------------------------------------------------------------
 
-def _fisher_ci(r: float, n: int, confidence: float) -> tuple[float, float]:
-    if n <= 3 or not np.isfinite(r):
-        return np.nan, np.nan
-    z = np.arctanh(np.clip(r, -0.999999, 0.999999))
-    half = stats.norm.ppf(0.5 + confidence / 2) / np.sqrt(n - 3)
-    return float(np.tanh(z - half)), float(np.tanh(z + half))
-
-
 def unit_means(panel: pd.DataFrame, columns: Sequence[str], unit: str = "unit_id",
                min_periods: int = 2) -> pd.DataFrame:
     """Per-unit means of ``columns`` over periods where the EX measure is present."""
@@ -305,7 +298,7 @@ def correlations(panel: pd.DataFrame, outcomes: Sequence[str] = CX_OUTCOMES,
         means = unit_means(panel, [ex, outcome]).dropna()
         n = len(means)
         r = float(np.corrcoef(means[ex], means[outcome])[0, 1]) if n > 2 else np.nan
-        low, high = _fisher_ci(r, n, confidence)
+        low, high = correlation_interval(r, n, confidence)
         p = float(stats.pearsonr(means[ex], means[outcome]).pvalue) if n > 2 else np.nan
         rows.append({"analysis": "linkage", "estimand": "ex_cx_correlation", "subject": "all",
                      "outcome": outcome, "term": ex, "estimate": r,
@@ -324,7 +317,7 @@ def correlations(panel: pd.DataFrame, outcomes: Sequence[str] = CX_OUTCOMES,
                 rm = pg.rm_corr(data=within, x=ex, y=outcome, subject="unit_id")
             r_rm = float(rm["r"].iloc[0])
             dof = int(rm["dof"].iloc[0])
-            low, high = _fisher_ci(r_rm, dof + 3, confidence)
+            low, high = correlation_interval(r_rm, dof + 3, confidence)
             rows.append({"analysis": "linkage", "estimand": "ex_cx_rm_correlation",
                          "subject": "all", "outcome": outcome, "term": ex, "estimate": r_rm,
                          "se": np.nan, "ci_low": low, "ci_high": high,
@@ -343,7 +336,7 @@ def correlations(panel: pd.DataFrame, outcomes: Sequence[str] = CX_OUTCOMES,
         if len(data) > len(covar) + 3:
             pc = pg.partial_corr(data=data, x=ex, y=outcome, covar=covar or None)
             r_p = float(pc["r"].iloc[0])
-            low, high = _fisher_ci(r_p, len(data) - len(covar), confidence)
+            low, high = correlation_interval(r_p, len(data) - len(covar), confidence)
             rows.append({"analysis": "linkage", "estimand": "ex_cx_partial_correlation",
                          "subject": "all", "outcome": outcome, "term": ex, "estimate": r_p,
                          "se": np.nan, "ci_low": low, "ci_high": high,
@@ -520,7 +513,7 @@ def dual_movement(trajectories: pd.DataFrame, outcome: str = "nps",
     together = int(trajectories["movement"].isin(["both improved", "both declined"]).sum())
     share = proportion_interval(together, n, confidence)
     r = float(np.corrcoef(trajectories["ex_change"], trajectories["cx_change"])[0, 1]) if n > 2 else np.nan
-    low, high = _fisher_ci(r, n, confidence)
+    low, high = correlation_interval(r, n, confidence)
     p = float(stats.pearsonr(trajectories["ex_change"], trajectories["cx_change"]).pvalue) if n > 2 else np.nan
     rows = [
         {"analysis": "linkage", "estimand": "dual_movement_share", "subject": "all",

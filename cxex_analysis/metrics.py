@@ -150,6 +150,15 @@ def ratio_interval(numerators: np.ndarray, denominators: np.ndarray, confidence:
             "method": "ratio_cluster_respondent"}
 
 
+def correlation_interval(r: float, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Fisher z interval for a Pearson correlation of ``n`` pairs (NaN for n <= 3)."""
+    if n <= 3 or not np.isfinite(r):
+        return np.nan, np.nan
+    z = np.arctanh(np.clip(r, -0.999999, 0.999999))
+    half = stats.norm.ppf(0.5 + confidence / 2) / np.sqrt(n - 3)
+    return float(np.tanh(z - half)), float(np.tanh(z + half))
+
+
 def cronbach_alpha_interval(items: pd.DataFrame, confidence: float = 0.95) -> dict:
     """Cronbach's alpha of item columns with the Feldt interval (:func:`pingouin.cronbach_alpha`)."""
     import pingouin as pg

@@ -562,9 +562,10 @@ def first_pilot_with_effects(results: pd.DataFrame, con) -> str:
     recorded = results[(results["analysis"] == "pilot") & (results["estimand"] == "att")]
     if len(recorded):
         return sorted(recorded["subject"].unique())[0]
-    pilots = con.execute("SELECT pilot_id FROM main.pilots ORDER BY 1").fetchall() \
-        if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'pilots'"
-                       ).fetchone()[0] else []
+    from .warehouse import has_table
+
+    pilots = (con.execute("SELECT pilot_id FROM main.pilots ORDER BY 1").fetchall()
+              if has_table(con, "pilots") else [])
     if not pilots:
         raise ParameterError("no pilot to model: the registry is empty and no pilot effects were recorded.")
     return pilots[0][0]

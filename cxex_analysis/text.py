@@ -192,6 +192,8 @@ def dual_view(comments: pd.DataFrame, min_comments: int = 5, confidence: float =
     customer comments on it? (Pearson r with Fisher interval; units with enough of both.)"""
     from scipy import stats
 
+    from .metrics import correlation_interval
+
     confidence = check_confidence(confidence)
     themed = comments[comments["theme_id"] >= 0]
     counts = themed.groupby(["unit_id", "source"]).size().unstack(fill_value=0)
@@ -207,11 +209,10 @@ def dual_view(comments: pd.DataFrame, min_comments: int = 5, confidence: float =
         if shares["customer"].std() == 0 or shares["employee"].std() == 0:
             continue
         r, p = stats.pearsonr(shares["employee"], shares["customer"])
-        z = np.arctanh(np.clip(r, -0.999999, 0.999999))
-        half = stats.norm.ppf(0.5 + confidence / 2) / np.sqrt(len(shares) - 3)
+        low, high = correlation_interval(float(r), len(shares), confidence)
         rows.append({"analysis": "text", "estimand": "theme_employee_customer_correlation",
                      "subject": "all", "outcome": "comments", "term": theme, "estimate": float(r),
-                     "se": np.nan, "ci_low": float(np.tanh(z - half)), "ci_high": float(np.tanh(z + half)),
+                     "se": np.nan, "ci_low": low, "ci_high": high,
                      "p_value": float(p), "confidence": confidence, "n": len(shares),
                      "method": "pearson_unit_theme_shares_fisher_z (n = units)"})
     return tidy(rows)
