@@ -254,16 +254,34 @@ def minimum_detectable_correlation(n: int, alpha: float = 0.05, power: float = 0
 
 
 def leave_one_unit_out(pairs: pd.DataFrame, y: str, x: str, unit: str = "unit_id",
-                       time: str = "y_time") -> pd.DataFrame:
-    """Re-estimate without each unit in turn: which units move the estimate most."""
+                       time: str = "y_time", max_refits: int = 50) -> pd.DataFrame:
+    """Re-estimate without each unit in turn: which units move the estimate most.
+
+    Every unit's change is first computed in closed form on the two-way demeaned data
+    (the deletion formula Δ = −x̃ᵍ'eᵍ / (Σx̃² − x̃ᵍ'x̃ᵍ), which holds the period effects fixed);
+    the ``max_refits`` units with the largest changes are then re-estimated exactly. With at
+    most ``max_refits`` units every unit is refitted. ``method`` says which each row is.
+    """
     full = twfe(pairs, y, x, unit, time)["params"][x]
-    rows = []
-    for dropped in pairs[unit].unique():
+    frame = pairs[[unit, time, x, y]].dropna().reset_index(drop=True)
+    centred = _two_way_demean(frame, [x, y], unit, time)
+    xv, yv = centred[x].to_numpy(), centred[y].to_numpy()
+    sxx = float(xv @ xv)
+    resid = yv - (float(xv @ yv) / sxx) * xv
+    codes, uniques = pd.factorize(frame[unit])
+    cross = np.bincount(codes, weights=xv * resid, minlength=len(uniques))
+    own = np.bincount(codes, weights=xv * xv, minlength=len(uniques))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        approx = -cross / (sxx - own)
+    out = pd.DataFrame({"unit_id": uniques, "change": approx, "method": "deletion_formula"})
+    refit = out.reindex(out["change"].abs().sort_values(ascending=False).index).head(max_refits)
+    for index, dropped in refit["unit_id"].items():
         fit = twfe(pairs[pairs[unit] != dropped], y, x, unit, time)
-        rows.append({"unit_id": dropped, "estimate_without": fit["params"][x],
-                     "change": fit["params"][x] - full})
-    out = pd.DataFrame(rows)
+        out.loc[index, "change"] = fit["params"][x] - full
+        out.loc[index, "method"] = "refit"
+    out["estimate_without"] = full + out["change"]
     out["abs_change"] = out["change"].abs()
+    out = out[["unit_id", "estimate_without", "change", "abs_change", "method"]]
     return out.sort_values("abs_change", ascending=False).reset_index(drop=True)
 
 
@@ -279,6 +297,27 @@ def unit_means(panel: pd.DataFrame, columns: Sequence[str], unit: str = "unit_id
     if counts is not None:
         means = means[counts.reindex(means.index).fillna(0) >= min_periods]
     return means
+
+
+def repeated_measures_correlation(data: pd.DataFrame, x: str, y: str,
+                                  subject: str) -> tuple[float, int, float]:
+    """Repeated-measures correlation (Bakdash & Marusich 2017): r, its dof and p-value.
+
+    The correlation of ``x`` and ``y`` after removing each subject's means, with
+    dof = N − k − 1 (N observations, k subjects). Equal to :func:`pingouin.rm_corr` (which
+    fits an ANCOVA with one dummy per subject, so its time and memory grow with the square of
+    the number of units; this is one pass).
+    """
+    frame = data[[subject, x, y]].dropna()
+    xc = frame[x] - frame.groupby(subject)[x].transform("mean")
+    yc = frame[y] - frame.groupby(subject)[y].transform("mean")
+    denominator = np.sqrt(float(xc @ xc) * float(yc @ yc))
+    r = float(xc @ yc) / denominator if denominator > 0 else np.nan
+    dof = len(frame) - frame[subject].nunique() - 1
+    if dof < 1 or not np.isfinite(r):
+        return r, dof, np.nan
+    t = r * np.sqrt(dof / (1 - r ** 2)) if abs(r) < 1 else np.inf
+    return r, dof, float(2 * stats.t.sf(abs(t), dof))
 
 
 def correlations(panel: pd.DataFrame, outcomes: Sequence[str] = CX_OUTCOMES,
@@ -310,19 +349,13 @@ def correlations(panel: pd.DataFrame, outcomes: Sequence[str] = CX_OUTCOMES,
         within = panel[["unit_id", ex, outcome]].dropna()
         within = within[within.groupby("unit_id")[ex].transform("count") >= 2]
         if within["unit_id"].nunique() > 2:
-            with warnings.catch_warnings():
-                # pingouin 0.7 calls a pandas API that pandas 3 deprecates; not ours to fix
-                warnings.filterwarnings("ignore", module="pingouin")
-                warnings.filterwarnings("ignore", message=".*inplace keyword.*")
-                rm = pg.rm_corr(data=within, x=ex, y=outcome, subject="unit_id")
-            r_rm = float(rm["r"].iloc[0])
-            dof = int(rm["dof"].iloc[0])
+            r_rm, dof, p_rm = repeated_measures_correlation(within, ex, outcome, "unit_id")
             low, high = correlation_interval(r_rm, dof + 3, confidence)
             rows.append({"analysis": "linkage", "estimand": "ex_cx_rm_correlation",
                          "subject": "all", "outcome": outcome, "term": ex, "estimate": r_rm,
                          "se": np.nan, "ci_low": low, "ci_high": high,
-                         "p_value": float(rm["pval"].iloc[0]), "confidence": confidence,
-                         "n": len(within), "method": "pingouin_rm_corr (n = unit-periods)"})
+                         "p_value": p_rm, "confidence": confidence,
+                         "n": len(within), "method": "repeated_measures_correlation (n = unit-periods)"})
         # partial: controlling for unit type and size
         data = means.join(attributes, how="left")
         covar = []

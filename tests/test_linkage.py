@@ -219,3 +219,40 @@ def test_interval_coverage_of_ex_to_cx_lagged_is_nominal():
         row = linkage.lagged_effects(panel, "ex_to_cx", ["nps"], exclude=None).iloc[0]
         covered += row["ci_low"] <= 0.6 <= row["ci_high"]
     assert 0.92 <= covered / reps <= 0.98, covered / reps
+
+
+def test_repeated_measures_correlation_equals_pingouin_rm_corr():
+    # pingouin's own example data (Bakdash & Marusich 2017, 'rm_corr': 3 visits of 47 subjects)
+    data = pg.read_dataset("rm_corr")
+    r, dof, p = linkage.repeated_measures_correlation(data, "pH", "PacO2", "Subject")
+    reference = pg.rm_corr(data=data, x="pH", y="PacO2", subject="Subject")
+    assert r == pytest.approx(float(reference["r"].iloc[0]), abs=1e-10)
+    assert dof == int(reference["dof"].iloc[0])
+    assert p == pytest.approx(float(reference["pval"].iloc[0]), rel=1e-8)
+    assert r == pytest.approx(-0.507, abs=0.001)  # the value published in the rmcorr paper
+
+
+def test_leave_one_unit_out_refits_the_most_influential_units_exactly():
+    rng = np.random.default_rng(3)
+    units, periods = 60, 6
+    frame = pd.DataFrame({"unit_id": np.repeat(np.arange(units), periods),
+                          "y_time": np.tile(np.arange(periods), units)})
+    frame["x"] = rng.normal(size=len(frame)) + np.repeat(rng.normal(size=units), periods)
+    frame["y"] = 0.5 * frame["x"] + rng.normal(size=len(frame))
+    # one unit with a strong contrary relationship: it must top the list
+    odd = frame["unit_id"] == 17
+    frame.loc[odd, "x"] = np.linspace(-4, 4, periods)
+    frame.loc[odd, "y"] = -3 * frame.loc[odd, "x"]
+    every = linkage.leave_one_unit_out(frame, "y", "x", max_refits=units)
+    assert (every["method"] == "refit").all() and len(every) == units
+    few = linkage.leave_one_unit_out(frame, "y", "x", max_refits=10)
+    assert few["unit_id"].iloc[0] == every["unit_id"].iloc[0] == 17
+    # the ten refitted are exact, and they are the ten that matter most
+    refitted = few[few["method"] == "refit"].set_index("unit_id")["change"]
+    exact = every.set_index("unit_id")["change"]
+    assert len(refitted) == 10
+    np.testing.assert_allclose(refitted, exact.loc[refitted.index], rtol=1e-9)
+    assert set(refitted.index) == set(every["unit_id"].head(10))
+    # the deletion formula is close for the rest (period effects held fixed)
+    rest = few[few["method"] == "deletion_formula"].set_index("unit_id")["change"]
+    np.testing.assert_allclose(rest, exact.loc[rest.index], atol=0.01)
