@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser demo test test-fast lab bench lint clean
+.PHONY: help install browser postgres demo test test-fast lab bench bench-small lint clean
 
 help: ## list the targets
 	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -27,8 +27,14 @@ browser: ## install Debian's Chromium for the real-browser test (skipped when pr
 	  echo "installing chromium (Debian package) for the browser test ..."; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-test: $(STAMP) browser ## run every test, slow ones included (installs Chromium for the browser test)
-	$(BIN)/python -m pytest
+postgres: ## install Debian's PostgreSQL server for the warehouse tests (skipped when present; needs root or sudo)
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  echo "installing postgresql (Debian package) for the warehouse tests ..."; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; }
+
+test: $(STAMP) browser postgres ## run every test, slow ones included (installs Chromium and PostgreSQL for the tests that need them)
+	CXEX_REQUIRE_POSTGRES=1 $(BIN)/python -m pytest
 
 test-fast: $(STAMP) ## run the tests that are not marked slow
 	$(BIN)/python -m pytest -m "not slow"

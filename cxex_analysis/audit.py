@@ -14,7 +14,7 @@ def accounting(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Per table: status, file, format, rows read / accepted / quarantined, and the check."""
     frame = con.execute(
         "SELECT \"table\" AS table_name, status, file, format, rows_read, rows_accepted, "
-        "rows_quarantined FROM main.ingest_files").df()
+        "rows_quarantined FROM ingest_files").df()
     frame["file"] = frame["file"].map(lambda f: "" if f is None else str(f).split("/")[-1])
     frame["adds_up"] = frame["rows_read"] == frame["rows_accepted"] + frame["rows_quarantined"]
     return frame
@@ -24,8 +24,8 @@ def quarantine_by_reason(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Quarantined rows counted by table, column and reason."""
     return con.execute(
         "SELECT table_name, coalesce(column_name, '(whole row)') AS column_name, reason, "
-        "count(*) AS rows, min(row) AS first_row FROM main.quarantine "
-        "GROUP BY ALL ORDER BY rows DESC, table_name, reason").df()
+        "count(*) AS rows, min(row) AS first_row FROM quarantine "
+        "GROUP BY 1, 2, 3 ORDER BY rows DESC, table_name, reason").df()
 
 
 def quarantine_sample(con: duckdb.DuckDBPyConnection, per_reason: int = 3) -> pd.DataFrame:
@@ -33,7 +33,7 @@ def quarantine_sample(con: duckdb.DuckDBPyConnection, per_reason: int = 3) -> pd
     return con.execute(f"""
         SELECT table_name, file, row, column_name, reason, value FROM (
             SELECT *, row_number() OVER (PARTITION BY table_name, reason ORDER BY row) AS k
-            FROM main.quarantine) WHERE k <= {int(per_reason)}
+            FROM quarantine) AS q WHERE k <= {int(per_reason)}
         ORDER BY table_name, reason, row""").df()
 
 
@@ -58,14 +58,17 @@ def coverage_summary(con: duckdb.DuckDBPyConnection,
 
 def units_without_data(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Units with no customer responses or no employee responses at all."""
-    parts = ["SELECT u.unit_id, u.region, u.unit_type"]
+    parts, joins = ["SELECT u.unit_id, u.region, u.unit_type"], []
     if has_table(con, "customer_survey"):
-        parts.append(", (SELECT count(*) FROM main.customer_survey c WHERE c.unit_id = u.unit_id) "
-                     "AS customer_responses")
+        parts.append(", coalesce(c.n, 0) AS customer_responses")
+        joins.append(" LEFT JOIN (SELECT unit_id, count(*) AS n FROM customer_survey "
+                     "GROUP BY unit_id) c ON c.unit_id = u.unit_id")
     if has_table(con, "employee_survey"):
-        parts.append(", (SELECT count(*) FROM main.employee_survey e WHERE e.unit_id = u.unit_id) "
-                     "AS employee_responses")
-    frame = con.execute("".join(parts) + " FROM main.units u").df()
+        parts.append(", coalesce(e.n, 0) AS employee_responses")
+        joins.append(" LEFT JOIN (SELECT unit_id, count(*) AS n FROM employee_survey "
+                     "GROUP BY unit_id) e ON e.unit_id = u.unit_id")
+    frame = con.execute("".join(parts) + " FROM units u" + "".join(joins)
+                        + " ORDER BY u.unit_id").df()
     counts = [c for c in ("customer_responses", "employee_responses") if c in frame.columns]
     if not counts:
         return frame

@@ -61,28 +61,28 @@ def cmd_validate(args) -> int:
 
 
 def cmd_ingest(args) -> int:
-    from .warehouse import default_path, ingest
+    from .warehouse import describe, ingest, target
 
-    target = Path(args.warehouse) if args.warehouse else default_path()
-    report = ingest(args.data, target, args.mapping)
+    where = target(args.warehouse)
+    report = ingest(args.data, where, args.mapping)
     _print_report(report)
-    print(f"warehouse: {target}")
+    print(f"warehouse: {describe(where)}")
     return 0
 
 
 def cmd_demo(args) -> int:
     from . import runner, simulate
-    from .warehouse import ingest
+    from .warehouse import describe, ingest, target
 
     data = Path(args.data) if args.data else paths().demo_data
-    warehouse = Path(args.warehouse) if args.warehouse else paths().warehouse
+    warehouse = target(args.warehouse)
     out = Path(args.out) if args.out else paths().reports
     print(f"Generating the demo organisation in {data} (seed {args.seed}) …")
     truth = simulate.generate(data, simulate.DemoParameters(seed=args.seed))
     counts = truth["counts"]
     print(f"  {counts['units']} units, {counts['employee_responses']:,} employee and "
           f"{counts['customer_responses']:,} customer responses")
-    print(f"Ingesting into {warehouse} …")
+    print(f"Ingesting into {describe(warehouse)} …")
     report = ingest(data, warehouse)
     _print_report(report)
     if args.data_only:
@@ -139,16 +139,16 @@ def _select(only: str | None) -> list[Path] | None:
 def cmd_run(args) -> int:
     from . import runner
     from .errors import ParameterError
-    from .warehouse import ingest
+    from .warehouse import describe, ingest, target
 
     if bool(args.data) == bool(args.warehouse) and not (args.data and args.warehouse):
         raise ParameterError("give --data DIR (ingest, then run) or --warehouse FILE (run only).")
     notebooks = _select(args.only)
     parameters = _parameters(args)
     runner.check_parameters(notebooks, {**parameters, "warehouse": "x"})  # before any kernel
-    warehouse = Path(args.warehouse) if args.warehouse else paths().warehouse
+    warehouse = target(args.warehouse)
     if args.data:
-        print(f"Ingesting {args.data} into {warehouse} …")
+        print(f"Ingesting {args.data} into {describe(warehouse)} …")
         _print_report(ingest(args.data, warehouse))
     result = runner.run(warehouse, args.out, notebooks, parameters, workers=args.workers)
     if not result.ok:
@@ -167,7 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="generate the demo organisation, ingest it, run every notebook")
     demo.add_argument("--out", help="reports folder (default: reports/)")
     demo.add_argument("--data", help="where the demo data files go (default: data/demo)")
-    demo.add_argument("--warehouse", help="DuckDB file (default: data/warehouse.duckdb)")
+    demo.add_argument("--warehouse", help="DuckDB file (default: data/warehouse.duckdb) "
+                      "or PostgreSQL URL")
     demo.add_argument("--seed", type=int, default=20241, help="random seed (default 20241)")
     demo.add_argument("--data-only", action="store_true", help="generate and ingest only")
     demo.add_argument("--workers", type=int, default=2, help="warm kernels for fan-out reports")
@@ -175,7 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run the notebooks and publish the HTML reports")
     run.add_argument("--data", help="data folder to validate and ingest first")
-    run.add_argument("--warehouse", help="DuckDB file (with --data: where to ingest)")
+    run.add_argument("--warehouse", help="DuckDB file or PostgreSQL URL "
+                     "(postgresql://USER@HOST:PORT/DB[?schema=NAME]; with --data: where to ingest)")
     run.add_argument("--out", required=True, help="reports folder; each run goes in OUT/<run_id>")
     run.add_argument("--config", help="YAML file of notebook parameters")
     run.add_argument("--only", help="comma-separated notebook names or prefixes (e.g. 00,01)")
@@ -193,7 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     ingest = sub.add_parser("ingest", help="validate and load a data folder into the warehouse")
     ingest.add_argument("--data", required=True, help="folder with units.csv etc.")
-    ingest.add_argument("--warehouse", help="DuckDB file (default: data/warehouse.duckdb)")
+    ingest.add_argument("--warehouse", help="DuckDB file (default: data/warehouse.duckdb) "
+                        "or PostgreSQL URL")
     ingest.add_argument("--mapping", help="Qualtrics column mapping (YAML)")
     ingest.set_defaults(func=cmd_ingest)
     return parser

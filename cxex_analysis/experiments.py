@@ -516,8 +516,8 @@ def pilot_panels(con, pilot_id: str, min_group_size: int = 5) -> dict:
         raise ParameterError(f"`pilot_id` {pilot_id!r} is not in the pilot registry (pilots: {known}).")
     pilot = pilots[pilots["pilot_id"] == pilot_id].iloc[0]
     assignments = con.execute(
-        "SELECT a.unit_id, a.arm, a.start_date, u.region, u.unit_type FROM main.pilot_assignments a "
-        "JOIN main.units u USING (unit_id) WHERE a.pilot_id = ?", [pilot_id]).df()
+        "SELECT a.unit_id, a.arm, a.start_date, u.region, u.unit_type FROM pilot_assignments a "
+        "JOIN units u USING (unit_id) WHERE a.pilot_id = ?", [pilot_id]).df()
     if assignments.empty:
         raise ParameterError(f"pilot {pilot_id!r} has no unit assignments.")
     units = assignments.set_index("unit_id")

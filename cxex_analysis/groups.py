@@ -13,8 +13,6 @@ rendering hundreds of group reports pays for them once.
 from __future__ import annotations
 
 import functools
-import os
-from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -45,24 +43,17 @@ def list_groups(con: duckdb.DuckDBPyConnection, group_by: str) -> list[str]:
     """Every group of ``group_by`` in the warehouse, sorted."""
     check_argument("group_by", group_by, GROUP_BY)
     column = _COLUMN[group_by].split(".")[1]
-    return [r[0] for r in con.execute(f"SELECT DISTINCT {column} FROM main.units ORDER BY 1").fetchall()]
+    return [r[0] for r in con.execute(f"SELECT DISTINCT {column} FROM units ORDER BY 1").fetchall()]
 
 
 def _check_group(con, group_by: str, group: str) -> list[str]:
     check_argument("group_by", group_by, GROUP_BY)
     units = [r[0] for r in con.execute(
-        f"SELECT unit_id FROM main.units u WHERE {_COLUMN[group_by]} = ? ORDER BY 1", [group]).fetchall()]
+        f"SELECT unit_id FROM units u WHERE {_COLUMN[group_by]} = ? ORDER BY 1", [group]).fetchall()]
     if not units:
         known = ", ".join(list_groups(con, group_by)[:12])
         raise ParameterError(f"`group` {group!r} is not a {group_by} in the warehouse (e.g. {known}).")
     return units
-
-
-def _warehouse_key(con) -> str:
-    path = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
-                       ).fetchone()[0]
-    stamp = os.path.getmtime(path) if path and Path(path).exists() else 0
-    return f"{path}:{stamp}"
 
 
 @functools.lru_cache(maxsize=8)
@@ -89,20 +80,20 @@ def _company(key: str, path: str, min_group_size: int) -> dict:
 
 def company_context(con, min_group_size: int = MIN_GROUP_SIZE) -> dict:
     """Item importance for NPS across units (shared by every group report)."""
-    path = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
-                       ).fetchone()[0]
-    return _company(_warehouse_key(con), path, min_group_size)
+    from .warehouse import identity, location
+
+    return _company(identity(con), location(con), min_group_size)
 
 
 def _ex_scores(con, where: str, params: list, items: list[str]) -> pd.DataFrame:
     """Per wave: respondents, engagement index, % favourable, eNPS and each item's % favourable."""
-    item_fav = "".join(f", 100.0 * avg(CAST({i} >= 4 AS DOUBLE)) AS {i}" for i in items)
+    item_fav = "".join(f", 100.0 * avg(CAST(CAST({i} >= 4 AS INTEGER) AS DOUBLE PRECISION)) AS {i}" for i in items)
     return con.execute(f"""
-        WITH r AS (SELECT e.*, {respondent_scores_sql(items)} FROM main.employee_survey e
-                   JOIN main.units u USING (unit_id) {where})
+        WITH r AS (SELECT e.*, {respondent_scores_sql(items)} FROM employee_survey e
+                   JOIN units u USING (unit_id) {where})
         SELECT wave, count(*) AS respondents, avg(engagement_index) AS engagement_index,
                100.0 * sum(items_favourable) / nullif(sum(items_answered), 0) AS pct_favourable,
-               100.0 * (avg(CAST(enps >= 9 AS DOUBLE)) - avg(CAST(enps <= 6 AS DOUBLE))) AS enps
+               100.0 * (avg(CAST(CAST(enps >= 9 AS INTEGER) AS DOUBLE PRECISION)) - avg(CAST(CAST(enps <= 6 AS INTEGER) AS DOUBLE PRECISION))) AS enps
                {item_fav}
         FROM r GROUP BY wave ORDER BY wave""", params).df()
 
@@ -110,10 +101,10 @@ def _ex_scores(con, where: str, params: list, items: list[str]) -> pd.DataFrame:
 def _cx_scores(con, where: str, params: list) -> pd.DataFrame:
     return con.execute(f"""
         SELECT CAST(date_trunc('quarter', responded_at) AS DATE) AS quarter, count(*) AS responses,
-               100.0 * (avg(CAST(nps >= 9 AS DOUBLE)) - avg(CAST(nps <= 6 AS DOUBLE))) AS nps,
-               100.0 * avg(CAST(csat >= 4 AS DOUBLE)) AS csat, avg(ces) AS ces
-        FROM main.customer_survey c JOIN main.units u USING (unit_id) {where}
-        GROUP BY ALL ORDER BY quarter""", params).df()
+               100.0 * (avg(CAST(CAST(nps >= 9 AS INTEGER) AS DOUBLE PRECISION)) - avg(CAST(CAST(nps <= 6 AS INTEGER) AS DOUBLE PRECISION))) AS nps,
+               100.0 * avg(CAST(CAST(csat >= 4 AS INTEGER) AS DOUBLE PRECISION)) AS csat, avg(ces) AS ces
+        FROM customer_survey c JOIN units u USING (unit_id) {where}
+        GROUP BY 1 ORDER BY quarter""", params).df()
 
 
 def report_data(con, group_by: str, group: str, min_group_size: int = MIN_GROUP_SIZE,
@@ -202,9 +193,9 @@ def hidden_by_subtraction(con, group_by: str, min_group_size: int = MIN_GROUP_SI
     (:func:`cxex_analysis.privacy.hidden_groups`).
     """
     counts = con.execute("""
-        SELECT u.unit_id, u.region, u.unit_type, count(*) AS n FROM main.employee_survey e
-        JOIN main.units u USING (unit_id)
-        WHERE e.wave = (SELECT max(wave) FROM main.employee_survey) GROUP BY ALL""").df()
+        SELECT u.unit_id, u.region, u.unit_type, count(*) AS n FROM employee_survey e
+        JOIN units u USING (unit_id)
+        WHERE e.wave = (SELECT max(wave) FROM employee_survey) GROUP BY 1, 2, 3""").df()
     if counts.empty:
         return set()
     total = int(counts["n"].sum())
@@ -265,7 +256,7 @@ def _comments(con, table: str, where: str, params: list, issues: pd.DataFrame, l
               order: str) -> pd.DataFrame:
     """Recent comments, those mentioning the top issues first; masked and escaped."""
     frame = con.execute(
-        f"SELECT c.comment, c.{order} AS at FROM main.{table} c JOIN main.units u USING (unit_id) "
+        f"SELECT c.comment, c.{order} AS at FROM {table} c JOIN units u USING (unit_id) "
         f"{where} AND c.comment IS NOT NULL ORDER BY c.{order} DESC LIMIT 400", params).df()
     if frame.empty:
         return pd.DataFrame(columns=["comment", "about"])
@@ -291,14 +282,14 @@ def group_metrics(con, group_by: str, group: str, confidence: float = 0.95,
     customers = employees = None
     if has_table(con, "customer_survey"):
         customers = con.execute(f"""
-            SELECT c.nps, c.csat, c.ces FROM main.customer_survey c JOIN main.units u USING (unit_id)
+            SELECT c.nps, c.csat, c.ces FROM customer_survey c JOIN units u USING (unit_id)
             WHERE {column} = ? AND date_trunc('quarter', c.responded_at) =
-                  (SELECT max(date_trunc('quarter', responded_at)) FROM main.customer_survey)""",
+                  (SELECT max(date_trunc('quarter', responded_at)) FROM customer_survey)""",
             [group]).df()
     if has_table(con, "employee_survey"):
         employees = con.execute(f"""
-            SELECT e.* FROM main.employee_survey e JOIN main.units u USING (unit_id)
-            WHERE {column} = ? AND e.wave = (SELECT max(wave) FROM main.employee_survey)""",
+            SELECT e.* FROM employee_survey e JOIN units u USING (unit_id)
+            WHERE {column} = ? AND e.wave = (SELECT max(wave) FROM employee_survey)""",
             [group]).df()
     frame = summary(customers, employees, confidence=confidence, min_group_size=min_group_size)
     frame["analysis"] = "group"

@@ -38,7 +38,8 @@ def respondent_scores_sql(items: list[str]) -> str:
     favourable = " + ".join(f"CAST(coalesce({i} >= 4, false) AS INTEGER)" for i in items)
     return (f"({total}) AS item_sum, ({answered}) AS items_answered, "
             f"({favourable}) AS items_favourable, "
-            f"CASE WHEN ({answered}) > 0 THEN (({total}) / ({answered}) - 1) / 4 * 100 END "
+            f"CASE WHEN ({answered}) > 0 THEN (CAST({total} AS DOUBLE PRECISION) / ({answered}) - 1) "
+            f"/ 4 * 100 END "
             f"AS engagement_index")
 
 
@@ -56,14 +57,14 @@ def ex_panel(con: duckdb.DuckDBPyConnection, min_group_size: int = MIN_GROUP_SIZ
     frame = con.execute(f"""
         WITH r AS (
             SELECT unit_id, wave, enps, {', '.join(items)}, {respondent_scores_sql(items)}
-            FROM main.employee_survey
+            FROM employee_survey
         )
         SELECT unit_id, wave, CAST(date_trunc('quarter', wave) AS DATE) AS period,
                count(*) AS respondents,
                avg(engagement_index) AS engagement_index,
                100.0 * sum(items_favourable) / nullif(sum(items_answered), 0) AS pct_favourable,
                count(enps) AS enps_n,
-               100.0 * (avg(CAST(enps >= 9 AS DOUBLE)) - avg(CAST(enps <= 6 AS DOUBLE))) AS enps
+               100.0 * (avg(CAST(CAST(enps >= 9 AS INTEGER) AS DOUBLE PRECISION)) - avg(CAST(CAST(enps <= 6 AS INTEGER) AS DOUBLE PRECISION))) AS enps
                {item_means}
         FROM r GROUP BY unit_id, wave ORDER BY unit_id, wave
     """).df()
@@ -94,19 +95,20 @@ def cx_panel(con: duckdb.DuckDBPyConnection, freq: str = "month") -> pd.DataFram
                    sum(CAST(nps >= 9 AS INTEGER)) AS promoters,
                    sum(CAST(nps <= 6 AS INTEGER)) AS detractors,
                    count(csat) AS csat_n,
-                   100.0 * avg(CAST(csat >= 4 AS DOUBLE)) AS csat,
+                   100.0 * avg(CAST(CAST(csat >= 4 AS INTEGER) AS DOUBLE PRECISION)) AS csat,
                    count(ces) AS ces_n,
                    avg(ces) AS ces,
-                   100.0 * avg(CAST(ces >= 5 AS DOUBLE)) AS ces_top3,
+                   100.0 * avg(CAST(CAST(ces >= 5 AS INTEGER) AS DOUBLE PRECISION)) AS ces_top3,
                    count(resolved_first_contact) AS rfc_n,
-                   100.0 * avg(CAST(resolved_first_contact AS DOUBLE)) AS rfc_rate
-            FROM main.customer_survey GROUP BY ALL
+                   100.0 * avg(CAST(CAST(resolved_first_contact AS INTEGER) AS DOUBLE PRECISION)) AS rfc_rate
+            FROM customer_survey GROUP BY 1, 2
         )
         SELECT unit_id, period, responses, nps_n, promoters, detractors,
                CASE WHEN nps_n > 0 THEN 100.0 * (promoters - detractors) / nps_n END AS nps,
                CASE WHEN nps_n > 0 THEN 100.0 * sqrt(
-                   (promoters + detractors) / nps_n
-                   - power((promoters - detractors) / nps_n, 2)) / sqrt(nps_n) END AS nps_se,
+                   CAST(promoters + detractors AS DOUBLE PRECISION) / nps_n
+                   - power(CAST(promoters - detractors AS DOUBLE PRECISION) / nps_n, 2))
+                   / sqrt(nps_n) END AS nps_se,
                csat_n, csat, ces_n, ces, ces_top3, rfc_n, rfc_rate
         FROM a ORDER BY unit_id, period
     """).df()
@@ -129,7 +131,7 @@ def outcomes_panel(con: duckdb.DuckDBPyConnection, freq: str = "month") -> pd.Da
                    sum(customers_lost) AS customers_lost, avg(employees) AS employees,
                    sum(employees_left) AS employees_left, sum(cost_to_serve) AS cost_to_serve,
                    sum(complaints) AS complaints, sum(repeat_contacts) AS repeat_contacts
-            FROM main.unit_outcomes GROUP BY ALL
+            FROM unit_outcomes GROUP BY 1, 2
         )
         SELECT *,
                customers_lost / nullif(customers_active, 0) AS churn_rate,
@@ -147,7 +149,7 @@ def unit_panel(con: duckdb.DuckDBPyConnection, min_group_size: int = MIN_GROUP_S
     Unit-quarters without a shown EX value (no wave, or fewer than ``min_group_size``
     respondents) keep their CX and outcomes with blank EX columns.
     """
-    units = con.execute("SELECT unit_id, region, unit_type FROM main.units").df()
+    units = con.execute("SELECT unit_id, region, unit_type FROM units").df()
     frames = []
     if has_table(con, "customer_survey"):
         frames.append(cx_panel(con, "quarter"))
@@ -173,12 +175,12 @@ def coverage(con: duckdb.DuckDBPyConnection, freq: str = "month") -> pd.DataFram
         parts.append(con.execute(
             f"SELECT unit_id, {_period_sql('responded_at', freq)} AS period, "
             "'customer_responses' AS source, count(*) AS responses "
-            "FROM main.customer_survey GROUP BY ALL").df())
+            "FROM customer_survey GROUP BY 1, 2").df())
     if has_table(con, "employee_survey"):
         parts.append(con.execute(
             f"SELECT unit_id, {_period_sql('wave', freq)} AS period, "
             "'employee_respondents' AS source, count(*) AS responses "
-            "FROM main.employee_survey GROUP BY ALL").df())
+            "FROM employee_survey GROUP BY 1, 2").df())
     if not parts:
         return pd.DataFrame(columns=["unit_id", "period", "source", "responses"])
     return pd.concat(parts, ignore_index=True)

@@ -377,17 +377,17 @@ def baseline(con, unit_ids: list[str] | None = None) -> dict[str, float]:
     where = ""
     params: list = []
     if unit_ids:
-        where = "WHERE unit_id IN (SELECT unnest(?))"
+        where = "WHERE unit_id IN (SELECT unnest(CAST(? AS VARCHAR[])))"
         params = [list(unit_ids)]
     row = con.execute(f"""
         SELECT avg(customers_active), avg(employees),
                sum(revenue) / nullif(sum(customers_active), 0),
-               sum(customers_lost) / nullif(sum(customers_active), 0),
+               CAST(sum(customers_lost) AS DOUBLE PRECISION) / nullif(sum(customers_active), 0),
                count(DISTINCT unit_id),
-               sum(employees_left) / nullif(sum(employees), 0),
+               CAST(sum(employees_left) AS DOUBLE PRECISION) / nullif(sum(employees), 0),
                1000.0 * sum(repeat_contacts) / nullif(sum(customers_active), 0),
                avg(cost_to_serve)
-        FROM main.unit_outcomes {where}""", params).fetchone()
+        FROM unit_outcomes {where}""", params).fetchone()
     return {"customers_per_unit": float(row[0] or 0), "employees_per_unit": float(row[1] or 0),
             "revenue_per_customer": float(row[2] or 0), "churn_rate": float(row[3] or 0),
             "units": int(row[4] or 0), "exit_rate": float(row[5] or 0),
@@ -425,7 +425,7 @@ def build_inputs(con, results: pd.DataFrame, pilot_id: str, finance: dict,
                  scale_units: list[str] | None = None, min_group_size: int = 5) -> Inputs:
     """Inputs for scaling pilot ``pilot_id`` to ``scale_units`` (default: every unit of the
     pilot's unit types)."""
-    pilots = con.execute("SELECT * FROM main.pilots WHERE pilot_id = ?", [pilot_id]).df()
+    pilots = con.execute("SELECT * FROM pilots WHERE pilot_id = ?", [pilot_id]).df()
     if pilots.empty:
         raise ParameterError(f"pilot {pilot_id!r} is not in the pilot registry.")
     pilot = pilots.iloc[0]
@@ -435,8 +435,8 @@ def build_inputs(con, results: pd.DataFrame, pilot_id: str, finance: dict,
         notes.append(f"No recorded effects for {pilot_id}: run notebook 02 first (or pass results_path).")
     if scale_units is None:
         scale_units = [r[0] for r in con.execute(
-            "SELECT unit_id FROM main.units WHERE unit_type IN (SELECT DISTINCT u.unit_type FROM "
-            "main.pilot_assignments a JOIN main.units u USING (unit_id) WHERE a.pilot_id = ?)",
+            "SELECT unit_id FROM units WHERE unit_type IN (SELECT DISTINCT u.unit_type FROM "
+            "pilot_assignments a JOIN units u USING (unit_id) WHERE a.pilot_id = ?)",
             [pilot_id]).fetchall()]
     base = baseline(con, scale_units)
     cost = pilot.get("cost_per_unit")
@@ -564,7 +564,7 @@ def first_pilot_with_effects(results: pd.DataFrame, con) -> str:
         return sorted(recorded["subject"].unique())[0]
     from .warehouse import has_table
 
-    pilots = (con.execute("SELECT pilot_id FROM main.pilots ORDER BY 1").fetchall()
+    pilots = (con.execute("SELECT pilot_id FROM pilots ORDER BY 1").fetchall()
               if has_table(con, "pilots") else [])
     if not pilots:
         raise ParameterError("no pilot to model: the registry is empty and no pilot effects were recorded.")

@@ -132,7 +132,7 @@ def _slug(text: str) -> str:
 
 
 #: Parameters that make a notebook run once per item of a registry in the warehouse.
-FAN_OUT = {"pilot_id": "SELECT pilot_id FROM main.pilots ORDER BY pilot_id"}
+FAN_OUT = {"pilot_id": "SELECT pilot_id FROM pilots ORDER BY pilot_id"}
 
 
 def fan_out(path: Path, warehouse: Path, given: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -159,7 +159,7 @@ def fan_out(path: Path, warehouse: Path, given: dict[str, Any]) -> list[tuple[st
             continue
         con = connect(warehouse)
         try:
-            table = query.split("FROM main.")[1].split()[0]
+            table = query.split("FROM ")[1].split()[0]
             values = [r[0] for r in con.execute(query).fetchall()] if has_table(con, table) else []
         finally:
             con.close()
@@ -371,7 +371,14 @@ def run(warehouse: Path | str, out_dir: Path | str, notebooks: list[Path] | None
     notebooks = list(notebooks) if notebooks is not None else list_notebooks()
     if not notebooks:
         raise CxexError(f"no notebooks found in {paths().notebooks}")
-    warehouse = Path(warehouse).resolve()
+    from . import postgres
+
+    if postgres.is_url(warehouse):
+        # a password in the URL goes to the kernels through PGPASSWORD, never into a notebook,
+        # a manifest or a log
+        warehouse = postgres.export_password(str(warehouse))
+    else:
+        warehouse = Path(warehouse).resolve()
     given = dict(parameters or {})
     given.setdefault("warehouse", str(warehouse))
     per_notebook = check_parameters(notebooks, given)
@@ -449,7 +456,7 @@ def run(warehouse: Path | str, out_dir: Path | str, notebooks: list[Path] | None
         "started_notebooks": [n.name for n in result.notebooks],
         "status": "ok" if result.ok else "failed",
         "parameters": {k: (str(v) if isinstance(v, Path) else v) for k, v in given.items()},
-        "warehouse": str(warehouse),
+        "warehouse": postgres.redact(str(warehouse)),
         "inputs": _input_hashes(warehouse),
         "versions": _versions(),
         "git_commit": _git_commit(),
@@ -478,7 +485,7 @@ def _input_hashes(warehouse: Path) -> list[dict]:
             return []
         return con.execute(
             "SELECT \"table\" AS table_name, file, sha256, rows_read, rows_accepted, "
-            "rows_quarantined FROM main.ingest_files WHERE status = 'ok'").df().to_dict("records")
+            "rows_quarantined FROM ingest_files WHERE status = 'ok'").df().to_dict("records")
     finally:
         con.close()
 

@@ -239,9 +239,9 @@ def load_comments(con, n_themes: int = 9, seed: int = 0) -> pd.DataFrame:
     """Every comment in the warehouse with language, sentiment and theme."""
     from .warehouse import has_table
 
-    customers = con.execute("SELECT response_id, unit_id, comment, nps FROM main.customer_survey"
+    customers = con.execute("SELECT response_id, unit_id, comment, nps FROM customer_survey"
                             ).df() if has_table(con, "customer_survey") else None
-    employees = con.execute("SELECT response_id, unit_id, comment FROM main.employee_survey"
+    employees = con.execute("SELECT response_id, unit_id, comment FROM employee_survey"
                             ).df() if has_table(con, "employee_survey") else None
     return themes_frame(customers, employees, n_themes, seed)
 
@@ -250,9 +250,9 @@ def units_allowed_employee_comments(con, min_comment_group_size: int) -> set:
     """Units whose latest wave had enough respondents for their comments to be shown."""
     from .privacy import comments_allowed
 
-    counts = con.execute("""SELECT unit_id, count(*) FROM main.employee_survey
-                            WHERE wave = (SELECT max(wave) FROM main.employee_survey)
-                            GROUP BY ALL""").fetchall()
+    counts = con.execute("""SELECT unit_id, count(*) FROM employee_survey
+                            WHERE wave = (SELECT max(wave) FROM employee_survey)
+                            GROUP BY unit_id""").fetchall()
     return {unit for unit, n in counts if comments_allowed(n, min_comment_group_size)}
 
 
@@ -319,7 +319,7 @@ def theme_share(con, comments: pd.DataFrame, by: str = "region", source: str = "
                      else ("employee_survey", "wave"))
     periods = con.execute(
         f"SELECT s.response_id, CAST(date_trunc('quarter', s.{column}) AS DATE) AS quarter, u.{by} "
-        f"FROM main.{table} s JOIN main.units u USING (unit_id)").df()
+        f"FROM {table} s JOIN units u USING (unit_id)").df()
     themed = comments[(comments["source"] == source) & (comments["theme_id"] >= 0)].merge(
         periods, on="response_id")
     rows = []

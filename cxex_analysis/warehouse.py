@@ -32,16 +32,40 @@ def default_path() -> Path:
     return paths().warehouse
 
 
+def target(value: Path | str | None) -> Path | str:
+    """A ``--warehouse`` value as given: a PostgreSQL URL stays text, anything else is a
+    DuckDB file path (``None``: the default file)."""
+    from . import postgres
+
+    if postgres.is_url(value):
+        return str(value)
+    return Path(value) if value else default_path()
+
+
+def describe(value: Path | str) -> str:
+    """For messages: the file path, or the URL with its password hidden."""
+    from . import postgres
+
+    return postgres.redact(value) if postgres.is_url(value) else str(value)
+
+
 def ingest(data_dir: Path | str, warehouse: Path | str | None = None,
            mapping_file: Path | str | None = None,
            as_of: dt.datetime | None = None) -> ValidationReport:
     """Validate ``data_dir`` and load it into the warehouse, replacing what was there.
+
+    ``warehouse`` is a DuckDB file (default ``data/warehouse.duckdb``) or a PostgreSQL URL
+    (see :mod:`cxex_analysis.postgres`).
 
     Raises
     ------
     UnusableFileError
         When a file cannot be used; the warehouse is then left unchanged.
     """
+    from . import postgres
+
+    if postgres.is_url(warehouse):
+        return _ingest_postgres(data_dir, str(warehouse), mapping_file, as_of)
     path = Path(warehouse) if warehouse else default_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
@@ -65,7 +89,31 @@ def ingest(data_dir: Path | str, warehouse: Path | str | None = None,
     return report
 
 
-def _publish(con: duckdb.DuckDBPyConnection, report: ValidationReport) -> None:
+def _ingest_postgres(data_dir, url: str, mapping_file, as_of) -> ValidationReport:
+    """Check the files in an in-memory DuckDB, then replace the tables in PostgreSQL."""
+    from . import postgres
+
+    postgres.Connection(url, read_only=True).close()  # unreachable server: say so before reading
+    con = duckdb.connect()
+    try:
+        prepare(con)
+        report = check_directory(con, data_dir, mapping_file, as_of, publish=True,
+                                 transaction=True)
+        report.raise_if_unusable()
+        _publish(con, report, item_view=False)
+        con.execute("COMMIT")
+        kept = [t.name for t in TABLES if report.tables[t.name].status == "ok"]
+        dropped = [t.name for t in TABLES if report.tables[t.name].status != "ok"]
+        items = engagement_items(con) if "employee_survey" in kept else []
+        postgres.publish(con, url, kept + ["quarantine", "ingest_files", "ingest_info"],
+                         dropped, items)
+    finally:
+        con.close()
+    return report
+
+
+def _publish(con: duckdb.DuckDBPyConnection, report: ValidationReport,
+             item_view: bool = True) -> None:
     for table in TABLES:
         if report.tables[table.name].status != "ok":
             con.execute(f"DROP TABLE IF EXISTS main.{table.name}")
@@ -84,7 +132,7 @@ def _publish(con: duckdb.DuckDBPyConnection, report: ValidationReport) -> None:
         "CREATE OR REPLACE TABLE main.ingest_info AS SELECT ? AS data_dir, "
         "CAST(? AS TIMESTAMP) AS ingested_at, ? AS cxex_version",
         [report.data_dir, dt.datetime.now(dt.UTC).replace(tzinfo=None), __version__])
-    if report.tables["employee_survey"].status == "ok":
+    if item_view and report.tables["employee_survey"].status == "ok":
         con.execute(
             "CREATE OR REPLACE VIEW main.employee_item_responses AS "
             "SELECT response_id, unit_id, wave, role, item, score FROM ("
@@ -92,8 +140,16 @@ def _publish(con: duckdb.DuckDBPyConnection, report: ValidationReport) -> None:
             "FROM main.employee_survey) ON COLUMNS('^eng_') INTO NAME item VALUE score)")
 
 
-def connect(warehouse: Path | str | None = None, read_only: bool = True) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse (read-only by default) with the session time zone set to UTC."""
+def connect(warehouse: Path | str | None = None, read_only: bool = True):
+    """Open the warehouse (read-only by default) with the session time zone set to UTC.
+
+    A DuckDB file path gives a DuckDB connection; a PostgreSQL URL a
+    :class:`cxex_analysis.postgres.Connection`, which answers the same calls.
+    """
+    from . import postgres
+
+    if postgres.is_url(warehouse):
+        return postgres.Connection(str(warehouse), read_only=read_only)
     path = Path(warehouse) if warehouse else default_path()
     if not path.exists():
         raise CxexError(
@@ -108,18 +164,40 @@ def connect(warehouse: Path | str | None = None, read_only: bool = True) -> duck
     return con
 
 
+def location(con) -> str:
+    """What :func:`connect` was given for this connection: the DuckDB file or the URL."""
+    if getattr(con, "backend", "duckdb") == "postgres":
+        return con.url
+    return con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+                       ).fetchone()[0]
+
+
+def identity(con) -> str:
+    """Names the warehouse a connection reads, and its version (file time or load time)."""
+    if getattr(con, "backend", "duckdb") == "postgres":
+        return con.identity
+    path = location(con)
+    stamp = Path(path).stat().st_mtime if path and Path(path).exists() else 0
+    return f"{path}:{stamp}"
+
+
 def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     """True when the warehouse holds table or view ``name``."""
+    if getattr(con, "backend", "duckdb") == "postgres":
+        return con.has_table(name)
     return bool(con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' "
-        "AND table_name = ?", [name]).fetchone()[0])
+        "AND table_catalog = current_database() AND table_name = ?", [name]).fetchone()[0])
 
 
 def engagement_items(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The engagement item columns (``eng_*``) of the employee survey."""
     if not has_table(con, "employee_survey"):
         return []
-    cols = [r[0] for r in con.execute("DESCRIBE main.employee_survey").fetchall()]
+    cols = [r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'employee_survey' "
+        "AND table_schema = current_schema() AND table_catalog = current_database() "
+        "ORDER BY ordinal_position").fetchall()]
     return [c for c in cols if c.startswith("eng_")]
 
 
@@ -127,25 +205,25 @@ def read_table(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:
     """A whole warehouse table as a DataFrame (empty frame if the table is absent)."""
     if not has_table(con, name):
         return pd.DataFrame()
-    return con.execute(f"SELECT * FROM main.{name}").df()
+    return con.execute(f"SELECT * FROM {name}").df()
 
 
 def ingest_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Per table: file, format, rows read / accepted / quarantined."""
     return con.execute(
         "SELECT table AS table_name, status, file, format, encoding, rows_read, rows_accepted, "
-        "rows_quarantined FROM main.ingest_files").df()
+        "rows_quarantined FROM ingest_files").df()
 
 
 def employee_responses(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Employee survey rows joined with their unit's region and type."""
     return con.execute(
-        "SELECT e.*, u.region, u.unit_type FROM main.employee_survey e "
-        "JOIN main.units u USING (unit_id)").df()
+        "SELECT e.*, u.region, u.unit_type FROM employee_survey e "
+        "JOIN units u USING (unit_id)").df()
 
 
 def customer_responses(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Customer survey rows joined with their unit's region and type."""
     return con.execute(
-        "SELECT c.*, u.region, u.unit_type FROM main.customer_survey c "
-        "JOIN main.units u USING (unit_id)").df()
+        "SELECT c.*, u.region, u.unit_type FROM customer_survey c "
+        "JOIN units u USING (unit_id)").df()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,33 @@ def con(demo_warehouse):
     connection.close()
 
 
+@pytest.fixture(scope="session")
+def demo_run(demo_warehouse, tmp_path_factory):
+    """The whole suite run once on the demo warehouse (local executor): (out dir, RunResult)."""
+    from cxex_analysis import runner
+
+    out = tmp_path_factory.mktemp("reports")
+    result = runner.run(demo_warehouse, out, progress=None)
+    return out, result
+
+
+def same_results(left: Path, right: Path, tolerance: float = 1e-9) -> None:
+    """Two results.json files hold the same records, estimates equal within ``tolerance``."""
+    import numpy as np
+
+    from cxex_analysis.results import read_json
+
+    a, b = read_json(left), read_json(right)
+    key = ["analysis", "estimand", "subject", "outcome", "term"]
+    assert len(a) == len(b)
+    merged = a.merge(b, on=key, how="outer", suffixes=("_a", "_b"), indicator=True)
+    assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"][key].head()
+    for column in ("estimate", "ci_low", "ci_high", "se", "p_value", "n"):
+        np.testing.assert_allclose(merged[f"{column}_a"].astype(float),
+                                   merged[f"{column}_b"].astype(float),
+                                   rtol=tolerance, atol=tolerance, err_msg=column)
+
+
 UNITS_CSV = "unit_id,unit_name,region,unit_type\nU1,One,North,store\nU2,Two,South,call_centre\n"
 CUSTOMER_HEADER = "response_id,responded_at,unit_id,channel,nps,csat,ces,comment\n"
 GOOD_CUSTOMER_ROWS = [
@@ -71,3 +99,62 @@ def small_folder(tmp_path):
         return write_folder(tmp_path / "data", files)
 
     return make
+
+
+# ------------------------------------------------------------------------------------------
+# PostgreSQL: a throwaway server on loopback for the warehouse tests on the second back end
+# ------------------------------------------------------------------------------------------
+
+def _postgres_bin() -> Path | None:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    return found[-1].parent if found else None
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory):
+    """A URL of an empty database on a PostgreSQL server started for this test session.
+
+    ``CXEX_TEST_POSTGRES_URL`` points the tests at an existing server instead. Without
+    either, the PostgreSQL tests are skipped, unless ``CXEX_REQUIRE_POSTGRES=1`` (set by
+    ``make test``, which installs Debian's postgresql first), when they fail.
+    """
+    import os
+    import pwd
+    import shutil
+    import socket
+    import subprocess
+
+    if os.environ.get("CXEX_TEST_POSTGRES_URL"):
+        yield os.environ["CXEX_TEST_POSTGRES_URL"]
+        return
+    bindir = _postgres_bin()
+    if bindir is None:
+        message = ("PostgreSQL server binaries not found under /usr/lib/postgresql "
+                   "(`make postgres` installs Debian's postgresql)")
+        if os.environ.get("CXEX_REQUIRE_POSTGRES") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    folder = Path(tempfile.mkdtemp(prefix="cxex-pg-"))
+    data = folder / "data"
+    prefix: list[str] = []
+    if os.geteuid() == 0:  # the server refuses to run as root: run it as the postgres user
+        user = "postgres"
+        pwd.getpwnam(user)
+        shutil.chown(folder, user)
+        prefix = ["runuser", "-u", user, "--"]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    run = lambda *args: subprocess.run(prefix + list(args), check=True, capture_output=True)  # noqa: E731
+    run(str(bindir / "initdb"), "-D", str(data), "-U", "cxex", "-A", "trust", "--no-sync",
+        "-E", "UTF8", "--locale=C")
+    run(str(bindir / "pg_ctl"), "-D", str(data), "-l", str(folder / "server.log"), "-w", "start",
+        "-o", f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off "
+              "-c synchronous_commit=off -c full_page_writes=off")
+    try:
+        run(str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "cxex", "cxex_test")
+        yield f"postgresql://cxex@127.0.0.1:{port}/cxex_test"
+    finally:
+        subprocess.run(prefix + [str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
+                       capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)

@@ -15,11 +15,9 @@ from .conftest import ROOT
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def run(demo_warehouse, tmp_path_factory):
-    out = tmp_path_factory.mktemp("reports")
-    result = runner.run(demo_warehouse, out, progress=None)
-    return out, result
+@pytest.fixture()
+def run(demo_run):
+    return demo_run
 
 
 def test_every_notebook_succeeds_and_latest_points_at_the_run(run):

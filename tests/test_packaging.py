@@ -20,7 +20,8 @@ def _name(requirement: str) -> str:
 
 def test_environment_yml_mirrors_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = {_name(r): r.replace(" ", "") for r in
+    # conda packages have no extras: psycopg[binary] on PyPI is psycopg on conda-forge
+    wanted = {_name(r): re.sub(r"\[.*?\]", "", r.replace(" ", "")) for r in
               project["dependencies"] + project["optional-dependencies"]["dev"]}
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     conda = {_name(d): d.replace(" ", "") for d in env["dependencies"]

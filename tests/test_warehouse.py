@@ -1,30 +1,122 @@
-import duckdb
+"""The warehouse, on both back ends: the embedded DuckDB file and a PostgreSQL server.
+
+Every test that takes ``target`` or ``demo_target`` runs once per back end (the PostgreSQL
+server is started by the ``postgres_url`` fixture in conftest.py).
+"""
+
+import uuid
+
+import numpy as np
+import pandas as pd
 import pytest
 
-from cxex_analysis import warehouse
+from cxex_analysis import panels, postgres, warehouse
 from cxex_analysis.errors import CxexError, UnusableFileError
 
+BACK_ENDS = ["duckdb", "postgres"]
 
-def test_failed_ingest_leaves_the_warehouse_as_it_was(small_folder, tmp_path):
-    target = tmp_path / "w.duckdb"
+
+@pytest.fixture(params=BACK_ENDS)
+def target(request, tmp_path):
+    """An empty warehouse: a DuckDB file, or a fresh schema of the test PostgreSQL server."""
+    if request.param == "duckdb":
+        return tmp_path / "w.duckdb"
+    url = request.getfixturevalue("postgres_url")
+    return f"{url}?schema=t_{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture(scope="session")
+def demo_postgres(demo_dir, postgres_url):
+    url = f"{postgres_url}?schema=demo"
+    warehouse.ingest(demo_dir, url)
+    return url
+
+
+@pytest.fixture(params=BACK_ENDS)
+def demo_target(request, demo_warehouse):
+    return demo_warehouse if request.param == "duckdb" else request.getfixturevalue("demo_postgres")
+
+
+@pytest.fixture()
+def wcon(demo_target):
+    connection = warehouse.connect(demo_target)
+    yield connection
+    connection.close()
+
+
+def count(target, table):
+    con = warehouse.connect(target)
+    try:
+        return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_failed_ingest_leaves_the_warehouse_as_it_was(small_folder, target):
     folder = small_folder()
     warehouse.ingest(folder, target)
     (folder / "units.csv").write_text("unit_id,unit_type\nU1,store\n")  # region missing
     with pytest.raises(UnusableFileError, match="region"):
         warehouse.ingest(folder, target)
-    con = duckdb.connect(str(target), read_only=True)
-    assert con.execute("SELECT count(*) FROM units").fetchone()[0] == 2
-    assert con.execute("SELECT count(*) FROM customer_survey").fetchone()[0] == 3
+    assert count(target, "units") == 2
+    assert count(target, "customer_survey") == 3
 
 
-def test_tables_absent_from_a_new_ingest_are_removed(small_folder, tmp_path):
-    target = tmp_path / "w.duckdb"
+def test_reingest_replaces_rows_and_never_duplicates(small_folder, target):
+    folder = small_folder()
+    warehouse.ingest(folder, target)
+    warehouse.ingest(folder, target)
+    assert count(target, "customer_survey") == 3
+
+
+def test_tables_absent_from_a_new_ingest_are_removed(small_folder, target):
     folder = small_folder(extra={"unit_outcomes.csv": "unit_id,period,revenue\nU1,2025-01-01,10\n"})
     warehouse.ingest(folder, target)
+    con = warehouse.connect(target)
+    assert warehouse.has_table(con, "unit_outcomes")
+    con.close()
     (folder / "unit_outcomes.csv").unlink()
     warehouse.ingest(folder, target)
     con = warehouse.connect(target)
     assert not warehouse.has_table(con, "unit_outcomes")
+    con.close()
+
+
+def test_quarantined_rows_are_kept_with_their_reason(small_folder, target):
+    folder = small_folder(customer_rows=[
+        "C1,2025-01-05T10:00:00Z,U1,store,9,5,6,Great",
+        "C2,2025-01-06T11:00:00Z,U9,phone,3,2,2,Unknown unit",
+        "C3,2025-02-07T12:00:00Z,U1,web,12,,,Out of range"])
+    report = warehouse.ingest(folder, target)
+    table = report.tables["customer_survey"]
+    assert (table.rows_read, table.rows_accepted, table.rows_quarantined) == (3, 1, 2)
+    con = warehouse.connect(target)
+    try:
+        rows = con.execute("SELECT row, column_name, reason FROM quarantine "
+                           "WHERE table_name = 'customer_survey' ORDER BY row").fetchall()
+        accounting = con.execute("SELECT rows_read, rows_accepted, rows_quarantined FROM ingest_files "
+                                 "WHERE \"table\" = ?", ["customer_survey"]).fetchone()
+    finally:
+        con.close()
+    assert [r[0] for r in rows] == [3, 4] and rows[0][1] == "unit_id" and rows[1][1] == "nps"
+    assert tuple(accounting) == (3, 1, 2)
+
+
+def test_text_survives_the_round_trip(small_folder, target):
+    comment = 'She said "fine", then left; <b>bold</b>, 100% sure\nnew line, é ü 中文'
+    quoted = '"' + comment.replace('"', '""') + '"'
+    folder = small_folder(customer_rows=[f"C1,2025-01-05T10:00:00Z,U1,store,9,5,6,{quoted}",
+                                         "C2,2025-01-06T11:00:00Z,U2,phone,3,2,2,"])
+    warehouse.ingest(folder, target)
+    con = warehouse.connect(target)
+    try:
+        got = con.execute("SELECT response_id, comment, responded_at FROM customer_survey "
+                          "ORDER BY response_id").df()
+    finally:
+        con.close()
+    assert got["comment"].iloc[0] == comment
+    assert pd.isna(got["comment"].iloc[1])  # a blank stays blank (NULL), not ''
+    assert got["responded_at"].iloc[0] == pd.Timestamp("2025-01-05 10:00:00")
 
 
 def test_connect_to_a_missing_warehouse_says_how_to_make_one(tmp_path):
@@ -32,15 +124,105 @@ def test_connect_to_a_missing_warehouse_says_how_to_make_one(tmp_path):
         warehouse.connect(tmp_path / "none.duckdb")
 
 
-def test_item_view_has_one_row_per_answer(con):
-    items = warehouse.engagement_items(con)
+def test_unreachable_postgres_is_a_clear_error_without_the_password():
+    url = "postgresql://analyst:s3cret@127.0.0.1:1/cxex"
+    with pytest.raises(CxexError, match="cannot connect to PostgreSQL") as caught:
+        warehouse.connect(url)
+    assert "s3cret" not in str(caught.value) and "analyst:***@127.0.0.1:1" in str(caught.value)
+
+
+def test_urls_and_paths_are_told_apart():
+    assert postgres.is_url("postgresql://u@h/db") and postgres.is_url("postgresql+psycopg://u@h/db")
+    assert not postgres.is_url("data/warehouse.duckdb") and not postgres.is_url(None)
+    assert postgres.without_password("postgresql://u:p%40ss@h:5/db") == ("postgresql://u@h:5/db", "p@ss")
+    with pytest.raises(CxexError, match="schema"):
+        warehouse.connect("postgresql://u@127.0.0.1:1/db?schema=bad;name")
+
+
+def test_item_view_has_one_row_per_answer(wcon):
+    items = warehouse.engagement_items(wcon)
     assert len(items) == 7
-    answers = con.execute("SELECT count(*) FROM employee_item_responses").fetchone()[0]
-    non_blank = con.execute("SELECT " + " + ".join(f"count({i})" for i in items)
-                            + " FROM employee_survey").fetchone()[0]
+    answers = wcon.execute("SELECT count(*) FROM employee_item_responses").fetchone()[0]
+    non_blank = wcon.execute("SELECT " + " + ".join(f"count({i})" for i in items)
+                             + " FROM employee_survey").fetchone()[0]
     assert answers == non_blank
 
 
-def test_ingest_log_records_file_hashes(con):
-    rows = con.execute("SELECT \"table\", sha256, rows_read FROM ingest_files WHERE status='ok'").fetchall()
+def test_ingest_log_records_file_hashes(wcon):
+    rows = wcon.execute("SELECT \"table\", sha256, rows_read FROM ingest_files WHERE status='ok'").fetchall()
     assert len(rows) == 6 and all(len(r[1]) == 64 for r in rows)
+
+
+def _same(left: pd.DataFrame, right: pd.DataFrame) -> None:
+    assert list(left.columns) == list(right.columns)
+    assert len(left) == len(right)
+    for column in left.columns:
+        a, b = left[column], right[column]
+        if pd.api.types.is_numeric_dtype(a) and pd.api.types.is_numeric_dtype(b):
+            np.testing.assert_allclose(a.astype(float), b.astype(float), rtol=1e-9, atol=1e-9,
+                                       err_msg=column)
+        elif pd.api.types.is_datetime64_any_dtype(a):
+            assert (pd.to_datetime(a) == pd.to_datetime(b)).all(), column
+        else:
+            assert a.astype(str).tolist() == b.astype(str).tolist(), column
+
+
+@pytest.mark.parametrize("build", [
+    lambda c: panels.ex_panel(c), lambda c: panels.cx_panel(c, "month"),
+    lambda c: panels.cx_panel(c, "quarter"), lambda c: panels.outcomes_panel(c, "month"),
+    lambda c: panels.outcomes_panel(c, "quarter"), lambda c: panels.unit_panel(c),
+    lambda c: panels.coverage(c, "quarter").sort_values(["source", "unit_id", "period"],
+                                                        ignore_index=True),
+], ids=["ex", "cx_month", "cx_quarter", "outcomes_month", "outcomes_quarter", "unit", "coverage"])
+def test_panels_are_the_same_on_both_back_ends(demo_warehouse, demo_postgres, build):
+    duck = warehouse.connect(demo_warehouse)
+    pg = warehouse.connect(demo_postgres)
+    try:
+        _same(build(duck), build(pg))
+    finally:
+        duck.close()
+        pg.close()
+
+
+def test_panel_values_are_the_metric_definitions(wcon):
+    """NPS and its SE from the panel equal a count by hand, on either back end."""
+    cx = panels.cx_panel(wcon, "quarter")
+    raw = wcon.execute("SELECT unit_id, responded_at, nps FROM customer_survey").df()
+    first = cx.iloc[0]
+    part = raw[(raw["unit_id"] == first["unit_id"])
+               & (raw["responded_at"].dt.to_period("Q").dt.start_time == first["period"])]["nps"].dropna()
+    p, d = (part >= 9).mean(), (part <= 6).mean()
+    assert first["nps"] == pytest.approx(100 * (p - d))
+    assert first["nps_se"] == pytest.approx(100 * np.sqrt((p + d - (p - d) ** 2) / len(part)))
+
+
+@pytest.mark.slow
+def test_the_whole_suite_gives_the_same_results_on_postgres(demo_run, demo_postgres, tmp_path):
+    """Every notebook on the PostgreSQL warehouse: the same records as on DuckDB."""
+    from cxex_analysis import runner
+
+    from .conftest import same_results
+
+    out, duck = demo_run
+    result = runner.run(demo_postgres, tmp_path, progress=None)
+    assert result.ok, [n.error for n in result.notebooks if n.error]
+    assert [n.name for n in result.notebooks] == [n.name for n in duck.notebooks]
+    same_results(duck.run_dir / "results.json", result.run_dir / "results.json")
+    manifest = (result.run_dir / "manifest.json").read_text()
+    assert "schema=demo" in manifest and "postgresql://" in manifest
+
+
+@pytest.mark.slow
+def test_a_password_in_the_url_reaches_no_report_or_manifest(demo_postgres, tmp_path, monkeypatch):
+    """Trust authentication ignores the password, so a made-up one shows where it would leak."""
+    from cxex_analysis import runner
+    from cxex_analysis.config import paths
+
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    url = demo_postgres.replace("postgresql://cxex@", "postgresql://cxex:Tr0ub4dor@")
+    only = [paths().notebooks / "00_data_audit.ipynb"]
+    result = runner.run(url, tmp_path, only, progress=None)
+    assert result.ok, [n.error for n in result.notebooks if n.error]
+    for path in result.run_dir.rglob("*"):
+        if path.is_file():
+            assert "Tr0ub4dor" not in path.read_text(errors="replace"), path.name
