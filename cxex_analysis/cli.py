@@ -1,10 +1,13 @@
 """The ``cxex`` command line.
 
-    cxex demo [--out DIR] [--data DIR] [--warehouse FILE] [--seed N] [--data-only] [--workers N]
-    cxex run (--data DIR | --warehouse FILE) --out DIR [--config FILE] [--only NAMES]
-             [--param NAME=VALUE ...] [--workers N]
+    cxex demo [--out DIR] [--data DIR] [--warehouse FILE|URL] [--seed N] [--data-only] [--workers N]
+    cxex run (--data DIR | --warehouse FILE|URL) --out DIR [--config FILE] [--only NAMES]
+             [--param NAME=VALUE ...] [--workers N] [--executor local|dask [--scheduler ADDRESS]]
     cxex validate --data DIR [--mapping FILE] [--json]
-    cxex ingest --data DIR [--warehouse FILE] [--mapping FILE]
+    cxex ingest --data DIR [--warehouse FILE|URL] [--mapping FILE]
+
+A warehouse is a DuckDB file (the default, data/warehouse.duckdb) or a PostgreSQL URL
+(postgresql://USER@HOST:PORT/DATABASE[?schema=NAME]).
 
 Exit codes: 0 success; 1 a notebook failed; 2 unusable input or a bad parameter (the message
 names the file, column and what was expected); 3 an unexpected internal error (a one-line
@@ -150,7 +153,10 @@ def cmd_run(args) -> int:
     if args.data:
         print(f"Ingesting {args.data} into {describe(warehouse)} …")
         _print_report(ingest(args.data, warehouse))
-    result = runner.run(warehouse, args.out, notebooks, parameters, workers=args.workers)
+    if args.scheduler and args.executor != "dask":
+        raise ParameterError("--scheduler is for --executor dask.")
+    result = runner.run(warehouse, args.out, notebooks, parameters, workers=args.workers,
+                        executor=args.executor, scheduler=args.scheduler)
     if not result.ok:
         failed = next(n for n in result.notebooks if n.status != "ok")
         print(f"FAILED: {failed.error}. The executed notebook (with the error) is in "
@@ -185,6 +191,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="a notebook parameter (repeatable); checked before any kernel starts")
     run.add_argument("--workers", type=int, default=2, help="warm kernels for per-pilot and "
                      "per-group reports (default 2)")
+    run.add_argument("--executor", choices=("local", "dask"), default="local",
+                     help="where per-pilot and per-group reports run: warm kernels on this "
+                          "machine (default) or tasks on a Dask cluster")
+    run.add_argument("--scheduler", metavar="ADDRESS",
+                     help="Dask scheduler, e.g. tcp://10.0.0.5:8786 (with --executor dask; "
+                          "without it a local Dask cluster of --workers processes is started)")
     run.set_defaults(func=cmd_run)
 
     validate = sub.add_parser("validate", help="check a data folder against the contract")

@@ -287,51 +287,84 @@ def _kernel_chatter_to(log_path: Path):
             os.close(saved)
 
 
-def _batch_worker(path: str, jobs: list[tuple[str, dict]], work: str, log_path: str) -> list[dict]:
-    """Execute one notebook for many parameter sets in one warm kernel (a worker process).
+class WarmKernel:
+    """One notebook executed for many parameter sets in one warm kernel.
 
     Each job's parameters are injected as papermill does (an ``injected-parameters`` cell);
     between jobs the kernel's namespace is reset, while imported modules and the package's
     caches stay warm. This is what makes hundreds of group reports affordable: a fresh
     kernel costs seconds, a reset milliseconds.
     """
-    import copy
 
+    def __init__(self, path: str, work: str, log_path: str | None = None):
+        from nbclient import NotebookClient
+        from papermill.iorw import load_notebook_node
+
+        self.path, self.work = path, work
+        self.template = load_notebook_node(path)  # as papermill loads it (every cell has tags)
+        self.client = NotebookClient(self._copy(self.template), kernel_name=KERNEL_NAME,
+                                     timeout=1800, resources={"metadata": {"path": work}})
+        chatter = _kernel_chatter_to(Path(log_path)) if log_path else contextlib.nullcontext()
+        with chatter:  # as nbclient's setup_kernel(), kept open across jobs
+            self.client.km = self.client.create_kernel_manager()
+            self.client.start_new_kernel()
+            self.client.start_new_kernel_client()
+
+    @staticmethod
+    def _copy(node):
+        import copy
+
+        return copy.deepcopy(node)
+
+    def run(self, name: str, parameters: dict) -> tuple[dict, Any]:
+        """Execute one job; return its outcome (name, status, error, seconds) and the notebook."""
+        import nbformat
+        from nbclient.exceptions import CellExecutionError
+        from papermill.parameterize import parameterize_notebook
+
+        started = time.perf_counter()
+        notebook = parameterize_notebook(self._copy(self.template), parameters,
+                                         kernel_name=KERNEL_NAME)
+        self.client.nb = notebook
+        status, error = "ok", None
+        for index, cell in enumerate(notebook.cells):
+            if cell.cell_type != "code":
+                continue
+            try:
+                self.client.execute_cell(cell, index)
+            except CellExecutionError as failure:
+                status = "failed"
+                error = f"{name} failed in code cell {index + 1} ({failure.ename}: {failure.evalue})"
+                break
+        reset = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("%reset -f")])
+        self.client.nb = reset
+        self.client.execute_cell(reset.cells[0], 0)
+        return ({"name": name, "status": status, "error": error,
+                 "seconds": time.perf_counter() - started}, notebook)
+
+    def close(self) -> None:
+        try:
+            self.client._cleanup_kernel()  # what nbclient's setup_kernel() does on exit
+        except Exception:  # the kernel may already be gone
+            pass
+
+
+def _batch_worker(path: str, jobs: list[tuple[str, dict]], work: str, log_path: str) -> list[dict]:
+    """Execute one notebook for many parameter sets in one warm kernel (a worker process)."""
     import nbformat
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
-    from papermill.iorw import load_notebook_node
-    from papermill.parameterize import parameterize_notebook
 
-    template = load_notebook_node(path)  # as papermill loads it (every cell has tags)
     outcomes = []
-    reset = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("%reset -f")])
-    with _kernel_chatter_to(Path(log_path)):
-        client = NotebookClient(copy.deepcopy(template), kernel_name=KERNEL_NAME, timeout=1800,
-                                resources={"metadata": {"path": work}})
-        with client.setup_kernel():
+    kernel = WarmKernel(path, work, log_path)
+    try:
+        with _kernel_chatter_to(Path(log_path)):
             for name, parameters in jobs:
-                started = time.perf_counter()
-                notebook = parameterize_notebook(copy.deepcopy(template), parameters,
-                                                 kernel_name=KERNEL_NAME)
-                client.nb = notebook
-                status, error = "ok", None
-                for index, cell in enumerate(notebook.cells):
-                    if cell.cell_type != "code":
-                        continue
-                    try:
-                        client.execute_cell(cell, index)
-                    except CellExecutionError as failure:
-                        status = "failed"
-                        error = f"{name} failed in code cell {index + 1} ({failure.ename}: {failure.evalue})"
-                        break
+                outcome, notebook = kernel.run(name, parameters)
                 executed = Path(work) / f"{name}.ipynb"
                 nbformat.write(notebook, str(executed))
-                html_name = export_html(executed, Path(work) / f"{name}.html").name
-                client.nb = reset
-                client.execute_cell(reset.cells[0], 0)
-                outcomes.append({"name": name, "status": status, "error": error, "html": html_name,
-                                 "seconds": time.perf_counter() - started})
+                outcome["html"] = export_html(executed, Path(work) / f"{name}.html").name
+                outcomes.append(outcome)
+    finally:
+        kernel.close()
     return outcomes
 
 
@@ -357,13 +390,118 @@ def run_batch(path: Path, jobs: list[tuple[str, dict]], work: Path, workers: int
     return sorted(runs, key=lambda r: order[r.name])
 
 
+# ----------------------------------------------------------------------------------------
+# the Dask executor: per-pilot and per-group jobs as tasks on a Dask distributed cluster
+# ----------------------------------------------------------------------------------------
+
+#: per worker process and thread: notebook path -> its warm kernel
+_WARM: dict[tuple[str, int], WarmKernel] = {}
+
+
+def _close_warm_kernels() -> None:
+    while _WARM:
+        _WARM.popitem()[1].close()
+
+
+def _dask_job(path: str, name: str, parameters: dict, notebook_text: str) -> dict:
+    """A Dask task: run one job in this worker's warm kernel for the notebook.
+
+    The notebook travels with the task (``notebook_text``) and the executed notebook and
+    its HTML travel back in the result, so workers need no access to the run's folder;
+    they need the warehouse (a PostgreSQL URL, or a DuckDB file on storage they share).
+    """
+    import atexit
+    import hashlib
+    import tempfile
+    import threading
+
+    import nbformat
+
+    digest = hashlib.sha256(notebook_text.encode()).hexdigest()[:16]
+    key = (digest, threading.get_ident())
+    kernel = _WARM.get(key)
+    if kernel is None:
+        folder = Path(tempfile.mkdtemp(prefix="cxex-dask-"))
+        source = folder / Path(path).name
+        source.write_text(notebook_text, encoding="utf-8")
+        if not _WARM:
+            atexit.register(_close_warm_kernels)
+        kernel = _WARM[key] = WarmKernel(str(source), str(folder), str(folder / "kernel.log"))
+    outcome, notebook = kernel.run(name, parameters)
+    executed = Path(kernel.work) / f"{name}.ipynb"
+    nbformat.write(notebook, str(executed))
+    html = export_html(executed, Path(kernel.work) / f"{name}.html")
+    outcome["notebook"] = executed.read_text(encoding="utf-8")
+    outcome["html_text"] = html.read_text(encoding="utf-8")
+    executed.unlink()
+    html.unlink()
+    return outcome
+
+
+def dask_client(scheduler: str | None, workers: int = 2):
+    """A client of the cluster at ``scheduler`` (``tcp://host:8786``), or of a local cluster
+    of ``workers`` processes (one thread each) when ``scheduler`` is None."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:  # pragma: no cover - a dependency of cxex
+        raise CxexError("the Dask executor needs the `distributed` package "
+                        "(pip install 'dask[distributed]').") from None
+    if scheduler:
+        try:
+            return Client(scheduler, timeout="20s"), None
+        except OSError as error:
+            raise CxexError(f"cannot reach the Dask scheduler at {scheduler} ({error}). Start one "
+                            "with `dask scheduler` and workers with `dask worker ADDRESS`.") from None
+    cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
+                           dashboard_address=None)
+    return Client(cluster), cluster
+
+
+def run_batch_dask(path: Path, jobs: list[tuple[str, dict]], work: Path, client) -> list[NotebookRun]:
+    """Run ``jobs`` of one notebook as tasks on a Dask cluster; write their outputs to ``work``.
+
+    A task whose worker dies is re-run on another worker by the scheduler (up to Dask's
+    ``distributed.scheduler.allowed-failures``, default 3); a task that raises is retried
+    twice. A notebook that fails in a cell is not retried: it is reported like the local
+    executor does, and the run stops after its batch.
+    """
+    from distributed import as_completed
+
+    text = Path(path).read_text(encoding="utf-8")
+    futures = {client.submit(_dask_job, str(path), name, parameters, text, retries=2, pure=False,
+                             key=f"cxex-{name}-{os.getpid()}-{time.time_ns()}"): name
+               for name, parameters in jobs}
+    runs: dict[str, NotebookRun] = {}
+    for future in as_completed(futures):
+        name = futures[future]
+        try:
+            outcome = future.result()
+        except Exception as error:  # KilledWorker after repeated deaths, or the task itself
+            runs[name] = NotebookRun(name, "failed", 0.0,
+                                     f"{name} could not run on the cluster: {type(error).__name__}: {error}")
+            continue
+        (work / f"{name}.ipynb").write_text(outcome["notebook"], encoding="utf-8")
+        (work / f"{name}.html").write_text(outcome["html_text"], encoding="utf-8")
+        runs[name] = NotebookRun(name, outcome["status"], outcome["seconds"], outcome["error"],
+                                 f"{name}.html")
+    return [runs[name] for name, _ in jobs]
+
+
 def run(warehouse: Path | str, out_dir: Path | str, notebooks: list[Path] | None = None,
         parameters: dict[str, Any] | None = None, run_id: str | None = None,
-        progress: Callable[[str], None] | None = print, workers: int = 1) -> RunResult:
+        progress: Callable[[str], None] | None = print, workers: int = 1,
+        executor: str = "local", scheduler: str | None = None) -> RunResult:
     """Execute ``notebooks`` against ``warehouse`` and publish the run under ``out_dir``.
+
+    ``executor="local"`` runs per-pilot and per-group reports on ``workers`` warm kernels of
+    this machine; ``executor="dask"`` runs them as tasks on the Dask cluster at ``scheduler``
+    (or on a local Dask cluster of ``workers`` processes). Notebooks that run once run here.
 
     Returns a :class:`RunResult`; ``out_dir/latest`` points at the run only if it succeeded.
     """
+    from .errors import check_argument
+
+    check_argument("executor", executor, ("local", "dask"))
     import papermill as pm
 
     logging.getLogger("papermill").setLevel(logging.WARNING)
@@ -383,6 +521,8 @@ def run(warehouse: Path | str, out_dir: Path | str, notebooks: list[Path] | None
     given.setdefault("warehouse", str(warehouse))
     per_notebook = check_parameters(notebooks, given)
 
+    # reach the cluster before anything is written: an unreachable scheduler fails fast
+    dask = dask_client(scheduler, workers) if executor == "dask" else None
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     run_id = run_id or dt.datetime.now().strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}"
@@ -392,58 +532,69 @@ def run(warehouse: Path | str, out_dir: Path | str, notebooks: list[Path] | None
     work.mkdir(parents=True)
     result = RunResult(run_id, out_dir / run_id)
     frames = []
-    for path in notebooks:
-        jobs = [(path.stem + (f"-{suffix}" if suffix else ""), {**per_notebook[path.name], **extra})
-                for suffix, extra in fan_out(path, warehouse, per_notebook[path.name])]
-        if not jobs:
-            say(f"  skipped {path.stem}: nothing to run it for")
-            continue
-        if len(jobs) > 1:
+    try:
+        for path in notebooks:
+            jobs = [(path.stem + (f"-{suffix}" if suffix else ""), {**per_notebook[path.name], **extra})
+                    for suffix, extra in fan_out(path, warehouse, per_notebook[path.name])]
+            if not jobs:
+                say(f"  skipped {path.stem}: nothing to run it for")
+                continue
+            if len(jobs) > 1:
+                started = time.perf_counter()
+                where = ("the Dask cluster" if executor == "dask" else
+                         f"{min(workers, len(jobs))} warm kernel(s)")
+                say(f"  running {path.stem} x {len(jobs)} on {where} …")
+                if dask is not None:
+                    batch = run_batch_dask(path, jobs, work, dask[0])
+                else:
+                    batch = run_batch(path, jobs, work, workers)
+                result.notebooks.extend(batch)
+                for item in batch:
+                    executed = work / f"{item.name}.ipynb"
+                    if executed.exists():
+                        frames.append(collect_notebook(executed))
+                write_json(frames, work / "results.json")
+                failed = [b for b in batch if b.status != "ok"]
+                say(f"  {'done' if not failed else 'FAILED'}: {path.stem} x {len(jobs)} "
+                    f"({time.perf_counter() - started:.1f} s)"
+                    + (f" — {failed[0].error}" if failed else ""))
+                if failed:
+                    break
+                continue
+            name, job_parameters = jobs[0]
+            item = NotebookRun(name)
+            result.notebooks.append(item)
+            executed = work / f"{name}.ipynb"
             started = time.perf_counter()
-            say(f"  running {path.stem} x {len(jobs)} on {min(workers, len(jobs))} warm kernel(s) …")
-            batch = run_batch(path, jobs, work, workers)
-            result.notebooks.extend(batch)
-            for item in batch:
-                executed = work / f"{item.name}.ipynb"
-                if executed.exists():
-                    frames.append(collect_notebook(executed))
-            write_json(frames, work / "results.json")
-            failed = [b for b in batch if b.status != "ok"]
-            say(f"  {'done' if not failed else 'FAILED'}: {path.stem} x {len(jobs)} "
-                f"({time.perf_counter() - started:.1f} s)"
-                + (f" — {failed[0].error}" if failed else ""))
-            if failed:
+            say(f"  running {name} …")
+            try:
+                with _kernel_chatter_to(work / "kernel.log"):
+                    pm.execute_notebook(str(path), str(executed), parameters=job_parameters,
+                                        kernel_name=KERNEL_NAME, progress_bar=False,
+                                        log_output=False, cwd=str(work))
+                item.status = "ok"
+            except pm.PapermillExecutionError:
+                item.status = "failed"
+                item.error = f"{name} failed in {_failed_cell(executed)}"
+            except Exception as error:  # kernel death, missing kernel, unreadable notebook
+                item.status = "failed"
+                item.error = f"{name} could not run: {type(error).__name__}: {error}"
+            item.seconds = time.perf_counter() - started
+            if executed.exists():
+                html_path = export_html(executed, work / f"{name}.html")
+                item.html = html_path.name
+                frames.append(collect_notebook(executed))
+                # later notebooks (return on experience) read what earlier ones recorded
+                write_json(frames, work / "results.json")
+            say(f"  {'done' if item.status == 'ok' else 'FAILED'}: {name} "
+                f"({item.seconds:.1f} s)" + (f" — {item.error}" if item.error else ""))
+            if item.status != "ok":
                 break
-            continue
-        name, job_parameters = jobs[0]
-        item = NotebookRun(name)
-        result.notebooks.append(item)
-        executed = work / f"{name}.ipynb"
-        started = time.perf_counter()
-        say(f"  running {name} …")
-        try:
-            with _kernel_chatter_to(work / "kernel.log"):
-                pm.execute_notebook(str(path), str(executed), parameters=job_parameters,
-                                    kernel_name=KERNEL_NAME, progress_bar=False,
-                                    log_output=False, cwd=str(work))
-            item.status = "ok"
-        except pm.PapermillExecutionError:
-            item.status = "failed"
-            item.error = f"{name} failed in {_failed_cell(executed)}"
-        except Exception as error:  # kernel death, missing kernel, unreadable notebook
-            item.status = "failed"
-            item.error = f"{name} could not run: {type(error).__name__}: {error}"
-        item.seconds = time.perf_counter() - started
-        if executed.exists():
-            html_path = export_html(executed, work / f"{name}.html")
-            item.html = html_path.name
-            frames.append(collect_notebook(executed))
-            # later notebooks (return on experience) read what earlier ones recorded
-            write_json(frames, work / "results.json")
-        say(f"  {'done' if item.status == 'ok' else 'FAILED'}: {name} "
-            f"({item.seconds:.1f} s)" + (f" — {item.error}" if item.error else ""))
-        if item.status != "ok":
-            break
+    finally:
+        if dask is not None:
+            dask[0].close()
+            if dask[1] is not None:
+                dask[1].close()
 
     write_json(frames if frames else [], work / "results.json")
     from .export import to_csv
@@ -457,6 +608,7 @@ def run(warehouse: Path | str, out_dir: Path | str, notebooks: list[Path] | None
         "status": "ok" if result.ok else "failed",
         "parameters": {k: (str(v) if isinstance(v, Path) else v) for k, v in given.items()},
         "warehouse": postgres.redact(str(warehouse)),
+        "executor": executor if executor == "local" else f"dask ({scheduler or 'local cluster'})",
         "inputs": _input_hashes(warehouse),
         "versions": _versions(),
         "git_commit": _git_commit(),
