@@ -85,26 +85,99 @@ def company_context(con, min_group_size: int = MIN_GROUP_SIZE) -> dict:
     return _company(identity(con), location(con), min_group_size)
 
 
-def _ex_scores(con, where: str, params: list, items: list[str]) -> pd.DataFrame:
-    """Per wave: respondents, engagement index, % favourable, eNPS and each item's % favourable."""
-    item_fav = "".join(f", 100.0 * avg(CAST(CAST({i} >= 4 AS INTEGER) AS DOUBLE PRECISION)) AS {i}" for i in items)
+def _share(condition: str) -> str:
+    return f"avg(CAST(CAST({condition} AS INTEGER) AS DOUBLE PRECISION))"
+
+
+def _ex_scores(con, items: list[str], by: str | None = None) -> pd.DataFrame:
+    """Per wave (and group ``by``): respondents, engagement index, % favourable, eNPS and each
+    item's % favourable."""
+    item_fav = "".join(f", 100.0 * {_share(f'{i} >= 4')} AS {i}" for i in items)
+    group = f"{by} AS grp, " if by else ""
     return con.execute(f"""
-        WITH r AS (SELECT e.*, {respondent_scores_sql(items)} FROM employee_survey e
-                   JOIN units u USING (unit_id) {where})
-        SELECT wave, count(*) AS respondents, avg(engagement_index) AS engagement_index,
+        WITH r AS (SELECT {group}e.*, {respondent_scores_sql(items)} FROM employee_survey e
+                   JOIN units u USING (unit_id))
+        SELECT {"grp, " if by else ""}wave, count(*) AS respondents,
+               avg(engagement_index) AS engagement_index,
                100.0 * sum(items_favourable) / nullif(sum(items_answered), 0) AS pct_favourable,
-               100.0 * (avg(CAST(CAST(enps >= 9 AS INTEGER) AS DOUBLE PRECISION)) - avg(CAST(CAST(enps <= 6 AS INTEGER) AS DOUBLE PRECISION))) AS enps
+               100.0 * ({_share("enps >= 9")} - {_share("enps <= 6")}) AS enps
                {item_fav}
-        FROM r GROUP BY wave ORDER BY wave""", params).df()
+        FROM r GROUP BY {"grp, " if by else ""}wave ORDER BY {"grp, " if by else ""}wave""").df()
 
 
-def _cx_scores(con, where: str, params: list) -> pd.DataFrame:
+def _cx_scores(con, by: str | None = None) -> pd.DataFrame:
+    """Per quarter (and group ``by``): responses, NPS, CSAT and CES."""
+    group = f"{by} AS grp, " if by else ""
     return con.execute(f"""
-        SELECT CAST(date_trunc('quarter', responded_at) AS DATE) AS quarter, count(*) AS responses,
-               100.0 * (avg(CAST(CAST(nps >= 9 AS INTEGER) AS DOUBLE PRECISION)) - avg(CAST(CAST(nps <= 6 AS INTEGER) AS DOUBLE PRECISION))) AS nps,
-               100.0 * avg(CAST(CAST(csat >= 4 AS INTEGER) AS DOUBLE PRECISION)) AS csat, avg(ces) AS ces
-        FROM customer_survey c JOIN units u USING (unit_id) {where}
-        GROUP BY 1 ORDER BY quarter""", params).df()
+        SELECT {group}CAST(date_trunc('quarter', responded_at) AS DATE) AS quarter,
+               count(*) AS responses,
+               100.0 * ({_share("nps >= 9")} - {_share("nps <= 6")}) AS nps,
+               100.0 * {_share("csat >= 4")} AS csat, avg(ces) AS ces
+        FROM customer_survey c JOIN units u USING (unit_id)
+        GROUP BY {"1, 2" if by else "1"} ORDER BY {"1, 2" if by else "1"}""").df()
+
+
+def _split(frame: pd.DataFrame) -> dict:
+    """The frame without its group column and each group's row positions.
+
+    Positions (numpy arrays), not thousands of small frames: the warm kernel's garbage
+    collector walks every cached object at each reset, and thousands of frames made that
+    walk cost more than a report.
+    """
+    return {"frame": frame.drop(columns="grp"),
+            "at": {key: rows for key, rows in frame.groupby("grp", sort=False).indices.items()}}
+
+
+@functools.lru_cache(maxsize=8)
+def _every_group(key: str, location: str, group_by: str) -> dict:
+    """Every group's scores by period and latest-period rows, from one pass over the tables.
+
+    A report for one group reads its part; hundreds of unit reports on one warm kernel then
+    cost one scan of the surveys instead of one per report (cached per warehouse version).
+    """
+    from .warehouse import connect
+
+    con = connect(location)
+    try:
+        column = _COLUMN[group_by]
+        items = engagement_items(con) if has_table(con, "employee_survey") else []
+        out: dict = {"items": items}
+        if items:
+            out["ex"] = _split(_ex_scores(con, items, column))
+            out["ex_company"] = _ex_scores(con, items)
+            out["employees_latest"] = _split(con.execute(f"""
+                SELECT {column} AS grp, e.* FROM employee_survey e JOIN units u USING (unit_id)
+                WHERE e.wave = (SELECT max(wave) FROM employee_survey)
+                ORDER BY e.source_row""").df())
+            out["latest_counts"] = con.execute("""
+                SELECT u.unit_id, u.region, u.unit_type, count(*) AS n FROM employee_survey e
+                JOIN units u USING (unit_id)
+                WHERE e.wave = (SELECT max(wave) FROM employee_survey) GROUP BY 1, 2, 3
+                ORDER BY 1""").df()
+        if has_table(con, "customer_survey"):
+            out["cx"] = _split(_cx_scores(con, column))
+            out["cx_company"] = _cx_scores(con)
+            out["customers_latest"] = _split(con.execute(f"""
+                SELECT {column} AS grp, c.nps, c.csat, c.ces FROM customer_survey c
+                JOIN units u USING (unit_id)
+                WHERE date_trunc('quarter', c.responded_at) =
+                      (SELECT max(date_trunc('quarter', responded_at)) FROM customer_survey)
+                ORDER BY c.source_row""").df())
+        return out
+    finally:
+        con.close()
+
+
+def _context(con, group_by: str) -> dict:
+    from .warehouse import identity, location
+
+    return _every_group(identity(con), location(con), group_by)
+
+
+def _part(parts: dict, group: str) -> pd.DataFrame:
+    rows = parts["at"].get(group)
+    frame = parts["frame"]
+    return frame.iloc[0:0] if rows is None else frame.iloc[rows].reset_index(drop=True)
 
 
 def report_data(con, group_by: str, group: str, min_group_size: int = MIN_GROUP_SIZE,
@@ -119,14 +192,15 @@ def report_data(con, group_by: str, group: str, min_group_size: int = MIN_GROUP_
     """
     units = _check_group(con, group_by, group)
     where = f"WHERE {_COLUMN[group_by]} = ?"
-    items = engagement_items(con) if has_table(con, "employee_survey") else []
+    every = _context(con, group_by)
+    items = every["items"]
     out: dict = {"group_by": group_by, "group": group, "units": units, "notes": []}
     has_ex = bool(items)
-    has_cx = has_table(con, "customer_survey")
-    ex_group = _ex_scores(con, where, [group], items) if has_ex else pd.DataFrame()
-    ex_company = _ex_scores(con, "", [], items) if has_ex else pd.DataFrame()
-    cx_group = _cx_scores(con, where, [group]) if has_cx else pd.DataFrame()
-    cx_company = _cx_scores(con, "", []) if has_cx else pd.DataFrame()
+    has_cx = "cx" in every
+    ex_group = _part(every["ex"], group) if has_ex else pd.DataFrame()
+    ex_company = every["ex_company"] if has_ex else pd.DataFrame()
+    cx_group = _part(every["cx"], group) if has_cx else pd.DataFrame()
+    cx_company = every["cx_company"] if has_cx else pd.DataFrame()
 
     latest = ex_group.iloc[-1] if len(ex_group) else None
     respondents = int(latest["respondents"]) if latest is not None else 0
@@ -192,11 +266,19 @@ def hidden_by_subtraction(con, group_by: str, min_group_size: int = MIN_GROUP_SI
     is hidden when it is small or when it could be worked out by subtraction
     (:func:`cxex_analysis.privacy.hidden_groups`).
     """
-    counts = con.execute("""
-        SELECT u.unit_id, u.region, u.unit_type, count(*) AS n FROM employee_survey e
-        JOIN units u USING (unit_id)
-        WHERE e.wave = (SELECT max(wave) FROM employee_survey) GROUP BY 1, 2, 3""").df()
-    if counts.empty:
+    from .warehouse import identity, location
+
+    return set(_hidden(identity(con), location(con), group_by, min_group_size))
+
+
+@functools.lru_cache(maxsize=16)
+def _hidden(key: str, location: str, group_by: str, min_group_size: int) -> frozenset:
+    return frozenset(_hidden_groups(_every_group(key, location, group_by).get("latest_counts"),
+                                    group_by, min_group_size))
+
+
+def _hidden_groups(counts: pd.DataFrame | None, group_by: str, min_group_size: int) -> set:
+    if counts is None or counts.empty:
         return set()
     total = int(counts["n"].sum())
     if group_by in ("region", "unit_type"):
@@ -278,19 +360,10 @@ def group_metrics(con, group_by: str, group: str, confidence: float = 0.95,
     """The group's metrics with intervals for the latest quarter and survey wave (tidy)."""
     from .metrics import summary
 
-    column = _COLUMN[group_by]
-    customers = employees = None
-    if has_table(con, "customer_survey"):
-        customers = con.execute(f"""
-            SELECT c.nps, c.csat, c.ces FROM customer_survey c JOIN units u USING (unit_id)
-            WHERE {column} = ? AND date_trunc('quarter', c.responded_at) =
-                  (SELECT max(date_trunc('quarter', responded_at)) FROM customer_survey)""",
-            [group]).df()
-    if has_table(con, "employee_survey"):
-        employees = con.execute(f"""
-            SELECT e.* FROM employee_survey e JOIN units u USING (unit_id)
-            WHERE {column} = ? AND e.wave = (SELECT max(wave) FROM employee_survey)""",
-            [group]).df()
+    check_argument("group_by", group_by, GROUP_BY)
+    every = _context(con, group_by)
+    customers = _part(every["customers_latest"], group) if "customers_latest" in every else None
+    employees = _part(every["employees_latest"], group) if "employees_latest" in every else None
     frame = summary(customers, employees, confidence=confidence, min_group_size=min_group_size)
     frame["analysis"] = "group"
     frame["subject"] = f"{group_by}={group}"

@@ -254,7 +254,7 @@ def minimum_detectable_correlation(n: int, alpha: float = 0.05, power: float = 0
 
 
 def leave_one_unit_out(pairs: pd.DataFrame, y: str, x: str, unit: str = "unit_id",
-                       time: str = "y_time", max_refits: int = 50) -> pd.DataFrame:
+                       time: str = "y_time", max_refits: int = 20) -> pd.DataFrame:
     """Re-estimate without each unit in turn: which units move the estimate most.
 
     Every unit's change is first computed in closed form on the two-way demeaned data
@@ -512,20 +512,34 @@ def top_cx_engagement_odds_ratio(panel: pd.DataFrame, outcome: str = "nps",
 # dual impact: did EX and CX move together?
 # --------------------------------------------------------------------------------------
 
+def _unit_slopes(frame: pd.DataFrame, x: str, y: str, unit: str = "unit_id"):
+    """Per unit: least-squares slope of ``y`` on ``x`` and the number of points."""
+    groups = frame.groupby(unit)
+    centred = frame[x] - groups[x].transform("mean")
+    sxy = (centred * frame[y]).groupby(frame[unit]).sum()
+    sxx = (centred ** 2).groupby(frame[unit]).sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return sxy / sxx, groups[y].count()
+
+
 def unit_trajectories(panel: pd.DataFrame, outcome: str = "nps", ex: str = EX_MEASURE,
                       time: str = "t") -> pd.DataFrame:
-    """Per unit: slope per period of EX and of CX (least squares over the waves)."""
-    rows = []
-    for unit, group in panel.dropna(subset=[ex]).groupby("unit_id"):
-        cx = group.dropna(subset=[outcome])
-        if len(group) < 3 or len(cx) < 3:
-            continue
-        ex_slope = np.polyfit(group[time], group[ex], 1)[0]
-        cx_slope = np.polyfit(cx[time], cx[outcome], 1)[0]
-        rows.append({"unit_id": unit, "unit_type": group["unit_type"].iloc[0],
-                     "region": group["region"].iloc[0], "ex_change": ex_slope,
-                     "cx_change": cx_slope})
-    out = pd.DataFrame(rows)
+    """Per unit: slope per period of EX and of CX (least squares over the waves).
+
+    Units need 3 or more waves with EX, and 3 or more of those with CX. One grouped pass
+    (slope = Σ(t − t̄)·y / Σ(t − t̄)² per unit), equal to a per-unit ``np.polyfit``.
+    """
+    with_ex = panel.dropna(subset=[ex])
+    with_cx = with_ex.dropna(subset=[outcome])
+    ex_slope, ex_n = _unit_slopes(with_ex, time, ex)
+    cx_slope, cx_n = _unit_slopes(with_cx, time, outcome)
+    keep = ex_n[(ex_n >= 3) & (cx_n.reindex(ex_n.index).fillna(0) >= 3)].index
+    first = with_ex.groupby("unit_id")[["unit_type", "region"]].first()
+    rows = pd.DataFrame({"unit_id": keep, "unit_type": first.loc[keep, "unit_type"].to_numpy(),
+                         "region": first.loc[keep, "region"].to_numpy(),
+                         "ex_change": ex_slope.loc[keep].to_numpy(),
+                         "cx_change": cx_slope.loc[keep].to_numpy()})
+    out = rows.reset_index(drop=True)
     if out.empty:
         return out
     same = np.sign(out["ex_change"]) == np.sign(out["cx_change"])

@@ -239,10 +239,12 @@ def load_comments(con, n_themes: int = 9, seed: int = 0) -> pd.DataFrame:
     """Every comment in the warehouse with language, sentiment and theme."""
     from .warehouse import has_table
 
-    customers = con.execute("SELECT response_id, unit_id, comment, nps FROM customer_survey"
-                            ).df() if has_table(con, "customer_survey") else None
-    employees = con.execute("SELECT response_id, unit_id, comment FROM employee_survey"
-                            ).df() if has_table(con, "employee_survey") else None
+    def read(sql: str, table: str):
+        return con.execute(sql + f" FROM {table} WHERE comment IS NOT NULL ORDER BY source_row"
+                           ).df() if has_table(con, table) else None
+
+    customers = read("SELECT response_id, unit_id, comment, nps", "customer_survey")
+    employees = read("SELECT response_id, unit_id, comment", "employee_survey")
     return themes_frame(customers, employees, n_themes, seed)
 
 
@@ -319,7 +321,7 @@ def theme_share(con, comments: pd.DataFrame, by: str = "region", source: str = "
                      else ("employee_survey", "wave"))
     periods = con.execute(
         f"SELECT s.response_id, CAST(date_trunc('quarter', s.{column}) AS DATE) AS quarter, u.{by} "
-        f"FROM {table} s JOIN units u USING (unit_id)").df()
+        f"FROM {table} s JOIN units u USING (unit_id) WHERE s.comment IS NOT NULL").df()
     themed = comments[(comments["source"] == source) & (comments["theme_id"] >= 0)].merge(
         periods, on="response_id")
     rows = []

@@ -215,15 +215,44 @@ def ingest_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         "rows_quarantined FROM ingest_files").df()
 
 
-def employee_responses(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Employee survey rows joined with their unit's region and type."""
-    return con.execute(
-        "SELECT e.*, u.region, u.unit_type FROM employee_survey e "
-        "JOIN units u USING (unit_id)").df()
+def _with_unit(con, table: str, columns: list[str] | None) -> pd.DataFrame:
+    """Rows of ``table`` (all columns, or ``columns``) with their unit's region and type.
+
+    Unit id, region and type come back as pandas categoricals, joined through a small
+    integer per unit: millions of repeated short strings as Python objects would cost
+    gigabytes and seconds to move and make every group-by slow.
+    """
+    units = con.execute("SELECT unit_id, region, unit_type FROM units ORDER BY unit_id").df()
+    wanted = [c for c in (columns if columns is not None else
+                          [r[0] for r in con.execute(
+                              "SELECT column_name FROM information_schema.columns WHERE "
+                              "table_name = ? AND table_schema = current_schema() AND "
+                              "table_catalog = current_database() ORDER BY ordinal_position",
+                              [table]).fetchall()])]
+    fetched = [c for c in wanted if c != "unit_id"]
+    chosen = "".join(f"t.{c}, " for c in fetched)
+    frame = con.execute(
+        f"SELECT {chosen}k.unit_index FROM {table} t JOIN (SELECT unit_id, "
+        "CAST(row_number() OVER (ORDER BY unit_id) - 1 AS INTEGER) AS unit_index FROM units) k "
+        "ON k.unit_id = t.unit_id ORDER BY t.source_row").df()
+    index = frame.pop("unit_index").to_numpy()
+    for column in ["unit_id", "region", "unit_type"]:
+        codes, categories = pd.factorize(units[column], sort=True)
+        values = pd.Categorical.from_codes(codes[index], categories=categories)
+        if column == "unit_id":
+            position = wanted.index("unit_id") if "unit_id" in wanted else None
+            if position is not None:
+                frame.insert(position, "unit_id", values)
+        else:
+            frame[column] = values
+    return frame
 
 
-def customer_responses(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Customer survey rows joined with their unit's region and type."""
-    return con.execute(
-        "SELECT c.*, u.region, u.unit_type FROM customer_survey c "
-        "JOIN units u USING (unit_id)").df()
+def employee_responses(con, columns: list[str] | None = None) -> pd.DataFrame:
+    """Employee survey rows (all columns, or ``columns``) with their unit's region and type."""
+    return _with_unit(con, "employee_survey", columns)
+
+
+def customer_responses(con, columns: list[str] | None = None) -> pd.DataFrame:
+    """Customer survey rows (all columns, or ``columns``) with their unit's region and type."""
+    return _with_unit(con, "customer_survey", columns)

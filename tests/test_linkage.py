@@ -256,3 +256,25 @@ def test_leave_one_unit_out_refits_the_most_influential_units_exactly():
     # the deletion formula is close for the rest (period effects held fixed)
     rest = few[few["method"] == "deletion_formula"].set_index("unit_id")["change"]
     np.testing.assert_allclose(rest, exact.loc[rest.index], atol=0.01)
+
+
+def test_unit_trajectories_are_per_unit_least_squares_slopes():
+    rng = np.random.default_rng(8)
+    panel = pd.DataFrame({"unit_id": np.repeat([f"U{i}" for i in range(40)], 8),
+                          "t": np.tile(np.arange(8), 40)})
+    panel["unit_type"], panel["region"] = "store", "North"
+    panel[linkage.EX_MEASURE] = rng.normal(60, 5, len(panel))
+    panel["nps"] = rng.normal(20, 10, len(panel))
+    panel.loc[rng.random(len(panel)) < 0.3, linkage.EX_MEASURE] = np.nan
+    panel.loc[rng.random(len(panel)) < 0.3, "nps"] = np.nan
+    got = linkage.unit_trajectories(panel, "nps").set_index("unit_id")
+    expected = {}
+    for unit, group in panel.dropna(subset=[linkage.EX_MEASURE]).groupby("unit_id"):
+        cx = group.dropna(subset=["nps"])
+        if len(group) >= 3 and len(cx) >= 3:
+            expected[unit] = (np.polyfit(group["t"], group[linkage.EX_MEASURE], 1)[0],
+                              np.polyfit(cx["t"], cx["nps"], 1)[0])
+    assert sorted(got.index) == sorted(expected) and 0 < len(expected) < 40
+    for unit, (ex_slope, cx_slope) in expected.items():
+        assert got.loc[unit, "ex_change"] == pytest.approx(ex_slope, abs=1e-10)
+        assert got.loc[unit, "cx_change"] == pytest.approx(cx_slope, abs=1e-10)
