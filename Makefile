@@ -43,12 +43,16 @@ lab: $(STAMP) ## open JupyterLab on notebooks/ with the project's kernel registe
 	$(BIN)/python -m ipykernel install --sys-prefix --name cxex --display-name "Python (cxex)"
 	$(BIN)/jupyter lab --notebook-dir=notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
-bench: $(STAMP) ## print the benchmark figures (ingest, linkage, Monte Carlo, verbatims, report fan-out)
+bench: $(STAMP) ## print the benchmark figures, the enterprise run last (about 40 minutes on 2 cores)
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/linkage.py
 	$(BIN)/python benchmarks/rox.py
 	$(BIN)/python benchmarks/text.py
 	$(BIN)/python benchmarks/fanout.py
+	$(BIN)/python benchmarks/enterprise.py
+
+bench-small: $(STAMP) ## the enterprise benchmark at 2% size (100 units; CI runs it as a test)
+	$(BIN)/python benchmarks/enterprise.py --scale 0.02 --unit-reports 20
 
 lint: $(STAMP) ## ruff
 	$(BIN)/ruff check cxex_analysis tests benchmarks

@@ -1,0 +1,34 @@
+"""The enterprise benchmark's small variant runs in CI, so the benchmark code cannot rot."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def test_enterprise_benchmark_small_variant_prints_every_figure(postgres_url):
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "enterprise.py"), "--scale", "0.02",
+         "--unit-reports", "6", "--postgres", f"{postgres_url}?schema=bench"],
+        capture_output=True, text=True, timeout=900)
+    text = out.stdout + out.stderr
+    assert out.returncode == 0, text[-3000:]
+    for expected in ("Validate + ingest", "naive: pandas.read_csv", "Unit x quarter panel",
+                     "naive: rows into pandas + groupby", "H2:", "naive: PanelOLS",
+                     "Full suite: cxex run --data", "exit code 0", "Return on experience",
+                     "naive: one draw at a time", "Unit reports: 6", "naive: a fresh papermill",
+                     "Full suite including a report per unit", "PostgreSQL warehouse",
+                     "panel build in PostgreSQL", "Targets on 2 cores"):
+        assert expected in text, expected
+    # the SQL panel and the pandas baseline agree, and the planted H2 effect is in the interval
+    assert float(re.search(r"largest NPS difference (\S+)\)", text).group(1)) < 1e-9
+    low, high = map(float, re.search(r"95% CI (\S+) to (\S+);", text).groups())
+    assert low < 0.6 < high
+    assert "Traceback" not in text
