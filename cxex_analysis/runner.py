@@ -301,7 +301,6 @@ class WarmKernel:
         from papermill.iorw import load_notebook_node
 
         self.path, self.work = path, work
-        self._frozen = False
         self.template = load_notebook_node(path)  # as papermill loads it (every cell has tags)
         self.client = NotebookClient(self._copy(self.template), kernel_name=KERNEL_NAME,
                                      timeout=1800, resources={"metadata": {"path": work}})
@@ -337,15 +336,14 @@ class WarmKernel:
                 status = "failed"
                 error = f"{name} failed in code cell {index + 1} ({failure.ename}: {failure.evalue})"
                 break
-        # after the first job, what is left once the namespace is cleared (imported modules,
-        # the package's caches) is frozen out of the garbage collector: %reset collects, and
-        # walking a warm kernel's hundreds of thousands of module objects costs more than a
-        # small report
-        code = "%reset -f" if self._frozen else "%reset -f\nimport gc\ngc.freeze()"
-        reset = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+        # what is left once the namespace is cleared (imported modules, the package's caches,
+        # anything a library keeps) is frozen out of the garbage collector after every job:
+        # %reset collects, and walking a warm kernel's hundreds of thousands of surviving
+        # objects cost more than a small report, and more with every job
+        reset = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+            "%reset -f\nimport gc\ngc.freeze()\ndel gc")])
         self.client.nb = reset
         self.client.execute_cell(reset.cells[0], 0)
-        self._frozen = True
         return ({"name": name, "status": status, "error": error,
                  "seconds": time.perf_counter() - started}, notebook)
 

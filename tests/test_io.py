@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -406,3 +407,21 @@ def test_a_line_longer_than_the_limit_gets_a_clear_error(small_folder):
     report, _, _ = check(small_folder(GOOD_CUSTOMER_ROWS + [f"C9,2025-01-05T10:00:00Z,U1,web,8,,,{huge}"]))
     error = report.tables["customer_survey"].error
     assert "customer_survey.csv" in error and "line longer than 2 MB" in error
+
+
+@pytest.mark.parametrize("bad_lines", [40, 300])  # both ways of numbering (<= 256 rejects, more)
+def test_rows_keep_their_line_numbers_among_many_unparseable_lines(small_folder, bad_lines):
+    rng = np.random.default_rng(bad_lines)
+    rows, expected_good, expected_bad = [], [], []
+    for i in range(1000):
+        line = i + 2  # the header is line 1
+        if len(expected_bad) < bad_lines and rng.random() < bad_lines / 700:
+            rows.append(f"B{i},2025-01-05T10:00:00Z,U1,store,not-a-number,5,6,")
+            expected_bad.append(line)
+        else:
+            rows.append(f"G{i},2025-01-05T10:00:00Z,U1,store,9,5,6,")
+            expected_good.append((f"G{i}", line))
+    report, quarantine, con = check(small_folder(rows))
+    assert sorted(quarantine["row"]) == expected_bad and len(expected_bad) == bad_lines
+    assert con.execute("SELECT response_id, source_row FROM acc_customer_survey "
+                       "ORDER BY source_row").fetchall() == expected_good
