@@ -21,11 +21,14 @@ reports <= 0.5 s each amortized. ``--scale 0.02`` is the small variant CI runs.
 
     python benchmarks/enterprise.py [--scale 1.0] [--unit-reports all|N] [--keep DIR]
                                     [--postgres URL]
+
+With ``--keep DIR``, a later run with the same ``--scale`` reuses the organisation in DIR.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import shutil
 import subprocess
@@ -157,7 +160,12 @@ def main(argv=None) -> int:
     try:
         # ---------------------------------------------------------------- the organisation
         started = time.perf_counter()
-        truth = simulate.generate(data, parameters(args.scale))
+        kept = data / "truth.json"
+        if args.keep and kept.exists() and json.loads(kept.read_text()).get("scale") == args.scale:
+            truth = json.loads(kept.read_text())  # the organisation of an earlier --keep run
+        else:
+            truth = simulate.generate(data, parameters(args.scale))
+            kept.write_text(json.dumps({**json.loads(kept.read_text()), "scale": args.scale}))
         counts = truth["counts"]
         size = sum(f.stat().st_size for f in data.glob("*.csv")) / 1e9
         print(f"Enterprise organisation: {counts['units']:,} units, {counts['months']} months, "
