@@ -221,6 +221,7 @@ def test_interval_coverage_of_ex_to_cx_lagged_is_nominal():
     assert 0.92 <= covered / reps <= 0.98, covered / reps
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning:pingouin", "ignore:The inplace keyword")
 def test_repeated_measures_correlation_equals_pingouin_rm_corr():
     # pingouin's own example data (Bakdash & Marusich 2017, 'rm_corr': 3 visits of 47 subjects)
     data = pg.read_dataset("rm_corr")
