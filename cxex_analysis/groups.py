@@ -21,6 +21,7 @@ import pandas as pd
 from .config import MIN_COMMENT_GROUP_SIZE, MIN_GROUP_SIZE
 from .errors import ParameterError, check_argument
 from .panels import respondent_scores_sql
+from .panels import share_sql as _share
 from .privacy import blank_small, comments_allowed, hidden_groups, is_shown, mask_pii
 from .warehouse import engagement_items, has_table
 
@@ -83,10 +84,6 @@ def company_context(con, min_group_size: int = MIN_GROUP_SIZE) -> dict:
     from .warehouse import identity, location
 
     return _company(identity(con), location(con), min_group_size)
-
-
-def _share(condition: str) -> str:
-    return f"avg(CAST(CAST({condition} AS INTEGER) AS DOUBLE PRECISION))"
 
 
 def _ex_scores(con, items: list[str], by: str | None = None) -> pd.DataFrame:

@@ -824,7 +824,9 @@ def _item_performance(con, items: Sequence[str]) -> pd.Series:
     """% favourable (answers 4–5) of each item over all respondents."""
     if not items:
         return pd.Series(dtype=float)
-    parts = ", ".join(f"100.0 * avg(CAST(CAST({i} >= 4 AS INTEGER) AS DOUBLE PRECISION)) AS {i}" for i in items)
+    from .panels import share_sql
+
+    parts = ", ".join(f"100.0 * {share_sql(f'{i} >= 4')} AS {i}" for i in items)
     row = con.execute(f"SELECT {parts} FROM employee_survey").df().iloc[0]
     return row.astype(float)
 

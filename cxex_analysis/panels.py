@@ -31,6 +31,12 @@ def _require(con: duckdb.DuckDBPyConnection, table: str, for_what: str) -> None:
                         f"Add {table}.csv to the data folder and ingest again.")
 
 
+def share_sql(condition: str) -> str:
+    """SQL for the share of rows where ``condition`` holds (blanks left out), in DuckDB and
+    PostgreSQL alike (PostgreSQL has no cast from boolean to double)."""
+    return f"avg(CAST(CAST({condition} AS INTEGER) AS DOUBLE PRECISION))"
+
+
 def respondent_scores_sql(items: list[str]) -> str:
     """SQL for each employee response's engagement index (0–100) and favourable counts."""
     answered = " + ".join(f"CAST({i} IS NOT NULL AS INTEGER)" for i in items)
@@ -64,7 +70,7 @@ def ex_panel(con: duckdb.DuckDBPyConnection, min_group_size: int = MIN_GROUP_SIZ
                avg(engagement_index) AS engagement_index,
                100.0 * sum(items_favourable) / nullif(sum(items_answered), 0) AS pct_favourable,
                count(enps) AS enps_n,
-               100.0 * (avg(CAST(CAST(enps >= 9 AS INTEGER) AS DOUBLE PRECISION)) - avg(CAST(CAST(enps <= 6 AS INTEGER) AS DOUBLE PRECISION))) AS enps
+               100.0 * ({share_sql('enps >= 9')} - {share_sql('enps <= 6')}) AS enps
                {item_means}
         FROM r GROUP BY unit_id, wave ORDER BY unit_id, wave
     """).df()
@@ -95,12 +101,12 @@ def cx_panel(con: duckdb.DuckDBPyConnection, freq: str = "month") -> pd.DataFram
                    sum(CAST(nps >= 9 AS INTEGER)) AS promoters,
                    sum(CAST(nps <= 6 AS INTEGER)) AS detractors,
                    count(csat) AS csat_n,
-                   100.0 * avg(CAST(CAST(csat >= 4 AS INTEGER) AS DOUBLE PRECISION)) AS csat,
+                   100.0 * {share_sql('csat >= 4')} AS csat,
                    count(ces) AS ces_n,
                    avg(ces) AS ces,
-                   100.0 * avg(CAST(CAST(ces >= 5 AS INTEGER) AS DOUBLE PRECISION)) AS ces_top3,
+                   100.0 * {share_sql('ces >= 5')} AS ces_top3,
                    count(resolved_first_contact) AS rfc_n,
-                   100.0 * avg(CAST(CAST(resolved_first_contact AS INTEGER) AS DOUBLE PRECISION)) AS rfc_rate
+                   100.0 * {share_sql('resolved_first_contact')} AS rfc_rate
             FROM customer_survey GROUP BY 1, 2
         )
         SELECT unit_id, period, responses, nps_n, promoters, detractors,
