@@ -6,8 +6,10 @@ import duckdb
 import pandas as pd
 
 from .config import MIN_GROUP_SIZE
+from .metrics import cronbach_alpha, with_period
 from .panels import coverage, ex_panel
-from .warehouse import has_table
+from .results import tidy
+from .warehouse import customer_responses, employee_responses, has_table
 
 
 def accounting(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -73,6 +75,34 @@ def units_without_data(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     if not counts:
         return frame
     return frame[(frame[counts] == 0).any(axis=1)].reset_index(drop=True)
+
+
+def responses(con) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """(employee responses, customer responses with their quarter); None for a survey the
+    data set does not have."""
+    employees = employee_responses(con) if has_table(con, "employee_survey") else None
+    customers = None
+    if has_table(con, "customer_survey"):
+        customers = with_period(customer_responses(con, ["responded_at", "nps", "csat", "ces"]),
+                                "responded_at", "quarter")
+    return employees, customers
+
+
+def reliability(employees: pd.DataFrame | None, confidence: float = 0.95,
+                min_group_size: int = MIN_GROUP_SIZE) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Cronbach's alpha of the engagement items: (all respondents, by unit type); no rows
+    without an employee survey."""
+    if employees is None or employees.empty:
+        return tidy([]), tidy([])
+    return (cronbach_alpha(employees, confidence=confidence, min_group_size=min_group_size),
+            cronbach_alpha(employees, by="unit_type", confidence=confidence,
+                           min_group_size=min_group_size))
+
+
+def thinnest_source(coverage_frame: pd.DataFrame) -> str:
+    """The coverage source to map unit by unit: customer responses when there are any."""
+    sources = set(coverage_frame["source"])
+    return "customer_responses" if "customer_responses" in sources else "employee_respondents"
 
 
 def findings(accounting_frame: pd.DataFrame, by_reason: pd.DataFrame,

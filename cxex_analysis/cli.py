@@ -3,7 +3,7 @@
     cxex demo [--out DIR] [--data DIR] [--warehouse FILE|URL] [--seed N] [--data-only] [--workers N]
     cxex run (--data DIR | --warehouse FILE|URL) --out DIR [--config FILE] [--only NAMES]
              [--param NAME=VALUE ...] [--workers N] [--executor local|dask [--scheduler ADDRESS]]
-    cxex validate --data DIR [--mapping FILE] [--json]
+    cxex validate --data DIR [--mapping FILE] [--json]   (also: which analyses the data support)
     cxex ingest --data DIR [--warehouse FILE|URL] [--mapping FILE]
 
 A warehouse is a DuckDB file (the default, data/warehouse.duckdb) or a PostgreSQL URL
@@ -51,14 +51,24 @@ def _json_report(report) -> dict:
             for name, table in report.tables.items()}
 
 
-def cmd_validate(args) -> int:
-    from .io import validate
+def _print_analyses(rows: list[dict]) -> None:
+    print("\nWhat this data set supports:")
+    for row in rows:
+        print(f"  {'yes' if row['available'] else 'no ':3s}  {row['analysis']}"
+              + ("" if row["available"] else f" — {row['reason']}"))
 
-    report = validate(args.data, args.mapping)
+
+def cmd_validate(args) -> int:
+    from .plan import check_folder, supported
+
+    report, inv = check_folder(args.data, args.mapping)
+    analyses = supported(inv) if report.usable else []
     if args.json:
-        print(json.dumps(_json_report(report), indent=2))
+        print(json.dumps({**_json_report(report), "analyses": analyses}, indent=2))
     else:
         _print_report(report)
+        if analyses:
+            _print_analyses(analyses)
         print("usable" if report.usable else "NOT usable: fix the files named above")
     return 0 if report.usable else 2
 
@@ -93,7 +103,7 @@ def cmd_demo(args) -> int:
     print(f"Running the notebooks into {out} …")
     result = runner.run(warehouse, out, workers=args.workers)
     if not result.ok:
-        failed = next(n for n in result.notebooks if n.status != "ok")
+        failed = next(n for n in result.notebooks if n.status == "failed")
         print(f"FAILED: {failed.error}. The executed notebook is in {result.run_dir}.")
         return 1
     print(f"Reports: {out / 'latest' / 'index.html'} (run {result.run_id}, "
@@ -158,7 +168,7 @@ def cmd_run(args) -> int:
     result = runner.run(warehouse, args.out, notebooks, parameters, workers=args.workers,
                         executor=args.executor, scheduler=args.scheduler)
     if not result.ok:
-        failed = next(n for n in result.notebooks if n.status != "ok")
+        failed = next(n for n in result.notebooks if n.status == "failed")
         print(f"FAILED: {failed.error}. The executed notebook (with the error) is in "
               f"{result.run_dir}; {Path(args.out) / 'latest'} was not changed.")
         return 1

@@ -115,6 +115,25 @@ def relative_weights(data: pd.DataFrame, drivers: Sequence[str], outcome: str,
     return tidy(rows, extra=["rescaled", "rank", "naive_r"])
 
 
+def enps_drivers(ex_panel: pd.DataFrame, n_boot: int = 1000, seed: int = 42,
+                 confidence: float = 0.95) -> pd.DataFrame:
+    """Relative weights of the engagement items for eNPS across units (an EX-only key driver
+    analysis: which parts of the experience go with employees recommending the workplace).
+
+    ``ex_panel`` is :func:`cxex_analysis.panels.ex_panel` (unit-waves under the
+    confidentiality threshold already blank); each unit's waves are averaged first. No rows
+    when eNPS was not asked or too few units answered it.
+    """
+    items = [c for c in ex_panel.columns if c.startswith("eng_")]
+    if "enps" not in ex_panel.columns or not items:
+        return tidy([])
+    means = ex_panel.groupby("unit_id", observed=True)[items + ["enps"]].mean().dropna()
+    if len(means) <= len(items) + 2:
+        return tidy([])
+    return relative_weights(means, items, "enps", n_boot=n_boot, seed=seed,
+                            confidence=confidence)
+
+
 def _percentiles(values: np.ndarray, lo: float, hi: float) -> tuple[float, float]:
     values = values[np.isfinite(values)]
     if len(values) < 2:

@@ -521,12 +521,17 @@ def pilot_panels(con, pilot_id: str, min_group_size: int = 5) -> dict:
     if assignments.empty:
         raise ParameterError(f"pilot {pilot_id!r} has no unit assignments.")
     units = assignments.set_index("unit_id")
-    monthly = cx_panel(con, "month")
+    # whichever of the customer survey, the unit outcomes and the employee survey there are
+    empty = pd.DataFrame({"unit_id": pd.Series(dtype=object),
+                          "period": pd.Series(dtype="datetime64[ns]")})
+    monthly = [cx_panel(con, "month")] if has_table(con, "customer_survey") else []
     if has_table(con, "unit_outcomes"):
-        monthly = monthly.merge(outcomes_panel(con, "month").drop(columns=["months"]),
-                                on=["unit_id", "period"], how="outer")
+        monthly.append(outcomes_panel(con, "month").drop(columns=["months"]))
+    monthly = (monthly[0].merge(monthly[1], on=["unit_id", "period"], how="outer")
+               if len(monthly) == 2 else monthly[0] if monthly else empty)
     monthly = monthly[monthly["unit_id"].isin(units.index)].copy()
-    quarterly = ex_panel(con, min_group_size, include_items=False)
+    quarterly = (ex_panel(con, min_group_size, include_items=False)
+                 if has_table(con, "employee_survey") else empty)
     quarterly = quarterly[quarterly["unit_id"].isin(units.index)].copy()
     for frame, freq in ((monthly, "month"), (quarterly, "quarter")):
         frame["t"] = period_index(frame["period"], freq)
@@ -590,7 +595,14 @@ def analyse(con, pilot_id: str, outcomes: Sequence[str] = CX_OUTCOMES + EX_OUTCO
     Keys: ``pilot`` (registry row), ``design``, ``effects`` (one ``att`` row per outcome,
     subject = pilot id), ``event_time`` (``att_event_time`` rows per outcome), ``naive``
     (two-way fixed effects, staggered pilots), ``balance``, ``srm``, ``heterogeneity``,
-    ``power``, ``decision``, ``dual`` (the dual-impact table) and ``all`` (rows to record).
+    ``power``, ``decision``, ``dual`` (the dual-impact table), ``all`` (rows to record),
+    ``control_group`` (the comparison used), ``not_estimated`` (outcomes the data could not
+    support, each with its reason) and, where they apply, ``comparison_note`` and
+    ``primary_note`` (sentences for the report).
+
+    No data shape fails here: a staggered pilot that lists no control units is compared
+    with its not-yet-started units, and an outcome whose estimate the data cannot support is
+    listed with the reason while the others are estimated.
     """
     confidence = check_confidence(confidence)
     check_argument("control_group", control_group, CONTROL_GROUPS)
@@ -598,49 +610,102 @@ def analyse(con, pilot_id: str, outcomes: Sequence[str] = CX_OUTCOMES + EX_OUTCO
     pilot = panels["pilot"]
     design = pilot["design"]
     outcomes = available_outcomes(panels, outcomes)
-    primary = pilot.get("primary_outcome") or (outcomes[0] if outcomes else None)
+    registered = pilot.get("primary_outcome")
+    registered = registered if isinstance(registered, str) and registered.strip() else None
+    primary = registered or (outcomes[0] if outcomes else None)
     if primary not in outcomes and outcomes:
         primary = outcomes[0]
-    out: dict = {"pilot": pilot, "design": design, "outcomes": outcomes, "primary": primary}
+    out: dict = {"pilot": pilot, "design": design, "outcomes": outcomes, "primary": primary,
+                 "not_estimated": []}
+    if registered and registered != primary and primary:
+        out["primary_note"] = (f"The registered primary outcome ({registered.replace('_', ' ')}) "
+                               "has no data for this pilot's units; the decision uses "
+                               f"{primary.replace('_', ' ')}.")
+    treated_only = not (panels["assignments"]["arm"] == "control").any()
+    if design == "staggered" and control_group == "never_treated" and treated_only:
+        # every listed unit gets the pilot in the end: compare each start group with the
+        # units that have not started yet
+        control_group = "not_yet_treated"
+        out["comparison_note"] = ("No unit of this pilot stays without it, so each group of "
+                                  "units is compared with the units that had not started yet.")
+    out["control_group"] = control_group
     effects, event_rows, naive_rows = [], [], []
     units = unit_summary(panels, outcomes, pre_periods, post_periods)
     out["units"] = units
     arm = (units["arm"] == "treatment")
-    registered = panels["assignments"]["arm"].value_counts().reindex(["treatment", "control"]).fillna(0)
-    analysed = units.dropna(subset=[primary])["arm"].value_counts() if primary else registered
-    out["srm"] = sample_ratio_mismatch(registered, analysed)
+    arms_registered = panels["assignments"]["arm"].value_counts().reindex(["treatment", "control"]).fillna(0)
+    analysed = (units.dropna(subset=[primary])["arm"].value_counts() if primary
+                else arms_registered)
+    out["srm"] = sample_ratio_mismatch(arms_registered, analysed)
     out["balance"] = balance(units, "arm", [f"{o}_pre" for o in outcomes])
     for outcome in outcomes:
         freq = _outcome_frequency(outcome)
         long = panels["quarterly" if freq == "quarter" else "monthly"].dropna(subset=[outcome])
-        if design == "randomized":
-            both = cuped(units, outcome, "arm", f"{outcome}_pre", confidence, subject=pilot_id) \
-                if units[f"{outcome}_pre"].notna().sum() > 3 else \
-                randomized_effect(units, outcome, "arm", confidence=confidence, subject=pilot_id)
-            primary_row = both.iloc[[-1]].copy()
-            primary_row["randomization_p"] = randomization_p_value(
-                units, outcome, "arm", f"{outcome}_pre" if len(both) > 1 else None, seed=seed)
-            effects.append(primary_row)
-            if len(both) > 1:
-                unadjusted = both.iloc[[0]].copy()
-                unadjusted["estimand"] = "att_unadjusted"
-                effects.append(unadjusted)
+        try:
+            found = _outcome_effects(design, units, long, outcome, panels, pilot_id,
+                                     control_group, confidence, n_boot, seed)
+        except (ParameterError, np.linalg.LinAlgError, ValueError) as why:
+            # the data cannot support this outcome's estimate: say so, estimate the others
+            out["not_estimated"].append({"outcome": outcome, "reason": str(why)})
+            continue
+        effects += found["effects"]
+        event_rows += found["event_time"]
+        naive_rows += found["naive"]
+    if primary not in {row for frame in effects for row in frame["outcome"]}:
+        estimated = [o for o in outcomes if any((f["outcome"] == o).any() for f in effects)]
+        if estimated and primary:
+            out["primary_note"] = (f"The primary outcome ({primary.replace('_', ' ')}) could not "
+                                   f"be estimated; the decision uses "
+                                   f"{estimated[0].replace('_', ' ')}.")
+        primary = out["primary"] = estimated[0] if estimated else None
+    return _finish(out, units, arm, effects, event_rows, naive_rows, design, primary, pilot_id,
+                   confidence, worthwhile)
+
+
+def _outcome_effects(design: str, units: pd.DataFrame, long: pd.DataFrame, outcome: str,
+                     panels: dict, pilot_id: str, control_group: str, confidence: float,
+                     n_boot: int, seed: int) -> dict:
+    """The effect rows of one outcome under the pilot's design (raises ParameterError when
+    the data cannot support them)."""
+    effects, event_rows, naive_rows = [], [], []
+    if design == "randomized":
+        both = cuped(units, outcome, "arm", f"{outcome}_pre", confidence, subject=pilot_id) \
+            if units[f"{outcome}_pre"].notna().sum() > 3 else \
+            randomized_effect(units, outcome, "arm", confidence=confidence, subject=pilot_id)
+        primary_row = both.iloc[[-1]].copy()
+        primary_row["randomization_p"] = randomization_p_value(
+            units, outcome, "arm", f"{outcome}_pre" if len(both) > 1 else None, seed=seed)
+        effects.append(primary_row)
+        if len(both) > 1:
+            unadjusted = both.iloc[[0]].copy()
+            unadjusted["estimand"] = "att_unadjusted"
+            effects.append(unadjusted)
+        try:  # the event study is a check beside the estimate: without it the estimate stands
             events = staggered_did(long, outcome, "unit_id", "t", "cohort", "never_treated",
                                    confidence, n_boot=n_boot, seed=seed, subject=pilot_id)
             event_rows.append(events[events["estimand"] == "att_event_time"])
-        elif design == "staggered":
-            events = staggered_did(long, outcome, "unit_id", "t", "cohort", control_group,
-                                   confidence, n_boot=n_boot, seed=seed, subject=pilot_id)
-            effects.append(events[events["estimand"] == "att"])
-            event_rows.append(events[events["estimand"] == "att_event_time"])
-            naive_rows.append(naive_twfe(long, outcome, "unit_id", "t", "cohort", confidence,
-                                         subject=pilot_id))
-        else:
-            start = pd.to_datetime(panels["assignments"]["start_date"]).min()
-            long = long.assign(treated=long["arm"] == "treatment")
-            effects.append(matched_did(long, outcome, "unit_id", "period", "treated", start,
-                                       exact=("unit_type",), confidence=confidence,
-                                       subject=pilot_id))
+        except ParameterError:
+            pass
+    elif design == "staggered":
+        events = staggered_did(long, outcome, "unit_id", "t", "cohort", control_group,
+                               confidence, n_boot=n_boot, seed=seed, subject=pilot_id)
+        effects.append(events[events["estimand"] == "att"])
+        event_rows.append(events[events["estimand"] == "att_event_time"])
+        naive_rows.append(naive_twfe(long, outcome, "unit_id", "t", "cohort", confidence,
+                                     subject=pilot_id))
+    else:
+        start = pd.to_datetime(panels["assignments"]["start_date"]).min()
+        long = long.assign(treated=long["arm"] == "treatment")
+        effects.append(matched_did(long, outcome, "unit_id", "period", "treated", start,
+                                   exact=("unit_type",), confidence=confidence,
+                                   subject=pilot_id))
+    return {"effects": effects, "event_time": event_rows, "naive": naive_rows}
+
+
+def _finish(out: dict, units: pd.DataFrame, arm: pd.Series, effects: list, event_rows: list,
+            naive_rows: list, design: str, primary: str | None, pilot_id: str,
+            confidence: float, worthwhile: float) -> dict:
+    """Heterogeneity, power, decision and the dual-impact table from the outcomes' rows."""
     out["effects"] = pd.concat(effects, ignore_index=True) if effects else tidy([])
     out["event_time"] = pd.concat(event_rows, ignore_index=True) if event_rows else tidy([])
     out["naive"] = pd.concat(naive_rows, ignore_index=True) if naive_rows else tidy([])
@@ -651,7 +716,10 @@ def analyse(con, pilot_id: str, outcomes: Sequence[str] = CX_OUTCOMES + EX_OUTCO
         covariate = [f"{primary}_pre"] if units[f"{primary}_pre"].notna().sum() > 3 else None
         for by in ("region", "unit_type"):
             if units[by].nunique() > 1:
-                parts.append(heterogeneity(units, primary, "arm", by, covariate, confidence))
+                try:
+                    parts.append(heterogeneity(units, primary, "arm", by, covariate, confidence))
+                except ParameterError:  # subgroups too small to compare arms within
+                    continue
     out["heterogeneity"] = pd.concat(parts, ignore_index=True) if parts else tidy([])
     # power and decision on the primary outcome
     if primary and (main["outcome"] == primary).any():
@@ -666,7 +734,8 @@ def analyse(con, pilot_id: str, outcomes: Sequence[str] = CX_OUTCOMES + EX_OUTCO
     recorded = [out["effects"], out["event_time"], out["naive"]]
     if not out["heterogeneity"].empty:
         recorded.append(out["heterogeneity"])
-    out["all"] = pd.concat([f for f in recorded if not f.empty], ignore_index=True)
+    kept = [f for f in recorded if not f.empty]
+    out["all"] = pd.concat(kept, ignore_index=True) if kept else tidy([])
     return out
 
 
@@ -739,6 +808,15 @@ def findings(result: dict) -> list[str]:
                             f"{int(arms.get('control', 0))} comparison units")
     out = [f"{pilot['pilot_id']} — {pilot.get('name') or 'pilot'} ({result['design']} design"
            f"{assignments_note})."]
+    for key in ("comparison_note", "primary_note"):
+        if result.get(key):
+            out.append(result[key])
+    for missing in result.get("not_estimated", []):
+        out.append(f"No estimate for {missing['outcome'].replace('_', ' ')}: the data cannot "
+                   f"support one ({missing['reason'].rstrip('.')}).")
+    if not result.get("outcomes"):
+        out.append("None of the requested outcomes has data for this pilot's units, so no "
+                   "effect can be estimated.")
     dual = result.get("dual")
     if dual is not None and not dual.empty:
         for side in ("customers", "employees"):

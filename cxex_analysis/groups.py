@@ -59,7 +59,12 @@ def _check_group(con, group_by: str, group: str) -> list[str]:
 
 @functools.lru_cache(maxsize=8)
 def _company(key: str, path: str, min_group_size: int) -> dict:
-    """Company-level item importance and scores (cached per warehouse file and version)."""
+    """Company-level item importance (cached per warehouse file and version).
+
+    Importance is each item's share of the differences in NPS between units; without a
+    customer survey, its share of the differences in eNPS (what goes with employees
+    recommending the workplace); without either, none (issues are then ranked by gap alone).
+    """
     from .drivers import relative_weights
     from .linkage import build_panel, unit_means
     from .warehouse import connect
@@ -67,14 +72,19 @@ def _company(key: str, path: str, min_group_size: int) -> dict:
     con = connect(path)
     try:
         items = engagement_items(con)
+        importance, basis = pd.Series(dtype=float), None
+        if not items:
+            return {"items": items, "importance": importance, "basis": basis}
         panel = build_panel(con, min_group_size)
-        means = unit_means(panel, items + ["nps"]).dropna()
-        importance = pd.Series(dtype=float)
-        if len(means) > len(items) + 2:
-            weights = relative_weights(means, items, "nps", n_boot=0)
-            w = weights[weights["estimand"] == "relative_weight"].set_index("term")
-            importance = w["rescaled"]
-        return {"items": items, "importance": importance}
+        basis = next((o for o in ("nps", "enps") if o in panel and panel[o].notna().any()), None)
+        if basis:
+            means = unit_means(panel, items + [basis]).dropna()
+            if len(means) > len(items) + 2:
+                weights = relative_weights(means, items, basis, n_boot=0)
+                w = weights[weights["estimand"] == "relative_weight"].set_index("term")
+                importance = w["rescaled"]
+        return {"items": items, "importance": importance,
+                "basis": basis if len(importance) else None}
     finally:
         con.close()
 
@@ -181,7 +191,7 @@ def report_data(con, group_by: str, group: str, min_group_size: int = MIN_GROUP_
                 min_comment_group_size: int = MIN_COMMENT_GROUP_SIZE, comments: int = 4) -> dict:
     """Everything a group report shows, with the confidentiality rules applied.
 
-    Keys: ``units``, ``ex_shown`` (bool), ``scorecard`` (metric, group now / previous /
+    Keys: ``units``, ``has_ex`` / ``has_cx`` (which surveys the data set holds), ``ex_shown`` (bool), ``scorecard`` (metric, group now / previous /
     company now), ``ex_trend`` / ``cx_trend`` (group and company by period; employee values
     hidden where too few answered), ``issues`` (top 2), ``employee_comments`` /
     ``customer_comments`` (PII masked, escaped when shown; empty when not allowed) and
@@ -191,9 +201,10 @@ def report_data(con, group_by: str, group: str, min_group_size: int = MIN_GROUP_
     where = f"WHERE {_COLUMN[group_by]} = ?"
     every = _context(con, group_by)
     items = every["items"]
-    out: dict = {"group_by": group_by, "group": group, "units": units, "notes": []}
     has_ex = bool(items)
     has_cx = "cx" in every
+    out: dict = {"group_by": group_by, "group": group, "units": units, "notes": [],
+                 "has_ex": has_ex, "has_cx": has_cx}
     ex_group = _part(every["ex"], group) if has_ex else pd.DataFrame()
     ex_company = every["ex_company"] if has_ex else pd.DataFrame()
     cx_group = _part(every["cx"], group) if has_cx else pd.DataFrame()
@@ -315,7 +326,10 @@ def top_issues(con, ex_group: pd.DataFrame, ex_company: pd.DataFrame, items: lis
 
     if not ex_shown or ex_group.empty:
         return pd.DataFrame()
-    importance = company_context(con, min_group_size)["importance"]
+    context = company_context(con, min_group_size)
+    importance = context["importance"]
+    column = {"nps": "importance for customers (%)",
+              "enps": "importance for eNPS (%)"}.get(context["basis"], "importance (%)")
     rows = []
     for item in items:
         group_score = ex_group[item].iloc[-1]
@@ -324,7 +338,7 @@ def top_issues(con, ex_group: pd.DataFrame, ex_company: pd.DataFrame, items: lis
         weight = float(importance.get(item, np.nan)) if len(importance) else np.nan
         rows.append({"item": item, "issue": item_label(item), "group % favourable": group_score,
                      "company % favourable": company_score, "gap (points)": gap,
-                     "importance for customers (%)": weight,
+                     column: weight,
                      "priority": (weight if np.isfinite(weight) else 1.0) * max(gap, 0.0)})
     table = pd.DataFrame(rows).sort_values("priority", ascending=False)
     table = table[table["priority"] > 0].head(k).reset_index(drop=True)
@@ -399,6 +413,19 @@ def action_plan_markdown(data: dict) -> str:
     rows = "\n".join(f"| {issue} | | | | |" for issue in issues)
     return ("| Focus area | What we will do | Owner | By when | How we will know it worked |\n"
             "| --- | --- | --- | --- | --- |\n" + rows)
+
+
+def issues_basis(con, min_group_size: int = MIN_GROUP_SIZE) -> str:
+    """How the top issues were ranked, in one sentence for the report."""
+    basis = company_context(con, min_group_size)["basis"]
+    if basis == "nps":
+        return ("Ranked by importance for customers (each item's share of the differences in NPS "
+                "between units) times how far this group is below the company.")
+    if basis == "enps":
+        return ("There is no customer survey here, so importance is each item's share of the "
+                "differences in eNPS between units (what goes with employees recommending the "
+                "workplace), times how far this group is below the company.")
+    return "Ranked by how far this group is below the company (importance could not be estimated)."
 
 
 def issues_table(data: dict) -> pd.DataFrame:

@@ -642,10 +642,13 @@ def build_monthly_panel(con, min_group_size: int = 5) -> pd.DataFrame:
     if has_table(con, "unit_outcomes"):
         frame = frame.merge(outcomes_panel(con, "month").drop(columns=["months"]),
                             on=["unit_id", "period"], how="outer")
-    ex = ex_panel(con, min_group_size, include_items=False)[["unit_id", "period", EX_MEASURE]]
-    ex = ex.assign(quarter=period_index(ex["period"], "quarter") + 1).drop(columns=["period"])
     frame["quarter"] = period_index(frame["period"], "quarter")
-    frame = frame.merge(ex, on=["unit_id", "quarter"], how="left")
+    if has_table(con, "employee_survey"):
+        ex = ex_panel(con, min_group_size, include_items=False)[["unit_id", "period", EX_MEASURE]]
+        ex = ex.assign(quarter=period_index(ex["period"], "quarter") + 1).drop(columns=["period"])
+        frame = frame.merge(ex, on=["unit_id", "quarter"], how="left")
+    else:  # a CX team's data: the money links from customer scores still hold
+        frame[EX_MEASURE] = np.nan
     frame["t"] = period_index(frame["period"], "month")
     assignments = read_table(con, "pilot_assignments") if has_table(con, "pilot_assignments") else None
     frame["pilot_active"] = pilot_exposure(assignments, frame, "month")
@@ -760,6 +763,11 @@ def run(con, outcomes: Sequence[str] = CX_OUTCOMES, lag: int = 1, confidence: fl
         check_argument("hypotheses", h, HYPOTHESES)
     if not isinstance(lag, (int, np.integer)) or lag < 1:
         raise ParameterError(f"`lag` must be a whole number of periods of at least 1, but {lag!r} was passed.")
+    from .warehouse import has_table
+
+    if not (has_table(con, "employee_survey") and has_table(con, "customer_survey")):
+        # the linkage needs both surveys; the notebook says which one is missing
+        return {"panel": None, "outcomes": [], "all": tidy([]), "holm": tidy([])}
     panel = build_panel(con, min_group_size)
     outcomes = [o for o in outcomes if o in panel.columns and panel[o].notna().any()]
     exclude = "pilot_active" if exclude_pilot_periods else None

@@ -213,6 +213,17 @@ def format_value(value) -> str:
     return str(value)
 
 
+def period_label(value, freq: str = "quarter") -> str:
+    """A period as a reader writes it: 'Q2 2025' for a quarter, 'Mar 2025' for a month,
+    the date for a survey wave."""
+    stamp = pd.Timestamp(value)
+    if freq == "quarter":
+        return f"Q{stamp.quarter} {stamp.year}"
+    if freq == "month":
+        return stamp.strftime("%b %Y")
+    return format_value(stamp)
+
+
 def _subject(keys: Sequence[str], values: Sequence) -> str:
     if not keys:
         return "all"
@@ -411,6 +422,38 @@ def summary(customers: pd.DataFrame | None = None, employees: pd.DataFrame | Non
     if not frames:
         return tidy([])
     return pd.concat(frames, ignore_index=True)
+
+
+def change_since_previous(frame: pd.DataFrame, period_column: str,
+                          confidence: float = 0.95) -> pd.DataFrame:
+    """Each outcome's change from its previous period to its latest, with an interval.
+
+    ``frame`` holds tidy metric rows with a ``period_column`` (e.g. :func:`nps` with
+    ``over="quarter"``). The two periods are independent samples, so the change's standard
+    error is the root of the sum of their variances (normal interval, two-sided p-value).
+    Estimand ``change_since_previous``; ``term`` names the two periods.
+    """
+    from scipy import stats
+
+    rows = []
+    z = stats.norm.ppf((1 + confidence) / 2)
+    for outcome, part in frame.dropna(subset=["estimate", "se"]).groupby("outcome", sort=False):
+        part = part.sort_values(period_column)
+        if len(part) < 2:
+            continue
+        before, latest = part.iloc[-2], part.iloc[-1]
+        change = latest["estimate"] - before["estimate"]
+        se = float(np.hypot(latest["se"], before["se"]))
+        p_value = float(2 * stats.norm.sf(abs(change) / se)) if se > 0 else np.nan
+        rows.append({"analysis": "metrics", "estimand": "change_since_previous",
+                     "subject": latest.get("subject", "all"), "outcome": outcome,
+                     "term": f"{period_label(before[period_column], period_column)} to "
+                             f"{period_label(latest[period_column], period_column)}",
+                     "estimate": change, "se": se, "ci_low": change - z * se,
+                     "ci_high": change + z * se, "p_value": p_value, "confidence": confidence,
+                     "n": latest["n"] + before["n"],
+                     "method": "difference_of_independent_estimates_normal"})
+    return tidy(rows)
 
 
 DEFINITIONS = {

@@ -90,13 +90,15 @@ def to_records(frame: pd.DataFrame) -> list[dict]:
     return records
 
 
-def record(frame: pd.DataFrame, label: str | None = None) -> None:
-    """Record a tidy frame as part of this notebook's results.
+def record(frame: pd.DataFrame | None, label: str | None = None) -> None:
+    """Record a tidy frame as part of this notebook's results (None or no rows: nothing).
 
     In a notebook the rows are emitted as a display output that the runner collects into
     ``results.json``; JupyterLab shows a one-line note. Extra columns are kept for display
     but only the schema keys are recorded.
     """
+    if frame is None or frame.empty:  # nothing estimated: nothing to record
+        return
     records = to_records(frame)
     _recorded.append(frame[list(SCHEMA)].copy())
     note = f"Recorded {len(records)} result row(s)" + (f": {label}" if label else "")

@@ -358,8 +358,8 @@ def estimate_links(con, min_group_size: int = 5) -> dict[str, Quantity]:
     for name, y, x in (("churn_per_nps", "churn_rate", "nps"),
                        ("revenue_per_customer_per_nps", "revenue_per_customer", "nps"),
                        ("exit_rate_per_ei", "exit_rate", "engagement_index")):
-        if y not in monthly.columns or monthly[y].notna().sum() < 50:
-            links[name] = Quantity(0.0, source=f"not estimable: no {y} in the data")
+        if y not in monthly.columns or monthly[[y, x]].dropna().shape[0] < 50:
+            links[name] = Quantity(0.0, source=f"not estimable: too few months with {y} and {x}")
             continue
         fit = twfe(monthly, y, x, "unit_id", "t")
         links[name] = Quantity(float(fit["params"][x]), float(fit["se"][x]),
@@ -555,6 +555,35 @@ def findings(summary: pd.DataFrame, inputs: Inputs, breakeven: float | None = No
     for note in inputs.notes:
         out.append(note)
     return out
+
+
+def what_to_value(con, results: pd.DataFrame, scale_pilot: str, finance: dict,
+                  ex_programme_points: float, min_group_size: int = 5) -> dict:
+    """Which programme notebook 03 values on this data set, and the inputs for it.
+
+    A pilot (``scale_pilot``, else the first with recorded effects) when the data hold a
+    registry with units, the customer survey and unit outcomes; else, or beside it, an
+    engagement programme valued through notebook 01's EX -> CX estimate (both surveys and
+    unit outcomes). Returns ``main`` (the inputs valued first), ``subject`` (the pilot id or
+    ``ex_programme``), ``programme`` (the engagement programme's inputs beside a pilot, or
+    None) and ``notes`` (sentences on what could not be valued and why).
+    """
+    from .plan import BY_KEY, inventory, left_out
+
+    have = inventory(con)
+    pilot_ok = BY_KEY["rox_pilot"].available(have)
+    programme_ok = BY_KEY["rox_programme"].available(have) and ex_programme_points > 0
+    notes = left_out(have, ["rox_pilot", "rox_programme"])
+    if not (pilot_ok or programme_ok):
+        raise ParameterError("nothing to value: " + " ".join(notes)
+                             + (" (ex_programme_points is 0)" if ex_programme_points <= 0 else ""))
+    programme = (build_ex_programme_inputs(con, results, ex_programme_points, finance,
+                                           min_group_size) if programme_ok else None)
+    if not pilot_ok:
+        return {"main": programme, "subject": "ex_programme", "programme": None, "notes": notes}
+    pilot_id = scale_pilot or first_pilot_with_effects(results, con)
+    return {"main": build_inputs(con, results, pilot_id, finance, min_group_size=min_group_size),
+            "subject": pilot_id, "programme": programme, "notes": notes}
 
 
 def first_pilot_with_effects(results: pd.DataFrame, con) -> str:

@@ -40,10 +40,11 @@ _TYPES = {"int": int, "float": float, "str": str, "bool": bool}
 @dataclass
 class NotebookRun:
     name: str
-    status: str = "pending"  # ok | failed | pending
+    status: str = "pending"  # ok | failed | skipped | pending
     seconds: float = 0.0
     error: str | None = None
     html: str | None = None
+    reason: str | None = None  # why it was skipped, or the sections it left out
 
 
 @dataclass
@@ -54,7 +55,8 @@ class RunResult:
 
     @property
     def ok(self) -> bool:
-        return all(n.status == "ok" for n in self.notebooks)
+        """True when every planned notebook succeeded (a skipped one is not a failure)."""
+        return all(n.status in ("ok", "skipped") for n in self.notebooks)
 
 
 def list_notebooks(folder: Path | None = None) -> list[Path]:
@@ -131,17 +133,14 @@ def _slug(text: str) -> str:
     return re.sub(r"[^0-9A-Za-z]+", "-", str(text)).strip("-") or "group"
 
 
-#: Parameters that make a notebook run once per item of a registry in the warehouse.
-FAN_OUT = {"pilot_id": "SELECT pilot_id FROM pilots ORDER BY pilot_id"}
+def fan_out(path: Path, warehouse: Path, given: dict[str, Any],
+            inv=None) -> list[tuple[str, dict[str, Any]]]:
+    """The runs of one notebook: once, once per pilot (``pilot_id``) or once per group.
 
-
-def fan_out(path: Path, warehouse: Path, given: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """The runs of one notebook: once, or once per pilot when it takes ``pilot_id``.
-
-    A value given explicitly (``--param pilot_id=P2``) runs that one only. A notebook whose
-    registry is empty (no pilots) is not run.
+    A value given explicitly (``--param pilot_id=P2``) runs that one only. Pilots come from
+    the inventory (those with units assigned); a notebook whose list is empty is not run.
     """
-    from .warehouse import connect, has_table
+    from .warehouse import connect
 
     declared = notebook_parameters(path)
     if {"group_by", "group"} <= set(declared) and "group" not in given:
@@ -154,17 +153,30 @@ def fan_out(path: Path, warehouse: Path, given: dict[str, Any]) -> list[tuple[st
                     for level in levels for g in list_groups(con, level)]
         finally:
             con.close()
-    for parameter, query in FAN_OUT.items():
-        if parameter not in declared or parameter in given:
-            continue
-        con = connect(warehouse)
-        try:
-            table = query.split("FROM ")[1].split()[0]
-            values = [r[0] for r in con.execute(query).fetchall()] if has_table(con, table) else []
-        finally:
-            con.close()
-        return [(str(v), {parameter: v}) for v in values]
+    if "pilot_id" in declared and "pilot_id" not in given:
+        return [(str(p), {"pilot_id": p}) for p in (inv.pilots_with_units if inv else ())]
     return [("", {})]
+
+
+def _pilots_without_units(path: Path, inv, given: dict[str, Any]) -> list[NotebookRun]:
+    """Skipped entries for registry pilots that no unit was assigned to."""
+    if "pilot_id" not in notebook_parameters(path) or "pilot_id" in given:
+        return []
+    return [NotebookRun(f"{path.stem}-{p}", "skipped",
+                        reason=f"not run — pilot {p} has no units in pilot_assignments")
+            for p in inv.pilots if p not in inv.pilots_with_units]
+
+
+def take_inventory(warehouse):
+    """The warehouse's :class:`~cxex_analysis.plan.Inventory`."""
+    from .plan import inventory
+    from .warehouse import connect
+
+    con = connect(warehouse)
+    try:
+        return inventory(con)
+    finally:
+        con.close()
 
 
 def _git_commit() -> str | None:
@@ -525,6 +537,14 @@ def run(warehouse: Path | str, out_dir: Path | str, notebooks: list[Path] | None
     given = dict(parameters or {})
     given.setdefault("warehouse", str(warehouse))
     per_notebook = check_parameters(notebooks, given)
+    from .plan import describe, notebook_plan
+    from .summary import report_title
+
+    inv = take_inventory(warehouse)
+    plans = {path.name: notebook_plan(path.stem, inv) for path in notebooks}
+    say("Plan (from what the data hold):")
+    for line in describe(list(plans.values()), report_title):
+        say(line)
 
     # reach the cluster before anything is written: an unreachable scheduler fails fast
     dask = dask_client(scheduler, workers) if executor == "dask" else None
@@ -539,11 +559,17 @@ def run(warehouse: Path | str, out_dir: Path | str, notebooks: list[Path] | None
     frames = []
     try:
         for path in notebooks:
+            planned = plans[path.name]
+            if planned.action == "skip":
+                result.notebooks.append(NotebookRun(path.stem, "skipped", reason=planned.reason))
+                continue
+            result.notebooks.extend(_pilots_without_units(path, inv, per_notebook[path.name]))
             jobs = [(path.stem + (f"-{suffix}" if suffix else ""), {**per_notebook[path.name], **extra})
-                    for suffix, extra in fan_out(path, warehouse, per_notebook[path.name])]
+                    for suffix, extra in fan_out(path, warehouse, per_notebook[path.name], inv)]
             if not jobs:
                 say(f"  skipped {path.stem}: nothing to run it for")
                 continue
+            left_out = "; ".join(planned.left_out) or None
             if len(jobs) > 1:
                 started = time.perf_counter()
                 where = ("the Dask cluster" if executor == "dask" else
@@ -553,6 +579,8 @@ def run(warehouse: Path | str, out_dir: Path | str, notebooks: list[Path] | None
                     batch = run_batch_dask(path, jobs, work, dask[0])
                 else:
                     batch = run_batch(path, jobs, work, workers)
+                for item in batch:
+                    item.reason = left_out
                 result.notebooks.extend(batch)
                 for item in batch:
                     executed = work / f"{item.name}.ipynb"
@@ -567,7 +595,7 @@ def run(warehouse: Path | str, out_dir: Path | str, notebooks: list[Path] | None
                     break
                 continue
             name, job_parameters = jobs[0]
-            item = NotebookRun(name)
+            item = NotebookRun(name, reason=left_out)
             result.notebooks.append(item)
             executed = work / f"{name}.ipynb"
             started = time.perf_counter()
@@ -652,8 +680,9 @@ def _write_index(work: Path, result: RunResult, warehouse: Path) -> None:
     from .summary import build_index, report_title
     from .warehouse import connect, has_table, read_table
 
-    reports = [{"name": n.name, "html": n.html, "title": report_title(n.name)}
-               for n in result.notebooks if n.html]
+    reports = [{"name": n.name, "html": n.html, "title": report_title(n.name),
+                "status": n.status, "reason": n.reason}
+               for n in result.notebooks if n.html or n.status == "skipped"]
     registry = None
     try:
         con = connect(warehouse)

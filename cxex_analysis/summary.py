@@ -45,8 +45,29 @@ def _first(results: pd.DataFrame, **where) -> pd.Series | None:
 
 
 def _link(reports: list[dict], prefix: str) -> str:
-    matches = [r for r in reports if r["name"].startswith(prefix)]
+    matches = [r for r in reports if r["name"].startswith(prefix) and r.get("html")]
     return " ".join(f'<a href="{_e(r["html"])}">{_e(r["title"])}</a>' for r in matches)
+
+
+def _not_shown(reports: list[dict], prefix: str) -> list[str]:
+    """Why a notebook was skipped, or the parts it left out, as sentences."""
+    out = []
+    for r in reports:
+        if not r["name"].startswith(prefix) or not r.get("reason"):
+            continue
+        if r.get("status") == "skipped":
+            out.append(f"{r['title']}: {r['reason']}")
+        else:
+            out.extend(part.strip() for part in r["reason"].split("; ") if part.strip())
+    return list(dict.fromkeys(out))
+
+
+def _report_item(r: dict) -> str:
+    if r.get("status") == "skipped" or not r.get("html"):
+        return f"<li>{_e(r['title'])}: {_e(r.get('reason') or 'not run')}</li>"
+    without = (f" <span class='meta'>(left out: {_e(r['reason'])})</span>"
+               if r.get("reason") else "")
+    return f"<li><a href='{_e(r['html'])}'>{_e(r['title'])}</a>{without}</li>"
 
 
 def ex_cx_answer(results: pd.DataFrame) -> list[str]:
@@ -151,13 +172,16 @@ def build_index(run_dir: Path, reports: list[dict], registry: pd.DataFrame | Non
              "<nav><strong>Contents:</strong> <a href='#ex-cx'>EX and CX</a> · <a href='#pilots'>Pilots</a> · "
              "<a href='#value'>Value</a> · <a href='#act'>Where to act</a> · <a href='#reports'>All reports</a></nav>"]
 
-    def section(anchor: str, title: str, sentences: list[str], links: str) -> None:
-        body = "".join(f"<p>{_e(s)}</p>" for s in sentences) or "<p>Not analysed in this run.</p>"
+    def section(anchor: str, title: str, sentences: list[str], links: str,
+                why_not: list[str] | None = None) -> None:
+        body = "".join(f"<p>{_e(s)}</p>" for s in sentences) or (
+            "<p>Not analysed in this run.</p>" + "".join(f"<p>{_e(s)}</p>" for s in why_not or []))
         parts.append(f"<h2 id='{anchor}'>{_e(title)}</h2><div class='answer'>{body}</div>"
                      + (f"<p>Details: {links}</p>" if links else ""))
 
     section("ex-cx", "1. Does employee experience drive customer experience here?",
-            ex_cx_answer(results) if not results.empty else [], _link(reports, "01_"))
+            ex_cx_answer(results) if not results.empty else [], _link(reports, "01_"),
+            _not_shown(reports, "01_"))
     pilots = pilot_answers(results, registry) if not results.empty else []
     parts.append("<h2 id='pilots'>2. Did the pilots work, for employees and customers?</h2>")
     if pilots:
@@ -171,9 +195,10 @@ def build_index(run_dir: Path, reports: list[dict], registry: pd.DataFrame | Non
                      f"</tr></thead><tbody>{rows}</tbody></table>")
         parts.append(f"<p>Details: {_link(reports, '02_')}</p>")
     else:
-        parts.append("<div class='answer'><p>No pilot was analysed in this run.</p></div>")
+        parts.append("<div class='answer'><p>No pilot was analysed in this run.</p>"
+                     + "".join(f"<p>{_e(s)}</p>" for s in _not_shown(reports, "02_")) + "</div>")
     section("value", "3. What is it worth?", value_answers(results) if not results.empty else [],
-            _link(reports, "03_"))
+            _link(reports, "03_"), _not_shown(reports, "03_"))
     parts.append("<h2 id='act'>4. Where to act</h2>")
     table = where_to_act(results) if not results.empty else pd.DataFrame()
     if not table.empty:
@@ -184,8 +209,7 @@ def build_index(run_dir: Path, reports: list[dict], registry: pd.DataFrame | Non
                      f"two issues.</p><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
     parts.append(f"<p>Group reports: {_link(reports, '04_') or 'none in this run'}</p>")
     parts.append("<h2 id='reports'>All reports of this run</h2><ul>"
-                 + "".join(f"<li><a href='{_e(r['html'])}'>{_e(r['title'])}</a></li>" for r in reports)
-                 + "</ul>")
+                 + "".join(_report_item(r) for r in reports) + "</ul>")
     definitions = "".join(f"<li>{_e(line[2:].replace('**', ''))}</li>"
                           for line in definitions_markdown(min_group_size).splitlines())
     parts.append(f"<footer><strong>Metric definitions</strong><ul>{definitions}</ul></footer></body></html>")
@@ -194,12 +218,12 @@ def build_index(run_dir: Path, reports: list[dict], registry: pd.DataFrame | Non
     return target
 
 
-TITLES = {"00": "Data audit", "01": "EX and CX linkage", "02": "Pilot", "03": "Return on experience",
+TITLES = {"00": "Data audit", "01": "EX and CX linkage", "02": "Pilot analysis", "03": "Return on experience",
           "04": "Group report", "05": "Verbatims"}
 
 
 def report_title(name: str) -> str:
-    """``02_pilot_analysis-P1`` -> ``Pilot P1``; ``04_group_report-region-North`` -> ``Group report: region North``."""
+    """``02_pilot_analysis-P1`` -> ``Pilot analysis P1``; ``04_group_report-region-North`` -> ``Group report: region North``."""
     prefix = name[:2]
     base = TITLES.get(prefix, name)
     if "-" in name:

@@ -99,7 +99,16 @@ def fit_themes(texts: pd.Series, n_themes: int = 9, seed: int = 0, top_words: in
     stop_words = sorted(ENGLISH_STOP_WORDS | {"email", "phone", "card"})  # the PII placeholders
     vectorizer = TfidfVectorizer(stop_words=stop_words, min_df=min(5, max(1, len(clean) // 50)),
                                  max_df=0.3, sublinear_tf=True, token_pattern=r"(?u)\b[^\W\d_]{2,}\b")
-    matrix = vectorizer.fit_transform(clean)
+    nothing = ([], np.full(len(clean), -1), np.zeros(len(clean)))
+    if clean.str.strip().eq("").all():
+        return nothing
+    try:
+        matrix = vectorizer.fit_transform(clean)
+    except ValueError:  # too few comments, or no word left after the stop words: no themes
+        return nothing
+    n_themes = min(n_themes, *matrix.shape)
+    if n_themes < 1:
+        return nothing
     model = NMF(n_components=n_themes, init="nndsvda", random_state=seed, max_iter=400)
     weights = model.fit_transform(matrix)
     vocabulary = np.asarray(vectorizer.get_feature_names_out())
@@ -122,6 +131,10 @@ def themes_frame(customers: pd.DataFrame, employees: pd.DataFrame, n_themes: int
         parts.append(pd.DataFrame({"source": source, "response_id": part["response_id"],
                                    "unit_id": part["unit_id"], "comment": part["comment"],
                                    "nps": part["nps"] if "nps" in part else np.nan}))
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=float if c in ("nps", "sentiment") else object)
+                             for c in ("source", "response_id", "unit_id", "comment", "nps",
+                                       "language", "sentiment", "label", "theme_id", "theme")})
     comments = pd.concat(parts, ignore_index=True)
     scored = score(comments["comment"])
     comments = comments.join(scored)
@@ -182,8 +195,8 @@ def detractor_vs_promoter(comments: pd.DataFrame, confidence: float = 0.95) -> p
                      "confidence": confidence, "n": n1 + n2,
                      "method": "difference_of_proportions_newcombe (n = comments)"})
     out = tidy(rows)
-    if len(out):
-        out["p_value_holm"] = multipletests(out["p_value"].fillna(1), method="holm")[1]
+    out["p_value_holm"] = (multipletests(out["p_value"].fillna(1), method="holm")[1]
+                           if len(out) else np.nan)
     return out
 
 
@@ -251,7 +264,10 @@ def load_comments(con, n_themes: int = 9, seed: int = 0) -> pd.DataFrame:
 def units_allowed_employee_comments(con, min_comment_group_size: int) -> set:
     """Units whose latest wave had enough respondents for their comments to be shown."""
     from .privacy import comments_allowed
+    from .warehouse import has_table
 
+    if not has_table(con, "employee_survey"):
+        return set()
     counts = con.execute("""SELECT unit_id, count(*) FROM employee_survey
                             WHERE wave = (SELECT max(wave) FROM employee_survey)
                             GROUP BY unit_id""").fetchall()
@@ -317,8 +333,12 @@ def theme_share(con, comments: pd.DataFrame, by: str = "region", source: str = "
     check_argument("by", by, ("region", "unit_type"))
     check_argument("source", source, ("customer", "employee"))
     confidence = check_confidence(confidence)
+    from .warehouse import has_table
+
     table, column = (("customer_survey", "responded_at") if source == "customer"
                      else ("employee_survey", "wave"))
+    if not has_table(con, table):
+        return tidy([], extra=[by, "quarter"])
     periods = con.execute(
         f"SELECT s.response_id, CAST(date_trunc('quarter', s.{column}) AS DATE) AS quarter, u.{by} "
         f"FROM {table} s JOIN units u USING (unit_id) WHERE s.comment IS NOT NULL").df()
