@@ -124,12 +124,13 @@ def enps_drivers(ex_panel: pd.DataFrame, n_boot: int = 1000, seed: int = 42,
     confidentiality threshold already blank); each unit's waves are averaged first. No rows
     when eNPS was not asked or too few units answered it.
     """
+    none = tidy(pd.DataFrame(columns=["rescaled", "rank", "naive_r"]))
     items = [c for c in ex_panel.columns if c.startswith("eng_")]
     if "enps" not in ex_panel.columns or not items:
-        return tidy([])
+        return none
     means = ex_panel.groupby("unit_id", observed=True)[items + ["enps"]].mean().dropna()
     if len(means) <= len(items) + 2:
-        return tidy([])
+        return none
     return relative_weights(means, items, "enps", n_boot=n_boot, seed=seed,
                             confidence=confidence)
 

@@ -389,9 +389,11 @@ def matched_did(data: pd.DataFrame, outcome: str, unit: str, time: str, treated:
 # --------------------------------------------------------------------------------------
 
 def standardized_mean_difference(treated: np.ndarray, control: np.ndarray) -> float:
-    """(mean_t − mean_c) / sqrt((var_t + var_c) / 2)."""
+    """(mean_t − mean_c) / sqrt((var_t + var_c) / 2); NaN when an arm has fewer than 2 units."""
     treated, control = np.asarray(treated, float), np.asarray(control, float)
     treated, control = treated[~np.isnan(treated)], control[~np.isnan(control)]
+    if len(treated) < 2 or len(control) < 2:
+        return float("nan")
     pooled = np.sqrt((treated.var(ddof=1) + control.var(ddof=1)) / 2)
     return float((treated.mean() - control.mean()) / pooled) if pooled > 0 else 0.0
 
@@ -405,11 +407,13 @@ def balance(units: pd.DataFrame, arm: str, metrics: Sequence[str], threshold: fl
             continue
         values = units[metric].astype(float)
         smd = standardized_mean_difference(values[treat], values[~treat])
-        rows.append({"metric": metric, "treated_mean": values[treat].mean(),
-                     "control_mean": values[~treat].mean(), "smd": smd,
+        treated, control = values[treat].dropna(), values[~treat].dropna()
+        rows.append({"metric": metric,
+                     "treated_mean": treated.mean() if len(treated) else np.nan,
+                     "control_mean": control.mean() if len(control) else np.nan, "smd": smd,
                      "n_treated": int(values[treat].notna().sum()),
                      "n_control": int(values[~treat].notna().sum()),
-                     "balanced": abs(smd) < threshold})
+                     "balanced": bool(abs(smd) < threshold) if np.isfinite(smd) else None})
     return pd.DataFrame(rows)
 
 
@@ -422,7 +426,9 @@ def sample_ratio_mismatch(registered: pd.Series, analysed: pd.Series) -> pd.Data
     arms = registered.index
     expected = registered / registered.sum() * analysed.reindex(arms).fillna(0).sum()
     observed = analysed.reindex(arms).fillna(0)
-    chi2, p = stats.chisquare(observed, expected) if len(arms) > 1 else (np.nan, np.nan)
+    used = registered > 0  # an arm nobody was registered to has nothing to test
+    chi2, p = (stats.chisquare(observed[used], expected[used]) if used.sum() > 1
+               else (np.nan, np.nan))
     return pd.DataFrame({"arm": arms, "registered": registered.to_numpy(),
                          "analysed": observed.to_numpy(), "expected": expected.to_numpy(),
                          "chi2": chi2, "p_value": p})

@@ -12,7 +12,7 @@ import time
 
 import duckdb
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from cxex_analysis import io, runner, warehouse
@@ -158,3 +158,72 @@ def test_connect_is_deterministic(demo_warehouse):
         con.close()
     with pytest.raises(CxexError):
         warehouse.connect(demo_warehouse.parent / "missing.duckdb")
+
+
+# ------------------------------------------------------------------------------------------
+# every valid shape of a data set: the run plan never schedules a notebook that then fails
+# ------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def small_organisation(tmp_path_factory):
+    """A small organisation (28 units, 5 quarters) whose pilots start late: the second
+    pilot's last group starts after the data end, the first has three months of data."""
+    from cxex_analysis import simulate
+
+    folder = tmp_path_factory.mktemp("small_org")
+    simulate.generate(folder, simulate.DemoParameters(
+        seed=7, n_quarters=5, n_tiny_teams=1,
+        units_by_type={"store": 10, "branch": 8, "call_centre": 6, "team": 4}))
+    return folder
+
+
+@st.composite
+def data_shape(draw):
+    surveys = draw(st.sampled_from([("employee_survey",), ("customer_survey",),
+                                    ("employee_survey", "customer_survey")]))
+    outcomes = ("unit_outcomes",) if draw(st.booleans()) else ()
+    pilots = draw(st.sampled_from([(), ("pilots",), ("pilots", "pilot_assignments")]))
+    dropped = draw(st.sets(st.sampled_from(["comment", "enps", "nps"]), max_size=2))
+    return ("units",) + surveys + outcomes + pilots, frozenset(dropped)
+
+
+@pytest.mark.slow
+@settings(max_examples=3, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(shape=data_shape())
+@example(shape=(("units", "customer_survey", "unit_outcomes", "pilots", "pilot_assignments"),
+                frozenset({"nps"})))
+@example(shape=(("units", "employee_survey", "pilots"), frozenset({"enps", "comment"})))
+def test_the_run_plan_never_schedules_a_notebook_that_fails(small_organisation, tmp_path_factory,
+                                                            shape):
+    """Draws which optional tables (and optional columns) a data set has; every notebook the
+    plan schedules succeeds, and every other one is skipped with its reason."""
+    import pandas as pd
+
+    from cxex_analysis import plan
+
+    tables, dropped = shape
+    folder = tmp_path_factory.mktemp("shape")
+    for table in tables:
+        frame = pd.read_csv(small_organisation / f"{table}.csv", dtype=str, keep_default_na=False)
+        frame.drop(columns=[c for c in dropped if c in frame.columns]).to_csv(
+            folder / f"{table}.csv", index=False)
+    store = folder / "warehouse.duckdb"
+    warehouse.ingest(folder, store)
+    result = runner.run(store, folder / "reports", parameters={
+        "group_by": "region", "n_boot": 99, "draws": 500}, progress=None, workers=1)
+    failed = [(n.name, n.error) for n in result.notebooks if n.status == "failed"]
+    assert result.ok and not failed, (tables, sorted(dropped), failed)
+    con = warehouse.connect(store)
+    try:
+        have = plan.inventory(con)
+    finally:
+        con.close()
+    for item in result.notebooks:
+        if "-" in item.name:  # one of several reports of a notebook
+            continue
+        planned = plan.notebook_plan(item.name, have)
+        assert item.status == ("skipped" if planned.action == "skip" else "ok"), item
+        if item.status == "skipped":
+            assert item.reason == planned.reason and "needs" in item.reason
+    assert (folder / "reports" / "latest" / "index.html").exists()

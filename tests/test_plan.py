@@ -1,0 +1,185 @@
+"""Every valid data set gets its reports: the run plan, `cxex validate`'s analyses, and
+`cxex run` end to end on the shapes first users bring (issue 13)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cxex_analysis import plan, warehouse
+
+#: the data sets first users bring, as tables of the demo organisation
+SHAPES = {
+    "both_surveys": ("units", "employee_survey", "customer_survey"),
+    "cx_team": ("units", "customer_survey", "unit_outcomes"),
+    "hr_team": ("units", "employee_survey"),
+}
+
+#: per shape: notebooks skipped (with a word of the reason) and analyses validate calls usable
+EXPECTED = {
+    "both_surveys": {"skipped": {"02_pilot_analysis": "pilot registry",
+                                 "03_return_on_experience": "unit outcomes"},
+                     "yes": ["EX → CX linkage", "Verbatims"],
+                     "no": ["Mediation to money", "Pilot analysis"]},
+    "cx_team": {"skipped": {"02_pilot_analysis": "pilot registry",
+                            "03_return_on_experience": "employee survey"},
+                "yes": ["Customer experience", "Group reports"],
+                "no": ["Employee experience", "EX → CX linkage"]},
+    "hr_team": {"skipped": {"02_pilot_analysis": "pilot registry",
+                            "03_return_on_experience": "customer survey"},
+                "yes": ["Employee experience", "Group reports"],
+                "no": ["Customer experience", "EX → CX linkage", "Return on experience"]},
+}
+
+
+def cxex(*args):
+    return subprocess.run([sys.executable, "-m", "cxex_analysis.cli", *map(str, args)],
+                          capture_output=True, text=True)
+
+
+def shape_folder(demo_dir: Path, target: Path, tables) -> Path:
+    target.mkdir(parents=True, exist_ok=True)
+    for table in tables:
+        shutil.copy(demo_dir / f"{table}.csv", target / f"{table}.csv")
+    return target
+
+
+@pytest.fixture(scope="module")
+def shapes(demo_dir, tmp_path_factory):
+    root = tmp_path_factory.mktemp("shapes")
+    return {name: shape_folder(demo_dir, root / name, tables) for name, tables in SHAPES.items()}
+
+
+# ---------------------------------------------------------------------------------------
+# the rules
+# ---------------------------------------------------------------------------------------
+
+def test_the_plan_runs_what_the_data_feed_and_says_why_it_skips_the_rest():
+    full = plan.Inventory(rows={t: 10 for t in plan.TABLES}, customer_comments=3,
+                          pilots=("P1",), pilots_with_units=("P1",))
+    assert all(plan.notebook_plan(n, full).action == "run" for n in plan.NOTEBOOK_ANALYSES)
+    assert all(not plan.notebook_plan(n, full).left_out for n in plan.NOTEBOOK_ANALYSES)
+
+    hr = plan.Inventory(rows={"units": 3, "employee_survey": 40})
+    assert plan.notebook_plan("01_ex_cx_linkage", hr).action == "run"
+    assert any("customer survey" in s for s in plan.notebook_plan("01", hr).left_out)
+    skipped = plan.notebook_plan("03_return_on_experience", hr)
+    assert skipped.action == "skip"
+    assert "customer_survey.csv" in skipped.reason and "unit_outcomes.csv" in skipped.reason
+    assert plan.notebook_plan("05", hr).reason.startswith("not run — it needs comments")
+
+    # a registry whose pilots have no units is no pilot to analyse
+    registry_only = plan.Inventory(rows={"units": 3, "customer_survey": 9, "pilots": 1},
+                                   pilots=("P9",))
+    assert plan.notebook_plan("02", registry_only).action == "skip"
+    assert "pilot_assignments.csv" in plan.notebook_plan("02", registry_only).reason
+
+    # money without a pilot: the engagement programme is valued, the pilot part left out
+    no_pilot = plan.Inventory(rows={"units": 3, "employee_survey": 9, "customer_survey": 9,
+                                    "unit_outcomes": 9})
+    decided = plan.notebook_plan("03", no_pilot)
+    assert decided.action == "run" and "scaling a pilot" in decided.left_out[0]
+
+
+def test_the_inventory_counts_what_the_warehouse_holds(con, truth):
+    have = plan.inventory(con)
+    assert have.rows["customer_survey"] == truth["counts"]["customer_responses"]
+    assert have.rows["employee_survey"] == truth["counts"]["employee_responses"]
+    assert have.ex and have.cx and have.outcomes and have.comments
+    assert set(have.cx_scores) == {"nps", "csat", "ces"}
+    assert have.pilots == have.pilots_with_units == ("P1", "P2")
+    assert have.employee_comments == con.execute(
+        "SELECT count(*) FROM employee_survey WHERE trim(comment) <> ''").fetchone()[0]
+
+
+# ---------------------------------------------------------------------------------------
+# cxex validate: what each shape supports
+# ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_validate_prints_what_each_shape_supports(shapes, shape):
+    out = cxex("validate", "--data", shapes[shape])
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert "What this data set supports:" in lines
+    for label in EXPECTED[shape]["yes"]:
+        assert any(line.strip().startswith("yes") and label in line for line in lines), label
+    for label in EXPECTED[shape]["no"]:
+        row = next(line for line in lines if line.strip().startswith("no") and label in line)
+        assert "needs" in row and ".csv" in row, row  # names the missing file
+    analyses = json.loads(cxex("validate", "--data", shapes[shape], "--json").stdout)["analyses"]
+    assert {a["analysis"] for a in analyses} == {a.label for a in plan.ANALYSES}
+
+
+# ---------------------------------------------------------------------------------------
+# cxex run end to end: every shape publishes, skips say why, no traceback anywhere
+# ---------------------------------------------------------------------------------------
+
+def _published(out_dir: Path) -> tuple[dict, str]:
+    latest = out_dir / "latest"
+    assert (latest / "index.html").exists()
+    manifest = json.loads((latest / "manifest.json").read_text())
+    for page in latest.glob("*.html"):
+        assert "Traceback" not in page.read_text(encoding="utf-8"), page.name
+    return manifest, (latest / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_cxex_run_publishes_reports_for_every_shape(shapes, shape, tmp_path):
+    out = cxex("run", "--data", shapes[shape], "--warehouse", tmp_path / "w.duckdb",
+               "--out", tmp_path / "reports")
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    assert "Plan (from what the data hold):" in out.stdout
+    manifest, index = _published(tmp_path / "reports")
+    assert manifest["status"] == "ok"
+    status = {n["name"]: n for n in manifest["notebooks"]}
+    for name, word in EXPECTED[shape]["skipped"].items():
+        assert status[name]["status"] == "skipped" and word in status[name]["reason"], status[name]
+        # the executive summary lists what was skipped and why
+        assert word in index and status[name]["reason"] in index.replace("&#x27;", "'")
+    ran = [n for n in manifest["notebooks"] if n["status"] != "skipped"]
+    assert ran and all(n["status"] == "ok" and n["html"] for n in ran)
+    assert {"00_data_audit", "01_ex_cx_linkage", "05_verbatims"} <= {n["name"] for n in ran}
+    assert any(n["name"].startswith("04_group_report-") for n in ran)
+
+
+@pytest.mark.slow
+def test_cxex_run_on_the_full_demo_skips_nothing(demo_warehouse, tmp_path):
+    out = cxex("run", "--warehouse", demo_warehouse, "--out", tmp_path / "reports")
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    manifest, index = _published(tmp_path / "reports")
+    assert manifest["status"] == "ok"
+    assert all(n["status"] == "ok" for n in manifest["notebooks"])
+    assert "not run" not in index
+
+
+def test_a_staggered_pilot_without_a_control_arm_is_analysed(demo_dir, tmp_path):
+    """Every listed unit gets the pilot in the end: compared with the not-yet-started units,
+    and the report says so instead of failing."""
+    from cxex_analysis import experiments
+
+    folder = shape_folder(demo_dir, tmp_path / "data", ("units", "customer_survey", "pilots"))
+    assignments = pd.read_csv(demo_dir / "pilot_assignments.csv")
+    assignments = assignments[(assignments["pilot_id"] == "P2") & (assignments["arm"] == "treatment")]
+    assignments.to_csv(folder / "pilot_assignments.csv", index=False)
+    warehouse.ingest(folder, tmp_path / "w.duckdb")
+    con = warehouse.connect(tmp_path / "w.duckdb")
+    try:
+        assert [p.action for p in map(lambda n: plan.notebook_plan(n, plan.inventory(con)),
+                                      ("02", "03"))] == ["run", "skip"]
+        result = experiments.analyse(con, "P2", ["nps", "engagement_index"], n_boot=99)
+    finally:
+        con.close()
+    assert result["control_group"] == "not_yet_treated"
+    said = " ".join(experiments.findings(result))
+    assert "compared with the units that had not started yet" in said
+    # no employee survey: the registered primary outcome (nps) is estimated, engagement is not asked for
+    att = result["effects"][result["effects"]["estimand"] == "att"]
+    assert list(att["outcome"]) == ["nps"] and att["ci_low"].iloc[0] < att["ci_high"].iloc[0]
