@@ -684,6 +684,34 @@ def _holm_word(holm_rows: pd.DataFrame, estimand: str, outcome: str, term: str |
             " After correcting for testing many hypotheses (Holm) it is not statistically clear.")
 
 
+def _clear(row) -> int:
+    """+1 / −1 when the interval lies wholly above / below zero, else 0."""
+    if row is None or pd.isna(row["ci_low"]) or pd.isna(row["ci_high"]):
+        return 0
+    return 1 if row["ci_low"] > 0 else -1 if row["ci_high"] < 0 else 0
+
+
+def direction_reading(h2, h3, placebo) -> str:
+    """What the lagged tests say about direction, never more than the design supports.
+
+    A clear H2 reads as 'better EX, then better CX' only when the placebo (future EX on
+    present CX) is not significant; a significant placebo means the association may run the
+    other way or come from a cause both share, and a clear reverse link (H3) means both ways.
+    """
+    if _clear(h2) == 0:
+        return "not distinguishable from no link."
+    if _clear(placebo) != 0:
+        return ("a link, but not evidence of direction: the placebo test (next quarter's "
+                "engagement against this quarter's customer score) is significant too, so the "
+                "association may run the other way or come from something both share.")
+    if _clear(h2) < 0:
+        return "a clear link, in the unexpected direction (more engagement, then lower scores)."
+    if _clear(h3) > 0:
+        return ("a clear link that runs both ways: better EX came before better CX, and better "
+                "CX before better EX.")
+    return "a clear link, in the direction 'better EX, then better CX'."
+
+
 def findings(results: pd.DataFrame, ex_step: float = 5.0) -> list[str]:
     """One plain sentence per hypothesis, with its interval, from the recorded rows."""
     out = []
@@ -698,12 +726,13 @@ def findings(results: pd.DataFrame, ex_step: float = 5.0) -> list[str]:
         return None if rows.empty else rows.iloc[0]
 
     h2 = first("ex_to_cx_lagged", "nps")
+    h3 = first("cx_to_ex_lagged", term="nps")
     if h2 is not None:
         out.append(
             f"When a unit's engagement index rose by {ex_step:g} points, its NPS the next quarter was "
-            f"{_ci(h2, 1, ex_step)} points higher, comparing each unit with itself."
+            f"{_ci(h2, 1, ex_step)} points higher, comparing each unit with itself: "
+            + direction_reading(h2, h3, first("ex_lead_placebo", "nps"))
             + _holm_word(holm_rows, "ex_to_cx_lagged", "nps"))
-    h3 = first("cx_to_ex_lagged", term="nps")
     if h3 is not None:
         out.append(
             f"The reverse link: 10 more NPS points came before an engagement index "

@@ -541,6 +541,9 @@ def run(warehouse: Path | str, out_dir: Path | str, notebooks: list[Path] | None
     from .summary import report_title
 
     inv = take_inventory(warehouse)
+    if "pilot_id" in given and str(given["pilot_id"]) not in inv.pilots:
+        raise ParameterError(f"`pilot_id` {given['pilot_id']!r} is not in the pilot registry "
+                             f"(pilots: {', '.join(inv.pilots) or 'none'}).")
     plans = {path.name: notebook_plan(path.stem, inv) for path in notebooks}
     say("Plan (from what the data hold):")
     for line in describe(list(plans.values()), report_title):

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .linkage import direction_reading
 from .metrics import definitions_markdown
 
 CSS = """
@@ -76,11 +77,9 @@ def ex_cx_answer(results: pd.DataFrame) -> list[str]:
     h1 = _first(results, analysis="linkage", estimand="ex_cx_correlation", outcome="nps")
     out = []
     if h2 is not None:
-        clear = h2["ci_low"] > 0 or h2["ci_high"] < 0
+        placebo = _first(results, analysis="linkage", estimand="ex_lead_placebo", outcome="nps")
         out.append(f"When a unit's engagement index rose by 5 points, its NPS one quarter later was "
-                   f"{_ci(h2, 1, 5)} points higher"
-                   + (" — a clear link, in the direction 'better EX, then better CX'." if clear and h2["estimate"] > 0
-                      else "." if clear else " — not distinguishable from no link."))
+                   f"{_ci(h2, 1, 5)} points higher — " + direction_reading(h2, h3, placebo))
     if h3 is not None:
         out.append(f"The reverse link: 10 more NPS points came before {_ci(h3, 1, 10)} more engagement "
                    "points.")

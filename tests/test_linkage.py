@@ -279,3 +279,24 @@ def test_unit_trajectories_are_per_unit_least_squares_slopes():
     for unit, (ex_slope, cx_slope) in expected.items():
         assert got.loc[unit, "ex_change"] == pytest.approx(ex_slope, abs=1e-10)
         assert got.loc[unit, "cx_change"] == pytest.approx(cx_slope, abs=1e-10)
+
+
+def test_direction_is_never_claimed_when_the_placebo_is_significant():
+    """A clear H2 reads as 'better EX, then better CX' only with a null placebo (issue 14.6)."""
+    from cxex_analysis.linkage import direction_reading
+    from cxex_analysis.summary import ex_cx_answer
+
+    row = lambda low, high: {"ci_low": low, "ci_high": high}  # noqa: E731
+    clear, null = row(0.2, 0.9), row(-0.1, 0.3)
+    assert direction_reading(clear, null, null).endswith("'better EX, then better CX'.")
+    said = direction_reading(clear, null, row(0.05, 0.4))
+    assert "not evidence of direction" in said and "better EX, then" not in said
+    assert "both ways" in direction_reading(clear, row(0.01, 0.1), null)
+    assert direction_reading(null, clear, clear) == "not distinguishable from no link."
+    results = pd.DataFrame([
+        {"analysis": "linkage", "estimand": "ex_to_cx_lagged", "outcome": "nps",
+         "term": "engagement_index", "estimate": 0.5, "ci_low": 0.2, "ci_high": 0.8},
+        {"analysis": "linkage", "estimand": "ex_lead_placebo", "outcome": "nps",
+         "term": "engagement_index_lead", "estimate": 0.3, "ci_low": 0.05, "ci_high": 0.55}])
+    summary = " ".join(ex_cx_answer(results))
+    assert "not evidence of direction" in summary and "then better CX" not in summary
