@@ -56,6 +56,11 @@ def ex_panel(con: duckdb.DuckDBPyConnection, min_group_size: int = MIN_GROUP_SIZ
     Columns: ``unit_id, wave, period`` (first day of the wave's quarter), ``respondents``,
     ``engagement_index``, ``pct_favourable``, ``enps``, ``enps_n``, ``eng_*`` item means and
     ``suppressed`` (True where ``respondents < min_group_size``; the metrics are then blank).
+
+    Each score is a sample of the unit's staff, so it carries its sampling standard error:
+    ``engagement_index_se`` (respondents' index SD / √n), ``pct_favourable_se`` (SD of each
+    respondent's favourable share / √n, the respondent as the cluster) and ``enps_se``
+    (trinomial, as for NPS). Models that link scores use them as measurement error.
     """
     _require(con, "employee_survey", "the employee-experience panel")
     items = engagement_items(con)
@@ -68,15 +73,29 @@ def ex_panel(con: duckdb.DuckDBPyConnection, min_group_size: int = MIN_GROUP_SIZ
         SELECT unit_id, wave, CAST(date_trunc('quarter', wave) AS DATE) AS period,
                count(*) AS respondents,
                avg(engagement_index) AS engagement_index,
+               stddev_samp(engagement_index) / sqrt(count(engagement_index))
+                   AS engagement_index_se,
                100.0 * sum(items_favourable) / nullif(sum(items_answered), 0) AS pct_favourable,
+               100.0 * stddev_samp(CAST(items_favourable AS DOUBLE PRECISION)
+                                   / nullif(items_answered, 0))
+                   / sqrt(count(nullif(items_answered, 0))) AS pct_favourable_se,
                count(enps) AS enps_n,
-               100.0 * ({share_sql('enps >= 9')} - {share_sql('enps <= 6')}) AS enps
+               100.0 * ({share_sql('enps >= 9')} - {share_sql('enps <= 6')}) AS enps,
+               {_trinomial_se_sql('enps')} AS enps_se
                {item_means}
         FROM r GROUP BY unit_id, wave ORDER BY unit_id, wave
     """).df()
-    metric_columns = ["engagement_index", "pct_favourable", "enps", "enps_n"] + (
+    metric_columns = ["engagement_index", "engagement_index_se", "pct_favourable",
+                      "pct_favourable_se", "enps", "enps_n", "enps_se"] + (
         items if include_items else [])
     return blank_small(frame, "respondents", metric_columns, min_group_size)
+
+
+def _trinomial_se_sql(column: str) -> str:
+    """SQL for the sampling SE (points) of an NPS-type score: √([p + d − (p − d)²] / n) × 100."""
+    p, d = share_sql(f"{column} >= 9"), share_sql(f"{column} <= 6")
+    return (f"CASE WHEN count({column}) > 0 THEN 100.0 * sqrt(greatest({p} + {d} - "
+            f"power({p} - {d}, 2), 0) / count({column})) END")
 
 
 def _period_sql(column: str, freq: str) -> str:
@@ -88,8 +107,10 @@ def cx_panel(con: duckdb.DuckDBPyConnection, freq: str = "month") -> pd.DataFram
     """Customer experience per unit and month (or quarter).
 
     NPS = % promoters (9–10) − % detractors (0–6); ``nps_se`` from the trinomial variance
-    [p + d − (p − d)²] / n, in points. CSAT = % of answers 4–5; CES = mean of 1–7 and
-    ``ces_top3`` = % 5–7.
+    [p + d − (p − d)²] / n, in points. CSAT = % of answers 4–5, ``csat_se`` = √(p(1 − p)/n)
+    in points; CES = mean of 1–7 with ``ces_se`` = SD / √n, and ``ces_top3`` = % 5–7. The
+    standard errors are the scores' sampling errors: models that link scores use them as
+    measurement error.
     """
     _require(con, "customer_survey", "the customer-experience panel")
     period = _period_sql("responded_at", freq)
@@ -104,6 +125,7 @@ def cx_panel(con: duckdb.DuckDBPyConnection, freq: str = "month") -> pd.DataFram
                    100.0 * {share_sql('csat >= 4')} AS csat,
                    count(ces) AS ces_n,
                    avg(ces) AS ces,
+                   stddev_samp(ces) / sqrt(count(ces)) AS ces_se,
                    100.0 * {share_sql('ces >= 5')} AS ces_top3,
                    count(resolved_first_contact) AS rfc_n,
                    100.0 * {share_sql('resolved_first_contact')} AS rfc_rate
@@ -115,7 +137,9 @@ def cx_panel(con: duckdb.DuckDBPyConnection, freq: str = "month") -> pd.DataFram
                    CAST(promoters + detractors AS DOUBLE PRECISION) / nps_n
                    - power(CAST(promoters - detractors AS DOUBLE PRECISION) / nps_n, 2))
                    / sqrt(nps_n) END AS nps_se,
-               csat_n, csat, ces_n, ces, ces_top3, rfc_n, rfc_rate
+               csat_n, csat,
+               CASE WHEN csat_n > 0 THEN sqrt(csat * (100.0 - csat) / csat_n) END AS csat_se,
+               ces_n, ces, ces_se, ces_top3, rfc_n, rfc_rate
         FROM a ORDER BY unit_id, period
     """).df()
 

@@ -194,3 +194,31 @@ def test_quarterly_metric_by_region_agrees_with_the_panel(con):
     first = by.iloc[0]
     row = totals.loc[(first["region"], pd.Timestamp(first["quarter"]))]
     assert first["estimate"] == pytest.approx(100 * (row["promoters"] - row["detractors"]) / row["nps_n"])
+
+
+def test_panel_scores_carry_their_sampling_errors(con):
+    """Every unit-period score carries its sampling SE (closed forms; issue 14.1)."""
+    from cxex_analysis import panels
+    from cxex_analysis.metrics import nps_variance, respondent_engagement
+    from cxex_analysis.warehouse import customer_responses, employee_responses
+
+    ex = panels.ex_panel(con).dropna(subset=["engagement_index"])
+    row = ex.sort_values("respondents").iloc[len(ex) // 2]
+    people = employee_responses(con)
+    people = people[(people["unit_id"] == row["unit_id"]) & (people["wave"] == row["wave"])]
+    index = respondent_engagement(people)
+    assert row["engagement_index_se"] == pytest.approx(index.std(ddof=1) / np.sqrt(len(index)), rel=1e-9)
+    answers = people["enps"].dropna()
+    p, d = (answers >= 9).mean(), (answers <= 6).mean()
+    assert row["enps_se"] == pytest.approx(100 * np.sqrt(nps_variance(p, d, len(answers))), rel=1e-9)
+    assert ex.loc[ex["suppressed"], "engagement_index_se"].isna().all()
+
+    cx = panels.cx_panel(con, "month")
+    row = cx[cx["csat_n"] > 10].iloc[7]
+    answers = customer_responses(con, ["unit_id", "responded_at", "csat", "ces"])
+    month = answers[(answers["unit_id"] == row["unit_id"])
+                    & (answers["responded_at"].dt.tz_localize(None).dt.to_period("M").dt.start_time
+                       == pd.Timestamp(row["period"]))]
+    share = (month["csat"].dropna() >= 4).mean()
+    assert row["csat_se"] == pytest.approx(100 * np.sqrt(share * (1 - share) / month["csat"].count()), rel=1e-9)
+    assert row["ces_se"] == pytest.approx(month["ces"].std(ddof=1) / np.sqrt(month["ces"].count()), rel=1e-9)
