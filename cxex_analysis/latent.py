@@ -1,0 +1,217 @@
+"""A calibration world in which every score is a measurement of a latent unit experience.
+
+The demo organisation (:mod:`cxex_analysis.simulate`) writes realistic files; this module
+plants truths the way the world makes them, to test the estimators that link scores:
+
+* each unit has a **latent** employee experience ``eta`` (engagement-index points) that
+  moves from wave to wave (unit level, company-wide quarters, persistent AR(1) shocks) and,
+  optionally, reacts to the latent customer experience of the previous quarter;
+* each unit's **latent** customer experience ``mu`` (the mean 0–10 answer its customers
+  would give) reacts to the latent EX of the previous quarter and moves month by month;
+* **money follows the latent experience**: revenue per customer follows ``mu``, not the
+  NPS that a handful of customers happened to give;
+* **surveys measure**: ``employees`` staff answer seven 1–5 items per wave and ``customers``
+  customers a 0–10 recommend question per month, each answer the latent value plus a
+  person's own noise, rounded and clipped like real answer scales. Each unit-period's
+  respondents are split at random into two halves, two independent measurements of the
+  same score.
+
+The truths are reported in the units the estimators see: the slope of a measured score on
+its latent value is computed from the exact expected answer (normal distribution functions
+of the rounding thresholds), projected on the latent values within units — not assumed.
+
+Nothing here is used by the estimators; they never see ``eta`` or ``mu``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+#: the seven engagement items: how much more (+) or less favourably each is answered
+ITEM_OFFSETS = np.array([-0.15, -0.3, 0.1, -0.05, -0.2, 0.3, 0.15])
+
+
+@dataclass(frozen=True)
+class LatentWorld:
+    """Settings of one calibration world (defaults: 600 units, 8 waves, 30 respondents)."""
+
+    units: int = 600
+    waves: int = 8
+    employees: int = 30  # respondents per unit and wave
+    customers: int = 30  # respondents per unit and month
+    seed: int = 0
+    # latent employee experience (engagement-index points)
+    ex_mean: float = 66.0
+    ex_between_sd: float = 7.0
+    ex_shock_sd: float = 4.0
+    ex_shock_ar: float = 0.5
+    # latent customer experience (mean answer on the 0-10 scale)
+    cx_mean: float = 8.2
+    cx_between_sd: float = 0.6
+    cx_quarter_sd: float = 0.15  # shocks to a unit's quarter, beyond EX
+    cx_month_sd: float = 0.10  # month-to-month movement inside a quarter
+    ex_to_cx: float = 0.02  # answer-scale points per index point of last quarter's EX
+    cx_to_ex: float = 0.0  # index points per answer-scale point of last quarter's CX
+    # answers: a person's own spread around the unit's latent value
+    person_sd: float = 14.0  # engagement-index points
+    item_sd: float = 0.6  # 1-5 scale, per item
+    customer_sd: float = 2.0  # 0-10 scale
+    # money: revenue per customer and month follows latent CX
+    revenue_base: float = 40.0
+    revenue_between_sd: float = 5.0
+    revenue_per_cx: float = 1.5  # currency per answer-scale point of latent CX
+    revenue_noise_sd: float = 0.8
+
+
+def expected_item(latent_index: np.ndarray) -> np.ndarray:
+    """Expected 1–5 answer of each item, given a unit's latent engagement (index points)."""
+    centre = 1 + 4 * np.asarray(latent_index, float)[..., None] / 100 + ITEM_OFFSETS
+    return centre  # the answer before rounding; rounding is applied in the exact forms below
+
+
+def _expected_rounded(centre: np.ndarray, sd: float, low: int, high: int) -> np.ndarray:
+    """E[clip(round(centre + sd Z), low, high)] for Z standard normal (exact)."""
+    steps = np.arange(low + 1, high + 1)
+    return low + stats.norm.cdf((centre[..., None] - steps + 0.5) / sd).sum(axis=-1)
+
+
+def expected_engagement_index(eta: np.ndarray, world: LatentWorld) -> np.ndarray:
+    """E[measured engagement index | latent eta]: the mean over items of the expected
+    rounded, clipped answer, rescaled to 0–100 (a person's spread and the item noise are
+    independent normals, so each answer is normal around its centre)."""
+    sd = np.hypot(4 * world.person_sd / 100, world.item_sd)
+    answers = _expected_rounded(expected_item(eta), sd, 1, 5)
+    return (answers.mean(axis=-1) - 1) / 4 * 100
+
+
+def expected_nps(mu: np.ndarray, world: LatentWorld) -> np.ndarray:
+    """E[measured NPS | latent mean answer mu] = 100 (P(answer ≥ 9) − P(answer ≤ 6))."""
+    mu = np.asarray(mu, float)
+    return 100 * (stats.norm.cdf((mu - 8.5) / world.customer_sd)
+                  - stats.norm.cdf((6.5 - mu) / world.customer_sd))
+
+
+def _within(values: np.ndarray, unit: np.ndarray, time: np.ndarray) -> np.ndarray:
+    """Two-way (unit and period) demeaned values of a balanced panel."""
+    frame = pd.DataFrame({"v": values, "u": unit, "t": time})
+    v = frame["v"] - frame.groupby("u")["v"].transform("mean")
+    return (v - v.groupby(frame["t"]).transform("mean")).to_numpy()
+
+
+def _slope(measured: np.ndarray, latent: np.ndarray, unit, time) -> float:
+    """Least-squares slope of a measured score's expectation on its latent value, within
+    units and periods: how many measured points one latent point is worth here."""
+    y, x = _within(measured, unit, time), _within(latent, unit, time)
+    return float(x @ y / (x @ x))
+
+
+def _split_scores(values: np.ndarray, per_group: int, score, rng):
+    """Full-sample and random-half scores per group of ``per_group`` consecutive answers."""
+    n_groups = len(values) // per_group
+    answers = values.reshape(n_groups, per_group, *values.shape[1:])
+    order = rng.permuted(np.tile(np.arange(per_group), (n_groups, 1)), axis=1)
+    half = order < per_group // 2
+    full = score(answers, np.ones_like(half))
+    return full, score(answers, half), score(answers, ~half)
+
+
+def _index_score(answers: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    person = (answers.mean(axis=-1) - 1) / 4 * 100
+    return (person * mask).sum(axis=1) / mask.sum(axis=1)
+
+
+def _nps_score(answers: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    net = (answers >= 9).astype(float) - (answers <= 6)
+    return 100 * (net * mask).sum(axis=1) / mask.sum(axis=1)
+
+
+def generate(world: LatentWorld = LatentWorld()) -> dict:
+    """One organisation drawn from ``world``.
+
+    Returns ``quarterly`` (unit × wave: measured engagement index and NPS of the quarter,
+    each with its two random halves and its sampling SE, and the latent values),
+    ``monthly`` (unit × month: measured NPS with halves, revenue per customer, latent CX)
+    and ``truth`` (the planted links in the units the estimators see, and the measurement
+    slopes they were converted with).
+    """
+    rng = np.random.default_rng(world.seed)
+    n, waves, months = world.units, world.waves, world.waves * 3
+    ex_unit = world.ex_mean + rng.normal(0, world.ex_between_sd, n)
+    cx_unit = world.cx_mean + rng.normal(0, world.cx_between_sd, n)
+    ex_quarter = rng.normal(0, 1.0, waves)
+    cx_quarter = rng.normal(0, 0.05, waves)
+    eta = np.empty((n, waves))
+    mu_q = np.empty((n, waves))
+    shock = rng.normal(0, world.ex_shock_sd, n)
+    for q in range(waves):
+        if q:
+            shock = world.ex_shock_ar * shock + rng.normal(
+                0, world.ex_shock_sd * np.sqrt(1 - world.ex_shock_ar ** 2), n)
+        eta[:, q] = ex_unit + ex_quarter[q] + shock
+        mu_q[:, q] = cx_unit + cx_quarter[q] + rng.normal(0, world.cx_quarter_sd, n)
+        if q:
+            mu_q[:, q] += world.ex_to_cx * (eta[:, q - 1] - ex_unit)
+            eta[:, q] += world.cx_to_ex * (mu_q[:, q - 1] - cx_unit)
+    mu_m = np.repeat(mu_q, 3, axis=1) + rng.normal(0, world.cx_month_sd, (n, months))
+
+    # employees: seven items per respondent, a person's spread shared by their items
+    e = world.employees
+    person = eta.reshape(-1).repeat(e) + rng.normal(0, world.person_sd, n * waves * e)
+    centre = expected_item(person)
+    items = np.clip(np.rint(centre + rng.normal(0, world.item_sd, centre.shape)), 1, 5)
+    ei, ei_a, ei_b = _split_scores(items, e, _index_score, rng)
+    person_index = (items.mean(axis=-1) - 1) / 4 * 100
+    ei_se = person_index.reshape(-1, e).std(axis=1, ddof=1) / np.sqrt(e)
+
+    # customers: a 0-10 answer per respondent per month
+    c = world.customers
+    answers = np.clip(np.rint(mu_m.reshape(-1).repeat(c)
+                              + rng.normal(0, world.customer_sd, n * months * c)), 0, 10)
+    nps_m, nps_m_a, nps_m_b = _split_scores(answers, c, _nps_score, rng)
+    quarter_answers = answers.reshape(n, waves, 3 * c).reshape(-1)
+    nps_q, nps_q_a, nps_q_b = _split_scores(quarter_answers, 3 * c, _nps_score, rng)
+    p = (quarter_answers.reshape(-1, 3 * c) >= 9).mean(axis=1)
+    d = (quarter_answers.reshape(-1, 3 * c) <= 6).mean(axis=1)
+    nps_q_se = 100 * np.sqrt(np.maximum(p + d - (p - d) ** 2, 0) / (3 * c))
+
+    revenue = (world.revenue_base + rng.normal(0, world.revenue_between_sd, n)[:, None]
+               + rng.normal(0, 0.5, months)[None, :] + world.revenue_per_cx * (mu_m - cx_unit[:, None])
+               + rng.normal(0, world.revenue_noise_sd, (n, months)))
+
+    unit_ids = np.array([f"U{i:04d}" for i in range(n)])
+    quarterly = pd.DataFrame({
+        "unit_id": unit_ids.repeat(waves), "t": np.tile(np.arange(waves), n),
+        "engagement_index": ei, "engagement_index_a": ei_a, "engagement_index_b": ei_b,
+        "engagement_index_se": ei_se,
+        "nps": nps_q, "nps_a": nps_q_a, "nps_b": nps_q_b, "nps_se": nps_q_se,
+        "latent_ex": eta.reshape(-1), "latent_cx": mu_m.reshape(n, waves, 3).mean(axis=2).reshape(-1)})
+    monthly = pd.DataFrame({
+        "unit_id": unit_ids.repeat(months), "t": np.tile(np.arange(months), n),
+        "nps": nps_m, "nps_a": nps_m_a, "nps_b": nps_m_b,
+        "revenue_per_customer": revenue.reshape(-1), "latent_cx": mu_m.reshape(-1)})
+    return {"quarterly": quarterly, "monthly": monthly, "truth": truth(world, quarterly, monthly)}
+
+
+def truth(world: LatentWorld, quarterly: pd.DataFrame, monthly: pd.DataFrame) -> dict:
+    """The planted links in measured units (per engagement-index point, per NPS point).
+
+    ``ex_slope`` / ``cx_slope``: measured points per latent point (index per index point,
+    NPS points per answer-scale point), from the exact expected answers projected on the
+    latent values within units and periods; the links divide and multiply by them.
+    """
+    unit_q, t_q = quarterly["unit_id"].to_numpy(), quarterly["t"].to_numpy()
+    ex_slope = _slope(expected_engagement_index(quarterly["latent_ex"].to_numpy(), world),
+                      quarterly["latent_ex"].to_numpy(), unit_q, t_q)
+    cx_slope = _slope(expected_nps(quarterly["latent_cx"].to_numpy(), world),
+                      quarterly["latent_cx"].to_numpy(), unit_q, t_q)
+    cx_slope_month = _slope(expected_nps(monthly["latent_cx"].to_numpy(), world),
+                            monthly["latent_cx"].to_numpy(), monthly["unit_id"].to_numpy(),
+                            monthly["t"].to_numpy())
+    return {"settings": asdict(world), "ex_slope": ex_slope, "cx_slope": cx_slope,
+            "ex_to_cx_lagged": world.ex_to_cx * cx_slope / ex_slope,
+            "cx_to_ex_lagged": world.cx_to_ex * ex_slope / cx_slope,
+            "revenue_per_customer_per_nps": world.revenue_per_cx / cx_slope_month}
