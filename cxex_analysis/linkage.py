@@ -241,6 +241,17 @@ def lagged_effects(panel: pd.DataFrame, direction: str = "ex_to_cx",
     return tidy(rows, extra=["effect_size", "n_units", "mde", "lag"])
 
 
+def reliabilities(panel: pd.DataFrame, scores: Sequence[str], confidence: float = 0.95,
+                  unit: str = "unit_id", time: str = "t") -> pd.DataFrame:
+    """Within-unit reliability of each score from its two random halves (one row each)."""
+    from .measurement import within_unit_reliability
+
+    frames = [within_unit_reliability(panel, f"{s}_a", f"{s}_b", unit, time, confidence, s)
+              for s in scores if {f"{s}_a", f"{s}_b"} <= set(panel.columns)
+              and panel[[f"{s}_a", f"{s}_b"]].dropna().shape[0] > 10]
+    return pd.concat(frames, ignore_index=True) if frames else tidy([])
+
+
 def minimum_detectable_effect(se: float, alpha: float = 0.05, power: float = 0.8) -> float:
     """Smallest true effect detected with ``power`` at two-sided level ``alpha``: (z₁₋α/₂ + z_power)·SE."""
     return float((stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)) * se)
@@ -618,10 +629,16 @@ def build_panel(con, min_group_size: int = 5) -> pd.DataFrame:
     started a pilot: pilots move EX and CX at once and would be mistaken for linkage, so
     the lagged tests leave those quarters out by default.
     """
-    from .panels import unit_panel
+    from .panels import cx_halves, ex_halves, unit_panel
     from .warehouse import has_table, read_table
 
     panel = unit_panel(con, min_group_size)
+    # each score measured twice (random halves of its respondents): the noise-corrected links
+    if has_table(con, "employee_survey"):
+        panel = panel.merge(ex_halves(con, min_group_size).drop(columns=["wave"]),
+                            on=["unit_id", "period"], how="left")
+    if has_table(con, "customer_survey"):
+        panel = panel.merge(cx_halves(con, "quarter"), on=["unit_id", "period"], how="left")
     panel["t"] = period_index(panel["period"], "quarter")
     assignments = read_table(con, "pilot_assignments") if has_table(con, "pilot_assignments") else None
     panel["pilot_active"] = pilot_exposure(assignments, panel, "quarter")
@@ -712,6 +729,23 @@ def direction_reading(h2, h3, placebo) -> str:
     return "a clear link, in the direction 'better EX, then better CX'."
 
 
+def noise_sentence(reliability: pd.DataFrame) -> str:
+    """How much of the engagement index's and NPS's movement inside a unit is real change."""
+    rows = reliability.set_index("outcome") if len(reliability) else pd.DataFrame()
+    if EX_MEASURE not in rows.index or "nps" not in rows.index:
+        return ""
+
+    def share(name: str) -> str:
+        r = rows.loc[name]
+        return (f"{max(r['estimate'], 0):.0%} ({r['confidence']:.0%} CI {max(r['ci_low'], 0):.0%} "
+                f"to {max(r['ci_high'], 0):.0%})")
+
+    return (f"Survey noise: within units, about {share(EX_MEASURE)} of the quarter-to-quarter "
+            f"movement of the engagement index and {share('nps')} of NPS's is real change; the "
+            "rest is the sampling noise of a few dozen answers, which pulls the links above "
+            "toward zero (they take unit scores as exact).")
+
+
 def findings(results: pd.DataFrame, ex_step: float = 5.0) -> list[str]:
     """One plain sentence per hypothesis, with its interval, from the recorded rows."""
     out = []
@@ -733,6 +767,9 @@ def findings(results: pd.DataFrame, ex_step: float = 5.0) -> list[str]:
             f"{_ci(h2, 1, ex_step)} points higher, comparing each unit with itself: "
             + direction_reading(h2, h3, first("ex_lead_placebo", "nps"))
             + _holm_word(holm_rows, "ex_to_cx_lagged", "nps"))
+    noise = noise_sentence(results[results["estimand"] == "within_unit_reliability"])
+    if noise:
+        out.append(noise)
     if h3 is not None:
         out.append(
             f"The reverse link: 10 more NPS points came before an engagement index "
@@ -814,6 +851,10 @@ def run(con, outcomes: Sequence[str] = CX_OUTCOMES, lag: int = 1, confidence: fl
     if "H3" in hypotheses:
         effects.append(lagged_effects(panel, "cx_to_ex", outcomes, lag=lag, confidence=confidence,
                                       exclude=exclude))
+    # how much of each score's within-unit movement is real change (random halves)
+    out["reliability"] = reliabilities(panel, [EX_MEASURE, *outcomes], confidence)
+    if not out["reliability"].empty:
+        frames.append(out["reliability"])
     if effects:
         out["effects"] = pd.concat(effects, ignore_index=True)
         frames.append(out["effects"])

@@ -144,6 +144,77 @@ def cx_panel(con: duckdb.DuckDBPyConnection, freq: str = "month") -> pd.DataFram
     """).df()
 
 
+#: the seed of the random split of each unit-period's respondents into two halves
+HALF_SEED = 20241
+
+
+def _half_sql(partition: str, seed: int) -> str:
+    """SQL: 0 or 1, a random half of each ``partition``'s respondents (exactly balanced:
+    respondents ordered by a seeded hash of their response id, then alternated). Portable
+    to DuckDB and PostgreSQL (md5 and window functions)."""
+    return (f"CAST(row_number() OVER (PARTITION BY {partition} "
+            f"ORDER BY md5(response_id || '{int(seed)}')) % 2 AS INTEGER)")
+
+
+def ex_halves(con: duckdb.DuckDBPyConnection, min_group_size: int = MIN_GROUP_SIZE,
+              seed: int = HALF_SEED) -> pd.DataFrame:
+    """The engagement index and eNPS of each unit-wave measured twice: from two random
+    halves of its respondents (``engagement_index_a`` / ``_b``, ``enps_a`` / ``_b``).
+
+    Two independent measurements of the same score: what the noise-corrected links use
+    (:mod:`cxex_analysis.measurement`). Blank where the whole unit-wave is under
+    ``min_group_size``; never shown in a report.
+    """
+    _require(con, "employee_survey", "the split-half employee panel")
+    items = engagement_items(con)
+    frame = con.execute(f"""
+        WITH r AS (
+            SELECT unit_id, wave, enps, {respondent_scores_sql(items)},
+                   {_half_sql('unit_id, wave', seed)} AS half,
+                   count(*) OVER (PARTITION BY unit_id, wave) AS respondents
+            FROM employee_survey
+        )
+        SELECT unit_id, wave, CAST(date_trunc('quarter', wave) AS DATE) AS period,
+               max(respondents) AS respondents,
+               avg(CASE WHEN half = 0 THEN engagement_index END) AS engagement_index_a,
+               avg(CASE WHEN half = 1 THEN engagement_index END) AS engagement_index_b,
+               100.0 * (avg(CASE WHEN half = 0 THEN CAST(enps >= 9 AS INTEGER) END)
+                        - avg(CASE WHEN half = 0 THEN CAST(enps <= 6 AS INTEGER) END)) AS enps_a,
+               100.0 * (avg(CASE WHEN half = 1 THEN CAST(enps >= 9 AS INTEGER) END)
+                        - avg(CASE WHEN half = 1 THEN CAST(enps <= 6 AS INTEGER) END)) AS enps_b
+        FROM r GROUP BY unit_id, wave ORDER BY unit_id, wave
+    """).df()
+    halves = ["engagement_index_a", "engagement_index_b", "enps_a", "enps_b"]
+    return blank_small(frame, "respondents", halves, min_group_size).drop(
+        columns=["respondents", "suppressed"])
+
+
+def cx_halves(con: duckdb.DuckDBPyConnection, freq: str = "month",
+              seed: int = HALF_SEED) -> pd.DataFrame:
+    """NPS, CSAT and CES of each unit-period measured twice, from two random halves of its
+    customers (``nps_a`` / ``nps_b``, ``csat_a`` …, ``ces_a`` …). See :func:`ex_halves`."""
+    _require(con, "customer_survey", "the split-half customer panel")
+    period = _period_sql("responded_at", freq)
+
+    def by_half(h: int) -> str:
+        pick = f"CASE WHEN half = {h} THEN"
+        name = "ab"[h]
+        return (f"100.0 * (avg({pick} CAST(nps >= 9 AS INTEGER) END) "
+                f"- avg({pick} CAST(nps <= 6 AS INTEGER) END)) AS nps_{name}, "
+                f"100.0 * avg({pick} CAST(csat >= 4 AS INTEGER) END) AS csat_{name}, "
+                f"avg({pick} ces END) AS ces_{name}")
+
+    return con.execute(f"""
+        WITH r AS (
+            SELECT unit_id, {period} AS period, nps, csat, ces,
+                   {_half_sql(f'unit_id, {period}', seed)} AS half
+            FROM customer_survey
+        )
+        SELECT unit_id, period, {by_half(0)}, {by_half(1)}
+        FROM r GROUP BY unit_id, period ORDER BY unit_id, period
+    """).df()
+
+
 def outcomes_panel(con: duckdb.DuckDBPyConnection, freq: str = "month") -> pd.DataFrame:
     """Unit outcomes per month (as given) or quarter (counts summed), with derived rates.
 

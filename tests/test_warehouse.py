@@ -173,7 +173,9 @@ def _same(left: pd.DataFrame, right: pd.DataFrame) -> None:
     lambda c: panels.outcomes_panel(c, "quarter"), lambda c: panels.unit_panel(c),
     lambda c: panels.coverage(c, "quarter").sort_values(["source", "unit_id", "period"],
                                                         ignore_index=True),
-], ids=["ex", "cx_month", "cx_quarter", "outcomes_month", "outcomes_quarter", "unit", "coverage"])
+    lambda c: panels.ex_halves(c), lambda c: panels.cx_halves(c, "quarter"),
+], ids=["ex", "cx_month", "cx_quarter", "outcomes_month", "outcomes_quarter", "unit", "coverage",
+        "ex_halves", "cx_halves"])
 def test_panels_are_the_same_on_both_back_ends(demo_warehouse, demo_postgres, build):
     duck = warehouse.connect(demo_warehouse)
     pg = warehouse.connect(demo_postgres)
