@@ -52,6 +52,7 @@ class LatentWorld:
     # latent customer experience (mean answer on the 0-10 scale)
     cx_mean: float = 8.2
     cx_between_sd: float = 0.6
+    between_correlation: float = 0.4  # of units' lasting EX and CX levels (Harter et al.: ~0.33)
     cx_quarter_sd: float = 0.15  # shocks to a unit's quarter, beyond EX
     cx_month_sd: float = 0.10  # month-to-month movement inside a quarter
     ex_to_cx: float = 0.02  # answer-scale points per index point of last quarter's EX
@@ -140,8 +141,10 @@ def generate(world: LatentWorld = LatentWorld()) -> dict:
     """
     rng = np.random.default_rng(world.seed)
     n, waves, months = world.units, world.waves, world.waves * 3
-    ex_unit = world.ex_mean + rng.normal(0, world.ex_between_sd, n)
-    cx_unit = world.cx_mean + rng.normal(0, world.cx_between_sd, n)
+    ex_z, cx_z = rng.normal(0, 1, n), rng.normal(0, 1, n)
+    rho = world.between_correlation
+    ex_unit = world.ex_mean + world.ex_between_sd * ex_z
+    cx_unit = world.cx_mean + world.cx_between_sd * (rho * ex_z + np.sqrt(1 - rho ** 2) * cx_z)
     ex_quarter = rng.normal(0, 1.0, waves)
     cx_quarter = rng.normal(0, 0.05, waves)
     eta = np.empty((n, waves))

@@ -107,3 +107,28 @@ def test_both_directions_are_unbiased_when_ex_reacts_to_cx(feedback):
     assert abs(np.mean(corrected[0::2])) < bound, corrected[0::2]  # H3
     assert abs(np.mean(corrected[1::2])) < bound, corrected[1::2]  # H2
     assert np.mean(plain) < -bound, plain  # the plain estimate is pulled below the truth
+
+
+def test_disattenuated_correlation_recovers_the_correlation_of_real_unit_levels():
+    """Few answers per unit: unit averages are noisy and the observed between-unit r is
+    attenuated; Spearman's correction with the unit means' reliabilities recovers the
+    correlation of the units' expected (noise-free) scores (issue 14.4)."""
+    from cxex_analysis.linkage import disattenuated_correlation
+
+    settings = latent.LatentWorld(units=400, waves=6, employees=6, customers=2, seed=1,
+                                  between_correlation=0.5)
+    quarterly = latent.generate(settings)["quarterly"]
+    expected = pd.DataFrame({
+        "unit_id": quarterly["unit_id"],
+        "ex": latent.expected_engagement_index(quarterly["latent_ex"].to_numpy(), settings),
+        "cx": latent.expected_nps(quarterly["latent_cx"].to_numpy(), settings)})
+    levels = expected.groupby("unit_id")[["ex", "cx"]].mean()
+    planted = float(np.corrcoef(levels["ex"], levels["cx"])[0, 1])
+    means = quarterly.groupby("unit_id")[["engagement_index", "nps"]].mean()
+    observed = float(np.corrcoef(means["engagement_index"], means["nps"])[0, 1])
+    found = disattenuated_correlation(quarterly, "engagement_index", "nps")
+    assert found["ci_low"] <= planted <= found["ci_high"], (found, planted)
+    # the observed r is attenuated; the corrected one lands closer to the planted value
+    assert observed < found["estimate"]
+    assert abs(found["estimate"] - planted) < 0.5 * abs(observed - planted), (observed, planted)
+    assert 0 < found["reliability_y"] < found["reliability_x"] < 1
