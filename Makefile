@@ -48,6 +48,7 @@ bench: $(STAMP) ## print the benchmark figures, the enterprise run last (about 4
 	$(BIN)/python benchmarks/linkage.py
 	$(BIN)/python benchmarks/rox.py
 	$(BIN)/python benchmarks/text.py
+	$(BIN)/python benchmarks/calibration.py
 	$(BIN)/python benchmarks/fanout.py
 	$(BIN)/python benchmarks/enterprise.py
 
