@@ -66,8 +66,8 @@ def _not_shown(reports: list[dict], prefix: str) -> list[str]:
 def _report_item(r: dict) -> str:
     if r.get("status") == "skipped" or not r.get("html"):
         return f"<li>{_e(r['title'])}: {_e(r.get('reason') or 'not run')}</li>"
-    without = (f" <span class='meta'>(left out: {_e(r['reason'])})</span>"
-               if r.get("reason") else "")
+    parts = [part.split(": not run")[0] for part in (r.get("reason") or "").split("; ") if part]
+    without = (f" <span class='meta'>(left out: {_e('; '.join(parts))})</span>" if parts else "")
     return f"<li><a href='{_e(r['html'])}'>{_e(r['title'])}</a>{without}</li>"
 
 
@@ -131,7 +131,8 @@ def value_answers(results: pd.DataFrame) -> list[str]:
 
 
 def where_to_act(results: pd.DataFrame) -> pd.DataFrame:
-    """Groups ordered by engagement (lowest first), each value with its interval; hidden stays hidden."""
+    """Groups ordered by engagement, or by NPS without an employee survey (lowest first), each
+    value with its interval; hidden stays hidden. ``attrs["order"]`` names the ordering."""
     groups = results[(results["analysis"] == "group") & (results["estimand"] == "metric_level")]
     if groups.empty:
         return pd.DataFrame()
@@ -145,14 +146,18 @@ def where_to_act(results: pd.DataFrame) -> pd.DataFrame:
             m = match.iloc[0]
             row[outcome] = ("hidden (too few answers)" if pd.isna(m["estimate"]) else
                             f"{m['estimate']:.1f} ({m['ci_low']:.1f} to {m['ci_high']:.1f})")
-            if outcome == "engagement_index":
-                row["_order"] = m["estimate"]
+            row[f"_{outcome}"] = m["estimate"]
         rows.append(row)
     table = pd.DataFrame(rows)
-    if "_order" in table:
-        table = table.sort_values("_order", na_position="last").drop(columns=["_order"])
-    return table.rename(columns={"engagement_index": "engagement index (95% CI)",
-                                 "nps": "NPS (95% CI)", "csat": "CSAT (95% CI)"})
+    order = next((o for o in ("engagement_index", "nps", "csat") if f"_{o}" in table), None)
+    if order:
+        table = table.sort_values(f"_{order}", na_position="last")
+    table = table.drop(columns=[c for c in table.columns if c.startswith("_")]).rename(
+        columns={"engagement_index": "engagement index (95% CI)", "nps": "NPS (95% CI)",
+                 "csat": "CSAT (95% CI)"})
+    table.attrs["order"] = {"engagement_index": "engagement", "nps": "NPS",
+                            "csat": "CSAT"}.get(order, "")
+    return table
 
 
 def build_index(run_dir: Path, reports: list[dict], registry: pd.DataFrame | None = None,
@@ -180,7 +185,7 @@ def build_index(run_dir: Path, reports: list[dict], registry: pd.DataFrame | Non
 
     section("ex-cx", "1. Does employee experience drive customer experience here?",
             ex_cx_answer(results) if not results.empty else [], _link(reports, "01_"),
-            _not_shown(reports, "01_"))
+            [s for s in _not_shown(reports, "01_") if s.startswith(("EX → CX", "Mediation"))])
     pilots = pilot_answers(results, registry) if not results.empty else []
     parts.append("<h2 id='pilots'>2. Did the pilots work, for employees and customers?</h2>")
     if pilots:
@@ -204,7 +209,8 @@ def build_index(run_dir: Path, reports: list[dict], registry: pd.DataFrame | Non
         head = "".join(f"<th>{_e(c.replace('_', ' '))}</th>" for c in table.columns)
         body = "".join("<tr>" + "".join(f"<td>{_e('' if pd.isna(v) else v)}</td>" for v in row)
                        + "</tr>" for row in table.itertuples(index=False))
-        parts.append("<p>Groups with the lowest engagement first; each group's report names its top "
+        parts.append(f"<p>Groups with the lowest {_e(table.attrs.get('order') or 'scores')} first; "
+                     "each group's report names its top "
                      f"two issues.</p><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
     parts.append(f"<p>Group reports: {_link(reports, '04_') or 'none in this run'}</p>")
     parts.append("<h2 id='reports'>All reports of this run</h2><ul>"
