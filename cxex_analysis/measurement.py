@@ -9,8 +9,8 @@ signal.
 Method: **split-half instrumental variables.** Each unit-period's respondents are split at
 random into two halves (``x_a``, ``x_b``): two measurements of the same score whose sampling
 errors are independent. Half A is the regressor and half B its instrument, and the other way
-round, stacked (the two-way fixed-effects 2SLS estimator of both orderings; errors clustered
-by unit, which also covers the stacking). Only the regressor's noise biases a slope; noise
+round, stacked (the two-way fixed-effects 2SLS estimator of both orderings, each ordering
+with its own fixed effects; errors clustered by unit, which also covers the stacking). Only the regressor's noise biases a slope; noise
 in the outcome widens the interval and nothing else.
 
 * ``design="within"`` — unit and period fixed effects (contemporaneous links: revenue per
@@ -53,9 +53,11 @@ DESIGNS = ("within", "first_difference")
 
 
 def _stack(frame: pd.DataFrame, x_a: str, x_b: str) -> pd.DataFrame:
-    """Both orderings of the halves: (regressor A, instrument B) and (B, A)."""
-    a = frame.assign(_x=frame[x_a], _z=frame[x_b])
-    b = frame.assign(_x=frame[x_b], _z=frame[x_a])
+    """Both orderings of the halves: (regressor A, instrument B) and (B, A), each copy with a
+    ``_copy`` id: its fixed effects must be its own (shared ones would mix the halves' unit
+    means, whose difference is sampling noise, into both regressor and instrument)."""
+    a = frame.assign(_x=frame[x_a], _z=frame[x_b], _copy=0)
+    b = frame.assign(_x=frame[x_b], _z=frame[x_a], _copy=1)
     return pd.concat([a, b], ignore_index=True)
 
 
@@ -101,7 +103,9 @@ def split_half_iv(data: pd.DataFrame, y: str, x_a: str, x_b: str, unit: str, tim
         raise ParameterError("too few units with both halves of the score to correct for "
                              "survey noise.")
     stacked = _stack(frame, x_a, x_b).rename(columns={y: "_y", unit: "_unit", time: "_time"})
-    effects = "_unit + _time" if design == "within" else "_time"
+    stacked["_unit_copy"] = stacked["_unit"].astype(str) + "|" + stacked["_copy"].astype(str)
+    stacked["_time_copy"] = stacked["_time"].astype(str) + "|" + stacked["_copy"].astype(str)
+    effects = "_unit_copy + _time_copy" if design == "within" else "_time_copy"
     fit = _feols(f"_y ~ 1 | {effects} | _x ~ _z", stacked, "_unit")
     row = fit.tidy().loc["_x"]
     estimate, se = float(row["Estimate"]), float(row["Std. Error"])
@@ -188,14 +192,14 @@ def cross_lagged_iv(data: pd.DataFrame, outcome: str, cause: str, unit: str, tim
     consecutive = (grouped[time].shift(-1) == frame[time] + 1) & \
                   (grouped[time].shift(2) == frame[time] - 2)
     stacked = []
-    for mine, other in (("a", "b"), ("b", "a")):
+    for copy, (mine, other) in enumerate((("a", "b"), ("b", "a"))):
         def shift(column: str, k: int) -> pd.Series:
             return grouped[column].shift(k)
 
         y, x = f"{outcome}_{mine}", f"{cause}_{mine}"
         y_other, x_other = f"{outcome}_{other}", f"{cause}_{other}"
         stacked.append(pd.DataFrame({
-            "unit": frame[unit], "period": frame[time] + 1,
+            "unit": frame[unit], "period": (frame[time] + 1).astype(str) + f"|{copy}",
             "dy": shift(outcome, -1) - frame[outcome],
             "dy_lag": frame[y] - shift(y, 1), "z_y": shift(y_other, 1),
             "dx": frame[x] - shift(x, 1), "z_x": frame[x_other] - shift(x_other, 1),
@@ -206,7 +210,7 @@ def cross_lagged_iv(data: pd.DataFrame, outcome: str, cause: str, unit: str, tim
     if groups < 10 or rows["period"].nunique() < 2:
         raise ParameterError("the cross-lagged estimate needs at least four consecutive waves "
                              "in at least ten units with both halves of each score.")
-    periods = pd.get_dummies(rows["period"].astype(str), prefix="period", dtype=float)
+    periods = pd.get_dummies(rows["period"], prefix="period", dtype=float)  # per copy
     endogenous = ["dy_lag", "dx", "dx_lag"]
     fit = IV2SLS(rows["dy"], periods, rows[endogenous], rows[["z_y", "z_x", "z_x_lag"]]).fit(
         cov_type="clustered", clusters=pd.factorize(rows["unit"])[0], debiased=True)

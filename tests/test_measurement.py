@@ -38,10 +38,15 @@ def test_split_half_iv_agrees_with_linearmodels_iv_with_fixed_effects(world):
     small = world["monthly"][world["monthly"]["unit_id"] < "U0060"]
     ours = measurement.split_half_iv(small, "revenue_per_customer", "nps_a", "nps_b",
                                      "unit_id", "t")
-    stacked = pd.concat([small.assign(x=small["nps_a"], z=small["nps_b"]),
-                         small.assign(x=small["nps_b"], z=small["nps_a"])], ignore_index=True)
-    dummies = pd.get_dummies(stacked[["unit_id"]].astype(str).assign(
-        t=stacked["t"].astype(str)), drop_first=False, dtype=float).iloc[:, :-1]
+    # both orderings of the halves, each with its own unit and month effects
+    stacked = pd.concat([small.assign(x=small["nps_a"], z=small["nps_b"], copy="0"),
+                         small.assign(x=small["nps_b"], z=small["nps_a"], copy="1")],
+                        ignore_index=True)
+    units = pd.get_dummies(stacked["unit_id"].astype(str) + stacked["copy"], dtype=float)
+    later = stacked["t"] > stacked["t"].min()  # one month per copy is the reference
+    months = pd.get_dummies((stacked["t"].astype(str) + stacked["copy"]).where(later),
+                            dtype=float)
+    dummies = pd.concat([units, months], axis=1)
     fit = IV2SLS(stacked["revenue_per_customer"], dummies, stacked[["x"]], stacked[["z"]]).fit(
         cov_type="clustered", clusters=stacked["unit_id"].astype("category").cat.codes)
     assert ours["estimate"] == pytest.approx(fit.params["x"], rel=1e-8)
