@@ -40,13 +40,30 @@ def con(demo_warehouse):
 
 
 @pytest.fixture(scope="session")
-def demo_run(demo_warehouse, tmp_path_factory):
-    """The whole suite run once on the demo warehouse (local executor): (out dir, RunResult)."""
-    from cxex_analysis import runner
+def demo_cli_run(demo_warehouse, tmp_path_factory):
+    """The whole suite run once on the demo warehouse as a user runs it, ``cxex run`` (local
+    executor): (out dir, RunResult read back from the manifest, the finished process)."""
+    import subprocess
+    import sys
+
+    from cxex_analysis.runner import NotebookRun, RunResult
 
     out = tmp_path_factory.mktemp("reports")
-    result = runner.run(demo_warehouse, out, progress=None)
-    return out, result
+    done = subprocess.run([sys.executable, "-m", "cxex_analysis.cli", "run", "--warehouse",
+                           str(demo_warehouse), "--out", str(out)], capture_output=True, text=True)
+    runs = sorted((d for d in out.iterdir() if (d / "manifest.json").exists()),
+                  key=lambda d: d.stat().st_mtime)
+    assert runs, done.stdout[-2000:] + done.stderr[-2000:]
+    manifest = json.loads((runs[-1] / "manifest.json").read_text())
+    result = RunResult(manifest["run_id"], runs[-1].resolve(),
+                       [NotebookRun(**n) for n in manifest["notebooks"]])
+    return out, result, done
+
+
+@pytest.fixture(scope="session")
+def demo_run(demo_cli_run):
+    """The whole suite run once on the demo warehouse: (out dir, RunResult)."""
+    return demo_cli_run[:2]
 
 
 def same_results(left: Path, right: Path, tolerance: float = 1e-9) -> None:

@@ -151,10 +151,10 @@ def test_cxex_run_publishes_reports_for_every_shape(shapes, shape, tmp_path):
 
 
 @pytest.mark.slow
-def test_cxex_run_on_the_full_demo_skips_nothing(demo_warehouse, tmp_path):
-    out = cxex("run", "--warehouse", demo_warehouse, "--out", tmp_path / "reports")
+def test_cxex_run_on_the_full_demo_skips_nothing(demo_cli_run):
+    reports, _, out = demo_cli_run  # the suite's one `cxex run` of the whole demo
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
-    manifest, index = _published(tmp_path / "reports")
+    manifest, index = _published(reports)
     assert manifest["status"] == "ok"
     assert all(n["status"] == "ok" for n in manifest["notebooks"])
     assert "not run" not in index
