@@ -33,7 +33,7 @@ def estimates(world: dict) -> dict:
     out = {}
     for name, y, x, target in (("ex_to_cx_lagged", "nps", "engagement_index", "ex_to_cx_lagged"),
                                ("cx_to_ex_lagged", "engagement_index", "nps", "cx_to_ex_lagged")):
-        fit = measurement.cross_lagged_iv(quarterly, y, x, "unit_id", "t")
+        fit = measurement.cross_lagged(quarterly, y, x, "unit_id", "t")
         out[name] = (fit["estimate"], fit["se"], truth[target])
         plain = twfe(lagged_pairs(quarterly, x, y, 1), "y", "x", "unit_id", "y_time")
         out[f"{name}_uncorrected"] = (plain["params"]["x"], plain["se"]["x"], truth[target])

@@ -74,7 +74,7 @@ def expected_item(latent_index: np.ndarray) -> np.ndarray:
     return centre  # the answer before rounding; rounding is applied in the exact forms below
 
 
-def _expected_rounded(centre: np.ndarray, sd: float, low: int, high: int) -> np.ndarray:
+def expected_rounded(centre: np.ndarray, sd: float, low: int, high: int) -> np.ndarray:
     """E[clip(round(centre + sd Z), low, high)] for Z standard normal (exact)."""
     steps = np.arange(low + 1, high + 1)
     return low + stats.norm.cdf((centre[..., None] - steps + 0.5) / sd).sum(axis=-1)
@@ -85,7 +85,7 @@ def expected_engagement_index(eta: np.ndarray, world: LatentWorld) -> np.ndarray
     rounded, clipped answer, rescaled to 0–100 (a person's spread and the item noise are
     independent normals, so each answer is normal around its centre)."""
     sd = np.hypot(4 * world.person_sd / 100, world.item_sd)
-    answers = _expected_rounded(expected_item(eta), sd, 1, 5)
+    answers = expected_rounded(expected_item(eta), sd, 1, 5)
     return (answers.mean(axis=-1) - 1) / 4 * 100
 
 
@@ -150,6 +150,7 @@ def generate(world: LatentWorld = LatentWorld()) -> dict:
     eta = np.empty((n, waves))
     mu_q = np.empty((n, waves))
     shock = rng.normal(0, world.ex_shock_sd, n)
+    month_noise = rng.normal(0, world.cx_month_sd, (n, waves, 3))
     for q in range(waves):
         if q:
             shock = world.ex_shock_ar * shock + rng.normal(
@@ -158,8 +159,10 @@ def generate(world: LatentWorld = LatentWorld()) -> dict:
         mu_q[:, q] = cx_unit + cx_quarter[q] + rng.normal(0, world.cx_quarter_sd, n)
         if q:
             mu_q[:, q] += world.ex_to_cx * (eta[:, q - 1] - ex_unit)
-            eta[:, q] += world.cx_to_ex * (mu_q[:, q - 1] - cx_unit)
-    mu_m = np.repeat(mu_q, 3, axis=1) + rng.normal(0, world.cx_month_sd, (n, months))
+            # staff react to what customers lived through last quarter (its three months)
+            eta[:, q] += world.cx_to_ex * (mu_q[:, q - 1] + month_noise[:, q - 1].mean(axis=1)
+                                           - cx_unit)
+    mu_m = (mu_q[:, :, None] + month_noise).reshape(n, months)
 
     # employees: seven items per respondent, a person's spread shared by their items
     e = world.employees

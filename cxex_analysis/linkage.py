@@ -206,7 +206,9 @@ def lagged_effects(panel: pd.DataFrame, direction: str = "ex_to_cx",
                    outcomes: Sequence[str] = CX_OUTCOMES, ex: str = EX_MEASURE, lag: int = 1,
                    confidence: float = 0.95, exclude: str | None = "pilot_active",
                    unit: str = "unit_id", time: str = "t") -> pd.DataFrame:
-    """H2 (``ex_to_cx``), H3 (``cx_to_ex``) or the placebo (``placebo``) for each CX outcome.
+    """H2 (``ex_to_cx``), H3 (``cx_to_ex``) or the placebo (``placebo``) for each CX outcome,
+    taking unit scores as exact: estimands ``*_uncorrected``, shown beside the noise-corrected
+    ones of :func:`corrected_effects`.
 
     ``ex_to_cx``: CX(t + lag) ~ EX(t); ``cx_to_ex``: EX(t + lag) ~ CX(t); ``placebo``:
     CX(t) ~ EX(t + lag). Unit and period effects absorbed, SE clustered by unit. The
@@ -221,13 +223,13 @@ def lagged_effects(panel: pd.DataFrame, direction: str = "ex_to_cx",
             continue
         if direction == "ex_to_cx":
             pairs = lagged_pairs(panel, ex, outcome, lag, unit, time, exclude)
-            estimand, y_name, x_name = "ex_to_cx_lagged", outcome, ex
+            estimand, y_name, x_name = "ex_to_cx_lagged_uncorrected", outcome, ex
         elif direction == "cx_to_ex":
             pairs = lagged_pairs(panel, outcome, ex, lag, unit, time, exclude)
-            estimand, y_name, x_name = "cx_to_ex_lagged", ex, outcome
+            estimand, y_name, x_name = "cx_to_ex_lagged_uncorrected", ex, outcome
         else:
             pairs = lagged_pairs(panel, ex, outcome, -lag, unit, time, exclude)
-            estimand, y_name, x_name = "ex_lead_placebo", outcome, ex
+            estimand, y_name, x_name = "ex_lead_placebo_uncorrected", outcome, ex
         pairs = pairs.rename(columns={"x": x_name, "y": y_name}) if x_name != y_name else pairs
         fit = twfe(pairs, y_name, x_name, unit, "y_time", confidence=confidence)
         row = _row(estimand, y_name, x_name, fit, confidence)
@@ -239,6 +241,82 @@ def lagged_effects(panel: pd.DataFrame, direction: str = "ex_to_cx",
         row["lag"] = lag
         rows.append(row)
     return tidy(rows, extra=["effect_size", "n_units", "mde", "lag"])
+
+
+PUBLIC_EFFECTS = {"ex_to_cx": "ex_to_cx_lagged", "cx_to_ex": "cx_to_ex_lagged",
+                  "placebo": "ex_lead_placebo"}
+
+
+def _blank_scores(panel: pd.DataFrame, columns: Sequence[str], exclude: str | None) -> pd.DataFrame:
+    """``panel`` with the scores of excluded periods (pilot quarters) set to missing."""
+    if not exclude:
+        return panel
+    out = panel.copy()
+    present = [c for c in columns if c in out.columns]
+    out.loc[out[exclude].astype(bool), present] = np.nan
+    return out
+
+
+def corrected_effects(panel: pd.DataFrame, direction: str = "ex_to_cx",
+                      outcomes: Sequence[str] = CX_OUTCOMES, ex: str = EX_MEASURE, lag: int = 1,
+                      confidence: float = 0.95, exclude: str | None = "pilot_active",
+                      unit: str = "unit_id", time: str = "t") -> pd.DataFrame:
+    """H2, H3 or the placebo for each CX outcome, corrected for survey noise: the public ids
+    ``ex_to_cx_lagged``, ``cx_to_ex_lagged`` and ``ex_lead_placebo``.
+
+    H2 and H3 are :func:`cxex_analysis.measurement.cross_lagged` (first differences holding the
+    outcome's earlier change fixed, split-half instruments); the placebo, CX(t) on EX(t + 1),
+    is :func:`cxex_analysis.measurement.split_half_iv` in first differences. A link the data
+    cannot support (too few units with four consecutive waves, a lag other than one period,
+    no halves) gets a row with no estimate whose ``method`` says why.
+    """
+    from . import measurement
+
+    check_argument("direction", direction, tuple(PUBLIC_EFFECTS))
+    confidence = check_confidence(confidence)
+    exclude = exclude if exclude and exclude in panel.columns else None
+    estimand = PUBLIC_EFFECTS[direction]
+    rows = []
+    for outcome in outcomes:
+        if outcome not in panel.columns or panel[outcome].notna().sum() == 0:
+            continue
+        y_name, x_name = (ex, outcome) if direction == "cx_to_ex" else (outcome, ex)
+        scores = [f"{c}{h}" for c in (ex, outcome) for h in ("", "_a", "_b")]
+        data = _blank_scores(panel, scores, exclude)
+        base = {"analysis": "linkage", "estimand": estimand, "subject": "all", "outcome": y_name,
+                "term": x_name, "confidence": confidence, "lag": lag}
+        try:
+            if lag != 1:
+                raise ParameterError("the noise-corrected lagged links are estimated for a lag "
+                                     "of one period")
+            if direction == "placebo":
+                lead = data[[unit, time] + [f"{ex}_a", f"{ex}_b"]].assign(
+                    **{time: data[time] - 1})
+                pairs = data[[unit, time, outcome]].merge(lead, on=[unit, time], how="inner")
+                fit = measurement.split_half_iv(pairs, outcome, f"{ex}_a", f"{ex}_b", unit, time,
+                                                design="first_difference", confidence=confidence)
+            else:
+                fit = measurement.cross_lagged(data, y_name, x_name, unit, time, confidence)
+        except ParameterError as reason:
+            rows.append({**base, "estimate": np.nan, "n": 0,
+                         "method": f"not estimated: {str(reason).rstrip('.')}"})
+            continue
+        within = _two_way_demean(data.dropna(subset=[x_name, y_name]), [x_name, y_name], unit, time)
+        sd_x, sd_y = within[x_name].std(ddof=1), within[y_name].std(ddof=1)
+        rows.append({**base, **{k: fit[k] for k in ("estimate", "se", "ci_low", "ci_high",
+                                                    "p_value", "n", "n_units", "first_stage_f")},
+                     "method": fit["method"] + " (n = unit-periods)",
+                     "effect_size": fit["estimate"] * sd_x / sd_y if sd_y > 0 else np.nan,
+                     "mde": minimum_detectable_effect(fit["se"], 1 - confidence)})
+    return tidy(rows, extra=["effect_size", "n_units", "mde", "lag", "first_stage_f"])
+
+
+def noise_share(corrected: pd.Series | None, uncorrected: pd.Series | None) -> float:
+    """How much smaller the uncorrected estimate is than the corrected one (0.26: 26%)."""
+    if corrected is None or uncorrected is None or not np.isfinite(corrected["estimate"]) \
+            or corrected["estimate"] == 0:
+        return np.nan
+    return float(1 - uncorrected["estimate"] / corrected["estimate"])
 
 
 def reliabilities(panel: pd.DataFrame, scores: Sequence[str], confidence: float = 0.95,
@@ -786,6 +864,33 @@ def direction_reading(h2, h3, placebo) -> str:
     return "a clear link, in the direction 'better EX, then better CX'."
 
 
+def _measured(row) -> bool:
+    """An estimate with a bounded interval (the data could pin it down)."""
+    return pd.notna(row["estimate"]) and pd.notna(row["ci_low"]) and pd.notna(row["ci_high"])
+
+
+def _why_not_measured(row) -> str:
+    method = str(row["method"])
+    if method.startswith("not estimated: "):
+        return method.removeprefix("not estimated: ") + "."
+    return ("the scores move too little inside units between quarters compared with the "
+            "sampling noise of their few answers, so every value of the link fits the data "
+            "(its interval is unbounded). More answers per unit and quarter would settle it.")
+
+
+def hidden_sentence(corrected, uncorrected, step: float = 5.0) -> str:
+    """'Survey noise hid about 40% of the link', when both estimates point the same way."""
+    if corrected is None or uncorrected is None or not _measured(corrected):
+        return ""
+    share = noise_share(corrected, uncorrected)
+    plain = _ci(uncorrected, 1, step)
+    if _clear(corrected) > 0 and 0 < share < 1:
+        return (f"Taking the unit scores as exact, as most tools do, gives {plain} NPS points per "
+                f"{step:g} engagement points: the uncorrected estimate understates the link by "
+                f"about {share:.0%}, because part of every quarter's score is survey noise.")
+    return f"Taking the unit scores as exact, as most tools do, gives {plain} points instead."
+
+
 def noise_sentence(reliability: pd.DataFrame) -> str:
     """How much of the engagement index's and NPS's movement inside a unit is real change."""
     rows = reliability.set_index("outcome") if len(reliability) else pd.DataFrame()
@@ -799,8 +904,9 @@ def noise_sentence(reliability: pd.DataFrame) -> str:
 
     return (f"Survey noise: within units, about {share(EX_MEASURE)} of the quarter-to-quarter "
             f"movement of the engagement index and {share('nps')} of NPS's is real change; the "
-            "rest is the sampling noise of a few dozen answers, which pulls the links above "
-            "toward zero (they take unit scores as exact).")
+            "rest is the sampling noise of a few dozen answers. The links between scores here "
+            "are corrected for it: two random halves of each unit's respondents serve as two "
+            "independent measurements of the same score.")
 
 
 def findings(results: pd.DataFrame, ex_step: float = 5.0) -> list[str]:
@@ -818,20 +924,30 @@ def findings(results: pd.DataFrame, ex_step: float = 5.0) -> list[str]:
 
     h2 = first("ex_to_cx_lagged", "nps")
     h3 = first("cx_to_ex_lagged", term="nps")
-    if h2 is not None:
+    if h2 is not None and _measured(h2):
         out.append(
             f"When a unit's engagement index rose by {ex_step:g} points, its NPS the next quarter was "
-            f"{_ci(h2, 1, ex_step)} points higher, comparing each unit with itself: "
+            f"{_ci(h2, 1, ex_step)} points higher, comparing each unit with itself and "
+            "correcting for survey noise: "
             + direction_reading(h2, h3, first("ex_lead_placebo", "nps"))
             + _holm_word(holm_rows, "ex_to_cx_lagged", "nps"))
+    elif h2 is not None:
+        out.append("Whether a rise in engagement is followed by better NPS cannot be measured "
+                   "here once survey noise is taken into account: " + _why_not_measured(h2))
+    hidden = hidden_sentence(h2, first("ex_to_cx_lagged_uncorrected", "nps"), ex_step)
+    if hidden:
+        out.append(hidden)
     noise = noise_sentence(results[results["estimand"] == "within_unit_reliability"])
     if noise:
         out.append(noise)
-    if h3 is not None:
+    if h3 is not None and _measured(h3):
         out.append(
             f"The reverse link: 10 more NPS points came before an engagement index "
-            f"{_ci(h3, 1, 10)} points higher the next quarter."
+            f"{_ci(h3, 1, 10)} points higher the next quarter (corrected for survey noise)."
             + _holm_word(holm_rows, "cx_to_ex_lagged", EX_MEASURE, "nps"))
+    elif h3 is not None:
+        out.append("Whether better NPS is followed by higher engagement (the reverse link) "
+                   "cannot be measured here: " + _why_not_measured(h3))
     h1 = first("ex_cx_correlation", "nps")
     if h1 is not None:
         text = (f"Across units, engagement and NPS go together: r = {_ci(h1)} over "
@@ -905,13 +1021,12 @@ def run(con, outcomes: Sequence[str] = CX_OUTCOMES, lag: int = 1, confidence: fl
         out["correlations"] = correlations(panel, outcomes, confidence=confidence)
         frames.append(out["correlations"])
     effects = []
-    if "H2" in hypotheses:
-        effects.append(lagged_effects(panel, "ex_to_cx", outcomes, lag=lag, confidence=confidence,
-                                      exclude=exclude))
-        effects.append(lagged_effects(panel, "placebo", outcomes, lag=lag, confidence=confidence,
-                                      exclude=exclude))
-    if "H3" in hypotheses:
-        effects.append(lagged_effects(panel, "cx_to_ex", outcomes, lag=lag, confidence=confidence,
+    directions = (["ex_to_cx", "placebo"] if "H2" in hypotheses else []) + \
+        (["cx_to_ex"] if "H3" in hypotheses else [])
+    for direction in directions:  # corrected for survey noise, and beside it as before
+        effects.append(corrected_effects(panel, direction, outcomes, lag=lag,
+                                         confidence=confidence, exclude=exclude))
+        effects.append(lagged_effects(panel, direction, outcomes, lag=lag, confidence=confidence,
                                       exclude=exclude))
     # how much of each score's within-unit movement is real change (random halves)
     out["reliability"] = reliabilities(panel, [EX_MEASURE, *outcomes], confidence)

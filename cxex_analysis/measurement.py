@@ -15,11 +15,12 @@ in the outcome widens the interval and nothing else.
 
 * ``design="within"`` — unit and period fixed effects (contemporaneous links: revenue per
   customer on NPS month by month).
-* ``design="first_difference"`` — for lagged links (H2: EX in t, CX in t + 1): each unit's
-  change from the period before, with period effects. Unlike the within transformation, the
-  first difference stays unbiased when the regressor itself reacts to earlier outcomes
-  (EX reacting to last quarter's CX; the Nickell-type bias of fixed effects in short
-  panels), as long as the outcome's own shocks do not persist.
+* ``design="first_difference"`` — each unit's change from the period before, with period
+  effects (the placebo: CX in t on EX in t + 1).
+* :func:`cross_lagged` — the lagged links in both directions (H2: EX in t -> CX in t + 1;
+  H3: CX in t -> EX in t + 1): first differences that hold the outcome's earlier change
+  fixed, so that neither direction is biased by the feedback of the other in panels of
+  6–12 waves.
 
 Assumptions: classical, independent sampling error (a respondent answers in one half only;
 the halves' errors are independent of each other and of the real experience); the random
@@ -40,8 +41,6 @@ recover the truth and the uncorrected ones miss it (``tests/test_measurement.py`
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -61,12 +60,83 @@ def _stack(frame: pd.DataFrame, x_a: str, x_b: str) -> pd.DataFrame:
     return pd.concat([a, b], ignore_index=True)
 
 
-def _feols(formula: str, data: pd.DataFrame, unit: str):
-    import pyfixest as pf
+def _absorb(values: pd.DataFrame, effects: list[pd.Series]) -> np.ndarray:
+    """``values`` with the fixed effects ``effects`` projected out (pyfixest's alternating
+    projections; exact in one sweep for a single effect)."""
+    from pyfixest.estimation import demean
 
-    with warnings.catch_warnings():  # pyfixest notes singleton fixed effects it drops
-        warnings.simplefilter("ignore")
-        return pf.feols(formula, data=data, vcov={"CRV1": unit})
+    codes = np.column_stack([pd.factorize(e)[0] for e in effects]).astype(np.uint64)
+    out, converged = demean(values.to_numpy(dtype=float), codes, np.ones(len(values)),
+                            tol=1e-10, maxiter=100_000)
+    if not converged:
+        raise ParameterError("the fixed effects could not be removed (no convergence).")
+    return out
+
+
+def _n_levels(effects: list[pd.Series]) -> int:
+    return int(sum(pd.Series(e).nunique() for e in effects))
+
+
+def _iv(dy: np.ndarray, dx: np.ndarray, z: np.ndarray, clusters: np.ndarray, absorbed: int,
+        confidence: float, control: np.ndarray | None = None,
+        control_z: np.ndarray | None = None) -> dict:
+    """Just-identified IV of ``dy`` on ``dx`` (instrument ``z``), optionally holding an
+    endogenous ``control`` fixed (instrument ``control_z``), on data whose fixed effects are
+    already projected out; errors clustered by ``clusters``.
+
+    The estimate is θ_y / θ_x, where θ_v is the coefficient of ``z`` when ``v`` is regressed
+    on ``z`` (and the instrumented control): the ratio of two reduced forms. Their joint
+    cluster-robust covariance V (CR1: G/(G−1) × (N−1)/(N−K), K counting the absorbed
+    effects not nested in the clusters) gives
+
+    * the Wald SE (delta method; equal to the 2SLS cluster-robust SE);
+    * the **Anderson–Rubin / Fieller interval**: every b for which θ_y − b θ_x is not
+      significantly different from 0 at t(G − 1). It is valid however weak the instrument:
+      bounded when the first stage is significant, unbounded (``ci_low``/``ci_high`` NaN,
+      ``bounded`` False) when the data cannot tell the slope apart from any value;
+    * the p-value of b = 0 (the reduced-form test, equally robust);
+    * ``first_stage_f`` = θ_x² / V_xx, the instrument's strength given the control.
+    """
+    n = len(dy)
+    if control is None:
+        regressors = z[:, None]
+        instruments = z[:, None]
+    else:
+        regressors = np.column_stack([z, control])
+        instruments = np.column_stack([z, control_z])
+    inverse = np.linalg.inv(instruments.T @ regressors)
+    outcomes = np.column_stack([dy, dx])
+    coefficients = inverse @ (instruments.T @ outcomes)  # k x 2
+    theta = coefficients[0]  # the coefficients of z: (θ_y, θ_x)
+    residuals = outcomes - regressors @ coefficients
+    weight = instruments @ inverse[0]  # row i's weight in θ's influence
+    codes, groups = pd.factorize(clusters)[0], len(np.unique(clusters))
+    scores = np.zeros((groups, 2))
+    np.add.at(scores, codes, weight[:, None] * residuals)
+    k = regressors.shape[1] + absorbed
+    small = groups / (groups - 1) * (n - 1) / max(n - k, 1)
+    cov = small * scores.T @ scores
+    (v_yy, v_yx), (_, v_xx) = cov
+    theta_y, theta_x = theta
+    estimate = theta_y / theta_x if theta_x != 0 else np.nan
+    se = (np.sqrt(max(v_yy - 2 * estimate * v_yx + estimate ** 2 * v_xx, 0)) / abs(theta_x)
+          if theta_x != 0 else np.nan)
+    crit = stats.t.ppf((1 + confidence) / 2, groups - 1) ** 2
+    a = theta_x ** 2 - crit * v_xx
+    b = -2 * (theta_y * theta_x - crit * v_yx)
+    c = theta_y ** 2 - crit * v_yy
+    bounded = a > 0 and b * b - 4 * a * c >= 0
+    if bounded:
+        root = np.sqrt(b * b - 4 * a * c)
+        low, high = sorted(((-b - root) / (2 * a), (-b + root) / (2 * a)))
+    else:
+        low = high = np.nan
+    return {"estimate": float(estimate), "se": float(se), "ci_low": float(low),
+            "ci_high": float(high), "bounded": bool(bounded),
+            "p_value": float(2 * stats.t.sf(abs(theta_y) / np.sqrt(v_yy), groups - 1))
+            if v_yy > 0 else np.nan,
+            "first_stage_f": float(theta_x ** 2 / v_xx) if v_xx > 0 else np.nan,
+            "n_units": int(groups)}
 
 
 def split_half_iv(data: pd.DataFrame, y: str, x_a: str, x_b: str, unit: str, time: str,
@@ -85,8 +155,10 @@ def split_half_iv(data: pd.DataFrame, y: str, x_a: str, x_b: str, unit: str, tim
     Returns
     -------
     dict
-        ``estimate, se, ci_low, ci_high, p_value, n`` (unit-periods used), ``n_units``,
-        ``first_stage_f`` (the halves' strength as instruments) and ``method``.
+        ``estimate, se`` (Wald, clustered by unit), ``ci_low, ci_high`` (Anderson–Rubin,
+        robust to weak instruments; NaN when unbounded), ``bounded``, ``p_value``, ``n``
+        (unit-periods used), ``n_units``, ``first_stage_f`` (the halves' strength as
+        instruments) and ``method``.
     """
     check_argument("design", design, DESIGNS)
     confidence = check_confidence(confidence)
@@ -102,22 +174,18 @@ def split_half_iv(data: pd.DataFrame, y: str, x_a: str, x_b: str, unit: str, tim
     if frame[unit].nunique() < 3 or len(frame) < 10:
         raise ParameterError("too few units with both halves of the score to correct for "
                              "survey noise.")
-    stacked = _stack(frame, x_a, x_b).rename(columns={y: "_y", unit: "_unit", time: "_time"})
-    stacked["_unit_copy"] = stacked["_unit"].astype(str) + "|" + stacked["_copy"].astype(str)
-    stacked["_time_copy"] = stacked["_time"].astype(str) + "|" + stacked["_copy"].astype(str)
-    effects = "_unit_copy + _time_copy" if design == "within" else "_time_copy"
-    fit = _feols(f"_y ~ 1 | {effects} | _x ~ _z", stacked, "_unit")
-    row = fit.tidy().loc["_x"]
-    estimate, se = float(row["Estimate"]), float(row["Std. Error"])
-    groups = frame[unit].nunique()
-    t = stats.t.ppf((1 + confidence) / 2, groups - 1)
-    first = _feols(f"_x ~ _z | {effects}", stacked, "_unit").tidy().loc["_z"]
-    return {"estimate": estimate, "se": se, "ci_low": estimate - t * se,
-            "ci_high": estimate + t * se,
-            "p_value": float(2 * stats.t.sf(abs(estimate / se), groups - 1)) if se > 0 else np.nan,
-            "n": int(len(frame)), "n_units": int(groups),
-            "first_stage_f": float(first["t value"] ** 2),
-            "method": f"split_half_iv_{design}_pyfixest_cr1_unit"}
+    stacked = _stack(frame, x_a, x_b)
+    copy = stacked["_copy"].astype(str)
+    effects = [stacked[time].astype(str) + "|" + copy]
+    nested = 0  # unit effects are nested in the unit clusters: not counted in K
+    if design == "within":
+        effects.insert(0, stacked[unit].astype(str) + "|" + copy)
+        nested = stacked[unit].nunique() * 2
+    values = _absorb(stacked[[y, "_x", "_z"]], effects)
+    fit = _iv(values[:, 0], values[:, 1], values[:, 2], stacked[unit].to_numpy(),
+              _n_levels(effects) - nested, confidence)
+    return {**fit, "n": int(len(frame)),
+            "method": f"split_half_iv_{design}_anderson_rubin_cr1_unit"}
 
 
 def within_unit_reliability(data: pd.DataFrame, x_a: str, x_b: str, unit: str, time: str,
@@ -156,31 +224,49 @@ def within_unit_reliability(data: pd.DataFrame, x_a: str, x_b: str, unit: str, t
                   "method": "split_half_spearman_brown_within_unit_bootstrap_units"}])
 
 
-def cross_lagged_iv(data: pd.DataFrame, outcome: str, cause: str, unit: str, time: str,
-                    confidence: float = 0.95) -> dict:
+#: below this first-stage F the outcome's earlier change is too noisy to hold fixed
+WEAK_CONTROL_F = 10.0
+
+
+def cross_lagged(data: pd.DataFrame, outcome: str, cause: str, unit: str, time: str,
+                 confidence: float = 0.95, control: bool | None = None) -> dict:
     """Effect of ``cause`` in period t on ``outcome`` in t + 1, corrected for survey noise and
     for the feedback of the outcome on the cause, in short panels (one direction of a
     cross-lagged panel model).
 
     Model, in first differences (removing each unit's level) with period effects::
 
-        Δy(t+1) = φ Δy(t) + β0 Δx(t) + β1 Δx(t−1) + period + Δe(t+1)
+        Δy(t+1) = β Δx(t) + δ Δy(t−1) + period + Δe(t+1)
 
-    ``β0`` is the reported effect. Each score is measured twice (random halves ``*_a`` and
-    ``*_b`` of its respondents): the regressors come from one half and their instruments
-    from the other, so sampling errors cannot bias the slopes; the lagged outcome's change
-    Δy(t) is instrumented by the other half's level y(t−1) (Anderson & Hsiao 1981), which
-    predates the shock e(t) it shares with Δy(t). Both orderings of the halves are stacked;
-    errors are clustered by unit. Controlling for the lagged outcome and the lagged cause is
-    what keeps the estimate unbiased when the outcome persists and when the cause reacts to
-    earlier outcomes (EX to last quarter's CX and the other way round); a plain fixed-effects
-    regression with a lagged regressor is biased in panels of 6–12 waves (Nickell 1981).
+    ``β`` is the reported effect. ``Δy(t−1)`` is the outcome's change just before the
+    cause's: the path through which the cause reacts to the outcome (EX to last quarter's
+    CX, or the other way round). Holding it fixed leaves in ``Δx(t)`` only the cause's own
+    news, which is unrelated to the outcome's later shocks even when those persist; ``δ``
+    absorbs the persistence and is not interpreted. A fixed-effects regression with a lagged
+    dependent variable would be biased in panels of 6–12 waves (Nickell 1981); first
+    differences without this control would be biased by persistent shocks of the outcome.
 
-    ``data`` has one row per unit and consecutive period with ``outcome``, ``outcome_a``,
-    ``outcome_b``, ``cause_a`` and ``cause_b``. Needs at least four consecutive periods.
+    Each score is measured twice (random halves ``*_a`` and ``*_b`` of its respondents):
+    ``Δx(t)`` and ``Δy(t−1)`` come from one half and are instrumented by the same changes
+    in the other half, so the sampling errors cannot bias the slopes; the outcome's change
+    is the full score's (its noise only widens the interval), and the periods it spans do
+    not overlap those of the regressors, so its sampling errors are independent of theirs.
+    Both orderings of the halves are stacked with their own period effects; errors are
+    clustered by unit and the interval uses t with (units − 1) degrees of freedom.
+
+    Assumptions: the cause reacts to the outcome of the period before (one-wave feedback);
+    the cause's own shocks are independent of the outcome's; classical sampling error.
+
+    ``control=None`` (default) holds ``Δy(t−1)`` fixed unless its instruments are weak
+    (first-stage F below :data:`WEAK_CONTROL_F`: a score whose movement inside units is
+    mostly sampling noise, such as NPS from a few dozen answers), where a noisy control would
+    only add noise; the model is then ``Δy(t+1) = β Δx(t) + period + Δe(t+1)``, unbiased
+    when the outcome's shocks do not persist from one period to the next or the cause does
+    not react to the outcome, and ``control_used`` and ``method`` say so.
+    ``data`` has one row per unit and period with ``outcome``, ``outcome_a``, ``outcome_b``,
+    ``cause_a`` and ``cause_b``; rows need four consecutive periods (t − 2 to t + 1) and
+    a missing score removes the rows that use it.
     """
-    from linearmodels.iv import IV2SLS
-
     confidence = check_confidence(confidence)
     needed = [unit, time, outcome] + [f"{c}_{h}" for c in (outcome, cause) for h in "ab"]
     missing = [c for c in needed if c not in data.columns]
@@ -188,39 +274,46 @@ def cross_lagged_iv(data: pd.DataFrame, outcome: str, cause: str, unit: str, tim
         raise ParameterError(f"column(s) {missing} are not in the data.")
     frame = data[needed].sort_values([unit, time])
     grouped = frame.groupby(unit)
-    # rows of consecutive periods only: a gap in a unit's waves breaks its differences
-    consecutive = (grouped[time].shift(-1) == frame[time] + 1) & \
-                  (grouped[time].shift(2) == frame[time] - 2)
+    periods = frame[time]
+    consecutive = ((grouped[time].shift(-1) == periods + 1) & (grouped[time].shift(1) == periods - 1)
+                   & (grouped[time].shift(2) == periods - 2))
+
+    def change(column: str, lag: int = 0) -> pd.Series:
+        return grouped[column].shift(lag) - grouped[column].shift(lag + 1)
+
     stacked = []
     for copy, (mine, other) in enumerate((("a", "b"), ("b", "a"))):
-        def shift(column: str, k: int) -> pd.Series:
-            return grouped[column].shift(k)
-
-        y, x = f"{outcome}_{mine}", f"{cause}_{mine}"
-        y_other, x_other = f"{outcome}_{other}", f"{cause}_{other}"
         stacked.append(pd.DataFrame({
-            "unit": frame[unit], "period": (frame[time] + 1).astype(str) + f"|{copy}",
-            "dy": shift(outcome, -1) - frame[outcome],
-            "dy_lag": frame[y] - shift(y, 1), "z_y": shift(y_other, 1),
-            "dx": frame[x] - shift(x, 1), "z_x": frame[x_other] - shift(x_other, 1),
-            "dx_lag": shift(x, 1) - shift(x, 2), "z_x_lag": shift(x_other, 1) - shift(x_other, 2),
-        })[consecutive])
+            "unit": frame[unit], "period": (periods + 1).astype(str) + f"|{copy}",
+            "dy": grouped[outcome].shift(-1) - frame[outcome],
+            "dx": change(f"{cause}_{mine}"), "z_x": change(f"{cause}_{other}"),
+            "dy_before": change(f"{outcome}_{mine}", 1),
+            "z_y": change(f"{outcome}_{other}", 1)})[consecutive])
     rows = pd.concat(stacked, ignore_index=True).dropna()
     groups = rows["unit"].nunique()
     if groups < 10 or rows["period"].nunique() < 2:
-        raise ParameterError("the cross-lagged estimate needs at least four consecutive waves "
-                             "in at least ten units with both halves of each score.")
-    periods = pd.get_dummies(rows["period"], prefix="period", dtype=float)  # per copy
-    endogenous = ["dy_lag", "dx", "dx_lag"]
-    fit = IV2SLS(rows["dy"], periods, rows[endogenous], rows[["z_y", "z_x", "z_x_lag"]]).fit(
-        cov_type="clustered", clusters=pd.factorize(rows["unit"])[0], debiased=True)
-    estimate, se = float(fit.params["dx"]), float(fit.std_errors["dx"])
-    t = stats.t.ppf((1 + confidence) / 2, groups - 1)
-    strength = fit.first_stage.diagnostics["f.stat"]
-    return {"estimate": estimate, "se": se, "ci_low": estimate - t * se,
-            "ci_high": estimate + t * se,
-            "p_value": float(2 * stats.t.sf(abs(estimate / se), groups - 1)) if se > 0 else np.nan,
-            "n": int(len(rows) // 2), "n_units": int(groups),
-            "first_stage_f": float(strength.min()),
-            "persistence": float(fit.params["dy_lag"]),
-            "method": "cross_lagged_first_difference_split_half_iv_linearmodels_cr1_unit"}
+        raise ParameterError("the cross-lagged estimate needs four consecutive waves in at least "
+                             "ten units with both halves of each score.")
+    effects = [rows["period"]]  # period effects, one set per copy
+    values = _absorb(rows[["dy", "dx", "z_x", "dy_before", "z_y"]], effects)
+    clusters = rows["unit"].to_numpy()
+    absorbed = _n_levels(effects)
+
+    def fit_with(with_control: bool) -> dict:
+        extra = {"control": values[:, 3], "control_z": values[:, 4]} if with_control else {}
+        return _iv(values[:, 0], values[:, 1], values[:, 2], clusters, absorbed + with_control,
+                   confidence, **extra)
+
+    fit = fit_with(True) if control is not False else None
+    control_f = np.nan
+    if fit is not None:  # the control's strength: its instrument, given the cause's
+        control_f = _iv(values[:, 3], values[:, 3], values[:, 4], clusters, absorbed + 1,
+                        confidence, control=values[:, 2], control_z=values[:, 2])["first_stage_f"]
+    used = control is True or (control is None and control_f >= WEAK_CONTROL_F)
+    if not used:
+        fit = fit_with(False)
+    method = ("cross_lagged_first_difference_split_half_iv_anderson_rubin_cr1_unit" if used else
+              "first_difference_split_half_iv_anderson_rubin_cr1_unit_without_the_outcome's_"
+              "earlier_change" + (" (too noisy to hold fixed)" if control is None else ""))
+    return {**fit, "n": int(len(rows) // 2), "control_used": bool(used),
+            "control_first_stage_f": float(control_f), "method": method}

@@ -20,7 +20,7 @@ import pandas as pd
 from .config import MIN_GROUP_SIZE
 from .errors import CxexError, check_argument
 from .privacy import blank_small
-from .warehouse import engagement_items, has_table
+from .warehouse import engagement_items, has_table, table_columns
 
 FREQUENCIES = ("month", "quarter")
 
@@ -164,15 +164,35 @@ def ex_halves(con: duckdb.DuckDBPyConnection, min_group_size: int = MIN_GROUP_SI
     Two independent measurements of the same score: what the noise-corrected links use
     (:mod:`cxex_analysis.measurement`). Blank where the whole unit-wave is under
     ``min_group_size``; never shown in a report.
+
+    When responses carry an ``employee_key``, each person stays in the same half in every
+    wave (a seeded alternation over the unit's people). The same staff answer wave after
+    wave, and a person's own way of answering persists: with a fresh split every wave, one
+    half's score this quarter and the other half's last quarter would share people, their
+    errors would be correlated, and the lagged links would be over-corrected. Responses
+    without a key are split afresh in each unit-wave.
     """
     _require(con, "employee_survey", "the split-half employee panel")
     items = engagement_items(con)
+    keyed = "employee_key" in table_columns(con, "employee_survey")
+    people = f"""
+        people AS (
+            SELECT unit_id, employee_key,
+                   CAST(row_number() OVER (PARTITION BY unit_id
+                        ORDER BY md5(employee_key || '{int(seed)}')) % 2 AS INTEGER) AS person_half
+            FROM (SELECT DISTINCT unit_id, employee_key FROM employee_survey
+                  WHERE employee_key IS NOT NULL) k
+        ),""" if keyed else ""
+    joined = ("employee_survey s LEFT JOIN people p ON p.unit_id = s.unit_id "
+              "AND p.employee_key = s.employee_key") if keyed else "employee_survey s"
+    half = (f"COALESCE(p.person_half, {_half_sql('s.unit_id, s.wave', seed)})" if keyed
+            else _half_sql("s.unit_id, s.wave", seed))
     frame = con.execute(f"""
-        WITH r AS (
-            SELECT unit_id, wave, enps, {respondent_scores_sql(items)},
-                   {_half_sql('unit_id, wave', seed)} AS half,
-                   count(*) OVER (PARTITION BY unit_id, wave) AS respondents
-            FROM employee_survey
+        WITH {people} r AS (
+            SELECT s.unit_id, s.wave, s.enps, {respondent_scores_sql(items)},
+                   {half} AS half,
+                   count(*) OVER (PARTITION BY s.unit_id, s.wave) AS respondents
+            FROM {joined}
         )
         SELECT unit_id, wave, CAST(date_trunc('quarter', wave) AS DATE) AS period,
                max(respondents) AS respondents,

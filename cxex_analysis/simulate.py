@@ -7,19 +7,23 @@ planted effect, so that tests can check that the analyses recover them.
 The world, per unit ``u``, quarter ``q`` and month ``m``:
 
 * Employee experience. A unit's latent engagement ``L[u,q]`` (engagement-index points, 0–100)
-  = unit base + wave effect + shock (AR(1) with ``ex_shock_rho``, default independent)
-  + ``cx_to_ex * NPS[u,q-1]`` (the NPS its customers
-  gave last quarter) + pilot effects. Each employee answers seven ``eng_*`` items (1–5) around
-  ``L`` plus their own level and the unit's persistent item profile; the unit's *observed*
-  engagement index of that wave is what customers then feel.
+  = unit base + wave effect + shock (AR(1) with ``ex_shock_rho``) + ``cx_to_ex`` × the
+  customer experience its customers really lived through last quarter (latent ``c``, not
+  the NPS a few of them gave) + pilot effects. Each employee answers seven ``eng_*`` items
+  (1–5) around ``L`` plus their own level and the unit's persistent item profile: the
+  engagement index is a *measurement* of ``L``.
 * Customer experience. ``c[u,m]`` (NPS points) = unit base (its item profile weighted by
-  ``driver_weights``, plus an independent part) + month effect + ``ex_to_cx * EI[u,q-1]``
-  (last wave's observed engagement index) + noise + pilot effects. Expected CSAT top-2-box
-  (%) = ``csat_intercept + csat_per_nps * c``, expected CES = ``ces_intercept + ces_per_nps * c``,
-  so the planted EX -> CX effects are ``ex_to_cx`` (NPS), ``ex_to_cx * csat_per_nps`` (CSAT),
-  ``ex_to_cx * ces_per_nps`` (CES), all exactly linear in expectation.
-* Money. Monthly churn and revenue per customer depend on the NPS customers gave that
-  month (``churn_per_nps``, ``revenue_per_customer_per_nps``); employee exits on ``L``.
+  ``driver_weights``, plus an independent part) + month effect + ``ex_to_cx`` × last
+  quarter's latent engagement + noise + pilot effects. Customers' answers are drawn so that
+  the expected NPS is exactly ``c``; expected CSAT top-2-box (%) = ``csat_intercept +
+  csat_per_nps * c``, expected CES = ``ces_intercept + ces_per_nps * c``.
+* Money. Monthly churn and revenue per customer follow the latent ``c`` (``churn_per_nps``,
+  ``revenue_per_customer_per_nps``), employee exits the latent ``L``: money follows what
+  people live through, and the surveys only measure it, so a link estimated as if unit
+  scores were exact is attenuated.
+* Truths are reported in the units the estimators see: per measured engagement-index point
+  (the latent effect divided by :func:`ex_measurement_slope`, computed exactly from the
+  answer model, not assumed) and per NPS point.
 * Pilots. P1 is randomized (call centres and branches, one start date), P2 a staggered
   rollout to stores by region with effects that grow with time since start. Their true
   effects (``att``) are computed with common random numbers: the same world is simulated
@@ -67,7 +71,7 @@ class DemoParameters:
     ex_mean: float = 66.0
     ex_between_sd: float = 7.0
     ex_shock_sd: float = 4.0
-    ex_shock_rho: float = 0.0
+    ex_shock_rho: float = 0.5  # engagement shocks persist: a bad quarter lingers
     employee_sd: float = 9.0
     item_profile_sd: float = 6.0
     item_noise_sd: float = 0.55
@@ -414,7 +418,6 @@ def _simulate_world(params: DemoParameters, d: _Draws, ex_eff: np.ndarray, cx_ef
     enps = np.zeros(n_emp)
     level = np.zeros(n_emp)
     cust = d.customers
-    nps_real = np.full((n_units, n_q), np.nan)
     cust_cols = {k: np.full(len(cust), np.nan) for k in ("nps", "csat", "ces", "rfc")}
     emp_u = d.employees["u"].to_numpy()
     emp_q = d.employees["q"].to_numpy()
@@ -422,8 +425,9 @@ def _simulate_world(params: DemoParameters, d: _Draws, ex_eff: np.ndarray, cx_ef
     cust_m = cust["m"].to_numpy()
     baseline_ei = d.ex_base + profile_mean
     for q in range(n_q):
-        # customers in quarter q feel last wave's observed engagement index
-        prev_ei = ei[:, q - 1] if q else baseline_ei
+        # customers in quarter q feel what employees really lived through last quarter (the
+        # survey only measures it)
+        prev_ei = latent_ex[:, q - 1] + profile_mean if q else baseline_ei
         for m in range(3 * q, 3 * q + 3):
             c[:, m] = (cx_base + d.month_effect[m] + params.ex_to_cx * (prev_ei - params.ex_mean)
                        + d.cx_noise[:, m] + cx_eff[:, m])
@@ -432,16 +436,11 @@ def _simulate_world(params: DemoParameters, d: _Draws, ex_eff: np.ndarray, cx_ef
         answers = _customer_answers(params, cq, cust.loc[sel])
         for k, v in answers.items():
             cust_cols[k][sel] = v
-        # realised NPS per unit this quarter
-        frame = pd.DataFrame({"u": cust_u[sel], "nps": answers["nps"]}).dropna()
-        score = (frame["nps"] >= 9).astype(float) - (frame["nps"] <= 6).astype(float)
-        per_unit = score.groupby(frame["u"]).mean() * 100
-        nps_real[per_unit.index.to_numpy(), q] = per_unit.to_numpy()
-        # employees at the end of quarter q
-        prev_nps = nps_real[:, q - 1] if q else np.full(n_units, params.cx_mean)
-        prev_nps = np.where(np.isnan(prev_nps), params.cx_mean, prev_nps)
+        # employees at the end of quarter q react to what customers really lived through
+        # last quarter (its expected NPS, not the few answers given)
+        prev_cx = c[:, 3 * q - 3:3 * q].mean(axis=1) if q else np.full(n_units, params.cx_mean)
         latent_ex[:, q] = (d.ex_base + d.wave_effect[q] + d.ex_shock[:, q]
-                           + params.cx_to_ex * (prev_nps - params.cx_mean) + ex_eff[:, q])
+                           + params.cx_to_ex * (prev_cx - params.cx_mean) + ex_eff[:, q])
         es = emp_q == q
         lvl = latent_ex[emp_u[es], q] + d.employees["person_level"].to_numpy()[es]
         level[es] = lvl
@@ -458,7 +457,7 @@ def _simulate_world(params: DemoParameters, d: _Draws, ex_eff: np.ndarray, cx_ef
     customers = cust.copy()
     for k, v in cust_cols.items():
         customers[k] = v
-    outcomes = _outcomes(params, d, c, latent_ex, repeat_factor, customers)
+    outcomes = _outcomes(params, d, c, latent_ex, repeat_factor)
     return _World(latent_ex, ei, c, items, enps, level, customers, outcomes)
 
 
@@ -493,7 +492,7 @@ def _customer_answers(params: DemoParameters, c: np.ndarray, draws: pd.DataFrame
 
 
 def _outcomes(params: DemoParameters, d: _Draws, c: np.ndarray, latent_ex: np.ndarray,
-              repeat_factor: np.ndarray, customers: pd.DataFrame) -> pd.DataFrame:
+              repeat_factor: np.ndarray) -> pd.DataFrame:
     units = d.units
     months = _months(params)
     n_units, n_months = c.shape
@@ -501,13 +500,9 @@ def _outcomes(params: DemoParameters, d: _Draws, c: np.ndarray, latent_ex: np.nd
         {"store": 4000, "branch": 6000, "call_centre": 20000, "team": 600}).to_numpy()
     growth = 1 + 0.004 * np.arange(n_months)
     active = np.rint(base_customers[:, None] * growth[None, :]).astype(int)
-    # money follows the NPS customers actually gave that month (the expected NPS where
-    # nobody answered): the chain runs through realised customer experience
+    # money follows what customers really lived through (their expected NPS), not the NPS
+    # that the few who answered happened to give
     realised = np.array(c, dtype=float)
-    answered = customers.dropna(subset=["nps"])
-    score = (answered["nps"] >= 9).astype(float) - (answered["nps"] <= 6).astype(float)
-    monthly = (score * 100).groupby([answered["u"], answered["m"]]).mean()
-    realised[monthly.index.get_level_values(0), monthly.index.get_level_values(1)] = monthly.to_numpy()
     churn = np.clip(params.churn_base + params.churn_per_nps * (realised - params.cx_mean)
                     + d.churn_noise, 0.002, 0.2)
     lost = np.rint(active * churn).astype(int)
@@ -563,6 +558,30 @@ def _unit_period_panels(params: DemoParameters, d: _Draws, world: _World):
     ex = emp.groupby(["u", "q"]).agg(engagement_index=("ei", "mean"),
                                       enps=("enps_score", "mean")).reset_index()
     return monthly, quarterly, ex
+
+
+def ex_measurement_slope(params: DemoParameters, d: _Draws, latent_ex: np.ndarray) -> float:
+    """Measured engagement-index points per latent point, within units and quarters.
+
+    Each answer is ``clip(round(1 + 4 (L + person + profile + item level) / 100 + noise))``;
+    its expectation given a unit's latent ``L`` is exact (normal distribution functions of
+    the rounding thresholds), and the slope of the expected index on ``L`` is projected
+    within units and quarters, as :mod:`cxex_analysis.latent` does: rounding and the ends of
+    the 1–5 scale make it a little below 1.
+    """
+    from .latent import expected_rounded
+
+    levels = np.array([params.item_levels.get(item, 0.0) for item in ITEMS])
+    sd = np.hypot(4 * params.employee_sd / 100, params.item_noise_sd)
+    centre = 1 + 4 * (latent_ex[:, :, None] + d.item_profile[:, None, :] + levels) / 100
+    expected = (expected_rounded(centre, sd, 1, 5).mean(axis=-1) - 1) / 4 * 100
+
+    def within(values: np.ndarray) -> np.ndarray:
+        v = values - values.mean(axis=1, keepdims=True)
+        return v - v.mean(axis=0, keepdims=True)
+
+    x, y = within(latent_ex), within(expected)
+    return float((x * y).sum() / (x * x).sum())
 
 
 def _pilot_truth(params: DemoParameters, d: _Draws, factual: _World, counterfactual: _World,
@@ -867,6 +886,10 @@ def generate(out_dir: Path | str, params: DemoParameters | None = None) -> dict:
     exit_rate = (turnover.groupby("u")["employees_left"].sum()
                  / turnover.groupby("u")["employees"].sum())
     big = draws.units["staff"].to_numpy() >= 5
+    # the planted links act on latent experience; in the units the estimators see (measured
+    # index points; NPS points, whose expectation is exactly the latent c) they are
+    slope = ex_measurement_slope(params, draws, factual.latent_ex)
+    ex_to_cx = params.ex_to_cx / slope
     truth = {
         "seed": params.seed,
         "parameters": asdict(params),
@@ -876,10 +899,11 @@ def generate(out_dir: Path | str, params: DemoParameters | None = None) -> dict:
                    "unit_outcome_rows": int(len(outcomes) - invalid["unit_outcomes"]),
                    "waves": params.n_quarters, "months": len(months)},
         "linkage": {
-            "ex_to_cx_lagged": {"nps": params.ex_to_cx,
-                                "csat": params.ex_to_cx * params.csat_per_nps,
-                                "ces": params.ex_to_cx * params.ces_per_nps},
-            "cx_to_ex_lagged": {"nps": params.cx_to_ex},
+            "ex_to_cx_lagged": {"nps": ex_to_cx,
+                                "csat": ex_to_cx * params.csat_per_nps,
+                                "ces": ex_to_cx * params.ces_per_nps},
+            "cx_to_ex_lagged": {"nps": params.cx_to_ex * slope},
+            "ex_measurement_slope": slope,
             "lag": "one quarter: the engagement index of the wave closing at the end of "
                    "quarter t moves customer outcomes in quarter t+1; NPS in quarter t "
                    "moves the engagement index of the wave closing at the end of t+1",
@@ -887,15 +911,15 @@ def generate(out_dir: Path | str, params: DemoParameters | None = None) -> dict:
                       "csat": "top-2-box percentage points", "ces": "CES points (1-7)"},
             "mediation": {
                 "revenue_per_customer": {
-                    "a_ex_to_nps": params.ex_to_cx,
+                    "a_ex_to_nps": ex_to_cx,
                     "b_nps_to_outcome": params.revenue_per_customer_per_nps,
-                    "indirect": params.ex_to_cx * params.revenue_per_customer_per_nps},
+                    "indirect": ex_to_cx * params.revenue_per_customer_per_nps},
                 "churn_rate": {
-                    "a_ex_to_nps": params.ex_to_cx, "b_nps_to_outcome": params.churn_per_nps,
-                    "indirect": params.ex_to_cx * params.churn_per_nps},
+                    "a_ex_to_nps": ex_to_cx, "b_nps_to_outcome": params.churn_per_nps,
+                    "indirect": ex_to_cx * params.churn_per_nps},
             },
             "driver_weights": params.driver_weights,
-            "exit_rate_per_ei": params.exit_rate_per_ei,
+            "exit_rate_per_ei": params.exit_rate_per_ei / slope,
             "realised_between_unit_correlation": {
                 "engagement_index_vs_nps": float(np.corrcoef(unit_ex[big], unit_cx["nps"][big])[0, 1]),
                 "engagement_index_vs_csat": float(np.corrcoef(unit_ex[big], unit_cx["csat"][big])[0, 1]),

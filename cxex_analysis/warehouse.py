@@ -190,15 +190,19 @@ def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
         "AND table_catalog = current_database() AND table_name = ?", [name]).fetchone()[0])
 
 
+def table_columns(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
+    """The columns of table ``name`` in the warehouse, in order (none if it is absent)."""
+    if not has_table(con, name):
+        return []
+    return [r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+        "AND table_schema = current_schema() AND table_catalog = current_database() "
+        "ORDER BY ordinal_position", [name]).fetchall()]
+
+
 def engagement_items(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The engagement item columns (``eng_*``) of the employee survey."""
-    if not has_table(con, "employee_survey"):
-        return []
-    cols = [r[0] for r in con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = 'employee_survey' "
-        "AND table_schema = current_schema() AND table_catalog = current_database() "
-        "ORDER BY ordinal_position").fetchall()]
-    return [c for c in cols if c.startswith("eng_")]
+    return [c for c in table_columns(con, "employee_survey") if c.startswith("eng_")]
 
 
 def read_table(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:

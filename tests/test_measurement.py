@@ -59,7 +59,7 @@ def test_corrected_links_recover_the_planted_truth_the_uncorrected_ones_miss(wor
     quarterly, monthly, truth = world["quarterly"], world["monthly"], world["truth"]
     pairs = lagged_pairs(quarterly, "engagement_index", "nps", 1)
     naive = twfe(pairs, "y", "x", "unit_id", "y_time")
-    h2 = measurement.cross_lagged_iv(quarterly, "nps", "engagement_index", "unit_id", "t")
+    h2 = measurement.cross_lagged(quarterly, "nps", "engagement_index", "unit_id", "t")
     target = truth["ex_to_cx_lagged"]
     assert abs(h2["estimate"] - target) < 2.6 * h2["se"], (h2, target)
     assert abs(naive["params"]["x"] - target) > 2.6 * naive["se"]["x"], (naive["params"], target)
@@ -101,12 +101,12 @@ def test_both_directions_are_unbiased_when_ex_reacts_to_cx(feedback):
     for seed in range(8):
         world = latent.generate(latent.LatentWorld(seed=seed, cx_to_ex=feedback))
         quarterly, target = world["quarterly"], world["truth"]["cx_to_ex_lagged"]
-        h3 = measurement.cross_lagged_iv(quarterly, "engagement_index", "nps", "unit_id", "t")
+        h3 = measurement.cross_lagged(quarterly, "engagement_index", "nps", "unit_id", "t")
         corrected.append((h3["estimate"] - target) / h3["se"])
         pairs = lagged_pairs(quarterly, "nps", "engagement_index", 1)
         naive = twfe(pairs, "y", "x", "unit_id", "y_time")
         plain.append((naive["params"]["x"] - target) / naive["se"]["x"])
-        h2 = measurement.cross_lagged_iv(quarterly, "nps", "engagement_index", "unit_id", "t")
+        h2 = measurement.cross_lagged(quarterly, "nps", "engagement_index", "unit_id", "t")
         corrected.append((h2["estimate"] - world["truth"]["ex_to_cx_lagged"]) / h2["se"])
     bound = 2.6 / np.sqrt(8)
     assert abs(np.mean(corrected[0::2])) < bound, corrected[0::2]  # H3
