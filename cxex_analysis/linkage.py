@@ -597,20 +597,92 @@ def mediation(data: pd.DataFrame, x: str, m: str, y: str, unit: str | None = "un
     det = smm * sxx - sxm ** 2
     draws = np.column_stack([sxm / sxx, (sxx * smy - sxm * sxy) / det,
                              (smm * sxy - sxm * smy) / det])
+    return _mediation_rows((a, b, direct), draws, x, m, y, len(frame), confidence,
+                           f"{method}_{n_boot}", suffix="_uncorrected" if within else "")
+
+
+def _mediation_rows(values, draws: np.ndarray, x: str, m: str, y: str, n: int,
+                    confidence: float, method: str, suffix: str = "") -> pd.DataFrame:
+    """Rows a × b, a, b and direct with percentile intervals from bootstrap ``draws``
+    (columns a, b, direct); the p-value is twice the share of draws beyond zero."""
+    a, b, direct = values
+    n_boot = len(draws)
     lo, hi = 100 * (1 - confidence) / 2, 100 * (1 + confidence) / 2
     rows = []
     for estimand, value, dist in (("mediation_indirect", a * b, draws[:, 0] * draws[:, 1]),
                                   ("mediation_a", a, draws[:, 0]),
                                   ("mediation_b", b, draws[:, 1]),
                                   ("mediation_direct", direct, draws[:, 2])):
+        dist = dist[np.isfinite(dist)]
         low, high = np.percentile(dist, [lo, hi])
         p = 2 * min((dist <= 0).mean(), (dist >= 0).mean())
-        rows.append({"analysis": "linkage", "estimand": estimand, "subject": "all",
+        rows.append({"analysis": "linkage", "estimand": estimand + suffix, "subject": "all",
                      "outcome": y, "term": f"{x} -> {m}" if estimand != "mediation_b" else m,
                      "estimate": value, "se": float(np.std(dist, ddof=1)), "ci_low": low,
                      "ci_high": high, "p_value": max(p, 1 / n_boot), "confidence": confidence,
-                     "n": len(frame), "method": f"{method}_{n_boot} (n = unit-periods)"})
+                     "n": n, "method": f"{method} (n = unit-periods)"})
     return tidy(rows)
+
+
+def mediation_corrected(data: pd.DataFrame, x: str, m: str, y: str, unit: str = "unit_id",
+                        time: str = "t", n_boot: int = 2000, seed: int = 42,
+                        confidence: float = 0.95) -> pd.DataFrame:
+    """H4 corrected for survey noise: EX (``x``) -> NPS (``m``) -> money (``y``), within
+    units and periods, each score measured twice (``x_a``/``x_b``, ``m_a``/``m_b``).
+
+    * a: ``m`` (the full score; its noise only widens the interval) on ``x``, one half of
+      EX instrumented by the other;
+    * b and direct: ``y`` on ``m`` and ``x``, both from one half and instrumented by the
+      other half's (money follows what customers lived through, which the NPS measures
+      with noise; without the correction b is pulled toward zero by the NPS's sampling
+      error, which for a month of a few dozen answers is most of its movement).
+
+    Both orderings of the halves are stacked, each with its own unit and period effects;
+    the interval of a × b is a percentile bootstrap over whole units on the demeaned data
+    (the fixed effects are not re-estimated in each draw; each draw re-weights the units'
+    cross-product sums). Rows ``mediation_indirect``, ``mediation_a``, ``mediation_b``,
+    ``mediation_direct``.
+    """
+    from .measurement import _absorb
+
+    confidence = check_confidence(confidence)
+    needed = [x, m, y, f"{x}_a", f"{x}_b", f"{m}_a", f"{m}_b"]
+    frame = data.dropna(subset=needed).reset_index(drop=True)
+    if frame[unit].nunique() < 10:
+        raise ParameterError("too few units with both halves of EX and NPS to correct the "
+                             "money link for survey noise.")
+    copies = []
+    for copy, (mine, other) in enumerate((("a", "b"), ("b", "a"))):
+        copies.append(pd.DataFrame({
+            "unit": frame[unit], "time": frame[time], "copy": copy, "m": frame[m],
+            "y": frame[y], "x_h": frame[f"{x}_{mine}"], "z_x": frame[f"{x}_{other}"],
+            "m_h": frame[f"{m}_{mine}"], "z_m": frame[f"{m}_{other}"]}))
+    stacked = pd.concat(copies, ignore_index=True)
+    copy = stacked["copy"].astype(str)
+    columns = ["m", "y", "x_h", "z_x", "m_h", "z_m"]
+    v = pd.DataFrame(_absorb(stacked[columns], [stacked["unit"].astype(str) + "|" + copy,
+                                                stacked["time"].astype(str) + "|" + copy]),
+                     columns=columns)
+    products = np.column_stack([v["z_x"] * v["x_h"], v["z_x"] * v["m"], v["z_m"] * v["m_h"],
+                                v["z_m"] * v["x_h"], v["z_x"] * v["m_h"], v["z_m"] * v["y"],
+                                v["z_x"] * v["y"]])
+    codes = pd.factorize(stacked["unit"])[0]
+    per_unit = np.zeros((codes.max() + 1, products.shape[1]))
+    np.add.at(per_unit, codes, products)
+
+    def paths(sums: np.ndarray) -> np.ndarray:
+        s1, s2, s3, s4, s5, s6, s7 = sums.T
+        det = s3 * s1 - s4 * s5
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.column_stack([s2 / s1, (s1 * s6 - s4 * s7) / det, (s3 * s7 - s5 * s6) / det])
+
+    values = paths(per_unit.sum(axis=0)[None, :])[0]
+    rng = np.random.default_rng(seed)
+    groups = len(per_unit)
+    counts = rng.multinomial(groups, np.full(groups, 1 / groups), size=n_boot)
+    draws = paths(counts @ per_unit)
+    return _mediation_rows(tuple(values), draws, x, m, y, len(frame), confidence,
+                           f"split_half_iv_within_cluster_bootstrap_units_percentile_{n_boot}")
 
 
 # --------------------------------------------------------------------------------------
@@ -780,37 +852,39 @@ def build_panel(con, min_group_size: int = 5) -> pd.DataFrame:
     return panel
 
 
-def build_monthly_panel(con, min_group_size: int = 5) -> pd.DataFrame:
-    """Unit x month: CX and outcomes of the month, EX of the last wave of the previous quarter.
+#: money outcomes of the quarterly panel, turned into monthly rates by :func:`build_money_panel`
+MONEY_OUTCOMES = ("revenue_per_customer", "churn_rate", "exit_rate")
 
-    The frame for mediation (H4): EX (quarter q − 1) -> CX (month m in quarter q) ->
-    money outcome (month m). ``pilot_active`` as in :func:`build_panel`.
+
+def build_money_panel(panel: pd.DataFrame, unit: str = "unit_id", time: str = "t") -> pd.DataFrame:
+    """Unit x quarter for the links to money (H4 and return on experience): CX of the
+    quarter, EX of the wave before (``engagement_index`` and its halves, from quarter
+    t − 1), and money outcomes as **monthly** rates averaged over the quarter (revenue per
+    customer a month, churn a month, exits a month), the units notebook 03 values in.
+
+    Quarters rather than months: a month's NPS from a few dozen answers is mostly noise,
+    while what customers live through moves slowly, so a quarter's score carries about three
+    times the signal share and the noise-corrected money links are far more precise.
     """
-    from .panels import cx_panel, ex_panel, outcomes_panel
-    from .warehouse import has_table, read_table
-
-    cx = cx_panel(con, "month")
-    frame = cx
-    if has_table(con, "unit_outcomes"):
-        frame = frame.merge(outcomes_panel(con, "month").drop(columns=["months"]),
-                            on=["unit_id", "period"], how="outer")
-    frame["quarter"] = period_index(frame["period"], "quarter")
-    if has_table(con, "employee_survey"):
-        ex = ex_panel(con, min_group_size, include_items=False)[["unit_id", "period", EX_MEASURE]]
-        ex = ex.assign(quarter=period_index(ex["period"], "quarter") + 1).drop(columns=["period"])
-        frame = frame.merge(ex, on=["unit_id", "quarter"], how="left")
+    ex = [c for c in (EX_MEASURE, f"{EX_MEASURE}_a", f"{EX_MEASURE}_b") if c in panel.columns]
+    frame = panel.drop(columns=ex)
+    if ex:
+        earlier = panel[[unit, time, *ex]].assign(**{time: panel[time] + 1})
+        frame = frame.merge(earlier, on=[unit, time], how="left")
     else:  # a CX team's data: the money links from customer scores still hold
-        frame[EX_MEASURE] = np.nan
-    frame["t"] = period_index(frame["period"], "month")
-    assignments = read_table(con, "pilot_assignments") if has_table(con, "pilot_assignments") else None
-    frame["pilot_active"] = pilot_exposure(assignments, frame, "month")
-    return frame.sort_values(["unit_id", "period"]).reset_index(drop=True)
+        for column in (EX_MEASURE, f"{EX_MEASURE}_a", f"{EX_MEASURE}_b"):
+            frame[column] = np.nan
+    months = frame["outcome_months"] if "outcome_months" in frame.columns else np.nan
+    for column in MONEY_OUTCOMES:
+        if column in frame.columns:
+            frame[column] = frame[column] / months
+    return frame.sort_values([unit, time]).reset_index(drop=True)
 
 
-def mediation_outcomes(monthly: pd.DataFrame) -> list[str]:
+def mediation_outcomes(money: pd.DataFrame) -> list[str]:
     """The financial outcomes available for H4."""
-    return [c for c in ("revenue_per_customer", "churn_rate") if c in monthly.columns
-            and monthly[c].notna().any()]
+    return [c for c in ("revenue_per_customer", "churn_rate") if c in money.columns
+            and money[c].notna().any()]
 
 
 # --------------------------------------------------------------------------------------
@@ -864,12 +938,12 @@ def direction_reading(h2, h3, placebo) -> str:
     return "a clear link, in the direction 'better EX, then better CX'."
 
 
-def _measured(row) -> bool:
+def measured(row) -> bool:
     """An estimate with a bounded interval (the data could pin it down)."""
     return pd.notna(row["estimate"]) and pd.notna(row["ci_low"]) and pd.notna(row["ci_high"])
 
 
-def _why_not_measured(row) -> str:
+def why_not_measured(row) -> str:
     method = str(row["method"])
     if method.startswith("not estimated: "):
         return method.removeprefix("not estimated: ") + "."
@@ -880,7 +954,7 @@ def _why_not_measured(row) -> str:
 
 def hidden_sentence(corrected, uncorrected, step: float = 5.0) -> str:
     """'Survey noise hid about 40% of the link', when both estimates point the same way."""
-    if corrected is None or uncorrected is None or not _measured(corrected):
+    if corrected is None or uncorrected is None or not measured(corrected):
         return ""
     share = noise_share(corrected, uncorrected)
     plain = _ci(uncorrected, 1, step)
@@ -924,7 +998,7 @@ def findings(results: pd.DataFrame, ex_step: float = 5.0) -> list[str]:
 
     h2 = first("ex_to_cx_lagged", "nps")
     h3 = first("cx_to_ex_lagged", term="nps")
-    if h2 is not None and _measured(h2):
+    if h2 is not None and measured(h2):
         out.append(
             f"When a unit's engagement index rose by {ex_step:g} points, its NPS the next quarter was "
             f"{_ci(h2, 1, ex_step)} points higher, comparing each unit with itself and "
@@ -933,21 +1007,21 @@ def findings(results: pd.DataFrame, ex_step: float = 5.0) -> list[str]:
             + _holm_word(holm_rows, "ex_to_cx_lagged", "nps"))
     elif h2 is not None:
         out.append("Whether a rise in engagement is followed by better NPS cannot be measured "
-                   "here once survey noise is taken into account: " + _why_not_measured(h2))
+                   "here once survey noise is taken into account: " + why_not_measured(h2))
     hidden = hidden_sentence(h2, first("ex_to_cx_lagged_uncorrected", "nps"), ex_step)
     if hidden:
         out.append(hidden)
     noise = noise_sentence(results[results["estimand"] == "within_unit_reliability"])
     if noise:
         out.append(noise)
-    if h3 is not None and _measured(h3):
+    if h3 is not None and measured(h3):
         out.append(
             f"The reverse link: 10 more NPS points came before an engagement index "
             f"{_ci(h3, 1, 10)} points higher the next quarter (corrected for survey noise)."
             + _holm_word(holm_rows, "cx_to_ex_lagged", EX_MEASURE, "nps"))
     elif h3 is not None:
         out.append("Whether better NPS is followed by higher engagement (the reverse link) "
-                   "cannot be measured here: " + _why_not_measured(h3))
+                   "cannot be measured here: " + why_not_measured(h3))
     h1 = first("ex_cx_correlation", "nps")
     if h1 is not None:
         text = (f"Across units, engagement and NPS go together: r = {_ci(h1)} over "
@@ -1036,11 +1110,18 @@ def run(con, outcomes: Sequence[str] = CX_OUTCOMES, lag: int = 1, confidence: fl
         out["effects"] = pd.concat(effects, ignore_index=True)
         frames.append(out["effects"])
     if "H4" in hypotheses:
-        monthly = build_monthly_panel(con, min_group_size)
+        money = build_money_panel(panel)
         if exclude:
-            monthly = monthly[~monthly["pilot_active"]]
-        parts = [mediation(monthly, EX_MEASURE, "nps", y, n_boot=n_boot, seed=seed,
-                           confidence=confidence) for y in mediation_outcomes(monthly)]
+            money = money[~money["pilot_active"]]
+        parts = []
+        for y in mediation_outcomes(money):
+            try:
+                parts.append(mediation_corrected(money, EX_MEASURE, "nps", y, n_boot=n_boot,
+                                                 seed=seed, confidence=confidence))
+            except ParameterError:
+                pass  # the uncorrected rows below stand alone; the notebook says why
+            parts.append(mediation(money, EX_MEASURE, "nps", y, n_boot=n_boot, seed=seed,
+                                   confidence=confidence))
         if parts:
             out["mediation"] = pd.concat(parts, ignore_index=True)
             frames.append(out["mediation"])

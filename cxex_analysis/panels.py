@@ -278,7 +278,7 @@ def unit_panel(con: duckdb.DuckDBPyConnection, min_group_size: int = MIN_GROUP_S
         ex = ex_panel(con, min_group_size, include_items=True).drop(columns=["wave"])
         frames.append(ex)
     if has_table(con, "unit_outcomes"):
-        out = outcomes_panel(con, "quarter").drop(columns=["months"])
+        out = outcomes_panel(con, "quarter").rename(columns={"months": "outcome_months"})
         frames.append(out)
     if not frames:
         raise CxexError("The warehouse holds no survey or outcome table to build a panel from.")

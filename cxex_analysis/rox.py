@@ -15,7 +15,8 @@ The value chain, per unit and month over a horizon, for a programme scaled to ``
 
 The pilot effects come from notebook 02's recorded ``att`` rows (a pilot's total effect on
 NPS already includes what runs through engagement, so the two are not added). Every estimated
-effect is drawn from a normal distribution with its SE and every assumption from a triangular
+effect is drawn from a normal distribution with its SE (a two-piece normal for a link with an
+asymmetric interval) and every assumption from a triangular
 distribution over its stated range, in one vectorized Monte Carlo (:func:`monte_carlo`); the
 summaries are medians with percentile intervals (:func:`summarise`).
 """
@@ -51,10 +52,28 @@ class Quantity:
     low: float | None = None
     high: float | None = None
     source: str = ""
+    #: an estimate with an asymmetric interval: the spread below and above ``value``
+    se_below: float | None = None
+    se_above: float | None = None
+
+    @classmethod
+    def from_interval(cls, value: float, ci_low: float, ci_high: float,
+                      source: str = "", z: float = 1.959964) -> "Quantity":
+        """An estimate whose 95% interval is ``ci_low``–``ci_high`` (not necessarily
+        symmetric, as an Anderson–Rubin interval): drawn from a two-piece normal."""
+        below, above = max(value - ci_low, 0.0) / z, max(ci_high - value, 0.0) / z
+        return cls(value, se=(below + above) / 2, se_below=below, se_above=above, source=source)
 
     def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         if self.low is not None and self.high is not None and self.high > self.low:
             return rng.triangular(self.low, min(max(self.value, self.low), self.high), self.high, n)
+        if self.se_below is not None and self.se_above is not None and self.se > 0:
+            # two-piece normal: half the draws on each side of the estimate, each side a
+            # half-normal with its own spread, so the median is the estimate and the 2.5%
+            # and 97.5% points are the interval's ends
+            above = rng.random(n) < 0.5
+            size = np.abs(rng.normal(0, 1, n))
+            return self.value + np.where(above, size * self.se_above, -size * self.se_below)
         if self.se > 0:
             return rng.normal(self.value, self.se, n)
         return np.full(n, float(self.value))
@@ -62,10 +81,12 @@ class Quantity:
     def bounds(self, z: float = 1.959964) -> tuple[float, float]:
         if self.low is not None and self.high is not None:
             return float(self.low), float(self.high)
+        if self.se_below is not None and self.se_above is not None:
+            return self.value - z * self.se_below, self.value + z * self.se_above
         return self.value - z * self.se, self.value + z * self.se
 
     def certain(self) -> "Quantity":
-        return replace(self, se=0.0, low=None, high=None)
+        return replace(self, se=0.0, low=None, high=None, se_below=None, se_above=None)
 
 
 @dataclass
@@ -89,6 +110,8 @@ class Inputs:
     currency: str = "EUR"
     label: str = ""
     notes: list[str] = field(default_factory=list)
+    #: links that could not be valued (not informative, or the wrong sign): left at zero
+    unusable_links: list[str] = field(default_factory=list)
 
     def certain(self) -> "Inputs":
         """The same inputs with every uncertainty removed."""
@@ -156,7 +179,7 @@ def load_finance(path: Path | str | None = None) -> dict:
         raise ParameterError(f"{label}: `horizon_months` must be a whole number from 1 to 120, "
                              f"but {horizon!r} was given.")
     return {"currency": str(content.get("currency", "")), "horizon_months": horizon,
-            "assumptions": assumptions, "programme": programme}
+            "assumptions": assumptions, "programme": programme, "label": label}
 
 
 # --------------------------------------------------------------------------------------
@@ -237,7 +260,10 @@ def monte_carlo(inputs: Inputs, draws: int = 10_000, seed: int = 42) -> pd.DataF
 def summarise(draws: pd.DataFrame, inputs: Inputs, confidence: float = 0.95,
               subject: str = "all") -> pd.DataFrame:
     """Tidy ``roi``, ``npv``, ``payback_months``, ``value_total`` (median, percentile interval),
-    one row per value driver (``value_driver``) and ``probability_roi_positive``."""
+    one row per value driver (``value_driver``) and ``probability_roi_positive``; a
+    ``not_valued`` row per link that could not be valued (:func:`links_from`). When no
+    channel with an effect can be valued, only the ``not_valued`` rows are returned: no
+    return on investment is given rather than a confident-looking one."""
     confidence = check_confidence(confidence)
     lo, hi = 50 * (1 - confidence), 50 * (1 + confidence)
     method = f"monte_carlo_{len(draws)}"
@@ -277,6 +303,13 @@ def summarise(draws: pd.DataFrame, inputs: Inputs, confidence: float = 0.95,
                  "se": float(np.sqrt(positive * (1 - positive) / len(draws))),
                  "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan,
                  "confidence": confidence, "n": len(draws), "method": method + " (share of draws)"})
+    missing, valued = channels_left_out(inputs)
+    if missing and not valued:  # nothing can be valued: no ROI to print, only why not
+        rows = []
+    for link in missing:
+        rows.append({"analysis": "rox", "estimand": "not_valued", "subject": subject,
+                     "outcome": inputs.currency, "term": link, "confidence": confidence,
+                     "n": 0, "method": inputs.links[link].source or "not informative"})
     return tidy(rows)
 
 
@@ -348,23 +381,138 @@ def break_even(inputs: Inputs, effect: str = "nps") -> float:
 # inputs from the warehouse and the recorded results
 # --------------------------------------------------------------------------------------
 
-def estimate_links(con, min_group_size: int = 5) -> dict[str, Quantity]:
-    """Churn and revenue per customer per NPS point, exits per engagement point (within units)."""
-    from .linkage import build_monthly_panel, twfe
+#: each link: (outcome, score, the sign a healthy business expects)
+LINK_SPECS = {"churn_per_nps": ("churn_rate", "nps", -1),
+              "revenue_per_customer_per_nps": ("revenue_per_customer", "nps", +1),
+              "exit_rate_per_ei": ("exit_rate", "engagement_index", -1)}
+LINK_WORDS = {"churn_per_nps": "customers lost per NPS point",
+              "revenue_per_customer_per_nps": "revenue per customer per NPS point",
+              "exit_rate_per_ei": "employee exits per engagement point"}
 
-    monthly = build_monthly_panel(con, min_group_size)
-    monthly = monthly[~monthly["pilot_active"]]
-    links = {}
-    for name, y, x in (("churn_per_nps", "churn_rate", "nps"),
-                       ("revenue_per_customer_per_nps", "revenue_per_customer", "nps"),
-                       ("exit_rate_per_ei", "exit_rate", "engagement_index")):
-        if y not in monthly.columns or monthly[[y, x]].dropna().shape[0] < 50:
-            links[name] = Quantity(0.0, source=f"not estimable: too few months with {y} and {x}")
+
+def link_estimates(con, min_group_size: int = 5, confidence: float = 0.95) -> pd.DataFrame:
+    """The links from experience to money, estimated on this organisation's own quarters.
+
+    Churn and revenue per customer (a month) per NPS point, and employee exits (a month)
+    per engagement-index point of the wave before, within units and quarters, pilot
+    quarters left out. ``estimand="link"`` rows are corrected for survey noise (split-half
+    instruments, :func:`cxex_analysis.measurement.split_half_iv`: money follows what people
+    live through, which a unit's score measures with the noise of a few dozen answers, so
+    the plain regression is pulled toward zero); ``link_uncorrected`` rows take the scores
+    as exact. Extra columns: ``bounded`` (the corrected interval is finite),
+    ``expected_sign`` and ``first_stage_f``. A link the data cannot support gets a row with
+    no estimate whose ``method`` says why.
+    """
+    from .linkage import build_money_panel, build_panel, twfe
+    from .measurement import split_half_iv
+
+    confidence = check_confidence(confidence)
+    money = build_money_panel(build_panel(con, min_group_size))
+    money = money[~money["pilot_active"]]
+    rows = []
+    for name, (y, x, sign) in LINK_SPECS.items():
+        base = {"analysis": "rox", "subject": "all", "outcome": y, "term": name,
+                "confidence": confidence, "expected_sign": sign}
+        usable = money.dropna(subset=[c for c in (y, x) if c in money.columns]) \
+            if y in money.columns and x in money.columns else money.iloc[:0]
+        if len(usable) < 20 or usable["unit_id"].nunique() < 10:
+            reason = f"not estimated: too few unit-quarters with {y.replace('_', ' ')} and {x}"
+            rows += [{**base, "estimand": e, "estimate": np.nan, "n": len(usable),
+                      "method": reason, "bounded": False} for e in ("link", "link_uncorrected")]
             continue
-        fit = twfe(monthly, y, x, "unit_id", "t")
-        links[name] = Quantity(float(fit["params"][x]), float(fit["se"][x]),
-                               source=f"twfe {y} ~ {x}, unit and month effects, n = {fit['n']}")
-    return links
+        plain = twfe(usable, y, x, "unit_id", "t", confidence=confidence)
+        rows.append({**base, "estimand": "link_uncorrected", "estimate": plain["params"][x],
+                     "se": plain["se"][x], "ci_low": plain["ci_low"][x],
+                     "ci_high": plain["ci_high"][x], "p_value": plain["p_value"][x],
+                     "n": plain["n"], "bounded": True,
+                     "method": plain["method"] + " (n = unit-quarters)"})
+        try:
+            fit = split_half_iv(usable, y, f"{x}_a", f"{x}_b", "unit_id", "t",
+                                confidence=confidence)
+        except ParameterError as reason:
+            rows.append({**base, "estimand": "link", "estimate": np.nan, "n": 0, "bounded": False,
+                         "method": f"not estimated: {str(reason).rstrip('.')}"})
+            continue
+        rows.append({**base, "estimand": "link", **{k: fit[k] for k in (
+            "estimate", "se", "ci_low", "ci_high", "p_value", "n", "bounded", "first_stage_f")},
+            "method": fit["method"] + " (n = unit-quarters)"})
+    return tidy(rows, extra=["bounded", "expected_sign", "first_stage_f"])
+
+
+def links_from(rows: pd.DataFrame) -> tuple[dict[str, Quantity], list[str], list[str]]:
+    """The corrected links as model inputs, what cannot be valued, and why.
+
+    Returns ``(links, unusable, notes)``. A link enters the model as a normal quantity
+    matching its (Anderson–Rubin, often asymmetric) interval. A link whose
+    interval is unbounded, or that was not estimated, is **not informative**: it enters at
+    zero and is listed in ``unusable``. A link estimated with the wrong sign beyond its
+    interval (more NPS, fewer sales) is reported as such and also left out, rather than
+    silently turned into negative value.
+    """
+    links, unusable, notes = {}, [], []
+    corrected = rows[rows["estimand"] == "link"].set_index("term") if len(rows) else rows
+    for name in LINKS:
+        words = LINK_WORDS[name]
+        if name not in corrected.index:
+            links[name] = Quantity(0.0, source="not estimated")
+            unusable.append(name)
+            continue
+        r = corrected.loc[name]
+        if not bool(r["bounded"]) or not np.isfinite(r["estimate"]):
+            reason = (str(r["method"]).removeprefix("not estimated: ")
+                      if str(r["method"]).startswith("not estimated") else
+                      "the scores move too little inside units, compared with their survey "
+                      "noise, to pin it down (its interval is unbounded)")
+            links[name] = Quantity(0.0, source=f"not informative: {reason}")
+            unusable.append(name)
+            notes.append(f"The {words} cannot be estimated from this data: {reason}. The value "
+                         "that runs through it is left out, so the money answer is partial.")
+            continue
+        source = (f"estimated within units and quarters, corrected for survey noise, "
+                  f"n = {int(r['n'])} unit-quarters")
+        if (r["ci_high"] < 0 if r["expected_sign"] > 0 else r["ci_low"] > 0):
+            links[name] = Quantity(0.0, source="wrong sign: " + source)
+            unusable.append(name)
+            notes.append(f"Here the {words} came out with the unexpected sign "
+                         f"({r['estimate']:.4g}, interval {r['ci_low']:.4g} to {r['ci_high']:.4g}): "
+                         "better experience went with worse results on this measure. It is "
+                         "reported, not counted as a loss; look for what else moved in these "
+                         "units before acting on it.")
+            continue
+        links[name] = Quantity.from_interval(float(r["estimate"]), float(r["ci_low"]),
+                                             float(r["ci_high"]), source=source)
+    return links, unusable, notes
+
+
+def estimate_links(con, min_group_size: int = 5) -> dict[str, Quantity]:
+    """The corrected links as model inputs (see :func:`link_estimates`, :func:`links_from`)."""
+    return links_from(link_estimates(con, min_group_size))[0]
+
+
+def report_currency(con, finance: dict, finance_label: str = "the finance assumptions") -> str:
+    """The one currency of the whole report: the pilot registry's, or the finance file's.
+
+    Costs come from the registry, salaries and margins from the finance file: amounts in two
+    currencies cannot be added. The registry's pilots must agree with each other, and with
+    a finance file that names a currency; otherwise a clear error says which files differ.
+    """
+    from .warehouse import has_table, table_columns
+
+    registry = []
+    if has_table(con, "pilots") and "currency" in table_columns(con, "pilots"):
+        registry = sorted({str(r[0]).strip().upper() for r in con.execute(
+            "SELECT DISTINCT currency FROM pilots WHERE currency IS NOT NULL").fetchall()
+            if str(r[0]).strip()})
+    own = str(finance.get("currency") or "").strip().upper()
+    if len(registry) > 1:
+        raise ParameterError(f"pilots.csv, column currency: the pilots' costs are in {registry}; "
+                             "one report needs one currency (convert the costs first).")
+    if registry and own and registry[0] != own:
+        raise ParameterError(
+            f"pilots.csv gives the pilots' costs in {registry[0]}, but {finance_label} are in "
+            f"{own}: give a finance file in {registry[0]} (parameter `finance`, key currency) "
+            "so that every amount in the report is in one currency.")
+    return registry[0] if registry else own
 
 
 def baseline(con, unit_ids: list[str] | None = None) -> dict[str, float]:
@@ -422,9 +570,10 @@ def read_results(path: str | Path | None) -> pd.DataFrame:
 
 
 def build_inputs(con, results: pd.DataFrame, pilot_id: str, finance: dict,
-                 scale_units: list[str] | None = None, min_group_size: int = 5) -> Inputs:
+                 scale_units: list[str] | None = None, min_group_size: int = 5,
+                 link_rows: pd.DataFrame | None = None) -> Inputs:
     """Inputs for scaling pilot ``pilot_id`` to ``scale_units`` (default: every unit of the
-    pilot's unit types)."""
+    pilot's unit types); ``link_rows`` from :func:`link_estimates` (estimated if None)."""
     pilots = con.execute("SELECT * FROM pilots WHERE pilot_id = ?", [pilot_id]).df()
     if pilots.empty:
         raise ParameterError(f"pilot {pilot_id!r} is not in the pilot registry.")
@@ -440,8 +589,10 @@ def build_inputs(con, results: pd.DataFrame, pilot_id: str, finance: dict,
             [pilot_id]).fetchall()]
     base = baseline(con, scale_units)
     cost = pilot.get("cost_per_unit")
+    links, unusable, link_notes = links_from(
+        link_rows if link_rows is not None else link_estimates(con, min_group_size))
     return Inputs(
-        effects=effects, links=estimate_links(con, min_group_size),
+        effects=effects, links=links, unusable_links=unusable,
         assumptions=finance["assumptions"], programme=finance["programme"],
         units=len(scale_units), customers_per_unit=base["customers_per_unit"],
         employees_per_unit=base["employees_per_unit"],
@@ -450,8 +601,8 @@ def build_inputs(con, results: pd.DataFrame, pilot_id: str, finance: dict,
         cost_to_serve_per_unit=base["cost_to_serve_per_unit"],
         registry_cost_per_unit=float(cost) if cost is not None and pd.notna(cost) else 0.0,
         horizon_months=finance["horizon_months"],
-        currency=str(pilot.get("currency") or finance["currency"] or ""),
-        label=f"{pilot_id}: {pilot.get('name') or ''}".strip(": "), notes=notes)
+        currency=report_currency(con, finance, finance.get("label", "the finance assumptions")),
+        label=f"{pilot_id}: {pilot.get('name') or ''}".strip(": "), notes=notes + link_notes)
 
 
 def inputs_table(inputs: Inputs) -> pd.DataFrame:
@@ -512,6 +663,27 @@ def heskett_check(inputs: Inputs, retention_points: float = 5.0) -> dict[str, fl
     return {"annual_retention": annual_retention, "profit_change": annual_churn / after - 1}
 
 
+#: which link turns which effect into which channel of value
+CHANNELS = {"retention": ("churn_per_nps", "nps"),
+            "revenue_per_customer": ("revenue_per_customer_per_nps", "nps"),
+            "turnover": ("exit_rate_per_ei", "engagement_index")}
+
+
+def channels_left_out(inputs: Inputs) -> tuple[list[str], list[str]]:
+    """(links that could not be valued although their effect is there, channels valued)."""
+    missing, valued = [], []
+    for channel, (link, effect) in CHANNELS.items():
+        present = effect in inputs.effects and inputs.effects[effect].value != 0
+        if not present:
+            continue
+        (missing if link in inputs.unusable_links else valued).append(
+            link if link in inputs.unusable_links else channel)
+    repeat = inputs.effects.get("repeat_contacts_per_1000")
+    if repeat is not None and repeat.value != 0:
+        valued.append("cost_to_serve")
+    return missing, valued
+
+
 def findings(summary: pd.DataFrame, inputs: Inputs, breakeven: float | None = None) -> list[str]:
     """Plain sentences for the summary box."""
     def get(estimand, term=None):
@@ -524,8 +696,16 @@ def findings(summary: pd.DataFrame, inputs: Inputs, breakeven: float | None = No
     money = lambda v: f"{cur} {v / 1e6:,.2f}m" if abs(v) >= 1e6 else f"{cur} {v:,.0f}"  # noqa: E731
     out = []
     npv, roi, prob, pay = get("npv"), get("roi"), get("probability_roi_positive"), get("payback_months")
+    missing, valued = channels_left_out(inputs)
+    if missing and not valued:
+        out.append(f"What scaling {inputs.label} is worth cannot be told from this data: the "
+                   f"links from its effects to money ({', '.join(LINK_WORDS[m] for m in missing)}) "
+                   "are not informative here, so no return on investment is given.")
+        npv = roi = prob = pay = None
+    prefix = ("Counting only the channels that can be valued here "
+              f"({', '.join(c.replace('_', ' ') for c in valued)}): " if missing else "")
     if npv is not None:
-        out.append(f"Scaling {inputs.label} to {inputs.units} units over {inputs.horizon_months} "
+        out.append(f"{prefix}Scaling {inputs.label} to {inputs.units} units over {inputs.horizon_months} "
                    f"months: net present value {money(npv['estimate'])} (95% of simulations between "
                    f"{money(npv['ci_low'])} and {money(npv['ci_high'])}).")
     if roi is not None and prob is not None:
@@ -566,7 +746,8 @@ def what_to_value(con, results: pd.DataFrame, scale_pilot: str, finance: dict,
     engagement programme valued through notebook 01's EX -> CX estimate (both surveys and
     unit outcomes). Returns ``main`` (the inputs valued first), ``subject`` (the pilot id or
     ``ex_programme``), ``programme`` (the engagement programme's inputs beside a pilot, or
-    None) and ``notes`` (sentences on what could not be valued and why).
+    None), ``notes`` (sentences on what could not be valued and why) and ``links`` (the
+    money links, corrected and uncorrected, as tidy rows to record).
     """
     from .plan import BY_KEY, inventory, left_out
 
@@ -577,13 +758,16 @@ def what_to_value(con, results: pd.DataFrame, scale_pilot: str, finance: dict,
     if not (pilot_ok or programme_ok):
         raise ParameterError("nothing to value: " + " ".join(notes)
                              + (" (ex_programme_points is 0)" if ex_programme_points <= 0 else ""))
+    rows = link_estimates(con, min_group_size)
     programme = (build_ex_programme_inputs(con, results, ex_programme_points, finance,
-                                           min_group_size) if programme_ok else None)
+                                           min_group_size, rows) if programme_ok else None)
     if not pilot_ok:
-        return {"main": programme, "subject": "ex_programme", "programme": None, "notes": notes}
+        return {"main": programme, "subject": "ex_programme", "programme": None, "notes": notes,
+                "links": rows}
     pilot_id = scale_pilot or first_pilot_with_effects(results, con)
-    return {"main": build_inputs(con, results, pilot_id, finance, min_group_size=min_group_size),
-            "subject": pilot_id, "programme": programme, "notes": notes}
+    return {"main": build_inputs(con, results, pilot_id, finance, min_group_size=min_group_size,
+                                 link_rows=rows),
+            "subject": pilot_id, "programme": programme, "notes": notes, "links": rows}
 
 
 def first_pilot_with_effects(results: pd.DataFrame, con) -> str:
@@ -643,7 +827,8 @@ def linkage_effect(results: pd.DataFrame, outcome: str = "nps") -> Quantity | No
 
 
 def build_ex_programme_inputs(con, results: pd.DataFrame, points: float, finance: dict,
-                              min_group_size: int = 5) -> Inputs:
+                              min_group_size: int = 5,
+                              link_rows: pd.DataFrame | None = None) -> Inputs:
     """Inputs for an engagement programme that raises the engagement index by ``points``
     in every unit, its customer effect taken from notebook 01's lagged EX -> CX estimate
     (observational: read it as 'if the association is causal')."""
@@ -656,14 +841,17 @@ def build_ex_programme_inputs(con, results: pd.DataFrame, points: float, finance
     nps = Quantity(link.value * points, abs(link.se * points),
                    source=f"{points:g} engagement points x {link.source}")
     base = baseline(con)
+    links, unusable, link_notes = links_from(
+        link_rows if link_rows is not None else link_estimates(con, min_group_size))
     return Inputs(
         effects={"nps": nps, "engagement_index": Quantity(points, source="programme target (assumption)"),
                  "repeat_contacts_per_1000": Quantity(0.0, source="not modelled")},
-        links=estimate_links(con, min_group_size), assumptions=finance["assumptions"],
+        links=links, unusable_links=unusable, assumptions=finance["assumptions"],
         programme=finance["programme"], units=base["units"],
         customers_per_unit=base["customers_per_unit"], employees_per_unit=base["employees_per_unit"],
         revenue_per_customer=base["revenue_per_customer"], churn_rate=base["churn_rate"],
         exit_rate=base["exit_rate"], repeat_contacts_per_1000=base["repeat_contacts_per_1000"],
         cost_to_serve_per_unit=base["cost_to_serve_per_unit"],
-        horizon_months=finance["horizon_months"], currency=finance["currency"],
-        label=f"engagement programme (+{points:g} points)", notes=notes)
+        horizon_months=finance["horizon_months"],
+        currency=report_currency(con, finance, finance.get("label", "the finance assumptions")),
+        label=f"engagement programme (+{points:g} points)", notes=notes + link_notes)

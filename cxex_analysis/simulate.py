@@ -14,7 +14,8 @@ The world, per unit ``u``, quarter ``q`` and month ``m``:
   engagement index is a *measurement* of ``L``.
 * Customer experience. ``c[u,m]`` (NPS points) = unit base (its item profile weighted by
   ``driver_weights``, plus an independent part) + month effect + ``ex_to_cx`` × last
-  quarter's latent engagement + noise + pilot effects. Customers' answers are drawn so that
+  quarter's latent engagement + lingering local events (AR(1), ``cx_shock_sd``,
+  ``cx_shock_rho``) + month noise + pilot effects. Customers' answers are drawn so that
   the expected NPS is exactly ``c``; expected CSAT top-2-box (%) = ``csat_intercept +
   csat_per_nps * c``, expected CES = ``ces_intercept + ces_per_nps * c``.
 * Money. Monthly churn and revenue per customer follow the latent ``c`` (``churn_per_nps``,
@@ -80,6 +81,8 @@ class DemoParameters:
     cx_mean: float = 25.0
     cx_between_sd: float = 18.0
     cx_month_noise_sd: float = 3.0
+    cx_shock_sd: float = 6.0  # lingering local events (NPS points, stationary SD)
+    cx_shock_rho: float = 0.8  # their month-to-month persistence
     csat_intercept: float = 64.0
     csat_per_nps: float = 0.55
     ces_intercept: float = 4.3
@@ -276,6 +279,15 @@ def _draw(params: DemoParameters) -> _Draws:
         prev = ex_shock[:, q - 1] if q else 0
         ex_shock[:, q] = params.ex_shock_rho * prev + shocks[:, q]
     cx_noise = rng.normal(0, params.cx_month_noise_sd, (n_units, n_months))
+    # local events that linger (a competitor opens, a road closes): persistent AR(1) shocks
+    # to what a unit's customers live through, from a stream of their own
+    local = np.random.default_rng([params.seed, 1]).normal(0, 1, (n_units, n_months))
+    shock = local[:, 0] * params.cx_shock_sd
+    innovation = params.cx_shock_sd * np.sqrt(1 - params.cx_shock_rho ** 2)
+    for m in range(n_months):
+        if m:
+            shock = params.cx_shock_rho * shock + innovation * local[:, m]
+        cx_noise[:, m] += shock
 
     # employees: a roster per unit with turnover; respondents per wave
     emp_rows = []

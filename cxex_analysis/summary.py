@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .linkage import direction_reading
+from .linkage import direction_reading, hidden_sentence, measured, why_not_measured
 from .metrics import definitions_markdown
+from .rox import LINK_WORDS
 
 CSS = """
 body{font-family:'DejaVu Sans',Arial,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;
@@ -76,13 +77,24 @@ def ex_cx_answer(results: pd.DataFrame) -> list[str]:
     h3 = _first(results, analysis="linkage", estimand="cx_to_ex_lagged", term="nps")
     h1 = _first(results, analysis="linkage", estimand="ex_cx_correlation", outcome="nps")
     out = []
-    if h2 is not None:
+    if h2 is not None and measured(h2):
         placebo = _first(results, analysis="linkage", estimand="ex_lead_placebo", outcome="nps")
         out.append(f"When a unit's engagement index rose by 5 points, its NPS one quarter later was "
-                   f"{_ci(h2, 1, 5)} points higher — " + direction_reading(h2, h3, placebo))
-    if h3 is not None:
+                   f"{_ci(h2, 1, 5)} points higher (corrected for survey noise) — "
+                   + direction_reading(h2, h3, placebo))
+    elif h2 is not None:
+        out.append("Whether a rise in engagement is followed by better NPS cannot be measured "
+                   "here once survey noise is taken into account: " + why_not_measured(h2))
+    hidden = hidden_sentence(h2, _first(results, analysis="linkage",
+                                        estimand="ex_to_cx_lagged_uncorrected", outcome="nps"))
+    if hidden:
+        out.append(hidden)
+    if h3 is not None and measured(h3):
         out.append(f"The reverse link: 10 more NPS points came before {_ci(h3, 1, 10)} more engagement "
                    "points.")
+    elif h3 is not None:
+        out.append("Whether better NPS is followed by higher engagement cannot be measured here: "
+                   + why_not_measured(h3))
     if h1 is not None:
         out.append(f"Across units engagement and NPS correlate at r = {_ci(h1, 2)}.")
     if out:
@@ -120,9 +132,21 @@ def value_answers(results: pd.DataFrame) -> list[str]:
         roi = _first(part, estimand="roi")
         prob = _first(part, estimand="probability_roi_positive")
         if npv is None or roi is None:
+            left_out = part[part["estimand"] == "not_valued"]
+            if len(left_out):
+                label = "an engagement programme" if subject == "ex_programme" else f"scaling {subject}"
+                words = ", ".join(LINK_WORDS.get(t, t) for t in left_out["term"])
+                out.append(f"What {label} is worth cannot be told from this data: the links from "
+                           f"its effects to money ({words}) are not informative here, so no "
+                           "return on investment is given.")
             continue
         label = "an engagement programme" if subject == "ex_programme" else f"scaling {subject}"
-        out.append(f"Value of {label} ({npv['term']}): net present value {npv['outcome']} "
+        left_out = part[part["estimand"] == "not_valued"]
+        prefix = ""
+        if len(left_out):
+            words = ", ".join(LINK_WORDS.get(t, t) for t in left_out["term"])
+            prefix = f"Counting only what can be valued ({words}: not informative here): "
+        out.append(f"{prefix}Value of {label} ({npv['term']}): net present value {npv['outcome']} "
                    f"{npv['estimate'] / 1e6:,.2f}m (95% of simulations {npv['ci_low'] / 1e6:,.2f}m to "
                    f"{npv['ci_high'] / 1e6:,.2f}m); return {roi['estimate']:.0%} "
                    f"({roi['ci_low']:.0%} to {roi['ci_high']:.0%})"

@@ -153,3 +153,65 @@ def test_engagement_programme_uses_the_linkage_estimate(demo_warehouse):
     assert inputs.effects["nps"].value == pytest.approx(3.0)
     assert inputs.effects["nps"].se == pytest.approx(0.5)
     assert inputs.units == 150
+
+
+# ---------------------------------------------------------------- links that cannot be valued
+
+def _link_rows(**overrides) -> pd.DataFrame:
+    """Corrected link rows as rox.link_estimates records them; ``overrides`` per term."""
+    base = {"churn_per_nps": (-0.0002, -0.0003, -0.0001),
+            "revenue_per_customer_per_nps": (0.15, 0.05, 0.40),
+            "exit_rate_per_ei": (-0.0002, -0.0004, -0.00001)}
+    base.update(overrides)
+    rows = []
+    for term, (estimate, low, high) in base.items():
+        rows.append({"analysis": "rox", "estimand": "link", "subject": "all", "term": term,
+                     "estimate": estimate, "ci_low": low, "ci_high": high, "n": 400,
+                     "bounded": bool(np.isfinite(low)), "method": "split_half_iv_within",
+                     "expected_sign": rox.LINK_SPECS[term][2]})
+    return pd.DataFrame(rows)
+
+
+def test_an_asymmetric_link_interval_is_carried_into_the_simulation():
+    """The Anderson-Rubin interval of a weakly measured link is asymmetric; the money model
+    draws it from a two-piece normal whose 2.5% and 97.5% points are the interval's ends."""
+    q = Quantity.from_interval(0.15, 0.05, 0.40)
+    draws = q.draw(np.random.default_rng(0), 400_000)
+    assert np.percentile(draws, [2.5, 97.5]) == pytest.approx([0.05, 0.40], abs=0.003)
+    assert q.bounds() == pytest.approx((0.05, 0.40))
+    assert np.median(draws) < np.mean(draws)  # longer upper tail, as the interval
+
+
+def test_an_unbounded_or_wrong_signed_link_is_left_out_and_said_so():
+    links, unusable, notes = rox.links_from(_link_rows(
+        revenue_per_customer_per_nps=(0.3, np.nan, np.nan),      # unbounded: not informative
+        churn_per_nps=(0.0004, 0.0001, 0.0008)))                 # more NPS, more churn
+    assert unusable == ["churn_per_nps", "revenue_per_customer_per_nps"]
+    assert links["churn_per_nps"].value == 0 and links["revenue_per_customer_per_nps"].value == 0
+    assert links["exit_rate_per_ei"].value == pytest.approx(-0.0002)
+    assert any("unexpected sign" in n and "not counted as a loss" in n for n in notes)
+    assert any("cannot be estimated" in n and "partial" in n for n in notes)
+
+
+def test_no_roi_is_printed_when_no_channel_can_be_valued():
+    links, unusable, _ = rox.links_from(_link_rows(
+        revenue_per_customer_per_nps=(0.3, np.nan, np.nan),
+        churn_per_nps=(-0.001, np.nan, np.nan)))
+    inputs = simple_inputs(links=links, unusable_links=unusable,
+                           effects={"nps": Quantity(2.0, se=0.5)})
+    summary = rox.summarise(rox.monte_carlo(inputs, draws=2000), inputs)
+    assert set(summary["estimand"]) == {"not_valued"}
+    sentences = rox.findings(summary, inputs)
+    assert "cannot be told" in sentences[0] and "Return on investment" not in " ".join(sentences)
+    # with the engagement channel valued, the ROI is printed as partial
+    inputs = simple_inputs(links=links, unusable_links=unusable)
+    summary = rox.summarise(rox.monte_carlo(inputs, draws=2000), inputs)
+    assert "roi" in set(summary["estimand"])
+    assert rox.findings(summary, inputs)[0].startswith("Counting only the channels")
+
+
+def test_one_currency_for_the_report(con):
+    finance = rox.load_finance()
+    assert rox.report_currency(con, finance) == "EUR"  # the demo registry and defaults agree
+    with pytest.raises(ParameterError, match=r"pilots.csv gives the pilots' costs in EUR.*USD"):
+        rox.report_currency(con, {**finance, "currency": "USD", "label": "finance.yaml"})
