@@ -66,6 +66,16 @@ class LatentWorld:
     revenue_between_sd: float = 5.0
     revenue_per_cx: float = 1.5  # currency per answer-scale point of latent CX
     revenue_noise_sd: float = 0.8
+    # a staggered pilot without a control arm of its own: a share of units starts in one of
+    # three consecutive quarters from the middle of the panel; the rest never start
+    pilot_share: float = 0.0
+    pilot_cx_effect: float = 0.15  # answer-scale points of latent CX, from the start quarter
+    pilot_ex_effect: float = 2.0  # index points of latent EX, from the start quarter
+
+    def pilot_starts(self) -> tuple[int, int, int]:
+        """The three start quarters (0-based wave index), each with pre-periods before it."""
+        first = max(self.waves // 2 - 1, 2)
+        return first, first + 1, first + 2
 
 
 def expected_item(latent_index: np.ndarray) -> np.ndarray:
@@ -104,8 +114,9 @@ def _within(values: np.ndarray, unit: np.ndarray, time: np.ndarray) -> np.ndarra
 
 
 def _slope(measured: np.ndarray, latent: np.ndarray, unit, time) -> float:
-    """Least-squares slope of a measured score's expectation on its latent value, within
-    units and periods: how many measured points one latent point is worth here."""
+    """Least-squares slope of ``measured`` on ``latent``, within units and periods (for a
+    score's expectation on its latent value: how many measured points one latent point is
+    worth here)."""
     y, x = _within(measured, unit, time), _within(latent, unit, time)
     return float(x @ y / (x @ x))
 
@@ -130,39 +141,60 @@ def _nps_score(answers: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return 100 * (net * mask).sum(axis=1) / mask.sum(axis=1)
 
 
+def _latent_paths(world: LatentWorld, noise: dict, cohort: np.ndarray, pilot: bool):
+    """Latent EX per wave and latent CX per quarter and month, from pre-drawn ``noise``;
+    ``pilot`` switches the pilot's effects on (the same draws give the counterfactual)."""
+    n, waves = world.units, world.waves
+    eta = np.empty((n, waves))
+    mu_q = np.empty((n, waves))
+    shock = noise["shock0"]
+    for q in range(waves):
+        if q:
+            shock = world.ex_shock_ar * shock + noise["shock"][:, q]
+        eta[:, q] = noise["ex_unit"] + noise["ex_quarter"][q] + shock
+        mu_q[:, q] = noise["cx_unit"] + noise["cx_quarter"][q] + noise["cx_unit_quarter"][:, q]
+        if q:
+            mu_q[:, q] += world.ex_to_cx * (eta[:, q - 1] - noise["ex_unit"])
+            # staff react to what customers lived through last quarter (its three months)
+            eta[:, q] += world.cx_to_ex * (mu_q[:, q - 1] + noise["month"][:, q - 1].mean(axis=1)
+                                           - noise["cx_unit"])
+        if pilot:
+            started = (cohort > 0) & (cohort <= q)
+            mu_q[:, q] += world.pilot_cx_effect * started
+            eta[:, q] += world.pilot_ex_effect * started
+    mu_m = (mu_q[:, :, None] + noise["month"]).reshape(n, waves * 3)
+    return eta, mu_q, mu_m
+
+
 def generate(world: LatentWorld = LatentWorld()) -> dict:
     """One organisation drawn from ``world``.
 
     Returns ``quarterly`` (unit × wave: measured engagement index and NPS of the quarter,
-    each with its two random halves and its sampling SE, and the latent values),
-    ``monthly`` (unit × month: measured NPS with halves, revenue per customer, latent CX)
-    and ``truth`` (the planted links in the units the estimators see, and the measurement
-    slopes they were converted with).
+    each with its two random halves and its sampling SE, the latent values, the pilot's
+    start quarter ``cohort`` (0 = never) and ``pilot_active``), ``monthly`` (unit × month:
+    measured NPS with halves, revenue per customer, latent CX) and ``truth`` (the planted
+    links in the units the estimators see, the measurement slopes they were converted with,
+    and the pilot's ATT on NPS from the same world drawn without the pilot).
     """
     rng = np.random.default_rng(world.seed)
     n, waves, months = world.units, world.waves, world.waves * 3
     ex_z, cx_z = rng.normal(0, 1, n), rng.normal(0, 1, n)
     rho = world.between_correlation
-    ex_unit = world.ex_mean + world.ex_between_sd * ex_z
-    cx_unit = world.cx_mean + world.cx_between_sd * (rho * ex_z + np.sqrt(1 - rho ** 2) * cx_z)
-    ex_quarter = rng.normal(0, 1.0, waves)
-    cx_quarter = rng.normal(0, 0.05, waves)
-    eta = np.empty((n, waves))
-    mu_q = np.empty((n, waves))
-    shock = rng.normal(0, world.ex_shock_sd, n)
-    month_noise = rng.normal(0, world.cx_month_sd, (n, waves, 3))
-    for q in range(waves):
-        if q:
-            shock = world.ex_shock_ar * shock + rng.normal(
-                0, world.ex_shock_sd * np.sqrt(1 - world.ex_shock_ar ** 2), n)
-        eta[:, q] = ex_unit + ex_quarter[q] + shock
-        mu_q[:, q] = cx_unit + cx_quarter[q] + rng.normal(0, world.cx_quarter_sd, n)
-        if q:
-            mu_q[:, q] += world.ex_to_cx * (eta[:, q - 1] - ex_unit)
-            # staff react to what customers lived through last quarter (its three months)
-            eta[:, q] += world.cx_to_ex * (mu_q[:, q - 1] + month_noise[:, q - 1].mean(axis=1)
-                                           - cx_unit)
-    mu_m = (mu_q[:, :, None] + month_noise).reshape(n, months)
+    noise = {
+        "ex_unit": world.ex_mean + world.ex_between_sd * ex_z,
+        "cx_unit": world.cx_mean + world.cx_between_sd * (rho * ex_z + np.sqrt(1 - rho ** 2) * cx_z),
+        "ex_quarter": rng.normal(0, 1.0, waves), "cx_quarter": rng.normal(0, 0.05, waves),
+        "shock0": rng.normal(0, world.ex_shock_sd, n),
+        "shock": rng.normal(0, world.ex_shock_sd * np.sqrt(1 - world.ex_shock_ar ** 2), (n, waves)),
+        "cx_unit_quarter": rng.normal(0, world.cx_quarter_sd, (n, waves)),
+        "month": rng.normal(0, world.cx_month_sd, (n, waves, 3)),
+    }
+    cohort = np.zeros(n, dtype=int)
+    if world.pilot_share > 0:
+        chosen = rng.permutation(n)[:int(round(world.pilot_share * n))]
+        cohort[chosen] = np.array(world.pilot_starts())[np.arange(len(chosen)) % 3]
+    eta, mu_q, mu_m = _latent_paths(world, noise, cohort, pilot=True)
+    ex_unit, cx_unit = noise["ex_unit"], noise["cx_unit"]
 
     # employees: seven items per respondent, a person's spread shared by their items
     e = world.employees
@@ -194,12 +226,23 @@ def generate(world: LatentWorld = LatentWorld()) -> dict:
         "engagement_index": ei, "engagement_index_a": ei_a, "engagement_index_b": ei_b,
         "engagement_index_se": ei_se,
         "nps": nps_q, "nps_a": nps_q_a, "nps_b": nps_q_b, "nps_se": nps_q_se,
-        "latent_ex": eta.reshape(-1), "latent_cx": mu_m.reshape(n, waves, 3).mean(axis=2).reshape(-1)})
+        "latent_ex": eta.reshape(-1), "latent_cx": mu_m.reshape(n, waves, 3).mean(axis=2).reshape(-1),
+        "revenue_per_customer": revenue.reshape(n, waves, 3).mean(axis=2).reshape(-1),
+        "cohort": cohort.repeat(waves),
+        "pilot_active": ((cohort[:, None] > 0) & (cohort[:, None] <= np.arange(waves))).reshape(-1)})
     monthly = pd.DataFrame({
         "unit_id": unit_ids.repeat(months), "t": np.tile(np.arange(months), n),
         "nps": nps_m, "nps_a": nps_m_a, "nps_b": nps_m_b,
         "revenue_per_customer": revenue.reshape(-1), "latent_cx": mu_m.reshape(-1)})
-    return {"quarterly": quarterly, "monthly": monthly, "truth": truth(world, quarterly, monthly)}
+    planted = truth(world, quarterly, monthly)
+    if world.pilot_share > 0:
+        _, _, without = _latent_paths(world, noise, cohort, pilot=False)
+        expected = (expected_nps(mu_m, world) - expected_nps(without, world)).reshape(n, waves, 3)
+        after = quarterly["pilot_active"].to_numpy().reshape(n, waves)
+        # the simple aggregation of group-time effects: every treated unit-quarter after its
+        # start weighs the same (cohorts weighted by size), as did::aggte(type = "simple")
+        planted["pilot_att_nps"] = float(expected.mean(axis=2)[after].mean())
+    return {"quarterly": quarterly, "monthly": monthly, "truth": planted}
 
 
 def truth(world: LatentWorld, quarterly: pd.DataFrame, monthly: pd.DataFrame) -> dict:
@@ -207,17 +250,28 @@ def truth(world: LatentWorld, quarterly: pd.DataFrame, monthly: pd.DataFrame) ->
 
     ``ex_slope`` / ``cx_slope``: measured points per latent point (index per index point,
     NPS points per answer-scale point), from the exact expected answers projected on the
-    latent values within units and periods; the links divide and multiply by them.
+    latent values within units and periods; the lagged links divide and multiply by them.
+    The revenue link is the slope of revenue's expectation on the expected NPS.
     """
     unit_q, t_q = quarterly["unit_id"].to_numpy(), quarterly["t"].to_numpy()
     ex_slope = _slope(expected_engagement_index(quarterly["latent_ex"].to_numpy(), world),
                       quarterly["latent_ex"].to_numpy(), unit_q, t_q)
     cx_slope = _slope(expected_nps(quarterly["latent_cx"].to_numpy(), world),
                       quarterly["latent_cx"].to_numpy(), unit_q, t_q)
-    cx_slope_month = _slope(expected_nps(monthly["latent_cx"].to_numpy(), world),
-                            monthly["latent_cx"].to_numpy(), monthly["unit_id"].to_numpy(),
-                            monthly["t"].to_numpy())
+    # money: the slope of revenue's expectation on the expected (noise-free) monthly NPS,
+    # within units and months — what a survey with unlimited answers would find; NPS is an
+    # S-shaped function of the latent answer, so this is not quite revenue_per_cx / slope
+    mu = monthly["latent_cx"].to_numpy()
+    unit_m, t_m = monthly["unit_id"].to_numpy(), monthly["t"].to_numpy()
+    revenue_link = _slope(world.revenue_per_cx * mu, expected_nps(mu, world), unit_m, t_m)
+    # the same per quarter (revenue a month averaged over the quarter, the quarter's NPS:
+    # how notebook 03 estimates it), quarters of the pilot left out as there
+    months = mu.reshape(-1, 3)
+    keep = ~quarterly["pilot_active"].to_numpy() if "pilot_active" in quarterly else slice(None)
+    quarter_link = _slope((world.revenue_per_cx * months.mean(axis=1))[keep],
+                          expected_nps(months, world).mean(axis=1)[keep], unit_q[keep], t_q[keep])
     return {"settings": asdict(world), "ex_slope": ex_slope, "cx_slope": cx_slope,
             "ex_to_cx_lagged": world.ex_to_cx * cx_slope / ex_slope,
             "cx_to_ex_lagged": world.cx_to_ex * ex_slope / cx_slope,
-            "revenue_per_customer_per_nps": world.revenue_per_cx / cx_slope_month}
+            "revenue_per_customer_per_nps": revenue_link,
+            "revenue_per_customer_per_nps_quarterly": quarter_link}

@@ -141,7 +141,8 @@ def cross_lagged(effects: pd.DataFrame):
     """Both directions (and the placebo) per CX outcome, in within-unit standard deviations.
 
     ``effects``: rows of ``ex_to_cx_lagged``, ``cx_to_ex_lagged`` and ``ex_lead_placebo``
-    with ``effect_size`` (the standardized coefficient).
+    with ``effect_size`` (the standardized coefficient). A link whose interval is unbounded
+    (survey noise too large to measure it) is named under the chart instead of drawn.
     """
     labels = {"ex_to_cx_lagged": "EX (t) → CX (t+1)", "cx_to_ex_lagged": "CX (t) → EX (t+1)",
               "ex_lead_placebo": "placebo: EX (t+1) → CX (t)"}
@@ -151,7 +152,10 @@ def cross_lagged(effects: pd.DataFrame):
         scale = data["effect_size"] / data["estimate"]
         data["low"] = data["ci_low"] * scale
         data["high"] = data["ci_high"] * scale
+        data = data[data["estimand"].isin(list(labels))]
         outcomes = list(dict.fromkeys(data["cx"]))
+        unmeasured = data[data["low"].isna() | data["high"].isna()]
+        data = data.drop(unmeasured.index)
         fig, ax = _figure(8.5, 1.0 + 1.1 * len(outcomes))
         offsets = {"ex_to_cx_lagged": -0.22, "cx_to_ex_lagged": 0.0, "ex_lead_placebo": 0.22}
         for i, (estimand, label) in enumerate(labels.items()):
@@ -165,7 +169,11 @@ def cross_lagged(effects: pd.DataFrame):
         ax.axvline(0, color="#555555", linewidth=1)
         ax.set_yticks(range(len(outcomes)), [o.upper() for o in outcomes])
         ax.set_title("Cross-lagged effects between employee and customer experience")
-        ax.set_xlabel("Effect of a 1 SD within-unit change (in SD of the other measure), with interval")
+        xlabel = "Effect of a 1 SD within-unit change (in SD of the other measure), with interval"
+        if len(unmeasured):
+            names = ", ".join(f"{labels[r.estimand]} ({r.cx.upper()})" for r in unmeasured.itertuples())
+            xlabel += f"\nNot measurable here (survey noise too large): {names}"
+        ax.set_xlabel(xlabel)
         ax.set_ylabel("Customer outcome")
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     return fig

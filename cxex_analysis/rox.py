@@ -823,7 +823,10 @@ def linkage_effect(results: pd.DataFrame, outcome: str = "nps") -> Quantity | No
     if rows.empty:
         return None
     r = rows.iloc[0]
-    return Quantity(float(r["estimate"]), float(r["se"]), source=f"notebook 01: {r['method']}")
+    if not (np.isfinite(r["estimate"]) and np.isfinite(r["ci_low"]) and np.isfinite(r["ci_high"])):
+        return None  # survey noise leaves the link unbounded here: nothing to value
+    return Quantity.from_interval(float(r["estimate"]), float(r["ci_low"]), float(r["ci_high"]),
+                                  source=f"notebook 01: {r['method']}")
 
 
 def build_ex_programme_inputs(con, results: pd.DataFrame, points: float, finance: dict,
@@ -835,11 +838,17 @@ def build_ex_programme_inputs(con, results: pd.DataFrame, points: float, finance
     link = linkage_effect(results)
     notes = []
     if link is None:
-        link = Quantity(0.0, source="no ex_to_cx_lagged recorded")
-        notes.append("No EX -> CX effect was recorded (run notebook 01 first): the customer side "
-                     "of the engagement programme is left at zero.")
-    nps = Quantity(link.value * points, abs(link.se * points),
-                   source=f"{points:g} engagement points x {link.source}")
+        link = Quantity(0.0, source="no measurable ex_to_cx_lagged recorded")
+        notes.append("No measurable EX -> CX effect was recorded (notebook 01 did not run, or "
+                     "survey noise left the link unbounded): the customer side of the "
+                     "engagement programme is left at zero.")
+    if link.se_below is not None:
+        low, high = link.bounds()
+        nps = Quantity.from_interval(link.value * points, low * points, high * points,
+                                     source=f"{points:g} engagement points x {link.source}")
+    else:
+        nps = Quantity(link.value * points, abs(link.se * points),
+                       source=f"{points:g} engagement points x {link.source}")
     base = baseline(con)
     links, unusable, link_notes = links_from(
         link_rows if link_rows is not None else link_estimates(con, min_group_size))

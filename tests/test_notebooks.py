@@ -44,12 +44,26 @@ def test_results_json_has_exactly_the_schema_keys(run):
                      ("linkage", "ex_cx_correlation"), ("linkage", "mediation_indirect"),
                      ("linkage", "top_cx_engagement_odds_ratio"), ("drivers", "relative_weight"),
                      ("pilot", "att"), ("pilot", "att_event_time"), ("rox", "roi"), ("rox", "npv"),
-                     ("rox", "payback_months"), ("rox", "value_total")]:
+                     ("rox", "payback_months"), ("rox", "value_total"),
+                     # survey noise (issue 14): corrected links, the uncorrected ones beside
+                     ("linkage", "ex_to_cx_lagged_uncorrected"),
+                     ("linkage", "cx_to_ex_lagged_uncorrected"),
+                     ("linkage", "within_unit_reliability"),
+                     ("linkage", "ex_cx_correlation_disattenuated"),
+                     ("linkage", "mediation_indirect_uncorrected"),
+                     ("rox", "link"), ("rox", "link_uncorrected")]:
         assert required in ids, required
+    links = {r["term"] for r in records if (r["analysis"], r["estimand"]) == ("rox", "link")}
+    assert links == {"churn_per_nps", "revenue_per_customer_per_nps", "exit_rate_per_ei"}
+    # every id the run wrote is documented for the people who read results.json
+    documented = (ROOT / "docs" / "estimands.md").read_text()
+    undocumented = sorted(e for a, e in ids if f"`{e}`" not in documented)
+    assert not undocumented, undocumented
     # notebook 03 modelled a pilot whose effects notebook 02 recorded in the same run
     rox_subjects = {r["subject"] for r in records if r["analysis"] == "rox"}
     pilot_subjects = {r["subject"] for r in records if r["analysis"] == "pilot"}
-    assert rox_subjects - {"ex_programme"} and rox_subjects - {"ex_programme"} <= pilot_subjects
+    assert rox_subjects - {"ex_programme", "all"} and \
+        rox_subjects - {"ex_programme", "all"} <= pilot_subjects
     # and an engagement programme valued through notebook 01's EX -> CX estimate
     assert "ex_programme" in rox_subjects
 

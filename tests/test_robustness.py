@@ -211,7 +211,7 @@ def test_the_run_plan_never_schedules_a_notebook_that_fails(small_organisation, 
     store = folder / "warehouse.duckdb"
     warehouse.ingest(folder, store)
     result = runner.run(store, folder / "reports", parameters={
-        "group_by": "region", "n_boot": 99, "draws": 500}, progress=None, workers=1)
+        "group_by": "region", "n_boot": 99, "draws": 500}, progress=None, workers=2)
     failed = [(n.name, n.error) for n in result.notebooks if n.status == "failed"]
     assert result.ok and not failed, (tables, sorted(dropped), failed)
     con = warehouse.connect(store)
