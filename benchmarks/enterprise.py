@@ -217,11 +217,19 @@ def main(argv=None) -> int:
         pairs = linkage.lagged_pairs(quarterly, linkage.EX_MEASURE, "nps", 1,
                                      exclude="pilot_active").set_index(["unit_id", "y_time"])
         fit, baseline = panelols(pairs)
+        planted = truth["linkage"]["ex_to_cx_lagged"]["nps"]
         print("H2: NPS(t+1) on engagement index(t), unit and quarter effects, CR1 by unit")
-        line(f"{int(row['n']):,} pairs, absorbing estimator",
-             f"{ours:6.2f} s  estimate {row['estimate']:.3f} (95% CI {row['ci_low']:.3f} to "
-             f"{row['ci_high']:.3f}; planted {truth['linkage']['ex_to_cx_lagged']['nps']})",
+        line(f"{int(row['n']):,} pairs, absorbing estimator (scores taken as exact)",
+             f"{ours:6.2f} s  estimate {row['estimate']:.3f} (interval {row['ci_low']:.3f} to "
+             f"{row['ci_high']:.3f}; planted {planted:.3f})",
              f"PanelOLS: {baseline:.2f} s, estimate {fit.params['x']:.3f}")
+        started = time.perf_counter()
+        corrected = linkage.corrected_effects(quarterly, "ex_to_cx", ["nps"]).iloc[0]
+        seconds = time.perf_counter() - started
+        line("corrected for survey noise (split-half IV)",
+             f"{seconds:6.2f} s  estimate {corrected['estimate']:.3f} (95% CI "
+             f"{corrected['ci_low']:.3f} to {corrected['ci_high']:.3f}; planted {planted:.3f})",
+             "the uncorrected estimate above")
         con.close()
 
         # ---------------------------------------------------------------- the full suite

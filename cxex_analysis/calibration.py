@@ -57,7 +57,7 @@ def estimates(world: dict) -> list[dict]:
     from .linkage import _blank_scores, lagged_pairs, twfe
     from .measurement import cross_lagged, split_half_iv
 
-    quarterly, monthly, truth = world["quarterly"], world["monthly"], world["truth"]
+    quarterly, truth = world["quarterly"], world["truth"]
     scores = [f"{c}{h}" for c in ("engagement_index", "nps") for h in ("", "_a", "_b")]
     linkage_data = _blank_scores(quarterly, scores, "pilot_active")  # as notebook 01
     rows = []

@@ -193,8 +193,8 @@ def generate(world: LatentWorld = LatentWorld()) -> dict:
     if world.pilot_share > 0:
         chosen = rng.permutation(n)[:int(round(world.pilot_share * n))]
         cohort[chosen] = np.array(world.pilot_starts())[np.arange(len(chosen)) % 3]
-    eta, mu_q, mu_m = _latent_paths(world, noise, cohort, pilot=True)
-    ex_unit, cx_unit = noise["ex_unit"], noise["cx_unit"]
+    eta, _, mu_m = _latent_paths(world, noise, cohort, pilot=True)
+    cx_unit = noise["cx_unit"]
 
     # employees: seven items per respondent, a person's spread shared by their items
     e = world.employees

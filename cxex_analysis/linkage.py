@@ -321,13 +321,42 @@ def noise_share(corrected: pd.Series | None, uncorrected: pd.Series | None) -> f
 
 def reliabilities(panel: pd.DataFrame, scores: Sequence[str], confidence: float = 0.95,
                   unit: str = "unit_id", time: str = "t") -> pd.DataFrame:
-    """Within-unit reliability of each score from its two random halves (one row each)."""
+    """Within-unit reliability of each score from its two random halves (one row each).
+
+    A check of the measurement assumptions where the data allow: ``from_sampling_variance``
+    is the reliability the scores' own sampling variances imply (1 − the mean within-unit
+    share of the squared SEs). Independent answers each period (customers) should give about
+    the split-half value; a clearly higher split-half value means part of the answer-level
+    spread persists from period to period (the same employees answering every wave), which
+    the variance formula counts as noise but the person-stable halves do not.
+    """
     from .measurement import within_unit_reliability
 
-    frames = [within_unit_reliability(panel, f"{s}_a", f"{s}_b", unit, time, confidence, s)
-              for s in scores if {f"{s}_a", f"{s}_b"} <= set(panel.columns)
-              and panel[[f"{s}_a", f"{s}_b"]].dropna().shape[0] > 10]
+    frames = []
+    for s in scores:
+        if not ({f"{s}_a", f"{s}_b"} <= set(panel.columns)
+                and panel[[f"{s}_a", f"{s}_b"]].dropna().shape[0] > 10):
+            continue
+        row = within_unit_reliability(panel, f"{s}_a", f"{s}_b", unit, time, confidence, s)
+        row["from_sampling_variance"] = _variance_reliability(panel, s, unit, time)
+        frames.append(row)
     return pd.concat(frames, ignore_index=True) if frames else tidy([])
+
+
+def _variance_reliability(panel: pd.DataFrame, score: str, unit: str, time: str) -> float:
+    """1 − (within-unit sampling variance) / (within-unit variance) of ``score``, from its SEs."""
+    if f"{score}_se" not in panel.columns:
+        return np.nan
+    frame = panel[[unit, time, score, f"{score}_se"]].dropna()
+    periods = frame.groupby(unit)[time].transform("count")
+    frame = frame[periods > 1]
+    if len(frame) < 10:
+        return np.nan
+    within = _two_way_demean(frame, [score], unit, time)[score]
+    # demeaning within a unit of T periods keeps (1 − 1/T) of each period's sampling variance
+    noise = (frame[f"{score}_se"] ** 2 * (1 - 1 / periods[periods > 1])).sum()
+    total = (within ** 2).sum()
+    return float(1 - noise / total) if total > 0 else np.nan
 
 
 def minimum_detectable_effect(se: float, alpha: float = 0.05, power: float = 0.8) -> float:

@@ -3,8 +3,9 @@
 The value chain, per unit and month over a horizon, for a programme scaled to ``units``:
 
 * **Turnover**: EX effect (engagement points) × exits per engagement point (estimated from the
-  organisation's own months: exit rate on the last wave's engagement, unit and month fixed
-  effects) × employees → avoided leavers × annual salary × replacement-cost fraction.
+  organisation's own quarters: monthly exit rate on the last wave's engagement, unit and
+  quarter fixed effects, corrected for survey noise; :func:`link_estimates`) × employees →
+  avoided leavers × annual salary × replacement-cost fraction.
 * **Retention**: CX effect (NPS points) × churn per NPS point (estimated the same way) ×
   customers → customers kept × customer lifetime value (margin × revenue per customer ×
   (1 + d) / (1 + d − retention), monthly).
@@ -18,7 +19,9 @@ NPS already includes what runs through engagement, so the two are not added). Ev
 effect is drawn from a normal distribution with its SE (a two-piece normal for a link with an
 asymmetric interval) and every assumption from a triangular
 distribution over its stated range, in one vectorized Monte Carlo (:func:`monte_carlo`); the
-summaries are medians with percentile intervals (:func:`summarise`).
+summaries are medians with percentile intervals (:func:`summarise`). A link that cannot be
+bounded, or that comes out with the unexpected sign, is left out of the value and said so
+(:func:`links_from`); all amounts are in one currency (:func:`report_currency`).
 """
 
 from __future__ import annotations
@@ -484,6 +487,29 @@ def links_from(rows: pd.DataFrame) -> tuple[dict[str, Quantity], list[str], list
     return links, unusable, notes
 
 
+def noise_note(rows: pd.DataFrame) -> str:
+    """How much the money links would shrink if unit scores were taken as exact."""
+    if rows is None or rows.empty:
+        return ""
+    parts = []
+    for name in ("revenue_per_customer_per_nps", "churn_per_nps"):
+        both = rows[rows["term"] == name].set_index("estimand")
+        if not {"link", "link_uncorrected"} <= set(both.index):
+            continue
+        corrected, plain = both.loc["link"], both.loc["link_uncorrected"]
+        if not (bool(corrected["bounded"]) and np.isfinite(corrected["estimate"])
+                and corrected["estimate"] != 0):
+            continue
+        share = 1 - plain["estimate"] / corrected["estimate"]
+        if 0 < share < 1:
+            parts.append(f"the {LINK_WORDS[name]} by about {share:.0%}")
+    if not parts:
+        return ""
+    return ("Taking the unit scores as exact, as most tools do, would understate "
+            + " and ".join(parts) + ": a quarter's NPS is partly survey noise, while money "
+            "follows what customers actually lived through.")
+
+
 def estimate_links(con, min_group_size: int = 5) -> dict[str, Quantity]:
     """The corrected links as model inputs (see :func:`link_estimates`, :func:`links_from`)."""
     return links_from(link_estimates(con, min_group_size))[0]
@@ -759,6 +785,7 @@ def what_to_value(con, results: pd.DataFrame, scale_pilot: str, finance: dict,
         raise ParameterError("nothing to value: " + " ".join(notes)
                              + (" (ex_programme_points is 0)" if ex_programme_points <= 0 else ""))
     rows = link_estimates(con, min_group_size)
+    notes = notes + [n for n in [noise_note(rows)] if n]
     programme = (build_ex_programme_inputs(con, results, ex_programme_points, finance,
                                            min_group_size, rows) if programme_ok else None)
     if not pilot_ok:

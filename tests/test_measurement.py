@@ -149,3 +149,15 @@ def test_disattenuated_correlation_recovers_the_correlation_of_real_unit_levels(
     assert observed < found["estimate"]
     assert abs(found["estimate"] - planted) < 0.5 * abs(observed - planted), (observed, planted)
     assert 0 < found["reliability_y"] < found["reliability_x"] < 1
+
+
+def test_the_sampling_variances_confirm_independent_answers(world):
+    """Where each period's answers are independent (the latent world's), the reliability
+    implied by the scores' own sampling variances agrees with the split-half one: the check
+    notebook 01 shows beside it (issue 14: check the assumptions where the data allow)."""
+    from cxex_analysis.linkage import reliabilities
+
+    found = reliabilities(world["quarterly"], ["engagement_index", "nps"]).set_index("outcome")
+    for score in ("engagement_index", "nps"):
+        row = found.loc[score]
+        assert row["ci_low"] <= row["from_sampling_variance"] <= row["ci_high"], (score, row)

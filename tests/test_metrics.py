@@ -225,8 +225,9 @@ def test_panel_scores_carry_their_sampling_errors(con):
 
 
 def test_random_halves_split_each_unit_periods_respondents_in_two(con):
-    """The two halves are a seeded, balanced partition of the unit-wave's respondents: ordered
-    by md5(response_id || seed), alternated (recomputed here by hand)."""
+    """The two halves are a seeded partition: each employee of a unit keeps one half in every
+    wave (the unit's people ordered by md5(employee_key || seed), alternated); recomputed
+    here by hand for one unit-wave, and the same person is in the same half in every wave."""
     import hashlib
 
     from cxex_analysis.metrics import respondent_engagement
@@ -234,12 +235,14 @@ def test_random_halves_split_each_unit_periods_respondents_in_two(con):
 
     halves = panels.ex_halves(con).dropna(subset=["engagement_index_a"])
     row = halves.iloc[len(halves) // 3]
-    people = employee_responses(con)
-    people = people[(people["unit_id"] == row["unit_id"]) & (people["wave"] == row["wave"])].copy()
-    people["key"] = [hashlib.md5(f"{r}{panels.HALF_SEED}".encode()).hexdigest()
-                     for r in people["response_id"]]
-    people = people.sort_values("key")
-    index = respondent_engagement(people).to_numpy()
-    # row_number starts at 1: odd positions (1, 3, …) are half 1, even ones half 0
-    assert row["engagement_index_a"] == pytest.approx(index[1::2].mean(), rel=1e-9)
-    assert row["engagement_index_b"] == pytest.approx(index[0::2].mean(), rel=1e-9)
+    everyone = employee_responses(con)
+    staff = everyone.loc[everyone["unit_id"] == row["unit_id"], "employee_key"].dropna().unique()
+    order = sorted(staff, key=lambda k: hashlib.md5(f"{k}{panels.HALF_SEED}".encode()).hexdigest())
+    # row_number starts at 1: odd positions (1, 3, …) are half 1 (b), even ones half 0 (a)
+    half_a = set(order[1::2])
+    wave = everyone[(everyone["unit_id"] == row["unit_id"]) & (everyone["wave"] == row["wave"])]
+    index = respondent_engagement(wave).to_numpy()
+    in_a = wave["employee_key"].isin(half_a).to_numpy()
+    assert row["engagement_index_a"] == pytest.approx(index[in_a].mean(), rel=1e-9)
+    assert row["engagement_index_b"] == pytest.approx(index[~in_a].mean(), rel=1e-9)
+    assert 0 < in_a.sum() < len(in_a)

@@ -134,7 +134,7 @@ def _published(out_dir: Path) -> tuple[dict, str]:
 @pytest.mark.parametrize("shape", sorted(SHAPES))
 def test_cxex_run_publishes_reports_for_every_shape(shapes, shape, tmp_path):
     out = cxex("run", "--data", shapes[shape], "--warehouse", tmp_path / "w.duckdb",
-               "--out", tmp_path / "reports")
+               "--out", tmp_path / "reports", "--param", "n_boot=199", "--param", "draws=2000")
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     assert "Plan (from what the data hold):" in out.stdout
     manifest, index = _published(tmp_path / "reports")

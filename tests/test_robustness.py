@@ -109,8 +109,8 @@ def _run(out, *extra):
 @pytest.mark.slow
 def test_same_inputs_and_seed_give_identical_results(demo_warehouse, tmp_path):
     notebooks = [ROOT / "notebooks" / "01_ex_cx_linkage.ipynb", ROOT / "notebooks" / "02_pilot_analysis.ipynb"]
-    first = runner.run(demo_warehouse, tmp_path / "a", notebooks, {"n_boot": 300}, progress=None)
-    second = runner.run(demo_warehouse, tmp_path / "b", notebooks, {"n_boot": 300}, progress=None)
+    first = runner.run(demo_warehouse, tmp_path / "a", notebooks, {"n_boot": 199}, progress=None)
+    second = runner.run(demo_warehouse, tmp_path / "b", notebooks, {"n_boot": 199}, progress=None)
     assert first.ok and second.ok
     a = (first.run_dir / "results.json").read_text()
     b = (second.run_dir / "results.json").read_text()
@@ -188,7 +188,7 @@ def data_shape(draw):
 
 
 @pytest.mark.slow
-@settings(max_examples=3, deadline=None, derandomize=True,
+@settings(max_examples=2, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(shape=data_shape())
 @example(shape=(("units", "customer_survey", "unit_outcomes", "pilots", "pilot_assignments"),

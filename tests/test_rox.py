@@ -151,7 +151,7 @@ def test_engagement_programme_uses_the_linkage_estimate(demo_warehouse):
     finally:
         con.close()
     assert inputs.effects["nps"].value == pytest.approx(3.0)
-    assert inputs.effects["nps"].se == pytest.approx(0.5)
+    assert inputs.effects["nps"].bounds() == pytest.approx((2.0, 4.0))  # 5 x the interval
     assert inputs.units == 150
 
 
@@ -215,3 +215,13 @@ def test_one_currency_for_the_report(con):
     assert rox.report_currency(con, finance) == "EUR"  # the demo registry and defaults agree
     with pytest.raises(ParameterError, match=r"pilots.csv gives the pilots' costs in EUR.*USD"):
         rox.report_currency(con, {**finance, "currency": "USD", "label": "finance.yaml"})
+
+
+def test_the_summary_says_how_much_survey_noise_hides_of_the_money_links():
+    rows = pd.concat([_link_rows().assign(bounded=True),
+                      _link_rows(revenue_per_customer_per_nps=(0.03, 0.02, 0.04),
+                                 churn_per_nps=(-0.00005, -0.00007, -0.00003)).assign(
+                          estimand="link_uncorrected")], ignore_index=True)
+    note = rox.noise_note(rows)
+    assert "revenue per customer per NPS point by about 80%" in note
+    assert "customers lost per NPS point by about 75%" in note
