@@ -38,16 +38,17 @@ def main(argv=None) -> int:
               f"{'sd/SE':>6s} {'cover':>6s} {'baseline bias/SE':>17s} {'baseline cover':>15s}")
     print(header)
 
-    def show(table, label_column):
+    def show(table, label_column, spread=True):
         for row in table.itertuples():
+            sd = f"{row.sd_over_se:6.2f}" if spread else f"{'-':>6s}"  # per setting only
             print(f"{getattr(row, label_column):36s} {row.estimand:30s} {row.truth:8.4f} "
-                  f"{row.mean_estimate:8.4f} {row.bias_se:+8.2f} {row.sd_over_se:6.2f} "
+                  f"{row.mean_estimate:8.4f} {row.bias_se:+8.2f} {sd} "
                   f"{row.coverage:6.2f} {row.bias_se_uncorrected:+17.2f} "
                   f"{row.coverage_uncorrected:15.2f}")
 
     show(calibration.table(found), "setting")
     print()
-    show(calibration.pooled(found), "grid")
+    show(calibration.pooled(found), "grid", spread=False)
     return 0
 
 
