@@ -54,7 +54,7 @@ def validate(frame: pd.DataFrame) -> pd.DataFrame:
     if missing:
         raise ParameterError(
             f"results frame lacks the tidy-schema column(s) {missing}; every estimator "
-            f"returns {list(SCHEMA)} (see shared/design.md).")
+            f"returns {list(SCHEMA)} (see docs/estimands.md).")
     for column in NUMBER_COLUMNS:
         if not pd.api.types.is_numeric_dtype(frame[column]):
             raise ParameterError(f"results column `{column}` must be numeric, "
