@@ -54,12 +54,12 @@ def world_for(setting: tuple, seed: int) -> latent.LatentWorld:
 def estimates(world: dict) -> list[dict]:
     """Every estimand of one organisation: corrected and uncorrected, with the truth."""
     from .experiments import staggered_did
-    from .linkage import _blank_scores, lagged_pairs, twfe
+    from .linkage import blank_scores, lagged_pairs, twfe
     from .measurement import cross_lagged, split_half_iv
 
     quarterly, truth = world["quarterly"], world["truth"]
     scores = [f"{c}{h}" for c in ("engagement_index", "nps") for h in ("", "_a", "_b")]
-    linkage_data = _blank_scores(quarterly, scores, "pilot_active")  # as notebook 01
+    linkage_data = blank_scores(quarterly, scores, "pilot_active")  # as notebook 01
     rows = []
 
     def add(estimand, fit, target, uncorrected=None):

@@ -247,7 +247,7 @@ PUBLIC_EFFECTS = {"ex_to_cx": "ex_to_cx_lagged", "cx_to_ex": "cx_to_ex_lagged",
                   "placebo": "ex_lead_placebo"}
 
 
-def _blank_scores(panel: pd.DataFrame, columns: Sequence[str], exclude: str | None) -> pd.DataFrame:
+def blank_scores(panel: pd.DataFrame, columns: Sequence[str], exclude: str | None) -> pd.DataFrame:
     """``panel`` with the scores of excluded periods (pilot quarters) set to missing."""
     if not exclude:
         return panel
@@ -282,7 +282,7 @@ def corrected_effects(panel: pd.DataFrame, direction: str = "ex_to_cx",
             continue
         y_name, x_name = (ex, outcome) if direction == "cx_to_ex" else (outcome, ex)
         scores = [f"{c}{h}" for c in (ex, outcome) for h in ("", "_a", "_b")]
-        data = _blank_scores(panel, scores, exclude)
+        data = blank_scores(panel, scores, exclude)
         base = {"analysis": "linkage", "estimand": estimand, "subject": "all", "outcome": y_name,
                 "term": x_name, "confidence": confidence, "lag": lag}
         try:
@@ -672,7 +672,7 @@ def mediation_corrected(data: pd.DataFrame, x: str, m: str, y: str, unit: str = 
     cross-product sums). Rows ``mediation_indirect``, ``mediation_a``, ``mediation_b``,
     ``mediation_direct``.
     """
-    from .measurement import _absorb
+    from .measurement import absorb_effects
 
     confidence = check_confidence(confidence)
     needed = [x, m, y, f"{x}_a", f"{x}_b", f"{m}_a", f"{m}_b"]
@@ -689,7 +689,7 @@ def mediation_corrected(data: pd.DataFrame, x: str, m: str, y: str, unit: str = 
     stacked = pd.concat(copies, ignore_index=True)
     copy = stacked["copy"].astype(str)
     columns = ["m", "y", "x_h", "z_x", "m_h", "z_m"]
-    v = pd.DataFrame(_absorb(stacked[columns], [stacked["unit"].astype(str) + "|" + copy,
+    v = pd.DataFrame(absorb_effects(stacked[columns], [stacked["unit"].astype(str) + "|" + copy,
                                                 stacked["time"].astype(str) + "|" + copy]),
                      columns=columns)
     products = np.column_stack([v["z_x"] * v["x_h"], v["z_x"] * v["m"], v["z_m"] * v["m_h"],

@@ -75,7 +75,7 @@ def _stack(frame: pd.DataFrame, x_a: str, x_b: str) -> pd.DataFrame:
     return pd.concat([a, b], ignore_index=True)
 
 
-def _absorb(values: pd.DataFrame, effects: list[pd.Series]) -> np.ndarray:
+def absorb_effects(values: pd.DataFrame, effects: list[pd.Series]) -> np.ndarray:
     """``values`` with the fixed effects ``effects`` projected out (pyfixest's alternating
     projections; exact in one sweep for a single effect)."""
     from pyfixest.estimation import demean
@@ -212,7 +212,7 @@ def split_half_iv(data: pd.DataFrame, y: str, x_a: str, x_b: str, unit: str, tim
     if design == "within":
         effects.insert(0, stacked[unit].astype(str) + "|" + copy)
         nested = stacked[unit].nunique() * 2
-    values = _absorb(stacked[[y, "_x", "_z"]], effects)
+    values = absorb_effects(stacked[[y, "_x", "_z"]], effects)
     fit = _iv(values[:, 0], values[:, 1], values[:, 2], stacked[unit].to_numpy(),
               _n_levels(effects) - nested, confidence)
     return {**fit, "n": int(len(frame)),
@@ -322,7 +322,7 @@ def cross_lagged(data: pd.DataFrame, outcome: str, cause: str, unit: str, time: 
         raise ParameterError("the cross-lagged estimate needs four consecutive waves in at least "
                              "ten units with both halves of each score.")
     effects = [rows["period"]]  # period effects, one set per copy
-    values = _absorb(rows[["dy", "dx", "z_x", "dy_before", "z_y"]], effects)
+    values = absorb_effects(rows[["dy", "dx", "z_x", "dy_before", "z_y"]], effects)
     clusters = rows["unit"].to_numpy()
     absorbed = _n_levels(effects)
 
