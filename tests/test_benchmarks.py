@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 
 def test_enterprise_benchmark_small_variant_prints_every_figure(postgres_url):
     out = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "enterprise.py"), "--scale", "0.02",
+        [sys.executable, str(ROOT / "benchmarks" / "enterprise.py"), "--scale", "0.015",
          "--unit-reports", "6", "--postgres", f"{postgres_url}?schema=bench"],
         capture_output=True, text=True, timeout=900)
     text = out.stdout + out.stderr

@@ -188,7 +188,7 @@ def data_shape(draw):
 
 
 @pytest.mark.slow
-@settings(max_examples=2, deadline=None, derandomize=True,
+@settings(max_examples=1, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(shape=data_shape())
 @example(shape=(("units", "customer_survey", "unit_outcomes", "pilots", "pilot_assignments"),
