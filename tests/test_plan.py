@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -160,26 +161,104 @@ def test_cxex_run_on_the_full_demo_skips_nothing(demo_cli_run):
     assert "not run" not in index
 
 
-def test_a_staggered_pilot_without_a_control_arm_is_analysed(demo_dir, tmp_path):
-    """Every listed unit gets the pilot in the end: compared with the not-yet-started units,
-    and the report says so instead of failing."""
+def _registry_folder(demo_dir: Path, target: Path, pilots: list[dict],
+                     assignments: pd.DataFrame) -> Path:
+    folder = shape_folder(demo_dir, target, ("units", "customer_survey", "employee_survey"))
+    pd.DataFrame(pilots).to_csv(folder / "pilots.csv", index=False)
+    assignments.to_csv(folder / "pilot_assignments.csv", index=False)
+    return folder
+
+
+def _pilot(pilot_id, design, name):
+    return {"pilot_id": pilot_id, "name": name, "description": "", "design": design,
+            "primary_outcome": "nps", "cost_per_unit": 1000, "currency": "EUR"}
+
+
+def test_a_staggered_pilot_without_a_control_arm_is_compared_with_the_rest_of_the_organisation(
+        demo_dir, tmp_path):
+    """Every listed unit gets the pilot in the end: the units no pilot touched are the
+    comparison (balance shown for them); with none, the not-yet-started units are."""
     from cxex_analysis import experiments
 
-    folder = shape_folder(demo_dir, tmp_path / "data", ("units", "customer_survey", "pilots"))
-    assignments = pd.read_csv(demo_dir / "pilot_assignments.csv")
-    assignments = assignments[(assignments["pilot_id"] == "P2") & (assignments["arm"] == "treatment")]
-    assignments.to_csv(folder / "pilot_assignments.csv", index=False)
+    demo = pd.read_csv(demo_dir / "pilot_assignments.csv")
+    rollout = demo[(demo["pilot_id"] == "P2") & (demo["arm"] == "treatment")]
+    folder = _registry_folder(demo_dir, tmp_path / "data", [_pilot("P2", "staggered", "Visits")],
+                              rollout)
     warehouse.ingest(folder, tmp_path / "w.duckdb")
     con = warehouse.connect(tmp_path / "w.duckdb")
     try:
-        assert [p.action for p in map(lambda n: plan.notebook_plan(n, plan.inventory(con)),
-                                      ("02", "03"))] == ["run", "skip"]
-        result = experiments.analyse(con, "P2", ["nps", "engagement_index"], n_boot=99)
+        result = experiments.analyse(con, "P2", ["nps"], n_boot=99)
     finally:
         con.close()
-    assert result["control_group"] == "not_yet_treated"
+    units = pd.read_csv(demo_dir / "units.csv")
+    outside = len(units) - len(rollout)
+    assert result["control_group"] == "never_treated"
+    assert (result["units"]["comparison"] == "outside").sum() == outside
     said = " ".join(experiments.findings(result))
-    assert "compared with the units that had not started yet" in said
-    # no employee survey: the registered primary outcome (nps) is estimated, engagement is not asked for
-    att = result["effects"][result["effects"]["estimand"] == "att"]
-    assert list(att["outcome"]) == ["nps"] and att["ci_low"].iloc[0] < att["ci_high"].iloc[0]
+    assert f"compared with the {outside} units of the organisation that no pilot changed" in said
+    assert set(result["balance"]["metric"]) == {"nps_pre"}
+    att = result["effects"].iloc[0]
+    assert att["n_control"] == outside and att["ci_low"] < att["estimate"] < att["ci_high"]
+    # the organisation is all in the rollout: each start group against the units not started yet
+    shape_folder(demo_dir, tmp_path / "only", ("customer_survey", "employee_survey"))
+    units[units["unit_id"].isin(rollout["unit_id"])].to_csv(tmp_path / "only" / "units.csv",
+                                                           index=False)
+    only = _registry_folder(demo_dir, tmp_path / "only", [_pilot("P2", "staggered", "Visits")],
+                            rollout)
+    customers = pd.read_csv(only / "customer_survey.csv", dtype=str, keep_default_na=False)
+    customers[customers["unit_id"].isin(rollout["unit_id"])].to_csv(only / "customer_survey.csv",
+                                                                    index=False)
+    employees = pd.read_csv(only / "employee_survey.csv", dtype=str, keep_default_na=False)
+    employees[employees["unit_id"].isin(rollout["unit_id"])].to_csv(only / "employee_survey.csv",
+                                                                    index=False)
+    warehouse.ingest(only, tmp_path / "only.duckdb")
+    con = warehouse.connect(tmp_path / "only.duckdb")
+    try:
+        alone = experiments.analyse(con, "P2", ["nps"], n_boot=99)
+    finally:
+        con.close()
+    assert alone["control_group"] == "not_yet_treated"
+    assert "compared with the units that had not started yet" in " ".join(experiments.findings(alone))
+    assert np.isfinite(alone["effects"].iloc[0]["se"])
+
+
+def _report_text(html_path: Path) -> str:
+    import html as html_module
+    import re
+
+    text = re.sub(r"<[^>]+>", " ", html_path.read_text(encoding="utf-8"))
+    return re.sub(r"\s+", " ", html_module.unescape(text))
+
+
+@pytest.mark.slow
+def test_a_registry_of_awkward_pilots_runs_and_each_report_says_what_it_could_estimate(
+        demo_dir, tmp_path):
+    """An all-treated staggered rollout, a 2-vs-2 randomized pilot and a pilot that has not
+    started yet: `cxex run` exits 0 and every pilot gets a report in plain words."""
+    demo = pd.read_csv(demo_dir / "pilot_assignments.csv")
+    rollout = demo[(demo["pilot_id"] == "P2") & (demo["arm"] == "treatment")].assign(pilot_id="ROLL")
+    p1 = demo[demo["pilot_id"] == "P1"]
+    tiny = pd.concat([p1[p1["arm"] == "treatment"].head(2), p1[p1["arm"] == "control"].head(2)])
+    tiny = tiny.assign(pilot_id="TINY")
+    late = p1[p1["arm"] == "treatment"].tail(6).assign(pilot_id="LATE", start_date="2027-03-01")
+    pilots = [_pilot("ROLL", "staggered", "Frontline visits, everywhere in the end"),
+              _pilot("TINY", "randomized", "Four-unit trial"),
+              _pilot("LATE", "staggered", "Next year's rollout")]
+    folder = _registry_folder(demo_dir, tmp_path / "data", pilots,
+                              pd.concat([rollout, tiny, late], ignore_index=True))
+    out = cxex("run", "--data", folder, "--warehouse", tmp_path / "w.duckdb", "--out",
+               tmp_path / "reports", "--only", "02", "--param", "n_boot=199")
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    manifest, _ = _published(tmp_path / "reports")
+    pages = {n["name"]: n for n in manifest["notebooks"]}
+    assert {"02_pilot_analysis-ROLL", "02_pilot_analysis-TINY", "02_pilot_analysis-LATE"} <= set(pages)
+    assert all(pages[name]["status"] == "ok" for name in pages if name.startswith("02")), pages
+    latest = tmp_path / "reports" / "latest"
+    roll = _report_text(latest / Path(pages["02_pilot_analysis-ROLL"]["html"]).name)
+    assert "units of the organisation that no pilot changed" in roll
+    assert "Recommendation:" in roll and "always-valid interval" in roll
+    tiny_text = _report_text(latest / Path(pages["02_pilot_analysis-TINY"]["html"]).name)
+    assert "no result could reach a randomization p-value below 0.33" in tiny_text
+    late_text = _report_text(latest / Path(pages["02_pilot_analysis-LATE"]["html"]).name)
+    assert "nothing after the start can be compared yet" in late_text
+    assert "No decision" in late_text
