@@ -33,8 +33,8 @@ postgres: ## install Debian's PostgreSQL server for the warehouse tests (skipped
 	  echo "installing postgresql (Debian package) for the warehouse tests ..."; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; }
 
-test: $(STAMP) browser postgres ## run every test, slow ones included (installs Chromium and PostgreSQL for the tests that need them)
-	CXEX_REQUIRE_POSTGRES=1 $(BIN)/python -m pytest
+test: $(STAMP) browser postgres ## run every test, slow ones included, two test files at a time (installs Chromium and PostgreSQL for the tests that need them)
+	CXEX_REQUIRE_POSTGRES=1 $(BIN)/python -m pytest -n 2 --dist loadfile --durations=15
 
 test-fast: $(STAMP) ## run the tests that are not marked slow
 	$(BIN)/python -m pytest -m "not slow"

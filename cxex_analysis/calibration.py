@@ -115,7 +115,11 @@ def run(grid=GRID, reps: int = 50, first_seed: int = 1000, workers: int = 2) -> 
     """``reps`` organisations per setting of ``grid`` (seeds ``first_seed`` …), in parallel."""
     jobs = [(setting, first_seed + rep) for setting in grid for rep in range(reps)]
     if workers > 1:
-        with ProcessPoolExecutor(workers) as pool:
+        import multiprocessing
+
+        # spawned, not forked: a forked child shares its parent's pipes (a test runner's, a
+        # kernel's) and can take them down when it exits
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
             parts = list(pool.map(_replicate, jobs, chunksize=4))
     else:
         parts = [_replicate(job) for job in jobs]

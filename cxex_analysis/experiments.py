@@ -752,7 +752,9 @@ def look_estimate(design: str, long: pd.DataFrame, outcome: str, control_group: 
 
     Randomized pilots: difference of post-start means adjusted for the pre-start mean
     (ANCOVA, HC2); staggered: Callaway–Sant'Anna simple ATT with its analytic SE;
-    observational: the matched DiD.
+    observational: the matched DiD. The SE is scaled by t / z at the estimate's degrees of
+    freedom (min(treated, comparison) − 1 for the staggered estimate), so that early looks at
+    few units carry their small-sample uncertainty into the normal-mixture boundary.
     """
     from .staggered import aggregate, analytic_se, group_time
 
@@ -770,18 +772,27 @@ def look_estimate(design: str, long: pd.DataFrame, outcome: str, control_group: 
             units = units.dropna(subset=["pre"])
             covariate = ["pre"]
         row = randomized_effect(units, outcome, "arm", covariate).iloc[0]
-        return float(row["estimate"]), float(row["se"]), int(row["n"])
+        df = int(row["n"]) - 2 - len(covariate)
+        return float(row["estimate"]), float(row["se"]) * _t_over_z(df), int(row["n"])
     if design == "staggered":
         gt = group_time(long, outcome, "unit_id", "t", "cohort", control_group, baseline, window)
         simple = aggregate(gt, "simple")
         if not simple:
             raise ParameterError("no data after the start yet")
-        return simple[0].estimate, float(analytic_se(simple[0].influence)[0]), gt.n_units
+        df = min(simple[0].n_treated, simple[0].n_control) - 1
+        se = float(analytic_se(simple[0].influence)[0]) * _t_over_z(df)
+        return simple[0].estimate, se, gt.n_units
     periods = long.drop_duplicates("t").set_index("t")["period"]
     row = matched_did(long.assign(treated=long["arm"] == "treatment"), outcome, "unit_id",
                       "period", "treated", pd.Timestamp(periods.get(start, periods.max())),
                       exact=("unit_type",)).iloc[0]
     return float(row["estimate"]), float(row["se"]), int(row["n"])
+
+
+def _t_over_z(df: int) -> float:
+    """How much wider a t interval at ``df`` degrees of freedom is than a normal one (NaN
+    below one degree of freedom: no interval)."""
+    return float(stats.t.ppf(0.975, df) / stats.norm.ppf(0.975)) if df >= 1 else np.nan
 
 
 def monitor(design: str, long: pd.DataFrame, outcome: str, control_group: str,
@@ -945,12 +956,15 @@ DESIGN_STATEMENTS = {
         "imbalance and narrows the interval."),
     "staggered": (
         "Units started the pilot at different times and were not chosen at random. Each group "
-        "of units that started together is compared with units that had not (yet) started, "
-        "before and after its start (Callaway & Sant'Anna difference-in-differences). This is "
-        "causal evidence if, without the pilot, both would have moved in parallel — the "
-        "event-study chart checks that before the start. The older two-way fixed-effects "
-        "estimate is shown beside it: it compares late starters with early starters whose "
-        "effect is still growing, and is biased when effects build up over time."),
+        "of units that started together is compared with units that had not started — units "
+        "without the pilot or, where every unit gets it in the end, the groups starting later — "
+        "before and after its start (Callaway & Sant'Anna difference-in-differences), against a "
+        "baseline averaged over the months before the start. This is causal evidence if, "
+        "without the pilot, both would have moved in parallel: the event-study chart checks "
+        "that before the start, and the sensitivity table shows how far the conclusion holds "
+        "if they would not. The older two-way fixed-effects estimate is shown beside it: it "
+        "compares late starters with early starters whose effect is still growing, and is "
+        "biased when effects build up over time."),
     "observational": (
         "The pilot units were chosen, not randomized, and all started together. They are "
         "compared with similar units (matched on their results before the start and on unit "

@@ -179,6 +179,16 @@ def twfe(data: pd.DataFrame, y: str, x: Sequence[str] | str, unit: str, time: st
         dist = stats.t(df=max(n_units - 1, 1))
     else:
         dist = stats.t(df=df_resid)
+    if cov_type == "clustered":
+        # a clustered SE needs the regressor to move in at least two clusters and, when some
+        # clusters never see it move, at least two of those: with one treated and one
+        # comparison unit it is numerically zero (1e-11) and its p-value meaningless
+        groups = frame[cluster or unit]
+        moving = frame.groupby(groups)[regressors].std().fillna(0.0).gt(1e-12)
+        degenerate = (moving.sum() < 2) | ((~moving).sum() == 1)
+        if degenerate.any():
+            se = se.where(~degenerate.reindex(se.index, fill_value=False))
+            method += "_no_inference_one_cluster_on_a_side"
     q = dist.ppf(0.5 + confidence / 2)
     p_value = pd.Series(2 * dist.sf(np.abs(params / se)), index=params.index)
     return {"params": params, "se": se, "ci_low": params - q * se, "ci_high": params + q * se,

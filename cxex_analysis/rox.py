@@ -575,9 +575,11 @@ def pilot_effects(results: pd.DataFrame, pilot_id: str) -> dict[str, Quantity]:
     effects = {}
     for outcome in EFFECTS:
         match = rows[rows["outcome"] == outcome]
-        if len(match):
+        # an effect without a standard error (one unit on a side) cannot be valued: taken as
+        # exact it would hide all of its uncertainty
+        if len(match) and np.isfinite(match.iloc[0]["se"]):
             r = match.iloc[0]
-            effects[outcome] = Quantity(float(r["estimate"]), float(r["se"]) if pd.notna(r["se"]) else 0.0,
+            effects[outcome] = Quantity(float(r["estimate"]), float(r["se"]),
                                         source=f"notebook 02: {r['method']}")
     return effects
 

@@ -12,6 +12,7 @@ import datetime as dt
 import html
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .linkage import direction_reading, hidden_sentence, measured, why_not_measured
@@ -35,6 +36,8 @@ def _e(text) -> str:
 
 
 def _ci(row, digits: int = 1, scale: float = 1.0, unit: str = "") -> str:
+    if not (np.isfinite(row["ci_low"]) and np.isfinite(row["ci_high"])):
+        return f"{row['estimate'] * scale:,.{digits}f}{unit} (no interval: too few units)"
     return (f"{row['estimate'] * scale:,.{digits}f}{unit} (95% CI {row['ci_low'] * scale:,.{digits}f} "
             f"to {row['ci_high'] * scale:,.{digits}f}{unit})")
 
@@ -119,7 +122,8 @@ def pilot_answers(results: pd.DataFrame, registry: pd.DataFrame) -> list[dict]:
         ex = part[part["outcome"] == "engagement_index"]
         rows.append({"pilot": pilot_id, "name": name, "design": design, "outcome": row["outcome"],
                      "effect": _ci(row, 2), "employees": _ci(ex.iloc[0], 1) if len(ex) else "–",
-                     "chance": f"{verdict['probability_beneficial']:.0%}",
+                     "chance": (f"{verdict['probability_beneficial']:.0%}"
+                                if np.isfinite(verdict["probability_beneficial"]) else "–"),
                      "verdict": verdict["verdict"]})
     return rows
 

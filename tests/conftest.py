@@ -175,3 +175,17 @@ def postgres_url(tmp_path_factory):
         subprocess.run(prefix + [str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
                        capture_output=True)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+#: the longest test files, started first so that two processes (`make test`: pytest -n 2
+#: --dist loadfile) finish together instead of one waiting on the other at the end
+LONGEST_FIRST = ("test_calibration.py", "test_benchmarks.py", "test_sequential.py",
+                 "test_robustness.py")
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item):
+        name = Path(str(item.fspath)).name
+        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the order within each file is kept

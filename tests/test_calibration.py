@@ -1,8 +1,9 @@
 """Calibration over a grid of latent worlds (issue 14.7): truths planted the way the world
 makes them — latent experience measured by surveys, money following the latent experience,
-EX and CX feeding each other, a small staggered pilot without a control arm — recovered by
-the corrected estimators without bias and with honest intervals, and missed by the
-uncorrected ones."""
+EX and CX feeding each other, a small staggered pilot without a control arm (estimated against
+the never-treated units and, as an all-treated rollout, against its own later starters) —
+recovered by the corrected estimators without bias and with honest intervals, and missed by
+the uncorrected ones."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ def test_corrected_estimators_are_unbiased_with_honest_intervals(pooled):
     table = pooled.set_index("estimand")
     assert set(table.index) == {"ex_to_cx_lagged", "cx_to_ex_lagged (truth zero)",
                                 "cx_to_ex_lagged (truth non-zero)",
-                                "revenue_per_customer_per_nps", "pilot_att_nps"}
+                                "revenue_per_customer_per_nps", "pilot_att_nps",
+                                "pilot_att_nps_all_treated"}
     for estimand, row in table.iterrows():
         assert row["reps"] >= 200, estimand
         assert abs(row["bias_se"]) <= 0.1, (estimand, row.to_dict())

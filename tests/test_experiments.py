@@ -226,3 +226,14 @@ def test_cluster_robust_randomized_effect_on_response_level_data():
     naive = experiments.randomized_effect(responses, "y", "arm").iloc[0]
     assert clustered["se"] > 2 * naive["se"]  # responses within a unit are not independent
     assert clustered["method"].startswith("difference_in_means_ols_cluster_unit_id")
+
+
+def test_one_unit_a_side_gets_no_p_value_from_two_way_fixed_effects():
+    """Two units, one treated: the clustered SE is numerically zero (about 1e-11), so no
+    interval or p-value is given at all."""
+    data = pd.DataFrame({"unit": [1] * 4 + [2] * 4, "t": [1, 2, 3, 4] * 2,
+                         "g": [3] * 4 + [0] * 4, "y": [1.0, 2, 6, 7, 1, 2.5, 3, 4]})
+    row = experiments.naive_twfe(data, "y", "unit", "t", "g").iloc[0]
+    assert np.isfinite(row["estimate"])
+    assert np.isnan(row["se"]) and np.isnan(row["p_value"]) and np.isnan(row["ci_low"])
+    assert "no_inference" in row["method"]

@@ -174,6 +174,26 @@ def _pilot(pilot_id, design, name):
             "primary_outcome": "nps", "cost_per_unit": 1000, "currency": "EUR"}
 
 
+def _analyse_rollout(demo_dir: Path, folder: Path, rollout: pd.DataFrame,
+                     only_rollout_units: bool = False) -> dict:
+    """Pilot P2's rollout alone in the registry, analysed on NPS; with
+    ``only_rollout_units`` the organisation is just the rollout's units."""
+    from cxex_analysis import experiments
+
+    _registry_folder(demo_dir, folder, [_pilot("P2", "staggered", "Visits")], rollout)
+    if only_rollout_units:
+        for table in ("units", "customer_survey", "employee_survey"):
+            frame = pd.read_csv(folder / f"{table}.csv", dtype=str, keep_default_na=False)
+            frame[frame["unit_id"].isin(rollout["unit_id"])].to_csv(folder / f"{table}.csv",
+                                                                     index=False)
+    warehouse.ingest(folder, folder.with_suffix(".duckdb"))
+    con = warehouse.connect(folder.with_suffix(".duckdb"))
+    try:
+        return experiments.analyse(con, "P2", ["nps"], n_boot=99)
+    finally:
+        con.close()
+
+
 def test_a_staggered_pilot_without_a_control_arm_is_compared_with_the_rest_of_the_organisation(
         demo_dir, tmp_path):
     """Every listed unit gets the pilot in the end: the units no pilot touched are the
@@ -182,16 +202,8 @@ def test_a_staggered_pilot_without_a_control_arm_is_compared_with_the_rest_of_th
 
     demo = pd.read_csv(demo_dir / "pilot_assignments.csv")
     rollout = demo[(demo["pilot_id"] == "P2") & (demo["arm"] == "treatment")]
-    folder = _registry_folder(demo_dir, tmp_path / "data", [_pilot("P2", "staggered", "Visits")],
-                              rollout)
-    warehouse.ingest(folder, tmp_path / "w.duckdb")
-    con = warehouse.connect(tmp_path / "w.duckdb")
-    try:
-        result = experiments.analyse(con, "P2", ["nps"], n_boot=99)
-    finally:
-        con.close()
-    units = pd.read_csv(demo_dir / "units.csv")
-    outside = len(units) - len(rollout)
+    result = _analyse_rollout(demo_dir, tmp_path / "data", rollout)
+    outside = len(pd.read_csv(demo_dir / "units.csv")) - len(rollout)
     assert result["control_group"] == "never_treated"
     assert (result["units"]["comparison"] == "outside").sum() == outside
     said = " ".join(experiments.findings(result))
@@ -200,23 +212,7 @@ def test_a_staggered_pilot_without_a_control_arm_is_compared_with_the_rest_of_th
     att = result["effects"].iloc[0]
     assert att["n_control"] == outside and att["ci_low"] < att["estimate"] < att["ci_high"]
     # the organisation is all in the rollout: each start group against the units not started yet
-    shape_folder(demo_dir, tmp_path / "only", ("customer_survey", "employee_survey"))
-    units[units["unit_id"].isin(rollout["unit_id"])].to_csv(tmp_path / "only" / "units.csv",
-                                                           index=False)
-    only = _registry_folder(demo_dir, tmp_path / "only", [_pilot("P2", "staggered", "Visits")],
-                            rollout)
-    customers = pd.read_csv(only / "customer_survey.csv", dtype=str, keep_default_na=False)
-    customers[customers["unit_id"].isin(rollout["unit_id"])].to_csv(only / "customer_survey.csv",
-                                                                    index=False)
-    employees = pd.read_csv(only / "employee_survey.csv", dtype=str, keep_default_na=False)
-    employees[employees["unit_id"].isin(rollout["unit_id"])].to_csv(only / "employee_survey.csv",
-                                                                    index=False)
-    warehouse.ingest(only, tmp_path / "only.duckdb")
-    con = warehouse.connect(tmp_path / "only.duckdb")
-    try:
-        alone = experiments.analyse(con, "P2", ["nps"], n_boot=99)
-    finally:
-        con.close()
+    alone = _analyse_rollout(demo_dir, tmp_path / "only", rollout, only_rollout_units=True)
     assert alone["control_group"] == "not_yet_treated"
     assert "compared with the units that had not started yet" in " ".join(experiments.findings(alone))
     assert np.isfinite(alone["effects"].iloc[0]["se"])

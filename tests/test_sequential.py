@@ -58,7 +58,7 @@ def _false_positive_rates(design: str, reps: int, seed: int) -> tuple[float, flo
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("design,reps", [("randomized", 400), ("staggered", 200)])
+@pytest.mark.parametrize("design,reps", [("randomized", 200), ("staggered", 120)])
 def test_monthly_looks_keep_the_error_rate_only_with_the_confidence_sequence(design, reps):
     always, fixed = _false_positive_rates(design, reps, seed=7)
     assert always <= 0.05, always
