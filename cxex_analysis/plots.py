@@ -16,6 +16,8 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from .metrics import label
+
 PALETTE = ["#1b6ca8", "#e07a1f", "#3a9d5d", "#c23b4e", "#7b5ea7", "#8c6d31", "#5f6b73"]
 STYLE = {
     "axes.titlesize": 12, "axes.titleweight": "bold", "axes.labelsize": 10,
@@ -301,10 +303,10 @@ def event_study(rows: pd.DataFrame, outcome: str, window: tuple[int, int] = (-6,
             ax.legend(loc="upper left", frameon=False, fontsize=8)
         ax.axhline(0, color="#555555", linewidth=1)
         ax.axvline(-0.5, color=PALETTE[3], linestyle="--", linewidth=1)
-        ax.set_title(f"Effect on {outcome.replace('_', ' ')} by {period_word}s since the start "
+        ax.set_title(f"Effect on {label(outcome)} by {period_word}s since the start "
                      "(grey: before the start)")
         ax.set_xlabel(f"{period_word.capitalize()}s since the pilot started")
-        ax.set_ylabel(f"Effect on {outcome.replace('_', ' ')}")
+        ax.set_ylabel(f"Effect on {label(outcome)}")
     return fig
 
 
@@ -322,7 +324,7 @@ def monitoring(rows: pd.DataFrame, worthwhile: float = 0.0):
         ax.plot(x, data["fixed_high"], color=PALETTE[3], linestyle="--", linewidth=1)
         ax.plot(x, data["estimate"], color=PALETTE[0], marker="o", label="estimate")
         ax.axhline(worthwhile, color="#555555", linewidth=1)
-        outcome = data["outcome"].iloc[0].replace("_", " ")
+        outcome = label(data["outcome"].iloc[0])
         ax.set_xticks(x, [t.split("=")[1] for t in data["term"]], rotation=45, ha="right")
         ax.set_title(f"Effect on {outcome} at each monthly look since the start")
         ax.set_xlabel("Look (data up to)")
