@@ -34,7 +34,7 @@ postgres: ## install Debian's PostgreSQL server for the warehouse tests (skipped
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; }
 
 test: $(STAMP) browser postgres ## run every test, slow ones included, two test files at a time (installs Chromium and PostgreSQL for the tests that need them)
-	CXEX_REQUIRE_POSTGRES=1 $(BIN)/python -m pytest -n 2 --dist loadfile --durations=15
+	CXEX_REQUIRE_POSTGRES=1 $(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=15
 
 test-fast: $(STAMP) ## run the tests that are not marked slow
 	$(BIN)/python -m pytest -m "not slow"
