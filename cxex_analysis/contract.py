@@ -1,4 +1,4 @@
-"""The input data contract (``shared/data-contract.md``) as data.
+"""The input data contract as data (``docs/data-contract.md`` is generated from it).
 
 Each table is a :class:`Table` of :class:`Column` rules. :mod:`cxex_analysis.io` turns these
 rules into SQL checks, so the contract is written once and every rule is enforced from here.
@@ -277,3 +277,71 @@ TABLE_BY_NAME = {table.name: table for table in TABLES}
 
 #: Needed for the analyses: units always, and at least one of the two surveys.
 SURVEY_TABLES = ("employee_survey", "customer_survey")
+
+
+#: What a table is, in the words of the data-contract document.
+TABLE_NOTES = {
+    "units": "One row per unit (store, branch, call centre, team).",
+    "employee_survey": "One row per employee response per survey wave (needed for the "
+                       "employee analyses).",
+    "customer_survey": "One row per customer response (needed for the customer analyses). "
+                       "A Qualtrics-style export (header, question texts, import ids, then "
+                       "data) is recognised, its columns mapped by `qualtrics_mapping.yaml`.",
+    "unit_outcomes": "One row per unit per month, `period` the first day of the month (needed "
+                     "for money and mediation); `unit_id`, `period` and one metric are enough.",
+    "pilots": "One row per pilot (needed for the pilot reports).",
+    "pilot_assignments": "One row per unit of a pilot: its arm and, for the pilot's units, "
+                         "when it started (may differ between units in a staggered rollout; "
+                         "empty for control units).",
+}
+
+_PREAMBLE = """# Input data contract
+
+Generated from `cxex_analysis/contract.py` (the rules the loader enforces); a test keeps this
+file in step with it.
+
+A data folder holds these tables, each as `<table>.csv` (UTF-8 or latin-1), `.parquet` or
+`.xlsx` (first sheet). Column names are case-insensitive and surrounding spaces are ignored.
+Optional tables may be absent: the analyses that need them say so in the report instead of
+failing. `cxex validate --data FOLDER` checks a folder and lists what it supports.
+
+**Bad input.** A file that cannot be used at all (unreadable, empty, a required column absent)
+stops the load with an error naming the file, the column and what was expected. A row that
+breaks a rule is moved to the quarantine table with the file, the row number, the column, the
+value and the reason, and is counted in the data-audit report: rows read = rows accepted + rows
+quarantined, always.
+"""
+
+
+def markdown() -> str:
+    """The data contract as a Markdown document (``docs/data-contract.md``)."""
+    parts = [_PREAMBLE]
+    for table in TABLES:
+        parts.append(f"\n## {table.name} ({'required' if table.required else 'optional'})\n")
+        if table.name in TABLE_NOTES:
+            parts.append(TABLE_NOTES[table.name] + "\n")
+        parts.append("\n| column | must be present | a valid value |\n| --- | --- | --- |\n")
+        for column in table.columns:
+            parts.append(f"| `{column.name}` | {'yes' if column.required else 'no'} | "
+                         f"{column.expected()} |\n")
+        for prefix, template in table.prefix_columns.items():
+            least = table.min_prefix_columns.get(prefix, 0)
+            parts.append(f"| `{prefix}*` | at least {least} such columns | "
+                         f"{template.expected()} |\n")
+        rules = []
+        if table.unique_together:
+            rules.append("no two rows share " + " and ".join(f"`{c}`" for c in
+                                                             table.unique_together))
+        if table.any_column_of:
+            rules.append("the file has at least one of " + ", ".join(
+                f"`{c}`" for c in table.any_column_of))
+        if table.any_value_of:
+            rules.append("each row has a value in at least one of " + ", ".join(
+                f"`{c}`" for c in table.any_value_of))
+        rules += [f"`{rule.column}`, a row is quarantined: {rule.reason}"
+                  for rule in table.row_rules]
+        if table.needs_rows:
+            rules.append("a file with a header and no rows is unusable")
+        if rules:
+            parts.append("\n" + "".join(f"- {rule}\n" for rule in rules))
+    return "".join(parts)

@@ -1,6 +1,6 @@
 """EX <-> CX hypothesis tests on unit-level panels.
 
-Hypotheses (ids of ``shared/design.md``):
+Hypotheses (estimand ids of ``docs/estimands.md``):
 
 * **H1** ``ex_cx_correlation`` — between-unit correlation of the engagement index with each CX
   outcome (unit means), with ``ex_cx_rm_correlation`` (within-unit, repeated-measures,

@@ -1,6 +1,6 @@
 """Experience metrics with intervals, by any grouping and over time, in the tidy schema.
 
-Definitions (``shared/design.md``; stated on every report by :func:`definitions_markdown`):
+Definitions (stated on every report by :func:`definitions_markdown`):
 
 * **NPS** = % promoters (9–10) − % detractors (0–6), in points (−100 … 100). SE from the
   trinomial variance Var = [p + d − (p − d)²] / n, × 100². Interval: Wald with that SE, or
@@ -68,7 +68,8 @@ def nps_interval(promoters: float, detractors: float, n: float, confidence: floa
     >>> round(r["estimate"], 1), round(r["se"], 3)
     (30.0, 7.81)
 
-    Validated against the closed form in ``shared/references.md`` (tests/test_metrics.py).
+    Validated against the closed form of Rocks (2016), *The American Statistician*
+    (tests/test_metrics.py).
     """
     check_argument("interval", interval, NPS_INTERVALS)
     confidence = check_confidence(confidence)

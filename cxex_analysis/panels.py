@@ -9,7 +9,7 @@
 * :func:`unit_panel` — the three joined per unit-quarter with unit attributes, the frame the
   linkage analyses start from.
 
-Metric definitions are those of ``shared/design.md`` (see :mod:`cxex_analysis.metrics`).
+Metric definitions are those of :mod:`cxex_analysis.metrics`.
 """
 
 from __future__ import annotations

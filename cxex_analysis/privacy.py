@@ -1,6 +1,6 @@
 """Employee confidentiality: the one place thresholds are applied.
 
-Rules (``shared/design.md``): an employee result is never shown for a group with fewer than
+Rules: an employee result is never shown for a group with fewer than
 ``min_group_size`` respondents (default 5), nor where a complementary group (the parent
 minus the shown subgroups) would fall below it, because its result could then be worked out
 by subtraction. Comments need ``min_comment_group_size`` (default 10). PII in free text

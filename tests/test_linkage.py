@@ -17,7 +17,7 @@ from cxex_analysis.errors import ParameterError
 def test_twfe_reproduces_wooldridge_table_14_2():
     # Wooldridge, Introductory Econometrics, Table 14.2 (fixed effects, year dummies):
     # union .080 (.019), married .047 (.018); linearmodels' panel example prints
-    # union 0.0800 (0.0193), married 0.0467 (0.0183). shared/references.md
+    # union 0.0800 (0.0193), married 0.0467 (0.0183): Wooldridge, Introductory Econometrics, Table 14.2
     fit = linkage.twfe(wage_panel.load(), "lwage", ["expersq", "union", "married"], "nr", "year",
                        cov_type="unadjusted")
     assert fit["params"]["union"] == pytest.approx(0.0800, abs=5e-5)

@@ -15,7 +15,7 @@ from cxex_analysis.errors import ParameterError
 
 
 def test_nps_se_is_the_trinomial_formula():
-    # shared/references.md: Var(NPS) = [p + d - (p - d)^2] / n, x 100^2
+    # trinomial variance: Var(NPS) = [p + d - (p - d)^2] / n, x 100^2
     r = metrics.nps_interval(promoters=50, detractors=20, n=100, interval="wald")
     assert r["estimate"] == pytest.approx(30.0)
     assert r["se"] == pytest.approx(100 * math.sqrt((0.5 + 0.2 - 0.3 ** 2) / 100), rel=1e-12)

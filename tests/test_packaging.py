@@ -76,3 +76,16 @@ def test_import_prints_nothing_and_keeps_matplotlib_backend():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout == "" and out.stderr == ""
+
+
+def test_the_data_contract_document_is_generated_from_the_rules_the_loader_enforces():
+    from cxex_analysis import contract
+
+    written = (ROOT / "docs" / "data-contract.md").read_text(encoding="utf-8")
+    assert written == contract.markdown(), (
+        "docs/data-contract.md is out of step with cxex_analysis/contract.py: regenerate it with "
+        "python -c \"from cxex_analysis import contract; "
+        "open('docs/data-contract.md', 'w').write(contract.markdown())\"")
+    for table in contract.TABLES:  # every table and column of the contract is documented
+        assert f"## {table.name} (" in written
+        assert all(f"| `{column.name}` |" in written for column in table.columns)
