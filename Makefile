@@ -57,7 +57,7 @@ bench-small: $(STAMP) ## the enterprise benchmark at 2% size (100 units; CI runs
 	$(BIN)/python benchmarks/enterprise.py --scale 0.02 --unit-reports 20
 
 lint: $(STAMP) ## ruff
-	$(BIN)/ruff check cxex_analysis tests benchmarks
+	$(BIN)/ruff check cxex_analysis tests benchmarks notebooks
 
 clean: ## remove generated data, reports and the virtualenv
 	rm -rf $(VENV) data/demo data/*.duckdb data/*.wal reports/2* reports/latest reports/.*.partial

@@ -17,6 +17,8 @@ import argparse
 import sys
 import time
 
+from cxex_analysis.simulation import calibration
+
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -24,7 +26,6 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="the first two settings only")
     parser.add_argument("--workers", type=int, default=2, help="processes")
     args = parser.parse_args(argv)
-    from cxex_analysis import calibration
 
     grid = calibration.GRID[:2] if args.quick else calibration.GRID
     started = time.perf_counter()

@@ -40,13 +40,23 @@ from pathlib import Path
 
 import numpy as np
 
+from cxex_analysis import vocabulary
+from cxex_analysis.analyses import linkage, rox
+from cxex_analysis.config import paths
+from cxex_analysis.estimators import fixed_effects, value_model
+from cxex_analysis.panels import linkage_panels, unit_panels
+from cxex_analysis.results import read_json
+from cxex_analysis.run import kernels, publish
+from cxex_analysis.simulation import demo_files
+from cxex_analysis.simulation.demo_parameters import DemoParameters
+from cxex_analysis.store import ingest, warehouse
+
 UNITS = {"store": 2300, "branch": 1500, "call_centre": 800, "team": 400}
 STAFF = {"store": 35, "branch": 30, "call_centre": 90, "team": 8}  # 200,180 employees
 MONTHLY_RESPONSES = {"store": 80.0, "branch": 70.0, "call_centre": 150.0, "team": 10.0}
 
 
 def parameters(scale: float):
-    from cxex_analysis.simulate import DemoParameters
 
     return DemoParameters(
         units_by_type={kind: max(4, round(n * scale)) for kind, n in UNITS.items()},
@@ -148,9 +158,6 @@ def main(argv=None) -> int:
 
     import papermill as pm
 
-    from cxex_analysis import linkage, panels, rox, runner, simulate, warehouse
-    from cxex_analysis.config import paths
-    from cxex_analysis.results import read_json
 
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="cxex-enterprise-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -163,7 +170,7 @@ def main(argv=None) -> int:
         if args.keep and kept.exists() and json.loads(kept.read_text()).get("scale") == args.scale:
             truth = json.loads(kept.read_text())  # the organisation of an earlier --keep run
         else:
-            truth = simulate.generate(data, parameters(args.scale))
+            truth = demo_files.generate(data, parameters(args.scale))
             kept.write_text(json.dumps({**json.loads(kept.read_text()), "scale": args.scale}))
         counts = truth["counts"]
         size = sum(f.stat().st_size for f in data.glob("*.csv")) / 1e9
@@ -175,7 +182,7 @@ def main(argv=None) -> int:
         # ---------------------------------------------------------------- ingest
         target = folder / "warehouse.duckdb"
         started = time.perf_counter()
-        report = warehouse.ingest(data, target)
+        report = ingest.ingest(data, target)
         seconds = time.perf_counter() - started
         read = sum(t.rows_read for t in report.tables.values() if t.status == "ok")
         quarantined = sum(t.rows_quarantined for t in report.tables.values() if t.status == "ok")
@@ -194,7 +201,7 @@ def main(argv=None) -> int:
         # ---------------------------------------------------------------- panel build
         con = warehouse.connect(target)
         started = time.perf_counter()
-        panel = panels.unit_panel(con)
+        panel = unit_panels.unit_panel(con)
         sql = time.perf_counter() - started
         started = time.perf_counter()
         naive = pandas_panel(con)
@@ -206,7 +213,7 @@ def main(argv=None) -> int:
              f"rows into pandas + groupby: {pandas_seconds:.1f} s (largest NPS difference {gap:.1e})")
 
         # ---------------------------------------------------------------- H2
-        quarterly = linkage.build_panel(con)
+        quarterly = linkage_panels.build_panel(con)
         from _baselines import panelols
 
         warm = quarterly[quarterly["unit_id"].isin(quarterly["unit_id"].unique()[:50])]
@@ -214,7 +221,7 @@ def main(argv=None) -> int:
         started = time.perf_counter()
         row = linkage.lagged_effects(quarterly, "ex_to_cx", ["nps"]).iloc[0]
         ours = time.perf_counter() - started
-        pairs = linkage.lagged_pairs(quarterly, linkage.EX_MEASURE, "nps", 1,
+        pairs = fixed_effects.lagged_pairs(quarterly, vocabulary.EX_MEASURE, "nps", 1,
                                      exclude="pilot_active").set_index(["unit_id", "y_time"])
         fit, baseline = panelols(pairs)
         planted = truth["linkage"]["ex_to_cx_lagged"]["nps"]
@@ -252,13 +259,13 @@ def main(argv=None) -> int:
         inputs = rox.build_ex_programme_inputs(con, recorded, 2.0, rox.load_finance())
         con.close()
         started = time.perf_counter()
-        draws = rox.monte_carlo(inputs, draws=10_000)
-        summary = rox.summarise(draws, inputs)
+        draws = value_model.monte_carlo(inputs, draws=10_000)
+        summary = value_model.summarise(draws, inputs)
         vectorized = time.perf_counter() - started
         rng = np.random.default_rng(0)
         started = time.perf_counter()
         for _ in range(500):
-            rox.evaluate(inputs, rox._arrays(inputs, rng, 1))
+            value_model.evaluate(inputs, value_model._arrays(inputs, rng, 1))
         loop = (time.perf_counter() - started) * 10_000 / 500
         print(f"Return on experience: +2 engagement points in {inputs.units:,} units, 10,000 draws")
         line("vectorized Monte Carlo", f"{vectorized:6.3f} s ({len(summary)} summary rows)",
@@ -282,17 +289,17 @@ def main(argv=None) -> int:
             jobs = [(f"04_group_report-unit-{u}", {"warehouse": str(second), "group_by": "unit",
                                                    "group": u}) for u in units[:wanted]]
             started = time.perf_counter()
-            batch = runner.run_batch(notebook, jobs, work, workers=args.workers)
+            batch = kernels.run_batch(notebook, jobs, work, workers=args.workers)
             seconds = time.perf_counter() - started
             unit_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 ** 2
             code = 0 if all(b.status == "ok" for b in batch) else 1
         started = time.perf_counter()
-        with runner._kernel_chatter_to(folder / "kernel.log"):
+        with kernels.kernel_chatter_to(folder / "kernel.log"):
             pm.execute_notebook(str(notebook), str(folder / "plain.ipynb"), kernel_name="python3",
                                 parameters={"warehouse": str(second), "group_by": "unit",
                                             "group": units[0]},
                                 progress_bar=False, log_output=False)
-        runner.export_html(folder / "plain.ipynb", folder / "plain.html")
+        publish.export_html(folder / "plain.ipynb", folder / "plain.html")
         fresh = time.perf_counter() - started
         print(f"Unit reports: {wanted:,} (one per unit), {args.workers} warm kernels, exit code {code}")
         line("amortized per report", f"{seconds / wanted:6.2f} s ({seconds:.0f} s in all, "
@@ -309,11 +316,11 @@ def main(argv=None) -> int:
         if args.postgres:
             url = args.postgres
             started = time.perf_counter()
-            warehouse.ingest(data, url)
+            ingest.ingest(data, url)
             pg_ingest = time.perf_counter() - started
             pg = warehouse.connect(url)
             started = time.perf_counter()
-            pg_panel = panels.unit_panel(pg)
+            pg_panel = unit_panels.unit_panel(pg)
             pg_seconds = time.perf_counter() - started
             pg.close()
             print("PostgreSQL warehouse (same files, same SQL)")

@@ -17,6 +17,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from cxex_analysis.config import paths
+from cxex_analysis.run import kernels, publish
+from cxex_analysis.simulation import demo_files, demo_parameters
+from cxex_analysis.store import ingest, warehouse
+
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -26,8 +31,6 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     import papermill as pm
 
-    from cxex_analysis import runner, simulate, warehouse
-    from cxex_analysis.config import paths
 
     scratch = Path(tempfile.mkdtemp(prefix="cxex-fanout-"))
     try:
@@ -35,12 +38,12 @@ def main(argv=None) -> int:
             target = Path(args.warehouse)
         else:
             units = max(args.groups, 10)
-            params = simulate.DemoParameters(units_by_type={
+            params = demo_parameters.DemoParameters(units_by_type={
                 "store": units * 7 // 15, "branch": units * 3 // 10,
                 "call_centre": units // 6, "team": units - units * 7 // 15 - units * 3 // 10 - units // 6})
-            simulate.generate(scratch / "data", params)
+            demo_files.generate(scratch / "data", params)
             target = scratch / "warehouse.duckdb"
-            warehouse.ingest(scratch / "data", target)
+            ingest.ingest(scratch / "data", target)
         notebook = paths().notebooks / "04_group_report.ipynb"
         con = warehouse.connect(target)
         units = [r[0] for r in con.execute("SELECT unit_id FROM main.units ORDER BY 1").fetchall()]
@@ -50,15 +53,15 @@ def main(argv=None) -> int:
         out = scratch / "out"
         out.mkdir()
         started = time.perf_counter()
-        batch = runner.run_batch(notebook, jobs, out, workers=args.workers)
+        batch = kernels.run_batch(notebook, jobs, out, workers=args.workers)
         fanout = time.perf_counter() - started
         failed = [b for b in batch if b.status != "ok"]
 
         started = time.perf_counter()
-        with runner._kernel_chatter_to(scratch / "kernel.log"):
+        with kernels.kernel_chatter_to(scratch / "kernel.log"):
             pm.execute_notebook(str(notebook), str(scratch / "plain.ipynb"), kernel_name="python3",
                                 parameters=jobs[0][1], progress_bar=False, log_output=False)
-        runner.export_html(scratch / "plain.ipynb", scratch / "plain.html")
+        publish.export_html(scratch / "plain.ipynb", scratch / "plain.html")
         plain = time.perf_counter() - started
         print(f"group reports: {len(jobs)} (one per unit), workers: {args.workers}, failed: {len(failed)}")
         print(f"  warm-kernel fan-out: {fanout:.1f} s in all = {fanout / len(jobs):.2f} s per report")

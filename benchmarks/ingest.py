@@ -19,6 +19,8 @@ from pathlib import Path
 
 import duckdb
 
+from cxex_analysis.store.ingest import ingest
+
 
 def make_files(folder: Path, rows: int, units: int = 5000, bad_every: int = 100_000) -> None:
     """Write units.csv and a customer_survey.csv of ``rows`` rows (with a few bad rows)."""
@@ -52,7 +54,6 @@ def main(argv=None) -> int:
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--keep", help="folder to keep the generated files in")
     args = parser.parse_args(argv)
-    from cxex_analysis.warehouse import ingest
 
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="cxex-bench-"))
     folder.mkdir(parents=True, exist_ok=True)

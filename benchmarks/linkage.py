@@ -16,6 +16,9 @@ import time
 import numpy as np
 import pandas as pd
 
+from cxex_analysis.analyses import linkage
+from cxex_analysis.estimators import fixed_effects
+
 
 def make_panel(units: int, periods: int, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
@@ -34,14 +37,13 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     from _baselines import panelols
 
-    from cxex_analysis import linkage
 
     panel = make_panel(args.units, args.periods)
     started = time.perf_counter()
     row = linkage.lagged_effects(panel, "ex_to_cx", ["nps"], exclude=None).iloc[0]
     ours = time.perf_counter() - started
 
-    pairs = linkage.lagged_pairs(panel, "engagement_index", "nps", 1).set_index(["unit_id", "y_time"])
+    pairs = fixed_effects.lagged_pairs(panel, "engagement_index", "nps", 1).set_index(["unit_id", "y_time"])
     naive, baseline = panelols(pairs)
     print(f"H2 on {args.units:,} units x {args.periods} periods ({int(row['n']):,} unit-period pairs)")
     print(f"  cxex lagged_effects (AbsorbingLS, CR1 by unit): {ours:.2f} s  "

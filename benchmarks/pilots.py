@@ -22,24 +22,29 @@ from pathlib import Path
 
 import numpy as np
 
+from cxex_analysis.analyses import pilots
+from cxex_analysis.estimators import staggered
+from cxex_analysis.panels import pilot_panels
+from cxex_analysis.simulation import demo_files
+from cxex_analysis.store import ingest, warehouse
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 
 def baselines_on_the_demo(folder: Path) -> None:
-    from cxex_analysis import experiments, simulate, warehouse
 
-    simulate.generate(folder / "demo")
-    warehouse.ingest(folder / "demo", folder / "w.duckdb")
+    demo_files.generate(folder / "demo")
+    ingest.ingest(folder / "demo", folder / "w.duckdb")
     con = warehouse.connect(folder / "w.duckdb")
     truth = __import__("json").loads((folder / "demo" / "truth.json").read_text())
-    panels = experiments.pilot_panels(con, "P2")
-    panels, control_group, _ = experiments.comparison_units(panels, "staggered", "never_treated")
+    panels = pilot_panels.pilot_panels(con, "P2")
+    panels, control_group, _ = pilots.comparison_units(panels, "staggered", "never_treated")
     print("1. Demo staggered pilot P2, effect on NPS (truth "
           f"{truth['pilots']['P2']['att']['nps']:+.2f}): SE by baseline and frequency")
     print(f"   {'baseline':10s} {'frequency':9s} {'estimate':>9s} {'SE':>6s} {'95% CI':>17s}")
     for baseline in ("pooled", "varying", "universal"):
         for freq in ("month", "quarter"):
-            rows, _ = experiments.staggered_effects(panels, "nps", control_group, 0.95, 999, 42,
+            rows, _ = pilots.staggered_effects(panels, "nps", control_group, 0.95, 999, 42,
                                                     "P2", baseline, frequencies=(freq,))
             att = rows[rows["estimand"] == "att"].iloc[0]
             flag = "  <- cxex default" if baseline == "pooled" and freq == "month" else ""
@@ -62,7 +67,6 @@ def sequential_error_rates(reps: int) -> None:
 def few_unit_coverage(reps: int) -> None:
     from test_staggered import _null_rollout
 
-    from cxex_analysis import staggered
 
     rng = np.random.default_rng(5)
     small, normal = [], []

@@ -15,6 +15,8 @@ import time
 import numpy as np
 import pandas as pd
 
+from cxex_analysis.estimators import sentiment
+
 OPENINGS = ["Honestly,", "To be fair,", "Again", "Today", "Last week", "This time", "Sadly,", "Happily,"]
 PHRASES = ["the staff were rude", "the wait was far too long", "my problem was resolved quickly",
            "the system was down", "the price keeps going up", "the agent was lovely",
@@ -35,14 +37,13 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--comments", type=int, default=100_000)
     args = parser.parse_args(argv)
-    from cxex_analysis import text
 
     data = comments(args.comments)
     started = time.perf_counter()
-    scored = text.score(data)
+    scored = sentiment.score(data)
     scoring = time.perf_counter() - started
     started = time.perf_counter()
-    text.fit_themes(data, n_themes=9)
+    sentiment.fit_themes(data, n_themes=9)
     themes = time.perf_counter() - started
     print(f"{len(data):,} comments ({data.nunique():,} distinct)")
     print(f"  language + sentiment: {scoring:.1f} s ({len(data) / scoring:,.0f} comments/s); "

@@ -5,6 +5,10 @@ Rules: an employee result is never shown for a group with fewer than
 minus the shown subgroups) would fall below it, because its result could then be worked out
 by subtraction. Comments need ``min_comment_group_size`` (default 10). PII in free text
 (e-mail addresses, phone numbers, card-like numbers) is masked before any text is shown.
+
+
+:func:`hidden_groups` applies the subtraction rule to siblings under one parent and
+:func:`hidden_in_hierarchy` to units under both their region and their unit type.
 """
 
 from __future__ import annotations
@@ -15,18 +19,21 @@ import re
 import numpy as np
 import pandas as pd
 
-from .config import MIN_COMMENT_GROUP_SIZE, MIN_GROUP_SIZE
+from cxex_analysis.config import MIN_COMMENT_GROUP_SIZE, MIN_GROUP_SIZE
+from cxex_analysis.errors import ParameterError
 
 #: Columns blanked when a row is suppressed.
 VALUE_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "p_value", "n")
+
+
 SUPPRESSED_METHOD = "suppressed: fewer than {k} respondents"
+
+
 SUPPRESSED_COMPLEMENT_METHOD = "suppressed: would reveal a group of fewer than {k} by subtraction"
 
 
 def check_threshold(name: str, value: int) -> int:
     """Return ``value`` if it is a whole number of at least 1."""
-    from .errors import ParameterError
-
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ParameterError(f"`{name}` must be a whole number of at least 1, but {value!r} was passed.")
     return int(value)
@@ -128,8 +135,12 @@ def blank_small(frame: pd.DataFrame, count_column: str, value_columns, min_group
 
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+
+
 # card-like: 13-19 digits in groups separated by spaces or dashes
 _CARD = re.compile(r"\b(?:\d[ \-]?){12,18}\d\b")
+
+
 # phone-like: optional +, then 9-15 digits with spaces, dashes, dots or brackets between
 _PHONE = re.compile(r"(?<![\w])\+?\(?\d[\d \-().]{7,}\d(?![\w])")
 
@@ -164,3 +175,21 @@ def safe_text(text: str | None) -> str:
 def comments_allowed(respondents: int, min_comment_group_size: int = MIN_COMMENT_GROUP_SIZE) -> bool:
     """Whether a group's employee comments may be shown."""
     return respondents >= check_threshold("min_comment_group_size", min_comment_group_size)
+
+
+def hidden_in_hierarchy(counts: pd.DataFrame | None, group_by: str, min_group_size: int) -> set:
+    if counts is None or counts.empty:
+        return set()
+    total = int(counts["n"].sum())
+    if group_by in ("region", "unit_type"):
+        by = counts.groupby(group_by)["n"].sum().to_dict()
+        return hidden_groups(by, total, min_group_size)
+    hidden: set = set()
+    while True:  # hiding a unit under one parent can expose another under the other parent
+        before = len(hidden)
+        for parent in ("region", "unit_type"):
+            for _, siblings in counts.groupby(parent):
+                hidden |= hidden_groups(dict(zip(siblings["unit_id"], siblings["n"])),
+                                        int(siblings["n"].sum()), min_group_size, hidden)
+        if len(hidden) == before:
+            return hidden

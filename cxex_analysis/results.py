@@ -3,7 +3,8 @@
 Every estimator returns a DataFrame whose first columns are :data:`SCHEMA` (more may follow).
 In a notebook, ``results.record(frame)`` validates the frame and emits it as a display
 output of MIME type :data:`MIME_TYPE` (with a one-line plain-text note for JupyterLab); the
-runner reads those outputs back from the executed notebook with :func:`collect_notebook`
+runner reads those outputs back from the executed notebook with
+:func:`cxex_analysis.run.publish.collect_notebook`
 and writes ``results.json`` with :func:`write_json`: a JSON list of records with exactly the
 schema keys. Because the results travel inside the executed notebook, they survive any
 executor (a local process, a scheduler, a remote worker) without side files.
@@ -18,8 +19,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from IPython import get_ipython
+from IPython.display import display
 
-from .errors import ParameterError
+from cxex_analysis.errors import ParameterError
 
 SCHEMA: tuple[str, ...] = (
     "analysis", "estimand", "subject", "outcome", "term",
@@ -102,11 +105,6 @@ def record(frame: pd.DataFrame | None, label: str | None = None) -> None:
     records = to_records(frame)
     _recorded.append(frame[list(SCHEMA)].copy())
     note = f"Recorded {len(records)} result row(s)" + (f": {label}" if label else "")
-    try:
-        from IPython import get_ipython
-        from IPython.display import display
-    except ImportError:  # pragma: no cover - IPython ships with the stack
-        return
     if get_ipython() is None:
         return
     display({MIME_TYPE: records, "text/plain": note}, raw=True,
@@ -118,23 +116,6 @@ def recorded() -> pd.DataFrame:
     if not _recorded:
         return tidy([])
     return pd.concat(_recorded, ignore_index=True)
-
-
-def collect_notebook(path: Path | str) -> pd.DataFrame:
-    """The result rows an executed notebook recorded, in order."""
-    import nbformat
-
-    notebook = nbformat.read(str(path), as_version=4)
-    records: list[dict] = []
-    for cell in notebook.cells:
-        for output in cell.get("outputs", []):
-            data = output.get("data", {})
-            if MIME_TYPE in data:
-                payload = data[MIME_TYPE]
-                if isinstance(payload, str):
-                    payload = json.loads(payload)
-                records.extend(payload)
-    return tidy(records) if records else tidy([])
 
 
 def write_json(frames: pd.DataFrame | Iterable[pd.DataFrame], path: Path | str) -> Path:

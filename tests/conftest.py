@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from cxex_analysis import simulate, warehouse
+from cxex_analysis.results import read_json
+from cxex_analysis.run.notebook_runs import NotebookRun, RunResult
+from cxex_analysis.simulation import demo_files
+from cxex_analysis.store import ingest, warehouse
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("demo")
-    simulate.generate(folder)
+    demo_files.generate(folder)
     return folder
 
 
@@ -28,7 +31,7 @@ def truth(demo_dir) -> dict:
 @pytest.fixture(scope="session")
 def demo_warehouse(demo_dir, tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("wh") / "warehouse.duckdb"
-    warehouse.ingest(demo_dir, path)
+    ingest.ingest(demo_dir, path)
     return path
 
 
@@ -46,7 +49,6 @@ def demo_cli_run(demo_warehouse, tmp_path_factory):
     import subprocess
     import sys
 
-    from cxex_analysis.runner import NotebookRun, RunResult
 
     out = tmp_path_factory.mktemp("reports")
     done = subprocess.run([sys.executable, "-m", "cxex_analysis.cli", "run", "--warehouse",
@@ -70,7 +72,6 @@ def same_results(left: Path, right: Path, tolerance: float = 1e-9) -> None:
     """Two results.json files hold the same records, estimates equal within ``tolerance``."""
     import numpy as np
 
-    from cxex_analysis.results import read_json
 
     a, b = read_json(left), read_json(right)
     key = ["analysis", "estimand", "subject", "outcome", "term"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from cxex_analysis import calibration
+from cxex_analysis.simulation import calibration
 
 #: organisations per setting of calibration.TEST_GRID (six settings: 600 in all, so that the
 #: Monte Carlo error of a pooled bias is about 0.04 SE, well inside the 0.1 SE tolerance)

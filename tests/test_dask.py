@@ -15,9 +15,9 @@ import time
 import nbformat
 import pytest
 
-from cxex_analysis import runner
 from cxex_analysis.config import paths
 from cxex_analysis.results import read_json
+from cxex_analysis.run import runner
 
 pytestmark = pytest.mark.slow
 

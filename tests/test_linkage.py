@@ -9,8 +9,14 @@ import pytest
 from linearmodels import PanelOLS
 from linearmodels.datasets import wage_panel
 
-from cxex_analysis import linkage
+from cxex_analysis import vocabulary
+from cxex_analysis.analyses import linkage
 from cxex_analysis.errors import ParameterError
+from cxex_analysis.estimators import correlation, fixed_effects, mediation, power
+from cxex_analysis.narrative import linkage_findings
+from cxex_analysis.narrative.linkage_findings import direction_reading
+from cxex_analysis.reporting.summary import ex_cx_answer
+from cxex_analysis.store import warehouse
 
 # ---------------------------------------------------------------- the estimator, pinned
 
@@ -18,7 +24,7 @@ def test_twfe_reproduces_wooldridge_table_14_2():
     # Wooldridge, Introductory Econometrics, Table 14.2 (fixed effects, year dummies):
     # union .080 (.019), married .047 (.018); linearmodels' panel example prints
     # union 0.0800 (0.0193), married 0.0467 (0.0183): Wooldridge, Introductory Econometrics, Table 14.2
-    fit = linkage.twfe(wage_panel.load(), "lwage", ["expersq", "union", "married"], "nr", "year",
+    fit = fixed_effects.twfe(wage_panel.load(), "lwage", ["expersq", "union", "married"], "nr", "year",
                        cov_type="unadjusted")
     assert fit["params"]["union"] == pytest.approx(0.0800, abs=5e-5)
     assert fit["se"]["union"] == pytest.approx(0.0193, abs=5e-5)
@@ -29,7 +35,7 @@ def test_twfe_reproduces_wooldridge_table_14_2():
 
 def test_twfe_matches_panelols_exactly():
     data = wage_panel.load()
-    ours = linkage.twfe(data, "lwage", ["expersq", "union", "married"], "nr", "year",
+    ours = fixed_effects.twfe(data, "lwage", ["expersq", "union", "married"], "nr", "year",
                         cov_type="unadjusted")
     panel = data.set_index(["nr", "year"])
     theirs = PanelOLS(panel["lwage"], panel[["expersq", "union", "married"]], entity_effects=True,
@@ -40,11 +46,11 @@ def test_twfe_matches_panelols_exactly():
 
 def test_clustered_se_is_stata_xtreg_cr1():
     data = wage_panel.load()
-    fit = linkage.twfe(data, "lwage", ["expersq", "union", "married"], "nr", "year")
+    fit = fixed_effects.twfe(data, "lwage", ["expersq", "union", "married"], "nr", "year")
     # CR1 with G/(G-1) and (n-1)/(n-k), unit effects nested in clusters not counted;
     # computed here by hand from the within-transformed data
     cols = ["lwage", "expersq", "union", "married"]
-    centred = linkage._two_way_demean(data, cols, "nr", "year", iterations=200)
+    centred = fixed_effects.two_way_demean(data, cols, "nr", "year", iterations=200)
     X = centred[cols[1:]].to_numpy()
     y = centred["lwage"].to_numpy()
     beta = np.linalg.lstsq(X, y, rcond=None)[0]
@@ -64,21 +70,20 @@ def test_lagged_pairs_match_periods_and_respect_gaps():
                           "engagement_index": [1, 2, 3, 5, 10, 20, 30],
                           "nps": [100, 200, 300, 500, 1000, 2000, 3000],
                           "pilot_active": [False, False, True, False, False, False, False]})
-    pairs = linkage.lagged_pairs(panel, "engagement_index", "nps", 1, exclude="pilot_active")
+    pairs = fixed_effects.lagged_pairs(panel, "engagement_index", "nps", 1, exclude="pilot_active")
     got = sorted(zip(pairs["unit_id"], pairs["x"], pairs["y"]))
     # a: (1->200); (2->300) dropped, t=3 in a pilot; no t=4, so 3->? and 5->? have no pair
     assert got == [("a", 1, 200), ("b", 10, 2000), ("b", 20, 3000)]
-    placebo = linkage.lagged_pairs(panel, "engagement_index", "nps", -1)
+    placebo = fixed_effects.lagged_pairs(panel, "engagement_index", "nps", -1)
     assert sorted(zip(placebo["unit_id"], placebo["x"], placebo["y"]))[0] == ("a", 2, 100)
     with pytest.raises(ParameterError):
-        linkage.lagged_pairs(panel, "engagement_index", "nps", 0)
+        fixed_effects.lagged_pairs(panel, "engagement_index", "nps", 0)
 
 
 # ---------------------------------------------------------------- recovering the demo's truth
 
 @pytest.fixture(scope="module")
 def found(demo_warehouse):
-    from cxex_analysis import warehouse
     con = warehouse.connect(demo_warehouse)
     try:
         return linkage.run(con, n_boot=1000)
@@ -117,7 +122,7 @@ def test_a_reverse_link_the_noise_hides_is_said_to_be_unmeasurable(found, truth)
     assert np.isnan(row["ci_low"]) and np.isnan(row["ci_high"])
     plain = _row(found["all"], "cx_to_ex_lagged_uncorrected", "engagement_index", "nps")
     assert plain["ci_low"] <= truth["linkage"]["cx_to_ex_lagged"]["nps"] <= plain["ci_high"]
-    assert any("reverse link) cannot be measured" in s for s in linkage.findings(found["all"]))
+    assert any("reverse link) cannot be measured" in s for s in linkage_findings.findings(found["all"]))
 
 
 @pytest.mark.parametrize("outcome", ["revenue_per_customer", "churn_rate"])
@@ -174,7 +179,7 @@ def test_holm_is_applied_to_the_family(found):
 
 
 def test_findings_are_plain_sentences_with_intervals(found):
-    sentences = linkage.findings(found["all"])
+    sentences = linkage_findings.findings(found["all"])
     assert len(sentences) >= 6
     assert all("CI" in s or "cannot be measured" in s for s in sentences)
     assert any("understates the link by about" in s for s in sentences)
@@ -185,7 +190,7 @@ def test_findings_are_plain_sentences_with_intervals(found):
 def test_mediation_point_estimate_matches_pingouin():
     # pingouin docs: mediation_analysis(x='X', m='M', y='Y', seed=42) -> indirect 0.3565
     data = pg.read_dataset("mediation")
-    ours = linkage.mediation(data, "X", "M", "Y", unit=None, time=None, within=False, n_boot=500)
+    ours = mediation.mediation(data, "X", "M", "Y", unit=None, time=None, within=False, n_boot=500)
     indirect = ours[ours["estimand"] == "mediation_indirect"].iloc[0]
     assert indirect["estimate"] == pytest.approx(0.3565, abs=5e-4)
     theirs = pg.mediation_analysis(data=data, x="X", m="M", y="Y", seed=42)
@@ -199,15 +204,15 @@ def test_odds_ratio_and_verdict():
     units["engagement_index"] = rng.normal(60, 8, 40)
     units["nps"] = units["engagement_index"] * 2 + rng.normal(0, 1, 40)  # nearly perfect link
     panel = pd.concat([units.assign(t=0), units.assign(t=1)])
-    row = linkage.top_cx_engagement_odds_ratio(panel).iloc[0]
+    row = correlation.top_cx_engagement_odds_ratio(panel).iloc[0]
     table = np.array(row["table"])
     assert table.sum() == 40 and table[0, 1] == 0  # no top-NPS unit has low engagement
     assert row["ci_high"] > 5 and row["verdict"] in ("consistent with the claim", "higher than claimed")
 
 
 def test_minimum_detectable_effect():
-    assert linkage.minimum_detectable_effect(1.0) == pytest.approx(1.959964 + 0.841621, abs=1e-5)
-    assert 0.22 < linkage.minimum_detectable_correlation(150) < 0.24
+    assert power.minimum_detectable_effect(1.0) == pytest.approx(1.959964 + 0.841621, abs=1e-5)
+    assert 0.22 < power.minimum_detectable_correlation(150) < 0.24
 
 
 def _simulated_panel(rng, n_units=150, n_periods=8, gamma=0.6):
@@ -239,7 +244,7 @@ def test_interval_coverage_of_ex_to_cx_lagged_is_nominal():
 def test_repeated_measures_correlation_equals_pingouin_rm_corr():
     # pingouin's own example data (Bakdash & Marusich 2017, 'rm_corr': 3 visits of 47 subjects)
     data = pg.read_dataset("rm_corr")
-    r, dof, p = linkage.repeated_measures_correlation(data, "pH", "PacO2", "Subject")
+    r, dof, p = correlation.repeated_measures_correlation(data, "pH", "PacO2", "Subject")
     reference = pg.rm_corr(data=data, x="pH", y="PacO2", subject="Subject")
     assert r == pytest.approx(float(reference["r"].iloc[0]), abs=1e-10)
     assert dof == int(reference["dof"].iloc[0])
@@ -258,9 +263,9 @@ def test_leave_one_unit_out_refits_the_most_influential_units_exactly():
     odd = frame["unit_id"] == 17
     frame.loc[odd, "x"] = np.linspace(-4, 4, periods)
     frame.loc[odd, "y"] = -3 * frame.loc[odd, "x"]
-    every = linkage.leave_one_unit_out(frame, "y", "x", max_refits=units)
+    every = fixed_effects.leave_one_unit_out(frame, "y", "x", max_refits=units)
     assert (every["method"] == "refit").all() and len(every) == units
-    few = linkage.leave_one_unit_out(frame, "y", "x", max_refits=10)
+    few = fixed_effects.leave_one_unit_out(frame, "y", "x", max_refits=10)
     assert few["unit_id"].iloc[0] == every["unit_id"].iloc[0] == 17
     # the ten refitted are exact, and they are the ten that matter most
     refitted = few[few["method"] == "refit"].set_index("unit_id")["change"]
@@ -278,16 +283,16 @@ def test_unit_trajectories_are_per_unit_least_squares_slopes():
     panel = pd.DataFrame({"unit_id": np.repeat([f"U{i}" for i in range(40)], 8),
                           "t": np.tile(np.arange(8), 40)})
     panel["unit_type"], panel["region"] = "store", "North"
-    panel[linkage.EX_MEASURE] = rng.normal(60, 5, len(panel))
+    panel[vocabulary.EX_MEASURE] = rng.normal(60, 5, len(panel))
     panel["nps"] = rng.normal(20, 10, len(panel))
-    panel.loc[rng.random(len(panel)) < 0.3, linkage.EX_MEASURE] = np.nan
+    panel.loc[rng.random(len(panel)) < 0.3, vocabulary.EX_MEASURE] = np.nan
     panel.loc[rng.random(len(panel)) < 0.3, "nps"] = np.nan
-    got = linkage.unit_trajectories(panel, "nps").set_index("unit_id")
+    got = correlation.unit_trajectories(panel, "nps").set_index("unit_id")
     expected = {}
-    for unit, group in panel.dropna(subset=[linkage.EX_MEASURE]).groupby("unit_id"):
+    for unit, group in panel.dropna(subset=[vocabulary.EX_MEASURE]).groupby("unit_id"):
         cx = group.dropna(subset=["nps"])
         if len(group) >= 3 and len(cx) >= 3:
-            expected[unit] = (np.polyfit(group["t"], group[linkage.EX_MEASURE], 1)[0],
+            expected[unit] = (np.polyfit(group["t"], group[vocabulary.EX_MEASURE], 1)[0],
                               np.polyfit(cx["t"], cx["nps"], 1)[0])
     assert sorted(got.index) == sorted(expected) and 0 < len(expected) < 40
     for unit, (ex_slope, cx_slope) in expected.items():
@@ -297,8 +302,6 @@ def test_unit_trajectories_are_per_unit_least_squares_slopes():
 
 def test_direction_is_never_claimed_when_the_placebo_is_significant():
     """A clear H2 reads as 'better EX, then better CX' only with a null placebo (issue 14.6)."""
-    from cxex_analysis.linkage import direction_reading
-    from cxex_analysis.summary import ex_cx_answer
 
     row = lambda low, high: {"ci_low": low, "ci_high": high}  # noqa: E731
     clear, null = row(0.2, 0.9), row(-0.1, 0.3)

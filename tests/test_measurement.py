@@ -8,8 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxex_analysis import latent, measurement
-from cxex_analysis.linkage import lagged_pairs, twfe
+from cxex_analysis.analyses.linkage import reliabilities
+from cxex_analysis.estimators import measurement
+from cxex_analysis.estimators.correlation import disattenuated_correlation
+from cxex_analysis.estimators.fixed_effects import lagged_pairs, twfe
+from cxex_analysis.simulation import latent
 
 
 @pytest.mark.filterwarnings("ignore:The inplace keyword")  # pyfixest's own pandas calls
@@ -130,7 +133,6 @@ def test_disattenuated_correlation_recovers_the_correlation_of_real_unit_levels(
     """Few answers per unit: unit averages are noisy and the observed between-unit r is
     attenuated; Spearman's correction with the unit means' reliabilities recovers the
     correlation of the units' expected (noise-free) scores (issue 14.4)."""
-    from cxex_analysis.linkage import disattenuated_correlation
 
     settings = latent.LatentWorld(units=400, waves=6, employees=6, customers=2, seed=1,
                                   between_correlation=0.5)
@@ -155,7 +157,6 @@ def test_the_sampling_variances_confirm_independent_answers(world):
     """Where each period's answers are independent (the latent world's), the reliability
     implied by the scores' own sampling variances agrees with the split-half one: the check
     notebook 01 shows beside it (issue 14: check the assumptions where the data allow)."""
-    from cxex_analysis.linkage import reliabilities
 
     found = reliabilities(world["quarterly"], ["engagement_index", "nps"]).set_index("outcome")
     for score in ("engagement_index", "nps"):

@@ -10,13 +10,18 @@ import pingouin as pg
 import pytest
 from scipy import stats
 
-from cxex_analysis import metrics, panels, warehouse
 from cxex_analysis.errors import ParameterError
+from cxex_analysis.estimators import intervals
+from cxex_analysis.estimators.intervals import nps_variance
+from cxex_analysis.panels import periods, respondent_scores, unit_panels
+from cxex_analysis.panels.respondent_scores import respondent_engagement
+from cxex_analysis.store import warehouse
+from cxex_analysis.store.warehouse import customer_responses, employee_responses
 
 
 def test_nps_se_is_the_trinomial_formula():
     # trinomial variance: Var(NPS) = [p + d - (p - d)^2] / n, x 100^2
-    r = metrics.nps_interval(promoters=50, detractors=20, n=100, interval="wald")
+    r = intervals.nps_interval(promoters=50, detractors=20, n=100, interval="wald")
     assert r["estimate"] == pytest.approx(30.0)
     assert r["se"] == pytest.approx(100 * math.sqrt((0.5 + 0.2 - 0.3 ** 2) / 100), rel=1e-12)
     assert r["se"] == pytest.approx(7.8102496759, rel=1e-9)
@@ -27,7 +32,7 @@ def test_nps_se_is_the_trinomial_formula():
 
 def test_nps_adjusted_wald_for_small_n():
     # Rocks (2016): add 3 to n and 3/4 to promoters and detractors
-    r = metrics.nps_interval(promoters=5, detractors=2, n=10)
+    r = intervals.nps_interval(promoters=5, detractors=2, n=10)
     assert r["method"] == "nps_trinomial_adjusted_wald"
     p, d, n = 5.75 / 13, 2.75 / 13, 13
     half = stats.norm.ppf(0.975) * 100 * math.sqrt((p + d - (p - d) ** 2) / n)
@@ -37,12 +42,12 @@ def test_nps_adjusted_wald_for_small_n():
 
 
 def test_nps_interval_never_leaves_its_scale():
-    r = metrics.nps_interval(promoters=4, detractors=0, n=4)
+    r = intervals.nps_interval(promoters=4, detractors=0, n=4)
     assert -100 <= r["ci_low"] and r["ci_high"] <= 100
 
 
 def test_wilson_interval_matches_the_closed_form():
-    r = metrics.proportion_interval(successes=8, n=10)
+    r = intervals.proportion_interval(successes=8, n=10)
     z = stats.norm.ppf(0.975)
     p, n = 0.8, 10
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
@@ -53,20 +58,20 @@ def test_wilson_interval_matches_the_closed_form():
 def test_metric_functions_on_a_hand_example():
     data = pd.DataFrame({"nps": [10, 9, 8, 3, None, 0], "csat": [5, 4, 4, 1, 2, None],
                          "ces": [7, 6, 5, 4, 1, None], "g": list("aaabbb")})
-    out = metrics.nps(data).iloc[0]
+    out = respondent_scores.nps(data).iloc[0]
     assert out["estimate"] == pytest.approx(100 * (2 - 2) / 5) and out["n"] == 5
-    assert metrics.csat(data).iloc[0]["estimate"] == pytest.approx(60.0)
-    ces = metrics.ces(data).set_index("outcome")
+    assert respondent_scores.csat(data).iloc[0]["estimate"] == pytest.approx(60.0)
+    ces = respondent_scores.ces(data).set_index("outcome")
     assert ces.loc["ces", "estimate"] == pytest.approx(4.6)
     assert ces.loc["ces_top3", "estimate"] == pytest.approx(60.0)
-    by = metrics.nps(data, by="g").set_index("g")
+    by = respondent_scores.nps(data, by="g").set_index("g")
     assert by.loc["a", "estimate"] == pytest.approx(100 * 2 / 3)
     assert by.loc["a", "subject"] == "g=a"
 
 
 def test_tidy_schema_columns_come_first():
     data = pd.DataFrame({"nps": [10, 9, 0], "g": ["a", "a", "b"]})
-    frame = metrics.nps(data, by="g")
+    frame = respondent_scores.nps(data, by="g")
     assert list(frame.columns[:13]) == ["analysis", "estimand", "subject", "outcome", "term",
                                         "estimate", "se", "ci_low", "ci_high", "p_value",
                                         "confidence", "n", "method"]
@@ -76,25 +81,25 @@ def test_tidy_schema_columns_come_first():
 def test_engagement_index_and_pct_favourable_by_hand():
     data = pd.DataFrame({"eng_a": [5, 3, 1, 4, 4], "eng_b": [5, None, 1, 4, 2],
                          "eng_c": [5, 3, 1, 4, 3]})
-    ei = metrics.engagement_index(data, min_group_size=5).iloc[0]
+    ei = respondent_scores.engagement_index(data, min_group_size=5).iloc[0]
     per_person = [(5 - 1) / 4 * 100, (3 - 1) / 4 * 100, 0.0, 75.0, (3 - 1) / 4 * 100]
     assert ei["estimate"] == pytest.approx(np.mean(per_person))
     assert ei["se"] == pytest.approx(np.std(per_person, ddof=1) / math.sqrt(5))
-    fav = metrics.pct_favourable(data, min_group_size=5).iloc[0]
+    fav = respondent_scores.pct_favourable(data, min_group_size=5).iloc[0]
     assert fav["estimate"] == pytest.approx(100 * 7 / 14)  # answers of 4-5 out of 14 answered
 
 
 def test_cronbach_alpha_matches_pingouin_and_the_formula(con):
     employees = warehouse.employee_responses(con)
     items = [c for c in employees.columns if c.startswith("eng_")]
-    ours = metrics.cronbach_alpha(employees).iloc[0]
+    ours = respondent_scores.cronbach_alpha(employees).iloc[0]
     alpha, ci = pg.cronbach_alpha(data=employees[items].astype(float), ci=0.95)
     assert ours["estimate"] == pytest.approx(alpha, rel=1e-12)
     assert (ours["ci_low"], ours["ci_high"]) == pytest.approx(tuple(ci))
     complete = employees[items].dropna().astype(float)
     k = len(items)
     by_hand = k / (k - 1) * (1 - complete.var(ddof=1).sum() / complete.sum(axis=1).var(ddof=1))
-    listwise = metrics.cronbach_alpha(complete).iloc[0]["estimate"]
+    listwise = respondent_scores.cronbach_alpha(complete).iloc[0]["estimate"]
     assert listwise == pytest.approx(by_hand, rel=1e-10)
     assert 0.7 < ours["estimate"] < 0.95
 
@@ -102,8 +107,8 @@ def test_cronbach_alpha_matches_pingouin_and_the_formula(con):
 def test_employee_metrics_hide_small_groups():
     data = pd.DataFrame({"team": ["big"] * 6 + ["small"] * 3,
                          "eng_a": [4] * 9, "eng_b": [5] * 9, "eng_c": [3] * 9, "enps": [9] * 9})
-    for function in (metrics.engagement_index, metrics.pct_favourable, metrics.enps,
-                     metrics.cronbach_alpha):
+    for function in (respondent_scores.engagement_index, respondent_scores.pct_favourable, respondent_scores.enps,
+                     respondent_scores.cronbach_alpha):
         frame = function(data, by="team").set_index("team")
         assert frame.loc["small", "suppressed"]
         assert frame.loc["small", ["estimate", "se", "ci_low", "ci_high", "n"]].isna().all()
@@ -114,7 +119,7 @@ def test_complement_of_a_hidden_group_is_hidden_too():
     # A has 12, B has 6, C has 3 (hidden): showing A and B and the total would reveal C
     data = pd.DataFrame({"team": ["A"] * 12 + ["B"] * 6 + ["C"] * 3,
                          "eng_a": [4] * 21, "eng_b": [5] * 21, "eng_c": [3] * 21})
-    frame = metrics.engagement_index(data, by="team").set_index("team")
+    frame = respondent_scores.engagement_index(data, by="team").set_index("team")
     assert frame.loc["C", "suppressed"] and frame.loc["B", "suppressed"]
     assert not frame.loc["A", "suppressed"]
     assert "subtraction" in frame.loc["B", "method"]
@@ -123,13 +128,13 @@ def test_complement_of_a_hidden_group_is_hidden_too():
 def test_bad_parameters_raise_clear_errors():
     data = pd.DataFrame({"nps": [10]})
     with pytest.raises(ParameterError, match="`interval` must be one of"):
-        metrics.nps(data, interval="exact")
+        respondent_scores.nps(data, interval="exact")
     with pytest.raises(ParameterError, match="`confidence`"):
-        metrics.nps(data, confidence=95)
+        respondent_scores.nps(data, confidence=95)
     with pytest.raises(ParameterError, match="not in the data"):
-        metrics.nps(data, by="region")
+        respondent_scores.nps(data, by="region")
     with pytest.raises(ParameterError, match="min_group_size"):
-        metrics.engagement_index(pd.DataFrame({"eng_a": [1]}), min_group_size=0)
+        respondent_scores.engagement_index(pd.DataFrame({"eng_a": [1]}), min_group_size=0)
 
 
 # ------------------------------------------------------------------ recovery from truth
@@ -145,7 +150,7 @@ def test_planted_invalid_rows_are_exactly_the_quarantine(con, truth):
 
 
 def test_ex_panel_recovers_the_planted_engagement_by_wave(con, truth):
-    panel = panels.ex_panel(con, min_group_size=1)
+    panel = unit_panels.ex_panel(con, min_group_size=1)
     big = panel[~panel["unit_id"].isin(truth["small_units"])]
     by_wave = big.groupby("wave")["engagement_index"].mean().to_numpy()
     assert by_wave == pytest.approx([truth["expected_ei_by_wave"][str(q)] for q in range(8)],
@@ -153,15 +158,15 @@ def test_ex_panel_recovers_the_planted_engagement_by_wave(con, truth):
 
 
 def test_small_teams_are_suppressed_in_the_panel(con, truth):
-    panel = panels.ex_panel(con)
+    panel = unit_panels.ex_panel(con)
     suppressed_units = set(panel.loc[panel["suppressed"], "unit_id"])
     assert set(truth["small_units"]) <= suppressed_units
     assert panel.loc[panel["suppressed"], "engagement_index"].isna().all()
 
 
 def test_panels_recover_the_planted_between_unit_correlations(con, truth):
-    cx = panels.cx_panel(con, "quarter")
-    ex = panels.ex_panel(con, min_group_size=1)
+    cx = unit_panels.cx_panel(con, "quarter")
+    ex = unit_panels.ex_panel(con, min_group_size=1)
     big = ~ex["unit_id"].isin(truth["small_units"])
     unit_ex = ex[big].groupby("unit_id")["engagement_index"].mean()
     unit_cx = cx.groupby("unit_id")[["nps", "csat"]].mean().loc[unit_ex.index]
@@ -170,7 +175,7 @@ def test_panels_recover_the_planted_between_unit_correlations(con, truth):
         realised["engagement_index_vs_nps"], abs=1e-9)
     assert np.corrcoef(unit_ex, unit_cx["csat"])[0, 1] == pytest.approx(
         realised["engagement_index_vs_csat"], abs=1e-9)
-    out = panels.outcomes_panel(con, "month")
+    out = unit_panels.outcomes_panel(con, "month")
     exits = out.groupby("unit_id")[["employees_left", "employees"]].sum()
     exit_rate = (exits["employees_left"] / exits["employees"]).loc[unit_ex.index]
     assert np.corrcoef(unit_ex, exit_rate)[0, 1] == pytest.approx(
@@ -178,7 +183,7 @@ def test_panels_recover_the_planted_between_unit_correlations(con, truth):
 
 
 def test_cx_panel_nps_se_is_trinomial(con):
-    cx = panels.cx_panel(con, "month").dropna(subset=["nps"]).iloc[:50]
+    cx = unit_panels.cx_panel(con, "month").dropna(subset=["nps"]).iloc[:50]
     p = cx["promoters"] / cx["nps_n"]
     d = cx["detractors"] / cx["nps_n"]
     expected = 100 * np.sqrt((p + d - (p - d) ** 2) / cx["nps_n"])
@@ -186,9 +191,9 @@ def test_cx_panel_nps_se_is_trinomial(con):
 
 
 def test_quarterly_metric_by_region_agrees_with_the_panel(con):
-    customers = metrics.with_period(warehouse.customer_responses(con), "responded_at", "quarter")
-    by = metrics.nps(customers, by="region", over="quarter")
-    panel = panels.cx_panel(con, "quarter").merge(
+    customers = periods.with_period(warehouse.customer_responses(con), "responded_at", "quarter")
+    by = respondent_scores.nps(customers, by="region", over="quarter")
+    panel = unit_panels.cx_panel(con, "quarter").merge(
         con.execute("SELECT unit_id, region FROM units").df(), on="unit_id")
     totals = panel.groupby(["region", "period"])[["promoters", "detractors", "nps_n"]].sum()
     first = by.iloc[0]
@@ -198,11 +203,8 @@ def test_quarterly_metric_by_region_agrees_with_the_panel(con):
 
 def test_panel_scores_carry_their_sampling_errors(con):
     """Every unit-period score carries its sampling SE (closed forms; issue 14.1)."""
-    from cxex_analysis import panels
-    from cxex_analysis.metrics import nps_variance, respondent_engagement
-    from cxex_analysis.warehouse import customer_responses, employee_responses
 
-    ex = panels.ex_panel(con).dropna(subset=["engagement_index"])
+    ex = unit_panels.ex_panel(con).dropna(subset=["engagement_index"])
     row = ex.sort_values("respondents").iloc[len(ex) // 2]
     people = employee_responses(con)
     people = people[(people["unit_id"] == row["unit_id"]) & (people["wave"] == row["wave"])]
@@ -213,7 +215,7 @@ def test_panel_scores_carry_their_sampling_errors(con):
     assert row["enps_se"] == pytest.approx(100 * np.sqrt(nps_variance(p, d, len(answers))), rel=1e-9)
     assert ex.loc[ex["suppressed"], "engagement_index_se"].isna().all()
 
-    cx = panels.cx_panel(con, "month")
+    cx = unit_panels.cx_panel(con, "month")
     row = cx[cx["csat_n"] > 10].iloc[7]
     answers = customer_responses(con, ["unit_id", "responded_at", "csat", "ces"])
     month = answers[(answers["unit_id"] == row["unit_id"])
@@ -230,14 +232,12 @@ def test_random_halves_split_each_unit_periods_respondents_in_two(con):
     here by hand for one unit-wave, and the same person is in the same half in every wave."""
     import hashlib
 
-    from cxex_analysis.metrics import respondent_engagement
-    from cxex_analysis.warehouse import employee_responses
 
-    halves = panels.ex_halves(con).dropna(subset=["engagement_index_a"])
+    halves = unit_panels.ex_halves(con).dropna(subset=["engagement_index_a"])
     row = halves.iloc[len(halves) // 3]
     everyone = employee_responses(con)
     staff = everyone.loc[everyone["unit_id"] == row["unit_id"], "employee_key"].dropna().unique()
-    order = sorted(staff, key=lambda k: hashlib.md5(f"{k}{panels.HALF_SEED}".encode()).hexdigest())
+    order = sorted(staff, key=lambda k: hashlib.md5(f"{k}{unit_panels.HALF_SEED}".encode()).hexdigest())
     # row_number starts at 1: odd positions (1, 3, …) are half 1 (b), even ones half 0 (a)
     half_a = set(order[1::2])
     wave = everyone[(everyone["unit_id"] == row["unit_id"]) & (everyone["wave"] == row["wave"])]

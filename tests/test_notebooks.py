@@ -7,8 +7,9 @@ import re
 
 import pytest
 
-from cxex_analysis import results, runner
+from cxex_analysis import results
 from cxex_analysis.errors import ParameterError
+from cxex_analysis.run import parameters, runner
 
 from .conftest import ROOT
 
@@ -87,7 +88,7 @@ def test_unknown_or_mistyped_parameter_is_rejected_before_any_kernel(demo_wareho
 
 
 def test_notebooks_list(run):
-    assert [p.name for p in runner.list_notebooks(ROOT / "notebooks")][0] == "00_data_audit.ipynb"
+    assert [p.name for p in parameters.list_notebooks(ROOT / "notebooks")][0] == "00_data_audit.ipynb"
 
 
 def test_no_employee_or_customer_key_reaches_any_report(run, demo_warehouse):

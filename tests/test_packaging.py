@@ -11,6 +11,9 @@ import tomllib
 import papermill as pm
 import yaml
 
+from cxex_analysis import vocabulary
+from cxex_analysis.contract import tables
+
 from .conftest import ROOT
 
 
@@ -31,7 +34,8 @@ def test_environment_yml_mirrors_pyproject():
 
 def test_notebooks_are_committed_without_outputs():
     files = subprocess.run(["git", "ls-files", "*.ipynb"], cwd=ROOT, capture_output=True,
-                           text=True).stdout.split() or [p.relative_to(ROOT) for p in (ROOT / "notebooks").glob("*.ipynb")]
+                           text=True).stdout.split()
+    files = files or [p.relative_to(ROOT) for p in (ROOT / "notebooks").glob("*.ipynb")]
     assert files
     for name in files:
         notebook = json.loads((ROOT / name).read_text())
@@ -69,9 +73,10 @@ def test_readme_first_two_commands_and_ci():
 
 
 def test_import_prints_nothing_and_keeps_matplotlib_backend():
-    code = ("import matplotlib; before = matplotlib.get_backend(); "
-            "import cxex_analysis, cxex_analysis.plots, cxex_analysis.report, cxex_analysis.io, "
-            "cxex_analysis.metrics, cxex_analysis.panels, cxex_analysis.runner, cxex_analysis.cli; "
+    code = ("import importlib, pkgutil, matplotlib; before = matplotlib.get_backend(); "
+            "import cxex_analysis; "
+            "[importlib.import_module(m.name) for m in "
+            "pkgutil.walk_packages(cxex_analysis.__path__, 'cxex_analysis.')]; "
             "assert matplotlib.get_backend() == before")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
@@ -79,13 +84,54 @@ def test_import_prints_nothing_and_keeps_matplotlib_backend():
 
 
 def test_the_data_contract_document_is_generated_from_the_rules_the_loader_enforces():
-    from cxex_analysis import contract
-
     written = (ROOT / "docs" / "data-contract.md").read_text(encoding="utf-8")
-    assert written == contract.markdown(), (
-        "docs/data-contract.md is out of step with cxex_analysis/contract.py: regenerate it with "
-        "python -c \"from cxex_analysis import contract; "
-        "open('docs/data-contract.md', 'w').write(contract.markdown())\"")
-    for table in contract.TABLES:  # every table and column of the contract is documented
+    assert written == tables.markdown(), (
+        "docs/data-contract.md is out of step with cxex_analysis/contract/tables.py: regenerate it "
+        "with python -c \"from cxex_analysis.contract import tables; "
+        "open('docs/data-contract.md', 'w').write(tables.markdown())\"")
+    for table in tables.TABLES:  # every table and column of the contract is documented
         assert f"## {table.name} (" in written
         assert all(f"| `{column.name}` |" in written for column in table.columns)
+
+
+def test_the_code_and_the_notebooks_pass_the_linter():
+    """``make lint`` in the test run: the package, tests, benchmarks and notebooks (imports
+    sorted and used, no undefined names, lines within 120 characters)."""
+    out = subprocess.run([sys.executable, "-m", "ruff", "check", "cxex_analysis", "tests",
+                          "benchmarks", "notebooks"], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_the_metric_definitions_page_is_generated_from_the_reports_footnote():
+    written = (ROOT / "docs" / "metrics.md").read_text(encoding="utf-8")
+    assert written == vocabulary.metrics_markdown(), (
+        "docs/metrics.md is out of step with cxex_analysis/vocabulary.py: regenerate it with "
+        "python -c \"from cxex_analysis import vocabulary; "
+        "open('docs/metrics.md', 'w').write(vocabulary.metrics_markdown())\"")
+
+
+def test_the_readme_layout_and_the_design_page_match_the_tree():
+    """Every folder of the package is in the README's layout, every module in the design
+    page's table of layers, and the docs the README links to exist."""
+    readme = (ROOT / "README.md").read_text()
+    layout = readme[readme.index("## Layout"):]
+    design = (ROOT / "docs" / "design.md").read_text()
+    package = ROOT / "cxex_analysis"
+    for folder in sorted(p for p in package.iterdir() if (p / "__init__.py").exists()):
+        assert f"  {folder.name}/" in layout, f"README's layout misses cxex_analysis/{folder.name}/"
+    for module in sorted(package.rglob("*.py")):
+        if module.name != "__init__.py":
+            assert f"`{module.stem}`" in design or f"`{module.name}`" in design, (
+                f"docs/design.md does not place {module.relative_to(ROOT)} in a layer")
+    for link in re.findall(r"\]\((docs/[^)#]+)\)", readme):
+        assert (ROOT / link).exists(), f"README links to {link}, which does not exist"
+
+
+def test_no_project_file_points_outside_the_repository():
+    """The documentation a user needs is in the repository: nothing refers to ../shared."""
+    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True)
+    offenders = [name for name in files.stdout.split()
+                 if (ROOT / name).is_file() and name != "tests/test_packaging.py"
+                 and re.search(r"\.\./shared|shared/(design|data-contract|style|references)\.md",
+                               (ROOT / name).read_text(errors="ignore"))]
+    assert not offenders, offenders

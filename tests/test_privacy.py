@@ -1,4 +1,10 @@
+"""Confidentiality: small groups, differencing, comments, PII, exports."""
+
+from cxex_analysis import privacy
+from cxex_analysis.analyses import groups
+from cxex_analysis.panels import group_scores
 from cxex_analysis.privacy import mask_pii, safe_text
+from cxex_analysis.reporting import export
 
 
 def test_pii_is_masked():
@@ -18,7 +24,6 @@ def test_safe_text_escapes_html_after_masking():
 
 # ------------------------------------------------------------------ an organisation designed to leak
 
-from cxex_analysis import privacy  # noqa: E402
 
 
 def test_subtraction_from_the_parent_is_blocked():
@@ -33,9 +38,8 @@ def test_subtraction_from_the_parent_is_blocked():
 
 
 def test_unit_reports_cannot_be_differenced_from_region_or_type_reports(con):
-    from cxex_analysis import groups
 
-    hidden = groups.hidden_by_subtraction(con, "unit", 5)
+    hidden = group_scores.hidden_by_subtraction(con, "unit", 5)
     counts = con.execute("""
         SELECT u.unit_id, u.region, u.unit_type, count(*) AS n FROM employee_survey e
         JOIN units u USING (unit_id) WHERE e.wave = (SELECT max(wave) FROM employee_survey)
@@ -49,12 +53,11 @@ def test_unit_reports_cannot_be_differenced_from_region_or_type_reports(con):
 
 
 def test_comments_need_ten_respondents_even_when_numbers_show(con):
-    from cxex_analysis import groups
 
     counts = con.execute("""
         SELECT unit_id, count(*) AS n FROM employee_survey
         WHERE wave = (SELECT max(wave) FROM employee_survey) GROUP BY ALL""").df()
-    hidden = groups.hidden_by_subtraction(con, "unit", 5)
+    hidden = group_scores.hidden_by_subtraction(con, "unit", 5)
     candidates = counts[(counts["n"] >= 5) & (counts["n"] < 10) & ~counts["unit_id"].isin(hidden)]
     assert len(candidates), "the demo has units of 5-9 respondents"
     data = groups.report_data(con, "unit", candidates["unit_id"].iloc[0])
@@ -66,7 +69,6 @@ def test_comments_need_ten_respondents_even_when_numbers_show(con):
 def test_spreadsheet_exports_cannot_run_formulas(tmp_path):
     import pandas as pd
 
-    from cxex_analysis import export
 
     frame = pd.DataFrame({"comment": ['=HYPERLINK("http://x","y")', "+1", "-2", "@SUM(A1)", "fine"],
                           "score": [-1, 2, 3, 4, 5]})

@@ -11,7 +11,8 @@ import nbformat
 import pandas as pd
 import pytest
 
-from cxex_analysis import runner, warehouse
+from cxex_analysis.run import runner
+from cxex_analysis.store import ingest, warehouse
 
 from .conftest import ROOT
 
@@ -37,7 +38,7 @@ def leaky(demo_dir, tmp_path_factory):
                            "comment": "<script>alert(1)</script> call me on 07700 900123"}])
     pd.concat([customers, extra]).to_csv(folder / "customer_survey.csv", index=False)
     target = folder / "warehouse.duckdb"
-    warehouse.ingest(folder, target)
+    ingest.ingest(folder, target)
     return target, team
 
 

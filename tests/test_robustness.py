@@ -15,8 +15,11 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from cxex_analysis import io, runner, warehouse
+from cxex_analysis.contract import validation
 from cxex_analysis.errors import CxexError, UnusableFileError
+from cxex_analysis.run import plan, runner
+from cxex_analysis.simulation import demo_files, demo_parameters
+from cxex_analysis.store import ingest, inventory, warehouse
 
 from .conftest import ROOT, UNITS_CSV, write_folder
 
@@ -47,20 +50,20 @@ def test_random_malformed_files_never_traceback_or_lose_rows(tmp_path_factory, c
     folder = write_folder(tmp_path_factory.mktemp("fuzz"), {"units.csv": UNITS_CSV,
                                                             "customer_survey.csv": content})
     con = duckdb.connect()
-    report = io.check_directory(con, folder, hash_files=False)
+    report = validation.check_directory(con, folder, hash_files=False)
     table = report.tables["customer_survey"]
     if table.status == "unusable":
         assert "customer_survey.csv" in table.error
         return
     assert table.status == "ok"
     assert table.rows_read == table.rows_accepted + table.rows_quarantined
-    quarantine = io.quarantine_frame(con)
+    quarantine = validation.quarantine_frame(con)
     assert len(quarantine) == table.rows_quarantined
     assert (quarantine["file"] == "customer_survey.csv").all()
     assert quarantine["row"].notna().all() and (quarantine["row"] >= 2).all()
     assert quarantine["reason"].str.len().gt(0).all()
     try:
-        warehouse.ingest(folder, tmp_path_factory.mktemp("w") / "w.duckdb")
+        ingest.ingest(folder, tmp_path_factory.mktemp("w") / "w.duckdb")
     except UnusableFileError:
         pytest.fail("validate said usable but ingest said unusable")
 
@@ -83,16 +86,16 @@ def test_the_command_line_never_shows_a_traceback(tmp_path_factory, content):
 def test_a_failure_during_ingest_leaves_the_warehouse_as_it_was(small_folder, tmp_path, monkeypatch):
     target = tmp_path / "w.duckdb"
     folder = small_folder()
-    warehouse.ingest(folder, target)
+    ingest.ingest(folder, target)
     (folder / "units.csv").write_text(UNITS_CSV + "U3,Three,East,branch\n")
 
     def broken(con, report):
         con.execute("DROP TABLE main.units")  # part-way through publishing …
         raise OSError("disk full")             # … the machine fails
 
-    monkeypatch.setattr(warehouse, "_publish", broken)
+    monkeypatch.setattr(ingest, "_publish", broken)
     with pytest.raises(OSError):
-        warehouse.ingest(folder, target)
+        ingest.ingest(folder, target)
     con = duckdb.connect(str(target), read_only=True)
     assert con.execute("SELECT count(*) FROM units").fetchone()[0] == 2
     assert con.execute("SELECT count(*) FROM customer_survey").fetchone()[0] == 3
@@ -168,10 +171,9 @@ def test_connect_is_deterministic(demo_warehouse):
 def small_organisation(tmp_path_factory):
     """A small organisation (28 units, 5 quarters) whose pilots start late: the second
     pilot's last group starts after the data end, the first has three months of data."""
-    from cxex_analysis import simulate
 
     folder = tmp_path_factory.mktemp("small_org")
-    simulate.generate(folder, simulate.DemoParameters(
+    demo_files.generate(folder, demo_parameters.DemoParameters(
         seed=7, n_quarters=5, n_tiny_teams=1,
         units_by_type={"store": 10, "branch": 8, "call_centre": 6, "team": 4}))
     return folder
@@ -200,7 +202,6 @@ def test_the_run_plan_never_schedules_a_notebook_that_fails(small_organisation, 
     plan schedules succeeds, and every other one is skipped with its reason."""
     import pandas as pd
 
-    from cxex_analysis import plan
 
     tables, dropped = shape
     folder = tmp_path_factory.mktemp("shape")
@@ -209,14 +210,14 @@ def test_the_run_plan_never_schedules_a_notebook_that_fails(small_organisation, 
         frame.drop(columns=[c for c in dropped if c in frame.columns]).to_csv(
             folder / f"{table}.csv", index=False)
     store = folder / "warehouse.duckdb"
-    warehouse.ingest(folder, store)
+    ingest.ingest(folder, store)
     result = runner.run(store, folder / "reports", parameters={
         "group_by": "region", "n_boot": 99, "draws": 500}, progress=None, workers=2)
     failed = [(n.name, n.error) for n in result.notebooks if n.status == "failed"]
     assert result.ok and not failed, (tables, sorted(dropped), failed)
     con = warehouse.connect(store)
     try:
-        have = plan.inventory(con)
+        have = inventory.inventory(con)
     finally:
         con.close()
     for item in result.notebooks:

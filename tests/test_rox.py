@@ -7,17 +7,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxex_analysis import rox
+from cxex_analysis.analyses import rox
 from cxex_analysis.errors import ParameterError
-from cxex_analysis.rox import Quantity
+from cxex_analysis.estimators import value_model
+from cxex_analysis.estimators.value_model import Quantity
+from cxex_analysis.narrative import value_findings
+from cxex_analysis.panels import unit_economics
+from cxex_analysis.store import warehouse
 
 
-def simple_inputs(**changes) -> rox.Inputs:
+def simple_inputs(**changes) -> value_model.Inputs:
     return rox.example_inputs(**changes)
 
 
 def test_without_uncertainty_the_model_equals_a_hand_calculation():
-    result = rox.deterministic(simple_inputs().certain())
+    result = value_model.deterministic(simple_inputs().certain())
     units, customers, employees = 10, 10 * 1000.0, 10 * 20.0
     # per month (no ramp, no discounting), two months
     turnover = 0.002 * 3.0 * employees * 30000 * 0.2            # 720
@@ -38,51 +42,51 @@ def test_without_uncertainty_the_model_equals_a_hand_calculation():
 
 def test_monte_carlo_with_no_uncertainty_collapses_to_the_hand_calculation():
     inputs = simple_inputs().certain()
-    draws = rox.monte_carlo(inputs, draws=1000)
+    draws = value_model.monte_carlo(inputs, draws=1000)
     assert draws["npv"].std() == pytest.approx(0, abs=1e-6)
-    summary = rox.summarise(draws, inputs).set_index("estimand")
-    assert summary.loc["npv", "estimate"] == pytest.approx(rox.deterministic(inputs)["npv"])
+    summary = value_model.summarise(draws, inputs).set_index("estimand")
+    assert summary.loc["npv", "estimate"] == pytest.approx(value_model.deterministic(inputs)["npv"])
     assert summary.loc["npv", "ci_low"] == pytest.approx(summary.loc["npv", "ci_high"])
 
 
 def test_higher_cost_lowers_roi():
-    cheap = rox.deterministic(simple_inputs().certain())["roi"]
+    cheap = value_model.deterministic(simple_inputs().certain())["roi"]
     dear_programme = {**simple_inputs().programme, "cost_per_unit_month": Quantity(300.0)}
-    dear = rox.deterministic(simple_inputs(programme=dear_programme).certain())["roi"]
+    dear = value_model.deterministic(simple_inputs(programme=dear_programme).certain())["roi"]
     assert dear < cheap
-    mc_cheap = rox.monte_carlo(simple_inputs(), draws=2000, seed=1)["roi"].median()
-    mc_dear = rox.monte_carlo(simple_inputs(programme=dear_programme), draws=2000, seed=1)["roi"].median()
+    mc_cheap = value_model.monte_carlo(simple_inputs(), draws=2000, seed=1)["roi"].median()
+    mc_dear = value_model.monte_carlo(simple_inputs(programme=dear_programme), draws=2000, seed=1)["roi"].median()
     assert mc_dear < mc_cheap
 
 
 def test_all_effects_zero_gives_minus_100_percent():
-    zero = {k: Quantity(0.0) for k in rox.EFFECTS}
-    result = rox.deterministic(simple_inputs(effects=zero).certain())
+    zero = {k: Quantity(0.0) for k in value_model.EFFECTS}
+    result = value_model.deterministic(simple_inputs(effects=zero).certain())
     assert result["roi"] == pytest.approx(-1.0)
     assert result["value_total"] == 0 and result["payback_months"] == np.inf
 
 
-@pytest.mark.parametrize("effect", rox.EFFECTS)
+@pytest.mark.parametrize("effect", value_model.EFFECTS)
 def test_raising_a_beneficial_effect_never_lowers_the_gross_benefit(effect):
     inputs = simple_inputs().certain()
     direction = -1.0 if effect == "repeat_contacts_per_1000" else 1.0  # fewer repeat contacts is better
-    before = rox.deterministic(inputs)["value_total"]
+    before = value_model.deterministic(inputs)["value_total"]
     for step in (0.1, 1.0, 10.0):
         raised = {**inputs.effects, effect: Quantity(inputs.effects[effect].value + direction * step)}
-        after = rox.deterministic(simple_inputs(effects=raised).certain())["value_total"]
+        after = value_model.deterministic(simple_inputs(effects=raised).certain())["value_total"]
         assert after >= before
 
 
 def test_break_even_is_where_npv_crosses_zero():
     inputs = simple_inputs().certain()
-    nps_star = rox.break_even(inputs, "nps")
+    nps_star = value_model.break_even(inputs, "nps")
     at = {**inputs.effects, "nps": Quantity(nps_star)}
-    assert rox.deterministic(simple_inputs(effects=at).certain())["npv"] == pytest.approx(0, abs=1e-6)
+    assert value_model.deterministic(simple_inputs(effects=at).certain())["npv"] == pytest.approx(0, abs=1e-6)
 
 
 def test_summary_has_the_required_ids_with_intervals():
     inputs = simple_inputs()
-    summary = rox.summarise(rox.monte_carlo(inputs, draws=5000), inputs)
+    summary = value_model.summarise(value_model.monte_carlo(inputs, draws=5000), inputs)
     for estimand in ("roi", "npv", "payback_months", "value_total"):
         row = summary[summary["estimand"] == estimand].iloc[0]
         assert row["method"].startswith("monte_carlo_5000")
@@ -94,9 +98,9 @@ def test_summary_has_the_required_ids_with_intervals():
 
 def test_tornado_and_scenarios_are_ordered():
     inputs = simple_inputs()
-    table = rox.tornado(inputs)
+    table = value_model.tornado(inputs)
     assert table["swing"].is_monotonic_decreasing
-    scen = rox.scenarios(inputs).set_index("scenario")["npv"]
+    scen = value_model.scenarios(inputs).set_index("scenario")["npv"]
     assert scen["conservative"] <= scen["expected"] <= scen["optimistic"]
 
 
@@ -121,7 +125,6 @@ def test_finance_file_errors_are_clear(tmp_path):
 
 
 def test_inputs_come_from_recorded_pilot_results(demo_warehouse):
-    from cxex_analysis import warehouse
     recorded = pd.DataFrame([{"analysis": "pilot", "estimand": "att", "subject": "P1",
                               "outcome": "nps", "term": "treatment", "estimate": 4.0, "se": 1.5,
                               "ci_low": 1, "ci_high": 7, "p_value": 0.01, "confidence": 0.95,
@@ -136,11 +139,11 @@ def test_inputs_come_from_recorded_pilot_results(demo_warehouse):
     assert inputs.units == 70  # the pilot's unit types: call centres and branches
     # links estimated from the demo's months recover what was planted
     assert links["churn_per_nps"].bounds()[0] <= -0.0002 <= links["churn_per_nps"].bounds()[1]
-    assert links["revenue_per_customer_per_nps"].bounds()[0] <= 0.15 <= links["revenue_per_customer_per_nps"].bounds()[1]
+    low, high = links["revenue_per_customer_per_nps"].bounds()
+    assert low <= 0.15 <= high
 
 
 def test_engagement_programme_uses_the_linkage_estimate(demo_warehouse):
-    from cxex_analysis import warehouse
     recorded = pd.DataFrame([{"analysis": "linkage", "estimand": "ex_to_cx_lagged", "subject": "all",
                               "outcome": "nps", "term": "engagement_index", "estimate": 0.6,
                               "se": 0.1, "ci_low": 0.4, "ci_high": 0.8, "p_value": 0.0,
@@ -199,22 +202,22 @@ def test_no_roi_is_printed_when_no_channel_can_be_valued():
         churn_per_nps=(-0.001, np.nan, np.nan)))
     inputs = simple_inputs(links=links, unusable_links=unusable,
                            effects={"nps": Quantity(2.0, se=0.5)})
-    summary = rox.summarise(rox.monte_carlo(inputs, draws=2000), inputs)
+    summary = value_model.summarise(value_model.monte_carlo(inputs, draws=2000), inputs)
     assert set(summary["estimand"]) == {"not_valued"}
-    sentences = rox.findings(summary, inputs)
+    sentences = value_findings.findings(summary, inputs)
     assert "cannot be told" in sentences[0] and "Return on investment" not in " ".join(sentences)
     # with the engagement channel valued, the ROI is printed as partial
     inputs = simple_inputs(links=links, unusable_links=unusable)
-    summary = rox.summarise(rox.monte_carlo(inputs, draws=2000), inputs)
+    summary = value_model.summarise(value_model.monte_carlo(inputs, draws=2000), inputs)
     assert "roi" in set(summary["estimand"])
-    assert rox.findings(summary, inputs)[0].startswith("Counting only the channels")
+    assert value_findings.findings(summary, inputs)[0].startswith("Counting only the channels")
 
 
 def test_one_currency_for_the_report(con):
     finance = rox.load_finance()
-    assert rox.report_currency(con, finance) == "EUR"  # the demo registry and defaults agree
+    assert unit_economics.report_currency(con, finance) == "EUR"  # the demo registry and defaults agree
     with pytest.raises(ParameterError, match=r"pilots.csv gives the pilots' costs in EUR.*USD"):
-        rox.report_currency(con, {**finance, "currency": "USD", "label": "finance.yaml"})
+        unit_economics.report_currency(con, {**finance, "currency": "USD", "label": "finance.yaml"})
 
 
 def test_the_summary_says_how_much_survey_noise_hides_of_the_money_links():

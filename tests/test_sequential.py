@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxex_analysis import experiments, sequential
+from cxex_analysis.analyses import pilots
+from cxex_analysis.estimators import sequential
 
 
 def test_the_normal_mixture_boundary_by_hand():
@@ -50,7 +51,7 @@ def _false_positive_rates(design: str, reps: int, seed: int) -> tuple[float, flo
     rng = np.random.default_rng(seed)
     always, fixed = [], []
     for _ in range(reps):
-        rows = experiments.monitor(design, _null_pilot(rng, design), "nps", "never_treated",
+        rows = pilots.monitor(design, _null_pilot(rng, design), "nps", "never_treated",
                                    0.95, 0.0, False, "null")
         always.append((rows["decision"] != "continue").any())
         fixed.append(((rows["fixed_low"] > 0) | (rows["fixed_high"] < 0)).any())

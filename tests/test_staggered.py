@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxex_analysis import staggered
 from cxex_analysis.errors import ParameterError
+from cxex_analysis.estimators import staggered
 
 moderndid = pytest.importorskip("moderndid")
 

@@ -10,8 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxex_analysis import panels, postgres, warehouse
+from cxex_analysis.config import paths
 from cxex_analysis.errors import CxexError, UnusableFileError
+from cxex_analysis.panels import coverage, unit_panels
+from cxex_analysis.run import runner
+from cxex_analysis.store import ingest, postgres, warehouse
 
 BACK_ENDS = ["duckdb", "postgres"]
 
@@ -28,7 +31,7 @@ def target(request, tmp_path):
 @pytest.fixture(scope="session")
 def demo_postgres(demo_dir, postgres_url):
     url = f"{postgres_url}?schema=demo"
-    warehouse.ingest(demo_dir, url)
+    ingest.ingest(demo_dir, url)
     return url
 
 
@@ -54,29 +57,29 @@ def count(target, table):
 
 def test_failed_ingest_leaves_the_warehouse_as_it_was(small_folder, target):
     folder = small_folder()
-    warehouse.ingest(folder, target)
+    ingest.ingest(folder, target)
     (folder / "units.csv").write_text("unit_id,unit_type\nU1,store\n")  # region missing
     with pytest.raises(UnusableFileError, match="region"):
-        warehouse.ingest(folder, target)
+        ingest.ingest(folder, target)
     assert count(target, "units") == 2
     assert count(target, "customer_survey") == 3
 
 
 def test_reingest_replaces_rows_and_never_duplicates(small_folder, target):
     folder = small_folder()
-    warehouse.ingest(folder, target)
-    warehouse.ingest(folder, target)
+    ingest.ingest(folder, target)
+    ingest.ingest(folder, target)
     assert count(target, "customer_survey") == 3
 
 
 def test_tables_absent_from_a_new_ingest_are_removed(small_folder, target):
     folder = small_folder(extra={"unit_outcomes.csv": "unit_id,period,revenue\nU1,2025-01-01,10\n"})
-    warehouse.ingest(folder, target)
+    ingest.ingest(folder, target)
     con = warehouse.connect(target)
     assert warehouse.has_table(con, "unit_outcomes")
     con.close()
     (folder / "unit_outcomes.csv").unlink()
-    warehouse.ingest(folder, target)
+    ingest.ingest(folder, target)
     con = warehouse.connect(target)
     assert not warehouse.has_table(con, "unit_outcomes")
     con.close()
@@ -87,7 +90,7 @@ def test_quarantined_rows_are_kept_with_their_reason(small_folder, target):
         "C1,2025-01-05T10:00:00Z,U1,store,9,5,6,Great",
         "C2,2025-01-06T11:00:00Z,U9,phone,3,2,2,Unknown unit",
         "C3,2025-02-07T12:00:00Z,U1,web,12,,,Out of range"])
-    report = warehouse.ingest(folder, target)
+    report = ingest.ingest(folder, target)
     table = report.tables["customer_survey"]
     assert (table.rows_read, table.rows_accepted, table.rows_quarantined) == (3, 1, 2)
     con = warehouse.connect(target)
@@ -107,7 +110,7 @@ def test_text_survives_the_round_trip(small_folder, target):
     quoted = '"' + comment.replace('"', '""') + '"'
     folder = small_folder(customer_rows=[f"C1,2025-01-05T10:00:00Z,U1,store,9,5,6,{quoted}",
                                          "C2,2025-01-06T11:00:00Z,U2,phone,3,2,2,"])
-    warehouse.ingest(folder, target)
+    ingest.ingest(folder, target)
     con = warehouse.connect(target)
     try:
         got = con.execute("SELECT response_id, comment, responded_at FROM customer_survey "
@@ -168,12 +171,12 @@ def _same(left: pd.DataFrame, right: pd.DataFrame) -> None:
 
 
 @pytest.mark.parametrize("build", [
-    lambda c: panels.ex_panel(c), lambda c: panels.cx_panel(c, "month"),
-    lambda c: panels.cx_panel(c, "quarter"), lambda c: panels.outcomes_panel(c, "month"),
-    lambda c: panels.outcomes_panel(c, "quarter"), lambda c: panels.unit_panel(c),
-    lambda c: panels.coverage(c, "quarter").sort_values(["source", "unit_id", "period"],
+    lambda c: unit_panels.ex_panel(c), lambda c: unit_panels.cx_panel(c, "month"),
+    lambda c: unit_panels.cx_panel(c, "quarter"), lambda c: unit_panels.outcomes_panel(c, "month"),
+    lambda c: unit_panels.outcomes_panel(c, "quarter"), lambda c: unit_panels.unit_panel(c),
+    lambda c: coverage.coverage(c, "quarter").sort_values(["source", "unit_id", "period"],
                                                         ignore_index=True),
-    lambda c: panels.ex_halves(c), lambda c: panels.cx_halves(c, "quarter"),
+    lambda c: unit_panels.ex_halves(c), lambda c: unit_panels.cx_halves(c, "quarter"),
 ], ids=["ex", "cx_month", "cx_quarter", "outcomes_month", "outcomes_quarter", "unit", "coverage",
         "ex_halves", "cx_halves"])
 def test_panels_are_the_same_on_both_back_ends(demo_warehouse, demo_postgres, build):
@@ -188,7 +191,7 @@ def test_panels_are_the_same_on_both_back_ends(demo_warehouse, demo_postgres, bu
 
 def test_panel_values_are_the_metric_definitions(wcon):
     """NPS and its SE from the panel equal a count by hand, on either back end."""
-    cx = panels.cx_panel(wcon, "quarter")
+    cx = unit_panels.cx_panel(wcon, "quarter")
     raw = wcon.execute("SELECT unit_id, responded_at, nps FROM customer_survey").df()
     first = cx.iloc[0]
     part = raw[(raw["unit_id"] == first["unit_id"])
@@ -201,7 +204,6 @@ def test_panel_values_are_the_metric_definitions(wcon):
 @pytest.mark.slow
 def test_the_whole_suite_gives_the_same_results_on_postgres(demo_run, demo_postgres, tmp_path):
     """Every notebook on the PostgreSQL warehouse: the same records as on DuckDB."""
-    from cxex_analysis import runner
 
     from .conftest import same_results
 
@@ -217,8 +219,6 @@ def test_the_whole_suite_gives_the_same_results_on_postgres(demo_run, demo_postg
 @pytest.mark.slow
 def test_a_password_in_the_url_reaches_no_report_or_manifest(demo_postgres, tmp_path, monkeypatch):
     """Trust authentication ignores the password, so a made-up one shows where it would leak."""
-    from cxex_analysis import runner
-    from cxex_analysis.config import paths
 
     monkeypatch.delenv("PGPASSWORD", raising=False)
     url = demo_postgres.replace("postgresql://cxex@", "postgresql://cxex:Tr0ub4dor@")

@@ -1,0 +1,187 @@
+"""One report per group: scorecard, trends, top 2 issues, comments, action plan.
+
+A group is a region, a unit type or a single unit. Everything employee-related passes through
+:mod:`cxex_analysis.privacy`: below ``min_group_size`` respondents no engagement number is
+shown, below ``min_comment_group_size`` no employee comment; customer comments are shown only
+PII-masked and HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cxex_analysis.config import MIN_COMMENT_GROUP_SIZE, MIN_GROUP_SIZE
+from cxex_analysis.errors import check_argument
+from cxex_analysis.panels.group_scores import (
+    GROUP_BY,
+    GROUP_COLUMN,
+    check_group,
+    company_context,
+    group_comments,
+    group_context,
+    group_part,
+    hidden_by_subtraction,
+)
+from cxex_analysis.panels.respondent_scores import summary
+from cxex_analysis.privacy import blank_small, comments_allowed, is_shown
+from cxex_analysis.vocabulary import item_label
+
+
+def report_data(con, group_by: str, group: str, min_group_size: int = MIN_GROUP_SIZE,
+                min_comment_group_size: int = MIN_COMMENT_GROUP_SIZE, comments: int = 4) -> dict:
+    """Everything a group report shows, with the confidentiality rules applied.
+
+    Keys: ``units``, ``has_ex`` / ``has_cx`` (which surveys the data set holds), ``ex_shown``
+    (bool), ``scorecard`` (metric, group now / previous /
+    company now), ``ex_trend`` / ``cx_trend`` (group and company by period; employee values
+    hidden where too few answered), ``issues`` (top 2), ``employee_comments`` /
+    ``customer_comments`` (PII masked, escaped when shown; empty when not allowed) and
+    ``notes``.
+    """
+    units = check_group(con, group_by, group)
+    where = f"WHERE {GROUP_COLUMN[group_by]} = ?"
+    every = group_context(con, group_by)
+    items = every["items"]
+    has_ex = bool(items)
+    has_cx = "cx" in every
+    out: dict = {"group_by": group_by, "group": group, "units": units, "notes": [],
+                 "has_ex": has_ex, "has_cx": has_cx}
+    ex_group = group_part(every["ex"], group) if has_ex else pd.DataFrame()
+    ex_company = every["ex_company"] if has_ex else pd.DataFrame()
+    cx_group = group_part(every["cx"], group) if has_cx else pd.DataFrame()
+    cx_company = every["cx_company"] if has_cx else pd.DataFrame()
+
+    latest = ex_group.iloc[-1] if len(ex_group) else None
+    respondents = int(latest["respondents"]) if latest is not None else 0
+    small = not is_shown(respondents, min_group_size)
+    by_subtraction = (not small and has_ex
+                      and group in hidden_by_subtraction(con, group_by, min_group_size))
+    ex_shown = latest is not None and not small and not by_subtraction
+    out["ex_shown"] = ex_shown
+    out["respondents"] = respondents if ex_shown else None
+    if has_ex and small:
+        out["notes"].append(
+            f"Employee results are not shown: fewer than {min_group_size} people in this group "
+            "answered the latest survey, and showing them could identify individuals.")
+    elif has_ex and by_subtraction:
+        out["notes"].append(
+            "Employee results are not shown: together with the other groups' reports they would "
+            f"let a reader work out the results of a group of fewer than {min_group_size} people.")
+    # the waves of the trend: each hidden where too few answered (all of them if not shown)
+    if len(ex_group):
+        metric_columns = [c for c in ex_group.columns if c not in ("wave", "respondents")]
+        ex_group = blank_small(ex_group, "respondents", metric_columns + ["respondents"],
+                               min_group_size if ex_shown else 10 ** 9)
+    out["ex_trend"] = _trend(ex_group, ex_company, "wave", ["engagement_index", "enps"])
+    out["cx_trend"] = _trend(cx_group, cx_company, "quarter", ["nps", "csat"])
+
+    rows = []
+    for metric, label, frame, company, shown in (
+            ("engagement_index", "Engagement index (0-100)", ex_group, ex_company, ex_shown),
+            ("pct_favourable", "% favourable", ex_group, ex_company, ex_shown),
+            ("enps", "eNPS", ex_group, ex_company, ex_shown),
+            ("nps", "NPS", cx_group, cx_company, True),
+            ("csat", "CSAT (% 4-5)", cx_group, cx_company, True),
+            ("ces", "CES (1-7)", cx_group, cx_company, True)):
+        if frame is None or frame.empty or metric not in frame:
+            continue
+        now = frame[metric].iloc[-1] if shown else np.nan
+        before = frame[metric].iloc[-2] if shown and len(frame) > 1 else np.nan
+        rows.append({"metric": label, "this group": now, "previous period": before,
+                     "change": now - before, "company": company[metric].iloc[-1],
+                     "vs company": now - company[metric].iloc[-1]})
+    out["scorecard"] = pd.DataFrame(rows)
+    out["issues"] = top_issues(con, ex_group, ex_company, items, ex_shown, min_group_size) \
+        if has_ex else pd.DataFrame()
+    out["employee_comments"] = pd.DataFrame()
+    if has_ex and ex_shown and comments_allowed(respondents, min_comment_group_size):
+        out["employee_comments"] = group_comments(con, "employee_survey", where, [group],
+                                             out["issues"], comments, "wave")
+    elif has_ex:
+        out["notes"].append(
+            f"Employee comments are not shown: they need at least {min_comment_group_size} "
+            "respondents in the group.")
+    if has_cx:
+        out["customer_comments"] = group_comments(con, "customer_survey", where, [group], out["issues"],
+                                             comments, "responded_at")
+    return out
+
+
+def _trend(group: pd.DataFrame, company: pd.DataFrame, period: str, metrics: list[str]) -> pd.DataFrame:
+    if group.empty:
+        return pd.DataFrame()
+    frames = []
+    for label, frame in (("this group", group), ("company", company)):
+        part = frame[[period] + [m for m in metrics if m in frame]].melt(
+            id_vars=period, var_name="metric", value_name="value")
+        frames.append(part.assign(series=label))
+    return pd.concat(frames, ignore_index=True).rename(columns={period: "period"})
+
+
+def top_issues(con, ex_group: pd.DataFrame, ex_company: pd.DataFrame, items: list[str],
+               ex_shown: bool, min_group_size: int, k: int = 2) -> pd.DataFrame:
+    """Items that matter most for customers where this group scores below the company.
+
+    Priority = importance (share of NPS differences between units the item explains, company
+    level) × gap (company % favourable − group % favourable, latest wave); the top ``k`` with a
+    positive gap. Empty when employee results cannot be shown.
+    """
+    if not ex_shown or ex_group.empty:
+        return pd.DataFrame()
+    context = company_context(con, min_group_size)
+    importance = context["importance"]
+    column = {"nps": "importance for customers (%)",
+              "enps": "importance for eNPS (%)"}.get(context["basis"], "importance (%)")
+    rows = []
+    for item in items:
+        group_score = ex_group[item].iloc[-1]
+        company_score = ex_company[item].iloc[-1]
+        gap = company_score - group_score
+        weight = float(importance.get(item, np.nan)) if len(importance) else np.nan
+        rows.append({"item": item, "issue": item_label(item), "group % favourable": group_score,
+                     "company % favourable": company_score, "gap (points)": gap,
+                     column: weight,
+                     "priority": (weight if np.isfinite(weight) else 1.0) * max(gap, 0.0)})
+    table = pd.DataFrame(rows).sort_values("priority", ascending=False)
+    table = table[table["priority"] > 0].head(k).reset_index(drop=True)
+    return table
+
+
+def group_metrics(con, group_by: str, group: str, confidence: float = 0.95,
+                  min_group_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
+    """The group's metrics with intervals for the latest quarter and survey wave (tidy)."""
+    check_argument("group_by", group_by, GROUP_BY)
+    every = group_context(con, group_by)
+    customers = group_part(every["customers_latest"], group) if "customers_latest" in every else None
+    employees = group_part(every["employees_latest"], group) if "employees_latest" in every else None
+    frame = summary(customers, employees, confidence=confidence, min_group_size=min_group_size)
+    frame["analysis"] = "group"
+    frame["subject"] = f"{group_by}={group}"
+    return frame
+
+
+def issues_basis(con, min_group_size: int = MIN_GROUP_SIZE) -> str:
+    """How the top issues were ranked, in one sentence for the report."""
+    basis = company_context(con, min_group_size)["basis"]
+    if basis == "nps":
+        return ("Ranked by importance for customers (each item's share of the differences in NPS "
+                "between units) times how far this group is below the company.")
+    if basis == "enps":
+        return ("There is no customer survey here, so importance is each item's share of the "
+                "differences in eNPS between units (what goes with employees recommending the "
+                "workplace), times how far this group is below the company.")
+    return "Ranked by how far this group is below the company (importance could not be estimated)."
+
+
+def issues_table(data: dict) -> pd.DataFrame:
+    """The top issues as shown in the report (empty when there are none to show)."""
+    issues = data["issues"]
+    if issues.empty:
+        return issues
+    return issues.drop(columns=["item", "priority"])
+
+
+def shown_ex_trend(data: dict) -> pd.DataFrame | None:
+    """The group's engagement trend when the data have it and it may be shown, else None."""
+    return data["ex_trend"] if data["has_ex"] and data["ex_shown"] else None

@@ -1,0 +1,419 @@
+"""EX <-> CX hypothesis tests on unit-level panels.
+
+Hypotheses (estimand ids of ``docs/estimands.md``):
+
+* **H1** ``ex_cx_correlation`` — between-unit correlation of the engagement index with each CX
+  outcome (unit means), with ``ex_cx_rm_correlation`` (within-unit, repeated-measures,
+  :func:`pingouin.rm_corr`) and ``ex_cx_partial_correlation`` (controlling for unit type and size).
+* **H2** ``ex_to_cx_lagged`` — two-way fixed effects (unit + period) of the engagement index in
+  period t on the CX outcome in t + lag, SE clustered by unit. **H3** ``cx_to_ex_lagged`` — the
+  reverse. ``ex_lead_placebo`` — CX in t on EX in t + lag: future EX cannot cause past CX, so
+  a coefficient as large as H2's says the association runs the other way or through
+  something both share.
+* **H4** ``mediation_indirect`` — EX -> CX -> a financial outcome, within units (two-way
+  demeaned), product of coefficients with a unit-cluster bootstrap interval.
+* **H5** ``top_cx_engagement_odds_ratio`` — odds that a top-CX-quartile unit has good
+  engagement vs the rest, Fisher exact test (the "five times more likely" claim).
+* ``dual_movement_share`` — share of units whose EX and CX moved the same way across waves.
+
+The estimators are in :mod:`cxex_analysis.estimators` (fixed effects, measurement,
+correlation, mediation); the findings in words in
+:mod:`cxex_analysis.narrative.linkage_findings`.
+
+All of this is observational: fixed effects remove stable differences between units and
+shocks common to a period, and the lag orders cause before effect, but a time-varying factor
+that moves both EX and CX (a new manager, a local competitor, a pilot) can still produce the
+association.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import pingouin as pg
+from scipy import stats
+
+from cxex_analysis.errors import ParameterError, check_argument, check_confidence
+from cxex_analysis.estimators import measurement, relative_weights
+from cxex_analysis.estimators.correlation import (
+    disattenuated_correlation,
+    dual_movement,
+    repeated_measures_correlation,
+    top_cx_engagement_odds_ratio,
+    unit_means,
+    unit_trajectories,
+)
+from cxex_analysis.estimators.fixed_effects import (
+    blank_scores,
+    lagged_pairs,
+    leave_one_unit_out,
+    twfe,
+    two_way_demean,
+    within_sd,
+)
+from cxex_analysis.estimators.intervals import correlation_interval
+from cxex_analysis.estimators.measurement import within_unit_reliability
+from cxex_analysis.estimators.mediation import mediation, mediation_corrected
+from cxex_analysis.estimators.power import (
+    holm,
+    minimum_detectable_correlation,
+    minimum_detectable_effect,
+)
+from cxex_analysis.panels.linkage_panels import (
+    build_money_panel,
+    build_panel,
+    has_both_surveys,
+    item_performance,
+    mediation_outcomes,
+)
+from cxex_analysis.results import tidy
+from cxex_analysis.vocabulary import EX_MEASURE
+
+CX_OUTCOMES = ("nps", "csat", "ces")
+
+
+HYPOTHESES = ("H1", "H2", "H3", "H4", "H5", "H6", "dual")
+
+
+def _row(estimand: str, outcome: str, term: str, fit: dict, confidence: float,
+         subject: str = "all", **extra) -> dict:
+    return {"analysis": "linkage", "estimand": estimand, "subject": subject, "outcome": outcome,
+            "term": term, "estimate": fit["params"][term], "se": fit["se"][term],
+            "ci_low": fit["ci_low"][term], "ci_high": fit["ci_high"][term],
+            "p_value": fit["p_value"][term], "confidence": confidence, "n": fit["n"],
+            "method": fit["method"] + " (n = unit-periods)", **extra}
+
+
+def lagged_effects(panel: pd.DataFrame, direction: str = "ex_to_cx",
+                   outcomes: Sequence[str] = CX_OUTCOMES, ex: str = EX_MEASURE, lag: int = 1,
+                   confidence: float = 0.95, exclude: str | None = "pilot_active",
+                   unit: str = "unit_id", time: str = "t") -> pd.DataFrame:
+    """H2 (``ex_to_cx``), H3 (``cx_to_ex``) or the placebo (``placebo``) for each CX outcome,
+    taking unit scores as exact: estimands ``*_uncorrected``, shown beside the noise-corrected
+    ones of :func:`corrected_effects`.
+
+    ``ex_to_cx``: CX(t + lag) ~ EX(t); ``cx_to_ex``: EX(t + lag) ~ CX(t); ``placebo``:
+    CX(t) ~ EX(t + lag). Unit and period effects absorbed, SE clustered by unit. The
+    ``effect_size`` column is the coefficient in within-unit standard deviations.
+    """
+    check_argument("direction", direction, ("ex_to_cx", "cx_to_ex", "placebo"))
+    confidence = check_confidence(confidence)
+    exclude = exclude if exclude and exclude in panel.columns else None
+    rows = []
+    for outcome in outcomes:
+        if outcome not in panel.columns or panel[outcome].notna().sum() == 0:
+            continue
+        if direction == "ex_to_cx":
+            pairs = lagged_pairs(panel, ex, outcome, lag, unit, time, exclude)
+            estimand, y_name, x_name = "ex_to_cx_lagged_uncorrected", outcome, ex
+        elif direction == "cx_to_ex":
+            pairs = lagged_pairs(panel, outcome, ex, lag, unit, time, exclude)
+            estimand, y_name, x_name = "cx_to_ex_lagged_uncorrected", ex, outcome
+        else:
+            pairs = lagged_pairs(panel, ex, outcome, -lag, unit, time, exclude)
+            estimand, y_name, x_name = "ex_lead_placebo_uncorrected", outcome, ex
+        pairs = pairs.rename(columns={"x": x_name, "y": y_name}) if x_name != y_name else pairs
+        fit = twfe(pairs, y_name, x_name, unit, "y_time", confidence=confidence)
+        row = _row(estimand, y_name, x_name, fit, confidence)
+        sd_x = within_sd(fit["frame"], x_name, unit, "y_time")
+        sd_y = within_sd(fit["frame"], y_name, unit, "y_time")
+        row["effect_size"] = row["estimate"] * sd_x / sd_y if sd_y > 0 else np.nan
+        row["n_units"] = fit["n_units"]
+        row["mde"] = minimum_detectable_effect(row["se"], 1 - confidence)
+        row["lag"] = lag
+        rows.append(row)
+    return tidy(rows, extra=["effect_size", "n_units", "mde", "lag"])
+
+
+PUBLIC_EFFECTS = {"ex_to_cx": "ex_to_cx_lagged", "cx_to_ex": "cx_to_ex_lagged",
+                  "placebo": "ex_lead_placebo"}
+
+
+def corrected_effects(panel: pd.DataFrame, direction: str = "ex_to_cx",
+                      outcomes: Sequence[str] = CX_OUTCOMES, ex: str = EX_MEASURE, lag: int = 1,
+                      confidence: float = 0.95, exclude: str | None = "pilot_active",
+                      unit: str = "unit_id", time: str = "t") -> pd.DataFrame:
+    """H2, H3 or the placebo for each CX outcome, corrected for survey noise: the public ids
+    ``ex_to_cx_lagged``, ``cx_to_ex_lagged`` and ``ex_lead_placebo``.
+
+    H2 and H3 are :func:`cxex_analysis.measurement.cross_lagged` (first differences holding the
+    outcome's earlier change fixed, split-half instruments); the placebo, CX(t) on EX(t + 1),
+    is :func:`cxex_analysis.measurement.split_half_iv` in first differences. A link the data
+    cannot support (too few units with four consecutive waves, a lag other than one period,
+    no halves) gets a row with no estimate whose ``method`` says why.
+    """
+    check_argument("direction", direction, tuple(PUBLIC_EFFECTS))
+    confidence = check_confidence(confidence)
+    exclude = exclude if exclude and exclude in panel.columns else None
+    estimand = PUBLIC_EFFECTS[direction]
+    rows = []
+    for outcome in outcomes:
+        if outcome not in panel.columns or panel[outcome].notna().sum() == 0:
+            continue
+        y_name, x_name = (ex, outcome) if direction == "cx_to_ex" else (outcome, ex)
+        scores = [f"{c}{h}" for c in (ex, outcome) for h in ("", "_a", "_b")]
+        data = blank_scores(panel, scores, exclude)
+        base = {"analysis": "linkage", "estimand": estimand, "subject": "all", "outcome": y_name,
+                "term": x_name, "confidence": confidence, "lag": lag}
+        try:
+            if lag != 1:
+                raise ParameterError("the noise-corrected lagged links are estimated for a lag "
+                                     "of one period")
+            if direction == "placebo":
+                lead = data[[unit, time] + [f"{ex}_a", f"{ex}_b"]].assign(
+                    **{time: data[time] - 1})
+                pairs = data[[unit, time, outcome]].merge(lead, on=[unit, time], how="inner")
+                fit = measurement.split_half_iv(pairs, outcome, f"{ex}_a", f"{ex}_b", unit, time,
+                                                design="first_difference", confidence=confidence)
+            else:
+                fit = measurement.cross_lagged(data, y_name, x_name, unit, time, confidence)
+        except ParameterError as reason:
+            rows.append({**base, "estimate": np.nan, "n": 0,
+                         "method": f"not estimated: {str(reason).rstrip('.')}"})
+            continue
+        within = two_way_demean(data.dropna(subset=[x_name, y_name]), [x_name, y_name], unit, time)
+        sd_x, sd_y = within[x_name].std(ddof=1), within[y_name].std(ddof=1)
+        rows.append({**base, **{k: fit[k] for k in ("estimate", "se", "ci_low", "ci_high",
+                                                    "p_value", "n", "n_units", "first_stage_f")},
+                     "method": fit["method"] + " (n = unit-periods)",
+                     "effect_size": fit["estimate"] * sd_x / sd_y if sd_y > 0 else np.nan,
+                     "mde": minimum_detectable_effect(fit["se"], 1 - confidence)})
+    return tidy(rows, extra=["effect_size", "n_units", "mde", "lag", "first_stage_f"])
+
+
+def noise_share(corrected: pd.Series | None, uncorrected: pd.Series | None) -> float:
+    """How much smaller the uncorrected estimate is than the corrected one (0.26: 26%)."""
+    if corrected is None or uncorrected is None or not np.isfinite(corrected["estimate"]) \
+            or corrected["estimate"] == 0:
+        return np.nan
+    return float(1 - uncorrected["estimate"] / corrected["estimate"])
+
+
+def reliabilities(panel: pd.DataFrame, scores: Sequence[str], confidence: float = 0.95,
+                  unit: str = "unit_id", time: str = "t") -> pd.DataFrame:
+    """Within-unit reliability of each score from its two random halves (one row each).
+
+    A check of the measurement assumptions where the data allow: ``from_sampling_variance``
+    is the reliability the scores' own sampling variances imply (1 − the mean within-unit
+    share of the squared SEs). Independent answers each period (customers) should give about
+    the split-half value; a clearly higher split-half value means part of the answer-level
+    spread persists from period to period (the same employees answering every wave), which
+    the variance formula counts as noise but the person-stable halves do not.
+    """
+    frames = []
+    for s in scores:
+        if not ({f"{s}_a", f"{s}_b"} <= set(panel.columns)
+                and panel[[f"{s}_a", f"{s}_b"]].dropna().shape[0] > 10):
+            continue
+        row = within_unit_reliability(panel, f"{s}_a", f"{s}_b", unit, time, confidence, s)
+        row["from_sampling_variance"] = _variance_reliability(panel, s, unit, time)
+        frames.append(row)
+    return pd.concat(frames, ignore_index=True) if frames else tidy([])
+
+
+def _variance_reliability(panel: pd.DataFrame, score: str, unit: str, time: str) -> float:
+    """1 − (within-unit sampling variance) / (within-unit variance) of ``score``, from its SEs."""
+    if f"{score}_se" not in panel.columns:
+        return np.nan
+    frame = panel[[unit, time, score, f"{score}_se"]].dropna()
+    periods = frame.groupby(unit)[time].transform("count")
+    frame = frame[periods > 1]
+    if len(frame) < 10:
+        return np.nan
+    within = two_way_demean(frame, [score], unit, time)[score]
+    # demeaning within a unit of T periods keeps (1 − 1/T) of each period's sampling variance
+    noise = (frame[f"{score}_se"] ** 2 * (1 - 1 / periods[periods > 1])).sum()
+    total = (within ** 2).sum()
+    return float(1 - noise / total) if total > 0 else np.nan
+
+
+def correlations(panel: pd.DataFrame, outcomes: Sequence[str] = CX_OUTCOMES,
+                 ex: str = EX_MEASURE, confidence: float = 0.95,
+                 covariates: Sequence[str] = ("unit_type", "size")) -> pd.DataFrame:
+    """H1: between-unit, within-unit (repeated measures) and partial correlations."""
+    confidence = check_confidence(confidence)
+    rows = []
+    attributes = panel.groupby("unit_id").agg(
+        unit_type=("unit_type", "first"),
+        size=("employees", "mean") if "employees" in panel else ("respondents", "mean"))
+    for outcome in outcomes:
+        if outcome not in panel.columns:
+            continue
+        means = unit_means(panel, [ex, outcome]).dropna()
+        n = len(means)
+        r = float(np.corrcoef(means[ex], means[outcome])[0, 1]) if n > 2 else np.nan
+        low, high = correlation_interval(r, n, confidence)
+        p = float(stats.pearsonr(means[ex], means[outcome]).pvalue) if n > 2 else np.nan
+        rows.append({"analysis": "linkage", "estimand": "ex_cx_correlation", "subject": "all",
+                     "outcome": outcome, "term": ex, "estimate": r,
+                     "se": 1 / np.sqrt(n - 3) if n > 3 else np.nan, "ci_low": low,
+                     "ci_high": high, "p_value": p, "confidence": confidence, "n": n,
+                     "method": "pearson_between_unit_means_fisher_z (n = units)",
+                     "mde": minimum_detectable_correlation(n, 1 - confidence)})
+        corrected = disattenuated_correlation(panel, ex, outcome, confidence)
+        if corrected is not None:
+            rows.append({"analysis": "linkage", "estimand": "ex_cx_correlation_disattenuated",
+                         "subject": "all", "outcome": outcome, "term": ex,
+                         "estimate": corrected["estimate"], "se": corrected["se"],
+                         "ci_low": corrected["ci_low"], "ci_high": corrected["ci_high"],
+                         "p_value": np.nan, "confidence": confidence, "n": corrected["n"],
+                         "method": "spearman_disattenuation_unit_mean_reliability_"
+                                   f"{corrected['reliability_x']:.2f}_{corrected['reliability_y']:.2f}"
+                                   "_bootstrap_units (n = units)"})
+        # within-unit: repeated-measures correlation (Bakdash & Marusich 2017)
+        within = panel[["unit_id", ex, outcome]].dropna()
+        within = within[within.groupby("unit_id")[ex].transform("count") >= 2]
+        if within["unit_id"].nunique() > 2:
+            r_rm, dof, p_rm = repeated_measures_correlation(within, ex, outcome, "unit_id")
+            low, high = correlation_interval(r_rm, dof + 3, confidence)
+            rows.append({"analysis": "linkage", "estimand": "ex_cx_rm_correlation",
+                         "subject": "all", "outcome": outcome, "term": ex, "estimate": r_rm,
+                         "se": np.nan, "ci_low": low, "ci_high": high,
+                         "p_value": p_rm, "confidence": confidence,
+                         "n": len(within), "method": "repeated_measures_correlation (n = unit-periods)"})
+        # partial: controlling for unit type and size
+        data = means.join(attributes, how="left")
+        covar = []
+        if "unit_type" in covariates:
+            dummies = pd.get_dummies(data["unit_type"], prefix="type", drop_first=True, dtype=float)
+            data = data.join(dummies)
+            covar += list(dummies.columns)
+        if "size" in covariates and data["size"].notna().all():
+            covar.append("size")
+        data = data.dropna(subset=[ex, outcome] + covar)
+        if len(data) > len(covar) + 3:
+            pc = pg.partial_corr(data=data, x=ex, y=outcome, covar=covar or None)
+            r_p = float(pc["r"].iloc[0])
+            low, high = correlation_interval(r_p, len(data) - len(covar), confidence)
+            rows.append({"analysis": "linkage", "estimand": "ex_cx_partial_correlation",
+                         "subject": "all", "outcome": outcome, "term": ex, "estimate": r_p,
+                         "se": np.nan, "ci_low": low, "ci_high": high,
+                         "p_value": float(pc["p_val"].iloc[0] if "p_val" in pc else pc["p-val"].iloc[0]),
+                         "confidence": confidence, "n": len(data),
+                         "method": "pingouin_partial_corr_unit_type_size (n = units)"})
+    return tidy(rows, extra=["mde"])
+
+
+def money_links(panel: pd.DataFrame, exclude: str | None, n_boot: int, seed: int,
+                confidence: float) -> pd.DataFrame | None:
+    """H4: engagement -> NPS -> each financial outcome, corrected for survey noise and
+    uncorrected (None when the data hold no financial outcome)."""
+    money = build_money_panel(panel)
+    if exclude:
+        money = money[~money["pilot_active"]]
+    parts = []
+    for y in mediation_outcomes(money):
+        try:
+            parts.append(mediation_corrected(money, EX_MEASURE, "nps", y, n_boot=n_boot,
+                                             seed=seed, confidence=confidence))
+        except ParameterError:
+            pass  # the uncorrected rows below stand alone; the notebook says why
+        parts.append(mediation(money, EX_MEASURE, "nps", y, n_boot=n_boot, seed=seed,
+                               confidence=confidence))
+    return pd.concat(parts, ignore_index=True) if parts else None
+
+
+def item_weights(panel: pd.DataFrame, items: list[str], outcomes: Sequence[str],
+                 performance: pd.Series, n_boot: int, seed: int,
+                 confidence: float) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """H6: relative weights of the engagement items for each customer outcome across units,
+    and per outcome the importance-performance table."""
+    means = unit_means(panel, items + list(outcomes))
+    weights, importance = [], {}
+    for outcome in outcomes:
+        w = relative_weights.relative_weights(means, items, outcome, n_boot=n_boot, seed=seed,
+                                              confidence=confidence)
+        weights.append(w)
+        importance[outcome] = relative_weights.importance_performance(w, performance)
+    return pd.concat(weights, ignore_index=True), importance
+
+
+def run(con, outcomes: Sequence[str] = CX_OUTCOMES, lag: int = 1, confidence: float = 0.95,
+        min_group_size: int = 5, hypotheses: Sequence[str] = HYPOTHESES,
+        exclude_pilot_periods: bool = True, n_boot: int = 2000, seed: int = 42) -> dict:
+    """Run the requested hypotheses on the warehouse; return a dict of tidy frames.
+
+    Keys: ``panel``, ``effects`` (H2, H3, placebo), ``correlations`` (H1), ``mediation``
+    (H4), ``odds_ratio`` (H5), ``weights`` (H6, with ``importance`` tables per outcome),
+    ``trajectories`` and ``dual``, ``holm``, ``checks`` (residuals and influence for H2 on
+    the first outcome), and ``all`` — every tidy row, ready for ``results.record``.
+    """
+    confidence = check_confidence(confidence)
+    for h in hypotheses:
+        check_argument("hypotheses", h, HYPOTHESES)
+    if not isinstance(lag, (int, np.integer)) or lag < 1:
+        raise ParameterError(f"`lag` must be a whole number of periods of at least 1, but {lag!r} was passed.")
+
+    if not has_both_surveys(con):
+        # the linkage needs both surveys; the notebook says which one is missing
+        return {"panel": None, "outcomes": [], "all": tidy([]), "holm": tidy([])}
+    panel = build_panel(con, min_group_size)
+    outcomes = [o for o in outcomes if o in panel.columns and panel[o].notna().any()]
+    exclude = "pilot_active" if exclude_pilot_periods else None
+    out: dict = {"panel": panel, "outcomes": outcomes}
+    frames = []
+    if "H1" in hypotheses:
+        out["correlations"] = correlations(panel, outcomes, confidence=confidence)
+        frames.append(out["correlations"])
+    effects = []
+    directions = (["ex_to_cx", "placebo"] if "H2" in hypotheses else []) + \
+        (["cx_to_ex"] if "H3" in hypotheses else [])
+    for direction in directions:  # corrected for survey noise, and beside it as before
+        effects.append(corrected_effects(panel, direction, outcomes, lag=lag,
+                                         confidence=confidence, exclude=exclude))
+        effects.append(lagged_effects(panel, direction, outcomes, lag=lag, confidence=confidence,
+                                      exclude=exclude))
+    # how much of each score's within-unit movement is real change (random halves)
+    out["reliability"] = reliabilities(panel, [EX_MEASURE, *outcomes], confidence)
+    if not out["reliability"].empty:
+        frames.append(out["reliability"])
+    if effects:
+        out["effects"] = pd.concat(effects, ignore_index=True)
+        frames.append(out["effects"])
+    if "H4" in hypotheses:
+        out["mediation"] = money_links(panel, exclude, n_boot, seed, confidence)
+        if out["mediation"] is None:
+            del out["mediation"]
+        else:
+            frames.append(out["mediation"])
+    if "H5" in hypotheses and outcomes:
+        out["odds_ratio"] = top_cx_engagement_odds_ratio(panel, outcomes[0], confidence=confidence)
+        frames.append(out["odds_ratio"])
+    if "H6" in hypotheses:
+        items = [c for c in panel.columns if c.startswith("eng_")]
+        out["weights"], out["importance"] = item_weights(
+            panel, items, outcomes, item_performance(con, items), n_boot, seed, confidence)
+        frames.append(out["weights"])
+    if "dual" in hypotheses and outcomes:
+        out["trajectories"] = unit_trajectories(panel, outcomes[0])
+        out["dual"] = dual_movement(out["trajectories"], outcomes[0], confidence)
+        frames.append(out["dual"])
+    everything = pd.concat(frames, ignore_index=True) if frames else tidy([])
+    out["holm"] = holm(everything)
+    out["all"] = pd.concat([everything, out["holm"]], ignore_index=True)
+    if "H2" in hypotheses and outcomes:
+        pairs = lagged_pairs(panel, EX_MEASURE, outcomes[0], lag, exclude=exclude)
+        fit = twfe(pairs, "y", "x", "unit_id", "y_time", confidence=confidence)
+        out["checks"] = {"outcome": outcomes[0], "fit": fit,
+                         "influence": leave_one_unit_out(pairs, "y", "x")}
+    return out
+
+
+def mde_table(results: pd.DataFrame) -> pd.DataFrame:
+    """Minimum detectable effects (80% power) of the lagged tests and the correlation."""
+    rows = results[results["estimand"].isin(["ex_to_cx_lagged", "cx_to_ex_lagged",
+                                             "ex_cx_correlation"]) & results["mde"].notna()]
+    return rows[["estimand", "outcome", "term", "estimate", "mde", "n"]].reset_index(drop=True)
+
+
+def for_first_outcome(found: dict, key: str) -> pd.DataFrame | None:
+    """H6 results for the first customer outcome: the ``weights`` rows, or the ``importance``
+    table; None when H6 was not run."""
+    if key not in found or not found["outcomes"]:
+        return None
+    first = found["outcomes"][0]
+    if key == "importance":
+        return found["importance"][first]
+    return found[key][found[key]["outcome"] == first]

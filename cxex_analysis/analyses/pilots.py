@@ -1,0 +1,496 @@
+"""Pilot analysis (notebook 02): everything one pilot's report shows, from its panels.
+
+:func:`analyse` picks the design's estimator (randomized: ANCOVA / CUPED with randomization
+inference; staggered: Callaway & Sant'Anna with the naive two-way fixed effects beside it;
+observational: matched DiD), estimates each outcome the data support, checks the design
+(balance, sample-ratio mismatch, pre-trends), runs the sensitivity analysis and the monthly
+monitoring of the primary outcome, and decides scale / extend / stop. No valid registry
+fails here: an outcome the data cannot support is listed with the reason.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from cxex_analysis.errors import ParameterError, check_argument, check_confidence
+from cxex_analysis.estimators.experiments import (
+    CX_OUTCOMES,
+    EX_OUTCOMES,
+    LOWER_IS_BETTER,
+    MIN_UNITS_FOR_ADJUSTMENT,
+    balance,
+    cuped,
+    decision,
+    dual_test,
+    event_time_of,
+    heterogeneity,
+    matched_did,
+    naive_twfe,
+    randomization_p_value,
+    randomized_effect,
+    sample_ratio_mismatch,
+)
+from cxex_analysis.estimators.power import power
+from cxex_analysis.estimators.sequential import confidence_sequence, decisions
+from cxex_analysis.estimators.staggered import (
+    BASELINES,
+    CONTROL_GROUPS,
+    aggregate,
+    analytic_se,
+    group_time,
+    sensitivity,
+    staggered_did,
+)
+from cxex_analysis.panels.pilot_panels import (
+    available_outcomes,
+    comparison_units,
+    not_started_note,
+    outcome_frequency,
+    pilot_panels,
+    unit_summary,
+)
+from cxex_analysis.results import tidy
+from cxex_analysis.vocabulary import label
+
+
+def analyse(con, pilot_id: str, outcomes: Sequence[str] = CX_OUTCOMES + EX_OUTCOMES,
+            confidence: float = 0.95, pre_periods: int = 0, post_periods: int = 0,
+            control_group: str = "never_treated", worthwhile: float = 0.0,
+            min_group_size: int = 5, n_boot: int = 999, seed: int = 42,
+            baseline: str = "pooled") -> dict:
+    """Everything notebook 02 shows for one pilot, as tidy frames.
+
+    Keys: ``pilot`` (registry row), ``design``, ``effects`` (one ``att`` row per outcome,
+    subject = pilot id), ``aggregations`` (staggered: ``att_group``, ``att_calendar``,
+    ``att_dynamic``), ``event_time`` (``att_event_time`` rows per outcome), ``sensitivity``
+    (``att_sensitivity``, primary outcome), ``sequential`` (``att_sequential``, primary
+    outcome, one row per monthly look), ``naive`` (two-way fixed effects, staggered pilots),
+    ``balance``, ``srm``, ``heterogeneity``, ``power``, ``decision``, ``dual`` (the
+    dual-impact table), ``dual_test`` (both sides better: one joint test), ``all`` (rows to
+    record), ``control_group``, ``not_estimated`` (outcomes the data could not support, with
+    the reason), ``notes`` (sentences for the report: the comparison used, the frequency
+    chosen, what could not be estimated).
+
+    No data shape of a valid registry fails here: the report says what could not be
+    estimated and why.
+    """
+    confidence = check_confidence(confidence)
+    check_argument("control_group", control_group, CONTROL_GROUPS)
+    check_argument("baseline", baseline, BASELINES)
+    panels = pilot_panels(con, pilot_id, min_group_size)
+    pilot = panels["pilot"]
+    design = pilot["design"]
+    panels, control_group, comparison_note = comparison_units(panels, design, control_group)
+    outcomes = available_outcomes(panels, outcomes)
+    primary, primary_note = _primary_outcome(pilot, outcomes)
+    out: dict = {"pilot": pilot, "design": design, "outcomes": outcomes, "primary": primary,
+                 "not_estimated": [], "control_group": control_group, "baseline": baseline,
+                 "notes": [note for note in (comparison_note, primary_note) if note]}
+    units = unit_summary(panels, outcomes, pre_periods, post_periods)
+    out["units"] = units
+    arm = (units["arm"] == "treatment")
+    arms_registered = panels["units"]["arm"].value_counts().reindex(["treatment", "control"]).fillna(0)
+    analysed = (units.dropna(subset=[primary])["arm"].value_counts() if primary
+                else arms_registered)
+    out["srm"] = sample_ratio_mismatch(arms_registered, analysed)
+    out["balance"] = balance(units, "arm", [f"{o}_pre" for o in outcomes])
+    waiting = not_started_note(panels)
+    found = {"effects": [], "aggregations": [], "event_time": [], "naive": [],
+             "frequency_notes": []}
+    if not waiting:
+        found, out["not_estimated"] = _every_outcome(design, units, outcomes, panels, pilot_id,
+                                                     control_group, confidence, n_boot, seed,
+                                                     baseline)
+    if waiting:
+        out["notes"].append(waiting)
+        out["not_estimated"] = [{"outcome": o, "reason": "no data after the start yet"}
+                                for o in outcomes]
+    out["notes"] += found["frequency_notes"]
+    estimated = [o for o in outcomes if any((f["outcome"] == o).any() for f in found["effects"])]
+    if primary not in estimated:
+        if estimated and primary and not waiting:
+            out["notes"].append(f"The primary outcome ({primary.replace('_', ' ')}) could not "
+                                f"be estimated; the decision uses "
+                                f"{estimated[0].replace('_', ' ')}.")
+        primary = out["primary"] = estimated[0] if estimated else None
+    out["sensitivity"] = out["sequential"] = tidy([])
+    if primary:
+        out["sensitivity"] = _sensitivity(design, panels, primary, control_group, confidence,
+                                          n_boot, seed, pilot_id, out["notes"])
+        freq = outcome_frequency(primary)
+        long = panels["quarterly" if freq == "quarter" else "monthly"].dropna(subset=[primary])
+        out["sequential"] = monitor(design, long, primary, control_group, confidence,
+                                    worthwhile, primary in LOWER_IS_BETTER, pilot_id, baseline,
+                                    6 if freq == "month" else 2, _period_labels(long, freq))
+    return _finish(out, units, arm, found, design, primary, pilot_id, confidence, worthwhile)
+
+
+def _primary_outcome(pilot: pd.Series, outcomes: list[str]) -> tuple[str | None, str | None]:
+    """The outcome the decision rests on: the registered one when the data have it, else the
+    first available; and a sentence when the registered one had to be replaced."""
+    registered = pilot.get("primary_outcome")
+    registered = registered if isinstance(registered, str) and registered.strip() else None
+    primary = registered or (outcomes[0] if outcomes else None)
+    if primary not in outcomes and outcomes:
+        primary = outcomes[0]
+    note = None
+    if registered and registered != primary and primary:
+        note = (f"The registered primary outcome ({registered.replace('_', ' ')}) has no data "
+                f"for this pilot's units; the decision uses {primary.replace('_', ' ')}.")
+    return primary, note
+
+
+def _every_outcome(design: str, units: pd.DataFrame, outcomes: list[str], panels: dict,
+                   pilot_id: str, control_group: str, confidence: float, n_boot: int,
+                   seed: int, baseline: str) -> tuple[dict[str, list], list[dict]]:
+    """Each outcome's effects; an outcome the data cannot support is listed with the reason
+    and the others are still estimated."""
+    found: dict[str, list] = {"effects": [], "aggregations": [], "event_time": [], "naive": [],
+                              "frequency_notes": []}
+    not_estimated = []
+    for outcome in outcomes:
+        try:
+            part = _outcome_effects(design, units, outcome, panels, pilot_id, control_group,
+                                    confidence, n_boot, seed, baseline)
+        except (ParameterError, np.linalg.LinAlgError, ValueError) as why:
+            not_estimated.append({"outcome": outcome, "reason": str(why)})
+            continue
+        for key in found:
+            found[key] += part.get(key, [])
+    return found, not_estimated
+
+
+def _covariates(long: pd.DataFrame, outcome: str) -> pd.DataFrame | None:
+    """Unit type and the level before the first start, for the doubly robust estimator;
+    None when they cannot help (one unit type and no level before the start)."""
+    first_start = long.loc[long["cohort"] > 0, "cohort"].min()
+    before = long[long["t"] < first_start].groupby("unit_id")[outcome].mean()
+    units = long.groupby("unit_id")["unit_type"].first()
+    frame = pd.DataFrame(index=units.index)
+    if units.nunique() > 1:
+        frame["unit_type"] = units
+    if before.notna().sum() >= 0.8 * len(units):
+        frame["pre_level"] = before.reindex(units.index).fillna(before.mean())
+    return frame if not frame.empty else None
+
+
+def _period_labels(long: pd.DataFrame, freq: str) -> dict[int, str]:
+    periods = long.drop_duplicates("t").set_index("t")["period"]
+    if freq == "quarter":
+        return {t: f"{p.year}-Q{p.quarter}" for t, p in pd.to_datetime(periods).items()}
+    return {t: f"{p:%Y-%m}" for t, p in pd.to_datetime(periods).items()}
+
+
+def staggered_effects(panels: dict, outcome: str, control_group: str, confidence: float,
+                      n_boot: int, seed: int, subject: str, baseline: str = "pooled",
+                      frequencies: Sequence[str] | None = None) -> tuple[pd.DataFrame, str]:
+    """Callaway–Sant'Anna rows of one outcome at the more precise of its frequencies.
+
+    Customer and money outcomes are tried by month and by quarter (the baseline covers six
+    months either way), employee scores by survey quarter; the frequency whose overall ATT has
+    the smaller SE is kept, and the sentence returned says which and why. Unit type and the
+    level before the start enter the doubly robust estimator when the groups are large
+    enough for it; otherwise the unconditional estimator is used, and the method says so.
+    """
+    if frequencies is None:
+        frequencies = ("quarter",) if outcome_frequency(outcome) == "quarter" else ("month", "quarter")
+    tried, errors = [], []
+    for freq in frequencies:
+        frame = panels["quarterly" if freq == "quarter" and outcome_frequency(outcome) == "quarter"
+                       else "cx_quarterly" if freq == "quarter" else "monthly"]
+        if outcome not in frame.columns:
+            continue
+        long = frame.dropna(subset=[outcome])
+        window = 6 if freq == "month" else 2
+        covariates = _covariates(long, outcome)
+        for adjust in ((covariates, None) if covariates is not None else (None,)):
+            try:
+                rows = staggered_did(long, outcome, "unit_id", "t", "cohort", control_group,
+                                     confidence, n_boot=n_boot, seed=seed, subject=subject,
+                                     baseline=baseline, baseline_periods=window,
+                                     covariates=adjust, labels=_period_labels(long, freq))
+            except (ParameterError, np.linalg.LinAlgError, ValueError, RuntimeWarning,
+                    UserWarning) as why:
+                errors.append(str(why))
+                continue
+            rows["frequency"] = freq
+            tried.append(rows)
+            break
+    if not tried:
+        raise ParameterError(errors[0] if errors else f"`{outcome}` has no data for these units.")
+    se = [r.loc[r["estimand"] == "att", "se"].iloc[0] for r in tried]
+    best = int(np.nanargmin(se)) if np.isfinite(se).any() else 0
+    note = ""
+    if len(tried) > 1:
+        other = 1 - best
+        note = (f"{label(outcome)[0].upper() + label(outcome)[1:]}: estimated by "
+                f"{tried[best]['frequency'].iloc[0]} (standard error {se[best]:.2f}, against "
+                f"{se[other]:.2f} by {tried[other]['frequency'].iloc[0]}).")
+    return tried[best], note
+
+
+def _outcome_effects(design: str, units: pd.DataFrame, outcome: str, panels: dict,
+                     pilot_id: str, control_group: str, confidence: float, n_boot: int,
+                     seed: int, baseline: str) -> dict:
+    """The effect rows of one outcome under the pilot's design (raises ParameterError when
+    the data cannot support them)."""
+    freq = outcome_frequency(outcome)
+    long = panels["quarterly" if freq == "quarter" else "monthly"].dropna(subset=[outcome])
+    out: dict[str, list] = {"effects": [], "aggregations": [], "event_time": [], "naive": [],
+                            "frequency_notes": []}
+    if design == "randomized":
+        both = cuped(units, outcome, "arm", f"{outcome}_pre", confidence, subject=pilot_id) \
+            if units[f"{outcome}_pre"].notna().sum() >= MIN_UNITS_FOR_ADJUSTMENT else \
+            randomized_effect(units, outcome, "arm", confidence=confidence, subject=pilot_id)
+        primary_row = both.iloc[[-1]].copy()
+        primary_row["randomization_p"] = randomization_p_value(
+            units, outcome, "arm", f"{outcome}_pre" if len(both) > 1 else None, seed=seed)
+        out["effects"].append(primary_row)
+        if len(both) > 1:
+            unadjusted = both.iloc[[0]].copy()
+            unadjusted["estimand"] = "att_unadjusted"
+            out["effects"].append(unadjusted)
+        try:  # the event study is a check beside the estimate: without it the estimate stands
+            events = staggered_did(long, outcome, "unit_id", "t", "cohort", "never_treated",
+                                   confidence, n_boot=n_boot, seed=seed, subject=pilot_id,
+                                   baseline=baseline, baseline_periods=6 if freq == "month" else 2,
+                                   aggregations=("dynamic",))
+            out["event_time"].append(events[events["estimand"] == "att_event_time"])
+        except ParameterError:
+            pass
+    elif design == "staggered":
+        rows, note = staggered_effects(panels, outcome, control_group, confidence, n_boot, seed,
+                                       pilot_id, baseline)
+        out["effects"].append(rows[rows["estimand"] == "att"])
+        out["aggregations"].append(rows[rows["estimand"].isin(
+            ["att_group", "att_calendar", "att_dynamic"])])
+        out["event_time"].append(rows[rows["estimand"] == "att_event_time"])
+        if note:
+            out["frequency_notes"].append(note)
+        naive_long = (panels["cx_quarterly"] if rows["frequency"].iloc[0] == "quarter"
+                      and freq == "month" else long).dropna(subset=[outcome])
+        out["naive"].append(naive_twfe(naive_long, outcome, "unit_id", "t", "cohort",
+                                       confidence, subject=pilot_id))
+    else:
+        start = pd.to_datetime(panels["assignments"]["start_date"]).min()
+        long = long.assign(treated=long["arm"] == "treatment")
+        out["effects"].append(matched_did(long, outcome, "unit_id", "period", "treated", start,
+                                          exact=("unit_type",), confidence=confidence,
+                                          subject=pilot_id))
+    return out
+
+
+def look_estimate(design: str, long: pd.DataFrame, outcome: str, control_group: str,
+                  baseline: str, window: int) -> tuple[float, float, int]:
+    """The primary effect with the data up to one look: (estimate, SE, units).
+
+    Randomized pilots: difference of post-start means adjusted for the pre-start mean
+    (ANCOVA, HC2); staggered: Callaway–Sant'Anna simple ATT with its analytic SE;
+    observational: the matched DiD. The SE is scaled by t / z at the estimate's degrees of
+    freedom (min(treated, comparison) − 1 for the staggered estimate), so that early looks at
+    few units carry their small-sample uncertainty into the normal-mixture boundary.
+    """
+    start = long.loc[long["cohort"] > 0, "cohort"].min()
+    if design == "randomized":
+        means = long.assign(post=long["t"] >= start).pivot_table(
+            index="unit_id", columns="post", values=outcome, aggfunc="mean")
+        if True not in means.columns:
+            raise ParameterError("no data after the start yet")
+        units = long.groupby("unit_id")["arm"].first().to_frame()
+        units[outcome] = means[True]
+        covariate = []
+        if False in means.columns and means[False].notna().sum() >= MIN_UNITS_FOR_ADJUSTMENT:
+            units["pre"] = means[False]
+            units = units.dropna(subset=["pre"])
+            covariate = ["pre"]
+        row = randomized_effect(units, outcome, "arm", covariate).iloc[0]
+        df = int(row["n"]) - 2 - len(covariate)
+        return float(row["estimate"]), float(row["se"]) * _t_over_z(df), int(row["n"])
+    if design == "staggered":
+        gt = group_time(long, outcome, "unit_id", "t", "cohort", control_group, baseline, window)
+        simple = aggregate(gt, "simple")
+        if not simple:
+            raise ParameterError("no data after the start yet")
+        df = min(simple[0].n_treated, simple[0].n_control) - 1
+        se = float(analytic_se(simple[0].influence)[0]) * _t_over_z(df)
+        return simple[0].estimate, se, gt.n_units
+    periods = long.drop_duplicates("t").set_index("t")["period"]
+    row = matched_did(long.assign(treated=long["arm"] == "treatment"), outcome, "unit_id",
+                      "period", "treated", pd.Timestamp(periods.get(start, periods.max())),
+                      exact=("unit_type",)).iloc[0]
+    return float(row["estimate"]), float(row["se"]), int(row["n"])
+
+
+def _t_over_z(df: int) -> float:
+    """How much wider a t interval at ``df`` degrees of freedom is than a normal one (NaN
+    below one degree of freedom: no interval)."""
+    return float(stats.t.ppf(0.975, df) / stats.norm.ppf(0.975)) if df >= 1 else np.nan
+
+
+def monitor(design: str, long: pd.DataFrame, outcome: str, control_group: str,
+            confidence: float, worthwhile: float, lower_is_better: bool, subject: str,
+            baseline: str = "pooled", window: int = 6,
+            labels: dict | None = None) -> pd.DataFrame:
+    """``att_sequential``: the primary effect at every period since the first start, with an
+    always-valid interval (:mod:`cxex_analysis.sequential`) and the decision at that look.
+
+    One row per look (``term`` = ``look=2025-07``); extra columns ``decision``,
+    ``fixed_low``/``fixed_high`` (the ordinary interval, valid for one look only). Looks
+    whose data cannot support an estimate are left out; empty when none can.
+    """
+    if long.empty or not (long["cohort"] > 0).any():
+        return tidy([])
+    start = int(long.loc[long["cohort"] > 0, "cohort"].min())
+    found = []
+    for look in range(start, int(long["t"].max()) + 1):
+        try:
+            estimate, se, n = look_estimate(design, long[long["t"] <= look], outcome,
+                                            control_group, baseline, window)
+        except (ParameterError, ValueError, np.linalg.LinAlgError):
+            continue
+        found.append((look, estimate, se, n))
+    found = [f for f in found if np.isfinite(f[2]) and f[2] > 0]
+    if not found:
+        return tidy([])
+    looks, estimates, ses, ns = map(np.array, zip(*found))
+    sequence = confidence_sequence(estimates, ses, confidence)
+    calls = decisions(sequence["ci_low"], sequence["ci_high"], worthwhile, lower_is_better)
+    name = (lambda t: labels.get(t, t)) if labels else str
+    rows = [{"analysis": "pilot", "estimand": "att_sequential", "subject": subject,
+             "outcome": outcome, "term": f"look={name(int(looks[i]))}",
+             "estimate": r.estimate, "se": r.se, "ci_low": r.ci_low, "ci_high": r.ci_high,
+             "p_value": r.p_value, "confidence": confidence, "n": int(ns[i]),
+             "method": f"normal_mixture_confidence_sequence_tau_{r.tau:.3g} (n = units)",
+             "decision": call, "fixed_low": r.fixed_low, "fixed_high": r.fixed_high}
+            for i, r, call in zip(sequence["look"], sequence.itertuples(), calls)]
+    return tidy(rows, extra=["decision", "fixed_low", "fixed_high"])
+
+
+def _sensitivity(design: str, panels: dict, outcome: str, control_group: str,
+                 confidence: float, n_boot: int, seed: int, subject: str,
+                 notes: list[str]) -> pd.DataFrame:
+    """``att_sensitivity`` rows of the primary outcome (staggered pilots), or a note why not."""
+    if design != "staggered":
+        return tidy([])
+    # by quarter: a month's score is too noisy to measure how far trends wander before the start
+    frame = panels["quarterly" if outcome_frequency(outcome) == "quarter" else "cx_quarterly"]
+    try:
+        long = frame.dropna(subset=[outcome])
+        gt = group_time(long, outcome, "unit_id", "t", "cohort", control_group, "universal")
+        return sensitivity(gt, outcome, confidence, n_boot=n_boot, seed=seed, subject=subject,
+                           max_pre=4, max_post=4)
+    except (ParameterError, ValueError, np.linalg.LinAlgError) as why:
+        notes.append(f"No sensitivity analysis for parallel trends: {str(why).rstrip('.')}.")
+        return tidy([])
+
+
+def _finish(out: dict, units: pd.DataFrame, arm: pd.Series, found: dict, design: str,
+            primary: str | None, pilot_id: str, confidence: float, worthwhile: float) -> dict:
+    """Heterogeneity, power, decision and the dual-impact tables from the outcomes' rows."""
+    def joined(key):
+        return pd.concat(found[key], ignore_index=True) if found[key] else tidy([])
+
+    for key in ("effects", "aggregations", "event_time", "naive"):
+        out[key] = joined(key)
+    main = out["effects"][out["effects"]["estimand"] == "att"]
+    # heterogeneity (randomized pilots: by region and by unit type)
+    parts = []
+    if design == "randomized" and primary:
+        covariate = ([f"{primary}_pre"] if units[f"{primary}_pre"].notna().sum()
+                     >= MIN_UNITS_FOR_ADJUSTMENT else None)
+        for by in ("region", "unit_type"):
+            if units[by].nunique() > 1:
+                try:
+                    parts.append(heterogeneity(units, primary, "arm", by, covariate, confidence))
+                except ParameterError:  # subgroups too small to compare arms within
+                    continue
+    out["heterogeneity"] = pd.concat(parts, ignore_index=True) if parts else tidy([])
+    # power and decision on the primary outcome
+    if primary and (main["outcome"] == primary).any():
+        row = main[main["outcome"] == primary].iloc[0]
+        n_units = int(arm.sum() + (~arm).sum())
+        target = worthwhile if worthwhile else row["estimate"]
+        out["power"] = power(row["se"], n_units, target, 1 - confidence)
+        out["decision"] = decision(row, worthwhile, primary in LOWER_IS_BETTER)
+        out["decision"]["outcome"] = primary
+        out["decision"]["row"] = row
+        out["decision"]["dual_test"] = dual_test(main, primary, 1 - confidence)
+        if not out["sequential"].empty:
+            out["decision"]["monitoring"] = out["sequential"].iloc[-1]["decision"]
+    out["dual"] = dual_table(main)
+    out["dual_test"] = dual_test(main, primary, 1 - confidence)
+    recorded = [out["effects"], out["aggregations"], out["event_time"], out["naive"],
+                out["sensitivity"], out["sequential"], out["heterogeneity"]]
+    kept = [f for f in recorded if not f.empty]
+    out["all"] = pd.concat(kept, ignore_index=True) if kept else tidy([])
+    return out
+
+
+def dual_table(effects: pd.DataFrame) -> pd.DataFrame:
+    """Customer and employee effects of one pilot side by side, with direction in words."""
+    rows = []
+    for row in effects.itertuples():
+        side = "employees" if row.outcome in EX_OUTCOMES else "customers"
+        better = -1 if row.outcome in LOWER_IS_BETTER else 1
+        if not np.isfinite(row.ci_low):
+            word = "no interval: too few units"
+        elif min(row.ci_low * better, row.ci_high * better) > 0:
+            word = "better"
+        elif max(row.ci_low * better, row.ci_high * better) < 0:
+            word = "worse"
+        else:
+            word = "no clear change"
+        rows.append({"side": side, "outcome": row.outcome, "estimate": row.estimate,
+                     "ci_low": row.ci_low, "ci_high": row.ci_high, "p_value": row.p_value,
+                     "n": row.n, "reading": word})
+    return pd.DataFrame(rows).sort_values(["side", "outcome"]).reset_index(drop=True) if rows else pd.DataFrame()
+
+
+def twfe_gap(effects: pd.DataFrame, naive: pd.DataFrame) -> list[str]:
+    """Sentences comparing the robust and the naive estimate for each outcome."""
+    out = []
+    for row in naive.itertuples():
+        robust = effects[(effects["outcome"] == row.outcome) & (effects["estimand"] == "att")]
+        if robust.empty:
+            continue
+        r = robust.iloc[0]
+        out.append(f"{row.outcome.replace('_', ' ')}: robust {r['estimate']:.2f} vs naive two-way "
+                   f"fixed effects {row.estimate:.2f} (gap {row.estimate - r['estimate']:+.2f}).")
+    return out
+
+
+def power_table(result: dict) -> pd.DataFrame | None:
+    """The power figures of one pilot as a one-row table (None when none were computed)."""
+    if "power" not in result:
+        return None
+    p = result["power"]
+    return pd.DataFrame([{"primary outcome": result["primary"], "units": p["n_units"],
+                          "minimum detectable effect": p["mde"],
+                          "effect to confirm": p["target_effect"],
+                          "units needed": p["units_needed"]}])
+
+
+def rows_to_record(result: dict, window: tuple[int, int] = (-6, 12)) -> pd.DataFrame:
+    """The pilot's tidy rows, event-time rows limited to ``window``."""
+    rows = result["all"]
+    event = rows["estimand"] == "att_event_time"
+    inside = rows.loc[event, "term"].map(event_time_of).between(*window)
+    return rows[~event | inside.reindex(rows.index, fill_value=False)].reset_index(drop=True)
+
+
+def of_primary(result: dict, key: str) -> pd.DataFrame | None:
+    """The rows of ``result[key]`` for the primary outcome; None when there are none."""
+    frame = result.get(key)
+    if frame is None or frame.empty or not result.get("primary"):
+        return None
+    rows = frame[frame["outcome"] == result["primary"]]
+    return rows if not rows.empty else None
+
+
+def latest_looks(result: dict, looks: int = 12) -> pd.DataFrame:
+    """The monitoring table's last ``looks`` rows (monthly looks since the start)."""
+    return result["sequential"].tail(looks)

@@ -1,0 +1,370 @@
+"""The input data contract as data (``docs/data-contract.md`` is generated from it).
+
+Each table is a :class:`Table` of :class:`Column` rules. :mod:`cxex_analysis.contract.rules`
+turns these rules into SQL checks, so the contract is written once and every rule is enforced from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: Kinds of column value and what the user is told is expected.
+KIND_EXPECTED = {
+    "string": "text",
+    "text": "free text",
+    "date": "an ISO 8601 date such as 2025-03-31",
+    "timestamp": "an ISO 8601 timestamp such as 2025-03-31T14:05:00 (a time zone may follow)",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true/false (also yes/no, y/n, 1/0)",
+}
+
+
+#: SQL type each kind is stored as in the warehouse.
+KIND_SQL_TYPE = {
+    "string": "VARCHAR",
+    "text": "VARCHAR",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+    "integer": "INTEGER",
+    "number": "DOUBLE",
+    "boolean": "BOOLEAN",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column's rules.
+
+    Parameters
+    ----------
+    name : str
+        Normalised column name (lower case, underscores).
+    kind : str
+        One of :data:`KIND_EXPECTED`.
+    required : bool
+        The column must be present in the file.
+    nullable : bool
+        A blank value is allowed.
+    allowed : tuple of str, optional
+        Allowed values (compared case-insensitively, stored lower case).
+    minimum, maximum : float, optional
+        Inclusive range for numbers.
+    unique : bool
+        No two accepted rows share a value.
+    references : (table, column), optional
+        Value must exist among the accepted rows of that table.
+    not_future : bool
+        A timestamp may not lie after the time of the check.
+    first_of_month : bool
+        A date must be the first day of a month.
+    """
+
+    name: str
+    kind: str
+    required: bool = False
+    nullable: bool = True
+    allowed: tuple[str, ...] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    unique: bool = False
+    references: tuple[str, str] | None = None
+    not_future: bool = False
+    first_of_month: bool = False
+
+    def expected(self) -> str:
+        """Plain description of a valid value, for error messages."""
+        if self.allowed:
+            text = "one of " + ", ".join(self.allowed)
+        elif self.kind == "integer" and self.minimum is not None and self.maximum is not None:
+            text = f"a whole number from {self.minimum:g} to {self.maximum:g}"
+        elif self.kind in ("integer", "number") and self.minimum is not None:
+            text = f"{KIND_EXPECTED[self.kind]} of at least {self.minimum:g}"
+        else:
+            text = KIND_EXPECTED[self.kind]
+        if not self.nullable:
+            text += ", not blank"
+        if self.unique:
+            text += ", unique"
+        if self.references:
+            text += f", present in {self.references[0]}.{self.references[1]}"
+        if self.not_future:
+            text += ", not in the future"
+        if self.first_of_month:
+            text += ", the first day of a month"
+        return text
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """A rule across columns of one row, written as SQL over typed values.
+
+    ``bad_sql`` is true when the row breaks the rule; typed column values are available as
+    ``t_<column>`` (text columns trimmed, blanks as NULL).
+    """
+
+    column: str
+    bad_sql: str
+    reason: str
+    needs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Table:
+    """One contract table."""
+
+    name: str
+    columns: tuple[Column, ...]
+    required: bool = False
+    #: columns matched by prefix (``eng_*``) share these rules
+    prefix_columns: dict[str, Column] = field(default_factory=dict)
+    #: at least this many prefix columns must be present (file-level)
+    min_prefix_columns: dict[str, int] = field(default_factory=dict)
+    #: these columns together are unique
+    unique_together: tuple[str, ...] = ()
+    #: at least one of these must be present as columns (file-level)
+    any_column_of: tuple[str, ...] = ()
+    #: at least one of these must be non-blank in each row
+    any_value_of: tuple[str, ...] = ()
+    row_rules: tuple[RowRule, ...] = ()
+    #: a file holding only a header is unusable
+    needs_rows: bool = False
+
+    def column(self, name: str) -> Column | None:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        for prefix, template in self.prefix_columns.items():
+            if name.startswith(prefix) and len(name) > len(prefix):
+                return Column(name=name, kind=template.kind, required=False,
+                              nullable=template.nullable, allowed=template.allowed,
+                              minimum=template.minimum, maximum=template.maximum)
+        return None
+
+
+UNIT_TYPES = ("store", "branch", "call_centre", "team", "other")
+
+
+ROLES = ("frontline", "back_office", "manager")
+
+
+CHANNELS = ("store", "phone", "chat", "web", "other")
+
+
+DESIGNS = ("randomized", "staggered", "observational")
+
+
+ARMS = ("treatment", "control")
+
+
+#: Metrics a pilot's ``primary_outcome`` may name.
+METRIC_NAMES = (
+    "nps", "csat", "ces", "resolved_first_contact", "engagement_index", "pct_favourable",
+    "enps", "revenue", "customers_lost", "churn_rate", "employees_left", "exit_rate",
+    "cost_to_serve", "complaints", "repeat_contacts", "revenue_per_customer",
+)
+
+
+_EMAIL_SQL = r"regexp_matches(t_employee_key, '[^@\s]+@[^@\s]+\.[a-zA-Z]{2,}')"
+
+
+UNITS = Table(
+    name="units",
+    required=True,
+    needs_rows=True,
+    columns=(
+        Column("unit_id", "string", required=True, nullable=False, unique=True),
+        Column("unit_name", "string"),
+        Column("region", "string", required=True, nullable=False),
+        Column("unit_type", "string", required=True, nullable=False, allowed=UNIT_TYPES),
+        Column("opened_on", "date"),
+    ),
+)
+
+
+EMPLOYEE_SURVEY = Table(
+    name="employee_survey",
+    needs_rows=True,
+    columns=(
+        Column("response_id", "string", required=True, nullable=False, unique=True),
+        Column("wave", "date", required=True, nullable=False),
+        Column("unit_id", "string", required=True, nullable=False, references=("units", "unit_id")),
+        Column("role", "string", required=True, nullable=False, allowed=ROLES),
+        Column("tenure_band", "string"),
+        Column("enps", "integer", minimum=0, maximum=10),
+        Column("comment", "text"),
+        Column("employee_key", "string"),
+    ),
+    prefix_columns={"eng_": Column("eng_", "integer", minimum=1, maximum=5)},
+    min_prefix_columns={"eng_": 3},
+    row_rules=(
+        RowRule("employee_key", _EMAIL_SQL,
+                "looks like an e-mail address (expected a pseudonymous key)",
+                needs=("employee_key",)),
+    ),
+)
+
+
+CUSTOMER_SURVEY = Table(
+    name="customer_survey",
+    needs_rows=True,
+    columns=(
+        Column("response_id", "string", required=True, nullable=False, unique=True),
+        Column("responded_at", "timestamp", required=True, nullable=False, not_future=True),
+        Column("unit_id", "string", required=True, nullable=False, references=("units", "unit_id")),
+        Column("channel", "string", required=True, nullable=False, allowed=CHANNELS),
+        Column("nps", "integer", minimum=0, maximum=10),
+        Column("csat", "integer", minimum=1, maximum=5),
+        Column("ces", "integer", minimum=1, maximum=7),
+        Column("resolved_first_contact", "boolean"),
+        Column("comment", "text"),
+        Column("customer_key", "string"),
+    ),
+    any_column_of=("nps", "csat", "ces"),
+    any_value_of=("nps", "csat", "ces"),
+)
+
+
+OUTCOME_METRICS = ("revenue", "customers_active", "customers_lost", "employees",
+                   "employees_left", "cost_to_serve", "complaints", "repeat_contacts")
+
+
+UNIT_OUTCOMES = Table(
+    name="unit_outcomes",
+    columns=(
+        Column("unit_id", "string", required=True, nullable=False, references=("units", "unit_id")),
+        Column("period", "date", required=True, nullable=False, first_of_month=True),
+        Column("revenue", "number", minimum=0),
+        Column("customers_active", "integer", minimum=0),
+        Column("customers_lost", "integer", minimum=0),
+        Column("employees", "integer", minimum=0),
+        Column("employees_left", "integer", minimum=0),
+        Column("cost_to_serve", "number", minimum=0),
+        Column("complaints", "integer", minimum=0),
+        Column("repeat_contacts", "integer", minimum=0),
+    ),
+    unique_together=("unit_id", "period"),
+    any_column_of=OUTCOME_METRICS,
+    row_rules=(
+        RowRule("customers_lost", "t_customers_lost > t_customers_active",
+                "customers_lost is larger than customers_active (expected lost <= active)",
+                needs=("customers_lost", "customers_active")),
+    ),
+)
+
+
+PILOTS = Table(
+    name="pilots",
+    columns=(
+        Column("pilot_id", "string", required=True, nullable=False, unique=True),
+        Column("name", "string"),
+        Column("description", "text"),
+        Column("design", "string", required=True, nullable=False, allowed=DESIGNS),
+        Column("primary_outcome", "string", allowed=METRIC_NAMES),
+        Column("cost_per_unit", "number", minimum=0),
+        Column("currency", "string"),
+    ),
+)
+
+
+PILOT_ASSIGNMENTS = Table(
+    name="pilot_assignments",
+    columns=(
+        Column("pilot_id", "string", required=True, nullable=False,
+               references=("pilots", "pilot_id")),
+        Column("unit_id", "string", required=True, nullable=False, references=("units", "unit_id")),
+        Column("arm", "string", required=True, nullable=False, allowed=ARMS),
+        Column("start_date", "date"),
+    ),
+    unique_together=("pilot_id", "unit_id"),
+    row_rules=(
+        RowRule("start_date", "t_arm = 'control' AND t_start_date IS NOT NULL",
+                "a control unit has a start_date (expected empty for controls)",
+                needs=("arm", "start_date")),
+        RowRule("start_date", "t_arm = 'treatment' AND t_start_date IS NULL",
+                "a treatment unit has no start_date (expected the date it started)",
+                needs=("arm", "start_date")),
+    ),
+)
+
+
+#: Tables in the order they are checked (a table's references come before it).
+TABLES: tuple[Table, ...] = (
+    UNITS, PILOTS, EMPLOYEE_SURVEY, CUSTOMER_SURVEY, UNIT_OUTCOMES, PILOT_ASSIGNMENTS,
+)
+
+
+TABLE_BY_NAME = {table.name: table for table in TABLES}
+
+
+#: Needed for the analyses: units always, and at least one of the two surveys.
+SURVEY_TABLES = ("employee_survey", "customer_survey")
+
+
+#: What a table is, in the words of the data-contract document.
+TABLE_NOTES = {
+    "units": "One row per unit (store, branch, call centre, team).",
+    "employee_survey": "One row per employee response per survey wave (needed for the "
+                       "employee analyses).",
+    "customer_survey": "One row per customer response (needed for the customer analyses). "
+                       "A Qualtrics-style export (header, question texts, import ids, then "
+                       "data) is recognised, its columns mapped by `qualtrics_mapping.yaml`.",
+    "unit_outcomes": "One row per unit per month, `period` the first day of the month (needed "
+                     "for money and mediation); `unit_id`, `period` and one metric are enough.",
+    "pilots": "One row per pilot (needed for the pilot reports).",
+    "pilot_assignments": "One row per unit of a pilot: its arm and, for the pilot's units, "
+                         "when it started (may differ between units in a staggered rollout; "
+                         "empty for control units).",
+}
+
+
+_PREAMBLE = """# Input data contract
+
+Generated from `cxex_analysis/contract/tables.py` (the rules the loader enforces); a test keeps this
+file in step with it.
+
+A data folder holds these tables, each as `<table>.csv` (UTF-8 or latin-1), `.parquet` or
+`.xlsx` (first sheet). Column names are case-insensitive and surrounding spaces are ignored.
+Optional tables may be absent: the analyses that need them say so in the report instead of
+failing. `cxex validate --data FOLDER` checks a folder and lists what it supports.
+
+**Bad input.** A file that cannot be used at all (unreadable, empty, a required column absent)
+stops the load with an error naming the file, the column and what was expected. A row that
+breaks a rule is moved to the quarantine table with the file, the row number, the column, the
+value and the reason, and is counted in the data-audit report: rows read = rows accepted + rows
+quarantined, always.
+"""
+
+
+def markdown() -> str:
+    """The data contract as a Markdown document (``docs/data-contract.md``)."""
+    parts = [_PREAMBLE]
+    for table in TABLES:
+        parts.append(f"\n## {table.name} ({'required' if table.required else 'optional'})\n")
+        if table.name in TABLE_NOTES:
+            parts.append(TABLE_NOTES[table.name] + "\n")
+        parts.append("\n| column | must be present | a valid value |\n| --- | --- | --- |\n")
+        for column in table.columns:
+            parts.append(f"| `{column.name}` | {'yes' if column.required else 'no'} | "
+                         f"{column.expected()} |\n")
+        for prefix, template in table.prefix_columns.items():
+            least = table.min_prefix_columns.get(prefix, 0)
+            parts.append(f"| `{prefix}*` | at least {least} such columns | "
+                         f"{template.expected()} |\n")
+        rules = []
+        if table.unique_together:
+            rules.append("no two rows share " + " and ".join(f"`{c}`" for c in
+                                                             table.unique_together))
+        if table.any_column_of:
+            rules.append("the file has at least one of " + ", ".join(
+                f"`{c}`" for c in table.any_column_of))
+        if table.any_value_of:
+            rules.append("each row has a value in at least one of " + ", ".join(
+                f"`{c}`" for c in table.any_value_of))
+        rules += [f"`{rule.column}`, a row is quarantined: {rule.reason}"
+                  for rule in table.row_rules]
+        if table.needs_rows:
+            rules.append("a file with a header and no rows is unusable")
+        if rules:
+            parts.append("\n" + "".join(f"- {rule}\n" for rule in rules))
+    return "".join(parts)

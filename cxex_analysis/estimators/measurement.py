@@ -1,0 +1,356 @@
+"""Unit scores are measurements: links between them estimated without the survey-noise bias.
+
+A unit's engagement index or NPS for a period is the mean of a few dozen answers, so it is
+the unit's real experience plus a sampling error often as large as the real change inside a
+unit. Regressing one score on another then biases the slope toward zero (attenuation), and
+fixed effects make it worse: demeaning keeps the noise and removes the real between-unit
+signal.
+
+Method: **split-half instrumental variables.** Each unit-period's respondents are split at
+random into two halves (``x_a``, ``x_b``; :func:`cxex_analysis.panels.ex_halves` keeps each
+employee in the same half every wave): two measurements of the same score whose sampling
+errors are independent. Half A is the regressor and half B its instrument, and the other way
+round, stacked (both orderings, each with its own fixed effects; errors clustered by unit,
+which also covers the stacking). Only the regressor's noise biases a slope; noise in the
+outcome widens the interval and nothing else.
+
+* :func:`split_half_iv` — ``design="within"``: unit and period fixed effects (revenue per
+  customer on NPS quarter by quarter); ``design="first_difference"``: each unit's change
+  from the period before, with period effects (the placebo: CX in t on EX in t + 1).
+* :func:`cross_lagged` — the lagged links in both directions (H2: EX in t -> CX in t + 1;
+  H3: CX in t -> EX in t + 1): first differences that hold the outcome's earlier change
+  fixed, so that neither direction is biased by the feedback of the other in panels of
+  6–12 waves.
+
+Inference (:func:`_iv`): each estimate is a ratio of two reduced forms; their joint
+cluster-robust covariance gives the Wald SE, an **Anderson–Rubin (Fieller) interval** that
+stays valid however weak the halves are as instruments (unbounded, and reported as such,
+when the data cannot pin the link down), the reduced-form p-value, and a second-order
+(Fuller) point estimate that stays nearly unbiased when the halves are only moderately
+strong instruments. Intervals use t with (units − 1)
+degrees of freedom.
+
+Assumptions: classical, independent sampling error (a respondent answers in one half only;
+the halves' errors are independent of each other and of the real experience); the random
+split (or, with ``employee_key``, a seeded split of people); for the lagged links, feedback
+through the previous period only. The halves' within-unit correlation is reported as each
+score's reliability (:func:`within_unit_reliability`, Spearman–Brown for the full sample).
+
+Alternatives considered: a reliability correction from the known sampling variances (needs
+the two-way annihilator's leverage and assumes the variance formulas hold exactly, which a
+panel of the same employees wave after wave breaks), SIMEX (extrapolates a functional form),
+Anderson–Hsiao instruments for the lagged outcome (too weak: an interval of ±35 NPS points
+per engagement point on the demo). Split-half IV needs no variance formula and no
+extrapolation.
+
+Validated against: pyfixest's IV estimator, which reproduces Wooldridge's Example 15.1
+(return to education instrumented by father's education, 0.0592, SE 0.0351), and
+linearmodels' ``IV2SLS`` with per-copy dummies (same 2SLS ratio to 1e-8); planted truths of
+latent worlds (:mod:`cxex_analysis.latent`, :mod:`cxex_analysis.calibration`) in which the
+corrected estimates are unbiased with honest intervals and the uncorrected ones miss
+(``tests/test_measurement.py``, ``tests/test_calibration.py``).
+"""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from cxex_analysis.errors import ParameterError, check_argument, check_confidence
+from cxex_analysis.estimators.fixed_effects import absorb_effects, n_levels, stack_halves
+from cxex_analysis.results import tidy
+
+DESIGNS = ("within", "first_difference")
+
+
+class IVEstimate(TypedDict, total=False):
+    """A link estimated with split-half instruments: estimate (Fuller), the plain IV ratio,
+    SE, Anderson–Rubin interval (``bounded`` False when the data cannot bound it), p-value,
+    first-stage F, units and observations, and the method id; :func:`cross_lagged` adds
+    whether the outcome's earlier change was held fixed and that control's strength."""
+
+    estimate: float
+    ratio: float
+    se: float
+    ci_low: float
+    ci_high: float
+    bounded: bool
+    p_value: float
+    first_stage_f: float
+    n_units: int
+    n: int
+    method: str
+    control_used: bool
+    control_first_stage_f: float
+
+
+
+#: below this first-stage F an instrument is weak: the outcome's earlier change is too noisy
+#: to hold fixed, and the second-order bias correction is not applied
+WEAK_CONTROL_F = 10.0
+
+
+def _iv(dy: np.ndarray, dx: np.ndarray, z: np.ndarray, clusters: np.ndarray, absorbed: int,
+        confidence: float, control: np.ndarray | None = None,
+        control_z: np.ndarray | None = None) -> dict:
+    """Just-identified IV of ``dy`` on ``dx`` (instrument ``z``), optionally holding an
+    endogenous ``control`` fixed (instrument ``control_z``), on data whose fixed effects are
+    already projected out; errors clustered by ``clusters``.
+
+    The 2SLS estimate (``ratio``) is θ_y / θ_x, where θ_v is the coefficient of ``z`` when
+    ``v`` is regressed on ``z`` (and the instrumented control): the ratio of two reduced
+    forms. A ratio of noisy quantities has no finite mean and is skewed when the instrument
+    is only moderately strong (a few dozen answers per half); the reported ``estimate`` is
+    Fuller's k-class estimator with α = 1 (Fuller 1977), which has moments, is nearly
+    mean-unbiased under weak instruments (Hahn, Hausman & Kuersteiner 2004) and equals 2SLS
+    to first order. The reduced forms' joint cluster-robust covariance V (CR1:
+    G/(G−1) × (N−1)/(N−K), K counting the absorbed effects not nested in the clusters) gives
+
+    * the Wald SE (delta method; equal to the 2SLS cluster-robust SE);
+    * the **Anderson–Rubin / Fieller interval**: every b for which θ_y − b θ_x is not
+      significantly different from 0 at t(G − 1). It is valid however weak the instrument:
+      bounded when the first stage is significant, unbounded (``ci_low``/``ci_high`` NaN,
+      ``bounded`` False) when the data cannot tell the slope apart from any value;
+    * the p-value of b = 0 (the reduced-form test, equally robust);
+    * ``first_stage_f`` = θ_x² / V_xx, the instrument's strength given the control.
+    """
+    n = len(dy)
+    if control is None:
+        regressors = z[:, None]
+        instruments = z[:, None]
+    else:
+        regressors = np.column_stack([z, control])
+        instruments = np.column_stack([z, control_z])
+    inverse = np.linalg.inv(instruments.T @ regressors)
+    outcomes = np.column_stack([dy, dx])
+    coefficients = inverse @ (instruments.T @ outcomes)  # k x 2
+    theta = coefficients[0]  # the coefficients of z: (θ_y, θ_x)
+    residuals = outcomes - regressors @ coefficients
+    weight = instruments @ inverse[0]  # row i's weight in θ's influence
+    codes, groups = pd.factorize(clusters)[0], len(np.unique(clusters))
+    scores = np.zeros((groups, 2))
+    np.add.at(scores, codes, weight[:, None] * residuals)
+    k = regressors.shape[1] + absorbed
+    small = groups / (groups - 1) * (n - 1) / max(n - k, 1)
+    cov = small * scores.T @ scores
+    (v_yy, v_yx), (_, v_xx) = cov
+    theta_y, theta_x = theta
+    ratio = theta_y / theta_x if theta_x != 0 else np.nan
+    strength = theta_x ** 2 / v_xx if v_xx > 0 else np.nan
+    # Fuller's k-class estimate (alpha = 1): the 2SLS ratio has no finite mean and is skewed
+    # when the instrument is only moderately strong; Fuller's has moments and is nearly
+    # unbiased (Fuller 1977; Hahn, Hausman & Kuersteiner 2004)
+    endogenous = np.column_stack([dx] if control is None else [dx, control])
+    projected = instruments @ np.linalg.solve(instruments.T @ instruments,
+                                              instruments.T @ np.column_stack([endogenous, dy]))
+    k = 1 - 1 / max(n - instruments.shape[1] - absorbed, 1)
+    both = np.column_stack([endogenous, dy])
+    gram = (1 - k) * endogenous.T @ both + k * endogenous.T @ projected
+    estimate = float(np.linalg.solve(gram[:, :-1], gram[:, -1])[0])
+    se = (np.sqrt(max(v_yy - 2 * ratio * v_yx + ratio ** 2 * v_xx, 0)) / abs(theta_x)
+          if theta_x != 0 else np.nan)
+    crit = stats.t.ppf((1 + confidence) / 2, groups - 1) ** 2
+    a = theta_x ** 2 - crit * v_xx
+    b = -2 * (theta_y * theta_x - crit * v_yx)
+    c = theta_y ** 2 - crit * v_yy
+    bounded = a > 0 and b * b - 4 * a * c >= 0
+    if bounded:
+        root = np.sqrt(b * b - 4 * a * c)
+        low, high = sorted(((-b - root) / (2 * a), (-b + root) / (2 * a)))
+    else:
+        low = high = np.nan
+    return {"estimate": float(estimate), "ratio": float(ratio), "se": float(se),
+            "ci_low": float(low),
+            "ci_high": float(high), "bounded": bool(bounded),
+            "p_value": float(2 * stats.t.sf(abs(theta_y) / np.sqrt(v_yy), groups - 1))
+            if v_yy > 0 else np.nan,
+            "first_stage_f": float(strength),
+            "n_units": int(groups)}
+
+
+def split_half_iv(data: pd.DataFrame, y: str, x_a: str, x_b: str, unit: str, time: str,
+                  design: str = "within", confidence: float = 0.95) -> IVEstimate:
+    """Slope of ``y`` on a score measured twice (random halves ``x_a``, ``x_b``), corrected
+    for the score's sampling noise.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per unit and period with ``y`` and both halves of the regressor.
+    design : {"within", "first_difference"}
+        Unit and period fixed effects, or changes from the unit's previous row (rows must be
+        consecutive periods of one unit) with period effects.
+
+    Returns
+    -------
+    dict
+        ``estimate, se`` (Wald, clustered by unit), ``ci_low, ci_high`` (Anderson–Rubin,
+        robust to weak instruments; NaN when unbounded), ``bounded``, ``p_value``, ``n``
+        (unit-periods used), ``n_units``, ``first_stage_f`` (the halves' strength as
+        instruments) and ``method``.
+    """
+    check_argument("design", design, DESIGNS)
+    confidence = check_confidence(confidence)
+    missing = [c for c in (y, x_a, x_b, unit, time) if c not in data.columns]
+    if missing:
+        raise ParameterError(f"column(s) {missing} are not in the data.")
+    frame = data[[unit, time, y, x_a, x_b]].dropna().sort_values([unit, time])
+    if design == "first_difference":
+        previous = frame.groupby(unit)[time].shift(1)
+        changes = frame[[y, x_a, x_b]] - frame.groupby(unit)[[y, x_a, x_b]].shift(1)
+        frame = pd.concat([frame[[unit, time]], changes], axis=1)[previous == frame[time] - 1]
+        frame = frame.dropna()
+    if frame[unit].nunique() < 3 or len(frame) < 10:
+        raise ParameterError("too few units with both halves of the score to correct for "
+                             "survey noise.")
+    stacked = stack_halves(frame, x_a, x_b)
+    copy = stacked["_copy"].astype(str)
+    effects = [stacked[time].astype(str) + "|" + copy]
+    nested = 0  # unit effects are nested in the unit clusters: not counted in K
+    if design == "within":
+        effects.insert(0, stacked[unit].astype(str) + "|" + copy)
+        nested = stacked[unit].nunique() * 2
+    values = absorb_effects(stacked[[y, "_x", "_z"]], effects)
+    fit = _iv(values[:, 0], values[:, 1], values[:, 2], stacked[unit].to_numpy(),
+              n_levels(effects) - nested, confidence)
+    return {**fit, "n": int(len(frame)),
+            "method": f"split_half_iv_{design}_anderson_rubin_cr1_unit"}
+
+
+def within_unit_reliability(data: pd.DataFrame, x_a: str, x_b: str, unit: str, time: str,
+                            confidence: float = 0.95, outcome: str | None = None) -> pd.DataFrame:
+    """Share of a score's within-unit variance that is real change, not sampling noise.
+
+    The correlation of the two random halves after removing unit and period means is the
+    reliability of a half; Spearman–Brown, 2r / (1 + r), gives the full score's. The
+    interval comes from a bootstrap over units (1,000 draws, seed 0). One tidy row,
+    estimand ``within_unit_reliability``.
+    """
+    frame = data[[unit, time, x_a, x_b]].dropna()
+
+    def two_way(values: pd.Series) -> np.ndarray:
+        v = values - values.groupby(frame[unit]).transform("mean")
+        return (v - v.groupby(frame[time]).transform("mean")).to_numpy()
+
+    a, b = two_way(frame[x_a]), two_way(frame[x_b])
+    codes = pd.factorize(frame[unit])[0]
+    groups = codes.max() + 1
+
+    def full(ia: np.ndarray, ib: np.ndarray, weights: np.ndarray) -> float:
+        r = (weights * ia * ib).sum() / np.sqrt((weights * ia ** 2).sum() * (weights * ib ** 2).sum())
+        return 2 * r / (1 + r) if r > -1 else np.nan
+
+    estimate = full(a, b, np.ones_like(a))
+    rng = np.random.default_rng(0)
+    draws = np.array([full(a, b, np.bincount(rng.integers(0, groups, groups),
+                                             minlength=groups)[codes]) for _ in range(1000)])
+    low, high = np.nanpercentile(draws, [50 * (1 - confidence), 50 * (1 + confidence)])
+    return tidy([{"analysis": "linkage", "estimand": "within_unit_reliability", "subject": "all",
+                  "outcome": outcome or x_a.removesuffix("_a"), "term": "split_half",
+                  "estimate": estimate, "se": float(np.nanstd(draws, ddof=1)), "ci_low": low,
+                  "ci_high": high, "p_value": np.nan, "confidence": confidence,
+                  "n": int(len(frame)),
+                  "method": "split_half_spearman_brown_within_unit_bootstrap_units"}])
+
+
+def _cross_lagged_changes(frame: pd.DataFrame, outcome: str, cause: str, unit: str,
+                          time: str) -> pd.DataFrame:
+    """The changes :func:`cross_lagged` regresses, both orderings of the halves stacked: the
+    outcome's change into t + 1 (``dy``), the cause's change into t from one half (``dx``)
+    and the other (``z_x``), the outcome's change into t − 1 likewise (``dy_before``,
+    ``z_y``); rows with four consecutive periods only."""
+    frame = frame.sort_values([unit, time])
+    grouped = frame.groupby(unit)
+    periods = frame[time]
+    consecutive = ((grouped[time].shift(-1) == periods + 1) & (grouped[time].shift(1) == periods - 1)
+                   & (grouped[time].shift(2) == periods - 2))
+
+    def change(column: str, lag: int = 0) -> pd.Series:
+        return grouped[column].shift(lag) - grouped[column].shift(lag + 1)
+
+    stacked = []
+    for copy, (mine, other) in enumerate((("a", "b"), ("b", "a"))):
+        stacked.append(pd.DataFrame({
+            "unit": frame[unit], "period": (periods + 1).astype(str) + f"|{copy}",
+            "dy": grouped[outcome].shift(-1) - frame[outcome],
+            "dx": change(f"{cause}_{mine}"), "z_x": change(f"{cause}_{other}"),
+            "dy_before": change(f"{outcome}_{mine}", 1),
+            "z_y": change(f"{outcome}_{other}", 1)})[consecutive])
+    return pd.concat(stacked, ignore_index=True).dropna()
+
+
+def cross_lagged(data: pd.DataFrame, outcome: str, cause: str, unit: str, time: str,
+                 confidence: float = 0.95, control: bool | None = None) -> IVEstimate:
+    """Effect of ``cause`` in period t on ``outcome`` in t + 1, corrected for survey noise and
+    for the feedback of the outcome on the cause, in short panels (one direction of a
+    cross-lagged panel model).
+
+    Model, in first differences (removing each unit's level) with period effects::
+
+        Δy(t+1) = β Δx(t) + δ Δy(t−1) + period + Δe(t+1)
+
+    ``β`` is the reported effect. ``Δy(t−1)`` is the outcome's change just before the
+    cause's: the path through which the cause reacts to the outcome (EX to last quarter's
+    CX, or the other way round). Holding it fixed leaves in ``Δx(t)`` only the cause's own
+    news, which is unrelated to the outcome's later shocks even when those persist; ``δ``
+    absorbs the persistence and is not interpreted. A fixed-effects regression with a lagged
+    dependent variable would be biased in panels of 6–12 waves (Nickell 1981); first
+    differences without this control would be biased by persistent shocks of the outcome.
+
+    Each score is measured twice (random halves ``*_a`` and ``*_b`` of its respondents):
+    ``Δx(t)`` and ``Δy(t−1)`` come from one half and are instrumented by the same changes
+    in the other half, so the sampling errors cannot bias the slopes; the outcome's change
+    is the full score's (its noise only widens the interval), and the periods it spans do
+    not overlap those of the regressors, so its sampling errors are independent of theirs.
+    Both orderings of the halves are stacked with their own period effects; errors are
+    clustered by unit and the interval uses t with (units − 1) degrees of freedom.
+
+    Assumptions: the cause reacts to the outcome of the period before (one-wave feedback);
+    the cause's own shocks are independent of the outcome's; classical sampling error.
+
+    ``control=None`` (default) holds ``Δy(t−1)`` fixed unless its instruments are weak
+    (first-stage F below :data:`WEAK_CONTROL_F`: a score whose movement inside units is
+    mostly sampling noise, such as NPS from a few dozen answers), where a noisy control would
+    only add noise; the model is then ``Δy(t+1) = β Δx(t) + period + Δe(t+1)``, unbiased
+    when the outcome's shocks do not persist from one period to the next or the cause does
+    not react to the outcome, and ``control_used`` and ``method`` say so.
+    ``data`` has one row per unit and period with ``outcome``, ``outcome_a``, ``outcome_b``,
+    ``cause_a`` and ``cause_b``; rows need four consecutive periods (t − 2 to t + 1) and
+    a missing score removes the rows that use it.
+    """
+    confidence = check_confidence(confidence)
+    needed = [unit, time, outcome] + [f"{c}_{h}" for c in (outcome, cause) for h in "ab"]
+    missing = [c for c in needed if c not in data.columns]
+    if missing:
+        raise ParameterError(f"column(s) {missing} are not in the data.")
+    rows = _cross_lagged_changes(data[needed], outcome, cause, unit, time)
+    groups = rows["unit"].nunique()
+    if groups < 10 or rows["period"].nunique() < 2:
+        raise ParameterError("the cross-lagged estimate needs four consecutive waves in at least "
+                             "ten units with both halves of each score.")
+    effects = [rows["period"]]  # period effects, one set per copy
+    values = absorb_effects(rows[["dy", "dx", "z_x", "dy_before", "z_y"]], effects)
+    clusters = rows["unit"].to_numpy()
+    absorbed = n_levels(effects)
+
+    def fit_with(with_control: bool) -> dict:
+        extra = {"control": values[:, 3], "control_z": values[:, 4]} if with_control else {}
+        return _iv(values[:, 0], values[:, 1], values[:, 2], clusters, absorbed + with_control,
+                   confidence, **extra)
+
+    fit = fit_with(True) if control is not False else None
+    control_f = np.nan
+    if fit is not None:  # the control's strength: its instrument, given the cause's
+        control_f = _iv(values[:, 3], values[:, 3], values[:, 4], clusters, absorbed + 1,
+                        confidence, control=values[:, 2], control_z=values[:, 2])["first_stage_f"]
+    used = control is True or (control is None and control_f >= WEAK_CONTROL_F)
+    if not used:
+        fit = fit_with(False)
+    method = ("cross_lagged_first_difference_split_half_iv_anderson_rubin_cr1_unit" if used else
+              "first_difference_split_half_iv_anderson_rubin_cr1_unit_without_the_outcome's_"
+              "earlier_change" + (" (too noisy to hold fixed)" if control is None else ""))
+    return {**fit, "n": int(len(rows) // 2), "control_used": bool(used),
+            "control_first_stage_f": float(control_f), "method": method}

@@ -1,0 +1,460 @@
+"""Staggered rollouts: Callaway & Sant'Anna (2021) group-time effects and their aggregations.
+
+A pilot that starts in different units at different times is read as a set of 2 × 2
+comparisons: the units that started in period g (cohort g) against comparison units, between a
+baseline before g and each period t. :func:`group_time` estimates every such ATT(g, t) with
+its influence function (one value per unit: how much the estimate moves with that unit), and
+:func:`aggregate` combines them as R ``did::aggte`` does (``simple``, ``group``, ``calendar``,
+``dynamic``), including the term for the estimated cohort weights. Inference is the multiplier
+(wild) bootstrap over units of those influence functions, with simultaneous bands for the event
+study; on mpdta the aggregations reproduce R ``did`` (``tests/test_staggered.py``).
+
+Choices beyond R ``did``'s defaults, each stated in the method string:
+
+* ``baseline="pooled"`` (default): each cohort's baseline is its mean over the
+  ``baseline_periods`` periods before the start, not the single period g − 1. A monthly unit
+  score is a sample of a few dozen answers; a one-month baseline carries all of that month's
+  sampling noise into every post-period comparison, a six-month mean a sixth of it (the long
+  difference of the DiD literature). ``"universal"`` (g − 1 for every period) and
+  ``"varying"`` (R's default) are there too.
+* ``covariates``: time-invariant unit columns enter the doubly robust estimator of Sant'Anna &
+  Zhao (2020) (``moderndid.drdid_panel``, tested against R ``DRDID``) in every cell.
+* Intervals use t critical values with min(treated, comparison units) − 1 degrees of
+  freedom (Hsu's conservative bound on Welch's: the normal's for large groups, wider for
+  small ones); under :data:`SMALL_SAMPLE_UNITS` units the bootstrap weights are Webb's
+  six-point distribution (few clusters); no interval or p-value when one side has a single
+  unit.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from moderndid import drdid_panel
+from scipy import stats
+
+from cxex_analysis.errors import ParameterError, check_argument, check_confidence
+from cxex_analysis.results import tidy
+
+CONTROL_GROUPS = ("never_treated", "not_yet_treated")
+
+
+BASELINES = ("pooled", "universal", "varying")
+
+
+AGGREGATIONS = ("simple", "group", "calendar", "dynamic")
+
+
+#: Below this many units the bootstrap and the intervals switch to their few-cluster forms.
+SMALL_SAMPLE_UNITS = 30
+
+
+DEFAULT_BASELINE_PERIODS = 6
+
+
+@dataclass
+class GroupTime:
+    """Every estimated ATT(g, t) with the unit-level pieces the aggregations need."""
+
+    cells: pd.DataFrame       # cohort, time, base, post, event_time, att, n_treated, n_control
+    influence: np.ndarray     # units × cells: estimate − truth ≈ mean of the column
+    treated: np.ndarray       # units × cells: the unit is a treated unit of the cell
+    control: np.ndarray       # units × cells: the unit is a comparison unit of the cell
+    cohorts: np.ndarray       # each unit's first treated period (0 = never)
+    baseline: str
+    baseline_periods: int
+    control_group: str
+    covariates: tuple[str, ...]
+
+    @property
+    def n_units(self) -> int:
+        return len(self.cohorts)
+
+
+def _wide(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str):
+    wide = data.pivot_table(index=unit, columns=time, values=outcome, aggfunc="mean")
+    start, end = int(min(wide.columns)), int(max(wide.columns))
+    wide = wide.reindex(columns=range(start, end + 1))  # a month nobody answered stays a gap
+    cohorts = data.groupby(unit)[cohort].first().reindex(wide.index).fillna(0).astype(int)
+    return wide, cohorts
+
+
+def _base_values(values: np.ndarray, first: int, g: int, t: int, baseline: str,
+                 periods: int) -> np.ndarray | None:
+    """Each unit's baseline for cell (g, t); None when the baseline period is outside the data."""
+    if baseline == "pooled":
+        low, high = max(g - periods, first), g - 1
+        if high < first:
+            return None
+        window = values[:, low - first:high - first + 1]
+        counts = (~np.isnan(window)).sum(axis=1)
+        totals = np.nansum(window, axis=1)
+        return np.where(counts > 0, totals / np.maximum(counts, 1), np.nan)
+    base = t - 1 if (baseline == "varying" and t < g) else g - 1
+    if base < first or base == t:
+        return None
+    return values[:, base - first]
+
+
+def _dr_cell(y1: np.ndarray, y0: np.ndarray, treated: np.ndarray, x: np.ndarray):
+    """Doubly robust 2 × 2 DiD (Sant'Anna & Zhao 2020) via moderndid: ATT, influence function."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a failed logit fit is a failure, not a number
+        fit = drdid_panel(y1, y0, treated.astype(float), x, influence_func=True)
+    if not np.isfinite(fit.att) or not np.all(np.isfinite(fit.att_inf_func)):
+        raise ParameterError("the doubly robust fit did not converge")
+    return float(fit.att), np.asarray(fit.att_inf_func, dtype=float)
+
+
+def _design(units: pd.Index, covariates: pd.DataFrame | None) -> np.ndarray | None:
+    """Intercept and the covariates (categoricals as dummies), one row per unit."""
+    if covariates is None or covariates.empty:
+        return None
+    frame = covariates.reindex(units)
+    numeric = frame.select_dtypes("number")
+    categorical = frame.drop(columns=numeric.columns)
+    parts = [pd.DataFrame({"const": 1.0}, index=frame.index), numeric.astype(float)]
+    if not categorical.empty:
+        parts.append(pd.get_dummies(categorical.astype(str), drop_first=True, dtype=float))
+    design = pd.concat(parts, axis=1)
+    return design.to_numpy(dtype=float)
+
+
+def group_time(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str,
+               control_group: str = "never_treated", baseline: str = "pooled",
+               baseline_periods: int = DEFAULT_BASELINE_PERIODS,
+               covariates: pd.DataFrame | None = None) -> GroupTime:
+    """ATT(g, t) for every cohort g and period t, each with its influence function.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long panel, one row per unit and period; ``time`` and ``cohort`` are integer periods
+        (``cohort`` = first treated period, 0 or missing = never treated).
+    control_group : {"never_treated", "not_yet_treated"}
+        Comparison units: never treated, or also units whose start is later than both t and
+        the baseline.
+    baseline : {"pooled", "universal", "varying"}
+    covariates : DataFrame, optional
+        Time-invariant unit columns (index = unit ids) for the doubly robust estimator.
+    """
+    check_argument("control_group", control_group, CONTROL_GROUPS)
+    check_argument("baseline", baseline, BASELINES)
+    for column in (outcome, unit, time, cohort):
+        if column not in data.columns:
+            raise ParameterError(f"column `{column}` is not in the data.")
+    frame = data[[unit, time, outcome, cohort]].dropna(subset=[outcome]).copy()
+    if frame.empty:
+        raise ParameterError(f"`{outcome}` has no values.")
+    frame[cohort] = frame[cohort].fillna(0)
+    wide, cohorts = _wide(frame, outcome, unit, time, cohort)
+    groups = cohorts.to_numpy()
+    if control_group == "never_treated" and not (groups == 0).any():
+        raise ParameterError("no never-treated units to compare with.")
+    values = wide.to_numpy(dtype=float)
+    first, last = int(wide.columns[0]), int(wide.columns[-1])
+    x = _design(wide.index, covariates)
+    n = len(groups)
+    cells, influence, treated_cols, control_cols = [], [], [], []
+    for g in sorted(int(c) for c in np.unique(groups) if c != 0):
+        if g - 1 < first:
+            continue  # started before the data begin: nothing to compare with
+        for t in range(first, last + 1):
+            base = _base_values(values, first, g, t, baseline, baseline_periods)
+            if base is None:
+                continue
+            change = values[:, t - first] - base
+            valid = ~np.isnan(change)
+            later = max(t, g - 1)
+            control = (groups == 0) if control_group == "never_treated" else \
+                (groups == 0) | ((groups > later) & (groups != g))
+            treated = (groups == g) & valid
+            control = control & valid
+            if treated.sum() == 0 or control.sum() == 0:
+                continue
+            if x is not None:
+                keep = treated | control
+                att, piece = _dr_cell(values[keep, t - first], base[keep], treated[keep], x[keep])
+                inf = np.zeros(n)
+                inf[keep] = piece * n / keep.sum()
+            else:
+                mu_t, mu_c = change[treated].mean(), change[control].mean()
+                att = mu_t - mu_c
+                filled = np.where(valid, change, 0.0)
+                inf = (treated * (filled - mu_t) * n / treated.sum()
+                       - control * (filled - mu_c) * n / control.sum())
+            cells.append({"cohort": g, "time": t,
+                          "base": "pooled" if baseline == "pooled" else
+                          (t - 1 if baseline == "varying" and t < g else g - 1),
+                          "post": t >= g, "event_time": t - g, "att": float(att),
+                          "n_treated": int(treated.sum()), "n_control": int(control.sum())})
+            influence.append(inf)
+            treated_cols.append(treated)
+            control_cols.append(control)
+    if not cells:
+        raise ParameterError("no cohort has both a baseline before its start and comparison "
+                             "units, so no group-time effect can be estimated.")
+    stack = lambda cols: np.column_stack(cols)  # noqa: E731
+    return GroupTime(pd.DataFrame(cells), stack(influence), stack(treated_cols),
+                     stack(control_cols), groups, baseline, baseline_periods, control_group,
+                     tuple(covariates.columns) if x is not None else ())
+
+
+@dataclass
+class Aggregate:
+    """One aggregated effect: its estimate, influence function and the units behind it."""
+
+    estimand: str
+    term: str
+    estimate: float
+    influence: np.ndarray
+    n_treated: int
+    n_control: int
+
+
+def _weight_influence(gt: GroupTime, keepers: np.ndarray, shares: np.ndarray) -> np.ndarray:
+    """The influence of estimating the cohort weights (R did's ``wif``): units × keepers."""
+    membership = (gt.cohorts[:, None] == gt.cells["cohort"].to_numpy()[keepers][None, :])
+    centred = membership.astype(float) - shares[None, :]
+    total = shares.sum()
+    return centred / total - centred.sum(axis=1, keepdims=True) * shares[None, :] / total ** 2
+
+
+def _weighted(gt: GroupTime, keepers: np.ndarray, estimand: str, term: str) -> Aggregate:
+    """Cohort-size-weighted mean of the cells ``keepers``, with the weights' own influence."""
+    att = gt.cells["att"].to_numpy()[keepers]
+    share = {g: np.mean(gt.cohorts == g) for g in np.unique(gt.cells["cohort"])}
+    shares = np.array([share[g] for g in gt.cells["cohort"].to_numpy()[keepers]])
+    weights = shares / shares.sum()
+    influence = gt.influence[:, keepers] @ weights + _weight_influence(gt, keepers, shares) @ att
+    return _aggregate(gt, keepers, estimand, term, float(att @ weights), influence)
+
+
+def _aggregate(gt, keepers, estimand, term, estimate, influence) -> Aggregate:
+    return Aggregate(estimand, term, estimate, influence,
+                     int(gt.treated[:, keepers].any(axis=1).sum()),
+                     int(gt.control[:, keepers].any(axis=1).sum()))
+
+
+def _mean_of(parts: list[Aggregate], estimand: str, term: str, gt: GroupTime,
+             keepers: np.ndarray) -> Aggregate:
+    return _aggregate(gt, keepers, estimand, term, float(np.mean([p.estimate for p in parts])),
+                      np.mean([p.influence for p in parts], axis=0))
+
+
+def aggregate(gt: GroupTime, kind: str, labels: Mapping[int, str] | None = None) -> list[Aggregate]:
+    """The ``did::aggte`` aggregations of the group-time effects.
+
+    ``simple``: post-start cells weighted by cohort size (one row, estimand ``att``);
+    ``group``: each cohort's average post-start effect, and their size-weighted mean
+    (``att_group``); ``calendar``: each period's size-weighted effect over the cohorts started
+    by then, and their mean (``att_calendar``); ``dynamic``: the effect by periods since start
+    (``att_event_time``, before and after) and the mean of the post-start ones
+    (``att_dynamic``, term ``overall``).
+    """
+    check_argument("kind", kind, AGGREGATIONS)
+    label = (lambda t: str(labels.get(t, t))) if labels else str
+    cells = gt.cells
+    post = cells["post"].to_numpy()
+    if not post.any():
+        return []
+    if kind == "simple":
+        return [_weighted(gt, np.flatnonzero(post), "att", "treatment")]
+    if kind == "group":
+        parts, groups = [], []
+        for g in sorted(cells.loc[post, "cohort"].unique()):
+            keepers = np.flatnonzero(post & (cells["cohort"] == g).to_numpy())
+            att = cells["att"].to_numpy()[keepers]
+            parts.append(_aggregate(gt, keepers, "att_group", f"g={label(g)}", float(att.mean()),
+                                    gt.influence[:, keepers].mean(axis=1)))
+            groups.append(g)
+        shares = np.array([np.mean(gt.cohorts == g) for g in groups])
+        weights = shares / shares.sum()
+        membership = (gt.cohorts[:, None] == np.array(groups)[None, :]).astype(float)
+        centred = membership - shares[None, :]
+        wif = centred / shares.sum() - centred.sum(axis=1, keepdims=True) * shares / shares.sum() ** 2
+        estimates = np.array([p.estimate for p in parts])
+        influence = np.column_stack([p.influence for p in parts]) @ weights + wif @ estimates
+        overall = _aggregate(gt, np.flatnonzero(post), "att_group", "overall",
+                             float(estimates @ weights), influence)
+        return [overall, *parts]
+    if kind == "calendar":
+        parts = []
+        for t in sorted(cells.loc[post, "time"].unique()):
+            keepers = np.flatnonzero(post & (cells["time"] == t).to_numpy())
+            parts.append(_weighted(gt, keepers, "att_calendar", f"t={label(t)}"))
+        return [_mean_of(parts, "att_calendar", "overall", gt, np.flatnonzero(post)), *parts]
+    events = []
+    for e in sorted(cells["event_time"].unique()):
+        keepers = np.flatnonzero((cells["event_time"] == e).to_numpy())
+        events.append(_weighted(gt, keepers, "att_event_time", f"e={e:+d}" if e else "e=0"))
+    after = [a for a in events if int(a.term.split("=")[1]) >= 0]
+    overall = _mean_of(after, "att_dynamic", "overall", gt, np.flatnonzero(post))
+    return [overall, *events]
+
+
+def multiplier_weights(n_units: int, draws: int, kind: str, seed: int) -> np.ndarray:
+    """Bootstrap weights, ``draws`` × ``n_units``: Mammen's two-point (R did's default) or
+    Webb's six-point distribution (few clusters, Webb 2023)."""
+    rng = np.random.default_rng(seed)
+    if kind == "mammen":
+        root5 = np.sqrt(5)
+        low = rng.random((draws, n_units)) < (root5 + 1) / (2 * root5)
+        return np.where(low, (1 - root5) / 2, (1 + root5) / 2)
+    if kind == "webb":
+        points = np.array([-np.sqrt(1.5), -1, -np.sqrt(0.5), np.sqrt(0.5), 1, np.sqrt(1.5)])
+        return points[rng.integers(0, 6, (draws, n_units))]
+    raise ParameterError(f"unknown bootstrap weights {kind!r}.")
+
+
+def analytic_se(influence: np.ndarray) -> np.ndarray:
+    """SE from influence functions (units × estimates), as R did without the bootstrap."""
+    influence = np.atleast_2d(influence.T).T
+    return np.sqrt(np.mean(influence ** 2, axis=0) / influence.shape[0])
+
+
+def bootstrap(influence: np.ndarray, draws: int, kind: str, seed: int) -> np.ndarray:
+    """Bootstrap deviations of the estimates from their point values (draws × estimates)."""
+    n = influence.shape[0]
+    return multiplier_weights(n, draws, kind, seed) @ influence / n
+
+
+def bootstrap_se(deviations: np.ndarray) -> np.ndarray:
+    """R did's robust bootstrap SE: interquartile range over that of the standard normal."""
+    q75, q25 = np.quantile(deviations, [0.75, 0.25], axis=0)
+    return (q75 - q25) / (stats.norm.ppf(0.75) - stats.norm.ppf(0.25))
+
+
+def staggered_did(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str,
+                  control_group: str = "never_treated", confidence: float = 0.95,
+                  n_boot: int = 999, seed: int = 42, subject: str = "all",
+                  baseline: str = "pooled", baseline_periods: int = DEFAULT_BASELINE_PERIODS,
+                  covariates: pd.DataFrame | None = None,
+                  labels: Mapping[int, str] | None = None,
+                  aggregations: Sequence[str] = AGGREGATIONS) -> pd.DataFrame:
+    """Heterogeneity-robust DiD for staggered rollouts (Callaway & Sant'Anna 2021), tidy rows.
+
+    Rows: ``att`` (simple aggregation), ``att_group``, ``att_calendar``, ``att_dynamic``
+    (term ``overall`` and one per cohort / period) and ``att_event_time`` (``e=-3`` …,
+    with ``band_low``/``band_high``: the simultaneous band over all event times). SEs from the
+    multiplier bootstrap over units (R did's robust IQR form); intervals estimate ± critical
+    value × SE. Extra columns ``n_treated`` and ``n_control`` count the units behind each row.
+    """
+    confidence = check_confidence(confidence)
+    gt = group_time(data, outcome, unit, time, cohort, control_group, baseline,
+                    baseline_periods, covariates)
+    rows = [a for kind in aggregations for a in aggregate(gt, kind, labels)]
+    if not rows:
+        raise ParameterError("no period after any unit's start has data yet, so the pilot's "
+                             "effect cannot be estimated.")
+    return inference_rows(gt, rows, outcome, confidence, n_boot, seed, subject)
+
+
+def inference_rows(gt: GroupTime, rows: list[Aggregate], outcome: str, confidence: float,
+                   n_boot: int, seed: int, subject: str) -> pd.DataFrame:
+    """Tidy rows with bootstrap SEs, intervals, p-values and the event study's band."""
+    few = gt.n_units < SMALL_SAMPLE_UNITS
+    influence = np.column_stack([r.influence for r in rows])
+    deviations = bootstrap(influence, n_boot, "webb" if few else "mammen", seed)
+    se = bootstrap_se(deviations)
+    events = np.array([r.estimand == "att_event_time" for r in rows])
+    band = np.nan
+    spread = events & np.isfinite(se) & (se > 0)
+    if spread.any():
+        sup = np.max(np.abs(deviations[:, spread]) / se[spread], axis=1)
+        band = float(np.quantile(sup, confidence))
+    method = (f"callaway_santanna_{'dr_' + '+'.join(gt.covariates) if gt.covariates else 'unconditional'}"
+              f"_{gt.control_group}_{gt.baseline}"
+              f"{gt.baseline_periods if gt.baseline == 'pooled' else ''}_baseline"
+              f"_multiplier_bootstrap_{'webb' if few else 'mammen'}_{n_boot}")
+    out = []
+    for row, s, is_event in zip(rows, se, events):
+        smaller = min(row.n_treated, row.n_control)
+        record = {"analysis": "pilot", "estimand": row.estimand, "subject": subject,
+                  "outcome": outcome, "term": row.term, "estimate": row.estimate,
+                  "confidence": confidence, "n": row.n_treated + row.n_control,
+                  "n_treated": row.n_treated, "n_control": row.n_control,
+                  "band_low": np.nan, "band_high": np.nan}
+        if smaller < 2 or not np.isfinite(s) or s <= 0:
+            record.update(se=np.nan, ci_low=np.nan, ci_high=np.nan, p_value=np.nan,
+                          method=method + "_no_inference_one_unit_on_a_side (n = units)")
+        else:
+            df = smaller - 1  # Hsu's conservative Welch bound: the normal for large groups
+            q = stats.t.ppf(0.5 + confidence / 2, df)
+            statistic = abs(row.estimate / s)
+            record.update(se=float(s), ci_low=row.estimate - q * s, ci_high=row.estimate + q * s,
+                          p_value=float(2 * stats.t.sf(statistic, df)),
+                          method=method + f"_t{df}_hsu (n = units)")
+            if is_event and np.isfinite(band):
+                wide = max(band, q)
+                record.update(band_low=row.estimate - wide * s, band_high=row.estimate + wide * s)
+        out.append(record)
+    return tidy(out, extra=["n_treated", "n_control", "band_low", "band_high"])
+
+
+def event_study_vector(gt: GroupTime, max_pre: int = 4, max_post: int = 6):
+    """Event-study estimates e = −max_pre … max_post of a universal-baseline study (the
+    reference e = −1 is 0 by construction and left out): (event times, estimates)."""
+    if gt.baseline != "universal":
+        raise ParameterError("the sensitivity analysis needs a universal-baseline event study.")
+    events = [a for a in aggregate(gt, "dynamic")[1:]
+              if -max_pre <= int(a.term.split("=")[1]) <= max_post]
+    times = np.array([int(a.term.split("=")[1]) for a in events])
+    return times, np.array([a.estimate for a in events])
+
+
+def sensitivity(gt: GroupTime, outcome: str, confidence: float = 0.95,
+                mbar: Sequence[float] = (0.0, 0.5, 1.0, 1.5, 2.0), max_pre: int = 4,
+                max_post: int = 6, n_boot: int = 999, seed: int = 42,
+                subject: str = "all") -> pd.DataFrame:
+    """ATT bounds when parallel trends may fail by up to M̄ × the largest pre-start change.
+
+    Rambachan & Roth (2023) relative magnitudes for the average post-start effect
+    (e = 0 … ``max_post``): after the start the trend gap may change each period by at most
+    M̄ times the largest period-to-period change seen before the start (e = −1 is the
+    reference, 0). The gap can then build up to M̄ × that change × (e + 1) by event time e,
+    so the average effect's identified set is the event-study average ± M̄ × largest change
+    × the mean of (e + 1): ``bound_low``/``bound_high`` (equal to HonestDiD's
+    ``compute_identified_set_rm``; ``tests/test_staggered.py`` checks it against
+    ``moderndid``). ``ci_low``/``ci_high`` is the bootstrap interval of those bounds (the
+    lower bound's α/2 quantile and the upper bound's 1 − α/2 quantile over multiplier-bootstrap
+    draws of the event study; conservative). ``estimate`` is the event study's average;
+    ``breakdown`` the largest M̄ whose interval excludes zero (NaN if none).
+    """
+    times, beta = event_study_vector(gt, max_pre, max_post)
+    pre, post = times < 0, times >= 0
+    if pre.sum() < 1 or post.sum() < 1:
+        raise ParameterError("the sensitivity analysis needs at least two periods before the "
+                             "start and one after.")
+    events = [a for a in aggregate(gt, "dynamic")[1:] if int(a.term.split("=")[1]) in set(times)]
+    influence = np.column_stack([a.influence for a in events])
+    kind = "webb" if gt.n_units < SMALL_SAMPLE_UNITS else "mammen"
+    draws = np.vstack([beta, beta + bootstrap(influence, n_boot, kind, seed)])
+    weights = np.where(post, 1 / post.sum(), 0.0)
+    # the trend gap's largest change before the start, e = −1 being the reference (0)
+    with_reference = np.column_stack([draws[:, pre], np.zeros(len(draws))])
+    largest = np.abs(np.diff(with_reference, axis=1)).max(axis=1)
+    reach = float(np.mean(np.arange(1, post.sum() + 1)))  # mean periods the gap builds over
+    centre = draws @ weights
+    alpha = 1 - confidence
+    rows = []
+    for m in mbar:
+        low_bounds = centre - m * reach * largest
+        high_bounds = centre + m * reach * largest
+        rows.append({"analysis": "pilot", "estimand": "att_sensitivity", "subject": subject,
+                     "outcome": outcome, "term": f"Mbar={m:g}", "estimate": float(centre[0]),
+                     "se": np.nan, "ci_low": float(np.quantile(low_bounds[1:], alpha / 2)),
+                     "ci_high": float(np.quantile(high_bounds[1:], 1 - alpha / 2)),
+                     "p_value": np.nan, "confidence": confidence, "n": gt.n_units,
+                     "method": "relative_magnitudes_identified_set_bootstrap_bounds "
+                               "(n = units)",
+                     "bound_low": float(low_bounds[0]), "bound_high": float(high_bounds[0])})
+    out = tidy(rows, extra=["bound_low", "bound_high"])
+    clear = out[(out["ci_low"] > 0) | (out["ci_high"] < 0)]
+    out["breakdown"] = float(clear["term"].str.split("=").str[1].astype(float).max()) \
+        if not clear.empty else np.nan
+    return out

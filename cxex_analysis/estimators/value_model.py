@@ -1,0 +1,359 @@
+"""The return-on-experience model: inputs with their uncertainty, the value chain, and its
+Monte Carlo.
+
+:class:`Inputs` holds effects and links (each a :class:`Quantity` with its SE or interval)
+and finance assumptions (triangular ranges); :func:`evaluate` runs the value chain
+(turnover, retention, revenue per customer, cost to serve, costs; see
+:mod:`cxex_analysis.analyses.rox`) on arrays of draws, :func:`monte_carlo` draws every
+uncertain input at once (vectorised), :func:`summarise` gives medians with percentile
+intervals, :func:`tornado`, :func:`scenarios` and :func:`break_even` the sensitivities,
+:func:`heskett_check` the service-profit-chain sanity check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cxex_analysis.errors import ParameterError, check_confidence
+from cxex_analysis.results import tidy
+
+ASSUMPTIONS = ("discount_rate_annual", "gross_margin", "annual_salary",
+               "replacement_cost_fraction", "cost_per_repeat_contact")
+
+
+PROGRAMME = ("one_off_cost", "cost_per_unit_month", "ramp_months")
+
+
+DRIVERS = ("turnover", "retention", "revenue_per_customer", "cost_to_serve")
+
+
+EFFECTS = ("nps", "engagement_index", "repeat_contacts_per_1000")
+
+
+LINKS = ("churn_per_nps", "revenue_per_customer_per_nps", "exit_rate_per_ei")
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number with its uncertainty: an estimate and SE, or a value with a range."""
+
+    value: float
+    se: float = 0.0
+    low: float | None = None
+    high: float | None = None
+    source: str = ""
+    #: an estimate with an asymmetric interval: the spread below and above ``value``
+    se_below: float | None = None
+    se_above: float | None = None
+
+    @classmethod
+    def from_interval(cls, value: float, ci_low: float, ci_high: float,
+                      source: str = "", z: float = 1.959964) -> "Quantity":
+        """An estimate whose 95% interval is ``ci_low``–``ci_high`` (not necessarily
+        symmetric, as an Anderson–Rubin interval): drawn from a two-piece normal."""
+        below, above = max(value - ci_low, 0.0) / z, max(ci_high - value, 0.0) / z
+        return cls(value, se=(below + above) / 2, se_below=below, se_above=above, source=source)
+
+    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        if self.low is not None and self.high is not None and self.high > self.low:
+            return rng.triangular(self.low, min(max(self.value, self.low), self.high), self.high, n)
+        if self.se_below is not None and self.se_above is not None and self.se > 0:
+            # two-piece normal: half the draws on each side of the estimate, each side a
+            # half-normal with its own spread, so the median is the estimate and the 2.5%
+            # and 97.5% points are the interval's ends
+            above = rng.random(n) < 0.5
+            size = np.abs(rng.normal(0, 1, n))
+            return self.value + np.where(above, size * self.se_above, -size * self.se_below)
+        if self.se > 0:
+            return rng.normal(self.value, self.se, n)
+        return np.full(n, float(self.value))
+
+    def bounds(self, z: float = 1.959964) -> tuple[float, float]:
+        if self.low is not None and self.high is not None:
+            return float(self.low), float(self.high)
+        if self.se_below is not None and self.se_above is not None:
+            return self.value - z * self.se_below, self.value + z * self.se_above
+        return self.value - z * self.se, self.value + z * self.se
+
+    def certain(self) -> "Quantity":
+        return replace(self, se=0.0, low=None, high=None, se_below=None, se_above=None)
+
+
+@dataclass
+class Inputs:
+    """Everything the model needs; see the module docstring."""
+
+    effects: dict[str, Quantity]
+    links: dict[str, Quantity]
+    assumptions: dict[str, Quantity]
+    programme: dict[str, Quantity]
+    units: int
+    customers_per_unit: float
+    employees_per_unit: float
+    revenue_per_customer: float
+    churn_rate: float
+    registry_cost_per_unit: float = 0.0
+    exit_rate: float = 0.0
+    repeat_contacts_per_1000: float = 0.0
+    cost_to_serve_per_unit: float = 0.0
+    horizon_months: int = 24
+    currency: str = "EUR"
+    label: str = ""
+    notes: list[str] = field(default_factory=list)
+    #: links that could not be valued (not informative, or the wrong sign): left at zero
+    unusable_links: list[str] = field(default_factory=list)
+
+    def certain(self) -> "Inputs":
+        """The same inputs with every uncertainty removed."""
+        return replace(self,
+                       effects={k: v.certain() for k, v in self.effects.items()},
+                       links={k: v.certain() for k, v in self.links.items()},
+                       assumptions={k: v.certain() for k, v in self.assumptions.items()},
+                       programme={k: v.certain() for k, v in self.programme.items()})
+
+
+def quantity_from(spec: Any, name: str, path: str) -> Quantity:
+    if isinstance(spec, (int, float)) and not isinstance(spec, bool):
+        return Quantity(float(spec), source="assumption")
+    if not isinstance(spec, dict) or "value" not in spec:
+        raise ParameterError(f"{path}: `{name}` must be a number or {{value: …, low: …, high: …}}, "
+                             f"but {spec!r} was given.")
+    try:
+        value = float(spec["value"])
+        low = float(spec["low"]) if "low" in spec else None
+        high = float(spec["high"]) if "high" in spec else None
+    except (TypeError, ValueError):
+        raise ParameterError(f"{path}: `{name}` must hold numbers, but {spec!r} was given.") from None
+    if (low is None) != (high is None):
+        raise ParameterError(f"{path}: `{name}` needs both `low` and `high`, or neither.")
+    if low is not None and not low <= value <= high:
+        raise ParameterError(f"{path}: `{name}` must satisfy low <= value <= high, "
+                             f"but {spec!r} was given.")
+    return Quantity(value, low=low, high=high, source="assumption")
+
+
+def _arrays(inputs: Inputs, rng: np.random.Generator | None, n: int) -> dict[str, np.ndarray]:
+    values = {}
+    groups = (("effect_", inputs.effects), ("link_", inputs.links),
+              ("", inputs.assumptions), ("", inputs.programme))
+    for prefix, group in groups:
+        for name, quantity in group.items():
+            values[prefix + name] = (quantity.draw(rng, n) if rng is not None
+                                     else np.full(n, float(quantity.value)))
+    for name in EFFECTS:
+        values.setdefault("effect_" + name, np.zeros(n))
+    return values
+
+
+def evaluate(inputs: Inputs, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Money per driver, costs, NPV, ROI and payback for arrays of input draws."""
+    horizon = inputs.horizon_months
+    months = np.arange(1, horizon + 1)
+    ramp = np.maximum(values["ramp_months"], 1e-9)[:, None]
+    ramp_factor = np.minimum(1.0, months[None, :] / ramp)
+    ramp_factor = np.where(values["ramp_months"][:, None] <= 0, 1.0, ramp_factor)
+    monthly_rate = (1 + values["discount_rate_annual"]) ** (1 / 12) - 1
+    discount = (1 + monthly_rate)[:, None] ** (-months[None, :])
+    units = inputs.units
+    customers = inputs.customers_per_unit * units
+    employees = inputs.employees_per_unit * units
+    d_nps = values["effect_nps"][:, None] * ramp_factor
+    d_ei = values["effect_engagement_index"][:, None] * ramp_factor
+    d_repeat = values["effect_repeat_contacts_per_1000"][:, None] * ramp_factor
+    margin = values["gross_margin"][:, None]
+    retention = 1 - inputs.churn_rate
+    clv = margin * inputs.revenue_per_customer * (1 + monthly_rate[:, None]) / (
+        1 + monthly_rate[:, None] - retention)
+    money = {
+        "turnover": -values["link_exit_rate_per_ei"][:, None] * d_ei * employees
+        * values["annual_salary"][:, None] * values["replacement_cost_fraction"][:, None],
+        "retention": -values["link_churn_per_nps"][:, None] * d_nps * customers * clv,
+        "revenue_per_customer": values["link_revenue_per_customer_per_nps"][:, None] * d_nps
+        * customers * margin,
+        "cost_to_serve": -d_repeat * customers / 1000 * values["cost_per_repeat_contact"][:, None],
+    }
+    benefit_monthly = sum(money.values())
+    running = values["cost_per_unit_month"][:, None] * units * np.ones_like(discount)
+    upfront = values["one_off_cost"] + inputs.registry_cost_per_unit * units
+    pv = {k: (v * discount).sum(axis=1) for k, v in money.items()}
+    pv_benefit = sum(pv.values())
+    pv_cost = upfront + (running * discount).sum(axis=1)
+    npv = pv_benefit - pv_cost
+    with np.errstate(divide="ignore", invalid="ignore"):
+        roi = np.where(pv_cost > 0, npv / pv_cost, np.nan)
+    cumulative = np.cumsum((benefit_monthly - running) * discount, axis=1) - upfront[:, None]
+    reached = cumulative >= 0
+    payback = np.where(reached.any(axis=1), reached.argmax(axis=1) + 1.0, np.inf)
+    return {**{f"value_{k}": v for k, v in pv.items()}, "value_total": pv_benefit,
+            "cost_total": pv_cost, "npv": npv, "roi": roi, "payback_months": payback}
+
+
+def deterministic(inputs: Inputs) -> dict[str, float]:
+    """The model at the central values (no uncertainty)."""
+    result = evaluate(inputs, _arrays(inputs, None, 1))
+    return {k: float(v[0]) for k, v in result.items()}
+
+
+def monte_carlo(inputs: Inputs, draws: int = 10_000, seed: int = 42) -> pd.DataFrame:
+    """``draws`` vectorized, seeded draws of every uncertain input; one row per draw."""
+    if draws < 100:
+        raise ParameterError(f"`draws` must be at least 100, but {draws} was passed.")
+    rng = np.random.default_rng(seed)
+    values = _arrays(inputs, rng, draws)
+    return pd.DataFrame(evaluate(inputs, values))
+
+
+def summarise(draws: pd.DataFrame, inputs: Inputs, confidence: float = 0.95,
+              subject: str = "all") -> pd.DataFrame:
+    """Tidy ``roi``, ``npv``, ``payback_months``, ``value_total`` (median, percentile interval),
+    one row per value driver (``value_driver``) and ``probability_roi_positive``; a
+    ``not_valued`` row per link that could not be valued (:func:`links_from`). When no
+    channel with an effect can be valued, only the ``not_valued`` rows are returned: no
+    return on investment is given rather than a confident-looking one."""
+    confidence = check_confidence(confidence)
+    lo, hi = 50 * (1 - confidence), 50 * (1 + confidence)
+    method = f"monte_carlo_{len(draws)}"
+    rows = []
+    for estimand, column, outcome in (("roi", "roi", "roi"), ("npv", "npv", inputs.currency),
+                                      ("payback_months", "payback_months", "months"),
+                                      ("value_total", "value_total", inputs.currency)):
+        values = draws[column].to_numpy()
+        finite = values[np.isfinite(values)] if estimand == "payback_months" else values
+        share_finite = len(finite) / len(values)
+        estimate = float(np.median(values)) if estimand != "payback_months" else (
+            float(np.percentile(values, 50)) if share_finite >= 0.5 else np.inf)
+        # no interpolation: payback can be infinite (never within the horizon)
+        low, high = np.percentile(values, [lo, hi], method="inverted_cdf")
+        rows.append({"analysis": "rox", "estimand": estimand, "subject": subject,
+                     "outcome": outcome, "term": inputs.label or "programme",
+                     "estimate": estimate if np.isfinite(estimate) else np.nan,
+                     "se": float(np.std(finite, ddof=1)) if len(finite) > 1 else np.nan,
+                     "ci_low": float(low) if np.isfinite(low) else np.nan,
+                     "ci_high": float(high) if np.isfinite(high) else np.nan,
+                     "p_value": np.nan, "confidence": confidence, "n": len(values),
+                     "method": method + (" (median, percentile interval; NaN = no payback within "
+                                         f"{inputs.horizon_months} months)"
+                                         if estimand == "payback_months" else
+                                         " (median, percentile interval)")})
+    for driver in DRIVERS:
+        values = draws[f"value_{driver}"].to_numpy()
+        low, high = np.percentile(values, [lo, hi])
+        rows.append({"analysis": "rox", "estimand": "value_driver", "subject": subject,
+                     "outcome": inputs.currency, "term": driver, "estimate": float(np.median(values)),
+                     "se": float(np.std(values, ddof=1)), "ci_low": float(low), "ci_high": float(high),
+                     "p_value": np.nan, "confidence": confidence, "n": len(values),
+                     "method": method + " (median, percentile interval)"})
+    positive = float((draws["roi"] > 0).mean())
+    rows.append({"analysis": "rox", "estimand": "probability_roi_positive", "subject": subject,
+                 "outcome": "roi", "term": inputs.label or "programme", "estimate": positive,
+                 "se": float(np.sqrt(positive * (1 - positive) / len(draws))),
+                 "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan,
+                 "confidence": confidence, "n": len(draws), "method": method + " (share of draws)"})
+    missing, valued = channels_left_out(inputs)
+    if missing and not valued:  # nothing can be valued: no ROI to print, only why not
+        rows = []
+    for link in missing:
+        rows.append({"analysis": "rox", "estimand": "not_valued", "subject": subject,
+                     "outcome": inputs.currency, "term": link, "confidence": confidence,
+                     "n": 0, "method": inputs.links[link].source or "not informative"})
+    return tidy(rows)
+
+
+def _uncertain(inputs: Inputs) -> list[tuple[str, str, Quantity]]:
+    out = []
+    for group in ("effects", "links", "assumptions", "programme"):
+        for name, q in getattr(inputs, group).items():
+            if q.se > 0 or (q.low is not None and q.high is not None and q.high > q.low):
+                out.append((group, name, q))
+    return out
+
+
+def _with(inputs: Inputs, group: str, name: str, value: float) -> Inputs:
+    updated = dict(getattr(inputs, group))
+    updated[name] = Quantity(value)
+    return replace(inputs.certain(), **{group: {**{k: v.certain() for k, v in
+                                                   getattr(inputs, group).items()}, **updated}})
+
+
+def tornado(inputs: Inputs, metric: str = "npv") -> pd.DataFrame:
+    """NPV (or another metric) with each uncertain input at the ends of its range, others central."""
+    base = deterministic(inputs.certain())[metric]
+    rows = []
+    for group, name, q in _uncertain(inputs):
+        low, high = q.bounds()
+        at_low = deterministic(_with(inputs, group, name, low))[metric]
+        at_high = deterministic(_with(inputs, group, name, high))[metric]
+        rows.append({"input": name, "group": group, "low_value": low, "high_value": high,
+                     "metric_at_low": at_low, "metric_at_high": at_high,
+                     "swing": abs(at_high - at_low), "base": base})
+    return pd.DataFrame(rows).sort_values("swing", ascending=False).reset_index(drop=True)
+
+
+def scenarios(inputs: Inputs) -> pd.DataFrame:
+    """Conservative (every input at its unfavourable end), expected, optimistic."""
+    table = tornado(inputs)
+    result = []
+    for label, pick in (("conservative", min), ("expected", None), ("optimistic", max)):
+        chosen = inputs.certain()
+        if pick is not None:
+            for row in table.itertuples():
+                value = row.low_value if pick(row.metric_at_low, row.metric_at_high) == row.metric_at_low \
+                    else row.high_value
+                chosen = _with(chosen, row.group, row.input, value)
+        values = deterministic(chosen)
+        result.append({"scenario": label, "value_total": values["value_total"],
+                       "cost_total": values["cost_total"], "npv": values["npv"],
+                       "roi": values["roi"], "payback_months": values["payback_months"]})
+    return pd.DataFrame(result)
+
+
+def break_even(inputs: Inputs, effect: str = "nps") -> float:
+    """The effect size at which NPV is zero, all else at central values (NPV is linear in it)."""
+    base = inputs.certain()
+    current = base.effects.get(effect, Quantity(0.0)).value
+    npv_0 = deterministic(_with(base, "effects", effect, current))["npv"]
+    npv_1 = deterministic(_with(base, "effects", effect, current + 1.0))["npv"]
+    slope = npv_1 - npv_0
+    if slope == 0:
+        return float("nan")
+    return float(current - npv_0 / slope)
+
+
+def heskett_check(inputs: Inputs, retention_points: float = 5.0) -> dict[str, float]:
+    """Profit change from ``retention_points`` more annual retention, in steady state.
+
+    Heskett et al. (1994) claim +5% retention raises profits 25–85%. With a steady inflow of
+    new customers the customer base is inversely proportional to the churn rate, so profit
+    (margin × customers) rises by churn_before / churn_after − 1.
+    """
+    annual_retention = (1 - inputs.churn_rate) ** 12
+    annual_churn = 1 - annual_retention
+    after = annual_churn - retention_points / 100
+    if after <= 0:
+        return {"annual_retention": annual_retention, "profit_change": float("inf")}
+    return {"annual_retention": annual_retention, "profit_change": annual_churn / after - 1}
+
+
+#: which link turns which effect into which channel of value
+CHANNELS = {"retention": ("churn_per_nps", "nps"),
+            "revenue_per_customer": ("revenue_per_customer_per_nps", "nps"),
+            "turnover": ("exit_rate_per_ei", "engagement_index")}
+
+
+def channels_left_out(inputs: Inputs) -> tuple[list[str], list[str]]:
+    """(links that could not be valued although their effect is there, channels valued)."""
+    missing, valued = [], []
+    for channel, (link, effect) in CHANNELS.items():
+        present = effect in inputs.effects and inputs.effects[effect].value != 0
+        if not present:
+            continue
+        (missing if link in inputs.unusable_links else valued).append(
+            link if link in inputs.unusable_links else channel)
+    repeat = inputs.effects.get("repeat_contacts_per_1000")
+    if repeat is not None and repeat.value != 0:
+        valued.append("cost_to_serve")
+    return missing, valued

@@ -1,0 +1,78 @@
+"""What the return-on-experience model found, in sentences (notebook 03)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cxex_analysis.estimators.value_model import Inputs, channels_left_out, heskett_check
+from cxex_analysis.vocabulary import LINK_WORDS
+
+
+def findings(summary: pd.DataFrame, inputs: Inputs, breakeven: float | None = None) -> list[str]:
+    """Plain sentences for the summary box."""
+    def get(estimand, term=None):
+        rows = summary[summary["estimand"] == estimand]
+        if term is not None:
+            rows = rows[rows["term"] == term]
+        return rows.iloc[0] if len(rows) else None
+
+    cur = inputs.currency
+    money = lambda v: f"{cur} {v / 1e6:,.2f}m" if abs(v) >= 1e6 else f"{cur} {v:,.0f}"  # noqa: E731
+    out = []
+    npv, roi, prob, pay = get("npv"), get("roi"), get("probability_roi_positive"), get("payback_months")
+    missing, valued = channels_left_out(inputs)
+    if missing and not valued:
+        out.append(f"What scaling {inputs.label} is worth cannot be told from this data: the "
+                   f"links from its effects to money ({', '.join(LINK_WORDS[m] for m in missing)}) "
+                   "are not informative here, so no return on investment is given.")
+        npv = roi = prob = pay = None
+    prefix = ("Counting only the channels that can be valued here "
+              f"({', '.join(c.replace('_', ' ') for c in valued)}): " if missing else "")
+    if npv is not None:
+        out.append(f"{prefix}Scaling {inputs.label} to {inputs.units} units over {inputs.horizon_months} "
+                   f"months: net present value {money(npv['estimate'])} (95% of simulations between "
+                   f"{money(npv['ci_low'])} and {money(npv['ci_high'])}).")
+    if roi is not None and prob is not None:
+        out.append(f"Return on investment {roi['estimate']:.0%} (interval {roi['ci_low']:.0%} to "
+                   f"{roi['ci_high']:.0%}); chance the return is positive: {prob['estimate']:.0%}.")
+    if pay is not None:
+        text = (f"about {pay['estimate']:.0f} months" if pd.notna(pay["estimate"])
+                else f"not within {inputs.horizon_months} months in most simulations")
+        out.append(f"Payback: {text}.")
+    drivers = summary[summary["estimand"] == "value_driver"].sort_values("estimate", ascending=False)
+    if len(drivers):
+        top = drivers.iloc[0]
+        out.append(f"Most of the value comes from {top['term'].replace('_', ' ')} "
+                   f"({money(top['estimate'])}); every link in the chain is listed with its source below.")
+    if breakeven is not None and np.isfinite(breakeven) and "nps" in inputs.effects:
+        measured = inputs.effects["nps"]
+        low, high = measured.bounds()
+        out.append(f"The programme pays back if its NPS effect is at least {breakeven:.2f} points; "
+                   f"the pilot measured {measured.value:.1f} (interval {low:.1f} to {high:.1f}).")
+    if roi is not None:
+        if roi["ci_high"] < 90:
+            out.append(f"Claims of CX returns 'above 9000%' are not supported here: even the upper "
+                       f"end of the simulated return is {roi['ci_high']:.0%}.")
+        else:
+            out.append(f"A return 'above 9000%' is within the simulated range here (upper end "
+                       f"{roi['ci_high']:.0%}), but it is not the central estimate.")
+    for note in inputs.notes:
+        out.append(note)
+    return out
+
+
+def heskett_sentence(inputs: Inputs) -> str:
+    """Heskett et al.'s '+5% retention, +25–85% profit' claim against these units' churn."""
+    check = heskett_check(inputs)
+    return (f"Heskett et al. (1994) claim that 5 more points of customer retention raise profits by "
+            f"25–85%. Here annual retention is {check['annual_retention']:.0%}; in steady state 5 "
+            f"more points would raise the customer base, and with it profit, by about "
+            f"{check['profit_change']:.0%} — assuming costs scale with customers.")
+
+
+def programme_not_modelled(subject: str, notes: list[str]) -> str:
+    """Why no separate engagement programme is valued."""
+    if subject == "ex_programme":
+        return "The valuation above is the engagement programme: this data set has no pilot to value."
+    return "Not modelled: " + (" ".join(notes) or "ex_programme_points is 0.")

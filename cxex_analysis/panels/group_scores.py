@@ -1,0 +1,204 @@
+"""Scores of a region, a unit type or a unit, beside the company's, for the group reports.
+
+Company-level inputs that every group report shares (item importance for customers, company
+scores) are computed once per warehouse and cached in the process, so a warm kernel
+rendering hundreds of group reports pays for them once. Employee numbers pass through
+:mod:`cxex_analysis.privacy` before they leave this module.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import duckdb
+import pandas as pd
+
+from cxex_analysis.config import MIN_GROUP_SIZE
+from cxex_analysis.errors import ParameterError, check_argument
+from cxex_analysis.estimators.correlation import unit_means
+from cxex_analysis.estimators.relative_weights import relative_weights
+from cxex_analysis.panels.linkage_panels import build_panel
+from cxex_analysis.panels.unit_panels import respondent_scores_sql, share_sql
+from cxex_analysis.privacy import hidden_in_hierarchy, mask_pii
+from cxex_analysis.store.warehouse import connect, engagement_items, has_table, identity, location
+from cxex_analysis.vocabulary import ITEM_KEYWORDS
+
+GROUP_BY = ("region", "unit_type", "unit")
+
+
+GROUP_COLUMN = {"region": "u.region", "unit_type": "u.unit_type", "unit": "u.unit_id"}
+
+
+def list_groups(con: duckdb.DuckDBPyConnection, group_by: str) -> list[str]:
+    """Every group of ``group_by`` in the warehouse, sorted."""
+    check_argument("group_by", group_by, GROUP_BY)
+    column = GROUP_COLUMN[group_by].split(".")[1]
+    return [r[0] for r in con.execute(f"SELECT DISTINCT {column} FROM units ORDER BY 1").fetchall()]
+
+
+def check_group(con, group_by: str, group: str) -> list[str]:
+    check_argument("group_by", group_by, GROUP_BY)
+    units = [r[0] for r in con.execute(
+        f"SELECT unit_id FROM units u WHERE {GROUP_COLUMN[group_by]} = ? ORDER BY 1", [group]).fetchall()]
+    if not units:
+        known = ", ".join(list_groups(con, group_by)[:12])
+        raise ParameterError(f"`group` {group!r} is not a {group_by} in the warehouse (e.g. {known}).")
+    return units
+
+
+@functools.lru_cache(maxsize=8)
+def _company(key: str, path: str, min_group_size: int) -> dict:
+    """Company-level item importance (cached per warehouse file and version).
+
+    Importance is each item's share of the differences in NPS between units; without a
+    customer survey, its share of the differences in eNPS (what goes with employees
+    recommending the workplace); without either, none (issues are then ranked by gap alone).
+    """
+    con = connect(path)
+    try:
+        items = engagement_items(con)
+        importance, basis = pd.Series(dtype=float), None
+        if not items:
+            return {"items": items, "importance": importance, "basis": basis}
+        panel = build_panel(con, min_group_size)
+        basis = next((o for o in ("nps", "enps") if o in panel and panel[o].notna().any()), None)
+        if basis:
+            means = unit_means(panel, items + [basis]).dropna()
+            if len(means) > len(items) + 2:
+                weights = relative_weights(means, items, basis, n_boot=0)
+                w = weights[weights["estimand"] == "relative_weight"].set_index("term")
+                importance = w["rescaled"]
+        return {"items": items, "importance": importance,
+                "basis": basis if len(importance) else None}
+    finally:
+        con.close()
+
+
+def company_context(con, min_group_size: int = MIN_GROUP_SIZE) -> dict:
+    """Item importance for NPS across units (shared by every group report)."""
+    return _company(identity(con), location(con), min_group_size)
+
+
+def _ex_scores(con, items: list[str], by: str | None = None) -> pd.DataFrame:
+    """Per wave (and group ``by``): respondents, engagement index, % favourable, eNPS and each
+    item's % favourable."""
+    item_fav = "".join(f", 100.0 * {share_sql(f'{i} >= 4')} AS {i}" for i in items)
+    group = f"{by} AS grp, " if by else ""
+    return con.execute(f"""
+        WITH r AS (SELECT {group}e.*, {respondent_scores_sql(items)} FROM employee_survey e
+                   JOIN units u USING (unit_id))
+        SELECT {"grp, " if by else ""}wave, count(*) AS respondents,
+               avg(engagement_index) AS engagement_index,
+               100.0 * sum(items_favourable) / nullif(sum(items_answered), 0) AS pct_favourable,
+               100.0 * ({share_sql("enps >= 9")} - {share_sql("enps <= 6")}) AS enps
+               {item_fav}
+        FROM r GROUP BY {"grp, " if by else ""}wave ORDER BY {"grp, " if by else ""}wave""").df()
+
+
+def _cx_scores(con, by: str | None = None) -> pd.DataFrame:
+    """Per quarter (and group ``by``): responses, NPS, CSAT and CES."""
+    group = f"{by} AS grp, " if by else ""
+    return con.execute(f"""
+        SELECT {group}CAST(date_trunc('quarter', responded_at) AS DATE) AS quarter,
+               count(*) AS responses,
+               100.0 * ({share_sql("nps >= 9")} - {share_sql("nps <= 6")}) AS nps,
+               100.0 * {share_sql("csat >= 4")} AS csat, avg(ces) AS ces
+        FROM customer_survey c JOIN units u USING (unit_id)
+        GROUP BY {"1, 2" if by else "1"} ORDER BY {"1, 2" if by else "1"}""").df()
+
+
+def _split(frame: pd.DataFrame) -> dict:
+    """The frame without its group column and each group's row positions.
+
+    Positions (numpy arrays), not thousands of small frames: the warm kernel's garbage
+    collector walks every cached object at each reset, and thousands of frames made that
+    walk cost more than a report.
+    """
+    return {"frame": frame.drop(columns="grp"),
+            "at": {key: rows for key, rows in frame.groupby("grp", sort=False).indices.items()}}
+
+
+@functools.lru_cache(maxsize=8)
+def _every_group(key: str, location: str, group_by: str) -> dict:
+    """Every group's scores by period and latest-period rows, from one pass over the tables.
+
+    A report for one group reads its part; hundreds of unit reports on one warm kernel then
+    cost one scan of the surveys instead of one per report (cached per warehouse version).
+    """
+    con = connect(location)
+    try:
+        column = GROUP_COLUMN[group_by]
+        items = engagement_items(con) if has_table(con, "employee_survey") else []
+        out: dict = {"items": items}
+        if items:
+            out["ex"] = _split(_ex_scores(con, items, column))
+            out["ex_company"] = _ex_scores(con, items)
+            out["employees_latest"] = _split(con.execute(f"""
+                SELECT {column} AS grp, e.* FROM employee_survey e JOIN units u USING (unit_id)
+                WHERE e.wave = (SELECT max(wave) FROM employee_survey)
+                ORDER BY e.source_row""").df())
+            out["latest_counts"] = con.execute("""
+                SELECT u.unit_id, u.region, u.unit_type, count(*) AS n FROM employee_survey e
+                JOIN units u USING (unit_id)
+                WHERE e.wave = (SELECT max(wave) FROM employee_survey) GROUP BY 1, 2, 3
+                ORDER BY 1""").df()
+        if has_table(con, "customer_survey"):
+            out["cx"] = _split(_cx_scores(con, column))
+            out["cx_company"] = _cx_scores(con)
+            out["customers_latest"] = _split(con.execute(f"""
+                SELECT {column} AS grp, c.nps, c.csat, c.ces FROM customer_survey c
+                JOIN units u USING (unit_id)
+                WHERE date_trunc('quarter', c.responded_at) =
+                      (SELECT max(date_trunc('quarter', responded_at)) FROM customer_survey)
+                ORDER BY c.source_row""").df())
+        return out
+    finally:
+        con.close()
+
+
+def group_context(con, group_by: str) -> dict:
+    return _every_group(identity(con), location(con), group_by)
+
+
+def group_part(parts: dict, group: str) -> pd.DataFrame:
+    rows = parts["at"].get(group)
+    frame = parts["frame"]
+    return frame.iloc[0:0] if rows is None else frame.iloc[rows].reset_index(drop=True)
+
+
+def hidden_by_subtraction(con, group_by: str, min_group_size: int = MIN_GROUP_SIZE) -> set:
+    """Groups of ``group_by`` whose employee results stay hidden in the latest wave.
+
+    Regions and unit types are siblings under the company (shown in every report); units
+    are siblings under their region and under their unit type (both have reports). A group
+    is hidden when it is small or when it could be worked out by subtraction
+    (:func:`cxex_analysis.privacy.hidden_groups`).
+    """
+    return set(_hidden(identity(con), location(con), group_by, min_group_size))
+
+
+@functools.lru_cache(maxsize=16)
+def _hidden(key: str, location: str, group_by: str, min_group_size: int) -> frozenset:
+    return frozenset(hidden_in_hierarchy(_every_group(key, location, group_by).get("latest_counts"),
+                                    group_by, min_group_size))
+
+
+def group_comments(con, table: str, where: str, params: list, issues: pd.DataFrame, limit: int,
+              order: str) -> pd.DataFrame:
+    """Recent comments, those mentioning the top issues first; masked and escaped."""
+    frame = con.execute(
+        f"SELECT c.comment, c.{order} AS at FROM {table} c JOIN units u USING (unit_id) "
+        f"{where} AND c.comment IS NOT NULL ORDER BY c.{order} DESC LIMIT 400", params).df()
+    if frame.empty:
+        return pd.DataFrame(columns=["comment", "about"])
+    frame["about"] = ""
+    if not issues.empty:
+        lowered = frame["comment"].str.lower()
+        for row in issues.itertuples():
+            words = ITEM_KEYWORDS.get(row.item, ())
+            hit = lowered.apply(lambda text, words=words: any(w in text for w in words))
+            frame.loc[hit & (frame["about"] == ""), "about"] = row.issue
+    frame = pd.concat([frame[frame["about"] != ""], frame[frame["about"] == ""]]).head(limit)
+    # masked here; every table in a report escapes its text (so HTML shows as text)
+    frame["comment"] = frame["comment"].map(mask_pii)
+    return frame[["comment", "about"]].reset_index(drop=True)

@@ -1,0 +1,57 @@
+"""Money per unit from the warehouse: customers, employees, revenue per customer, churn, exits,
+repeat contacts and cost to serve; and the one currency of a report.
+"""
+
+from __future__ import annotations
+
+from cxex_analysis.errors import ParameterError
+from cxex_analysis.store.warehouse import has_table, table_columns
+
+
+def report_currency(con, finance: dict, finance_label: str = "the finance assumptions") -> str:
+    """The one currency of the whole report: the pilot registry's, or the finance file's.
+
+    Costs come from the registry, salaries and margins from the finance file: amounts in two
+    currencies cannot be added. The registry's pilots must agree with each other, and with
+    a finance file that names a currency; otherwise a clear error says which files differ.
+    """
+    registry = []
+    if has_table(con, "pilots") and "currency" in table_columns(con, "pilots"):
+        registry = sorted({str(r[0]).strip().upper() for r in con.execute(
+            "SELECT DISTINCT currency FROM pilots WHERE currency IS NOT NULL").fetchall()
+            if str(r[0]).strip()})
+    own = str(finance.get("currency") or "").strip().upper()
+    if len(registry) > 1:
+        raise ParameterError(f"pilots.csv, column currency: the pilots' costs are in {registry}; "
+                             "one report needs one currency (convert the costs first).")
+    if registry and own and registry[0] != own:
+        raise ParameterError(
+            f"pilots.csv gives the pilots' costs in {registry[0]}, but {finance_label} are in "
+            f"{own}: give a finance file in {registry[0]} (parameter `finance`, key currency) "
+            "so that every amount in the report is in one currency.")
+    return registry[0] if registry else own
+
+
+def baseline(con, unit_ids: list[str] | None = None) -> dict[str, float]:
+    """Average customers, employees, monthly revenue per customer and churn of ``unit_ids``."""
+    if not has_table(con, "unit_outcomes"):
+        raise ParameterError("the warehouse has no unit_outcomes: the money model needs customers, "
+                             "revenue and headcount per unit and month.")
+    where = ""
+    params: list = []
+    if unit_ids:
+        where = "WHERE unit_id IN (SELECT unnest(CAST(? AS VARCHAR[])))"
+        params = [list(unit_ids)]
+    row = con.execute(f"""
+        SELECT avg(customers_active), avg(employees),
+               sum(revenue) / nullif(sum(customers_active), 0),
+               CAST(sum(customers_lost) AS DOUBLE PRECISION) / nullif(sum(customers_active), 0),
+               count(DISTINCT unit_id),
+               CAST(sum(employees_left) AS DOUBLE PRECISION) / nullif(sum(employees), 0),
+               1000.0 * sum(repeat_contacts) / nullif(sum(customers_active), 0),
+               avg(cost_to_serve)
+        FROM unit_outcomes {where}""", params).fetchone()
+    return {"customers_per_unit": float(row[0] or 0), "employees_per_unit": float(row[1] or 0),
+            "revenue_per_customer": float(row[2] or 0), "churn_rate": float(row[3] or 0),
+            "units": int(row[4] or 0), "exit_rate": float(row[5] or 0),
+            "repeat_contacts_per_1000": float(row[6] or 0), "cost_to_serve_per_unit": float(row[7] or 0)}

@@ -1,0 +1,157 @@
+"""Charts drawn from tidy frames, in one house style, and the general ones (data audit,
+metric trends, estimates with intervals). Each returns a matplotlib Figure.
+
+Nothing here calls ``plt.show()``, registers figures with pyplot or changes global matplotlib state: the house style is
+applied inside :func:`house_style` only while a chart is drawn. Every chart has a title and
+labelled axes; :func:`cxex_analysis.reporting.show.chart` embeds it with alt text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+PALETTE = ["#1b6ca8", "#e07a1f", "#3a9d5d", "#c23b4e", "#7b5ea7", "#8c6d31", "#5f6b73"]
+
+
+STYLE = {
+    "axes.titlesize": 12, "axes.titleweight": "bold", "axes.labelsize": 10,
+    "axes.spines.top": False, "axes.spines.right": False, "figure.dpi": 100,
+    "savefig.dpi": 110, "font.family": "DejaVu Sans",
+}
+
+
+@contextlib.contextmanager
+def house_style():
+    """The cxex look (seaborn whitegrid, one palette), for the duration of a ``with`` block."""
+    with sns.axes_style("whitegrid", STYLE), sns.plotting_context("notebook", font_scale=0.9), \
+            sns.color_palette(PALETTE), plt.rc_context(STYLE):
+        yield
+
+
+def new_figure(width: float = 8.0, height: float = 4.0):
+    """A Figure outside pyplot's registry: nothing pops up, nothing to close."""
+    fig = Figure(figsize=(width, height), layout="constrained")
+    return fig, fig.subplots()
+
+
+def money_axis(axis, currency: str) -> str:
+    """Ticks in thousands or millions; returns the unit word for the label."""
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1e6:,.1f}m" if abs(v) >= 1e6
+                                           else f"{v / 1e3:,.0f}k" if abs(v) >= 1e3 else f"{v:,.0f}"))
+    return currency
+
+
+def quarantine_bar(by_reason: pd.DataFrame):
+    """Horizontal bars of quarantined rows by table and reason (columns table_name, reason, rows)."""
+    with house_style():
+        height = max(2.5, 0.4 * len(by_reason) + 1.2)
+        fig, ax = new_figure(9, height)
+        if by_reason.empty:
+            ax.text(0.5, 0.5, "No rows were quarantined", ha="center", va="center",
+                    transform=ax.transAxes)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        else:
+            labels = (by_reason["table_name"] + ": " + by_reason["reason"].str.slice(0, 70)).tolist()
+            ax.barh(labels[::-1], by_reason["rows"].to_numpy()[::-1], color=PALETTE[3])
+            for y, value in enumerate(by_reason["rows"].to_numpy()[::-1]):
+                ax.text(value, y, f" {value:,}", va="center", fontsize=8)
+        ax.set_title("Rows held back from analysis, by reason")
+        ax.set_xlabel("Quarantined rows")
+        ax.set_ylabel("Table: reason")
+    return fig
+
+
+def responses_over_time(coverage: pd.DataFrame):
+    """Lines of responses per period for each source (columns period, source, responses)."""
+    with house_style():
+        fig, ax = new_figure(9, 3.8)
+        totals = coverage.groupby(["period", "source"], as_index=False)["responses"].sum()
+        totals["source"] = totals["source"].str.replace("_", " ")
+        sns.lineplot(data=totals, x="period", y="responses", hue="source", marker="o", ax=ax)
+        ax.set_title("Survey responses per month")
+        ax.set_xlabel("Month")
+        ax.set_ylabel("Responses")
+        ax.legend(title="")
+    return fig
+
+
+def coverage_heatmap(coverage: pd.DataFrame, source: str = "customer_responses", max_units: int = 60):
+    """Heatmap of responses per unit and period for one source (units with fewest first)."""
+    with house_style():
+        data = coverage[coverage["source"] == source]
+        table = data.pivot_table(index="unit_id", columns="period", values="responses",
+                                 aggfunc="sum", fill_value=0)
+        table = table.loc[table.sum(axis=1).sort_values().index[:max_units]]
+        table.columns = [pd.Timestamp(c).strftime("%Y-%m") for c in table.columns]
+        fig, ax = new_figure(10, max(3.0, 0.16 * len(table) + 1.5))
+        sns.heatmap(table, cmap="Blues", ax=ax, cbar_kws={"label": "Responses"})
+        ax.set_title(f"{source.replace('_', ' ').capitalize()} per unit and month "
+                     f"({len(table)} units with the fewest shown)")
+        ax.set_xlabel("Month")
+        ax.set_ylabel("Unit")
+        ax.tick_params(axis="y", labelsize=6)
+    return fig
+
+
+def estimate_bars(frame: pd.DataFrame, label_column: str, title: str, xlabel: str):
+    """Point estimates with interval whiskers, one row per group (tidy rows)."""
+    with house_style():
+        data = frame.dropna(subset=["estimate"]).sort_values("estimate")
+        fig, ax = new_figure(8, max(2.5, 0.38 * len(data) + 1.2))
+        y = np.arange(len(data))
+        ax.errorbar(data["estimate"], y,
+                    xerr=[data["estimate"] - data["ci_low"], data["ci_high"] - data["estimate"]],
+                    fmt="o", color=PALETTE[0], ecolor="#9bb8d3", elinewidth=3, capsize=0)
+        ax.set_yticks(y, data[label_column].astype(str))
+        ax.set_title(title)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(label_column.replace("_", " ").capitalize())
+    return fig
+
+
+def metric_trend(frame: pd.DataFrame, period_column: str, title: str, ylabel: str,
+                 hue: str | None = None):
+    """A metric over time with its interval as a band (tidy rows with a period column)."""
+    with house_style():
+        fig, ax = new_figure(9, 3.8)
+        data = frame.dropna(subset=["estimate"]).copy()
+        data[period_column] = pd.to_datetime(data[period_column])
+        groups = [(None, data)] if hue is None else list(data.groupby(hue))
+        for i, (name, group) in enumerate(groups):
+            group = group.sort_values(period_column)
+            colour = PALETTE[i % len(PALETTE)]
+            ax.plot(group[period_column], group["estimate"], marker="o", color=colour,
+                    label=None if name is None else str(name))
+            ax.fill_between(group[period_column], group["ci_low"], group["ci_high"],
+                            color=colour, alpha=0.15, linewidth=0)
+        ax.set_title(title)
+        ax.set_xlabel("Period")
+        ax.set_ylabel(ylabel)
+        if hue is not None:
+            ax.legend(title=hue.replace("_", " "), fontsize=8)
+    return fig
+
+
+def group_trend(trend: pd.DataFrame, metric: str, label: str, group: str):
+    """A metric for the group and the company over time (hidden periods leave gaps)."""
+    with house_style():
+        fig, ax = new_figure(8, 3.4)
+        data = trend[trend["metric"] == metric]
+        for i, (series, part) in enumerate(data.groupby("series", sort=False)):
+            part = part.sort_values("period")
+            name = group if series == "this group" else "company"
+            ax.plot(pd.to_datetime(part["period"]), part["value"], marker="o",
+                    color=PALETTE[i], label=name)
+        ax.set_title(f"{label}: {group} against the company")
+        ax.set_xlabel("Period")
+        ax.set_ylabel(label)
+        ax.legend(fontsize=8)
+    return fig

@@ -1,0 +1,215 @@
+"""Display helpers for notebooks: charts with alt text, escaped tables, notes, summary boxes.
+
+The display helpers (:func:`chart`, :func:`table`, :func:`note`, :func:`summary_box`,
+:func:`definitions`) show their output in a notebook and return None, so nothing is echoed
+twice; a result that was not computed (None) shows the ``missing`` note instead, so the
+notebooks need no ``if … else``; the ``*_html``
+functions return the markup for tests and other callers. All text from data is HTML-escaped;
+free text from people goes through :func:`cxex_analysis.privacy.safe_text`.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+from IPython.display import HTML, Markdown, display
+
+from cxex_analysis.errors import ParameterError
+from cxex_analysis.vocabulary import definitions_markdown
+
+#: Columns holding counts: shown as whole numbers even when stored as floats.
+COUNT_COLUMNS = {"n", "rows", "responses", "respondents", "rows_read", "rows_accepted",
+                 "rows_quarantined", "units", "first_row", "row"}
+
+
+def _display_html(markup: str) -> None:
+    display(HTML(markup))
+
+
+def _display_markdown(text: str) -> None:
+    display(Markdown(text))
+
+
+def figure_html(fig, alt: str) -> str:
+    """A figure as an embedded PNG ``<img>`` with alt text."""
+    if not alt or not alt.strip():
+        raise ParameterError("`alt` text is required for every chart (describe what it shows).")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")  # constrained layout already fits the labels
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    title = ""
+    if fig.axes and fig.axes[0].get_title():
+        title = fig.axes[0].get_title()
+    return (f'<figure class="cxex-chart"><img src="data:image/png;base64,{data}" '
+            f'alt="{html.escape(alt, quote=True)}" title="{html.escape(title, quote=True)}" '
+            f'style="max-width:100%"></figure>')
+
+
+def chart(fig, alt: str) -> None:
+    """Show a chart with its alt text."""
+    _display_html(figure_html(fig, alt))
+
+
+def plot(draw: Callable, data: pd.DataFrame | None, *args, alt: str, missing: str | None = None,
+         **kwargs) -> None:
+    """Draw ``draw(data, *args, **kwargs)`` and show it with its alt text.
+
+    When there is nothing to draw (``data`` is None, or has no rows) the ``missing`` note is
+    shown instead, or nothing.
+    """
+    if data is None or (isinstance(data, pd.DataFrame) and data.empty):
+        note(missing)
+        return
+    chart(draw(data, *args, **kwargs), alt)
+
+
+def _format_cell(value, digits: int) -> tuple[str, bool]:
+    """Display text of a cell and whether it is a number (numbers align right)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return "–", True
+    if isinstance(value, (bool, np.bool_)):
+        return ("yes" if value else "no"), False
+    if isinstance(value, (float, np.floating)):
+        return f"{value:,.{digits}f}", True
+    if isinstance(value, (int, np.integer)):
+        return f"{value:,}", True
+    if isinstance(value, pd.Timestamp):
+        return (value.date().isoformat() if value == value.normalize() else value.isoformat()), False
+    return str(value), False
+
+
+def table_html(frame: pd.DataFrame, caption: str | None = None, digits: int = 1,
+               labels: dict[str, str] | None = None, empty: str = "None.") -> str:
+    """An escaped HTML table (numbers rounded for display only; counts shown whole)."""
+    labels = labels or {}
+    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    if frame is None or frame.empty:
+        return f'<table class="cxex-table">{cap}<tbody><tr><td>{html.escape(empty)}</td></tr></tbody></table>'
+    whole = {c for c in frame.columns
+             if pd.api.types.is_float_dtype(frame[c]) and frame[c].dropna().size
+             and (frame[c].dropna() % 1 == 0).all() and c in COUNT_COLUMNS}
+    head = "".join(f"<th>{html.escape(labels.get(c, str(c).replace('_', ' ')))}</th>"
+                   for c in frame.columns)
+    rows = []
+    for row in frame.itertuples(index=False):
+        cells = []
+        for column, value in zip(frame.columns, row):
+            if column in whole and not pd.isna(value):
+                value = int(value)
+            text, numeric = _format_cell(value, digits)
+            align = "right" if numeric else "left"
+            cells.append(f'<td style="text-align:{align}">{html.escape(text)}</td>')
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return (f'<table class="cxex-table">{cap}<thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def table(frame: pd.DataFrame | None, caption: str | None = None, digits: int = 1,
+          labels: dict[str, str] | None = None, empty: str | None = "None.",
+          columns: Sequence[str] | None = None, missing: str | None = None) -> None:
+    """Show an escaped table of ``columns`` (those the frame has, in that order; default all).
+
+    A result that was not computed (``frame`` is None) shows the ``missing`` note instead, or
+    nothing; a frame without rows shows ``empty`` in the table, or nothing when ``empty`` is
+    None.
+    """
+    if frame is None:
+        note(missing)
+        return
+    if frame.empty and empty is None:
+        return
+    if columns is not None:
+        frame = frame[[c for c in columns if c in frame.columns]]
+    _display_html(table_html(frame, caption, digits, labels, empty or "None."))
+
+
+def interval_text(estimate: float, low: float, high: float, digits: int = 1, unit: str = "",
+                  confidence: float | None = 0.95) -> str:
+    """'25.2 (95% CI 24.7 to 25.7)' — the way every number with an interval is written."""
+    if estimate is None or np.isnan(estimate):
+        return "not available"
+    level = f"{confidence:.0%} CI " if confidence else ""
+    return (f"{estimate:,.{digits}f}{unit} ({level}{low:,.{digits}f} to {high:,.{digits}f}{unit})")
+
+
+def summary_box_html(title: str, findings: list[str]) -> str:
+    """A boxed list of plain-language findings (escaped)."""
+    items = "".join(f"<li>{html.escape(text)}</li>" for text in findings)
+    return (f'<div class="cxex-summary" role="note" style="border:2px solid #1b6ca8;'
+              f'border-radius:6px;padding:0.6em 1.2em;margin:0.8em 0;background:#f3f8fc">'
+              f"<strong>{html.escape(title)}</strong><ul>{items}</ul></div>")
+
+
+def summary_box(title: str, findings: list[str]) -> None:
+    """Show the summary box that opens every report."""
+    _display_html(summary_box_html(title, findings))
+
+
+def definitions(min_group_size: int = 5) -> None:
+    """Show the metric definitions footnote."""
+    _display_markdown("### Metric definitions\n\n" + definitions_markdown(min_group_size))
+
+
+def note_html(text: str) -> str:
+    """A plain paragraph (escaped)."""
+    return f'<p class="cxex-note">{html.escape(text)}</p>'
+
+
+def note(text: str | Sequence[str] | None) -> None:
+    """Show a plain paragraph (a list of sentences is joined); nothing when there is no text."""
+    if text is None or (isinstance(text, float) and np.isnan(text)):
+        return
+    if not isinstance(text, str):
+        text = " ".join(text)
+    if text and text.strip():
+        _display_html(note_html(text))
+
+
+def decision_panel_html(decision: dict) -> str:
+    """The scale / extend / stop panel: verdict, probability, range, the rule, and where known
+    the always-valid monitoring call and the joint test of "better for both"."""
+    row = decision["row"]
+    colour = {"scale": "#3a9d5d", "extend": "#e07a1f", "stop": "#c23b4e"}[decision["verdict"]]
+    outcome = html.escape(decision["outcome"].replace("_", " "))
+    if np.isfinite(row["ci_low"]) and np.isfinite(row["ci_high"]):
+        evidence = (f"Chance it improved: <strong>{decision['probability_beneficial']:.0%}</strong>. "
+                    f"Plausible range of the effect: {row['ci_low']:+.2f} to {row['ci_high']:+.2f} "
+                    f"({row['confidence']:.0%} interval; estimate {row['estimate']:+.2f}).")
+    else:
+        evidence = (f"Estimate {row['estimate']:+.2f}, with no interval: too few units on one "
+                    "side to tell it from chance.")
+    extra = ""
+    if decision.get("monitoring"):
+        extra += (f"<p>Monthly monitoring (an interval valid however often it is looked at): "
+                  f"<strong>{html.escape(decision['monitoring'])}</strong>.</p>")
+    dual = decision.get("dual_test")
+    if dual:
+        verdict = ("shown" if dual["both_better"] else "not shown")
+        extra += (f"<p>Better for both customers ({html.escape(dual['customers'].replace('_', ' '))}) "
+                  f"and employees ({html.escape(dual['employees'].replace('_', ' '))}): "
+                  f"<strong>{verdict}</strong> (joint test p = {dual['p_value']:.3f}: both "
+                  f"one-sided tests must pass at {dual['alpha']:.0%}).</p>")
+    return (f'<div class="cxex-decision" role="note" style="border:2px solid {colour};'
+            f'border-radius:6px;padding:0.6em 1.2em;margin:0.8em 0">'
+            f'<p style="font-size:1.4em;margin:0.2em 0;color:{colour}"><strong>'
+            f'{html.escape(decision["verdict"].upper())}</strong></p>'
+            f"<p>Primary outcome: <strong>{outcome}</strong>. {evidence}</p>"
+            f"<p>Rule: {html.escape(decision['rule'])}</p>{extra}</div>")
+
+
+def decision_panel(decision: dict | None, missing: str | None = None) -> None:
+    """Show the decision panel (the ``missing`` note when there is no decision)."""
+    if decision is None:
+        note(missing)
+        return
+    _display_html(decision_panel_html(decision))
+
+
+def markdown(text: str) -> None:
+    """Show Markdown written by the package (never user text)."""
+    _display_markdown(text)

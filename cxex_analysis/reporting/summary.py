@@ -1,0 +1,268 @@
+"""The executive summary (``index.html``) of a run, generated from ``results.json``.
+
+Every number on the page comes from the run's recorded results (never typed by hand): the
+headline answers to the four questions — does EX drive CX here, did the pilots work, what is
+it worth, where to act — each in a plain sentence with its interval, and links to every
+report of the run. Self-contained: inline CSS, no scripts, no external resources.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cxex_analysis.estimators.experiments import LOWER_IS_BETTER, decision
+from cxex_analysis.narrative.linkage_findings import (
+    direction_reading,
+    hidden_sentence,
+    measured,
+    why_not_measured,
+)
+from cxex_analysis.results import read_json
+from cxex_analysis.vocabulary import LINK_WORDS, definitions_markdown
+
+CSS = """
+body{font-family:'DejaVu Sans',Arial,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;
+color:#1f2933;line-height:1.5}
+h1{font-size:1.8em;margin-bottom:0.2em} h2{margin-top:1.6em;border-bottom:2px solid #1b6ca8}
+.meta{color:#5f6b73} .answer{border:2px solid #1b6ca8;border-radius:6px;padding:0.5em 1.2em;
+margin:0.8em 0;background:#f3f8fc} table{border-collapse:collapse;margin:0.6em 0}
+td,th{padding:0.25em 0.8em;border-bottom:1px solid #dde3e8;text-align:left}
+td.num{text-align:right} .scale{color:#3a9d5d;font-weight:bold} .extend{color:#e07a1f;font-weight:bold}
+.stop{color:#c23b4e;font-weight:bold} footer{margin-top:2em;font-size:0.9em;color:#5f6b73}
+"""
+
+
+def _e(text) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _ci(row, digits: int = 1, scale: float = 1.0, unit: str = "") -> str:
+    if not (np.isfinite(row["ci_low"]) and np.isfinite(row["ci_high"])):
+        return f"{row['estimate'] * scale:,.{digits}f}{unit} (no interval: too few units)"
+    return (f"{row['estimate'] * scale:,.{digits}f}{unit} (95% CI {row['ci_low'] * scale:,.{digits}f} "
+            f"to {row['ci_high'] * scale:,.{digits}f}{unit})")
+
+
+def _first(results: pd.DataFrame, **where) -> pd.Series | None:
+    rows = results
+    for column, value in where.items():
+        rows = rows[rows[column] == value]
+    return rows.iloc[0] if len(rows) else None
+
+
+def _link(reports: list[dict], prefix: str) -> str:
+    matches = [r for r in reports if r["name"].startswith(prefix) and r.get("html")]
+    return " ".join(f'<a href="{_e(r["html"])}">{_e(r["title"])}</a>' for r in matches)
+
+
+def _not_shown(reports: list[dict], prefix: str) -> list[str]:
+    """Why a notebook was skipped, or the parts it left out, as sentences."""
+    out = []
+    for r in reports:
+        if not r["name"].startswith(prefix) or not r.get("reason"):
+            continue
+        if r.get("status") == "skipped":
+            out.append(f"{r['title']}: {r['reason']}")
+        else:
+            out.extend(part.strip() for part in r["reason"].split("; ") if part.strip())
+    return list(dict.fromkeys(out))
+
+
+def _report_item(r: dict) -> str:
+    if r.get("status") == "skipped" or not r.get("html"):
+        return f"<li>{_e(r['title'])}: {_e(r.get('reason') or 'not run')}</li>"
+    parts = [part.split(": not run")[0] for part in (r.get("reason") or "").split("; ") if part]
+    without = (f" <span class='meta'>(left out: {_e('; '.join(parts))})</span>" if parts else "")
+    return f"<li><a href='{_e(r['html'])}'>{_e(r['title'])}</a>{without}</li>"
+
+
+def ex_cx_answer(results: pd.DataFrame) -> list[str]:
+    h2 = _first(results, analysis="linkage", estimand="ex_to_cx_lagged", outcome="nps")
+    h3 = _first(results, analysis="linkage", estimand="cx_to_ex_lagged", term="nps")
+    h1 = _first(results, analysis="linkage", estimand="ex_cx_correlation", outcome="nps")
+    out = []
+    if h2 is not None and measured(h2):
+        placebo = _first(results, analysis="linkage", estimand="ex_lead_placebo", outcome="nps")
+        out.append(f"When a unit's engagement index rose by 5 points, its NPS one quarter later was "
+                   f"{_ci(h2, 1, 5)} points higher (corrected for survey noise) — "
+                   + direction_reading(h2, h3, placebo))
+    elif h2 is not None:
+        out.append("Whether a rise in engagement is followed by better NPS cannot be measured "
+                   "here once survey noise is taken into account: " + why_not_measured(h2))
+    hidden = hidden_sentence(h2, _first(results, analysis="linkage",
+                                        estimand="ex_to_cx_lagged_uncorrected", outcome="nps"))
+    if hidden:
+        out.append(hidden)
+    if h3 is not None and measured(h3):
+        out.append(f"The reverse link: 10 more NPS points came before {_ci(h3, 1, 10)} more engagement "
+                   "points.")
+    elif h3 is not None:
+        out.append("Whether better NPS is followed by higher engagement cannot be measured here: "
+                   + why_not_measured(h3))
+    if h1 is not None:
+        out.append(f"Across units engagement and NPS correlate at r = {_ci(h1, 2)}.")
+    if out:
+        out.append("This is observational evidence (each unit compared with itself over time), "
+                   "consistent with but not proof of cause; pilots are the stronger test.")
+    return out
+
+
+def pilot_answers(results: pd.DataFrame, registry: pd.DataFrame) -> list[dict]:
+    rows = []
+    att = results[(results["analysis"] == "pilot") & (results["estimand"] == "att")]
+    for pilot_id, part in att.groupby("subject"):
+        info = registry[registry["pilot_id"] == pilot_id] if not registry.empty else registry
+        name = info["name"].iloc[0] if len(info) and "name" in info else ""
+        design = info["design"].iloc[0] if len(info) and "design" in info else ""
+        primary = info["primary_outcome"].iloc[0] if len(info) and "primary_outcome" in info else None
+        main = part[part["outcome"] == primary] if primary in set(part["outcome"]) else part.head(1)
+        row = main.iloc[0]
+        verdict = decision(row, 0.0, row["outcome"] in LOWER_IS_BETTER)
+        ex = part[part["outcome"] == "engagement_index"]
+        rows.append({"pilot": pilot_id, "name": name, "design": design, "outcome": row["outcome"],
+                     "effect": _ci(row, 2), "employees": _ci(ex.iloc[0], 1) if len(ex) else "–",
+                     "chance": (f"{verdict['probability_beneficial']:.0%}"
+                                if np.isfinite(verdict["probability_beneficial"]) else "–"),
+                     "verdict": verdict["verdict"]})
+    return rows
+
+
+def value_answers(results: pd.DataFrame) -> list[str]:
+    out = []
+    rox = results[results["analysis"] == "rox"]
+    for subject, part in rox.groupby("subject", sort=False):
+        npv = _first(part, estimand="npv")
+        roi = _first(part, estimand="roi")
+        prob = _first(part, estimand="probability_roi_positive")
+        if npv is None or roi is None:
+            left_out = part[part["estimand"] == "not_valued"]
+            if len(left_out):
+                label = "an engagement programme" if subject == "ex_programme" else f"scaling {subject}"
+                words = ", ".join(LINK_WORDS.get(t, t) for t in left_out["term"])
+                out.append(f"What {label} is worth cannot be told from this data: the links from "
+                           f"its effects to money ({words}) are not informative here, so no "
+                           "return on investment is given.")
+            continue
+        label = "an engagement programme" if subject == "ex_programme" else f"scaling {subject}"
+        left_out = part[part["estimand"] == "not_valued"]
+        prefix = ""
+        if len(left_out):
+            words = ", ".join(LINK_WORDS.get(t, t) for t in left_out["term"])
+            prefix = f"Counting only what can be valued ({words}: not informative here): "
+        out.append(f"{prefix}Value of {label} ({npv['term']}): net present value {npv['outcome']} "
+                   f"{npv['estimate'] / 1e6:,.2f}m (95% of simulations {npv['ci_low'] / 1e6:,.2f}m to "
+                   f"{npv['ci_high'] / 1e6:,.2f}m); return {roi['estimate']:.0%} "
+                   f"({roi['ci_low']:.0%} to {roi['ci_high']:.0%})"
+                   + (f"; chance of a positive return {prob['estimate']:.0%}." if prob is not None else "."))
+    return out
+
+
+def where_to_act(results: pd.DataFrame) -> pd.DataFrame:
+    """Groups ordered by engagement, or by NPS without an employee survey (lowest first), each
+    value with its interval; hidden stays hidden. ``attrs["order"]`` names the ordering."""
+    groups = results[(results["analysis"] == "group") & (results["estimand"] == "metric_level")]
+    if groups.empty:
+        return pd.DataFrame()
+    rows = []
+    for subject, part in groups.groupby("subject"):
+        row = {"group": subject.replace("=", ": ").replace("_", " ")}
+        for outcome in ("engagement_index", "nps", "csat"):
+            match = part[part["outcome"] == outcome]
+            if match.empty:
+                continue
+            m = match.iloc[0]
+            row[outcome] = ("hidden (too few answers)" if pd.isna(m["estimate"]) else
+                            f"{m['estimate']:.1f} ({m['ci_low']:.1f} to {m['ci_high']:.1f})")
+            row[f"_{outcome}"] = m["estimate"]
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    order = next((o for o in ("engagement_index", "nps", "csat") if f"_{o}" in table), None)
+    if order:
+        table = table.sort_values(f"_{order}", na_position="last")
+    table = table.drop(columns=[c for c in table.columns if c.startswith("_")]).rename(
+        columns={"engagement_index": "engagement index (95% CI)", "nps": "NPS (95% CI)",
+                 "csat": "CSAT (95% CI)"})
+    table.attrs["order"] = {"engagement_index": "engagement", "nps": "NPS",
+                            "csat": "CSAT"}.get(order, "")
+    return table
+
+
+def build_index(run_dir: Path, reports: list[dict], registry: pd.DataFrame | None = None,
+                min_group_size: int = 5, run_id: str | None = None) -> Path:
+    """Write ``run_dir/index.html`` from ``run_dir/results.json``."""
+    results = read_json(run_dir / "results.json") if (run_dir / "results.json").exists() else pd.DataFrame()
+    registry = registry if registry is not None else pd.DataFrame()
+    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+             f"<title>Experience analytics — executive summary</title><style>{CSS}</style></head><body>",
+             "<h1>Experience analytics: executive summary</h1>",
+             f"<p class='meta'>Run {_e(run_id or run_dir.name)}, generated "
+             f"{_e(dt.datetime.now().strftime('%Y-%m-%d %H:%M'))}. Every number below comes from the "
+             "run's results and has its 95% interval.</p>",
+             "<nav><strong>Contents:</strong> <a href='#ex-cx'>EX and CX</a> · <a href='#pilots'>Pilots</a> · "
+             "<a href='#value'>Value</a> · <a href='#act'>Where to act</a> · <a href='#reports'>All reports</a></nav>"]
+
+    def section(anchor: str, title: str, sentences: list[str], links: str,
+                why_not: list[str] | None = None) -> None:
+        body = "".join(f"<p>{_e(s)}</p>" for s in sentences) or (
+            "<p>Not analysed in this run.</p>" + "".join(f"<p>{_e(s)}</p>" for s in why_not or []))
+        parts.append(f"<h2 id='{anchor}'>{_e(title)}</h2><div class='answer'>{body}</div>"
+                     + (f"<p>Details: {links}</p>" if links else ""))
+
+    section("ex-cx", "1. Does employee experience drive customer experience here?",
+            ex_cx_answer(results) if not results.empty else [], _link(reports, "01_"),
+            [s for s in _not_shown(reports, "01_") if s.startswith(("EX → CX", "Mediation"))])
+    pilots = pilot_answers(results, registry) if not results.empty else []
+    parts.append("<h2 id='pilots'>2. Did the pilots work, for employees and customers?</h2>")
+    if pilots:
+        rows = "".join(
+            f"<tr><td>{_e(p['pilot'])} {_e(p['name'])}</td><td>{_e(p['design'])}</td>"
+            f"<td>{_e(p['outcome'])}: {_e(p['effect'])}</td><td>{_e(p['employees'])}</td>"
+            f"<td class='num'>{_e(p['chance'])}</td><td class='{_e(p['verdict'])}'>{_e(p['verdict'].upper())}</td></tr>"
+            for p in pilots)
+        parts.append("<table><thead><tr><th>Pilot</th><th>Design</th><th>Primary outcome: effect</th>"
+                     "<th>Engagement index: effect</th><th>Chance it helped</th><th>Recommendation</th>"
+                     f"</tr></thead><tbody>{rows}</tbody></table>")
+        parts.append(f"<p>Details: {_link(reports, '02_')}</p>")
+    else:
+        parts.append("<div class='answer'><p>No pilot was analysed in this run.</p>"
+                     + "".join(f"<p>{_e(s)}</p>" for s in _not_shown(reports, "02_")) + "</div>")
+    section("value", "3. What is it worth?", value_answers(results) if not results.empty else [],
+            _link(reports, "03_"), _not_shown(reports, "03_"))
+    parts.append("<h2 id='act'>4. Where to act</h2>")
+    table = where_to_act(results) if not results.empty else pd.DataFrame()
+    if not table.empty:
+        head = "".join(f"<th>{_e(c.replace('_', ' '))}</th>" for c in table.columns)
+        body = "".join("<tr>" + "".join(f"<td>{_e('' if pd.isna(v) else v)}</td>" for v in row)
+                       + "</tr>" for row in table.itertuples(index=False))
+        parts.append(f"<p>Groups with the lowest {_e(table.attrs.get('order') or 'scores')} first; "
+                     "each group's report names its top "
+                     f"two issues.</p><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+    parts.append(f"<p>Group reports: {_link(reports, '04_') or 'none in this run'}</p>")
+    parts.append("<h2 id='reports'>All reports of this run</h2><ul>"
+                 + "".join(_report_item(r) for r in reports) + "</ul>")
+    definitions = "".join(f"<li>{_e(line[2:].replace('**', ''))}</li>"
+                          for line in definitions_markdown(min_group_size).splitlines())
+    parts.append(f"<footer><strong>Metric definitions</strong><ul>{definitions}</ul></footer></body></html>")
+    target = run_dir / "index.html"
+    target.write_text("".join(parts), encoding="utf-8")
+    return target
+
+
+TITLES = {"00": "Data audit", "01": "EX and CX linkage", "02": "Pilot analysis", "03": "Return on experience",
+          "04": "Group report", "05": "Verbatims"}
+
+
+def report_title(name: str) -> str:
+    """``02_pilot_analysis-P1`` -> ``Pilot analysis P1``; ``04_group_report-region-North`` ->
+    ``Group report: region North``."""
+    prefix = name[:2]
+    base = TITLES.get(prefix, name)
+    if "-" in name:
+        rest = name.split("-", 1)[1].replace("-", " ").replace("_", " ")
+        return f"{base}: {rest}" if prefix == "04" else f"{base} {rest}"
+    return base

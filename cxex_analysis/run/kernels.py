@@ -1,0 +1,164 @@
+"""The local executor: warm Jupyter kernels that run one notebook many times (per pilot or
+group) without paying a kernel start each time, and its kernel log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import multiprocessing
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+from papermill.iorw import load_notebook_node
+from papermill.parameterize import parameterize_notebook
+
+from cxex_analysis.run.notebook_runs import NotebookRun
+from cxex_analysis.run.publish import export_html
+
+KERNEL_NAME = "python3"
+
+
+def failed_cell(executed: Path) -> str:
+    try:
+        notebook = nbformat.read(str(executed), as_version=4)
+    except Exception:  # the file may not exist if the kernel never started
+        return "before the first cell"
+    code_index = 0
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        code_index += 1
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                return f"code cell {code_index} ({output.get('ename')}: {output.get('evalue')})"
+    return "an unknown cell"
+
+
+@contextlib.contextmanager
+def kernel_chatter_to(log_path: Path):
+    """Send this process's stderr (which kernels inherit) to ``log_path`` for a while.
+
+    Kernels print start-up warnings straight to the inherited file descriptor 2; they belong
+    in the run's ``kernel.log``, not on the terminal of a scheduled job.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(log_path, "ab") as handle:
+        os.dup2(handle.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+class WarmKernel:
+    """One notebook executed for many parameter sets in one warm kernel.
+
+    Each job's parameters are injected as papermill does (an ``injected-parameters`` cell);
+    between jobs the kernel's namespace is reset, while imported modules and the package's
+    caches stay warm. This is what makes hundreds of group reports affordable: a fresh
+    kernel costs seconds, a reset milliseconds.
+    """
+
+    def __init__(self, path: str, work: str, log_path: str | None = None):
+        self.path, self.work = path, work
+        self.template = load_notebook_node(path)  # as papermill loads it (every cell has tags)
+        self.client = NotebookClient(self._copy(self.template), kernel_name=KERNEL_NAME,
+                                     timeout=1800, resources={"metadata": {"path": work}})
+        chatter = kernel_chatter_to(Path(log_path)) if log_path else contextlib.nullcontext()
+        with chatter:  # as nbclient's setup_kernel(), kept open across jobs
+            self.client.km = self.client.create_kernel_manager()
+            self.client.start_new_kernel()
+            self.client.start_new_kernel_client()
+
+    @staticmethod
+    def _copy(node):
+        return copy.deepcopy(node)
+
+    def run(self, name: str, parameters: dict) -> tuple[dict, Any]:
+        """Execute one job; return its outcome (name, status, error, seconds) and the notebook."""
+        started = time.perf_counter()
+        notebook = parameterize_notebook(self._copy(self.template), parameters,
+                                         kernel_name=KERNEL_NAME)
+        self.client.nb = notebook
+        status, error = "ok", None
+        for index, cell in enumerate(notebook.cells):
+            if cell.cell_type != "code":
+                continue
+            try:
+                self.client.execute_cell(cell, index)
+            except CellExecutionError as failure:
+                status = "failed"
+                error = f"{name} failed in code cell {index + 1} ({failure.ename}: {failure.evalue})"
+                break
+        # what is left once the namespace is cleared (imported modules, the package's caches,
+        # anything a library keeps) is frozen out of the garbage collector after every job:
+        # %reset collects, and walking a warm kernel's hundreds of thousands of surviving
+        # objects cost more than a small report, and more with every job
+        reset = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+            "%reset -f\nimport gc\ngc.freeze()\ndel gc")])
+        self.client.nb = reset
+        self.client.execute_cell(reset.cells[0], 0)
+        return ({"name": name, "status": status, "error": error,
+                 "seconds": time.perf_counter() - started}, notebook)
+
+    def close(self) -> None:
+        try:
+            self.client._cleanup_kernel()  # what nbclient's setup_kernel() does on exit
+        except Exception:  # the kernel may already be gone
+            pass
+
+
+def _batch_worker(path: str, jobs: list[tuple[str, dict]], work: str, log_path: str) -> list[dict]:
+    """Execute one notebook for many parameter sets in one warm kernel (a worker process)."""
+    outcomes = []
+    kernel = WarmKernel(path, work, log_path)
+    try:
+        with kernel_chatter_to(Path(log_path)):
+            for name, parameters in jobs:
+                outcome, notebook = kernel.run(name, parameters)
+                executed = Path(work) / f"{name}.ipynb"
+                nbformat.write(notebook, str(executed))
+                outcome["html"] = export_html(executed, Path(work) / f"{name}.html").name
+                outcomes.append(outcome)
+    finally:
+        kernel.close()
+    return outcomes
+
+
+def run_batch(path: Path, jobs: list[tuple[str, dict]], work: Path, workers: int = 1) -> list[NotebookRun]:
+    """Run ``jobs`` (name, parameters) of one notebook on ``workers`` warm kernels."""
+    workers = max(1, min(workers, len(jobs)))
+    chunks = [jobs[i::workers] for i in range(workers)]
+    log = str(work / "kernel.log")
+    if workers == 1:
+        results = [_batch_worker(str(path), chunks[0], str(work), log)]
+    else:
+
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = [pool.submit(_batch_worker, str(path), chunk, str(work), log) for chunk in chunks]
+            results = [f.result() for f in futures]
+    order = {name: i for i, (name, _) in enumerate(jobs)}
+    runs = [NotebookRun(r["name"], r["status"], r["seconds"], r["error"], r["html"])
+            for chunk in results for r in chunk]
+    return sorted(runs, key=lambda r: order[r.name])
+
+
+#: per worker process and thread: notebook path -> its warm kernel
+WARM_KERNELS: dict[tuple[str, int], WarmKernel] = {}
+
+
+def close_warm_kernels() -> None:
+    while WARM_KERNELS:
+        WARM_KERNELS.popitem()[1].close()

@@ -1,0 +1,162 @@
+"""Publishing a run: executed notebooks to self-contained HTML (no code, no scripts, no
+remote links), the index, input hashes and versions for the manifest, and the atomic switch
+of ``latest``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+from nbconvert import HTMLExporter
+
+from cxex_analysis.config import paths
+from cxex_analysis.errors import CxexError
+from cxex_analysis.reporting.summary import build_index, report_title
+from cxex_analysis.results import MIME_TYPE, tidy
+from cxex_analysis.run.notebook_runs import RunResult
+from cxex_analysis.store.accounting import loaded_files
+from cxex_analysis.store.warehouse import connect, has_table, read_table
+
+
+def git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=paths().root, capture_output=True,
+                             text=True, timeout=5)
+        return out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def package_versions() -> dict[str, str]:
+    names = ["cxex-analysis", "pandas", "numpy", "scipy", "duckdb", "pingouin", "linearmodels",
+             "statsmodels", "seaborn", "matplotlib", "papermill", "nbconvert"]
+    versions = {"python": platform.python_version()}
+    for name in names:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+# reports need no JavaScript: every script goes (nbconvert's templates load MathJax, require.js
+# and mermaid from CDNs), and so does any stylesheet from the network, so a report opens offline
+_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", flags=re.IGNORECASE | re.DOTALL)
+
+
+_REMOTE_LINK = re.compile(r"<link[^>]*\bhref=\"https?://[^\"]*\"[^>]*>", flags=re.IGNORECASE)
+
+
+_HEADING = re.compile(r"<h2 id=\"([^\"]+)\"[^>]*>(.*?)</h2>", flags=re.IGNORECASE | re.DOTALL)
+
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _contents(body: str) -> str:
+    """A table of contents from the report's second-level headings, after its title."""
+    entries = []
+    for anchor, title in _HEADING.findall(body):
+        text = _TAG.sub("", title).replace("¶", "").strip()
+        if text:
+            entries.append(f'<li><a href="#{anchor}">{text}</a></li>')
+    if not entries:
+        return body
+    nav = ('<nav class="cxex-toc" aria-label="Contents" style="margin:0.5em 0 1em 0;'
+           "font-family:'DejaVu Sans',Arial,sans-serif;font-size:0.95em\">"
+           "<strong>Contents</strong><ul>" + "".join(entries) + "</ul></nav>")
+    end_of_title = body.find("</h1>")
+    if end_of_title < 0:
+        return body
+    # between the title's cell and the next cell, as a block of its own (inside a cell the
+    # notebook's grid layout would squeeze it into a column)
+    next_cell = body.find('<div class="jp-Cell', end_of_title)
+    if next_cell < 0:
+        return body
+    nav = f'<div style="padding:0 1em 0 4.5em">{nav}</div>'
+    return body[:next_cell] + nav + body[next_cell:]
+
+
+def export_html(executed: Path, target: Path) -> Path:
+    """Render an executed notebook to self-contained HTML without code or stderr."""
+    notebook = nbformat.read(str(executed), as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                continue
+            if MIME_TYPE in output.get("data", {}):
+                continue
+            kept.append(output)
+        cell["outputs"] = kept
+    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True, embed_images=True)
+    body, _ = exporter.from_notebook_node(notebook)
+    body = _REMOTE_LINK.sub("", _SCRIPT.sub("", body))
+    body = _contents(body)
+    target.write_text(body, encoding="utf-8")
+    return target
+
+
+def input_hashes(warehouse) -> list[dict]:
+    """For the manifest: each loaded file with its hash and accounting ([] without a warehouse)."""
+    try:
+        con = connect(warehouse)
+    except CxexError:
+        return []
+    try:
+        return loaded_files(con).to_dict("records")
+    finally:
+        con.close()
+
+
+def write_index(work: Path, result: RunResult, warehouse: Path) -> None:
+    """The executive summary, generated from the run's results.json."""
+    reports = [{"name": n.name, "html": n.html, "title": report_title(n.name),
+                "status": n.status, "reason": n.reason}
+               for n in result.notebooks if n.html or n.status == "skipped"]
+    registry = None
+    try:
+        con = connect(warehouse)
+        try:
+            registry = read_table(con, "pilots") if has_table(con, "pilots") else None
+        finally:
+            con.close()
+    except CxexError:
+        registry = None
+    build_index(work, reports, registry, run_id=result.run_id)
+
+
+def point_latest(out_dir: Path, run_id: str) -> None:
+    """Switch ``out_dir/latest`` to ``run_id`` atomically (a symlink replaced by rename)."""
+    tmp = out_dir / f".latest.{os.getpid()}"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    tmp.symlink_to(run_id, target_is_directory=True)
+    os.replace(tmp, out_dir / "latest")
+
+
+def collect_notebook(path: Path | str) -> pd.DataFrame:
+    """The result rows an executed notebook recorded (:func:`cxex_analysis.results.record`),
+    in order."""
+    notebook = nbformat.read(str(path), as_version=4)
+    records: list[dict] = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if MIME_TYPE in data:
+                payload = data[MIME_TYPE]
+                if isinstance(payload, str):
+                    payload = json.loads(payload)
+                records.extend(payload)
+    return tidy(records) if records else tidy([])

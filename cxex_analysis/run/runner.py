@@ -1,0 +1,198 @@
+"""Execute the notebooks with papermill and publish HTML reports for a run.
+
+A run writes ``OUT/<run_id>/`` with the executed notebooks, one HTML report per notebook
+(code hidden, charts embedded), ``results.json`` (tidy records collected from every
+notebook, see :mod:`cxex_analysis.results`) and ``manifest.json`` (parameters, input file
+hashes, package versions, git commit, per-notebook status and timing). ``OUT/latest`` is
+switched to the new run only when every notebook succeeded; a failed run never replaces it.
+
+Parameters are checked against the notebooks' parameters cells before any kernel starts:
+papermill itself only warns about unknown names, which would silently produce a report
+built on defaults.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import papermill as pm
+
+from cxex_analysis import __version__
+from cxex_analysis.config import paths
+from cxex_analysis.errors import CxexError, ParameterError, check_argument
+from cxex_analysis.reporting.export import to_csv
+from cxex_analysis.reporting.summary import report_title
+from cxex_analysis.results import read_json, write_json
+from cxex_analysis.run.dask_executor import dask_client, run_batch_dask
+from cxex_analysis.run.fanout import fan_out, pilots_without_units, take_inventory
+from cxex_analysis.run.kernels import KERNEL_NAME, failed_cell, kernel_chatter_to, run_batch
+from cxex_analysis.run.notebook_runs import NotebookRun, RunResult
+from cxex_analysis.run.parameters import check_parameters, list_notebooks
+from cxex_analysis.run.plan import describe, notebook_plan
+from cxex_analysis.run.publish import (
+    collect_notebook,
+    export_html,
+    git_commit,
+    input_hashes,
+    package_versions,
+    point_latest,
+    write_index,
+)
+from cxex_analysis.store.warehouse import Warehouse
+
+
+def run(warehouse: Warehouse | Path | str, out_dir: Path | str, notebooks: list[Path] | None = None,
+        parameters: dict[str, Any] | None = None, run_id: str | None = None,
+        progress: Callable[[str], None] | None = print, workers: int = 1,
+        executor: str = "local", scheduler: str | None = None) -> RunResult:
+    """Execute ``notebooks`` against ``warehouse`` and publish the run under ``out_dir``.
+
+    ``executor="local"`` runs per-pilot and per-group reports on ``workers`` warm kernels of
+    this machine; ``executor="dask"`` runs them as tasks on the Dask cluster at ``scheduler``
+    (or on a local Dask cluster of ``workers`` processes). Notebooks that run once run here.
+
+    Returns a :class:`RunResult`; ``out_dir/latest`` points at the run only if it succeeded.
+    """
+    check_argument("executor", executor, ("local", "dask"))
+    logging.getLogger("papermill").setLevel(logging.WARNING)
+    say = progress or (lambda message: None)
+    notebooks = list(notebooks) if notebooks is not None else list_notebooks()
+    if not notebooks:
+        raise CxexError(f"no notebooks found in {paths().notebooks}")
+    warehouse = Warehouse.parse(warehouse).resolved()
+    given = dict(parameters or {})
+    given.setdefault("warehouse", str(warehouse))
+    per_notebook = check_parameters(notebooks, given)
+    inv = take_inventory(warehouse)
+    if "pilot_id" in given and str(given["pilot_id"]) not in inv.pilots:
+        raise ParameterError(f"`pilot_id` {given['pilot_id']!r} is not in the pilot registry "
+                             f"(pilots: {', '.join(inv.pilots) or 'none'}).")
+    plans = {path.name: notebook_plan(path.stem, inv) for path in notebooks}
+    for line in ["Plan (from what the data hold):", *describe(list(plans.values()), report_title)]:
+        say(line)
+
+    # reach the cluster before anything is written: an unreachable scheduler fails fast
+    dask = dask_client(scheduler, workers) if executor == "dask" else None
+    out_dir = Path(out_dir).resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    run_id = run_id or dt.datetime.now().strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}"
+    work = out_dir / f".{run_id}.partial"
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    result = RunResult(run_id, out_dir / run_id)
+    frames: list = []
+    try:
+        for path in notebooks:
+            planned = plans[path.name]
+            if planned.action == "skip":
+                result.notebooks.append(NotebookRun(path.stem, "skipped", reason=planned.reason))
+                continue
+            result.notebooks.extend(pilots_without_units(path, inv, per_notebook[path.name]))
+            jobs = [(path.stem + (f"-{suffix}" if suffix else ""), {**per_notebook[path.name], **extra})
+                    for suffix, extra in fan_out(path, warehouse, per_notebook[path.name], inv)]
+            if not jobs:
+                say(f"  skipped {path.stem}: nothing to run it for")
+                continue
+            if len(jobs) > 1:
+                where = ("the Dask cluster" if executor == "dask" else
+                         f"{min(workers, len(jobs))} warm kernel(s)")
+                batch = _run_many(path, jobs, work, workers, dask, where, say)
+            else:
+                batch = [_run_once(path, *jobs[0], work, say)]
+            for item in batch:
+                item.reason = "; ".join(planned.left_out) or None
+                executed = work / f"{item.name}.ipynb"
+                if executed.exists():
+                    frames.append(collect_notebook(executed))
+            # later notebooks (return on experience) read what earlier ones recorded
+            write_json(frames, work / "results.json")
+            result.notebooks.extend(batch)
+            if any(item.status != "ok" for item in batch):
+                break
+    finally:
+        if dask is not None:
+            dask[0].close()
+            if dask[1] is not None:
+                dask[1].close()
+    _publish(work, result, frames, given, warehouse,
+             executor if executor == "local" else f"dask ({scheduler or 'local cluster'})")
+    if result.ok:
+        point_latest(out_dir, run_id)
+    return result
+
+
+def _run_many(path: Path, jobs: list[tuple[str, dict]], work: Path, workers: int, dask,
+              where: str, say: Callable[[str], None]) -> list[NotebookRun]:
+    """One notebook once per pilot or group, on warm kernels or the Dask cluster."""
+    started = time.perf_counter()
+    say(f"  running {path.stem} x {len(jobs)} on {where} …")
+    if dask is not None:
+        batch = run_batch_dask(path, jobs, work, dask[0])
+    else:
+        batch = run_batch(path, jobs, work, workers)
+    failed = [b for b in batch if b.status != "ok"]
+    say(f"  {'done' if not failed else 'FAILED'}: {path.stem} x {len(jobs)} "
+        f"({time.perf_counter() - started:.1f} s)" + (f" — {failed[0].error}" if failed else ""))
+    return batch
+
+
+def _run_once(path: Path, name: str, parameters: dict, work: Path,
+              say: Callable[[str], None]) -> NotebookRun:
+    """One notebook on a fresh papermill kernel, exported to HTML."""
+    item = NotebookRun(name)
+    executed = work / f"{name}.ipynb"
+    started = time.perf_counter()
+    say(f"  running {name} …")
+    try:
+        with kernel_chatter_to(work / "kernel.log"):
+            pm.execute_notebook(str(path), str(executed), parameters=parameters,
+                                kernel_name=KERNEL_NAME, progress_bar=False,
+                                log_output=False, cwd=str(work))
+        item.status = "ok"
+    except pm.PapermillExecutionError:
+        item.status = "failed"
+        item.error = f"{name} failed in {failed_cell(executed)}"
+    except Exception as error:  # kernel death, missing kernel, unreadable notebook
+        item.status = "failed"
+        item.error = f"{name} could not run: {type(error).__name__}: {error}"
+    item.seconds = time.perf_counter() - started
+    if executed.exists():
+        item.html = export_html(executed, work / f"{name}.html").name
+    say(f"  {'done' if item.status == 'ok' else 'FAILED'}: {name} "
+        f"({item.seconds:.1f} s)" + (f" — {item.error}" if item.error else ""))
+    return item
+
+
+def _publish(work: Path, result: RunResult, frames: list, given: dict[str, Any],
+             warehouse: Warehouse, executor: str) -> None:
+    """results.json and .csv, the index, the manifest; then the run folder takes its name."""
+    write_json(frames if frames else [], work / "results.json")
+    to_csv(read_json(work / "results.json"), work / "results.csv")  # for spreadsheets, formula-safe
+    write_index(work, result, warehouse)
+    manifest = {
+        "run_id": result.run_id,
+        "started_notebooks": [n.name for n in result.notebooks],
+        "status": "ok" if result.ok else "failed",
+        "parameters": {k: (str(v) if isinstance(v, Path) else v) for k, v in given.items()},
+        "warehouse": warehouse.describe(),
+        "executor": executor,
+        "inputs": input_hashes(warehouse),
+        "versions": package_versions(),
+        "git_commit": git_commit(),
+        "cxex_version": __version__,
+        "notebooks": [n.__dict__ for n in result.notebooks],
+        "finished_at": dt.datetime.now(dt.UTC).isoformat(),
+    }
+    (work / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
+    if result.run_dir.exists():
+        shutil.rmtree(result.run_dir)
+    work.rename(result.run_dir)

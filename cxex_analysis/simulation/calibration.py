@@ -1,0 +1,176 @@
+"""Calibration: do the estimators find truths planted the way the world makes them?
+
+Each replication draws an organisation from :mod:`cxex_analysis.simulation.latent` (latent experience,
+measured by surveys; money following the latent experience; EX and CX feeding each other;
+a small staggered pilot without a control arm of its own), runs the estimators the reports
+use, and compares each estimate with the truth in the units the estimator sees:
+
+* ``ex_to_cx_lagged`` and ``cx_to_ex_lagged`` (H2, H3): :func:`~cxex_analysis.estimators.measurement.cross_lagged`,
+  pilot quarters left out as notebook 01 does; uncorrected: the two-way fixed-effects
+  regression of the full scores;
+* ``revenue_per_customer_per_nps``: :func:`~cxex_analysis.estimators.measurement.split_half_iv` within units and
+  quarters (revenue a month averaged over the quarter, the quarter's NPS, pilot quarters
+  left out, as notebook 03); uncorrected: the same regression on the full NPS;
+* ``pilot_att_nps``: :func:`~cxex_analysis.estimators.staggered.staggered_did` (Callaway & Sant'Anna, never-treated
+  units as controls, baseline pooled over the two quarters before each start) on the
+  measured NPS; a pilot's effect needs no noise correction (noise in an outcome only widens
+  the interval), so its "uncorrected" twin is the single-quarter baseline, R ``did``'s
+  default;
+* ``pilot_att_nps_all_treated``: the same pilot's units alone, every one of them treated in
+  the end (a rollout with no control arm): each start group compared with the groups not
+  yet started; its truth covers the periods before the last group starts.
+
+:func:`run` returns one row per replication and estimand (estimate, SE, interval, truth);
+:func:`table` summarises them per setting: mean bias in SEs and 95% interval coverage of the
+corrected and the uncorrected estimate. ``benchmarks/calibration.py`` prints the table and
+``tests/test_calibration.py`` holds the corrected estimators to |bias| <= 0.1 SE and coverage
+in [0.92, 0.98].
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+import pandas as pd
+
+from cxex_analysis.estimators.fixed_effects import blank_scores, lagged_pairs, twfe
+from cxex_analysis.estimators.measurement import cross_lagged, split_half_iv
+from cxex_analysis.estimators.staggered import staggered_did
+from cxex_analysis.simulation import latent
+
+#: (units, waves, respondents per unit-period, EX's reaction to last quarter's CX)
+GRID = ((600, 8, 30, 0.0), (600, 8, 30, 4.0), (300, 12, 30, 4.0), (300, 6, 100, 0.0),
+        (2000, 6, 10, 4.0), (100, 8, 30, 0.0))
+
+
+#: the corners for the test suite: 100-2,000 units, 6-12 waves, 10-100 answers; where EX
+#: reacts to CX, organisations large enough for the reverse link's halves to be reasonably
+#: strong instruments (with 200 units of 30 answers its small-sample bias is ~0.12 SE)
+TEST_GRID = ((200, 8, 30, 0.0), (600, 8, 30, 4.0), (300, 12, 30, 4.0), (150, 6, 100, 0.0),
+             (2000, 6, 10, 4.0), (100, 8, 30, 0.0))
+
+
+ESTIMANDS = ("ex_to_cx_lagged", "cx_to_ex_lagged", "revenue_per_customer_per_nps",
+             "pilot_att_nps", "pilot_att_nps_all_treated")
+
+
+def world_for(setting: tuple, seed: int) -> latent.LatentWorld:
+    units, waves, respondents, feedback = setting
+    return latent.LatentWorld(units=units, waves=waves, employees=respondents,
+                              customers=respondents, cx_to_ex=feedback, pilot_share=0.3,
+                              seed=seed)
+
+
+def estimates(world: dict) -> list[dict]:
+    """Every estimand of one organisation: corrected and uncorrected, with the truth."""
+    quarterly, truth = world["quarterly"], world["truth"]
+    scores = [f"{c}{h}" for c in ("engagement_index", "nps") for h in ("", "_a", "_b")]
+    linkage_data = blank_scores(quarterly, scores, "pilot_active")  # as notebook 01
+    rows = []
+
+    def add(estimand, fit, target, uncorrected=None):
+        rows.append({"estimand": estimand, "estimate": fit["estimate"], "se": fit["se"],
+                     "ci_low": fit["ci_low"], "ci_high": fit["ci_high"], "truth": target,
+                     **({f"{k}_uncorrected": v for k, v in uncorrected.items()}
+                        if uncorrected else {})})
+
+    def plain(data, y, x, time="t"):
+        fit = twfe(data, y, x, "unit_id", time)
+        return {"estimate": fit["params"][x], "se": fit["se"][x], "ci_low": fit["ci_low"][x],
+                "ci_high": fit["ci_high"][x]}
+
+    for estimand, y, x in (("ex_to_cx_lagged", "nps", "engagement_index"),
+                           ("cx_to_ex_lagged", "engagement_index", "nps")):
+        fit = cross_lagged(linkage_data, y, x, "unit_id", "t")
+        pairs = lagged_pairs(quarterly, x, y, 1, exclude="pilot_active")
+        add(estimand, fit, truth[estimand], plain(pairs, "y", "x", "y_time"))
+    money = quarterly[~quarterly["pilot_active"]]  # as notebook 03: quarters, no pilot
+    fit = split_half_iv(money, "revenue_per_customer", "nps_a", "nps_b", "unit_id", "t")
+    add("revenue_per_customer_per_nps", fit, truth["revenue_per_customer_per_nps_quarterly"],
+        plain(money, "revenue_per_customer", "nps"))
+    def simple_att(data, control_group, baseline):
+        att = staggered_did(data, "nps", "unit_id", "t", "cohort", control_group, n_boot=199,
+                            seed=0, baseline=baseline, baseline_periods=2,
+                            aggregations=("simple",))
+        return att.iloc[0][["estimate", "se", "ci_low", "ci_high"]].to_dict()
+
+    add("pilot_att_nps", simple_att(quarterly, "never_treated", "pooled"),
+        truth["pilot_att_nps"], simple_att(quarterly, "never_treated", "varying"))
+    rollout = quarterly[quarterly["cohort"] > 0]
+    add("pilot_att_nps_all_treated", simple_att(rollout, "not_yet_treated", "pooled"),
+        truth["pilot_att_nps_all_treated"], simple_att(rollout, "not_yet_treated", "varying"))
+    return rows
+
+
+def _replicate(job: tuple) -> list[dict]:
+    setting, seed = job
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rows = estimates(latent.generate(world_for(setting, seed)))
+    label = f"{setting[0]} units x {setting[1]} waves x {setting[2]}" + (
+        ", feedback" if setting[3] else "")
+    return [{"setting": label, "feedback": setting[3], "seed": seed, **r} for r in rows]
+
+
+def run(grid=GRID, reps: int = 50, first_seed: int = 1000, workers: int = 2) -> pd.DataFrame:
+    """``reps`` organisations per setting of ``grid`` (seeds ``first_seed`` …), in parallel."""
+    jobs = [(setting, first_seed + rep) for setting in grid for rep in range(reps)]
+    if workers > 1:
+
+        # spawned, not forked: a forked child shares its parent's pipes (a test runner's, a
+        # kernel's) and can take them down when it exits
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            parts = list(pool.map(_replicate, jobs, chunksize=4))
+    else:
+        parts = [_replicate(job) for job in jobs]
+    return pd.DataFrame([row for part in parts for row in part])
+
+
+def _score(frame: pd.DataFrame, suffix: str = "") -> pd.Series:
+    """Mean bias over the mean SE (``scale``: each row's typical SE, for pooled settings)."""
+    estimate, se = frame[f"estimate{suffix}"], frame[f"se{suffix}"]
+    low, high = frame[f"ci_low{suffix}"], frame[f"ci_high{suffix}"]
+    bounded = low.notna() & high.notna()
+    covered = np.where(bounded, (low <= frame["truth"]) & (frame["truth"] <= high), True)
+    typical = frame[f"scale{suffix}"] if f"scale{suffix}" in frame else se[np.isfinite(se)].mean()
+    error = (estimate - frame["truth"]) / typical
+    return pd.Series({"mean_estimate": estimate.mean(),
+                      "bias_se": float(error.mean()),
+                      "sd_over_se": float((estimate / typical).std(ddof=1)) if np.ndim(typical)
+                      else float(estimate.std(ddof=1) / typical),
+                      "coverage": float(np.mean(covered)), "unbounded": float((~bounded).mean())})
+
+
+def table(found: pd.DataFrame, by: str | list[str] = "setting") -> pd.DataFrame:
+    """Per group and estimand: truth, mean estimate, mean bias in SEs and coverage, corrected
+    and uncorrected. ``bias_se`` is the mean of (estimate − truth) over replications divided
+    by the mean SE; ``sd_over_se`` the spread of the estimates over the mean SE (1 when the
+    SEs are right)."""
+    rows = []
+    for key, part in found.groupby(by if isinstance(by, list) else [by], sort=False):
+        for estimand, cell in part.groupby("estimand", sort=False):
+            corrected, plain = _score(cell), _score(cell, "_uncorrected")
+            rows.append({**dict(zip(by if isinstance(by, list) else [by], key)),
+                         "estimand": estimand, "reps": len(cell),
+                         "truth": cell["truth"].mean(), **corrected,
+                         "bias_se_uncorrected": plain["bias_se"],
+                         "coverage_uncorrected": plain["coverage"]})
+    return pd.DataFrame(rows)
+
+
+def pooled(found: pd.DataFrame) -> pd.DataFrame:
+    """The grid pooled per estimand, H3 split into truth zero and truth non-zero; each
+    replication's error is scaled by the mean SE of its own setting before pooling.
+    (``sd_over_se`` pools estimates of different sizes: read it per setting.)"""
+    frame = found.copy()
+    for suffix in ("", "_uncorrected"):  # each setting's errors in its own typical SE
+        se = frame[f"se{suffix}"].where(np.isfinite(frame[f"se{suffix}"]))
+        frame[f"scale{suffix}"] = se.groupby([frame["setting"], frame["estimand"]]).transform("mean")
+    reverse = frame["estimand"] == "cx_to_ex_lagged"
+    frame.loc[reverse, "estimand"] = np.where(frame.loc[reverse, "feedback"] > 0,
+                                              "cx_to_ex_lagged (truth non-zero)",
+                                              "cx_to_ex_lagged (truth zero)")
+    return table(frame.assign(grid="all settings"), "grid")

@@ -1,0 +1,445 @@
+"""The demo organisation as the files a real one would send, with planted, known effects.
+
+:func:`generate` writes the data-contract files of a synthetic organisation (units, employee
+and customer surveys, monthly unit outcomes, two pilots, comments with their themes) plus
+``truth.json`` listing every planted effect, so that tests can check that the analyses
+recover them; with ``messy`` it plants rows that break the contract, each for one reason.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cxex_analysis.simulation.demo_parameters import (
+    CUSTOMER_THEMES,
+    EMPLOYEE_THEMES,
+    ITEMS,
+    REGIONS,
+    DemoParameters,
+)
+from cxex_analysis.simulation.demo_world import (
+    Draws,
+    World,
+    draw_assignments,
+    draw_organisation,
+    draw_pilot_effects,
+    ex_measurement_slope,
+    month_starts,
+    planted_pilot_truth,
+    simulate_world,
+    unit_period_panels,
+)
+
+# Each theme's comments share its word (wait, problem/resolved, staff, system, price; shift,
+# recognition, manager, career), positive or negative, as people's comments about one topic do.
+_CUSTOMER_TEXT = {
+    "wait_times": (
+        ["I waited far too long to be served", "The wait on hold was forty minutes, ridiculous",
+         "Waiting time was terrible again", "Nobody answered for ages, the wait is too long"],
+        ["Quick service, hardly any wait", "I was seen straight away with no wait",
+         "Short waiting time, fast and efficient"]),
+    "resolution": (
+        ["My problem is still not resolved after three calls", "Nobody could resolve my problem",
+         "I had to call back because the problem was not resolved",
+         "Three weeks and my problem is still not resolved"],
+        ["They resolved my problem first time", "Problem resolved in one call, brilliant",
+         "Resolved my problem quickly and completely"]),
+    "staff_attitude": (
+        ["The staff were rude and unhelpful", "The staff member was dismissive and did not listen",
+         "Unfriendly staff, felt like a nuisance"],
+        ["Friendly and helpful staff", "The staff member was lovely and really listened",
+         "Staff were polite, warm and knowledgeable"]),
+    "tools_systems": (
+        ["Their system was down so nothing could be done", "The agent said the system was too slow",
+         "The system kept crashing and they could not look up my account",
+         "They could not find my details, the system is a mess"],
+        ["The system worked smoothly", "They found my account instantly on the system",
+         "The online system made it easy"]),
+    "price": (
+        ["The price is too high for what you get", "Prices keep going up",
+         "Hidden fees on top of the price"],
+        ["Good price, good value", "Fair price", "Reasonable price and fees"]),
+}
+
+
+_EMPLOYEE_TEXT = {
+    "tools_systems": (
+        ["Our systems are slow and crash during calls", "The system makes it hard to help customers",
+         "The knowledge base system is out of date, we cannot find answers"],
+        ["The new system makes my job easier", "Systems work well and help me serve customers"]),
+    "staffing": (
+        ["We are always short on every shift", "Too few people on shift, customers wait for ages",
+         "Shift staffing levels are unsustainable"],
+        ["Shifts are well planned and we have enough people", "Shift cover has improved a lot"]),
+    "recognition": (
+        ["Nobody gives recognition when we go the extra mile", "No recognition for good work",
+         "I never get recognition or a thank you"],
+        ["My work gets recognition and is appreciated", "Great recognition from my team"]),
+    "manager": (
+        ["My manager does not support me", "My manager never listens to us",
+         "Poor communication from my manager"],
+        ["My manager is supportive and fair", "Great manager who listens"]),
+    "growth": (
+        ["There is no career path or training here", "No training or career development",
+         "I cannot see a career here"],
+        ["Good training and career development", "Plenty of training and chances to grow my career"]),
+}
+
+
+_ITEM_THEME = {"tools": "tools_systems", "recognition": "recognition", "manager": "manager",
+               "growth": "growth", "voice": "manager", "purpose": "growth",
+               "customer_focus": "staffing"}
+
+
+_NON_ENGLISH = ["El servicio fue muy lento y nadie me ayudó",
+                "Le personnel était très aimable, merci beaucoup",
+                "Die Wartezeit war viel zu lang"]
+
+
+_PII_SUFFIXES = [" Please email me at {name}@example.com", " Call me back on 07700 900{num:03d}",
+                 " My card 4111 1111 1111 {num:04d} was charged twice",
+                 " Reach me at +44 20 7946 0{num:03d}"]
+
+
+_HTML_COMMENT = "<script>alert('hello')</script> <b>Great</b> service & quick"
+
+
+_PHONE_NAMES = ["jane.doe", "j.smith", "sam_k", "alex.m"]
+
+
+def _compose(rng: np.random.Generator, bank: dict, theme: str, positive: bool) -> str:
+    negative_list, positive_list = bank[theme]
+    options = positive_list if positive else negative_list
+    return options[rng.integers(len(options))]
+
+
+def _customer_frame(params: DemoParameters, d: Draws, world: World) -> tuple[pd.DataFrame, dict]:
+    rng = np.random.default_rng(params.seed + 2)
+    months = month_starts(params)
+    cust = world.customers
+    units = d.units
+    n = len(cust)
+    month_start = months[cust["m"].to_numpy()]
+    days = month_start.days_in_month.to_numpy()
+    # between day 1 02:00 and the last day 21:00, so a time-zone offset never changes the month
+    seconds = 2 * 3600 + cust["day_fraction"].to_numpy() * ((days - 1) * 86400 + 19 * 3600)
+    stamps = month_start + pd.to_timedelta(np.floor(seconds), unit="s")
+    text = stamps.strftime("%Y-%m-%dT%H:%M:%SZ").to_numpy().astype(object)
+    offset_rows = rng.random(n) < 0.05
+    shifted = (stamps[offset_rows] + pd.Timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S+01:00")
+    text[offset_rows] = shifted.to_numpy()
+    unit_type = units["unit_type"].to_numpy()[cust["u"].to_numpy()]
+    channel_options = {"store": (["store", "web"], [0.8, 0.2]),
+                       "branch": (["store", "phone", "web"], [0.6, 0.2, 0.2]),
+                       "call_centre": (["phone", "chat"], [0.75, 0.25]),
+                       "team": (["phone", "web", "other"], [0.5, 0.3, 0.2])}
+    channel = np.empty(n, dtype=object)
+    for kind, (options, probs) in channel_options.items():
+        mask = unit_type == kind
+        channel[mask] = rng.choice(options, size=mask.sum(), p=probs)
+    rfc = np.where(np.isin(unit_type, ["call_centre", "branch"]),
+                   np.where(cust["rfc"].to_numpy() > 0, "true", "false"), "")
+    frame = pd.DataFrame({
+        "response_id": [f"C{i:07d}" for i in range(1, n + 1)],
+        "responded_at": text,
+        "unit_id": units["unit_id"].to_numpy()[cust["u"].to_numpy()],
+        "channel": channel,
+        "nps": cust["nps"].astype("Int64"),
+        "csat": cust["csat"].astype("Int64"),
+        "ces": cust["ces"].astype("Int64"),
+        "resolved_first_contact": rfc,
+        "customer_key": [f"K{k:07d}" for k in rng.integers(0, n, n)],
+    })
+    # comments tied to the scores; units with a poor tools profile get more tools/resolution talk
+    has_comment = rng.random(n) < params.comment_share_customer
+    tools = d.item_profile[:, ITEMS.index("tools")][cust["u"].to_numpy()]
+    comments = np.full(n, "", dtype=object)
+    themes = np.full(n, "", dtype=object)
+    base = np.array([0.25, 0.25, 0.2, 0.15, 0.15])
+    nps_values = cust["nps"].to_numpy()
+    csat_values = cust["csat"].to_numpy()
+    for i in np.flatnonzero(has_comment):
+        weights = base.copy()
+        if tools[i] < -3:
+            weights[CUSTOMER_THEMES.index("tools_systems")] *= 3
+            weights[CUSTOMER_THEMES.index("resolution")] *= 1.5
+        theme = CUSTOMER_THEMES[rng.choice(len(CUSTOMER_THEMES), p=weights / weights.sum())]
+        if not np.isnan(nps_values[i]):
+            positive = nps_values[i] >= 9 or (nps_values[i] >= 7 and rng.random() < 0.5)
+        elif not np.isnan(csat_values[i]):
+            positive = csat_values[i] >= 4
+        else:
+            positive = rng.random() < 0.5
+        comments[i] = _compose(rng, _CUSTOMER_TEXT, theme, positive)
+        themes[i] = theme
+    pii_rows = rng.choice(np.flatnonzero(has_comment), size=40, replace=False)
+    for j, i in enumerate(pii_rows):
+        template = _PII_SUFFIXES[j % len(_PII_SUFFIXES)]
+        comments[i] += template.format(name=_PHONE_NAMES[j % len(_PHONE_NAMES)], num=j)
+    foreign = rng.choice(np.setdiff1d(np.flatnonzero(has_comment), pii_rows), size=12, replace=False)
+    for j, i in enumerate(foreign):
+        comments[i] = _NON_ENGLISH[j % len(_NON_ENGLISH)]
+        themes[i] = "non_english"
+    html_row = int(np.setdiff1d(np.flatnonzero(has_comment), np.r_[pii_rows, foreign])[0])
+    comments[html_row] = _HTML_COMMENT
+    themes[html_row] = "staff_attitude"
+    frame["comment"] = comments
+    frame = frame[["response_id", "responded_at", "unit_id", "channel", "nps", "csat", "ces",
+                   "resolved_first_contact", "comment", "customer_key"]]
+    info = {
+        "comment_themes": dict(zip(frame["response_id"][has_comment], themes[has_comment])),
+        "pii_response_ids": frame["response_id"].to_numpy()[pii_rows].tolist(),
+        "html_comment_response_id": frame["response_id"].iloc[html_row],
+        "non_english_response_ids": frame["response_id"].to_numpy()[foreign].tolist(),
+    }
+    return frame, info
+
+
+def _employee_frame(params: DemoParameters, d: Draws, world: World) -> tuple[pd.DataFrame, dict]:
+    rng = np.random.default_rng(params.seed + 3)
+    months = month_starts(params)
+    waves = [(months[3 * q + 2] + pd.offsets.MonthEnd(0)).date().isoformat()
+             for q in range(params.n_quarters)]
+    emp = d.employees
+    n = len(emp)
+    frame = pd.DataFrame({
+        "response_id": [f"R{i:06d}" for i in range(1, n + 1)],
+        "wave": [waves[q] for q in emp["q"]],
+        "unit_id": d.units["unit_id"].to_numpy()[emp["u"].to_numpy()],
+        "role": emp["role"].to_numpy(),
+        "tenure_band": emp["tenure_band"].to_numpy(),
+    })
+    for k, item in enumerate(ITEMS):
+        frame[f"eng_{item}"] = pd.array(world.employee_items[:, k], dtype="Float64").astype("Int64")
+    frame["enps"] = world.enps.astype(int)
+    has_comment = rng.random(n) < params.comment_share_employee
+    comments = np.full(n, "", dtype=object)
+    themes = np.full(n, "", dtype=object)
+    respondent_ei = (np.nanmean(world.employee_items, axis=1) - 1) / 4 * 100
+    unit_type = d.units["unit_type"].to_numpy()[emp["u"].to_numpy()]
+    for i in np.flatnonzero(has_comment):
+        answers = world.employee_items[i]
+        if unit_type[i] == "call_centre" and respondent_ei[i] < 60 and rng.random() < 0.4:
+            theme = "staffing"
+        else:
+            lowest = int(np.nanargmin(np.where(np.isnan(answers), 9, answers)))
+            theme = _ITEM_THEME[ITEMS[lowest]]
+        positive = respondent_ei[i] >= 72
+        comments[i] = _compose(rng, _EMPLOYEE_TEXT, theme, positive)
+        themes[i] = theme
+    pii = rng.choice(np.flatnonzero(has_comment), size=10, replace=False)
+    for j, i in enumerate(pii):
+        comments[i] += f" Contact me at {_PHONE_NAMES[j % 4]}@example.com or 07700 900{j + 500:03d}"
+    frame["comment"] = comments
+    frame["employee_key"] = emp["employee_key"].to_numpy()
+    info = {"comment_themes": dict(zip(frame["response_id"][has_comment], themes[has_comment])),
+            "pii_response_ids": frame["response_id"].to_numpy()[pii].tolist()}
+    return frame, info
+
+
+def _insert_bad_rows(frame: pd.DataFrame, bad: list[dict], rng: np.random.Generator,
+                     duplicate_of: int | None = None) -> pd.DataFrame:
+    """Insert bad rows (dicts of overrides on a copy of a random row) at random places."""
+    out = frame.copy()
+    pieces = []
+    for overrides in bad:
+        row = out.iloc[int(rng.integers(len(out)))].copy()
+        for key, value in overrides.items():
+            row[key] = value
+        pieces.append(row)
+    extra = pd.DataFrame(pieces)
+    positions = np.sort(rng.integers(10, len(out), len(extra)))
+    parts, last = [], 0
+    for pos, (_, row) in zip(positions, extra.iterrows()):
+        parts.append(out.iloc[last:pos])
+        parts.append(row.to_frame().T)
+        last = pos
+    parts.append(out.iloc[last:])
+    result = pd.concat(parts, ignore_index=True)
+    if duplicate_of is not None:
+        dup = out.iloc[[duplicate_of]]
+        result = pd.concat([result.iloc[: duplicate_of + 5], dup, result.iloc[duplicate_of + 5:]],
+                           ignore_index=True)
+    return result
+
+
+#: the demo's pilot registry: a randomized pilot and a staggered rollout
+PILOTS = pd.DataFrame([
+    {"pilot_id": "P1", "name": "Knowledge base for agents",
+     "description": "A searchable knowledge base for call-centre and branch staff, "
+                    "randomized to half of the eligible units.",
+     "design": "randomized", "primary_outcome": "csat", "cost_per_unit": 8000,
+     "currency": "EUR"},
+    {"pilot_id": "P2", "name": "Leaders' frontline visits",
+     "description": "Senior leaders spend a day a month on the shop floor; rolled out "
+                    "region by region.",
+     "design": "staggered", "primary_outcome": "nps", "cost_per_unit": 3000, "currency": "EUR"},
+])
+
+
+def generate(out_dir: Path | str, params: DemoParameters | None = None) -> dict:
+    """Write the demo organisation's contract files and ``truth.json`` into ``out_dir``.
+
+    Returns the truth dictionary (also written to ``out_dir/truth.json``).
+
+    Examples
+    --------
+    >>> truth = generate("data/demo")                      # doctest: +SKIP
+    >>> truth["linkage"]["ex_to_cx_lagged"]["nps"]         # doctest: +SKIP
+    0.6
+    """
+    params = params or DemoParameters()
+    params.validate()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    draws = draw_organisation(params)
+    assignments = draw_assignments(params, draws.units)
+    months = month_starts(params)
+    ex_eff, cx_eff, repeat_factor = draw_pilot_effects(params, draws.units, assignments, months)
+    factual = simulate_world(params, draws, ex_eff, cx_eff, repeat_factor)
+    counterfactual = simulate_world(params, draws, np.zeros_like(ex_eff), np.zeros_like(cx_eff),
+                                     np.ones_like(repeat_factor))
+    pilot_truth = planted_pilot_truth(params, draws, factual, counterfactual, assignments)
+
+    units = draws.units[["unit_id", "unit_name", "region", "unit_type", "opened_on"]]
+    customers, customer_info = _customer_frame(params, draws, factual)
+    employees, employee_info = _employee_frame(params, draws, factual)
+    customers, employees, outcomes, invalid = _plant_bad_rows(params, customers, employees,
+                                                              factual.outcomes)
+    units.to_csv(out / "units.csv", index=False)
+    customers.to_csv(out / "customer_survey.csv", index=False)
+    employees.to_csv(out / "employee_survey.csv", index=False)
+    outcomes.to_csv(out / "unit_outcomes.csv", index=False)
+    PILOTS.to_csv(out / "pilots.csv", index=False)
+    assignments.to_csv(out / "pilot_assignments.csv", index=False)
+    themes = pd.concat([
+        pd.DataFrame({"source": "customer", "response_id": list(customer_info["comment_themes"]),
+                      "theme": list(customer_info["comment_themes"].values())}),
+        pd.DataFrame({"source": "employee", "response_id": list(employee_info["comment_themes"]),
+                      "theme": list(employee_info["comment_themes"].values())}),
+    ])
+    themes.to_csv(out / "truth_comment_themes.csv", index=False)
+    big = draws.units["staff"].to_numpy() >= 5
+    truth = {
+        "seed": params.seed,
+        "parameters": asdict(params),
+        "counts": {"units": len(units), "regions": len(REGIONS),
+                   "employee_responses": int(len(employees) - invalid["employee_survey"]),
+                   "customer_responses": int(len(customers) - invalid["customer_survey"]),
+                   "unit_outcome_rows": int(len(outcomes) - invalid["unit_outcomes"]),
+                   "waves": params.n_quarters, "months": len(months)},
+        "linkage": _linkage_truth(params, draws, factual, len(months), big),
+        "pilots": pilot_truth,
+        "planted_invalid_rows": invalid,
+        "small_units": draws.units.loc[~big, "unit_id"].tolist(),
+        "comments": {
+            "customer_themes": list(CUSTOMER_THEMES), "employee_themes": list(EMPLOYEE_THEMES),
+            "themes_file": "truth_comment_themes.csv",
+            "customer_pii_response_ids": customer_info["pii_response_ids"],
+            "employee_pii_response_ids": employee_info["pii_response_ids"],
+            "html_comment_response_id": customer_info["html_comment_response_id"],
+            "non_english_response_ids": customer_info["non_english_response_ids"],
+        },
+        "expected_ei_by_wave": {
+            str(q): float(np.nanmean(factual.ei[big, q])) for q in range(params.n_quarters)},
+    }
+    (out / "truth.json").write_text(json.dumps(truth, indent=2, default=_json_default))
+    return truth
+
+
+def _plant_bad_rows(params: DemoParameters, customers: pd.DataFrame, employees: pd.DataFrame,
+                    outcomes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame,
+                                                     dict[str, int]]:
+    """With ``params.messy``: rows that break the contract, each for one reason the
+    quarantine must name, and how many went into each table."""
+    invalid = {"customer_survey": 0, "employee_survey": 0, "unit_outcomes": 0}
+    if not params.messy:
+        return customers, employees, outcomes, invalid
+    rng = np.random.default_rng(params.seed + 4)
+    bad_customers = [
+        {"response_id": "C9000001", "nps": 11},
+        {"response_id": "C9000002", "csat": 0},
+        {"response_id": "C9000003", "ces": "seven"},
+        {"response_id": "C9000004", "responded_at": "2031-01-15T10:00:00Z"},
+        {"response_id": "C9000005", "unit_id": "U999"},
+        {"response_id": "C9000006", "responded_at": "31/13/2025"},
+        {"response_id": "C9000007", "nps": pd.NA, "csat": pd.NA, "ces": pd.NA},
+        {"response_id": "C9000008", "channel": "fax"},
+        {"response_id": "C9000009", "nps": 7.5},
+    ]
+    customers = _insert_bad_rows(customers, bad_customers, rng, duplicate_of=100)
+    invalid["customer_survey"] = len(bad_customers) + 1
+    bad_employees = [
+        {"response_id": "R9000001", "eng_tools": 6},
+        {"response_id": "R9000002", "role": "contractor"},
+        {"response_id": "R9000003", "enps": 12},
+        {"response_id": "R9000004", "employee_key": "firstname.lastname@company.com"},
+        {"response_id": "R9000005", "wave": "not a date"},
+    ]
+    employees = _insert_bad_rows(employees, bad_employees, rng, duplicate_of=50)
+    invalid["employee_survey"] = len(bad_employees) + 1
+    bad_outcomes = [
+        {"period": "2024-05-15", "unit_id": "U001"},
+        {"customers_lost": 999999, "period": "2023-12-01", "unit_id": "U002"},
+    ]
+    outcomes = _insert_bad_rows(outcomes, bad_outcomes, rng)
+    invalid["unit_outcomes"] = len(bad_outcomes)
+    return customers, employees, outcomes, invalid
+
+
+def _linkage_truth(params: DemoParameters, draws, factual, n_months: int,
+                   big: np.ndarray) -> dict:
+    """The planted links in the units the estimators see, and the realised between-unit
+    correlations (what a perfect analysis would see)."""
+    # realised between-unit correlations (what a perfect analysis would see)
+    _, quarterly, ex = unit_period_panels(params, draws, factual)
+    unit_ex = ex.groupby("u")["engagement_index"].mean()
+    unit_cx = quarterly.groupby("u")[["nps", "csat", "ces"]].mean()
+    turnover = factual.outcomes.assign(u=np.repeat(np.arange(len(draws.units)), n_months))
+    exit_rate = (turnover.groupby("u")["employees_left"].sum()
+                 / turnover.groupby("u")["employees"].sum())
+    # the planted links act on latent experience; in the units the estimators see (measured
+    # index points; NPS points, whose expectation is exactly the latent c) they are
+    slope = ex_measurement_slope(params, draws, factual.latent_ex)
+    ex_to_cx = params.ex_to_cx / slope
+    return {
+        "ex_to_cx_lagged": {"nps": ex_to_cx,
+                            "csat": ex_to_cx * params.csat_per_nps,
+                            "ces": ex_to_cx * params.ces_per_nps},
+        "cx_to_ex_lagged": {"nps": params.cx_to_ex * slope},
+        "ex_measurement_slope": slope,
+        "lag": "one quarter: the engagement index of the wave closing at the end of "
+               "quarter t moves customer outcomes in quarter t+1; NPS in quarter t "
+               "moves the engagement index of the wave closing at the end of t+1",
+        "units": {"ex": "engagement index points (0-100)", "nps": "NPS points",
+                  "csat": "top-2-box percentage points", "ces": "CES points (1-7)"},
+        "mediation": {
+            "revenue_per_customer": {
+                "a_ex_to_nps": ex_to_cx,
+                "b_nps_to_outcome": params.revenue_per_customer_per_nps,
+                "indirect": ex_to_cx * params.revenue_per_customer_per_nps},
+            "churn_rate": {
+                "a_ex_to_nps": ex_to_cx, "b_nps_to_outcome": params.churn_per_nps,
+                "indirect": ex_to_cx * params.churn_per_nps},
+        },
+        "driver_weights": params.driver_weights,
+        "exit_rate_per_ei": params.exit_rate_per_ei / slope,
+        "realised_between_unit_correlation": {
+            "engagement_index_vs_nps": float(np.corrcoef(unit_ex[big], unit_cx["nps"][big])[0, 1]),
+            "engagement_index_vs_csat": float(np.corrcoef(unit_ex[big], unit_cx["csat"][big])[0, 1]),
+            "engagement_index_vs_exit_rate": float(np.corrcoef(unit_ex[big], exit_rate[big])[0, 1]),
+        },
+    }
+
+
+def _json_default(value):
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")

@@ -1,0 +1,264 @@
+"""PostgreSQL as the warehouse: a shared database instead of the embedded DuckDB file.
+
+``--warehouse postgresql://user@host:5432/db`` (any SQLAlchemy PostgreSQL URL; the driver is
+psycopg 3) stores the same tables as the DuckDB warehouse, in schema ``cxex`` unless the
+URL names another with ``?schema=NAME``. Ingest still checks the files with DuckDB (the
+contract's SQL, the quarantine), in memory, then replaces the tables in PostgreSQL in one
+transaction (``COPY``), so a failed ingest leaves the database as it was and readers never
+see half a load. The analyses then run their SQL in PostgreSQL: :class:`Connection` gives
+the few calls they use (``execute(sql, params)``, ``fetchone``, ``fetchall``, ``df``) the
+same meaning as DuckDB's.
+
+Passwords: prefer ``PGPASSWORD`` or ``~/.pgpass`` (libpq reads both). A password written in
+the URL is moved into ``PGPASSWORD`` for the notebooks' kernels and never written to a
+report, a manifest or a log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import tempfile
+from pathlib import Path
+from urllib.parse import unquote
+
+import pandas as pd
+from psycopg.types.numeric import FloatLoader
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.pool import NullPool
+
+from cxex_analysis.errors import CxexError
+
+SCHEMES = ("postgresql", "postgres")
+
+
+DEFAULT_SCHEMA = "cxex"
+
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def is_url(target) -> bool:
+    """True when ``target`` is a PostgreSQL URL rather than a DuckDB file path."""
+    if target is None or isinstance(target, Path):
+        return False
+    text = str(target)
+    return any(text.startswith(f"{scheme}://") or text.startswith(f"{scheme}+")
+               for scheme in SCHEMES)
+
+
+def _parse(url: str):
+    """(SQLAlchemy URL with the psycopg driver and no ``schema`` query, schema name)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as error:
+        raise CxexError(f"{redact(url)}: not a PostgreSQL URL ({error}). Expected "
+                        "postgresql://USER@HOST:PORT/DATABASE[?schema=NAME].") from None
+    schema = parsed.query.get("schema", DEFAULT_SCHEMA)
+    if isinstance(schema, tuple):
+        schema = schema[-1]
+    if not _IDENTIFIER.match(schema):
+        raise CxexError(f"{redact(url)}: schema {schema!r} must be letters, digits and "
+                        "underscores (starting with a letter).")
+    parsed = parsed.difference_update_query(["schema"]).set(drivername="postgresql+psycopg")
+    return parsed, schema
+
+
+def redact(url: str) -> str:
+    """The URL with any password replaced by ``***`` (for messages, manifests and logs)."""
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", str(url))
+
+
+def without_password(url: str) -> tuple[str, str | None]:
+    """(the URL without its password, the password or None)."""
+    match = re.search(r"://([^:/@]+):([^@]*)@", str(url))
+    if not match:
+        return str(url), None
+
+    return str(url)[:match.start(2) - 1] + str(url)[match.end(2):], unquote(match.group(2))
+
+
+def _raw_connection(url: str):
+    """A psycopg connection (autocommit off) and the schema, numerics loaded as floats."""
+    parsed, schema = _parse(url)
+    engine = create_engine(parsed, poolclass=NullPool)
+    try:
+        raw = engine.raw_connection()
+    except Exception as error:  # OperationalError and friends, with the server's reason
+        reason = str(getattr(error, "orig", error)).strip().splitlines()[0]
+        raise CxexError(f"{redact(url)}: cannot connect to PostgreSQL ({reason}).") from None
+    connection = raw.driver_connection
+    # NUMERIC (what PostgreSQL's avg() and 100.0 * x return) as float, as DuckDB gives DOUBLE
+    connection.adapters.register_loader("numeric", FloatLoader)
+    return raw, connection, schema
+
+
+class Connection:
+    """The DuckDB-like subset of a connection that cxex's analyses use, on PostgreSQL.
+
+    ``?`` placeholders are translated to psycopg's; results are read into pandas with
+    dates and timestamps as ``datetime64`` and NUMERIC as float, as DuckDB's ``.df()`` does.
+    """
+
+    backend = "postgres"
+
+    def __init__(self, url: str, read_only: bool = True):
+        self.url = str(url)
+        self._raw, self._connection, self.schema = _raw_connection(self.url)
+        self._cursor = None
+        with self._connection.cursor() as cursor:
+            cursor.execute("SET TimeZone = 'UTC'")
+            cursor.execute(f'SET search_path = "{self.schema}"')
+            if read_only:
+                cursor.execute("SET default_transaction_read_only = on")
+        self._connection.commit()
+        self._connection.autocommit = True
+
+    @property
+    def identity(self) -> str:
+        """Names this warehouse (and its version) for caches: URL without password + load time."""
+        stamp = ""
+        if self.has_table("ingest_info"):
+            stamp = str(self.execute("SELECT max(ingested_at) FROM ingest_info").fetchone()[0])
+        return f"{redact(self.url)}#{self.schema}:{stamp}"
+
+    def has_table(self, name: str) -> bool:
+        return bool(self.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
+            "AND table_name = ?", [self.schema, name]).fetchone()[0])
+
+    def execute(self, sql: str, params=None) -> Connection:
+        if self._cursor is not None:
+            self._cursor.close()
+        self._cursor = self._connection.cursor()
+        if params is not None:
+            sql = _placeholders(sql)
+            params = [_python(v) for v in params]
+        self._cursor.execute(sql, params)
+        return self
+
+    def fetchone(self):
+        return self._cursor.fetchone()
+
+    def fetchall(self):
+        return self._cursor.fetchall()
+
+    def df(self) -> pd.DataFrame:
+        names = [c.name for c in self._cursor.description]
+        frame = pd.DataFrame.from_records(self._cursor.fetchall(), columns=names, coerce_float=True)
+        for column in frame.columns:
+            values = frame[column]
+            if values.dtype != object:
+                continue
+            sample = values.dropna()
+            if sample.empty:
+                continue
+            first = sample.iloc[0]
+            if isinstance(first, (dt.date, dt.datetime)):
+                frame[column] = pd.to_datetime(values)
+        return frame
+
+    def close(self) -> None:
+        if self._cursor is not None:
+            self._cursor.close()
+        self._raw.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def _python(value):
+    """numpy scalars as Python values, which psycopg adapts."""
+    return value.item() if hasattr(value, "item") and not isinstance(value, (str, bytes)) else value
+
+
+def _placeholders(sql: str) -> str:
+    """DuckDB's ``?`` to psycopg's ``%s`` (and a literal ``%`` to ``%%``), outside quotes."""
+    out, quote = [], None
+    for char in sql:
+        if quote:
+            out.append("%%" if char == "%" else char)
+            if char == quote:
+                quote = None
+        elif char in ("'", '"'):
+            quote = char
+            out.append(char)
+        elif char == "?":
+            out.append("%s")
+        elif char == "%":
+            out.append("%%")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _pg_type(duckdb_type: str) -> str:
+    t = duckdb_type.upper()
+    if t.startswith("DECIMAL") or t.startswith("NUMERIC"):
+        return t.replace("DECIMAL", "NUMERIC")
+    return {
+        "VARCHAR": "TEXT", "BIGINT": "BIGINT", "INTEGER": "INTEGER", "SMALLINT": "SMALLINT",
+        "TINYINT": "SMALLINT", "UTINYINT": "SMALLINT", "USMALLINT": "INTEGER",
+        "UINTEGER": "BIGINT", "UBIGINT": "NUMERIC", "HUGEINT": "NUMERIC", "DOUBLE": "DOUBLE PRECISION",
+        "FLOAT": "REAL", "BOOLEAN": "BOOLEAN", "DATE": "DATE", "TIMESTAMP": "TIMESTAMP",
+        "TIMESTAMP WITH TIME ZONE": "TIMESTAMPTZ", "TIME": "TIME",
+    }.get(t, "TEXT")
+
+
+def publish(staging, url: str, tables: list[str], drop: list[str], item_columns: list[str]) -> None:
+    """Replace ``tables`` (from the DuckDB connection ``staging``) in PostgreSQL, drop ``drop``.
+
+    One transaction: the old tables stay visible to readers until it commits, and any
+    failure rolls everything back. Each table travels as CSV through ``COPY FROM STDIN``.
+    """
+    raw, connection, schema = _raw_connection(url)
+    try:
+        with connection.cursor() as cursor, tempfile.TemporaryDirectory(prefix="cxex-pg-") as tmp:
+            cursor.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            cursor.execute(f'SET search_path = "{schema}"')
+            cursor.execute("DROP VIEW IF EXISTS employee_item_responses")
+            for name in drop:
+                cursor.execute(f'DROP TABLE IF EXISTS "{name}"')
+            for name in tables:
+                described = staging.execute(f'DESCRIBE "{name}"').fetchall()
+                columns = ", ".join(f'"{c[0]}" {_pg_type(c[1])}' for c in described)
+                cursor.execute(f'DROP TABLE IF EXISTS "{name}"')
+                cursor.execute(f'CREATE TABLE "{name}" ({columns})')
+                path = Path(tmp) / f"{name}.csv"
+                staging.execute(f"COPY \"{name}\" TO '{path}' (FORMAT csv, HEADER false)")
+                names = ", ".join(f'"{c[0]}"' for c in described)
+                with path.open("rb") as handle, cursor.copy(
+                        f'COPY "{name}" ({names}) FROM STDIN (FORMAT csv)') as copy:
+                    while block := handle.read(1 << 20):
+                        copy.write(block)
+                path.unlink()
+            if "employee_survey" in tables and item_columns:
+                pairs = ", ".join(f"('{c}', {c})" for c in item_columns)
+                cursor.execute(
+                    "CREATE VIEW employee_item_responses AS SELECT e.response_id, e.unit_id, "
+                    "e.wave, e.role, v.item, v.score FROM employee_survey e CROSS JOIN LATERAL "
+                    f"(VALUES {pairs}) AS v(item, score) WHERE v.score IS NOT NULL")
+        connection.commit()
+        connection.autocommit = True
+        with connection.cursor() as cursor:  # planner statistics for the panels' aggregations
+            for name in tables:
+                cursor.execute(f'ANALYZE "{schema}"."{name}"')
+    except BaseException:
+        connection.rollback()
+        raise
+    finally:
+        raw.close()
+
+
+def export_password(url: str) -> str:
+    """Move a password written in ``url`` into ``PGPASSWORD``; return the URL without it."""
+    bare, password = without_password(url)
+    if password is not None:
+        os.environ["PGPASSWORD"] = password
+    return bare

@@ -1,0 +1,134 @@
+"""The package's folders are its design: each layer imports only from the layers below it.
+
+Layers, lowest first (``docs/design.md`` explains each):
+
+    base         errors, config, results (the tidy schema), vocabulary, privacy
+    estimators   pure statistics on frames
+    contract     the input tables, validation, quarantine
+    store        the warehouse (DuckDB or PostgreSQL) and what it holds
+    panels       unit x period panels and scores, read from the warehouse (the only SQL
+                 an analysis needs)
+    analyses     assemble panels, call estimators, return tidy frames (no SQL; never import
+                 each other)
+    narrative    plain-language findings from tidy frames
+    reporting    tables, charts, the executive summary, exports
+    simulation   demo organisations and the latent world the estimators are calibrated on
+    run          parameters, fan-out, executors, publishing
+    cli          the command line
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "cxex_analysis"
+LAYERS = ("base", "estimators", "contract", "store", "panels", "analyses", "narrative",
+          "reporting", "simulation", "run", "cli")
+BASE = {"__init__", "errors", "config", "results", "vocabulary", "privacy"}
+MAX_MODULE_LINES = 500
+MAX_FUNCTION_LINES = 80
+#: SQL inside a Python string: a statement keyword followed by what it works on
+SQL = re.compile(r"\b(SELECT\s+.+\s+FROM|INSERT\s+INTO|CREATE\s+(TABLE|VIEW)|DELETE\s+FROM)\b",
+                 re.IGNORECASE | re.DOTALL)
+
+
+def modules() -> dict[str, Path]:
+    found = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE).with_suffix("").parts
+        found[".".join(parts)] = path
+    return found
+
+
+def layer_of(module: str) -> str:
+    top = module.split(".")[0]
+    if top in BASE:
+        return "base"
+    assert top in LAYERS, f"cxex_analysis/{module.replace('.', '/')}.py is in no layer"
+    return top
+
+
+def internal_imports(path: Path) -> list[tuple[int, str]]:
+    """(line, module inside the package) of every import of the package in a file."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            raise AssertionError(f"{path}:{node.lineno}: relative import; import "
+                                 "cxex_analysis.<layer>.<module> by its full name")
+        names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                 [node.module] if isinstance(node, ast.ImportFrom) and node.module else [])
+        for name in names:
+            if name == "cxex_analysis" and isinstance(node, ast.ImportFrom):
+                found += [(node.lineno, a.name) for a in node.names]
+            elif name.startswith("cxex_analysis."):
+                module = name.removeprefix("cxex_analysis.")
+                if isinstance(node, ast.ImportFrom) and f"{module}.{node.names[0].name}" in modules():
+                    found += [(node.lineno, f"{module}.{a.name}") for a in node.names]
+                else:
+                    found.append((node.lineno, module))
+    return found
+
+
+@pytest.mark.parametrize("module", sorted(modules()))
+def test_imports_point_down(module):
+    """A module imports only from lower layers (or its own; analyses never from each other)."""
+    path = modules()[module]
+    here = LAYERS.index(layer_of(module))
+    for line, target in internal_imports(path):
+        if target == "__version__":
+            continue
+        there = LAYERS.index(layer_of(target))
+        where = f"cxex_analysis/{module.replace('.', '/')}.py:{line} imports {target}"
+        assert there <= here, f"{where}, a layer above ({LAYERS[there]} over {LAYERS[here]})"
+        if LAYERS[here] == "analyses" and there == here and not module.endswith("__init__"):
+            raise AssertionError(f"{where}: analyses do not lean on each other; move what "
+                                 "they share down to panels or estimators")
+
+
+@pytest.mark.parametrize("module", sorted(set(modules()) - {"cli"}))
+def test_imports_at_the_top(module):
+    """Every import sits at the top of its file, where a reader looks for it (the command
+    line alone imports each command's layers when the command runs, so that `cxex --help`
+    does not wait ten seconds for every estimator to load)."""
+    tree = ast.parse(modules()[module].read_text())
+    top = {id(node) for node in tree.body}
+    inside = [node.lineno for node in ast.walk(tree)
+              if isinstance(node, (ast.Import, ast.ImportFrom)) and id(node) not in top]
+    assert not inside, f"cxex_analysis/{module.replace('.', '/')}.py: imports inside functions at lines {inside}"
+
+
+@pytest.mark.parametrize("module", sorted(m for m in modules() if layer_of(m) not in
+                                          ("contract", "store", "panels")))
+def test_no_sql_outside_the_data_layers(module):
+    """SQL lives in contract (the rules), store and panels; every other layer works on frames."""
+    for node in ast.walk(ast.parse(modules()[module].read_text())):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            assert not SQL.search(node.value), (
+                f"cxex_analysis/{module.replace('.', '/')}.py:{node.lineno} holds SQL")
+        if isinstance(node, ast.Attribute) and node.attr in ("execute", "sql"):
+            raise AssertionError(f"cxex_analysis/{module.replace('.', '/')}.py:{node.lineno} "
+                                 "runs a query")
+
+
+@pytest.mark.parametrize("module", sorted(modules()))
+def test_modules_and_functions_stay_readable(module):
+    """No module over 500 lines, no function over 80."""
+    path = modules()[module]
+    text = path.read_text()
+    assert len(text.splitlines()) <= MAX_MODULE_LINES, f"{path} has {len(text.splitlines())} lines"
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            length = node.end_lineno - node.lineno + 1
+            assert length <= MAX_FUNCTION_LINES, f"{path}:{node.lineno} {node.name} has {length} lines"
+
+
+def test_the_layer_test_catches_an_upward_import(tmp_path):
+    """The walk above finds an import of a higher layer (the check itself can fail)."""
+    bad = tmp_path / "bad.py"
+    bad.write_text("from cxex_analysis.reporting.show import table\n")
+    assert internal_imports(bad) == [(1, "reporting.show")]
+    assert LAYERS.index(layer_of("reporting.show")) > LAYERS.index(layer_of("estimators.power"))
