@@ -32,7 +32,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import pingouin as pg
 from scipy import stats
 
 from cxex_analysis.errors import ParameterError, check_argument, check_confidence
@@ -233,6 +232,8 @@ def correlations(panel: pd.DataFrame, outcomes: Sequence[str] = CX_OUTCOMES,
                  ex: str = EX_MEASURE, confidence: float = 0.95,
                  covariates: Sequence[str] = ("unit_type", "size")) -> pd.DataFrame:
     """H1: between-unit, within-unit (repeated measures) and partial correlations."""
+    # a heavy library, imported where it is used: every kernel would pay for it otherwise
+    import pingouin as pg
     confidence = check_confidence(confidence)
     rows = []
     attributes = panel.groupby("unit_id").agg(

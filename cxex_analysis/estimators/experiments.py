@@ -21,7 +21,6 @@ from typing import Sequence, TypedDict
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.regression.linear_model import OLS
 from statsmodels.stats.multitest import multipletests
 
 from cxex_analysis.errors import ParameterError, check_argument, check_confidence
@@ -96,6 +95,8 @@ def randomized_effect(data: pd.DataFrame, outcome: str, arm: str,
     >>> round(row["estimate"], 3), round(row["se"], 3)
     (1.794, 0.633)
     """
+    # a heavy library, imported where it is used: every kernel would pay for it otherwise
+    from statsmodels.regression.linear_model import OLS
     confidence = check_confidence(confidence)
     check_argument("cov_type", cov_type, ("HC2", "classical"))
     covariates = list(covariates or [])

@@ -22,7 +22,6 @@ from typing import TypedDict
 import numpy as np
 import pandas as pd
 from linearmodels.iv.absorbing import AbsorbingLS
-from pyfixest.estimation import demean
 from scipy import stats
 
 from cxex_analysis.errors import ParameterError, check_argument, check_confidence
@@ -233,6 +232,8 @@ def stack_halves(frame: pd.DataFrame, x_a: str, x_b: str) -> pd.DataFrame:
 def absorb_effects(values: pd.DataFrame, effects: list[pd.Series]) -> np.ndarray:
     """``values`` with the fixed effects ``effects`` projected out (pyfixest's alternating
     projections; exact in one sweep for a single effect)."""
+    # a heavy library, imported where it is used: every kernel would pay for it otherwise
+    from pyfixest.estimation import demean
     codes = np.column_stack([pd.factorize(e)[0] for e in effects]).astype(np.uint64)
     out, converged = demean(values.to_numpy(dtype=float), codes, np.ones(len(values)),
                             tol=1e-10, maxiter=100_000)

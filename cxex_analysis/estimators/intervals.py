@@ -9,7 +9,6 @@ from typing import TypedDict
 
 import numpy as np
 import pandas as pd
-import pingouin as pg
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
@@ -153,6 +152,8 @@ def correlation_interval(r: float, n: int, confidence: float = 0.95) -> tuple[fl
 
 def cronbach_alpha_interval(items: pd.DataFrame, confidence: float = 0.95) -> Interval:
     """Cronbach's alpha of item columns with the Feldt interval (:func:`pingouin.cronbach_alpha`)."""
+    # a heavy library, imported where it is used: every kernel would pay for it otherwise
+    import pingouin as pg
     confidence = check_confidence(confidence)
     data = items.dropna(how="all")
     n = len(data)

@@ -34,7 +34,6 @@ from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from moderndid import drdid_panel
 from scipy import stats
 
 from cxex_analysis.errors import ParameterError, check_argument, check_confidence
@@ -102,6 +101,8 @@ def _base_values(values: np.ndarray, first: int, g: int, t: int, baseline: str,
 
 def _dr_cell(y1: np.ndarray, y0: np.ndarray, treated: np.ndarray, x: np.ndarray):
     """Doubly robust 2 × 2 DiD (Sant'Anna & Zhao 2020) via moderndid: ATT, influence function."""
+    # a heavy library, imported where it is used: every kernel would pay for it otherwise
+    from moderndid import drdid_panel
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a failed logit fit is a failure, not a number
         fit = drdid_panel(y1, y0, treated.astype(float), x, influence_func=True)
