@@ -21,11 +21,20 @@ install: $(STAMP) ## make .venv and install cxex with its test tools
 demo: $(STAMP) ## generate the demo organisation, ingest it, run every notebook, write HTML reports
 	$(BIN)/cxex demo
 
-browser: ## install Debian's Chromium for the real-browser test (skipped when present; needs root or sudo)
+AXE := $(VENV)/npm/node_modules/axe-core/axe.min.js
+
+browser: $(AXE) ## install Debian's Chromium and axe-core (npm) for the browser test (skipped when present; needs root or sudo)
 	@command -v chromium >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  echo "installing chromium (Debian package) for the browser test ..."; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+$(AXE):
+	@command -v npm >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  echo "installing npm (Debian package) for axe-core ..."; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm >/dev/null; }
+	npm install --silent --no-save --no-audit --no-fund --prefix $(VENV)/npm axe-core@4.11.0
 
 postgres: ## install Debian's PostgreSQL server for the warehouse tests (skipped when present; needs root or sudo)
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \

@@ -109,7 +109,7 @@ def cmd_demo(args) -> int:
     if args.data_only:
         return 0
     print(f"Running the notebooks into {out} …")
-    result = runner.run(warehouse, out, workers=args.workers)
+    result = runner.run(warehouse, out, workers=args.workers, pdf=args.pdf)
     if not result.ok:
         failed = next(n for n in result.notebooks if n.status == "failed")
         print(f"FAILED: {failed.error}. The executed notebook is in {result.run_dir}.")
@@ -172,13 +172,24 @@ def cmd_run(args) -> int:
     if args.scheduler and args.executor != "dask":
         raise ParameterError("--scheduler is for --executor dask.")
     result = runner.run(warehouse, args.out, notebooks, parameters, workers=args.workers,
-                        executor=args.executor, scheduler=args.scheduler)
+                        executor=args.executor, scheduler=args.scheduler, pdf=args.pdf)
     if not result.ok:
         failed = next(n for n in result.notebooks if n.status == "failed")
         print(f"FAILED: {failed.error}. The executed notebook (with the error) is in "
               f"{result.run_dir}; {Path(args.out) / 'latest'} was not changed.")
         return 1
     print(f"Reports: {Path(args.out) / 'latest' / 'index.html'} (run {result.run_id})")
+    return 0
+
+
+def cmd_pdf(args) -> int:
+    from cxex_analysis.run.publish import print_run
+
+    run_dir = Path(args.run_dir)
+    printed = print_run(run_dir)
+    total = sum(p.seconds for p in printed)
+    print(f"{len(printed)} PDF(s) written in {run_dir.resolve()} ({total:.1f} s, "
+          f"{total / max(len(printed), 1):.1f} s a report)")
     return 0
 
 
@@ -194,6 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=20241, help="random seed (default 20241)")
     demo.add_argument("--data-only", action="store_true", help="generate and ingest only")
     demo.add_argument("--workers", type=int, default=2, help="warm kernels for fan-out reports")
+    demo.add_argument("--pdf", action="store_true",
+                      help="also write a PDF beside every HTML report (needs Chromium)")
     demo.set_defaults(func=cmd_demo)
 
     run = sub.add_parser("run", help="run the notebooks and publish the HTML reports")
@@ -213,7 +226,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--scheduler", metavar="ADDRESS",
                      help="Dask scheduler, e.g. tcp://10.0.0.5:8786 (with --executor dask; "
                           "without it a local Dask cluster of --workers processes is started)")
+    run.add_argument("--pdf", action="store_true",
+                     help="also write a PDF beside every HTML report (needs Chromium)")
     run.set_defaults(func=cmd_run)
+
+    pdf = sub.add_parser("pdf", help="write a PDF beside every HTML report of a finished run")
+    pdf.add_argument("run_dir", metavar="RUN_DIR", help="a run folder, e.g. reports/latest")
+    pdf.set_defaults(func=cmd_pdf)
 
     validate = sub.add_parser("validate", help="check a data folder against the contract")
     validate.add_argument("--data", required=True, help="folder with units.csv etc.")

@@ -6,6 +6,8 @@ from here, so a chart, a table and a sentence never call the same thing two name
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from cxex_analysis.config import MIN_GROUP_SIZE
@@ -21,12 +23,12 @@ def format_value(value) -> str:
 
 
 def period_label(value, freq: str = "quarter") -> str:
-    """A period as a reader writes it: 'Q2 2025' for a quarter, 'Mar 2025' for a month,
-    the date for a survey wave."""
+    """A period as a reader writes it: 'Q2 2025' for a quarter, 'Mar 2025' for a month or a
+    survey wave, the date otherwise."""
     stamp = pd.Timestamp(value)
     if freq == "quarter":
         return f"Q{stamp.quarter} {stamp.year}"
-    if freq == "month":
+    if freq in ("month", "wave"):
         return stamp.strftime("%b %Y")
     return format_value(stamp)
 
@@ -37,7 +39,9 @@ LABELS = {"nps": "NPS", "csat": "CSAT", "ces": "customer effort (CES)", "enps": 
           "engagement_index": "engagement", "pct_favourable": "% favourable",
           "repeat_contacts_per_1000": "repeat contacts per 1,000 customers",
           "exit_rate": "employee exit rate", "churn_rate": "customer churn rate",
-          "revenue_per_customer": "revenue per customer"}
+          "revenue_per_customer": "revenue per customer", "roi": "return per unit of cost",
+          "ces_top3": "% easy (CES 5–7)",
+          "months": "months"}
 
 
 def label(name: str) -> str:
@@ -75,6 +79,11 @@ def item_label(item: str) -> str:
     return text.replace("_", " ").capitalize()
 
 
+def measure_label(measure: str) -> str:
+    """An engagement item or a score in words: ``eng_tools`` -> 'Tools', ``nps`` -> 'NPS'."""
+    return item_label(measure) if measure.startswith("eng_") else label(measure)
+
+
 #: Words that tie a comment to an engagement item (for the comments shown beside an issue).
 ITEM_KEYWORDS = {
     "eng_tools": ("system", "tool", "app", "computer", "knowledge base", "crash", "slow"),
@@ -102,3 +111,182 @@ def metrics_markdown(min_group_size: int = 5) -> str:
             "this page is generated; a test keeps them in step). The thresholds shown are the "
             "defaults; a run's own are stated on its reports.\n\n"
             + definitions_markdown(min_group_size) + "\n")
+
+
+# ----------------------------------------------------------------------------------------------
+# Words for what the tidy results call by id: estimands, methods, terms, groups and columns.
+# results.json keeps the ids; every table and chart a reader sees goes through these.
+
+ESTIMAND_LABELS = {
+    "att": "effect of the pilot", "att_unadjusted": "effect of the pilot, unadjusted",
+    "att_calendar": "effect by calendar period", "att_dynamic": "effect by time since start",
+    "att_event_time": "effect by time since start", "att_group": "effect by start date",
+    "att_sensitivity": "effect if trends drift apart", "att_sequential": "always-valid effect",
+    "att_subgroup": "effect by subgroup", "att_twfe_naive": "effect, naive two-way fixed effects",
+    "change_since_previous": "change since the previous period",
+    "cronbach_alpha": "Cronbach's alpha",
+    "ex_to_cx_lagged": "engagement → later customer score",
+    "cx_to_ex_lagged": "customer score → later engagement",
+    "ex_lead_placebo": "placebo: later engagement → earlier customer score",
+    "ex_cx_correlation": "correlation across units",
+    "ex_cx_correlation_disattenuated": "correlation across units, corrected for survey noise",
+    "ex_cx_partial_correlation": "correlation holding unit type and size fixed",
+    "ex_cx_rm_correlation": "correlation within units over time",
+    "ex_cx_change_correlation": "correlation of changes",
+    "dual_movement_share": "share of units where both moved together",
+    "top_cx_engagement_odds_ratio": "odds of top customer scores with top engagement",
+    "holm_adjusted_p_value": "p adjusted for many tests (Holm)",
+    "link": "link to money", "link_uncorrected": "link to money, scores taken as exact",
+    "mediation_a": "engagement → customer score", "mediation_b": "customer score → money",
+    "mediation_direct": "direct effect on money", "mediation_indirect": "effect on money through customers",
+    "metric_level": "score", "npv": "net present value", "roi": "return on investment",
+    "payback_months": "months to pay back", "probability_roi_positive": "chance of a positive return",
+    "relative_weight": "share of what is explained", "relative_weight_r2": "share explained by all drivers (R²)",
+    "share_negative": "% of comments negative", "theme_share": "share of comments on the theme",
+    "theme_share_detractors_minus_promoters": "theme share: detractors minus promoters",
+    "theme_employee_customer_correlation": "employee vs customer theme shares (correlation)",
+    "value_driver": "value by driver", "value_total": "total value",
+    "within_unit_reliability": "reliability of a unit's score",
+}
+
+
+def estimand_label(estimand: str) -> str:
+    """``"ex_to_cx_lagged"`` -> ``"engagement → later customer score"``; an ``_uncorrected``
+    variant says so."""
+    if estimand in ESTIMAND_LABELS:
+        return ESTIMAND_LABELS[estimand]
+    base = estimand.removesuffix("_uncorrected")
+    if base != estimand:
+        return f"{estimand_label(base)}, scores taken as exact"
+    return estimand.replace("_", " ")
+
+
+#: Fragments of method ids, in words, replaced in this order (the longest first).
+METHOD_WORDS = [
+    ("callaway_santanna", "Callaway–Sant'Anna"), ("dr_pre_level", "doubly robust, adjusting for the level before"),
+    ("unconditional", "unadjusted"), ("never_treated", "never-started units as comparison"),
+    ("multiplier_bootstrap_mammen", "multiplier bootstrap"), ("difference_in_means", "difference in means"),
+    ("ancova_ols_hc2_adjusting", "regression (HC2 errors) adjusting for"),
+    ("ols_hc2", "regression, HC2 errors"), ("twfe_absorbing_ls", "two-way fixed effects"),
+    ("cluster_unit", "errors clustered by unit"), ("cr1_unit", "errors clustered by unit"),
+    ("split_half_iv", "split-half instrument (survey noise corrected)"),
+    ("anderson_rubin", "Anderson–Rubin interval"), ("first_difference", "changes"),
+    ("nps_trinomial_adjusted_wald", "adjusted Wald (trinomial)"), ("nps_trinomial_wald", "Wald (trinomial)"),
+    ("proportion_wilson", "Wilson interval"), ("mean_t", "t interval"),
+    ("ratio_cluster_respondent", "clustered by respondent"), ("cronbach_alpha_feldt_pairwise", "Feldt interval"),
+    ("monte_carlo", "Monte Carlo draws:"),
+    ("normal_mixture_confidence_sequence", "confidence sequence (normal mixture)"),
+    ("johnson_relative_weights", "Johnson's relative weights"), ("bootstrap", "bootstrap"),
+    ("pearson_between_unit_means_fisher_z", "Pearson between unit means (Fisher z)"),
+    ("pearson_unit_slopes_fisher_z", "Pearson of unit slopes (Fisher z)"),
+    ("spearman_disattenuation", "Spearman's correction for noise"), ("pooled", "pooled baseline of "),
+    ("repeated_measures_correlation", "repeated-measures correlation"),
+    ("conditional_mle_odds_ratio_fisher_exact", "odds ratio, Fisher exact test"),
+    ("difference_of_proportions_newcombe", "difference of proportions (Newcombe)"),
+    ("difference_of_independent_estimates_normal", "difference of independent estimates"),
+    ("holm_family_of", "Holm, family of"),
+    ("relative_magnitudes_identified_set", "relative magnitudes (HonestDiD-style)"),
+    ("vader_service_lexicon_wilson", "VADER with a service lexicon, Wilson interval"),
+]
+
+
+def method_label(method: str) -> str:
+    """A method id in words (the ``(n = …)`` note kept): no underscore remains."""
+    if not isinstance(method, str):
+        return method
+    text = method
+    for fragment, words in METHOD_WORDS:
+        text = text.replace(fragment, words)
+    for metric in sorted(LABELS, key=len, reverse=True):
+        text = text.replace(f"{metric}_pre", f"{LABELS[metric]} before")
+    return " ".join(text.replace("_", " ").split())
+
+
+def term_label(term) -> str:
+    """A term or contrast in words: items and metrics by name, ``e=+2`` as '2 periods after the
+    start', ``g=2025-01`` as 'started 2025-01', ``Mbar=1`` as 'M̄ = 1'."""
+    if not isinstance(term, str):
+        return term
+    if term.startswith("eng_"):
+        return item_label(term)
+    if term.endswith("_pre"):
+        return f"{term_label(term.removesuffix('_pre'))} before the start"
+    if term in LINK_WORDS:
+        return LINK_WORDS[term]
+    key, _, value = term.partition("=")
+    if value:
+        if key == "e":
+            steps = int(value)
+            return ("the period before the start" if steps == -1 else f"{-steps} periods before the start"
+                    if steps < 0 else "the start period" if steps == 0 else f"{steps} periods after the start")
+        words = {"g": "started", "t": "period", "look": "look at", "Mbar": "M̄ ="}.get(key, key)
+        return f"{words} {value}"
+    return label(term) if "_" in term or term in LABELS else term
+
+
+def group_label(subject: str) -> str:
+    """``"unit_type=call_centre"`` -> ``"unit type: call centre"``."""
+    if not isinstance(subject, str):
+        return subject
+    key, _, value = subject.partition("=")
+    if value:
+        return f"{key.replace('_', ' ')}: {value.replace('_', ' ')}"
+    return subject.replace("_", " ")
+
+
+#: Column headers in words (others: underscores become spaces, first letter capital).
+COLUMN_LABELS = {
+    "n": "n", "n_units": "Units", "p_value": "p", "p_value_holm": "p (Holm)", "raw_p": "p",
+    "randomization_p": "Randomization p", "effect_size": "Effect size", "estimand": "What",
+    "outcome": "Measure", "term": "Term", "subject": "Group", "method": "Method",
+    "variance_reduction": "Variance reduction", "rescaled": "Share of R² (%)", "naive_r": "Simple r",
+    "bounds": "Bounds", "ci": "95% CI", "rows_read": "Rows read", "rows_accepted": "Rows accepted",
+    "rows_quarantined": "Rows held back", "table_name": "Table", "first_row": "First row",
+    "not_english": "Not English", "share_negative": "% negative", "chi2": "Chi-square",
+}
+
+
+def column_label(column: str) -> str:
+    """A table column's header in words."""
+    if column in COLUMN_LABELS:
+        return COLUMN_LABELS[column]
+    text = label(str(column)) if column in LABELS else str(column).replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def format_number(value: float, digits: int | None = 1) -> str:
+    """A number to ``digits`` decimals with thousands separators (``None``: three significant
+    figures, for tables that mix 0.08 and 32,000, and for a value that would round to zero);
+    below 0.001 a value is written '4.2 × 10⁻⁴' (never '0.000'); an exact zero is '0'."""
+    if value == 0:
+        return "0"
+    if not math.isfinite(value):
+        return "∞" if value > 0 else "−∞"
+    if abs(value) < 0.001:
+        exponent = math.floor(math.log10(abs(value)))
+        return f"{value / 10 ** exponent:.2g} × 10{str(exponent).translate(SUPERSCRIPT)}"
+    if digits is None or abs(value) < 0.5 * 10 ** -digits:  # significant figures
+        decimals = max(0, 2 - math.floor(math.log10(abs(value))))
+        text = f"{value:,.{decimals}f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    return f"{value:,.{digits}f}"
+
+
+def format_p(p: float) -> str:
+    """A p-value as a reader expects it: '< 0.001' below 0.001, else three decimals."""
+    if p is None or p != p:
+        return "–"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def interval_cell(estimate: float, low: float, high: float, digits: int = 1) -> str:
+    """'3.0 (2.0 to 4.1)': an estimate and its interval in one cell."""
+    if estimate is None or estimate != estimate:
+        return "–"
+    if low is None or high is None or low != low or high != high:
+        return f"{format_number(estimate, digits)} (no interval)"
+    return (f"{format_number(estimate, digits)} ({format_number(low, digits)} to "
+            f"{format_number(high, digits)})")

@@ -44,15 +44,16 @@ def con(demo_warehouse):
 
 @pytest.fixture(scope="session")
 def demo_cli_run(demo_warehouse, tmp_path_factory):
-    """The whole suite run once on the demo warehouse as a user runs it, ``cxex run`` (local
-    executor): (out dir, RunResult read back from the manifest, the finished process)."""
+    """The whole suite run once on the demo warehouse as a user runs it, ``cxex run --pdf``
+    (local executor): (out dir, RunResult read back from the manifest, the finished process)."""
     import subprocess
     import sys
 
 
     out = tmp_path_factory.mktemp("reports")
     done = subprocess.run([sys.executable, "-m", "cxex_analysis.cli", "run", "--warehouse",
-                           str(demo_warehouse), "--out", str(out)], capture_output=True, text=True)
+                           str(demo_warehouse), "--out", str(out), "--pdf"],
+                          capture_output=True, text=True)
     runs = sorted((d for d in out.iterdir() if (d / "manifest.json").exists()),
                   key=lambda d: d.stat().st_mtime)
     assert runs, done.stdout[-2000:] + done.stderr[-2000:]

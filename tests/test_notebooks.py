@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from html.parser import HTMLParser
 
 import pytest
 
@@ -108,3 +109,127 @@ def test_no_employee_or_customer_key_reaches_any_report(run, demo_warehouse):
         assert not found, (page.name, sorted(found)[:3])
     # the formula-safe spreadsheet copy of the results is there too
     assert (result.run_dir / "results.csv").exists()
+
+
+# ------------------------------------------------------------------ what a leader reads
+
+class _VisibleText(HTMLParser):
+    """The text a reader sees: no markup, styles or attributes."""
+
+    def __init__(self):
+        super().__init__()
+        self.parts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag, attrs):
+        self._hidden += tag in ("style", "script", "title")
+
+    def handle_endtag(self, tag):
+        self._hidden -= tag in ("style", "script", "title")
+
+    def handle_data(self, data):
+        if not self._hidden:
+            self.parts.append(data)
+
+
+def visible_text(path) -> str:
+    parser = _VisibleText()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return " ".join(" ".join(parser.parts).split())
+
+
+def test_no_report_shows_an_estimand_or_method_id_or_0_000(run):
+    _, result = run
+    records = json.loads((result.run_dir / "results.json").read_text())
+    # ids a reader could mistake for words ("link") are left out; every other id is checked
+    ids = {r["estimand"] for r in records if "_" in r["estimand"]} | {"att", "npv", "roi"}
+    ids |= {r["method"].split(" (")[0] for r in records if r["method"] and "_" in r["method"]}
+    ids |= {"ci_low", "ci_high", "p_value", "n_units"}
+    pages = sorted(result.run_dir.glob("*.html"))
+    assert len(pages) >= 10
+    for page in pages:
+        text = visible_text(page)
+        assert "0.000" not in text, (page.name, text[max(0, text.find("0.000") - 80):][:160])
+        found = sorted(i for i in ids if re.search(rf"(?<![\w-]){re.escape(i)}(?![\w-])", text))
+        assert not found, (page.name, found)
+
+
+def test_cxex_run_pdf_writes_a_pdf_for_every_report(run):
+    from pypdf import PdfReader
+
+    _, result = run
+    pages = sorted(result.run_dir.glob("*.html"))
+    manifest = json.loads((result.run_dir / "manifest.json").read_text())
+    for page in pages:
+        pdf = page.with_suffix(".pdf")
+        reader = PdfReader(pdf)
+        count = len(reader.pages)
+        assert count >= 1, pdf.name
+        footer = reader.pages[0].extract_text()
+        assert f"Page 1 of {count}" in footer and result.run_id in footer
+        assert "Confidential" in footer
+        print(f"{pdf.name}: {count} pages, {manifest['pdf_seconds'][pdf.name]:.2f} s")
+    assert set(manifest["pdf_seconds"]) == {p.with_suffix(".pdf").name for p in pages}
+
+
+def _one_of_each_kind(run_dir):
+    pages = sorted(run_dir.glob("*.html"))
+    kinds = {}
+    for page in pages:
+        kinds.setdefault(page.name.split("-")[0].split(".")[0], page)
+    return list(kinds.values())
+
+
+def _read_in_browser(context, html, width: int, axe: str, shots) -> list:
+    """Open one report; its problems (console messages, sideways scroll, axe violations)."""
+    page = context.new_page()
+    messages = []
+    page.on("console", lambda m: messages.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: messages.append(str(e)))
+    page.on("requestfailed", lambda r: messages.append(f"request failed: {r.url}"))
+    page.goto(html.as_uri(), wait_until="load")
+    shot = shots / f"{html.stem}-{width}.png"
+    page.screenshot(path=str(shot))
+    print(f"screenshot: {shot}")
+    sideways = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    page.add_script_tag(content=axe)
+    violations = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']}))"
+        ".violations.filter(v => ['serious', 'critical'].includes(v.impact))"
+        ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', '))")
+    page.close()
+    problems = []
+    if messages:
+        problems.append((html.name, width, "console", messages[:3]))
+    if width == 390 and sideways > 0:
+        problems.append((html.name, width, f"the page scrolls sideways by {sideways} px"))
+    if violations:
+        problems.append((html.name, width, "axe", violations))
+    return problems
+
+
+def test_reports_read_in_a_real_browser_at_desktop_and_phone_width(run, tmp_path):
+    """Chromium with networking off: no console errors, no sideways scrolling of the page at
+    390 px, and axe-core finds no serious or critical accessibility violation."""
+    from playwright.sync_api import sync_playwright
+
+    from cxex_analysis.reporting.pdf import chromium_path
+
+    axe = ROOT / ".venv" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
+    if not axe.exists():
+        pytest.fail("axe-core is not installed: `make test` installs it (make browser).")
+    _, result = run
+    pages = _one_of_each_kind(result.run_dir)
+    assert {p.name[:2] for p in pages} >= {"00", "01", "02", "03", "04", "05", "in"}
+    problems = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(),
+                                             args=["--no-sandbox", "--disable-gpu"])
+        for width in (1280, 390):
+            context = browser.new_context(viewport={"width": width, "height": 900}, offline=True)
+            context.route(re.compile(r"^(?!file:|data:).*"), lambda route: route.abort())
+            for html in pages:
+                problems += _read_in_browser(context, html, width, axe.read_text(), tmp_path)
+            context.close()
+        browser.close()
+    assert not problems, problems

@@ -78,3 +78,51 @@ def test_spreadsheet_exports_cannot_run_formulas(tmp_path):
     assert back["comment"].iloc[4] == "fine" and back["score"].tolist() == [-1, 2, 3, 4, 5]
     xlsx = export.to_excel(frame, tmp_path / "out.xlsx")
     assert pd.read_excel(xlsx)["comment"].iloc[0].startswith("'=")
+
+
+# ------------------------------------------------------------------ the heatmap of groups
+
+def _leaky_heatmap_folder(folder):
+    """Regions A (12 respondents), B (5) and C (a team of 3), one unit each, all stores: C is
+    too small, and B would give C away as company minus A minus B."""
+    import numpy as np
+
+    from .conftest import write_folder
+
+    rng = np.random.default_rng(7)
+    units = "unit_id,unit_name,region,unit_type\nA1,Alpha,A,store\nB1,Beta,B,store\nC1,Gamma,C,store\n"
+    rows = ["response_id,wave,unit_id,role,enps,eng_tools,eng_manager,eng_growth"]
+    for unit, size in (("A1", 12), ("B1", 5), ("C1", 3)):
+        for i in range(size):
+            answers = ",".join(str(v) for v in rng.integers(1, 6, 3))
+            rows.append(f"{unit}-{i},2025-06-30,{unit},frontline,{rng.integers(0, 11)},{answers}")
+    return write_folder(folder, {"units.csv": units, "employee_survey.csv": "\n".join(rows) + "\n"})
+
+
+def test_the_heatmap_hides_a_team_of_3_and_the_group_that_would_give_it_away(tmp_path):
+    import numpy as np
+
+    from cxex_analysis.analyses import heatmap
+    from cxex_analysis.reporting import group_charts
+    from cxex_analysis.store import ingest, warehouse
+
+    target = tmp_path / "w.duckdb"
+    ingest.ingest(_leaky_heatmap_folder(tmp_path / "data"), target)
+    con = warehouse.connect(target)
+    for group_by, hidden, shown in (("region", {"B", "C"}, "A"), ("unit", {"B1", "C1"}, "A1")):
+        cells = heatmap.group_scores(con, group_by, min_group_size=5)
+        grid, company = heatmap.matrix(cells, group_by)
+        assert set(grid.index) == {shown} | hidden  # hidden groups keep their row …
+        assert grid.loc[sorted(hidden)].isna().all().all()  # … with every cell empty
+        assert grid.loc[shown].notna().all()
+        rows = cells[cells["subject"].isin([f"{group_by}={g}" for g in hidden])]
+        assert rows[["estimate", "ci_low", "ci_high", "n"]].isna().all().all()
+        assert rows["method"].str.startswith("suppressed").all()
+        # the company row is the whole company (20 people), not the shown groups
+        assert cells.loc[(cells["subject"] == "all") & (cells["outcome"] == "engagement_index"),
+                         "n"].iloc[0] == 20
+        figure = group_charts.group_heatmap(grid, company, "Where each group stands", group_by)
+        texts = [t.get_text() for t in figure.axes[0].texts]
+        assert texts.count("hidden") == len(hidden) * grid.shape[1]
+        assert np.isfinite(company.to_numpy()).all()
+    con.close()

@@ -22,6 +22,7 @@ from cxex_analysis.panels.group_scores import (
     group_context,
     group_part,
     hidden_by_subtraction,
+    recent_responses,
 )
 from cxex_analysis.panels.respondent_scores import summary
 from cxex_analysis.privacy import blank_small, comments_allowed, is_shown
@@ -89,11 +90,13 @@ def report_data(con, group_by: str, group: str, min_group_size: int = MIN_GROUP_
         now = frame[metric].iloc[-1] if shown else np.nan
         before = frame[metric].iloc[-2] if shown and len(frame) > 1 else np.nan
         rows.append({"metric": label, "this group": now, "previous period": before,
-                     "change": now - before, "company": company[metric].iloc[-1],
+                     "company": company[metric].iloc[-1],
                      "vs company": now - company[metric].iloc[-1]})
     out["scorecard"] = pd.DataFrame(rows)
-    out["issues"] = top_issues(con, ex_group, ex_company, items, ex_shown, min_group_size) \
+    priorities = item_priorities(con, ex_group, ex_company, items, ex_shown, min_group_size) \
         if has_ex else pd.DataFrame()
+    out["priorities"] = priorities
+    out["issues"] = top_issues(priorities)
     out["employee_comments"] = pd.DataFrame()
     if has_ex and ex_shown and comments_allowed(respondents, min_comment_group_size):
         out["employee_comments"] = group_comments(con, "employee_survey", where, [group],
@@ -119,13 +122,13 @@ def _trend(group: pd.DataFrame, company: pd.DataFrame, period: str, metrics: lis
     return pd.concat(frames, ignore_index=True).rename(columns={period: "period"})
 
 
-def top_issues(con, ex_group: pd.DataFrame, ex_company: pd.DataFrame, items: list[str],
-               ex_shown: bool, min_group_size: int, k: int = 2) -> pd.DataFrame:
-    """Items that matter most for customers where this group scores below the company.
+def item_priorities(con, ex_group: pd.DataFrame, ex_company: pd.DataFrame, items: list[str],
+                    ex_shown: bool, min_group_size: int) -> pd.DataFrame:
+    """Every engagement item's importance, gap and priority for this group, highest first.
 
     Priority = importance (share of NPS differences between units the item explains, company
-    level) × gap (company % favourable − group % favourable, latest wave); the top ``k`` with a
-    positive gap. Empty when employee results cannot be shown.
+    level) × gap (company % favourable − group % favourable, latest wave). Empty when employee
+    results cannot be shown.
     """
     if not ex_shown or ex_group.empty:
         return pd.DataFrame()
@@ -143,9 +146,33 @@ def top_issues(con, ex_group: pd.DataFrame, ex_company: pd.DataFrame, items: lis
                      "company % favourable": company_score, "gap (points)": gap,
                      column: weight,
                      "priority": (weight if np.isfinite(weight) else 1.0) * max(gap, 0.0)})
-    table = pd.DataFrame(rows).sort_values("priority", ascending=False)
-    table = table[table["priority"] > 0].head(k).reset_index(drop=True)
-    return table
+    return pd.DataFrame(rows).sort_values("priority", ascending=False).reset_index(drop=True)
+
+
+def top_issues(priorities: pd.DataFrame, k: int = 2) -> pd.DataFrame:
+    """The ``k`` items of highest priority with the group below the company."""
+    if priorities.empty:
+        return priorities
+    return priorities[priorities["priority"] > 0].head(k).reset_index(drop=True)
+
+
+def priority_points(data: dict) -> pd.DataFrame | None:
+    """The impact × gap chart's points (item, impact, gap), or None when there is nothing to
+    chart (employee results hidden, or importance not estimated)."""
+    table = data.get("priorities")
+    if table is None or table.empty:
+        return None
+    impact = next((c for c in table.columns if c.startswith("importance")), None)
+    if impact is None or table[impact].isna().all():
+        return None
+    return table.rename(columns={impact: "impact", "gap (points)": "gap"})[["item", "impact", "gap"]]
+
+
+def recent_answers(con, data: dict) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """The group's answers in the latest two waves and quarters; employees' only when the
+    group's employee results may be shown."""
+    employees, customers = recent_responses(con, data["group_by"], data["group"])
+    return (employees if data["ex_shown"] else None), customers
 
 
 def group_metrics(con, group_by: str, group: str, confidence: float = 0.95,

@@ -52,7 +52,7 @@ from cxex_analysis.panels.pilot_panels import pilot_registry, units_like_pilot
 from cxex_analysis.panels.unit_economics import baseline, report_currency
 from cxex_analysis.results import read_json, tidy
 from cxex_analysis.store.inventory import BY_KEY, inventory, left_out
-from cxex_analysis.vocabulary import LINK_WORDS
+from cxex_analysis.vocabulary import LINK_WORDS, method_label
 
 DEFAULT_FINANCE = Path(__file__).parents[1] / "finance_defaults.yaml"
 
@@ -230,7 +230,7 @@ def pilot_effects(results: pd.DataFrame, pilot_id: str) -> dict[str, Quantity]:
         if len(match) and np.isfinite(match.iloc[0]["se"]):
             r = match.iloc[0]
             effects[outcome] = Quantity(float(r["estimate"]), float(r["se"]),
-                                        source=f"notebook 02: {r['method']}")
+                                        source=f"notebook 02: {method_label(r['method'])}")
     return effects
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from cxex_analysis.vocabulary import measure_label
+
 
 def findings(data: dict) -> list[str]:
     """Plain sentences for the group's summary box (nothing confidential)."""
@@ -53,3 +55,17 @@ def cx_trend_missing(data: dict) -> str | None:
     if not data["has_cx"]:
         return "This data set has no customer survey, so the report shows the employee half only."
     return None
+
+
+def change_sentences(changes: pd.DataFrame) -> list[str]:
+    """What changed since the last survey, in one sentence: the marked changes, or none."""
+    if changes is None or changes.empty:
+        return []
+    marked = changes[changes["mark"] != ""]
+    if marked.empty:
+        return [f"Since the last survey no score moved by more than survey noise "
+                f"({len(changes)} scores compared)."]
+    moves = "; ".join(f"{measure_label(r.outcome)} {'rose' if r.estimate > 0 else 'fell'} by "
+                      f"{abs(r.estimate):.1f} points" for r in marked.itertuples())
+    return [f"Since the last survey: {moves} (more than survey noise, corrected for the "
+            f"{len(changes)} scores compared)."]

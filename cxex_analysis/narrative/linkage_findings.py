@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from cxex_analysis.analyses.linkage import noise_share
-from cxex_analysis.vocabulary import EX_MEASURE, item_label
+from cxex_analysis.vocabulary import EX_MEASURE, item_label, label
 
 DESIGN_STATEMENT = (
     "These results come from observational data: nobody was assigned a better employee "
@@ -167,7 +167,7 @@ def findings(results: pd.DataFrame, ex_step: float = 5.0) -> list[str]:
     h4 = first("mediation_indirect")
     if h4 is not None:
         out.append(f"Through NPS, {ex_step:g} more engagement points are worth "
-                   f"{_ci(h4, 3, ex_step)} in {h4['outcome'].replace('_', ' ')} a month "
+                   f"{_ci(h4, 3, ex_step)} in {label(h4['outcome'])} a month "
                    "(in the revenue's currency; within units).")
     h5 = first("top_cx_engagement_odds_ratio")
     if h5 is not None:

@@ -10,6 +10,7 @@ import pandas as pd
 
 from cxex_analysis.estimators.experiments import MIN_UNITS_FOR_ADJUSTMENT, smallest_randomization_p
 from cxex_analysis.estimators.staggered import SMALL_SAMPLE_UNITS
+from cxex_analysis.vocabulary import format_p, label
 
 DESIGN_STATEMENTS = {
     "randomized": (
@@ -65,7 +66,7 @@ def findings(result: dict) -> list[str]:
     for missing in result.get("not_estimated", []):
         if missing["reason"] == "no data after the start yet":
             continue  # said once in the notes
-        out.append(f"No estimate for {missing['outcome'].replace('_', ' ')}: the data cannot "
+        out.append(f"No estimate for {label(missing['outcome'])}: the data cannot "
                    f"support one ({missing['reason'].rstrip('.')}).")
     if not result.get("outcomes"):
         out.append("None of the requested outcomes has data for this pilot's units, so no "
@@ -81,7 +82,7 @@ def findings(result: dict) -> list[str]:
                 digits = _digits(row.outcome)
                 interval = (f"CI {row.ci_low:+.{digits}f} to {row.ci_high:+.{digits}f}, "
                             if np.isfinite(row.ci_low) else "")
-                bits.append(f"{row.outcome.replace('_', ' ')} {row.estimate:+.{digits}f} "
+                bits.append(f"{label(row.outcome)} {row.estimate:+.{digits}f} "
                             f"({interval}{row.reading})")
             out.append(f"For {side}: " + "; ".join(bits) + ".")
     effects = result.get("effects")
@@ -110,16 +111,16 @@ def findings(result: dict) -> list[str]:
                        "without an interval or p-value: one unit cannot be told apart from chance.")
     if "decision" in result:
         d = result["decision"]
-        chance = (f"Chance that {d['outcome'].replace('_', ' ')} (the primary outcome) improved: "
+        chance = (f"Chance that {label(d['outcome'])} (the primary outcome) improved: "
                   f"{d['probability_beneficial']:.0%}. " if np.isfinite(d["probability_beneficial"])
                   else "")
         out.append(f"{chance}Recommendation: {d['verdict'].upper()}. {d['rule']}")
     test = result.get("dual_test")
     if test:
-        out.append(f"Better for both customers ({test['customers'].replace('_', ' ')}) and "
-                   f"employees ({test['employees'].replace('_', ' ')}): "
+        out.append(f"Better for both customers ({label(test['customers'])}) and "
+                   f"employees ({label(test['employees'])}): "
                    f"{'shown' if test['both_better'] else 'not shown'} (joint test, "
-                   f"p = {test['p_value']:.3f}; each side's one-sided test must pass).")
+                   f"p {format_p(test['p_value'])}; each side's one-sided test must pass).")
     out += sensitivity_sentences(result.get("sensitivity"))
     out += monitoring_sentences(result.get("sequential"))
     if "power" in result and result["power"].get("units_needed"):
@@ -147,7 +148,7 @@ def sensitivity_sentences(rows: pd.DataFrame | None) -> list[str]:
             " It is not clear of zero even if the trends were exactly parallel.")
     return [f"If the pilot and comparison units could drift apart after the start as much as "
             f"they did from period to period before it, the average effect on "
-            f"{r['outcome'].replace('_', ' ')} would be somewhere from {r['ci_low']:+.1f} to "
+            f"{label(r['outcome'])} would be somewhere from {r['ci_low']:+.1f} to "
             f"{r['ci_high']:+.1f}.{tail}"]
 
 
@@ -156,7 +157,7 @@ def monitoring_sentences(rows: pd.DataFrame | None) -> list[str]:
     if rows is None or rows.empty:
         return []
     last = rows.iloc[-1]
-    return [f"Monitoring {last['outcome'].replace('_', ' ')} at every look since the start "
+    return [f"Monitoring {label(last['outcome'])} at every look since the start "
             f"({len(rows)} looks; latest {last['term'].split('=')[1]}): the always-valid interval "
             f"is {last['ci_low']:+.1f} to {last['ci_high']:+.1f}, so the call is to "
             f"{last['decision']}. Unlike the ordinary interval, it stays valid however often "

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from cxex_analysis.estimators.value_model import Inputs, channels_left_out, heskett_check
-from cxex_analysis.vocabulary import LINK_WORDS
+from cxex_analysis.vocabulary import LINK_WORDS, term_label
 
 
 def findings(summary: pd.DataFrame, inputs: Inputs, breakeven: float | None = None) -> list[str]:
@@ -28,7 +28,7 @@ def findings(summary: pd.DataFrame, inputs: Inputs, breakeven: float | None = No
                    "are not informative here, so no return on investment is given.")
         npv = roi = prob = pay = None
     prefix = ("Counting only the channels that can be valued here "
-              f"({', '.join(c.replace('_', ' ') for c in valued)}): " if missing else "")
+              f"({', '.join(term_label(c) for c in valued)}): " if missing else "")
     if npv is not None:
         out.append(f"{prefix}Scaling {inputs.label} to {inputs.units} units over {inputs.horizon_months} "
                    f"months: net present value {money(npv['estimate'])} (95% of simulations between "
@@ -43,7 +43,7 @@ def findings(summary: pd.DataFrame, inputs: Inputs, breakeven: float | None = No
     drivers = summary[summary["estimand"] == "value_driver"].sort_values("estimate", ascending=False)
     if len(drivers):
         top = drivers.iloc[0]
-        out.append(f"Most of the value comes from {top['term'].replace('_', ' ')} "
+        out.append(f"Most of the value comes from {term_label(top['term'])} "
                    f"({money(top['estimate'])}); every link in the chain is listed with its source below.")
     if breakeven is not None and np.isfinite(breakeven) and "nps" in inputs.effects:
         measured = inputs.effects["nps"]

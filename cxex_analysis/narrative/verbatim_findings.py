@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import pandas as pd
 
+from cxex_analysis.vocabulary import label
+
 
 def findings(comments: pd.DataFrame, sentiment: pd.DataFrame, contrast: pd.DataFrame,
              dual: pd.DataFrame) -> list[str]:
     """Plain sentences for the summary box."""
     out = []
     for row in sentiment.itertuples():
-        out.append(f"{row.outcome.replace('_', ' ').capitalize()}: {row.estimate:.0f}% negative "
+        out.append(f"{label(row.outcome).capitalize()}: {row.estimate:.0f}% negative "
                    f"({row.confidence:.0%} CI {row.ci_low:.0f}% to {row.ci_high:.0f}%) of "
                    f"{int(row.n):,} scored in English; {row.not_english} in other languages were "
                    "set aside, not scored.")

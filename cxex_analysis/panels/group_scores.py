@@ -202,3 +202,27 @@ def group_comments(con, table: str, where: str, params: list, issues: pd.DataFra
     # masked here; every table in a report escapes its text (so HTML shows as text)
     frame["comment"] = frame["comment"].map(mask_pii)
     return frame[["comment", "about"]].reset_index(drop=True)
+
+
+def recent_responses(con, group_by: str, group: str) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """The group's answers in the company's latest two survey waves (employees) and latest two
+    quarters (customers, with a ``quarter`` column); None for a survey the data set lacks."""
+    check_argument("group_by", group_by, GROUP_BY)
+    where = f"{GROUP_COLUMN[group_by]} = ?"
+    employees = customers = None
+    if has_table(con, "employee_survey"):
+        items = "".join(f", e.{i}" for i in engagement_items(con))
+        employees = con.execute(f"""
+            SELECT e.wave, e.enps{items} FROM employee_survey e JOIN units u USING (unit_id)
+            WHERE {where} AND e.wave IN (SELECT DISTINCT wave FROM employee_survey
+                                         ORDER BY wave DESC LIMIT 2)
+            ORDER BY e.source_row""", [group]).df()
+    if has_table(con, "customer_survey"):
+        customers = con.execute(f"""
+            SELECT CAST(date_trunc('quarter', c.responded_at) AS DATE) AS quarter, c.nps, c.csat
+            FROM customer_survey c JOIN units u USING (unit_id)
+            WHERE {where} AND date_trunc('quarter', c.responded_at) IN (
+                SELECT DISTINCT date_trunc('quarter', responded_at) FROM customer_survey
+                ORDER BY 1 DESC LIMIT 2)
+            ORDER BY c.source_row""", [group]).df()
+    return employees, customers

@@ -78,7 +78,7 @@ def dual_impact(table: pd.DataFrame):
                               (part["ci_high"] - part["estimate"]) / width * 2],
                         fmt="none", ecolor="#bbbbbb", elinewidth=3)
             ax.scatter(scaled, np.arange(len(part)), c=[colour[r] for r in part["reading"]], zorder=3)
-            labels = [f"{o.replace('_', ' ')}\n{e:+.2f} [{lo:+.2f}, {hi:+.2f}]" for o, e, lo, hi in
+            labels = [f"{label(o)}\n{e:+.2f} [{lo:+.2f}, {hi:+.2f}]" for o, e, lo, hi in
                       zip(part["outcome"], part["estimate"], part["ci_low"], part["ci_high"])]
             ax.set_yticks(np.arange(len(part)), labels, fontsize=8)
             ax.axvline(0, color="#555555", linewidth=1)

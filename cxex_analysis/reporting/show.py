@@ -20,11 +20,31 @@ import pandas as pd
 from IPython.display import HTML, Markdown, display
 
 from cxex_analysis.errors import ParameterError
-from cxex_analysis.vocabulary import definitions_markdown
+from cxex_analysis.reporting.tables import readable
+from cxex_analysis.vocabulary import definitions_markdown, format_number, format_p, label
 
-#: Columns holding counts: shown as whole numbers even when stored as floats.
-COUNT_COLUMNS = {"n", "rows", "responses", "respondents", "rows_read", "rows_accepted",
-                 "rows_quarantined", "units", "first_row", "row"}
+#: Rules every report page shares: wide tables scroll in their own box, charts shrink to the
+#: screen, and when printed nothing is cut across pages and long tables repeat their header.
+PAGE_CSS = """
+.cxex-scroll{overflow-x:auto;max-width:100%}
+.cxex-scroll:focus{outline:2px solid #1b6ca8}
+img{max-width:100%;height:auto}
+@media (max-width:640px){
+  .jp-Cell{padding:0.2em 0.4em!important}
+  .jp-OutputArea-prompt,.jp-InputPrompt,.jp-OutputPrompt{display:none!important}
+  .jp-RenderedHTMLCommon table{font-size:0.85em}
+  body{margin:0.5em auto!important;padding:0 0.6em!important}
+}
+@media print{
+  a{color:inherit}
+  .cxex-scroll{overflow:visible}
+  figure,img,.cxex-summary,.cxex-decision,.answer,tr{break-inside:avoid}
+  table{break-inside:auto}
+  thead{display:table-header-group}
+  h1,h2,h3,caption{break-after:avoid}
+  .cxex-toc{display:none}
+}
+"""
 
 
 def _display_html(markup: str) -> None:
@@ -68,48 +88,25 @@ def plot(draw: Callable, data: pd.DataFrame | None, *args, alt: str, missing: st
     chart(draw(data, *args, **kwargs), alt)
 
 
-def _format_cell(value, digits: int) -> tuple[str, bool]:
-    """Display text of a cell and whether it is a number (numbers align right)."""
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-        return "–", True
-    if isinstance(value, (bool, np.bool_)):
-        return ("yes" if value else "no"), False
-    if isinstance(value, (float, np.floating)):
-        return f"{value:,.{digits}f}", True
-    if isinstance(value, (int, np.integer)):
-        return f"{value:,}", True
-    if isinstance(value, pd.Timestamp):
-        return (value.date().isoformat() if value == value.normalize() else value.isoformat()), False
-    return str(value), False
-
-
-def table_html(frame: pd.DataFrame, caption: str | None = None, digits: int = 1,
+def table_html(frame: pd.DataFrame, caption: str | None = None, digits: int | None = 1,
                labels: dict[str, str] | None = None, empty: str = "None.") -> str:
-    """An escaped HTML table (numbers rounded for display only; counts shown whole)."""
-    labels = labels or {}
+    """An escaped HTML table in words (:func:`cxex_analysis.reporting.tables.readable`), inside
+    a box that scrolls sideways on a narrow screen rather than the page."""
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     if frame is None or frame.empty:
-        return f'<table class="cxex-table">{cap}<tbody><tr><td>{html.escape(empty)}</td></tr></tbody></table>'
-    whole = {c for c in frame.columns
-             if pd.api.types.is_float_dtype(frame[c]) and frame[c].dropna().size
-             and (frame[c].dropna() % 1 == 0).all() and c in COUNT_COLUMNS}
-    head = "".join(f"<th>{html.escape(labels.get(c, str(c).replace('_', ' ')))}</th>"
-                   for c in frame.columns)
-    rows = []
-    for row in frame.itertuples(index=False):
-        cells = []
-        for column, value in zip(frame.columns, row):
-            if column in whole and not pd.isna(value):
-                value = int(value)
-            text, numeric = _format_cell(value, digits)
-            align = "right" if numeric else "left"
-            cells.append(f'<td style="text-align:{align}">{html.escape(text)}</td>')
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    return (f'<table class="cxex-table">{cap}<thead><tr>{head}</tr></thead>'
-            f"<tbody>{''.join(rows)}</tbody></table>")
+        return (f'<div class="cxex-scroll"><table class="cxex-table">{cap}<tbody><tr><td>'
+                f'{html.escape(empty)}</td></tr></tbody></table></div>')
+    headers, rows = readable(frame, digits, labels)
+    head = "".join(f'<th scope="col">{html.escape(h)}</th>' for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f'<td style="text-align:{"right" if numeric else "left"}">{html.escape(text)}</td>'
+                         for text, numeric in cells) + "</tr>" for cells in rows)
+    return (f'<div class="cxex-scroll" role="region" tabindex="0" aria-label="{html.escape(caption or "table")}">'
+            f'<table class="cxex-table">{cap}<thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table></div>")
 
 
-def table(frame: pd.DataFrame | None, caption: str | None = None, digits: int = 1,
+def table(frame: pd.DataFrame | None, caption: str | None = None, digits: int | None = 1,
           labels: dict[str, str] | None = None, empty: str | None = "None.",
           columns: Sequence[str] | None = None, missing: str | None = None) -> None:
     """Show an escaped table of ``columns`` (those the frame has, in that order; default all).
@@ -170,18 +167,23 @@ def note(text: str | Sequence[str] | None) -> None:
         _display_html(note_html(text))
 
 
+def _signed(value: float) -> str:
+    text = format_number(float(value), 2)
+    return text if text.startswith("-") or text == "0" else f"+{text}"
+
+
 def decision_panel_html(decision: dict) -> str:
     """The scale / extend / stop panel: verdict, probability, range, the rule, and where known
     the always-valid monitoring call and the joint test of "better for both"."""
     row = decision["row"]
-    colour = {"scale": "#3a9d5d", "extend": "#e07a1f", "stop": "#c23b4e"}[decision["verdict"]]
-    outcome = html.escape(decision["outcome"].replace("_", " "))
+    colour = {"scale": "#2b7446", "extend": "#9c4a00", "stop": "#a8283a"}[decision["verdict"]]
+    outcome = html.escape(label(decision["outcome"]))
     if np.isfinite(row["ci_low"]) and np.isfinite(row["ci_high"]):
         evidence = (f"Chance it improved: <strong>{decision['probability_beneficial']:.0%}</strong>. "
-                    f"Plausible range of the effect: {row['ci_low']:+.2f} to {row['ci_high']:+.2f} "
-                    f"({row['confidence']:.0%} interval; estimate {row['estimate']:+.2f}).")
+                    f"Plausible range of the effect: {_signed(row['ci_low'])} to {_signed(row['ci_high'])} "
+                    f"({row['confidence']:.0%} interval; estimate {_signed(row['estimate'])}).")
     else:
-        evidence = (f"Estimate {row['estimate']:+.2f}, with no interval: too few units on one "
+        evidence = (f"Estimate {_signed(row['estimate'])}, with no interval: too few units on one "
                     "side to tell it from chance.")
     extra = ""
     if decision.get("monitoring"):
@@ -190,9 +192,11 @@ def decision_panel_html(decision: dict) -> str:
     dual = decision.get("dual_test")
     if dual:
         verdict = ("shown" if dual["both_better"] else "not shown")
-        extra += (f"<p>Better for both customers ({html.escape(dual['customers'].replace('_', ' '))}) "
-                  f"and employees ({html.escape(dual['employees'].replace('_', ' '))}): "
-                  f"<strong>{verdict}</strong> (joint test p = {dual['p_value']:.3f}: both "
+        p_text = format_p(dual["p_value"])
+        extra += (f"<p>Better for both customers ({html.escape(label(dual['customers']))}) "
+                  f"and employees ({html.escape(label(dual['employees']))}): "
+                  f"<strong>{verdict}</strong> (joint test p {'' if p_text.startswith('<') else '= '}"
+                  f"{html.escape(p_text)}: both "
                   f"one-sided tests must pass at {dual['alpha']:.0%}).</p>")
     return (f'<div class="cxex-decision" role="note" style="border:2px solid {colour};'
             f'border-radius:6px;padding:0.6em 1.2em;margin:0.8em 0">'

@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cxex_analysis.analyses.changes import fdr_note, marked
+from cxex_analysis.analyses.heatmap import matrix
 from cxex_analysis.estimators.experiments import LOWER_IS_BETTER, decision
 from cxex_analysis.narrative.linkage_findings import (
     direction_reading,
@@ -22,8 +24,10 @@ from cxex_analysis.narrative.linkage_findings import (
     measured,
     why_not_measured,
 )
+from cxex_analysis.reporting.group_charts import group_heatmap
+from cxex_analysis.reporting.show import PAGE_CSS, figure_html, table_html
 from cxex_analysis.results import read_json
-from cxex_analysis.vocabulary import LINK_WORDS, definitions_markdown
+from cxex_analysis.vocabulary import LINK_WORDS, definitions_markdown, group_label
 
 CSS = """
 body{font-family:'DejaVu Sans',Arial,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;
@@ -32,8 +36,9 @@ h1{font-size:1.8em;margin-bottom:0.2em} h2{margin-top:1.6em;border-bottom:2px so
 .meta{color:#5f6b73} .answer{border:2px solid #1b6ca8;border-radius:6px;padding:0.5em 1.2em;
 margin:0.8em 0;background:#f3f8fc} table{border-collapse:collapse;margin:0.6em 0}
 td,th{padding:0.25em 0.8em;border-bottom:1px solid #dde3e8;text-align:left}
-td.num{text-align:right} .scale{color:#3a9d5d;font-weight:bold} .extend{color:#e07a1f;font-weight:bold}
-.stop{color:#c23b4e;font-weight:bold} footer{margin-top:2em;font-size:0.9em;color:#5f6b73}
+td.num{text-align:right} .scale{color:#2b7446;font-weight:bold} .extend{color:#9c4a00;font-weight:bold}
+.stop{color:#a8283a;font-weight:bold} img{max-width:100%;height:auto}
+footer{margin-top:2em;font-size:0.9em;color:#5f6b73}
 """
 
 
@@ -170,7 +175,7 @@ def where_to_act(results: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame()
     rows = []
     for subject, part in groups.groupby("subject"):
-        row = {"group": subject.replace("=", ": ").replace("_", " ")}
+        row = {"group": group_label(subject)}
         for outcome in ("engagement_index", "nps", "csat"):
             match = part[part["outcome"] == outcome]
             if match.empty:
@@ -192,19 +197,53 @@ def where_to_act(results: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+def heatmaps_html(results: pd.DataFrame) -> str:
+    """The groups × measures heatmaps (regions, unit types) the audit recorded, as images."""
+    out = []
+    for group_by, word in (("region", "region"), ("unit_type", "unit type")):
+        grid, company = matrix(results, group_by) if "analysis" in results else (pd.DataFrame(), None)
+        if grid.empty:
+            continue
+        figure = group_heatmap(grid, company, f"Where each {word} stands against the company", word)
+        hidden = int(grid.isna().any(axis=1).sum())
+        out.append(figure_html(figure, alt=(
+            f"Heatmap of engagement items and customer scores for {len(grid)} {word} groups; "
+            f"each cell is the group's score, coloured by its difference from the company"
+            + (f"; {hidden} group(s) hidden for confidentiality." if hidden else "."))))
+    return "".join(out)
+
+
+def changes_html(results: pd.DataFrame) -> str:
+    """The organisation's changes since the last survey, marked after the FDR correction."""
+    if "analysis" not in results:
+        return ""
+    rows = results[(results["analysis"] == "changes") & (results["subject"] == "all")]
+    if rows.empty:
+        return ""
+    confidence = float(rows["confidence"].iloc[0])
+    rows = marked(rows, confidence)
+    table = table_html(rows[["outcome", "term", "estimate", "ci_low", "ci_high", "q_value", "mark", "n"]],
+                       caption="Change since the previous survey, whole organisation", digits=1,
+                       labels={"term": "From – to", "estimate": "Change (95% CI)",
+                               "q_value": "q (FDR)", "mark": "Real change?"})
+    return table + f"<p>{_e(fdr_note(rows, confidence))}</p>"
+
+
 def build_index(run_dir: Path, reports: list[dict], registry: pd.DataFrame | None = None,
                 min_group_size: int = 5, run_id: str | None = None) -> Path:
     """Write ``run_dir/index.html`` from ``run_dir/results.json``."""
     results = read_json(run_dir / "results.json") if (run_dir / "results.json").exists() else pd.DataFrame()
     registry = registry if registry is not None else pd.DataFrame()
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-             f"<title>Experience analytics — executive summary</title><style>{CSS}</style></head><body>",
+             f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
+             f"<title>Experience analytics — executive summary</title><style>{CSS}{PAGE_CSS}</style></head><body>",
              "<h1>Experience analytics: executive summary</h1>",
              f"<p class='meta'>Run {_e(run_id or run_dir.name)}, generated "
              f"{_e(dt.datetime.now().strftime('%Y-%m-%d %H:%M'))}. Every number below comes from the "
              "run's results and has its 95% interval.</p>",
              "<nav><strong>Contents:</strong> <a href='#ex-cx'>EX and CX</a> · <a href='#pilots'>Pilots</a> · "
-             "<a href='#value'>Value</a> · <a href='#act'>Where to act</a> · <a href='#reports'>All reports</a></nav>"]
+             "<a href='#value'>Value</a> · <a href='#act'>Where to act</a> · <a href='#changes'>What changed</a> · "
+             "<a href='#reports'>All reports</a></nav>"]
 
     def section(anchor: str, title: str, sentences: list[str], links: str,
                 why_not: list[str] | None = None) -> None:
@@ -224,9 +263,10 @@ def build_index(run_dir: Path, reports: list[dict], registry: pd.DataFrame | Non
             f"<td>{_e(p['outcome'])}: {_e(p['effect'])}</td><td>{_e(p['employees'])}</td>"
             f"<td class='num'>{_e(p['chance'])}</td><td class='{_e(p['verdict'])}'>{_e(p['verdict'].upper())}</td></tr>"
             for p in pilots)
-        parts.append("<table><thead><tr><th>Pilot</th><th>Design</th><th>Primary outcome: effect</th>"
+        parts.append("<div class='cxex-scroll'><table><thead><tr><th>Pilot</th><th>Design</th>"
+                     "<th>Primary outcome: effect</th>"
                      "<th>Engagement index: effect</th><th>Chance it helped</th><th>Recommendation</th>"
-                     f"</tr></thead><tbody>{rows}</tbody></table>")
+                     f"</tr></thead><tbody>{rows}</tbody></table></div>")
         parts.append(f"<p>Details: {_link(reports, '02_')}</p>")
     else:
         parts.append("<div class='answer'><p>No pilot was analysed in this run.</p>"
@@ -241,8 +281,13 @@ def build_index(run_dir: Path, reports: list[dict], registry: pd.DataFrame | Non
                        + "</tr>" for row in table.itertuples(index=False))
         parts.append(f"<p>Groups with the lowest {_e(table.attrs.get('order') or 'scores')} first; "
                      "each group's report names its top "
-                     f"two issues.</p><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+                     f"two issues.</p><div class='cxex-scroll'><table><thead><tr>{head}</tr></thead>"
+                     f"<tbody>{body}</tbody></table></div>")
+    parts.append(heatmaps_html(results) if not results.empty else "")
     parts.append(f"<p>Group reports: {_link(reports, '04_') or 'none in this run'}</p>")
+    changed = changes_html(results) if not results.empty else ""
+    parts.append("<h2 id='changes'>5. What changed since the last survey</h2>"
+                 + (changed or "<p>Only one survey period so far, or no survey: no change to show.</p>"))
     parts.append("<h2 id='reports'>All reports of this run</h2><ul>"
                  + "".join(_report_item(r) for r in reports) + "</ul>")
     definitions = "".join(f"<li>{_e(line[2:].replace('**', ''))}</li>"

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from cxex_analysis.reporting.charts import PALETTE, house_style, money_axis, new_figure
+from cxex_analysis.vocabulary import term_label
 
 
 def value_waterfall(summary: pd.DataFrame, currency: str):
@@ -14,7 +15,7 @@ def value_waterfall(summary: pd.DataFrame, currency: str):
         drivers = summary[summary["estimand"] == "value_driver"]
         cost = summary.loc[summary["estimand"] == "value_total", "estimate"].iloc[0] - \
             summary.loc[summary["estimand"] == "npv", "estimate"].iloc[0]
-        labels = [d.replace("_", " ") for d in drivers["term"]] + ["programme cost", "net value"]
+        labels = [term_label(d) for d in drivers["term"]] + ["programme cost", "net value"]
         steps = list(drivers["estimate"]) + [-cost]
         fig, ax = new_figure(9, 4.2)
         running = 0.0

@@ -17,8 +17,10 @@ import nbformat
 import pandas as pd
 from nbconvert import HTMLExporter
 
-from cxex_analysis.config import paths
+from cxex_analysis.config import MIN_GROUP_SIZE, paths
 from cxex_analysis.errors import CxexError
+from cxex_analysis.reporting.pdf import PrintedReport, write_pdfs
+from cxex_analysis.reporting.show import PAGE_CSS
 from cxex_analysis.reporting.summary import build_index, report_title
 from cxex_analysis.results import MIME_TYPE, tidy
 from cxex_analysis.run.notebook_runs import RunResult
@@ -103,7 +105,7 @@ def export_html(executed: Path, target: Path) -> Path:
                             exclude_output_prompt=True, embed_images=True)
     body, _ = exporter.from_notebook_node(notebook)
     body = _REMOTE_LINK.sub("", _SCRIPT.sub("", body))
-    body = _contents(body)
+    body = _contents(body).replace("</head>", f"<style>{PAGE_CSS}</style></head>", 1)
     target.write_text(body, encoding="utf-8")
     return target
 
@@ -135,6 +137,17 @@ def write_index(work: Path, result: RunResult, warehouse: Path) -> None:
     except CxexError:
         registry = None
     build_index(work, reports, registry, run_id=result.run_id)
+
+
+def print_run(run_dir: Path, progress=None) -> list[PrintedReport]:
+    """PDFs beside the HTML reports of a run folder; its manifest gives the run id and the
+    confidentiality threshold of the footer (a folder without one: its name and the default)."""
+    if not run_dir.is_dir() or not any(run_dir.glob("*.html")):
+        raise CxexError(f"{run_dir}: not a run folder (no HTML reports in it).")
+    manifest = run_dir / "manifest.json"
+    info = json.loads(manifest.read_text()) if manifest.exists() else {}
+    threshold = int(info.get("parameters", {}).get("min_group_size", MIN_GROUP_SIZE))
+    return write_pdfs(run_dir, info.get("run_id", run_dir.resolve().name), threshold, progress)
 
 
 def point_latest(out_dir: Path, run_id: str) -> None:

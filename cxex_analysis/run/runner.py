@@ -26,9 +26,10 @@ from typing import Any
 import papermill as pm
 
 from cxex_analysis import __version__
-from cxex_analysis.config import paths
+from cxex_analysis.config import MIN_GROUP_SIZE, paths
 from cxex_analysis.errors import CxexError, ParameterError, check_argument
 from cxex_analysis.reporting.export import to_csv
+from cxex_analysis.reporting.pdf import chromium_path, write_pdfs
 from cxex_analysis.reporting.summary import report_title
 from cxex_analysis.results import read_json, write_json
 from cxex_analysis.run.dask_executor import dask_client, run_batch_dask
@@ -52,16 +53,19 @@ from cxex_analysis.store.warehouse import Warehouse
 def run(warehouse: Warehouse | Path | str, out_dir: Path | str, notebooks: list[Path] | None = None,
         parameters: dict[str, Any] | None = None, run_id: str | None = None,
         progress: Callable[[str], None] | None = print, workers: int = 1,
-        executor: str = "local", scheduler: str | None = None) -> RunResult:
+        executor: str = "local", scheduler: str | None = None, pdf: bool = False) -> RunResult:
     """Execute ``notebooks`` against ``warehouse`` and publish the run under ``out_dir``.
 
     ``executor="local"`` runs per-pilot and per-group reports on ``workers`` warm kernels of
     this machine; ``executor="dask"`` runs them as tasks on the Dask cluster at ``scheduler``
     (or on a local Dask cluster of ``workers`` processes). Notebooks that run once run here.
+    ``pdf`` also prints every report to PDF beside its HTML (Chromium is checked first).
 
     Returns a :class:`RunResult`; ``out_dir/latest`` points at the run only if it succeeded.
     """
     check_argument("executor", executor, ("local", "dask"))
+    if pdf:
+        chromium_path()  # no Chromium: a clear error before anything runs
     logging.getLogger("papermill").setLevel(logging.WARNING)
     say = progress or (lambda message: None)
     notebooks = list(notebooks) if notebooks is not None else list_notebooks()
@@ -119,15 +123,21 @@ def run(warehouse: Warehouse | Path | str, out_dir: Path | str, notebooks: list[
             if any(item.status != "ok" for item in batch):
                 break
     finally:
-        if dask is not None:
-            dask[0].close()
-            if dask[1] is not None:
-                dask[1].close()
+        _close(dask)
     _publish(work, result, frames, given, warehouse,
-             executor if executor == "local" else f"dask ({scheduler or 'local cluster'})")
+             executor if executor == "local" else f"dask ({scheduler or 'local cluster'})",
+             say if pdf else None)
     if result.ok:
         point_latest(out_dir, run_id)
     return result
+
+
+def _close(dask) -> None:
+    """Close the Dask client, and the local cluster when this run started one."""
+    if dask is not None:
+        dask[0].close()
+        if dask[1] is not None:
+            dask[1].close()
 
 
 def _run_many(path: Path, jobs: list[tuple[str, dict]], work: Path, workers: int, dask,
@@ -173,11 +183,16 @@ def _run_once(path: Path, name: str, parameters: dict, work: Path,
 
 
 def _publish(work: Path, result: RunResult, frames: list, given: dict[str, Any],
-             warehouse: Warehouse, executor: str) -> None:
-    """results.json and .csv, the index, the manifest; then the run folder takes its name."""
+             warehouse: Warehouse, executor: str, pdf_progress: Callable[[str], None] | None) -> None:
+    """results.json and .csv, the index, the PDFs when asked (``pdf_progress`` given), the
+    manifest; then the run folder takes its name."""
     write_json(frames if frames else [], work / "results.json")
     to_csv(read_json(work / "results.json"), work / "results.csv")  # for spreadsheets, formula-safe
     write_index(work, result, warehouse)
+    printed = []
+    if pdf_progress is not None:
+        printed = write_pdfs(work, result.run_id, int(given.get("min_group_size", MIN_GROUP_SIZE)),
+                             pdf_progress)
     manifest = {
         "run_id": result.run_id,
         "started_notebooks": [n.name for n in result.notebooks],
@@ -190,6 +205,7 @@ def _publish(work: Path, result: RunResult, frames: list, given: dict[str, Any],
         "git_commit": git_commit(),
         "cxex_version": __version__,
         "notebooks": [n.__dict__ for n in result.notebooks],
+        "pdf_seconds": {p.pdf.name: round(p.seconds, 2) for p in printed},
         "finished_at": dt.datetime.now(dt.UTC).isoformat(),
     }
     (work / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))

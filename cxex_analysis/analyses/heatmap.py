@@ -1,0 +1,96 @@
+"""Where each group stands: groups × engagement items and customer scores, beside the company.
+
+The rows a heatmap is drawn from (the executive summary and the data audit): for every group of
+a grouping (regions, unit types, units) its latest-wave engagement index, eNPS and each
+item's % favourable, and its latest-quarter NPS and CSAT, each with its interval; the
+company's row (subject ``all``) beside them. Employee cells pass the same confidentiality rule
+as the group reports (:func:`cxex_analysis.panels.group_scores.hidden_by_subtraction`): a group
+too small, or one a reader could work out by subtracting the shown groups from the company,
+keeps its row with every employee number empty.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cxex_analysis.config import MIN_GROUP_SIZE
+from cxex_analysis.errors import check_argument
+from cxex_analysis.panels.group_scores import GROUP_BY, group_context, hidden_by_subtraction
+from cxex_analysis.panels.respondent_scores import csat, engagement_index, enps, nps, pct_favourable
+from cxex_analysis.privacy import SUPPRESSED_METHOD
+from cxex_analysis.results import tidy
+
+EMPLOYEE_COLUMNS = ("engagement_index", "enps")
+CUSTOMER_COLUMNS = ("nps", "csat")
+
+
+def _whole(parts: dict | None) -> pd.DataFrame | None:
+    """Every group's rows of a split frame, with the group in column ``grp``."""
+    if parts is None:
+        return None
+    frame = parts["frame"].copy()
+    frame["grp"] = None
+    for group, rows in parts["at"].items():
+        frame.iloc[rows, frame.columns.get_loc("grp")] = group
+    return frame
+
+
+def _employee_cells(employees: pd.DataFrame, items: list[str], by: str | None,
+                    confidence: float, min_group_size: int) -> list[pd.DataFrame]:
+    kwargs = dict(by=by, confidence=confidence, min_group_size=min_group_size)
+    frames = [engagement_index(employees, items, **kwargs)]
+    if "enps" in employees and employees["enps"].notna().any():
+        frames.append(enps(employees, **kwargs))
+    for item in items:
+        frames.append(pct_favourable(employees, [item], **kwargs).assign(outcome=item))
+    return frames
+
+
+def group_scores(con, group_by: str, confidence: float = 0.95,
+                 min_group_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
+    """Tidy rows (analysis ``heatmap``, estimand ``metric_level``) of every group and the
+    company: ``subject`` is ``"region=North"`` or ``"all"``; hidden employee cells are empty."""
+    check_argument("group_by", group_by, GROUP_BY)
+    every = group_context(con, group_by)
+    frames = []
+    employees = _whole(every.get("employees_latest"))
+    if employees is not None and len(employees):
+        items = every["items"]
+        grouped = pd.concat(_employee_cells(employees, items, "grp", confidence, min_group_size))
+        hidden = hidden_by_subtraction(con, group_by, min_group_size)
+        rule = grouped["grp"].isin(hidden) & grouped["estimate"].notna()
+        for column in ("estimate", "se", "ci_low", "ci_high", "n"):
+            grouped.loc[rule, column] = np.nan
+        grouped.loc[rule, "method"] = SUPPRESSED_METHOD.format(k=min_group_size)
+        frames += [grouped, *_employee_cells(employees, items, None, confidence, min_group_size)]
+    customers = _whole(every.get("customers_latest"))
+    if customers is not None and len(customers):
+        for measure in (nps, csat):
+            frames += [measure(customers, by="grp", confidence=confidence),
+                       measure(customers, confidence=confidence)]
+    if not frames:
+        return tidy([])
+    out = tidy(pd.concat(frames, ignore_index=True), extra=["grp"])
+    out["subject"] = [f"{group_by}={g}" if isinstance(g, str) else "all"
+                      for g in out.get("grp", pd.Series([None] * len(out)))]
+    out["analysis"] = "heatmap"
+    return out.drop(columns=[c for c in ("grp", "suppressed") if c in out])
+
+
+def matrix(cells: pd.DataFrame, group_by: str) -> tuple[pd.DataFrame, pd.Series]:
+    """The heatmap's grid: groups × measures (NaN where hidden or not measured), and the
+    company's value of each measure."""
+    rows = cells[(cells["analysis"] == "heatmap") & (cells["estimand"] == "metric_level")]
+    company = rows[rows["subject"] == "all"].drop_duplicates("outcome").set_index("outcome")["estimate"]
+    groups = rows[rows["subject"].str.startswith(f"{group_by}=")]
+    if groups.empty:
+        return pd.DataFrame(), pd.Series(dtype=float)
+    grid = groups.pivot_table(index="subject", columns="outcome", values="estimate",
+                              aggfunc="first", dropna=False)
+    grid = grid.reindex(sorted(groups["subject"].unique()))
+    order = ([c for c in EMPLOYEE_COLUMNS if c in grid] + sorted(c for c in grid if c.startswith("eng_"))
+             + [c for c in CUSTOMER_COLUMNS if c in grid])
+    grid = grid[order]
+    grid.index = [s.split("=", 1)[1] for s in grid.index]
+    return grid.astype(float), company.reindex(order)

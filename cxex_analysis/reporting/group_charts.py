@@ -1,0 +1,93 @@
+"""Charts that place a group among the others: the groups × measures heatmap and the
+impact × gap priority chart of the engagement items."""
+
+from __future__ import annotations
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.colors import TwoSlopeNorm
+from matplotlib.patches import Rectangle
+
+from cxex_analysis.reporting.charts import PALETTE, house_style, new_figure
+from cxex_analysis.vocabulary import item_label, measure_label
+
+#: Differences from the company beyond this many points take the darkest colour.
+HEATMAP_RANGE = 15.0
+
+HIDDEN_COLOUR = "#d9dde1"
+
+
+def measure_name(measure: str) -> str:
+    """A heatmap column's name: items by their label, scores by theirs."""
+    name = measure_label(measure)
+    return name[:1].upper() + name[1:]
+
+
+def _text_colour(rgba) -> str:
+    """Black or white, whichever reads better on the cell (WCAG relative luminance)."""
+    channels = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgba[:3]]
+    luminance = 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
+    return "#000000" if luminance > 0.179 else "#ffffff"
+
+
+def group_heatmap(grid: pd.DataFrame, company: pd.Series, title: str, group_word: str):
+    """Each cell the group's score; its colour the difference to the company (points: blue
+    above, orange below); hidden cells grey with the word "hidden"."""
+
+    difference = grid - company.reindex(grid.columns)
+    cmap = matplotlib.colormaps["PuOr"]
+    norm = TwoSlopeNorm(vmin=-HEATMAP_RANGE, vcenter=0.0, vmax=HEATMAP_RANGE)
+    rows = [*grid.index, "Company"]
+    with house_style():
+        fig, ax = new_figure(min(13.0, 2.6 + 1.05 * len(grid.columns)), 1.6 + 0.42 * len(rows))
+        ax.grid(False)
+        for i, group in enumerate(rows):
+            for j, measure in enumerate(grid.columns):
+                if group == "Company":
+                    value, colour = company.get(measure, np.nan), (1.0, 1.0, 1.0, 1.0)
+                else:
+                    value = grid.loc[group, measure]
+                    delta = difference.loc[group, measure]
+                    colour = cmap(norm(np.clip(delta, -HEATMAP_RANGE, HEATMAP_RANGE))) \
+                        if np.isfinite(value) else HIDDEN_COLOUR
+                ax.add_patch(Rectangle((j, i), 1, 1, facecolor=colour, edgecolor="white", linewidth=1.5))
+                text = f"{value:.0f}" if np.isfinite(value) else "hidden"
+                ax.text(j + 0.5, i + 0.5, text, ha="center", va="center", fontsize=8,
+                        fontweight="bold" if group == "Company" else "normal",
+                        color=_text_colour(colour) if np.isfinite(value) else "#333333")
+        ax.set_xlim(0, len(grid.columns))
+        ax.set_ylim(len(rows), 0)
+        ax.set_xticks(np.arange(len(grid.columns)) + 0.5,
+                      [measure_name(c) for c in grid.columns], rotation=35, ha="right")
+        ax.set_yticks(np.arange(len(rows)) + 0.5, rows)
+        ax.set_title(title)
+        ax.set_xlabel("Engagement and eNPS, engagement items (% favourable), NPS and CSAT")
+        ax.set_ylabel(group_word[:1].upper() + group_word[1:])
+        mappable = matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap)
+        fig.colorbar(mappable, ax=ax, shrink=0.8,
+                     label="Difference from the company (points)")
+    return fig
+
+
+def priority_chart(items: pd.DataFrame, top: list[str], group: str):
+    """Impact × gap: each engagement item's importance (key-driver weight) against how far the
+    group is below the company; the top issues highlighted and named."""
+    with house_style():
+        fig, ax = new_figure(8, 4.6)
+        chosen = items["item"].isin(top)
+        ax.scatter(items.loc[~chosen, "gap"], items.loc[~chosen, "impact"], s=60,
+                   color="#7c8a95", label="other items")
+        ax.scatter(items.loc[chosen, "gap"], items.loc[chosen, "impact"], s=110,
+                   color=PALETTE[3], label="top issues")
+        for row in items.itertuples():
+            ax.annotate(item_label(row.item), (row.gap, row.impact), textcoords="offset points",
+                        xytext=(6, 4), fontsize=8,
+                        fontweight="bold" if row.item in top else "normal")
+        ax.axvline(0, color="#555555", linewidth=1)
+        ax.axhline(items["impact"].mean(), color="#9aa5ad", linewidth=1, linestyle="--")
+        ax.set_title(f"Where to act in {group}: impact against gap to the company")
+        ax.set_xlabel("Gap: company minus this group (% favourable points; right = below the company)")
+        ax.set_ylabel("Impact: share of differences explained (%)")
+        ax.legend(fontsize=8, loc="best")
+    return fig
