@@ -272,7 +272,10 @@ def format_number(value: float, digits: int | None = 1) -> str:
         decimals = max(0, 2 - math.floor(math.log10(abs(value))))
         text = f"{value:,.{decimals}f}"
         return text.rstrip("0").rstrip(".") if "." in text else text
-    return f"{value:,.{digits}f}"
+    text = f"{value:,.{digits}f}"
+    if digits >= 3 and text.endswith("0" * digits):  # '100.000' reads as 100
+        text = text[:-digits - 1]
+    return text
 
 
 def format_p(p: float) -> str:

@@ -246,3 +246,31 @@ def test_random_halves_split_each_unit_periods_respondents_in_two(con):
     assert row["engagement_index_a"] == pytest.approx(index[in_a].mean(), rel=1e-9)
     assert row["engagement_index_b"] == pytest.approx(index[~in_a].mean(), rel=1e-9)
     assert 0 < in_a.sum() < len(in_a)
+
+
+def test_changes_are_marked_after_benjamini_hochberg_as_in_the_1995_paper():
+    # Benjamini & Hochberg (1995), section 4: 15 p-values; the step-up procedure at q = 0.05
+    # rejects the four smallest (Bonferroni would reject three)
+    from cxex_analysis.analyses.changes import marked
+
+    p = [0.0001, 0.0004, 0.0019, 0.0095, 0.0201, 0.0278, 0.0298, 0.0344, 0.0459, 0.3240,
+         0.4262, 0.5719, 0.6528, 0.7590, 1.000]
+    table = pd.DataFrame({"p_value": p, "estimate": [-1.0] * 15})
+    out = marked(table, confidence=0.95)
+    assert (out["mark"] == "▼ worse").sum() == 4 and (out["mark"].iloc[:4] == "▼ worse").all()
+
+
+def test_a_planted_drop_in_one_item_is_the_change_marked():
+    from cxex_analysis.analyses.changes import since_last_survey
+
+    rng = np.random.default_rng(11)
+    rows = []
+    for wave, tools in (("2025-03-31", 0.75), ("2025-09-30", 0.50)):  # a 25-point drop in tools
+        for _ in range(600):
+            answer = {item: (5 if rng.random() < 0.7 else 2) for item in ("eng_manager", "eng_growth")}
+            answer["eng_tools"] = 5 if rng.random() < tools else 2
+            rows.append({"wave": pd.Timestamp(wave), **answer, "enps": np.nan})
+    changes = since_last_survey(pd.DataFrame(rows), None).set_index("outcome")
+    assert changes.loc["eng_tools", "mark"] == "▼ worse"
+    assert changes.loc["eng_tools", "ci_low"] < -25 < changes.loc["eng_tools", "ci_high"]
+    assert (changes.drop(index=["eng_tools", "engagement_index", "pct_favourable"])["mark"] == "").all()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from html.parser import HTMLParser
 
 import pytest
@@ -165,7 +166,7 @@ def test_cxex_run_pdf_writes_a_pdf_for_every_report(run):
         reader = PdfReader(pdf)
         count = len(reader.pages)
         assert count >= 1, pdf.name
-        footer = reader.pages[0].extract_text()
+        footer = unicodedata.normalize("NFKC", reader.pages[0].extract_text())  # no ligatures
         assert f"Page 1 of {count}" in footer and result.run_id in footer
         assert "Confidential" in footer
         print(f"{pdf.name}: {count} pages, {manifest['pdf_seconds'][pdf.name]:.2f} s")

@@ -58,3 +58,10 @@ def test_method_and_term_ids_become_words():
     assert term_label("e=+2") == "2 periods after the start"
     assert term_label("eng_customer_focus") == "Customer focus"
     assert term_label("csat_pre") == "CSAT before the start"
+
+
+def test_whole_numbers_at_three_decimals_drop_the_zeros():
+    from cxex_analysis.vocabulary import format_number
+
+    assert format_number(100.0, 3) == "100" and format_number(14.013, 3) == "14.013"
+    assert format_number(2.0, 1) == "2.0"  # one decimal keeps the table's rounding

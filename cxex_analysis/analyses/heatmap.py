@@ -36,6 +36,10 @@ def _whole(parts: dict | None) -> pd.DataFrame | None:
     return frame
 
 
+def _of(frame: pd.DataFrame, only: list[str] | None) -> pd.DataFrame:
+    return frame if only is None else frame[frame["grp"].isin(only)]
+
+
 def _employee_cells(employees: pd.DataFrame, items: list[str], by: str | None,
                     confidence: float, min_group_size: int) -> list[pd.DataFrame]:
     kwargs = dict(by=by, confidence=confidence, min_group_size=min_group_size)
@@ -48,16 +52,18 @@ def _employee_cells(employees: pd.DataFrame, items: list[str], by: str | None,
 
 
 def group_scores(con, group_by: str, confidence: float = 0.95,
-                 min_group_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
-    """Tidy rows (analysis ``heatmap``, estimand ``metric_level``) of every group and the
-    company: ``subject`` is ``"region=North"`` or ``"all"``; hidden employee cells are empty."""
+                 min_group_size: int = MIN_GROUP_SIZE, only: list[str] | None = None) -> pd.DataFrame:
+    """Tidy rows (analysis ``heatmap``, estimand ``metric_level``) of every group (or of the
+    groups in ``only``, e.g. one region's units) and the company: ``subject`` is
+    ``"region=North"`` or ``"all"``; hidden employee cells are empty."""
     check_argument("group_by", group_by, GROUP_BY)
     every = group_context(con, group_by)
     frames = []
     employees = _whole(every.get("employees_latest"))
     if employees is not None and len(employees):
         items = every["items"]
-        grouped = pd.concat(_employee_cells(employees, items, "grp", confidence, min_group_size))
+        grouped = pd.concat(_employee_cells(_of(employees, only), items, "grp", confidence,
+                                            min_group_size))
         hidden = hidden_by_subtraction(con, group_by, min_group_size)
         rule = grouped["grp"].isin(hidden) & grouped["estimate"].notna()
         for column in ("estimate", "se", "ci_low", "ci_high", "n"):
@@ -67,7 +73,7 @@ def group_scores(con, group_by: str, confidence: float = 0.95,
     customers = _whole(every.get("customers_latest"))
     if customers is not None and len(customers):
         for measure in (nps, csat):
-            frames += [measure(customers, by="grp", confidence=confidence),
+            frames += [measure(_of(customers, only), by="grp", confidence=confidence),
                        measure(customers, confidence=confidence)]
     if not frames:
         return tidy([])
@@ -78,9 +84,10 @@ def group_scores(con, group_by: str, confidence: float = 0.95,
     return out.drop(columns=[c for c in ("grp", "suppressed") if c in out])
 
 
-def matrix(cells: pd.DataFrame, group_by: str) -> tuple[pd.DataFrame, pd.Series]:
+def matrix(cells: pd.DataFrame, group_by: str,
+           names: dict[str, str] | None = None) -> tuple[pd.DataFrame, pd.Series]:
     """The heatmap's grid: groups × measures (NaN where hidden or not measured), and the
-    company's value of each measure."""
+    company's value of each measure; rows named by ``names`` (e.g. unit names) where given."""
     rows = cells[(cells["analysis"] == "heatmap") & (cells["estimand"] == "metric_level")]
     company = rows[rows["subject"] == "all"].drop_duplicates("outcome").set_index("outcome")["estimate"]
     groups = rows[rows["subject"].str.startswith(f"{group_by}=")]
@@ -92,5 +99,5 @@ def matrix(cells: pd.DataFrame, group_by: str) -> tuple[pd.DataFrame, pd.Series]
     order = ([c for c in EMPLOYEE_COLUMNS if c in grid] + sorted(c for c in grid if c.startswith("eng_"))
              + [c for c in CUSTOMER_COLUMNS if c in grid])
     grid = grid[order]
-    grid.index = [s.split("=", 1)[1] for s in grid.index]
+    grid.index = [(names or {}).get(key, key) for key in (s.split("=", 1)[1] for s in grid.index)]
     return grid.astype(float), company.reindex(order)

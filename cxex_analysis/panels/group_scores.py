@@ -36,6 +36,16 @@ def list_groups(con: duckdb.DuckDBPyConnection, group_by: str) -> list[str]:
     return [r[0] for r in con.execute(f"SELECT DISTINCT {column} FROM units ORDER BY 1").fetchall()]
 
 
+def unit_names(con, units: list[str]) -> dict[str, str]:
+    """The readers' names of ``units`` (their id where the units file gives no name)."""
+    if not units:
+        return {}
+    marks = ", ".join("?" for _ in units)
+    rows = con.execute(f"SELECT unit_id, coalesce(unit_name, unit_id) FROM units "
+                       f"WHERE unit_id IN ({marks})", list(units)).fetchall()
+    return dict(rows)
+
+
 def check_group(con, group_by: str, group: str) -> list[str]:
     check_argument("group_by", group_by, GROUP_BY)
     units = [r[0] for r in con.execute(

@@ -101,9 +101,15 @@ def table_html(frame: pd.DataFrame, caption: str | None = None, digits: int | No
     body = "".join(
         "<tr>" + "".join(f'<td style="text-align:{"right" if numeric else "left"}">{html.escape(text)}</td>'
                          for text, numeric in cells) + "</tr>" for cells in rows)
-    return (f'<div class="cxex-scroll" role="region" tabindex="0" aria-label="{html.escape(caption or "table")}">'
-            f'<table class="cxex-table">{cap}<thead><tr>{head}</tr></thead>'
-            f"<tbody>{body}</tbody></table></div>")
+    return scroll_box(f'<table class="cxex-table">{cap}<thead><tr>{head}</tr></thead>'
+                      f"<tbody>{body}</tbody></table>", caption or "table")
+
+
+def scroll_box(table: str, label: str) -> str:
+    """A table in a box that scrolls sideways on a narrow screen instead of the page; the box
+    can take the keyboard focus, so it scrolls without a mouse too."""
+    return (f'<div class="cxex-scroll" role="region" tabindex="0" aria-label="{html.escape(label)}">'
+            f"{table}</div>")
 
 
 def table(frame: pd.DataFrame | None, caption: str | None = None, digits: int | None = 1,

@@ -25,7 +25,7 @@ from cxex_analysis.narrative.linkage_findings import (
     why_not_measured,
 )
 from cxex_analysis.reporting.group_charts import group_heatmap
-from cxex_analysis.reporting.show import PAGE_CSS, figure_html, table_html
+from cxex_analysis.reporting.show import PAGE_CSS, figure_html, scroll_box, table_html
 from cxex_analysis.results import read_json
 from cxex_analysis.vocabulary import LINK_WORDS, definitions_markdown, group_label
 
@@ -263,10 +263,10 @@ def build_index(run_dir: Path, reports: list[dict], registry: pd.DataFrame | Non
             f"<td>{_e(p['outcome'])}: {_e(p['effect'])}</td><td>{_e(p['employees'])}</td>"
             f"<td class='num'>{_e(p['chance'])}</td><td class='{_e(p['verdict'])}'>{_e(p['verdict'].upper())}</td></tr>"
             for p in pilots)
-        parts.append("<div class='cxex-scroll'><table><thead><tr><th>Pilot</th><th>Design</th>"
-                     "<th>Primary outcome: effect</th>"
-                     "<th>Engagement index: effect</th><th>Chance it helped</th><th>Recommendation</th>"
-                     f"</tr></thead><tbody>{rows}</tbody></table></div>")
+        parts.append(scroll_box("<table><thead><tr><th>Pilot</th><th>Design</th>"
+                                "<th>Primary outcome: effect</th><th>Engagement index: effect</th>"
+                                "<th>Chance it helped</th><th>Recommendation</th>"
+                                f"</tr></thead><tbody>{rows}</tbody></table>", "Pilots"))
         parts.append(f"<p>Details: {_link(reports, '02_')}</p>")
     else:
         parts.append("<div class='answer'><p>No pilot was analysed in this run.</p>"
@@ -281,8 +281,8 @@ def build_index(run_dir: Path, reports: list[dict], registry: pd.DataFrame | Non
                        + "</tr>" for row in table.itertuples(index=False))
         parts.append(f"<p>Groups with the lowest {_e(table.attrs.get('order') or 'scores')} first; "
                      "each group's report names its top "
-                     f"two issues.</p><div class='cxex-scroll'><table><thead><tr>{head}</tr></thead>"
-                     f"<tbody>{body}</tbody></table></div>")
+                     "two issues.</p>" + scroll_box(f"<table><thead><tr>{head}</tr></thead>"
+                                                  f"<tbody>{body}</tbody></table>", "Groups"))
     parts.append(heatmaps_html(results) if not results.empty else "")
     parts.append(f"<p>Group reports: {_link(reports, '04_') or 'none in this run'}</p>")
     changed = changes_html(results) if not results.empty else ""
