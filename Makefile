@@ -60,6 +60,7 @@ bench: $(STAMP) ## print the benchmark figures, the enterprise run last (about 4
 	$(BIN)/python benchmarks/calibration.py
 	$(BIN)/python benchmarks/pilots.py
 	$(BIN)/python benchmarks/fanout.py
+	$(BIN)/python benchmarks/pdf.py
 	$(BIN)/python benchmarks/enterprise.py
 
 bench-small: $(STAMP) ## the enterprise benchmark at 2% size (100 units; CI runs it as a test)
