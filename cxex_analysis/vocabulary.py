@@ -165,6 +165,7 @@ def estimand_label(estimand: str) -> str:
 METHOD_WORDS = [
     ("callaway_santanna", "Callaway–Sant'Anna"), ("dr_pre_level", "doubly robust, adjusting for the level before"),
     ("unconditional", "unadjusted"), ("never_treated", "never-started units as comparison"),
+    ("difference_in_means_ols_hc2", "difference in means (HC2 errors)"),
     ("multiplier_bootstrap_mammen", "multiplier bootstrap"), ("difference_in_means", "difference in means"),
     ("ancova_ols_hc2_adjusting", "regression (HC2 errors) adjusting for"),
     ("ols_hc2", "regression, HC2 errors"), ("twfe_absorbing_ls", "two-way fixed effects"),
@@ -209,6 +210,8 @@ def term_label(term) -> str:
         return term
     if term.startswith("eng_"):
         return item_label(term)
+    if " -> " in term:
+        return " → ".join(term_label(part) for part in term.split(" -> "))
     if term.endswith("_pre"):
         return f"{term_label(term.removesuffix('_pre'))} before the start"
     if term in LINK_WORDS:

@@ -22,10 +22,13 @@ def test_estimate_and_interval_share_one_cell_and_p_values_read_as_words():
     headers, rows = readable(frame, digits=3)
     assert headers == ["What", "Measure", "Term", "Estimate (95% CI)", "p", "n", "Method"]
     texts = [[text for text, _ in row] for row in rows]
+    # a coefficient (NPS points per engagement point) keeps the table's three decimals
     assert texts[0][:6] == ["engagement → later customer score", "NPS", "engagement",
-                            "3.0 (2.0 to 4.1)", "< 0.001", "640"]  # NPS to 1 decimal
+                            "3.040 (1.960 to 4.140)", "< 0.001", "640"]
     assert texts[1][3] == "4 × 10⁻⁴ (no interval)" and texts[1][4] == "0.031"
     assert "_" not in " ".join(texts[0] + texts[1])
+    level = frame.assign(estimand="metric_level", term="level").head(1)
+    assert readable(level, digits=3)[1][0][3][0] == "3.0 (2.0 to 4.1)"  # an NPS to 1 decimal
     markup = table_html(frame, caption="Lagged effects", digits=3)
     assert "0.000" not in markup and "ex_to_cx_lagged" not in markup
     assert 'class="cxex-scroll"' in markup  # a wide table scrolls in its own box

@@ -41,7 +41,7 @@ def _capitalised(words: str) -> str:
 #: Columns of ids, and the words each is shown in.
 ID_COLUMNS = {"estimand": estimand_label, "outcome": lambda m: _capitalised(measure_label(m)), "term": term_label,
               "method": method_label, "subject": group_label, "source": label,
-              "metric": term_label, "input": term_label}
+              "metric": term_label, "input": term_label, "test": estimand_label}
 
 #: Measures shown per 1,000 (stored as fractions): the label says so.
 PER_1000 = {"exit_rate": "employee exits per 1,000", "churn_rate": "customers lost per 1,000"}
@@ -105,8 +105,11 @@ def readable(frame: pd.DataFrame, digits: int | None = 1,
              labels: dict[str, str] | None = None) -> tuple[list[str], list[list[tuple[str, bool]]]]:
     """Headers and cells (text, is-number) of ``frame`` in words."""
     labels = labels or {}
-    row_digits = [_digits(o, digits) for o in (frame["outcome"] if "outcome" in frame
-                                               else [None] * len(frame))]
+    levels = (frame["estimand"].map(_in_measure_units) if "estimand" in frame
+              else pd.Series(True, index=frame.index))
+    row_digits = [_digits(o, digits) if level else digits
+                  for o, level in zip(frame["outcome"] if "outcome" in frame else [None] * len(frame),
+                                      levels)]
     frame = _scale_rates(frame)
     columns: list[tuple[str, object]] = []
     combined = all(c in frame for c in ESTIMATE_COLUMNS)
@@ -151,6 +154,14 @@ def readable(frame: pd.DataFrame, digits: int | None = 1,
                 cells.append(cell_text(value, d, column in COUNT_COLUMNS))
         rows.append(cells)
     return headers, rows
+
+
+def _in_measure_units(estimand) -> bool:
+    """Whether an estimate is in its measure's own units (a score, a change, a pilot's effect),
+    so the measure's rounding applies; coefficients per point of another score keep the
+    table's."""
+    return not isinstance(estimand, str) or estimand in ("metric_level", "change_since_previous") \
+        or estimand.startswith("att")
 
 
 def _digits(measure, digits: int | None) -> int | None:
