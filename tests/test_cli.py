@@ -59,3 +59,20 @@ def test_ingest_twice_replaces_and_never_duplicates(demo_dir, tmp_path, truth):
         truth["counts"]["customer_responses"]
     assert con.execute("SELECT count(*) FROM quarantine").fetchone()[0] == \
         sum(truth["planted_invalid_rows"].values())
+
+
+def test_pdf_without_chromium_is_a_clear_error_before_anything_runs(demo_warehouse, tmp_path):
+    import os
+
+    env = {**os.environ, "PATH": str(tmp_path / "no-browsers-here")}
+    env.pop("CXEX_CHROMIUM", None)
+    out = tmp_path / "reports"
+    done = subprocess.run([sys.executable, "-m", "cxex_analysis.cli", "run", "--warehouse",
+                           str(demo_warehouse), "--out", str(out), "--only", "00", "--pdf"],
+                          capture_output=True, text=True, env=env)
+    assert done.returncode == 2
+    assert "PDF reports need Chromium" in done.stderr and "Traceback" not in done.stderr
+    assert not out.exists() or not any(out.iterdir())  # nothing ran, nothing was written
+    done = subprocess.run([sys.executable, "-m", "cxex_analysis.cli", "pdf", str(tmp_path)],
+                          capture_output=True, text=True, env=env)
+    assert done.returncode == 2 and "not a run folder" in done.stderr

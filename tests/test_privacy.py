@@ -111,7 +111,7 @@ def test_the_heatmap_hides_a_team_of_3_and_the_group_that_would_give_it_away(tmp
     con = warehouse.connect(target)
     for group_by, hidden, shown in (("region", {"B", "C"}, "A"), ("unit", {"B1", "C1"}, "A1")):
         cells = heatmap.group_scores(con, group_by, min_group_size=5)
-        grid, company = heatmap.matrix(cells, group_by)
+        grid, company, se = heatmap.matrix(cells, group_by)
         assert set(grid.index) == {shown} | hidden  # hidden groups keep their row …
         assert grid.loc[sorted(hidden)].isna().all().all()  # … with every cell empty
         assert grid.loc[shown].notna().all()
@@ -121,7 +121,8 @@ def test_the_heatmap_hides_a_team_of_3_and_the_group_that_would_give_it_away(tmp
         # the company row is the whole company (20 people), not the shown groups
         assert cells.loc[(cells["subject"] == "all") & (cells["outcome"] == "engagement_index"),
                          "n"].iloc[0] == 20
-        figure = group_charts.group_heatmap(grid, company, "Where each group stands", group_by)
+        assert se.loc[shown].gt(0).all() and se.loc[sorted(hidden)].isna().all().all()
+        figure = group_charts.group_heatmap(grid, company, se, "Where each group stands", group_by)
         texts = [t.get_text() for t in figure.axes[0].texts]
         assert texts.count("hidden") == len(hidden) * grid.shape[1]
         assert np.isfinite(company.to_numpy()).all()

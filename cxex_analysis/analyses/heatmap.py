@@ -84,20 +84,25 @@ def group_scores(con, group_by: str, confidence: float = 0.95,
     return out.drop(columns=[c for c in ("grp", "suppressed") if c in out])
 
 
-def matrix(cells: pd.DataFrame, group_by: str,
-           names: dict[str, str] | None = None) -> tuple[pd.DataFrame, pd.Series]:
-    """The heatmap's grid: groups × measures (NaN where hidden or not measured), and the
-    company's value of each measure; rows named by ``names`` (e.g. unit names) where given."""
+def matrix(cells: pd.DataFrame, group_by: str, names: dict[str, str] | None = None,
+           ) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
+    """The heatmap's grids: groups × measures of scores and of their standard errors (NaN
+    where hidden or not measured), and the company's value of each measure; rows named by
+    ``names`` (e.g. unit names) where given."""
     rows = cells[(cells["analysis"] == "heatmap") & (cells["estimand"] == "metric_level")]
-    company = rows[rows["subject"] == "all"].drop_duplicates("outcome").set_index("outcome")["estimate"]
     groups = rows[rows["subject"].str.startswith(f"{group_by}=")]
     if groups.empty:
-        return pd.DataFrame(), pd.Series(dtype=float)
-    grid = groups.pivot_table(index="subject", columns="outcome", values="estimate",
-                              aggfunc="first", dropna=False)
-    grid = grid.reindex(sorted(groups["subject"].unique()))
-    order = ([c for c in EMPLOYEE_COLUMNS if c in grid] + sorted(c for c in grid if c.startswith("eng_"))
-             + [c for c in CUSTOMER_COLUMNS if c in grid])
-    grid = grid[order]
-    grid.index = [(names or {}).get(key, key) for key in (s.split("=", 1)[1] for s in grid.index)]
-    return grid.astype(float), company.reindex(order)
+        return pd.DataFrame(), pd.Series(dtype=float), pd.DataFrame()
+    company = rows[rows["subject"] == "all"].drop_duplicates("outcome").set_index("outcome")["estimate"]
+    grids = []
+    for values in ("estimate", "se"):
+        grid = groups.pivot_table(index="subject", columns="outcome", values=values,
+                                  aggfunc="first", dropna=False)
+        grid = grid.reindex(sorted(groups["subject"].unique()))
+        order = ([c for c in EMPLOYEE_COLUMNS if c in grid]
+                 + sorted(c for c in grid if c.startswith("eng_"))
+                 + [c for c in CUSTOMER_COLUMNS if c in grid])
+        grid = grid.reindex(columns=order).astype(float)
+        grid.index = [(names or {}).get(key, key) for key in (s.split("=", 1)[1] for s in grid.index)]
+        grids.append(grid)
+    return grids[0], company.reindex(grids[0].columns), grids[1]

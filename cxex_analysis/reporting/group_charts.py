@@ -12,8 +12,8 @@ from matplotlib.patches import Rectangle
 from cxex_analysis.reporting.charts import PALETTE, house_style, new_figure
 from cxex_analysis.vocabulary import item_label, measure_label
 
-#: Differences from the company beyond this many points take the darkest colour.
-HEATMAP_RANGE = 15.0
+#: Differences from the company beyond this many standard errors take the darkest colour.
+HEATMAP_RANGE = 3.0
 
 HIDDEN_COLOUR = "#d9dde1"
 
@@ -21,7 +21,7 @@ HIDDEN_COLOUR = "#d9dde1"
 def measure_name(measure: str) -> str:
     """A heatmap column's name: items by their label, scores by theirs."""
     name = measure_label(measure)
-    return name[:1].upper() + name[1:]
+    return name[:1].upper() + name[1:] if name[1:2].islower() else name
 
 
 def _text_colour(rgba) -> str:
@@ -31,11 +31,13 @@ def _text_colour(rgba) -> str:
     return "#000000" if luminance > 0.179 else "#ffffff"
 
 
-def group_heatmap(grid: pd.DataFrame, company: pd.Series, title: str, group_word: str):
-    """Each cell the group's score; its colour the difference to the company (points: blue
-    above, orange below); hidden cells grey with the word "hidden"."""
+def group_heatmap(grid: pd.DataFrame, company: pd.Series, se: pd.DataFrame, title: str,
+                  group_word: str):
+    """Each cell the group's score; its colour the difference to the company in standard
+    errors of the group's score (purple above, orange below: a small group's chance
+    wobble stays pale); hidden cells grey with the word "hidden"."""
 
-    difference = grid - company.reindex(grid.columns)
+    difference = (grid - company.reindex(grid.columns)) / se.reindex_like(grid).where(lambda v: v > 0)
     cmap = matplotlib.colormaps["PuOr"]
     norm = TwoSlopeNorm(vmin=-HEATMAP_RANGE, vcenter=0.0, vmax=HEATMAP_RANGE)
     rows = [*grid.index, "Company"]
@@ -49,8 +51,8 @@ def group_heatmap(grid: pd.DataFrame, company: pd.Series, title: str, group_word
                 else:
                     value = grid.loc[group, measure]
                     delta = difference.loc[group, measure]
-                    colour = cmap(norm(np.clip(delta, -HEATMAP_RANGE, HEATMAP_RANGE))) \
-                        if np.isfinite(value) else HIDDEN_COLOUR
+                    colour = HIDDEN_COLOUR if not np.isfinite(value) else \
+                        cmap(norm(np.clip(np.nan_to_num(delta), -HEATMAP_RANGE, HEATMAP_RANGE)))
                 ax.add_patch(Rectangle((j, i), 1, 1, facecolor=colour, edgecolor="white", linewidth=1.5))
                 text = f"{value:.0f}" if np.isfinite(value) else "hidden"
                 ax.text(j + 0.5, i + 0.5, text, ha="center", va="center", fontsize=8,
@@ -66,7 +68,7 @@ def group_heatmap(grid: pd.DataFrame, company: pd.Series, title: str, group_word
         ax.set_ylabel(group_word[:1].upper() + group_word[1:])
         mappable = matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap)
         fig.colorbar(mappable, ax=ax, shrink=0.8,
-                     label="Difference from the company (points)")
+                     label="Difference from the company\n(standard errors; beyond ±2 unlikely to be chance)")
     return fig
 
 

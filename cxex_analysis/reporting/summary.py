@@ -201,14 +201,15 @@ def heatmaps_html(results: pd.DataFrame) -> str:
     """The groups × measures heatmaps (regions, unit types) the audit recorded, as images."""
     out = []
     for group_by, word in (("region", "region"), ("unit_type", "unit type")):
-        grid, company = matrix(results, group_by) if "analysis" in results else (pd.DataFrame(), None)
+        grid, company, se = matrix(results, group_by) if "analysis" in results else (pd.DataFrame(),) * 3
         if grid.empty:
             continue
-        figure = group_heatmap(grid, company, f"Where each {word} stands against the company", word)
+        figure = group_heatmap(grid, company, se, f"Where each {word} stands against the company", word)
         hidden = int(grid.isna().any(axis=1).sum())
         out.append(figure_html(figure, alt=(
             f"Heatmap of engagement items and customer scores for {len(grid)} {word} groups; "
-            f"each cell is the group's score, coloured by its difference from the company"
+            f"each cell is the group's score, coloured by its difference from the company in "
+            "standard errors"
             + (f"; {hidden} group(s) hidden for confidentiality." if hidden else "."))))
     return "".join(out)
 
