@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -16,11 +21,32 @@ from cxex_analysis.store import ingest, warehouse
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def built_once(tmp_path_factory, name: str, build) -> Path:
+    """A folder built by ``build(folder)`` once per test session.
+
+    Under pytest-xdist the workers share it: the first to ask builds it while the others wait
+    on a lock, then read it (the demo organisation, its warehouse and its full run cost minutes
+    each, and every worker needs them). Without xdist it is an ordinary temporary folder.
+    """
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        folder = tmp_path_factory.mktemp(name)
+        build(folder)
+        return folder
+    root = tmp_path_factory.getbasetemp().parent  # this session's folder, shared by the workers
+    folder = root / f"shared-{name}"
+    with open(root / f"shared-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / ".built").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            build(folder)
+            (folder / ".built").touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("demo")
-    demo_files.generate(folder)
-    return folder
+    return built_once(tmp_path_factory, "demo", demo_files.generate)
 
 
 @pytest.fixture(scope="session")
@@ -30,9 +56,8 @@ def truth(demo_dir) -> dict:
 
 @pytest.fixture(scope="session")
 def demo_warehouse(demo_dir, tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("wh") / "warehouse.duckdb"
-    ingest.ingest(demo_dir, path)
-    return path
+    folder = built_once(tmp_path_factory, "wh", lambda f: ingest.ingest(demo_dir, f / "warehouse.duckdb"))
+    return folder / "warehouse.duckdb"
 
 
 @pytest.fixture()
@@ -46,15 +71,19 @@ def con(demo_warehouse):
 def demo_cli_run(demo_warehouse, tmp_path_factory):
     """The whole suite run once on the demo warehouse as a user runs it, ``cxex run --pdf``
     (local executor): (out dir, RunResult read back from the manifest, the finished process)."""
-    import subprocess
-    import sys
 
+    def run(out: Path) -> None:
+        done = subprocess.run([sys.executable, "-m", "cxex_analysis.cli", "run", "--warehouse",
+                               str(demo_warehouse), "--out", str(out), "--pdf"],
+                              capture_output=True, text=True)
+        (out / ".process.json").write_text(json.dumps(
+            {"returncode": done.returncode, "stdout": done.stdout, "stderr": done.stderr}))
 
-    out = tmp_path_factory.mktemp("reports")
-    done = subprocess.run([sys.executable, "-m", "cxex_analysis.cli", "run", "--warehouse",
-                           str(demo_warehouse), "--out", str(out), "--pdf"],
-                          capture_output=True, text=True)
-    runs = sorted((d for d in out.iterdir() if (d / "manifest.json").exists()),
+    out = built_once(tmp_path_factory, "reports", run)
+    process = json.loads((out / ".process.json").read_text())
+    done = subprocess.CompletedProcess(["cxex", "run"], process["returncode"], process["stdout"],
+                                       process["stderr"])
+    runs = sorted((d for d in out.iterdir() if (d / "manifest.json").exists() and not d.is_symlink()),
                   key=lambda d: d.stat().st_mtime)
     assert runs, done.stdout[-2000:] + done.stderr[-2000:]
     manifest = json.loads((runs[-1] / "manifest.json").read_text())

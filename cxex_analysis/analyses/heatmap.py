@@ -22,6 +22,9 @@ from cxex_analysis.privacy import SUPPRESSED_METHOD
 from cxex_analysis.results import tidy
 
 EMPLOYEE_COLUMNS = ("engagement_index", "enps")
+
+#: Units on a group report's heatmap: beyond this many, the lowest (a page stays readable).
+HEATMAP_UNITS = 25
 CUSTOMER_COLUMNS = ("nps", "csat")
 
 
@@ -85,10 +88,11 @@ def group_scores(con, group_by: str, confidence: float = 0.95,
 
 
 def matrix(cells: pd.DataFrame, group_by: str, names: dict[str, str] | None = None,
-           ) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
+           lowest: int | None = None) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
     """The heatmap's grids: groups × measures of scores and of their standard errors (NaN
     where hidden or not measured), and the company's value of each measure; rows named by
-    ``names`` (e.g. unit names) where given."""
+    ``names`` (e.g. unit names) where given. With ``lowest``, only that many groups: those
+    lowest on the first measure (engagement, or NPS without an employee survey)."""
     rows = cells[(cells["analysis"] == "heatmap") & (cells["estimand"] == "metric_level")]
     groups = rows[rows["subject"].str.startswith(f"{group_by}=")]
     if groups.empty:
@@ -105,4 +109,7 @@ def matrix(cells: pd.DataFrame, group_by: str, names: dict[str, str] | None = No
         grid = grid.reindex(columns=order).astype(float)
         grid.index = [(names or {}).get(key, key) for key in (s.split("=", 1)[1] for s in grid.index)]
         grids.append(grid)
+    if lowest is not None and len(grids[0]) > lowest:
+        keep = grids[0].iloc[:, 0].dropna().nsmallest(lowest).index
+        grids = [grid.loc[[g for g in grid.index if g in set(keep)]] for grid in grids]
     return grids[0], company.reindex(grids[0].columns), grids[1]

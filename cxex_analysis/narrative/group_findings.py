@@ -69,3 +69,12 @@ def change_sentences(changes: pd.DataFrame) -> list[str]:
                       f"{abs(r.estimate):.1f} points" for r in marked.itertuples())
     return [f"Since the last survey: {moves} (more than survey noise, corrected for the "
             f"{len(changes)} scores compared)."]
+
+
+def units_shown_note(grid: pd.DataFrame, units: list[str]) -> str | None:
+    """Why a group's unit heatmap shows only some units (None when it shows them all)."""
+    if grid is None or grid.empty or len(grid) >= len(units):
+        return None
+    return (f"The {len(grid)} of the group's {len(units)} units with the lowest "
+            f"{measure_label(grid.columns[0])} are shown; each unit's own report "
+            "(group_by=unit) has the others.")

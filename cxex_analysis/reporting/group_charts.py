@@ -7,7 +7,6 @@ import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.colors import TwoSlopeNorm
-from matplotlib.patches import Rectangle
 
 from cxex_analysis.reporting.charts import PALETTE, house_style, new_figure
 from cxex_analysis.vocabulary import item_label, measure_label
@@ -41,23 +40,27 @@ def group_heatmap(grid: pd.DataFrame, company: pd.Series, se: pd.DataFrame, titl
     cmap = matplotlib.colormaps["PuOr"]
     norm = TwoSlopeNorm(vmin=-HEATMAP_RANGE, vcenter=0.0, vmax=HEATMAP_RANGE)
     rows = [*grid.index, "Company"]
+    values = np.vstack([grid.to_numpy(dtype=float), company.reindex(grid.columns).to_numpy(dtype=float)])
+    shown = np.isfinite(values)
+    colours = cmap(norm(np.clip(np.nan_to_num(difference.to_numpy(dtype=float)), -HEATMAP_RANGE,
+                                HEATMAP_RANGE)))
+    colours = np.vstack([colours, np.ones((1, len(grid.columns), 4))])  # the company row: white
+    colours[~shown] = matplotlib.colors.to_rgba(HIDDEN_COLOUR)
     with house_style():
         fig, ax = new_figure(min(13.0, 2.6 + 1.05 * len(grid.columns)), 1.6 + 0.42 * len(rows))
+        ax.imshow(colours, aspect="auto", interpolation="nearest",
+                  extent=(0, len(grid.columns), len(rows), 0))
+        ax.set_xticks(np.arange(len(grid.columns) + 1), minor=True)
+        ax.set_yticks(np.arange(len(rows) + 1), minor=True)
         ax.grid(False)
-        for i, group in enumerate(rows):
-            for j, measure in enumerate(grid.columns):
-                if group == "Company":
-                    value, colour = company.get(measure, np.nan), (1.0, 1.0, 1.0, 1.0)
-                else:
-                    value = grid.loc[group, measure]
-                    delta = difference.loc[group, measure]
-                    colour = HIDDEN_COLOUR if not np.isfinite(value) else \
-                        cmap(norm(np.clip(np.nan_to_num(delta), -HEATMAP_RANGE, HEATMAP_RANGE)))
-                ax.add_patch(Rectangle((j, i), 1, 1, facecolor=colour, edgecolor="white", linewidth=1.5))
-                text = f"{value:.0f}" if np.isfinite(value) else "hidden"
-                ax.text(j + 0.5, i + 0.5, text, ha="center", va="center", fontsize=8,
-                        fontweight="bold" if group == "Company" else "normal",
-                        color=_text_colour(colour) if np.isfinite(value) else "#333333")
+        ax.grid(which="minor", color="white", linewidth=1.5)
+        ax.tick_params(which="minor", length=0)
+        for (i, j), value in np.ndenumerate(values):
+            company_row = i == len(rows) - 1
+            ax.text(j + 0.5, i + 0.5, f"{value:.0f}" if shown[i, j] else "hidden", ha="center",
+                    va="center", fontsize=8, fontweight="bold" if company_row else "normal",
+                    color=_text_colour(colours[i, j]) if shown[i, j] else "#333333",
+                    in_layout=False)  # inside the cells: the layout need not measure them
         ax.set_xlim(0, len(grid.columns))
         ax.set_ylim(len(rows), 0)
         ax.set_xticks(np.arange(len(grid.columns)) + 0.5,

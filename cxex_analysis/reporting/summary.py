@@ -27,7 +27,7 @@ from cxex_analysis.narrative.linkage_findings import (
 from cxex_analysis.reporting.group_charts import group_heatmap
 from cxex_analysis.reporting.show import PAGE_CSS, figure_html, scroll_box, table_html
 from cxex_analysis.results import read_json
-from cxex_analysis.vocabulary import LINK_WORDS, definitions_markdown, group_label
+from cxex_analysis.vocabulary import LINK_WORDS, definitions_markdown, group_label, label
 
 CSS = """
 body{font-family:'DejaVu Sans',Arial,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;
@@ -261,7 +261,7 @@ def build_index(run_dir: Path, reports: list[dict], registry: pd.DataFrame | Non
     if pilots:
         rows = "".join(
             f"<tr><td>{_e(p['pilot'])} {_e(p['name'])}</td><td>{_e(p['design'])}</td>"
-            f"<td>{_e(p['outcome'])}: {_e(p['effect'])}</td><td>{_e(p['employees'])}</td>"
+            f"<td>{_e(label(p['outcome']))}: {_e(p['effect'])}</td><td>{_e(p['employees'])}</td>"
             f"<td class='num'>{_e(p['chance'])}</td><td class='{_e(p['verdict'])}'>{_e(p['verdict'].upper())}</td></tr>"
             for p in pilots)
         parts.append(scroll_box("<table><thead><tr><th>Pilot</th><th>Design</th>"

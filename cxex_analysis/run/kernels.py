@@ -8,13 +8,16 @@ import contextlib
 import copy
 import multiprocessing
 import os
+import shutil
 import sys
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import nbformat
+from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from papermill.iorw import load_notebook_node
@@ -24,6 +27,25 @@ from cxex_analysis.run.notebook_runs import NotebookRun
 from cxex_analysis.run.publish import export_html
 
 KERNEL_NAME = "python3"
+
+
+class SocketFileKernelManager(AsyncKernelManager):
+    """A kernel that talks over Unix sockets in a folder of its own.
+
+    Over TCP, jupyter_client picks free ports and the kernel binds them a moment later; with
+    many processes starting kernels, browsers and servers at once another process can take a
+    port in between, the kernel dies ("Address already in use") and its client waits for it
+    forever. Socket files in a fresh folder cannot collide.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.transport = "ipc"
+        self.ip = os.path.join(tempfile.mkdtemp(prefix="cxex-kernel-"), "kernel")
+
+    def cleanup_ipc_files(self) -> None:
+        super().cleanup_ipc_files()
+        shutil.rmtree(os.path.dirname(self.ip), ignore_errors=True)
 
 
 def failed_cell(executed: Path) -> str:
@@ -74,7 +96,8 @@ class WarmKernel:
         self.path, self.work = path, work
         self.template = load_notebook_node(path)  # as papermill loads it (every cell has tags)
         self.client = NotebookClient(self._copy(self.template), kernel_name=KERNEL_NAME,
-                                     timeout=1800, resources={"metadata": {"path": work}})
+                                     timeout=1800, resources={"metadata": {"path": work}},
+                                     kernel_manager_class=SocketFileKernelManager)
         chatter = kernel_chatter_to(Path(log_path)) if log_path else contextlib.nullcontext()
         with chatter:  # as nbclient's setup_kernel(), kept open across jobs
             self.client.km = self.client.create_kernel_manager()

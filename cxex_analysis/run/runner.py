@@ -34,7 +34,13 @@ from cxex_analysis.reporting.summary import report_title
 from cxex_analysis.results import read_json, write_json
 from cxex_analysis.run.dask_executor import dask_client, run_batch_dask
 from cxex_analysis.run.fanout import fan_out, pilots_without_units, take_inventory
-from cxex_analysis.run.kernels import KERNEL_NAME, failed_cell, kernel_chatter_to, run_batch
+from cxex_analysis.run.kernels import (
+    KERNEL_NAME,
+    SocketFileKernelManager,
+    failed_cell,
+    kernel_chatter_to,
+    run_batch,
+)
 from cxex_analysis.run.notebook_runs import NotebookRun, RunResult
 from cxex_analysis.run.parameters import check_parameters, list_notebooks
 from cxex_analysis.run.plan import describe, notebook_plan
@@ -166,7 +172,8 @@ def _run_once(path: Path, name: str, parameters: dict, work: Path,
         with kernel_chatter_to(work / "kernel.log"):
             pm.execute_notebook(str(path), str(executed), parameters=parameters,
                                 kernel_name=KERNEL_NAME, progress_bar=False,
-                                log_output=False, cwd=str(work))
+                                log_output=False, cwd=str(work),
+                                kernel_manager_class=SocketFileKernelManager)
         item.status = "ok"
     except pm.PapermillExecutionError:
         item.status = "failed"
