@@ -298,7 +298,8 @@ def main(argv=None) -> int:
             pm.execute_notebook(str(notebook), str(folder / "plain.ipynb"), kernel_name="python3",
                                 parameters={"warehouse": str(second), "group_by": "unit",
                                             "group": units[0]},
-                                progress_bar=False, log_output=False)
+                                progress_bar=False, log_output=False,
+                                kernel_manager_class=kernels.SocketFileKernelManager)
         publish.export_html(folder / "plain.ipynb", folder / "plain.html")
         fresh = time.perf_counter() - started
         print(f"Unit reports: {wanted:,} (one per unit), {args.workers} warm kernels, exit code {code}")

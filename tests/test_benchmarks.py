@@ -16,14 +16,14 @@ pytestmark = pytest.mark.slow
 def test_enterprise_benchmark_small_variant_prints_every_figure(postgres_url):
     out = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "enterprise.py"), "--scale", "0.015",
-         "--unit-reports", "6", "--postgres", f"{postgres_url}?schema=bench"],
+         "--unit-reports", "4", "--postgres", f"{postgres_url}?schema=bench"],
         capture_output=True, text=True, timeout=900)
     text = out.stdout + out.stderr
     assert out.returncode == 0, text[-3000:]
     for expected in ("Validate + ingest", "naive: pandas.read_csv", "Unit x quarter panel",
                      "naive: rows into pandas + groupby", "H2:", "naive: PanelOLS",
                      "Full suite: cxex run --data", "exit code 0", "Return on experience",
-                     "naive: one draw at a time", "Unit reports: 6", "naive: a fresh papermill",
+                     "naive: one draw at a time", "Unit reports: 4", "naive: a fresh papermill",
                      "Full suite including a report per unit", "PostgreSQL warehouse",
                      "panel build in PostgreSQL", "Targets on 2 cores"):
         assert expected in text, expected
