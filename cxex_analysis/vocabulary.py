@@ -41,6 +41,8 @@ LABELS = {"nps": "NPS", "csat": "CSAT", "ces": "customer effort (CES)", "enps": 
           "exit_rate": "employee exit rate", "churn_rate": "customer churn rate",
           "revenue_per_customer": "revenue per customer", "roi": "return per unit of cost",
           "ces_top3": "% easy (CES 5–7)",
+          "item_mean": "item score (1–5)", "all_actions": "any action",
+          "in_progress": "in progress", "done_on_time": "% done on time",
           "months": "months"}
 
 
@@ -118,6 +120,8 @@ def metrics_markdown(min_group_size: int = 5) -> str:
 # results.json keeps the ids; every table and chart a reader sees goes through these.
 
 ESTIMAND_LABELS = {
+    "action_effect": "effect of completing the action",
+    "action_follow_through": "actions by status",
     "att": "effect of the pilot", "att_unadjusted": "effect of the pilot, unadjusted",
     "att_calendar": "effect by calendar period", "att_dynamic": "effect by time since start",
     "att_event_time": "effect by time since start", "att_group": "effect by start date",
@@ -188,6 +192,7 @@ METHOD_WORDS = [
     ("holm_family_of", "Holm, family of"),
     ("relative_magnitudes_identified_set", "relative magnitudes (HonestDiD-style)"),
     ("vader_service_lexicon_wilson", "VADER with a service lexicon, Wilson interval"),
+    ("share_wilson_interval", "share, Wilson interval"),
 ]
 
 
@@ -203,6 +208,12 @@ def method_label(method: str) -> str:
     return " ".join(text.replace("_", " ").split())
 
 
+#: The rows of an action review, in words.
+ACTION_TERMS = {"completed": "after the action was completed",
+                "pre_trend": "before the plan (should be 0)",
+                "dropped": "plans that were dropped (should be 0)"}
+
+
 def term_label(term) -> str:
     """A term or contrast in words: items and metrics by name, ``e=+2`` as '2 periods after the
     start', ``g=2025-01`` as 'started 2025-01', ``Mbar=1`` as 'M̄ = 1'."""
@@ -216,6 +227,10 @@ def term_label(term) -> str:
         return f"{term_label(term.removesuffix('_pre'))} before the start"
     if term in LINK_WORDS:
         return LINK_WORDS[term]
+    if term in ACTION_TERMS:
+        return ACTION_TERMS[term]
+    if term.startswith("placebo="):
+        return f"placebo: {measure_label(term.split('=', 1)[1])} (should not move)"
     key, _, value = term.partition("=")
     if value:
         if key == "e":

@@ -28,15 +28,18 @@ SHAPES = {
 #: per shape: notebooks skipped (with a word of the reason) and analyses validate calls usable
 EXPECTED = {
     "both_surveys": {"skipped": {"02_pilot_analysis": "pilot registry",
-                                 "03_return_on_experience": "unit outcomes"},
+                                 "03_return_on_experience": "unit outcomes",
+                                 "06_action_review": "action log"},
                      "yes": ["EX → CX linkage", "Verbatims"],
                      "no": ["Mediation to money", "Pilot analysis"]},
     "cx_team": {"skipped": {"02_pilot_analysis": "pilot registry",
-                            "03_return_on_experience": "employee survey"},
+                            "03_return_on_experience": "employee survey",
+                            "06_action_review": "action log"},
                 "yes": ["Customer experience", "Group reports"],
                 "no": ["Employee experience", "EX → CX linkage"]},
     "hr_team": {"skipped": {"02_pilot_analysis": "pilot registry",
-                            "03_return_on_experience": "customer survey"},
+                            "03_return_on_experience": "customer survey",
+                            "06_action_review": "action log"},
                 "yes": ["Employee experience", "Group reports"],
                 "no": ["Customer experience", "EX → CX linkage", "Return on experience"]},
 }

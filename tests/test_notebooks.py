@@ -221,7 +221,7 @@ def test_reports_read_in_a_real_browser_at_desktop_and_phone_width(run, tmp_path
         pytest.fail("axe-core is not installed: `make test` installs it (make browser).")
     _, result = run
     pages = _one_of_each_kind(result.run_dir)
-    assert {p.name[:2] for p in pages} >= {"00", "01", "02", "03", "04", "05", "in"}
+    assert {p.name[:2] for p in pages} >= {"00", "01", "02", "03", "04", "05", "06", "in"}
     problems = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(),

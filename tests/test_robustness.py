@@ -185,8 +185,9 @@ def data_shape(draw):
                                     ("employee_survey", "customer_survey")]))
     outcomes = ("unit_outcomes",) if draw(st.booleans()) else ()
     pilots = draw(st.sampled_from([(), ("pilots",), ("pilots", "pilot_assignments")]))
+    actions = ("action_plans",) if draw(st.booleans()) else ()
     dropped = draw(st.sets(st.sampled_from(["comment", "enps", "nps"]), max_size=2))
-    return ("units",) + surveys + outcomes + pilots, frozenset(dropped)
+    return ("units",) + surveys + outcomes + pilots + actions, frozenset(dropped)
 
 
 @pytest.mark.slow
@@ -195,7 +196,8 @@ def data_shape(draw):
 @given(shape=data_shape())
 @example(shape=(("units", "customer_survey", "unit_outcomes", "pilots", "pilot_assignments"),
                 frozenset({"nps"})))
-@example(shape=(("units", "employee_survey", "pilots"), frozenset({"enps", "comment"})))
+@example(shape=(("units", "employee_survey", "pilots", "action_plans"),
+                frozenset({"enps", "comment"})))
 def test_the_run_plan_never_schedules_a_notebook_that_fails(small_organisation, tmp_path_factory,
                                                             shape):
     """Draws which optional tables (and optional columns) a data set has; every notebook the

@@ -12,7 +12,7 @@ def test_same_seed_same_files(tmp_path):
     demo_files.generate(tmp_path / "a", small())
     demo_files.generate(tmp_path / "b", small())
     for name in ("units.csv", "customer_survey.csv", "employee_survey.csv", "unit_outcomes.csv",
-                 "pilot_assignments.csv", "truth.json"):
+                 "pilot_assignments.csv", "action_plans.csv", "truth.json"):
         digest = [hashlib.sha256((tmp_path / d / name).read_bytes()).hexdigest() for d in "ab"]
         assert digest[0] == digest[1], name
 

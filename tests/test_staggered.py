@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from cxex_analysis.errors import ParameterError
-from cxex_analysis.estimators import staggered
+from cxex_analysis.estimators import staggered, trend_sensitivity
 
 moderndid = pytest.importorskip("moderndid")
 
@@ -147,8 +147,8 @@ def test_one_unit_on_a_side_gets_no_interval():
 
 def test_sensitivity_bounds_widen_with_the_allowed_violation(mpdta):
     gt = _gt(mpdta, baseline="universal")
-    rows = staggered.sensitivity(gt, "lemp", mbar=(0, 0.5, 1)).set_index("term")
-    times, beta = staggered.event_study_vector(gt)
+    rows = trend_sensitivity.sensitivity(gt, "lemp", mbar=(0, 0.5, 1)).set_index("term")
+    times, beta = trend_sensitivity.event_study_vector(gt)
     pre = np.append(beta[times < 0], 0.0)
     largest = np.abs(np.diff(pre)).max()
     post = times >= 0

@@ -212,3 +212,24 @@ def issues_table(data: dict) -> pd.DataFrame:
 def shown_ex_trend(data: dict) -> pd.DataFrame | None:
     """The group's engagement trend when the data have it and it may be shown, else None."""
     return data["ex_trend"] if data["has_ex"] and data["ex_shown"] else None
+
+
+def top_issues_by_group(con, group_by: str, min_group_size: int = MIN_GROUP_SIZE) -> dict:
+    """Every group's top 2 issues as in its report: ``{group: (items, priority)}``; groups
+    whose employee results are hidden are left out (their issues are not shown anywhere)."""
+    check_argument("group_by", group_by, GROUP_BY)
+    every = group_context(con, group_by)
+    if not every["items"]:
+        return {}
+    hidden = hidden_by_subtraction(con, group_by, min_group_size)
+    out = {}
+    for group in every["ex"]["at"]:
+        ex_group = group_part(every["ex"], group)
+        if group in hidden or ex_group.empty or not is_shown(
+                int(ex_group["respondents"].iloc[-1]), min_group_size):
+            continue
+        issues = top_issues(item_priorities(con, ex_group, every["ex_company"], every["items"],
+                                            True, min_group_size))
+        if not issues.empty:
+            out[group] = (list(issues["item"]), float(issues["priority"].sum()))
+    return out

@@ -42,9 +42,9 @@ from cxex_analysis.estimators.staggered import (
     aggregate,
     analytic_se,
     group_time,
-    sensitivity,
     staggered_did,
 )
+from cxex_analysis.estimators.trend_sensitivity import sensitivity
 from cxex_analysis.panels.pilot_panels import (
     available_outcomes,
     comparison_units,

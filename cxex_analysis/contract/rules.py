@@ -11,6 +11,7 @@ anyway for the warehouse. The contract stays declarative in one place
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -22,7 +23,13 @@ from cxex_analysis.contract.staging import (
     sql_literal,
     sql_quote,
 )
-from cxex_analysis.contract.tables import KIND_SQL_TYPE, Column, Table
+from cxex_analysis.contract.tables import (
+    ACCEPTED_UNITS,
+    ENGAGEMENT_ITEMS,
+    KIND_SQL_TYPE,
+    Column,
+    Table,
+)
 from cxex_analysis.errors import UnusableFileError
 
 
@@ -88,7 +95,7 @@ def validate_staged(con: duckdb.DuckDBPyConnection, table: Table, staged: Staged
     values and issue counts for the bad rows alone.
     """
     present = [table.column(name) for name in staged.columns]
-    joins, checks = _row_checks(table, staged, present, as_of, available, accepted_name)
+    joins, checks = _row_checks(con, table, staged, present, as_of, available, accepted_name)
     fails = f"fail_{table.name}"
     con.execute(f"DROP TABLE IF EXISTS {fails}")
     con.execute(f"CREATE TEMP TABLE {fails} (_row BIGINT, _fail INTEGER, _value VARCHAR, "
@@ -108,7 +115,7 @@ def validate_staged(con: duckdb.DuckDBPyConnection, table: Table, staged: Staged
         [table.name]).fetchall())
 
 
-def _row_checks(table: Table, staged: Staged, present: list[Column], as_of: str,
+def _row_checks(con, table: Table, staged: Staged, present: list[Column], as_of: str,
                 available: set[str], accepted_name) -> tuple[list, list]:
     """The joins to referenced tables and every rule as (column, bad SQL, reason, value SQL)."""
     present_names = {c.name for c in present}
@@ -132,10 +139,33 @@ def _row_checks(table: Table, staged: Staged, present: list[Column], as_of: str,
                                          "(expected at least one)", None))
     for rule in table.row_rules:
         if all(name in present_names for name in rule.needs):
-            checks.append((rule.column, rule.bad_sql, rule.reason,
-                           _shown_value(table.column(rule.column), f"t_{rule.column}")))
+            bad = _resolved(con, rule.bad_sql, table, present_names, available, accepted_name)
+            shown = (_shown_value(table.column(rule.column), f"t_{rule.column}")
+                     if rule.column in present_names else None)
+            checks.append((rule.column, bad, rule.reason, shown))
 
     return joins, checks
+
+
+def _resolved(con, sql: str, table: Table, present: set[str], available: set[str],
+              accepted_name) -> str:
+    """A row rule's SQL with the other tables it names and the absent columns filled in."""
+    units = accepted_name("units") if "units" in available else \
+        "(SELECT NULL AS unit_id, NULL AS region, NULL AS unit_type WHERE false)"
+    sql = sql.replace(ACCEPTED_UNITS, units)
+    if ENGAGEMENT_ITEMS in sql:
+        items: list[str] = []
+        if "employee_survey" in available:
+            described = con.execute(
+                f"SELECT * FROM {accepted_name('employee_survey')} LIMIT 0").description
+            items = [d[0].lower() for d in described if d[0].lower().startswith("eng_")]
+        sql = sql.replace(ENGAGEMENT_ITEMS, "(" + ", ".join(
+            sql_literal(i) for i in items or [""]) + ")")
+    for column in table.columns:
+        if column.name not in present:
+            sql = re.sub(rf"\bt_{column.name}\b",
+                         f"CAST(NULL AS {KIND_SQL_TYPE[column.kind]})", sql)
+    return sql
 
 
 def _flag_rule_breaks(con, fails: str, staged: Staged, joins: list, checks: list) -> None:

@@ -100,7 +100,8 @@ class RowRule:
     """A rule across columns of one row, written as SQL over typed values.
 
     ``bad_sql`` is true when the row breaks the rule; typed column values are available as
-    ``t_<column>`` (text columns trimmed, blanks as NULL).
+    ``t_<column>`` (text columns trimmed, blanks as NULL; a contract column the file lacks
+    reads as NULL). The rule is checked when the ``needs`` columns are in the file.
     """
 
     column: str
@@ -288,9 +289,98 @@ PILOT_ASSIGNMENTS = Table(
 )
 
 
+GROUP_BYS = ("unit", "region", "unit_type")
+
+
+ACTION_STATUSES = ("planned", "in_progress", "done", "dropped")
+
+
+#: Customer scores an action plan may focus on (besides the engagement items).
+CUSTOMER_FOCUSES = ("nps", "csat", "ces")
+
+
+#: Row rules may name other tables' accepted rows: these tokens are replaced by the accepted
+#: units relation and by the SQL list of the employee survey's engagement item columns.
+ACCEPTED_UNITS = "__accepted_units__"
+ENGAGEMENT_ITEMS = "__engagement_items__"
+
+
+#: Words a role has and a person's name has not ("store manager", "HR business partner").
+_ROLE_WORDS = (
+    "manager", "management", "lead", "leader", "leadership", "head", "director", "chief",
+    "supervisor", "officer", "owner", "coordinator", "coach", "partner", "team", "staff",
+    "committee", "council", "board", "group", "champion", "agent", "advisor", "adviser",
+    "analyst", "specialist", "consultant", "assistant", "deputy", "executive", "president",
+    "vp", "hr", "it", "ops", "operations", "people", "store", "branch", "centre", "center",
+    "regional", "area", "site", "shift", "service", "customer", "employee", "all", "everyone",
+    "sales", "support", "training", "quality", "finance", "marketing", "admin", "desk",
+)
+
+
+_ROLE_WORD_SQL = "|".join(_ROLE_WORDS)
+
+
+#: An owner that is a person, not a role: an e-mail address, or two or three capitalised
+#: words none of which is a role word ("Jane Smith"), or a title and a name ("Ms Smith").
+_PERSON_SQL = (
+    r"(regexp_matches(t_owner_role, '@')"
+    r" OR regexp_matches(t_owner_role, '^(mr|mrs|ms|miss|dr|prof)\.?\s', 'i')"
+    r" OR (regexp_matches(t_owner_role, '^[A-Z][a-z''-]+(\s+[A-Z]\.?)?(\s+[A-Z][a-z''-]+){1,2}$')"
+    rf" AND NOT regexp_matches(t_owner_role, '\b({_ROLE_WORD_SQL})\b', 'i')))"
+)
+
+
+ACTION_PLANS = Table(
+    name="action_plans",
+    columns=(
+        Column("action_id", "string", required=True, nullable=False, unique=True),
+        Column("group_by", "string", required=True, nullable=False, allowed=GROUP_BYS),
+        Column("group", "string", required=True, nullable=False),
+        Column("focus", "string", required=True, nullable=False),
+        Column("action", "text"),
+        Column("owner_role", "string"),
+        Column("created_on", "date", required=True, nullable=False, not_future=True),
+        Column("due_on", "date"),
+        Column("status", "string", required=True, nullable=False, allowed=ACTION_STATUSES),
+        Column("completed_on", "date", not_future=True),
+    ),
+    row_rules=(
+        RowRule("group",
+                f"(t_group_by = 'unit' AND t_group NOT IN (SELECT unit_id FROM {ACCEPTED_UNITS}))"
+                f" OR (t_group_by = 'region' AND t_group NOT IN "
+                f"(SELECT region FROM {ACCEPTED_UNITS} WHERE region IS NOT NULL))"
+                f" OR (t_group_by = 'unit_type' AND lower(t_group) NOT IN "
+                f"(SELECT unit_type FROM {ACCEPTED_UNITS} WHERE unit_type IS NOT NULL))",
+                "unknown group (expected a unit_id, region or unit type present in units, "
+                "as group_by says)", needs=("group_by", "group")),
+        RowRule("focus",
+                f"NOT (lower(t_focus) IN ('nps', 'csat', 'ces') OR lower(t_focus) IN "
+                f"{ENGAGEMENT_ITEMS})",
+                "unknown focus (expected an engagement item column of the employee survey, "
+                "such as eng_tools, or nps, csat or ces)", needs=("focus",)),
+        RowRule("owner_role", _PERSON_SQL,
+                "looks like a person (expected a role such as 'store manager', never a name "
+                "or an e-mail address)", needs=("owner_role",)),
+        RowRule("due_on", "t_due_on < t_created_on",
+                "due before it was created (expected due_on on or after created_on)",
+                needs=("due_on", "created_on")),
+        RowRule("completed_on", "t_status = 'done' AND t_completed_on IS NULL",
+                "a done action has no completed_on (expected the date it was completed)",
+                needs=("status",)),
+        RowRule("completed_on", "t_status <> 'done' AND t_completed_on IS NOT NULL",
+                "completed_on is set but the status is not done (expected it empty)",
+                needs=("status", "completed_on")),
+        RowRule("completed_on", "t_completed_on < t_created_on",
+                "completed before it was created (expected completed_on on or after "
+                "created_on)", needs=("completed_on", "created_on")),
+    ),
+)
+
+
 #: Tables in the order they are checked (a table's references come before it).
 TABLES: tuple[Table, ...] = (
     UNITS, PILOTS, EMPLOYEE_SURVEY, CUSTOMER_SURVEY, UNIT_OUTCOMES, PILOT_ASSIGNMENTS,
+    ACTION_PLANS,
 )
 
 
@@ -315,6 +405,9 @@ TABLE_NOTES = {
     "pilot_assignments": "One row per unit of a pilot: its arm and, for the pilot's units, "
                          "when it started (may differ between units in a staggered rollout; "
                          "empty for control units).",
+    "action_plans": "One row per action a group committed to after a survey (needed for the "
+                    "action review). A region or unit-type action applies to every unit of "
+                    "that group; `action` is free text, shown PII-masked like comments.",
 }
 
 

@@ -82,18 +82,39 @@ def _wide(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str):
     return wide, cohorts
 
 
-def _base_values(values: np.ndarray, first: int, g: int, t: int, baseline: str,
+#: Cohort keys of units with anticipation: start + anticipation × this (periods are far fewer).
+ANTICIPATION_KEY = 10 ** 6
+
+
+def _cohort_keys(data: pd.DataFrame, unit: str, anticipation: str | None,
+                 units: pd.Index, starts: np.ndarray) -> np.ndarray:
+    """Each unit's cohort key: start + δ × ANTICIPATION_KEY (δ from ``anticipation``)."""
+    if anticipation is None:
+        return starts
+    delta = data.groupby(unit)[anticipation].first().reindex(units).fillna(0).astype(int)
+    if (delta < 0).any():
+        raise ParameterError(f"`{anticipation}` must be 0 or more periods.")
+    return np.where(starts > 0, starts + delta.to_numpy() * ANTICIPATION_KEY, 0)
+
+
+def start_of(key: int) -> int:
+    """The start period of a cohort key (:func:`_cohort_keys`); its δ is key // the stride."""
+    return int(key) % ANTICIPATION_KEY
+
+
+def _base_values(values: np.ndarray, first: int, end: int, t: int, baseline: str,
                  periods: int) -> np.ndarray | None:
-    """Each unit's baseline for cell (g, t); None when the baseline period is outside the data."""
+    """Each unit's baseline for a cell at period t whose baseline ends at period ``end``
+    (g − 1, or earlier with anticipation); None when it is outside the data."""
     if baseline == "pooled":
-        low, high = max(g - periods, first), g - 1
+        low, high = max(end - periods + 1, first), end
         if high < first:
             return None
         window = values[:, low - first:high - first + 1]
         counts = (~np.isnan(window)).sum(axis=1)
         totals = np.nansum(window, axis=1)
         return np.where(counts > 0, totals / np.maximum(counts, 1), np.nan)
-    base = t - 1 if (baseline == "varying" and t < g) else g - 1
+    base = t - 1 if (baseline == "varying" and t < end + 1) else end
     if base < first or base == t:
         return None
     return values[:, base - first]
@@ -125,10 +146,29 @@ def _design(units: pd.Index, covariates: pd.DataFrame | None) -> np.ndarray | No
     return design.to_numpy(dtype=float)
 
 
+def _cell(y: np.ndarray, base: np.ndarray, treated: np.ndarray, control: np.ndarray,
+          x: np.ndarray | None) -> tuple[float, np.ndarray]:
+    """One 2 × 2 comparison: ATT and its influence function over all units (doubly robust
+    with covariates ``x``, else the difference of mean changes)."""
+    n = len(y)
+    if x is not None:
+        keep = treated | control
+        att, piece = _dr_cell(y[keep], base[keep], treated[keep], x[keep])
+        inf = np.zeros(n)
+        inf[keep] = piece * n / keep.sum()
+        return att, inf
+    change = y - base
+    mu_t, mu_c = change[treated].mean(), change[control].mean()
+    filled = np.where(np.isnan(change), 0.0, change)
+    return mu_t - mu_c, (treated * (filled - mu_t) * n / treated.sum()
+                         - control * (filled - mu_c) * n / control.sum())
+
+
 def group_time(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str,
                control_group: str = "never_treated", baseline: str = "pooled",
                baseline_periods: int = DEFAULT_BASELINE_PERIODS,
-               covariates: pd.DataFrame | None = None) -> GroupTime:
+               covariates: pd.DataFrame | None = None,
+               anticipation: str | None = None) -> GroupTime:
     """ATT(g, t) for every cohort g and period t, each with its influence function.
 
     Parameters
@@ -142,56 +182,53 @@ def group_time(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: s
     baseline : {"pooled", "universal", "varying"}
     covariates : DataFrame, optional
         Time-invariant unit columns (index = unit ids) for the doubly robust estimator.
+    anticipation : str, optional
+        Column of each unit's δ (R ``did``'s ``anticipation``, per unit): its baseline ends
+        at g − 1 − δ (e.g. before the survey a group chose its action from, whose chance dip
+        would regress back and look like an effect). Units sharing g and δ are one cohort.
     """
     check_argument("control_group", control_group, CONTROL_GROUPS)
     check_argument("baseline", baseline, BASELINES)
     for column in (outcome, unit, time, cohort):
         if column not in data.columns:
             raise ParameterError(f"column `{column}` is not in the data.")
-    frame = data[[unit, time, outcome, cohort]].dropna(subset=[outcome]).copy()
+    columns = [unit, time, outcome, cohort] + ([anticipation] if anticipation else [])
+    frame = data[columns].dropna(subset=[outcome]).copy()
     if frame.empty:
         raise ParameterError(f"`{outcome}` has no values.")
     frame[cohort] = frame[cohort].fillna(0)
     wide, cohorts = _wide(frame, outcome, unit, time, cohort)
-    groups = cohorts.to_numpy()
+    starts = cohorts.to_numpy()
+    groups = _cohort_keys(frame, unit, anticipation, wide.index, starts)
     if control_group == "never_treated" and not (groups == 0).any():
         raise ParameterError("no never-treated units to compare with.")
     values = wide.to_numpy(dtype=float)
     first, last = int(wide.columns[0]), int(wide.columns[-1])
     x = _design(wide.index, covariates)
-    n = len(groups)
     cells, influence, treated_cols, control_cols = [], [], [], []
-    for g in sorted(int(c) for c in np.unique(groups) if c != 0):
-        if g - 1 < first:
+    for key in sorted(int(c) for c in np.unique(groups) if c != 0):
+        g, end = start_of(key), start_of(key) - 1 - key // ANTICIPATION_KEY
+        if end < first:
             continue  # started before the data begin: nothing to compare with
         for t in range(first, last + 1):
-            base = _base_values(values, first, g, t, baseline, baseline_periods)
+            base = _base_values(values, first, end, t, baseline, baseline_periods)
             if base is None:
                 continue
             change = values[:, t - first] - base
             valid = ~np.isnan(change)
             later = max(t, g - 1)
             control = (groups == 0) if control_group == "never_treated" else \
-                (groups == 0) | ((groups > later) & (groups != g))
-            treated = (groups == g) & valid
+                (groups == 0) | ((starts > later) & (groups != key))
+            treated = (groups == key) & valid
             control = control & valid
             if treated.sum() == 0 or control.sum() == 0:
                 continue
-            if x is not None:
-                keep = treated | control
-                att, piece = _dr_cell(values[keep, t - first], base[keep], treated[keep], x[keep])
-                inf = np.zeros(n)
-                inf[keep] = piece * n / keep.sum()
-            else:
-                mu_t, mu_c = change[treated].mean(), change[control].mean()
-                att = mu_t - mu_c
-                filled = np.where(valid, change, 0.0)
-                inf = (treated * (filled - mu_t) * n / treated.sum()
-                       - control * (filled - mu_c) * n / control.sum())
-            cells.append({"cohort": g, "time": t,
+            att, inf = _cell(values[:, t - first], base, treated, control, x)
+            cells.append({"cohort": key, "time": t,
                           "base": "pooled" if baseline == "pooled" else
-                          (t - 1 if baseline == "varying" and t < g else g - 1),
-                          "post": t >= g, "event_time": t - g, "att": float(att),
+                          (t - 1 if baseline == "varying" and t < end + 1 else end),
+                          "post": t >= g, "event_time": t - g, "before_baseline": t < end,
+                          "att": float(att),
                           "n_treated": int(treated.sum()), "n_control": int(control.sum())})
             influence.append(inf)
             treated_cols.append(treated)
@@ -255,11 +292,17 @@ def aggregate(gt: GroupTime, kind: str, labels: Mapping[int, str] | None = None)
     (``att_group``); ``calendar``: each period's size-weighted effect over the cohorts started
     by then, and their mean (``att_calendar``); ``dynamic``: the effect by periods since start
     (``att_event_time``, before and after) and the mean of the post-start ones
-    (``att_dynamic``, term ``overall``).
+    (``att_dynamic``, term ``overall``). ``pre_trend`` (not among the defaults): the
+    size-weighted mean of the cells before each cohort's baseline ends, a placebo effect that
+    should be 0 under parallel trends (use it with ``baseline="universal"``, where each such
+    cell is the change from that period to the baseline).
     """
-    check_argument("kind", kind, AGGREGATIONS)
+    check_argument("kind", kind, AGGREGATIONS + ("pre_trend",))
     label = (lambda t: str(labels.get(t, t))) if labels else str
     cells = gt.cells
+    if kind == "pre_trend":
+        before = np.flatnonzero(cells["before_baseline"].to_numpy())
+        return [_weighted(gt, before, "pre_trend", "before")] if len(before) else []
     post = cells["post"].to_numpy()
     if not post.any():
         return []
@@ -336,7 +379,8 @@ def staggered_did(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort
                   baseline: str = "pooled", baseline_periods: int = DEFAULT_BASELINE_PERIODS,
                   covariates: pd.DataFrame | None = None,
                   labels: Mapping[int, str] | None = None,
-                  aggregations: Sequence[str] = AGGREGATIONS) -> pd.DataFrame:
+                  aggregations: Sequence[str] = AGGREGATIONS,
+                  anticipation: str | None = None) -> pd.DataFrame:
     """Heterogeneity-robust DiD for staggered rollouts (Callaway & Sant'Anna 2021), tidy rows.
 
     Rows: ``att`` (simple aggregation), ``att_group``, ``att_calendar``, ``att_dynamic``
@@ -347,7 +391,7 @@ def staggered_did(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort
     """
     confidence = check_confidence(confidence)
     gt = group_time(data, outcome, unit, time, cohort, control_group, baseline,
-                    baseline_periods, covariates)
+                    baseline_periods, covariates, anticipation)
     rows = [a for kind in aggregations for a in aggregate(gt, kind, labels)]
     if not rows:
         raise ParameterError("no period after any unit's start has data yet, so the pilot's "
@@ -395,67 +439,3 @@ def inference_rows(gt: GroupTime, rows: list[Aggregate], outcome: str, confidenc
                 record.update(band_low=row.estimate - wide * s, band_high=row.estimate + wide * s)
         out.append(record)
     return tidy(out, extra=["n_treated", "n_control", "band_low", "band_high"])
-
-
-def event_study_vector(gt: GroupTime, max_pre: int = 4, max_post: int = 6):
-    """Event-study estimates e = −max_pre … max_post of a universal-baseline study (the
-    reference e = −1 is 0 by construction and left out): (event times, estimates)."""
-    if gt.baseline != "universal":
-        raise ParameterError("the sensitivity analysis needs a universal-baseline event study.")
-    events = [a for a in aggregate(gt, "dynamic")[1:]
-              if -max_pre <= int(a.term.split("=")[1]) <= max_post]
-    times = np.array([int(a.term.split("=")[1]) for a in events])
-    return times, np.array([a.estimate for a in events])
-
-
-def sensitivity(gt: GroupTime, outcome: str, confidence: float = 0.95,
-                mbar: Sequence[float] = (0.0, 0.5, 1.0, 1.5, 2.0), max_pre: int = 4,
-                max_post: int = 6, n_boot: int = 999, seed: int = 42,
-                subject: str = "all") -> pd.DataFrame:
-    """ATT bounds when parallel trends may fail by up to M̄ × the largest pre-start change.
-
-    Rambachan & Roth (2023) relative magnitudes for the average post-start effect
-    (e = 0 … ``max_post``): after the start the trend gap may change each period by at most
-    M̄ times the largest period-to-period change seen before the start (e = −1 is the
-    reference, 0). The gap can then build up to M̄ × that change × (e + 1) by event time e,
-    so the average effect's identified set is the event-study average ± M̄ × largest change
-    × the mean of (e + 1): ``bound_low``/``bound_high`` (equal to HonestDiD's
-    ``compute_identified_set_rm``; ``tests/test_staggered.py`` checks it against
-    ``moderndid``). ``ci_low``/``ci_high`` is the bootstrap interval of those bounds (the
-    lower bound's α/2 quantile and the upper bound's 1 − α/2 quantile over multiplier-bootstrap
-    draws of the event study; conservative). ``estimate`` is the event study's average;
-    ``breakdown`` the largest M̄ whose interval excludes zero (NaN if none).
-    """
-    times, beta = event_study_vector(gt, max_pre, max_post)
-    pre, post = times < 0, times >= 0
-    if pre.sum() < 1 or post.sum() < 1:
-        raise ParameterError("the sensitivity analysis needs at least two periods before the "
-                             "start and one after.")
-    events = [a for a in aggregate(gt, "dynamic")[1:] if int(a.term.split("=")[1]) in set(times)]
-    influence = np.column_stack([a.influence for a in events])
-    kind = "webb" if gt.n_units < SMALL_SAMPLE_UNITS else "mammen"
-    draws = np.vstack([beta, beta + bootstrap(influence, n_boot, kind, seed)])
-    weights = np.where(post, 1 / post.sum(), 0.0)
-    # the trend gap's largest change before the start, e = −1 being the reference (0)
-    with_reference = np.column_stack([draws[:, pre], np.zeros(len(draws))])
-    largest = np.abs(np.diff(with_reference, axis=1)).max(axis=1)
-    reach = float(np.mean(np.arange(1, post.sum() + 1)))  # mean periods the gap builds over
-    centre = draws @ weights
-    alpha = 1 - confidence
-    rows = []
-    for m in mbar:
-        low_bounds = centre - m * reach * largest
-        high_bounds = centre + m * reach * largest
-        rows.append({"analysis": "pilot", "estimand": "att_sensitivity", "subject": subject,
-                     "outcome": outcome, "term": f"Mbar={m:g}", "estimate": float(centre[0]),
-                     "se": np.nan, "ci_low": float(np.quantile(low_bounds[1:], alpha / 2)),
-                     "ci_high": float(np.quantile(high_bounds[1:], 1 - alpha / 2)),
-                     "p_value": np.nan, "confidence": confidence, "n": gt.n_units,
-                     "method": "relative_magnitudes_identified_set_bootstrap_bounds "
-                               "(n = units)",
-                     "bound_low": float(low_bounds[0]), "bound_high": float(high_bounds[0])})
-    out = tidy(rows, extra=["bound_low", "bound_high"])
-    clear = out[(out["ci_low"] > 0) | (out["ci_high"] < 0)]
-    out["breakdown"] = float(clear["term"].str.split("=").str[1].astype(float).max()) \
-        if not clear.empty else np.nan
-    return out

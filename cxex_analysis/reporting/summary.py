@@ -18,6 +18,12 @@ import pandas as pd
 from cxex_analysis.analyses.changes import fdr_note, marked
 from cxex_analysis.analyses.heatmap import matrix
 from cxex_analysis.estimators.experiments import LOWER_IS_BETTER, decision
+from cxex_analysis.narrative.action_findings import (
+    LIMITS,
+    effect_sentences,
+    follow_sentence,
+    overall_sentence,
+)
 from cxex_analysis.narrative.linkage_findings import (
     direction_reading,
     hidden_sentence,
@@ -214,6 +220,22 @@ def heatmaps_html(results: pd.DataFrame) -> str:
     return "".join(out)
 
 
+def action_answers(results: pd.DataFrame) -> list[str]:
+    """Follow-through and the effects of completed actions (notebook 06's recorded rows)."""
+    if "analysis" not in results:
+        return []
+    rows = results[results["analysis"] == "actions"]
+    follow = rows[rows["estimand"] == "action_follow_through"]
+    effects = rows[rows["estimand"] == "action_effect"]
+    if follow.empty and effects.empty:
+        return []
+    confidence = float(rows["confidence"].dropna().iloc[0]) if rows["confidence"].notna().any() \
+        else 0.95
+    sentences = [follow_sentence(follow)] + effect_sentences(effects, confidence) + [
+        overall_sentence(effects, confidence)]
+    return [s for s in sentences if s] + [LIMITS]
+
+
 def changes_html(results: pd.DataFrame) -> str:
     """The organisation's changes since the last survey, marked after the FDR correction."""
     if "analysis" not in results:
@@ -289,6 +311,9 @@ def build_index(run_dir: Path, reports: list[dict], registry: pd.DataFrame | Non
     changed = changes_html(results) if not results.empty else ""
     parts.append("<h2 id='changes'>5. What changed since the last survey</h2>"
                  + (changed or "<p>Only one survey period so far, or no survey: no change to show.</p>"))
+    section("actions", "6. Did the actions work?",
+            action_answers(results) if not results.empty else [], _link(reports, "06_"),
+            _not_shown(reports, "06_"))
     parts.append("<h2 id='reports'>All reports of this run</h2><ul>"
                  + "".join(_report_item(r) for r in reports) + "</ul>")
     definitions = "".join(f"<li>{_e(line[2:].replace('**', ''))}</li>"
@@ -300,7 +325,7 @@ def build_index(run_dir: Path, reports: list[dict], registry: pd.DataFrame | Non
 
 
 TITLES = {"00": "Data audit", "01": "EX and CX linkage", "02": "Pilot analysis", "03": "Return on experience",
-          "04": "Group report", "05": "Verbatims"}
+          "04": "Group report", "05": "Verbatims", "06": "Action review"}
 
 
 def report_title(name: str) -> str:

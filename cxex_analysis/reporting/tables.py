@@ -49,7 +49,7 @@ PER_1000 = {"exit_rate": "employee exits per 1,000", "churn_rate": "customers lo
 #: Decimals a measure is shown to, whatever the table's default.
 MEASURE_DIGITS = {"nps": 1, "csat": 1, "engagement_index": 1, "pct_favourable": 1, "enps": 1,
                   "ces_top3": 1, "repeat_contacts_per_1000": 1, "exit_rate": 1, "churn_rate": 1,
-                  "ces": 2}
+                  "ces": 2, "item_mean": 2}
 
 ESTIMATE_COLUMNS = ("estimate", "ci_low", "ci_high")
 
@@ -160,7 +160,8 @@ def _in_measure_units(estimand) -> bool:
     """Whether an estimate is in its measure's own units (a score, a change, a pilot's effect),
     so the measure's rounding applies; coefficients per point of another score keep the
     table's."""
-    return not isinstance(estimand, str) or estimand in ("metric_level", "change_since_previous") \
+    return not isinstance(estimand, str) or estimand in (
+        "metric_level", "change_since_previous", "change_since_action", "action_effect") \
         or estimand.startswith("att")
 
 

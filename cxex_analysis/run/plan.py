@@ -29,6 +29,7 @@ NOTEBOOK_ANALYSES = {
     "03": ("rox_pilot", "rox_programme"),
     "04": ("groups",),
     "05": ("verbatims",),
+    "06": ("actions",),
 }
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cxex_analysis.simulation import demo_actions
 from cxex_analysis.simulation.demo_parameters import (
     CUSTOMER_THEMES,
     EMPLOYEE_THEMES,
@@ -301,22 +302,28 @@ def generate(out_dir: Path | str, params: DemoParameters | None = None) -> dict:
     assignments = draw_assignments(params, draws.units)
     months = month_starts(params)
     ex_eff, cx_eff, repeat_factor = draw_pilot_effects(params, draws.units, assignments, months)
-    factual = simulate_world(params, draws, ex_eff, cx_eff, repeat_factor)
+    plans, boost, without_actions = _action_plans(params, draws, ex_eff, cx_eff, repeat_factor)
+    factual = simulate_world(params, draws, ex_eff, cx_eff, repeat_factor, boost)
     counterfactual = simulate_world(params, draws, np.zeros_like(ex_eff), np.zeros_like(cx_eff),
-                                     np.ones_like(repeat_factor))
+                                     np.ones_like(repeat_factor), boost)
     pilot_truth = planted_pilot_truth(params, draws, factual, counterfactual, assignments)
+    action_truth = demo_actions.planted_action_truth(
+        params, draws.units, draws.employees, factual.employee_items,
+        without_actions.employee_items, plans, demo_actions.wave_dates(params, months))
 
     units = draws.units[["unit_id", "unit_name", "region", "unit_type", "opened_on"]]
     customers, customer_info = _customer_frame(params, draws, factual)
     employees, employee_info = _employee_frame(params, draws, factual)
     customers, employees, outcomes, invalid = _plant_bad_rows(params, customers, employees,
                                                               factual.outcomes)
+    plans_written = _bad_action_rows(params, plans, invalid)
     units.to_csv(out / "units.csv", index=False)
     customers.to_csv(out / "customer_survey.csv", index=False)
     employees.to_csv(out / "employee_survey.csv", index=False)
     outcomes.to_csv(out / "unit_outcomes.csv", index=False)
     PILOTS.to_csv(out / "pilots.csv", index=False)
     assignments.to_csv(out / "pilot_assignments.csv", index=False)
+    plans_written.to_csv(out / "action_plans.csv", index=False)
     themes = pd.concat([
         pd.DataFrame({"source": "customer", "response_id": list(customer_info["comment_themes"]),
                       "theme": list(customer_info["comment_themes"].values())}),
@@ -335,6 +342,8 @@ def generate(out_dir: Path | str, params: DemoParameters | None = None) -> dict:
                    "waves": params.n_quarters, "months": len(months)},
         "linkage": _linkage_truth(params, draws, factual, len(months), big),
         "pilots": pilot_truth,
+        "actions": {**action_truth, "plans": len(plans),
+                    "by_status": plans["status"].value_counts().to_dict()},
         "planted_invalid_rows": invalid,
         "small_units": draws.units.loc[~big, "unit_id"].tolist(),
         "comments": {
@@ -350,6 +359,36 @@ def generate(out_dir: Path | str, params: DemoParameters | None = None) -> dict:
     }
     (out / "truth.json").write_text(json.dumps(truth, indent=2, default=_json_default))
     return truth
+
+
+def _action_plans(params: DemoParameters, draws, ex_eff, cx_eff, repeat_factor):
+    """The action plans of every cycle, each chosen from the survey the groups had just read
+    (earlier cycles' completed actions included), their effect on the items, and the world
+    without any action (the truth's counterfactual)."""
+    rng = np.random.default_rng(params.seed + 5)
+    waves = demo_actions.wave_dates(params, month_starts(params))
+    without = simulate_world(params, draws, ex_eff, cx_eff, repeat_factor)
+    rows: list[dict] = []
+    taken: set = set()
+    boost = np.zeros((len(draws.units), params.n_quarters, len(ITEMS)))
+    world = without
+    for cycle in range(len(params.action_cycles)):
+        rows += demo_actions.plan_cycle(params, draws.units, draws.employees,
+                                        world.employee_items, cycle, rng, waves, taken)
+        boost = demo_actions.item_boost(params, draws.units, pd.DataFrame(rows), waves)
+        world = simulate_world(params, draws, ex_eff, cx_eff, repeat_factor, boost)
+    return demo_actions.plans_frame(rows), boost, without
+
+
+def _bad_action_rows(params: DemoParameters, plans: pd.DataFrame, invalid: dict) -> pd.DataFrame:
+    """With ``params.messy``: two action plans that break the contract."""
+    invalid["action_plans"] = 0
+    if not params.messy:
+        return plans
+    bad = [dict(plans.iloc[0], action_id="A9001", owner_role="Jane Smith"),
+           dict(plans.iloc[1], action_id="A9002", status="done", completed_on=None)]
+    invalid["action_plans"] = len(bad)
+    return pd.concat([plans, pd.DataFrame(bad)], ignore_index=True)
 
 
 def _plant_bad_rows(params: DemoParameters, customers: pd.DataFrame, employees: pd.DataFrame,

@@ -85,12 +85,23 @@ class DemoParameters:
     p2_ex_effect_start: float = 1.0
     p2_ex_effect_per_quarter: float = 0.75
     p2_ex_effect_max: float = 4.0
+    # action plans (see demo_actions): groups act on their top issues after a survey
+    #: waves (0-based) whose results plans are made from; the last, after the last wave, makes
+    #: the plans still open when the data end
+    action_cycles: tuple[int, ...] = (2, 4, 7)
+    action_unit_share: tuple[float, ...] = (0.4, 0.3, 0.5)  # share of units that plan, per cycle
+    action_item_effect: float = 10.0  # a completed action on its focus item (index points)
+    action_done_share: float = 0.6
+    action_dropped_share: float = 0.25
     comment_share_customer: float = 0.3
     comment_share_employee: float = 0.25
     #: write the planted bad rows (see ``truth.json`` ``planted_invalid_rows``)
     messy: bool = True
 
     def validate(self) -> None:
+        if len(self.action_cycles) != len(self.action_unit_share):
+            raise ParameterError("`action_cycles` and `action_unit_share` must have the same "
+                                 "length (one share of planning units per cycle).")
         if self.n_quarters < 3:
             raise ParameterError(f"`n_quarters` must be at least 3, but {self.n_quarters} was passed.")
         for name in ("employee_response_rate", "comment_share_customer", "comment_share_employee"):

@@ -23,6 +23,10 @@ The world, per unit ``u``, quarter ``q`` and month ``m``:
 * Truths are reported in the units the estimators see: per measured engagement-index point
   (the latent effect divided by :func:`ex_measurement_slope`, computed exactly from the
   answer model, not assumed) and per NPS point.
+* Action plans (:mod:`cxex_analysis.simulation.demo_actions`). A completed action raises the
+  experience of its focus item alone (``item_boost``), from the first wave after completion;
+  the engagement index moves by the item's share, customers and money do not (the latent
+  ``L`` is unchanged). Dropped and unfinished actions change nothing.
 * Pilots. P1 is randomized (call centres and branches, one start date), P2 a staggered
   rollout to stores by region with effects that grow with time since start. Their true
   effects (``att``) are computed with common random numbers: the same world is simulated
@@ -261,7 +265,9 @@ def draw_pilot_effects(params: DemoParameters, units: pd.DataFrame, assignments:
 
 
 def simulate_world(params: DemoParameters, d: Draws, ex_eff: np.ndarray, cx_eff: np.ndarray,
-                    repeat_factor: np.ndarray) -> World:
+                    repeat_factor: np.ndarray, item_boost: np.ndarray | None = None) -> World:
+    """One world from the shared draws; ``item_boost`` (units × quarters × items, index
+    points) is what completed action plans did to the experience of their focus items."""
     units = d.units
     n_units = len(units)
     months = month_starts(params)
@@ -306,7 +312,9 @@ def simulate_world(params: DemoParameters, d: Draws, ex_eff: np.ndarray, cx_eff:
         es = emp_q == q
         lvl = latent_ex[emp_u[es], q] + d.employees["person_level"].to_numpy()[es]
         level[es] = lvl
-        raw = (1 + 4 * (lvl[:, None] + d.item_profile[emp_u[es]] + item_levels[None, :]) / 100
+        boost = item_boost[emp_u[es], q] if item_boost is not None else 0.0
+        raw = (1 + 4 * (lvl[:, None] + d.item_profile[emp_u[es]] + item_levels[None, :]
+                        + boost) / 100
                + d.item_noise[es])
         answered = np.clip(np.rint(raw), 1, 5)
         answered[d.item_missing[es]] = np.nan

@@ -25,7 +25,7 @@ from cxex_analysis.store.warehouse import has_table
 
 #: The tables an inventory counts, in contract order.
 TABLES = ("units", "employee_survey", "customer_survey", "unit_outcomes", "pilots",
-          "pilot_assignments")
+          "pilot_assignments", "action_plans")
 
 
 #: How a missing table is named to the user, with the file that would bring it.
@@ -36,6 +36,7 @@ ADD = {
     "pilots": "a pilot registry (pilots.csv and pilot_assignments.csv)",
     "pilot_assignments": "the pilots' units (pilot_assignments.csv)",
     "comments": "comments in either survey (a comment column)",
+    "action_plans": "an action log (action_plans.csv)",
 }
 
 
@@ -190,6 +191,8 @@ ANALYSES: tuple[Analysis, ...] = (
     Analysis("groups", "Group reports: scorecard, top 2 issues, action plan", "04",
              lambda inv: []),
     Analysis("verbatims", "Verbatims: sentiment and themes of comments", "05", _comments),
+    Analysis("actions", "Action review: follow-through and whether the actions worked", "06",
+             _tables("action_plans")),
 )
 
 

@@ -1,0 +1,231 @@
+"""The action review in plain words: were plans carried out, did completed actions move
+what they aimed at, and what the design can and cannot show.
+
+A sentence never claims more than the checks allow: an effect whose pre-trend or placebo
+items moved (after the Holm correction) is reported with that caution, and the sentence
+always says that groups chose whether to act.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cxex_analysis.analyses.actions import with_holm
+from cxex_analysis.privacy import mask_pii
+from cxex_analysis.vocabulary import format_number, format_value, measure_label
+
+#: The status words of an action in a report.
+STATUS_WORDS = {"planned": "planned", "in_progress": "in progress", "done": "done",
+                "dropped": "dropped"}
+
+
+LIMITS = ("Groups chose whether to act and on what, so these are comparisons of groups that "
+          "acted with groups that did not, not a randomized trial: a group that acts may also "
+          "be changing in other ways. The checks below each effect (no drift before the plan, "
+          "no movement on items the action did not aim at, none after dropped plans) are what "
+          "makes the reading credible; a failed check is said next to the effect.")
+
+
+def _focus_words(focus: str) -> str:
+    return measure_label(focus)
+
+
+def _scale(outcome: str) -> str:
+    return " on the 1–5 scale" if outcome == "item_mean" else " points"
+
+
+def _interval(row, digits: int = 2) -> str:
+    if not np.isfinite(row["ci_low"]):
+        return "no interval"
+    return (f"{row['confidence']:.0%} CI {format_number(row['ci_low'], digits)} to "
+            f"{format_number(row['ci_high'], digits)}")
+
+
+def follow_sentence(rows: pd.DataFrame, subject: str = "all") -> str | None:
+    """The follow-through of the company (or of ``subject``) in one sentence."""
+    company = rows[rows["subject"] == subject].set_index("outcome") if not rows.empty else None
+    if company is None or company.empty:
+        return None
+    n = int(company.loc["done", "n"])
+    counts = {s: int(company.loc[s, "estimate"]) for s in ("done", "in_progress", "planned",
+                                                             "dropped", "overdue")}
+    text = (f"{n} actions logged: {counts['done']} done, {counts['in_progress']} in progress, "
+            f"{counts['planned']} planned and {counts['dropped']} dropped; "
+            f"{counts['overdue']} are overdue.")
+    share = company.loc["done_on_time"]
+    if share["n"] and np.isfinite(share["estimate"]):
+        text += (f" Of the {int(share['n'])} that fell due, {share['estimate']:.0f}% were done on "
+                 f"time ({share['confidence']:.0%} CI {share['ci_low']:.0f}% to "
+                 f"{share['ci_high']:.0f}%).")
+    return text
+
+
+def _caution(effects: pd.DataFrame, focus: str, alpha: float) -> list[str]:
+    """The failed checks of one focus, in words."""
+    rows = effects[effects["subject"] == focus]
+    words = []
+    pre = rows[rows["term"] == "pre_trend"]
+    if len(pre) and pre["p_holm"].iloc[0] < alpha:
+        words.append("the acting units were already drifting apart before the plan")
+    placebo = rows[rows["term"].str.startswith("placebo=") & (rows["p_holm"] < alpha)]
+    if len(placebo):
+        moved = ", ".join(_focus_words(t.split("=", 1)[1]) for t in placebo["term"])
+        words.append(f"items the action did not aim at moved too ({moved})")
+    dropped = rows[(rows["term"] == "dropped") & (rows["p_value"] < alpha)]
+    if len(dropped):
+        words.append("units that dropped their plan changed as well")
+    return words
+
+
+def effect_sentences(effects: pd.DataFrame, confidence: float = 0.95) -> list[str]:
+    """One sentence per focus whose effect was estimated, with its caution if a check failed."""
+    if effects is None or effects.empty:
+        return []
+    if "p_holm" not in effects:  # rows read back from results.json
+        effects = with_holm(effects)
+    alpha = 1 - confidence
+    out = []
+    main = effects[(effects["term"] == "completed") & (effects["subject"] != "all_actions")]
+    for row in main.sort_values("estimate", ascending=False).to_dict("records"):
+        focus = row["subject"]
+        if not np.isfinite(row["estimate"]):
+            out.append(f"{_focus_words(focus)}: hidden, too few people answered in the units "
+                       "that acted.")
+            continue
+        clear = np.isfinite(row["ci_low"]) and (row["ci_low"] > 0 or row["ci_high"] < 0)
+        verb = ("raised" if row["estimate"] > 0 else "lowered") if clear else "did not clearly move"
+        size = (f" by {format_number(abs(row['estimate']), 2)}{_scale(row['outcome'])}"
+                if clear else "")
+        shown = "" if clear else f"{format_number(row['estimate'], 2)}, "
+        units = (f"{int(row['n_treated'])} acting units against {int(row['n_control'])}"
+                 if pd.notna(row.get("n_treated")) else f"{int(row['n'])} units")
+        text = (f"Completing an action on {_focus_words(focus)} {verb} its score{size} "
+                f"({shown}{_interval(row)}; {units}).")
+        caution = _caution(effects, focus, alpha)
+        if caution and clear:
+            text += " Read with care: " + "; ".join(caution) + "."
+        out.append(text)
+    return out
+
+
+def overall_sentence(effects: pd.DataFrame, confidence: float = 0.95) -> str | None:
+    """Did the units that completed actions move their overall scores?"""
+    if effects is None or effects.empty:
+        return None
+    rows = effects[(effects["subject"] == "all_actions") & effects["estimate"].notna()]
+    if rows.empty:
+        return None
+    parts = []
+    for row in rows.to_dict("records"):
+        clear = np.isfinite(row["ci_low"]) and (row["ci_low"] > 0 or row["ci_high"] < 0)
+        parts.append(f"{measure_label(row['outcome'])} {format_number(row['estimate'], 1)} points "
+                     f"({_interval(row, 1)}{'' if clear else ', not clearly different from 0'})")
+    return ("Units that completed at least one action against units with none, since "
+            "completion: " + "; ".join(parts) + ".")
+
+
+def checks_table(effects: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """Per focus: the pre-trend, the largest placebo movement and dropped plans, each with
+    its verdict in words."""
+    if effects is None or effects.empty:
+        return pd.DataFrame()
+    alpha = 1 - confidence
+    rows = []
+    for focus in effects.loc[effects["term"] == "completed", "subject"]:
+        if focus == "all_actions":
+            continue
+        part = effects[effects["subject"] == focus]
+        pre = part[part["term"] == "pre_trend"]
+        placebo = part[part["term"].str.startswith("placebo=")]
+        dropped = part[part["term"] == "dropped"]
+        rows.append({
+            "focus": _focus_words(focus),
+            "before the plan": _check(pre, "p_holm", alpha),
+            "other items": (f"{int((placebo['p_holm'] < alpha).sum())} of {len(placebo)} moved"
+                            if len(placebo) else "not checked"),
+            "dropped plans": _check(dropped, "p_value", alpha)})
+    return pd.DataFrame(rows)
+
+
+def _check(rows: pd.DataFrame, p_column: str, alpha: float) -> str:
+    if rows.empty or not np.isfinite(rows["estimate"].iloc[0]):
+        return "not checked (too little data)"
+    row = rows.iloc[0]
+    if row[p_column] < alpha:
+        verdict = "moved"
+    elif row["p_value"] < alpha:
+        verdict = "within chance, given how many checks were made (Holm)"
+    else:
+        verdict = "no clear change"
+    return f"{verdict} ({format_number(row['estimate'], 2)}, {_interval(row)})"
+
+
+def shown_effects(effects: pd.DataFrame) -> pd.DataFrame:
+    """Effect rows for a report table: the focus in words in a ``focus`` column first."""
+    if effects is None or effects.empty:
+        return pd.DataFrame()
+    out = effects.copy()
+    out.insert(0, "focus", out["subject"].map(
+        lambda s: "Any action" if s == "all_actions" else _focus_words(s)))
+    return out.drop(columns=["subject"])
+
+
+def balance_sentence(balance: pd.DataFrame) -> str | None:
+    """How the acting units compared with the others before the plans."""
+    if balance is None or balance.empty:
+        return None
+    lower = balance[balance["smd"] < -0.1]
+    if lower.empty:
+        return ("Before the plans, the acting units scored about the same as the others on "
+                "their focus.")
+    return (f"Before the plans, the acting units scored lower than the others on their focus "
+            f"for {len(lower)} of {len(balance)} items: groups act where they are weakest. The "
+            "effects compare changes, not levels, with a baseline that ends before the survey "
+            "the plan was made from, so a chance low in that survey is not counted as an "
+            "effect.")
+
+
+def group_actions_table(actions: pd.DataFrame, as_of) -> pd.DataFrame:
+    """A group's actions for its report: focus, what, owner role, dates, status (overdue
+    marked); the action text PII-masked (the table escapes it)."""
+    if actions is None or actions.empty:
+        return pd.DataFrame()
+    as_of = pd.Timestamp(as_of)
+    status = actions["status"].map(STATUS_WORDS)
+    overdue = actions["status"].isin(["planned", "in_progress"]) & (actions["due_on"] < as_of)
+    status = status.where(~overdue, status + " (overdue)")
+    return pd.DataFrame({
+        "focus": actions["focus"].map(_focus_words),
+        "action": actions["action"].map(lambda t: mask_pii(t) if isinstance(t, str) else "–"),
+        "owner": actions["owner_role"].fillna("–"),
+        "created": actions["created_on"].map(_date),
+        "due": actions["due_on"].map(_date),
+        "status": status,
+        "completed": actions["completed_on"].map(_date)})
+
+
+def _date(value) -> str:
+    return "–" if pd.isna(value) else format_value(pd.Timestamp(value))
+
+
+def focus_change_table(changes: pd.DataFrame, actions: pd.DataFrame) -> pd.DataFrame:
+    """The focus changes with the action they follow, for a group report."""
+    if changes is None or changes.empty:
+        return pd.DataFrame()
+    focus = actions.set_index("action_id")["focus"]
+    out = changes[["subject", "outcome", "term", "estimate", "ci_low", "ci_high", "p_value",
+                   "confidence", "n"]].copy()
+    out.insert(0, "focus", out["subject"].map(focus).map(_focus_words))
+    return out.drop(columns=["subject"])
+
+
+def no_plan_sentence(table: pd.DataFrame, level: str) -> str | None:
+    """How many groups of a level have no current plan for their top issues."""
+    if table is None or table.empty:
+        return None
+    missing = int((~table["has plan"]).sum())
+    if not missing:
+        return f"Every {level} has a current plan for its top issues."
+    return (f"{missing} of {len(table)} {level}s have no current plan (planned, in progress or "
+            "made since the latest survey) for at least one of their top 2 issues.")
