@@ -12,7 +12,7 @@ import pytest
 
 from cxex_analysis.config import paths
 from cxex_analysis.errors import CxexError, UnusableFileError
-from cxex_analysis.panels import coverage, unit_panels
+from cxex_analysis.panels import action_panels, coverage, unit_panels
 from cxex_analysis.run import runner
 from cxex_analysis.store import ingest, postgres, warehouse
 
@@ -177,8 +177,11 @@ def _same(left: pd.DataFrame, right: pd.DataFrame) -> None:
     lambda c: coverage.coverage(c, "quarter").sort_values(["source", "unit_id", "period"],
                                                         ignore_index=True),
     lambda c: unit_panels.ex_halves(c), lambda c: unit_panels.cx_halves(c, "quarter"),
+    lambda c: action_panels.action_plans(c),
+    lambda c: action_panels.focus_answers(c, ["U001", "U002", "U003"], "eng_tools", "2024-10-15"),
+    lambda c: action_panels.focus_answers(c, ["U001", "U002", "U003"], "nps", "2024-10-15"),
 ], ids=["ex", "cx_month", "cx_quarter", "outcomes_month", "outcomes_quarter", "unit", "coverage",
-        "ex_halves", "cx_halves"])
+        "ex_halves", "cx_halves", "action_plans", "focus_items", "focus_nps"])
 def test_panels_are_the_same_on_both_back_ends(demo_warehouse, demo_postgres, build):
     duck = warehouse.connect(demo_warehouse)
     pg = warehouse.connect(demo_postgres)

@@ -159,13 +159,15 @@ def _timed(cover: pd.DataFrame, periods: pd.DataFrame, start_column: str) -> pd.
 def _estimate(panel: pd.DataFrame, treated: pd.DataFrame, exclude: set, subject: str,
               outcome: str, term: str, confidence: float, n_boot: int, seed: int,
               min_group_size: int, baseline: str = "pooled",
-              aggregation: str = "simple") -> pd.DataFrame:
+              aggregation: str = "simple", skip_plan_survey: bool = True) -> pd.DataFrame:
     """One ``action_effect`` row: treated units (cohort, delta) against every other unit of
     the panel not in ``exclude``. Raises ParameterError when the data cannot support it."""
     treated = treated[treated["cohort"].notna()]
     long = panel[~panel["unit_id"].isin(exclude - set(treated["unit_id"]))]
     long = long.merge(treated[["unit_id", "cohort", "delta"]], on="unit_id", how="left")
     long[["cohort", "delta"]] = long[["cohort", "delta"]].fillna(0).astype(int)
+    if not skip_plan_survey:
+        long["delta"] = 0
     acting = long.loc[long["cohort"] > 0, "unit_id"].nunique()
     if acting < MIN_ACTING_UNITS:
         raise ParameterError(f"only {acting} acting unit(s) have results to compare (at least "
@@ -199,8 +201,12 @@ def _treated_respondents(long: pd.DataFrame) -> float:
 
 
 def action_effects(con, confidence: float = 0.95, min_group_size: int = MIN_GROUP_SIZE,
-                   n_boot: int = 999, seed: int = 42) -> dict:
+                   n_boot: int = 999, seed: int = 42, skip_plan_survey: bool = True) -> dict:
     """Every effect the action log supports (see the module docstring).
+
+    ``skip_plan_survey=False`` lets each baseline end just before the first survey after
+    completion, keeping the survey the plan was made from (the naive design the benchmark
+    ``benchmarks/actions.py`` compares with).
 
     Keys: ``effects`` (tidy ``action_effect`` rows; extra columns ``n_treated``,
     ``n_control`` and ``p_holm`` for placebo rows), ``balance`` (acting vs comparison units
@@ -235,7 +241,7 @@ def action_effects(con, confidence: float = 0.95, min_group_size: int = MIN_GROU
                                 "survey: their effect shows in the next one.")
         acted = set(on_focus["unit_id"])
         kwargs = dict(confidence=confidence, n_boot=n_boot, seed=seed,
-                      min_group_size=min_group_size)
+                      min_group_size=min_group_size, skip_plan_survey=skip_plan_survey)
         try:
             rows.append(_estimate(panel, done, acted, focus, outcome, "completed", **kwargs))
         except (ParameterError, ValueError, np.linalg.LinAlgError) as why:
@@ -259,7 +265,8 @@ def action_effects(con, confidence: float = 0.95, min_group_size: int = MIN_GROU
             rows += _placebo_rows(con, cover, done, acted, focus, items, min_group_size, cache,
                                   kwargs)
         balances.append(_balance(panel, periods, done, acted, on_focus, focus))
-    rows += _overall_rows(con, cover, min_group_size, cache, confidence, n_boot, seed)
+    rows += _overall_rows(con, cover, min_group_size, cache, confidence, n_boot, seed,
+                          skip_plan_survey)
     effects = tidy(pd.concat(rows, ignore_index=True) if rows else [],
                    extra=["n_treated", "n_control"])
     out["effects"] = with_holm(effects)
@@ -305,7 +312,8 @@ def with_holm(effects: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _overall_rows(con, cover, min_group_size, cache, confidence, n_boot, seed) -> list:
+def _overall_rows(con, cover, min_group_size, cache, confidence, n_boot, seed,
+                  skip_plan_survey) -> list:
     """Engagement index and NPS of units that completed any engagement action, against
     units with no action at all."""
     done = cover[(cover["status"] == "done") & cover["focus"].str.startswith("eng_")]
@@ -320,7 +328,8 @@ def _overall_rows(con, cover, min_group_size, cache, confidence, n_boot, seed) -
             rows.append(_estimate(panel, _timed(done, periods, "completed_on"),
                                   acted, "all_actions", outcome, "completed",
                                   confidence=confidence, n_boot=n_boot, seed=seed,
-                                  min_group_size=min_group_size))
+                                  min_group_size=min_group_size,
+                                  skip_plan_survey=skip_plan_survey))
         except (ParameterError, ValueError, np.linalg.LinAlgError):
             continue
     return rows
@@ -446,14 +455,23 @@ def group_review(con, group_by: str, group: str, units: list[str], ex_shown: boo
                  confidence: float = 0.95, min_group_size: int = MIN_GROUP_SIZE) -> dict:
     """What a group report shows of its actions: ``actions`` (its own and those of a wider
     group covering it, newest first), ``follow`` (its ``action_follow_through`` rows,
-    ``subject`` = the group) and ``changes`` (:func:`focus_changes`)."""
+    ``subject`` = the group), ``changes`` (:func:`focus_changes`) and, for a region or unit
+    type, ``unit_actions`` (its units' own plans, earliest due first) with ``units_follow``
+    (their follow-through, ``subject`` = ``all``)."""
     plans = action_plans(con)
     if plans.empty:
-        return {"actions": plans, "follow": tidy([]), "changes": tidy([])}
+        return {"actions": plans, "follow": tidy([]), "changes": tidy([]),
+                "unit_actions": plans, "units_follow": tidy([])}
     mine = group_actions(plans, covered_units(con, plans), group_by, group, units)
     mine = mine.sort_values(["created_on", "action_id"], ascending=False).reset_index(drop=True)
     follow = follow_through(mine, as_of, confidence)
     follow = follow[follow["subject"] == "all"].assign(subject=f"{group_by}={group}") \
         if len(mine) else tidy([])
+    # a region's or unit type's report also follows up its units' own plans
+    of_units = plans[(plans["group_by"] == "unit") & plans["group"].isin(units)] \
+        if group_by != "unit" else plans.iloc[0:0]
+    units_follow = follow_through(of_units, as_of, confidence) if len(of_units) else tidy([])
     return {"actions": mine, "follow": follow,
-            "changes": focus_changes(con, mine, units, ex_shown, confidence, min_group_size)}
+            "changes": focus_changes(con, mine, units, ex_shown, confidence, min_group_size),
+            "unit_actions": of_units.sort_values(["due_on", "action_id"]).reset_index(drop=True),
+            "units_follow": units_follow}

@@ -42,15 +42,16 @@ def _interval(row, digits: int = 2) -> str:
             f"{format_number(row['ci_high'], digits)}")
 
 
-def follow_sentence(rows: pd.DataFrame, subject: str = "all") -> str | None:
-    """The follow-through of the company (or of ``subject``) in one sentence."""
+def follow_sentence(rows: pd.DataFrame, subject: str = "all", whose: str = "") -> str | None:
+    """The follow-through of the company (or of ``subject``) in one sentence; ``whose``
+    starts it ("Its units' plans: ")."""
     company = rows[rows["subject"] == subject].set_index("outcome") if not rows.empty else None
     if company is None or company.empty:
         return None
     n = int(company.loc["done", "n"])
     counts = {s: int(company.loc[s, "estimate"]) for s in ("done", "in_progress", "planned",
                                                              "dropped", "overdue")}
-    text = (f"{n} actions logged: {counts['done']} done, {counts['in_progress']} in progress, "
+    text = (f"{whose}{n} actions logged: {counts['done']} done, {counts['in_progress']} in progress, "
             f"{counts['planned']} planned and {counts['dropped']} dropped; "
             f"{counts['overdue']} are overdue.")
     share = company.loc["done_on_time"]
@@ -99,7 +100,7 @@ def effect_sentences(effects: pd.DataFrame, confidence: float = 0.95) -> list[st
                 if clear else "")
         shown = "" if clear else f"{format_number(row['estimate'], 2)}, "
         units = (f"{int(row['n_treated'])} acting units against {int(row['n_control'])}"
-                 if pd.notna(row.get("n_treated")) else f"{int(row['n'])} units")
+                 if pd.notna(row.get("n_treated")) else f"{int(row['n'])} units compared")
         text = (f"Completing an action on {_focus_words(focus)} {verb} its score{size} "
                 f"({shown}{_interval(row)}; {units}).")
         caution = _caution(effects, focus, alpha)
@@ -186,16 +187,20 @@ def balance_sentence(balance: pd.DataFrame) -> str | None:
             "effect.")
 
 
-def group_actions_table(actions: pd.DataFrame, as_of) -> pd.DataFrame:
+def group_actions_table(actions: pd.DataFrame, as_of, names: dict | None = None,
+                        open_only: bool = False) -> pd.DataFrame:
     """A group's actions for its report: focus, what, owner role, dates, status (overdue
-    marked); the action text PII-masked (the table escapes it)."""
+    marked); the action text PII-masked (the table escapes it). With ``names`` a first column
+    names the unit of each action; ``open_only`` keeps planned and in-progress ones."""
     if actions is None or actions.empty:
         return pd.DataFrame()
+    if open_only:
+        actions = actions[actions["status"].isin(["planned", "in_progress"])]
     as_of = pd.Timestamp(as_of)
     status = actions["status"].map(STATUS_WORDS)
     overdue = actions["status"].isin(["planned", "in_progress"]) & (actions["due_on"] < as_of)
     status = status.where(~overdue, status + " (overdue)")
-    return pd.DataFrame({
+    table = pd.DataFrame({
         "focus": actions["focus"].map(_focus_words),
         "action": actions["action"].map(lambda t: mask_pii(t) if isinstance(t, str) else "–"),
         "owner": actions["owner_role"].fillna("–"),
@@ -203,6 +208,9 @@ def group_actions_table(actions: pd.DataFrame, as_of) -> pd.DataFrame:
         "due": actions["due_on"].map(_date),
         "status": status,
         "completed": actions["completed_on"].map(_date)})
+    if names is not None:
+        table.insert(0, "unit", actions["group"].map(lambda g: names.get(g, g)))
+    return table.reset_index(drop=True)
 
 
 def _date(value) -> str:
