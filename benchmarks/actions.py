@@ -7,7 +7,9 @@ it; completed actions raise the focus item, dropped ones nothing), run through
 
 * cxex: each unit's baseline ends before the survey its plan was made from;
 * baseline: the naive design, whose baseline ends just before the first survey after
-  completion (it keeps the survey the plan was made from, chance low included).
+  completion (it keeps the survey the plan was made from, chance low included);
+* with pilot units: cxex's design, but keeping the units that took part in a pilot (whose
+  own effect on engagement then mixes with the actions').
 
 Printed, pooled over the focus items: bias of the focus effect in standard errors, coverage
 of the 95% interval of the planted truth, share of placebo items and dropped plans flagged
@@ -46,10 +48,12 @@ def replicate(seed: int) -> list[dict]:
         con = warehouse.connect(folder / "w.duckdb")
         rows = []
         try:
-            for design, skip in (("cxex", True), ("baseline", False)):
+            for design, skip, leave_out in (("cxex", True, True), ("baseline", False, True),
+                                            ("with pilot units", True, False)):
                 started = time.perf_counter()
                 effects = actions.action_effects(con, n_boot=299, seed=seed,
-                                                 skip_plan_survey=skip)["effects"]
+                                                 skip_plan_survey=skip,
+                                                 leave_out_pilots=leave_out)["effects"]
                 seconds = time.perf_counter() - started
                 for row in effects.to_dict("records"):
                     planted = truth["action_effect"].get(row["subject"], {})
@@ -62,6 +66,7 @@ def replicate(seed: int) -> list[dict]:
                                  "truth": value, "estimate": row["estimate"], "se": row["se"],
                                  "ci_low": row["ci_low"], "ci_high": row["ci_high"],
                                  "p_holm": row.get("p_holm"), "p_value": row["p_value"],
+                                 "n_treated": row["n_treated"],
                                  "seconds": seconds})
         finally:
             con.close()
@@ -95,13 +100,20 @@ def main() -> None:
         found = pd.DataFrame([r for rows in pool.map(replicate, seeds) for r in rows])
     print(f"Action review on {args.reps} demo organisations (seeds {seeds.start}–"
           f"{seeds.stop - 1}), {time.perf_counter() - started:.0f} s in all\n")
-    print("cxex: baseline ends before the survey the plan was made from; baseline: it keeps "
-          "that survey\n")
+    print("cxex: baseline ends before the survey the plan was made from, pilot units left out; "
+          "baseline: it keeps that survey; with pilot units: cxex keeping them\n")
     with pd.option_context("display.width", 140):
         print(table(found).to_string())
+    focus = found[(found["term"] == "completed") & found["se"].notna()].copy()
+    focus["acting units"] = pd.cut(focus["n_treated"], [0, 5, 14, 10 ** 6],
+                                   labels=["3-5", "6-14", "15+"])
+    focus["covered"] = (focus["ci_low"] < focus["truth"]) & (focus["truth"] < focus["ci_high"])
+    print("\nfocus item coverage by number of acting units")
+    print(focus.groupby(["acting units", "design"], observed=True)["covered"].agg(
+        ["size", "mean"]).round(3).to_string())
     per_org = found.groupby(["seed", "design"])["seconds"].first().groupby("design").median()
-    print(f"\nmedian seconds per organisation: cxex {per_org.get('cxex', np.nan):.1f}, "
-          f"baseline {per_org.get('baseline', np.nan):.1f}")
+    print("\nmedian seconds per organisation: " + ", ".join(
+        f"{design} {seconds:.1f}" for design, seconds in per_org.items()))
 
 
 if __name__ == "__main__":

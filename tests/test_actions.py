@@ -233,16 +233,26 @@ def review(demo_warehouse):
 
 
 @pytest.mark.slow
-def test_demo_action_effects_cover_the_planted_truth(review, truth):
-    effects = review["effects"]
+def test_demo_action_effects_cover_the_planted_truth(demo_warehouse, review, truth):
+    """Every focus's interval covers its planted effect at once (Bonferroni over the foci, so
+    the test itself has a 5% error rate); acting units as the truth counts them."""
     planted = truth["actions"]["action_effect"]
-    completed = effects[effects["term"] == "completed"].set_index("subject")
-    assert set(planted) <= set(completed.index)
-    for focus, value in planted.items():
-        row = completed.loc[focus]
-        assert row["ci_low"] < value["completed"] < row["ci_high"], (focus, row, value)
-        assert row["n_treated"] == value["units"]
+    completed = review["effects"][review["effects"]["term"] == "completed"]
+    foci = [f for f in completed["subject"] if f in planted]
+    assert len(foci) >= 4 and "eng_tools" in foci
+    con = warehouse.connect(demo_warehouse)
+    try:
+        together = actions.action_effects(con, confidence=1 - 0.05 / len(foci), n_boot=499,
+                                          seed=7)["effects"]
+    finally:
+        con.close()
+    rows = together[together["term"] == "completed"].set_index("subject")
+    for focus in foci:
+        row = rows.loc[focus]
+        assert row["ci_low"] < planted[focus]["completed"] < row["ci_high"], (focus, row)
+        assert row["n_treated"] == planted[focus]["units"]
     # the engagement index moved by the focus items' share; NPS by nothing
+    effects = review["effects"]
     overall = effects[effects["subject"] == "all_actions"].set_index("outcome")
     ei = overall.loc["engagement_index"]
     assert ei["ci_low"] < truth["actions"]["engagement_index_any_completed"] < ei["ci_high"]
@@ -253,15 +263,18 @@ def test_demo_action_effects_cover_the_planted_truth(review, truth):
 def test_demo_placebo_items_and_dropped_plans_show_no_effect(review):
     effects = review["effects"]
     placebo = effects[effects["term"].str.startswith("placebo=")]
-    assert len(placebo) >= 30
+    assert len(placebo) >= 15
     assert (placebo["p_holm"] >= 0.05).all(), placebo.nsmallest(3, "p_holm")
     dropped = effects[effects["term"] == "dropped"]
-    assert len(dropped) >= 3
+    assert len(dropped) == 1 and dropped["subject"].iloc[0] == "all_foci"
     assert ((dropped["ci_low"] < 0) & (dropped["ci_high"] > 0)).all(), dropped
     pre = effects[effects["term"] == "pre_trend"]
-    assert len(pre) >= 5 and (pre["p_holm"] >= 0.05).all()
-    # customer-score plans are open or dropped in the demo: said, not estimated
-    assert {r["focus"] for r in review["not_estimated"]} == {"csat", "nps"}
+    assert len(pre) >= 3 and (pre["p_holm"] >= 0.05).all()
+    # customer-score plans are open or dropped in the demo: said, not estimated; and so is a
+    # focus with fewer than three acting units outside the pilots
+    reasons = {r["focus"]: r["reason"] for r in review["not_estimated"]}
+    assert {"csat", "nps"} <= set(reasons)
+    assert any("pilot" in note for note in review["notes"])
     sentences = action_findings.effect_sentences(effects)
     assert any("Tools raised its score" in s for s in sentences)
     assert not any("Read with care" in s for s in sentences)

@@ -23,8 +23,9 @@ Sant'Anna estimator of the pilots, with
   recognition; the acting units that took no action on that item), with Holm-adjusted
   p-values across every placebo row of the review (``p_holm``; the pre-trend rows are a
   second family);
-* dropped actions (term ``dropped``, timed from the first survey after the plan was made),
-  which should show nothing;
+* dropped plans (term ``dropped``, ``subject`` = ``all_foci``: every engagement focus
+  together, each item relative to its comparison units; timed from the first survey after
+  the plan was made), which should show nothing;
 * the overall scores (subject ``all_actions``: engagement index and NPS of units that
   completed any action against units with none).
 
@@ -49,6 +50,7 @@ from cxex_analysis.panels.action_panels import (
     focus_answers,
     focus_panel,
     item_columns,
+    units_in_pilots,
 )
 from cxex_analysis.panels.respondent_scores import ces, change_since_previous, csat, nps
 from cxex_analysis.privacy import SUPPRESSED_METHOD, check_threshold
@@ -135,6 +137,25 @@ def _group_words(subject: str, names: dict) -> str:
     return f"{group.replace('_', ' ')} ({'region' if group_by == 'region' else 'unit type'})"
 
 
+def _without_pilots(found: tuple, piloted: dict, notes: list) -> tuple:
+    """The panel without the units that started a pilot while the data run, on both sides: a
+    pilot's own effect would be read as the action's (or, in comparison units, against it).
+    Whole units, not just their surveys after the start: Callaway–Sant'Anna's intervals
+    assume each unit's surveys all count (``benchmarks/actions.py``: dropping only the
+    surveys after the start left 85–89% coverage). Noted once."""
+    panel, periods = found
+    inside = {u for u, start in piloted.items() if start <= periods["last"].max()}
+    inside &= set(panel["unit_id"])
+    if not inside:
+        return panel, periods
+    note = (f"{len(inside)} units that took part in a pilot while the data run are left out of "
+            "the effects, on both sides: the pilot's own effect would be mixed up with the "
+            "actions'.")
+    if note not in notes:
+        notes.append(note)
+    return panel[~panel["unit_id"].isin(inside)], periods
+
+
 def _timed(cover: pd.DataFrame, periods: pd.DataFrame, start_column: str) -> pd.DataFrame:
     """Per unit: ``cohort`` (first period starting after ``start_column``), ``delta`` (the
     periods between the survey the plan was made from and that start), ``action_id``; a
@@ -159,7 +180,8 @@ def _timed(cover: pd.DataFrame, periods: pd.DataFrame, start_column: str) -> pd.
 def _estimate(panel: pd.DataFrame, treated: pd.DataFrame, exclude: set, subject: str,
               outcome: str, term: str, confidence: float, n_boot: int, seed: int,
               min_group_size: int, baseline: str = "pooled",
-              aggregation: str = "simple", skip_plan_survey: bool = True) -> pd.DataFrame:
+              aggregation: str = "simple", skip_plan_survey: bool = True,
+              welch: bool = True) -> pd.DataFrame:
     """One ``action_effect`` row: treated units (cohort, delta) against every other unit of
     the panel not in ``exclude``. Raises ParameterError when the data cannot support it."""
     treated = treated[treated["cohort"].notna()]
@@ -177,7 +199,7 @@ def _estimate(panel: pd.DataFrame, treated: pd.DataFrame, exclude: set, subject:
     rows = staggered_did(long, "value", "unit_id", "t", "cohort", "never_treated", confidence,
                          n_boot=n_boot, seed=seed, subject=subject, baseline=baseline,
                          baseline_periods=BASELINE_PERIODS, aggregations=(aggregation,),
-                         anticipation="delta")
+                         anticipation="delta", welch=welch)
     row = rows.iloc[[0]].copy()
     row["analysis"], row["estimand"] = "actions", "action_effect"
     row["outcome"], row["term"] = outcome, term
@@ -201,12 +223,14 @@ def _treated_respondents(long: pd.DataFrame) -> float:
 
 
 def action_effects(con, confidence: float = 0.95, min_group_size: int = MIN_GROUP_SIZE,
-                   n_boot: int = 999, seed: int = 42, skip_plan_survey: bool = True) -> dict:
+                   n_boot: int = 999, seed: int = 42, skip_plan_survey: bool = True,
+                   leave_out_pilots: bool = True) -> dict:
     """Every effect the action log supports (see the module docstring).
 
     ``skip_plan_survey=False`` lets each baseline end just before the first survey after
     completion, keeping the survey the plan was made from (the naive design the benchmark
-    ``benchmarks/actions.py`` compares with).
+    ``benchmarks/actions.py`` compares with); ``leave_out_pilots=False`` keeps the units that
+    took part in a pilot.
 
     Keys: ``effects`` (tidy ``action_effect`` rows; extra columns ``n_treated``,
     ``n_control`` and ``p_holm`` for placebo rows), ``balance`` (acting vs comparison units
@@ -222,6 +246,7 @@ def action_effects(con, confidence: float = 0.95, min_group_size: int = MIN_GROU
     cover = covered_units(con, plans)
     items = item_columns(con)
     cache: dict = {}
+    piloted = units_in_pilots(con) if leave_out_pilots else {}
     rows, balances = [], []
     for focus in sorted(cover["focus"].unique()):
         found = focus_panel(con, focus, min_group_size, cache)
@@ -229,7 +254,7 @@ def action_effects(con, confidence: float = 0.95, min_group_size: int = MIN_GROU
             out["not_estimated"].append({"focus": focus, "reason": "the data hold no such "
                                                                   "scores"})
             continue
-        panel, periods = found
+        panel, periods = _without_pilots(found, piloted, out["notes"])
         outcome = "item_mean" if focus.startswith("eng_") else focus
         # a plan made after the data end cannot have touched them: its units still compare
         on_focus = cover[(cover["focus"] == focus)
@@ -253,20 +278,16 @@ def action_effects(con, confidence: float = 0.95, min_group_size: int = MIN_GROU
         except (ParameterError, ValueError, np.linalg.LinAlgError, IndexError):
             out["notes"].append(f"No pre-trend check for {focus}: too few surveys before the "
                                 "plans were made.")
-        dropped_cover = on_focus[(on_focus["status"] == "dropped")
-                                 & ~on_focus["unit_id"].isin(done["unit_id"])]
-        if dropped_cover["unit_id"].nunique() >= MIN_ACTING_UNITS:
-            try:
-                rows.append(_estimate(panel, _timed(dropped_cover, periods, "created_on"), acted,
-                                      focus, outcome, "dropped", **kwargs))
-            except (ParameterError, ValueError, np.linalg.LinAlgError):
-                pass
         if focus.startswith("eng_"):
             rows += _placebo_rows(con, cover, done, acted, focus, items, min_group_size, cache,
-                                  kwargs)
+                                  piloted, kwargs)
         balances.append(_balance(panel, periods, done, acted, on_focus, focus))
+    rows += _dropped_rows(con, cover, piloted, cache, min_group_size, out["not_estimated"],
+                          dict(confidence=confidence, n_boot=n_boot, seed=seed,
+                               min_group_size=min_group_size,
+                               skip_plan_survey=skip_plan_survey))
     rows += _overall_rows(con, cover, min_group_size, cache, confidence, n_boot, seed,
-                          skip_plan_survey)
+                          skip_plan_survey, piloted)
     effects = tidy(pd.concat(rows, ignore_index=True) if rows else [],
                    extra=["n_treated", "n_control"])
     out["effects"] = with_holm(effects)
@@ -274,7 +295,7 @@ def action_effects(con, confidence: float = 0.95, min_group_size: int = MIN_GROU
     return out
 
 
-def _placebo_rows(con, cover, done, acted, focus, items, min_group_size, cache,
+def _placebo_rows(con, cover, done, acted, focus, items, min_group_size, cache, piloted,
                   kwargs) -> list[pd.DataFrame]:
     """The focus's acting units on each other item they took no action on (Holm within)."""
     rows = []
@@ -284,6 +305,7 @@ def _placebo_rows(con, cover, done, acted, focus, items, min_group_size, cache,
         found = focus_panel(con, other, min_group_size, cache)
         if found is None:
             continue
+        found = _without_pilots(found, piloted, [])
         last = found[1]["last"].max()
         on_other = set(cover.loc[(cover["focus"] == other) & (cover["created_on"] <= last),
                                  "unit_id"])
@@ -294,6 +316,46 @@ def _placebo_rows(con, cover, done, acted, focus, items, min_group_size, cache,
         except (ParameterError, ValueError, np.linalg.LinAlgError):
             continue
     return rows
+
+
+def _dropped_rows(con, cover, piloted, cache, min_group_size, not_estimated,
+                  kwargs) -> list[pd.DataFrame]:
+    """Dropped plans, all engagement foci together (``subject`` = ``all_foci``): each
+    (focus, unit) pair's item score relative to the mean of that focus's comparison units in
+    the same survey, so the foci's own trends cancel; the dropped pairs, timed from the
+    first survey after the plan was made, against the comparison pairs. A focus rarely has
+    three dropped plans of its own; together they can show whether merely planning moved
+    anything."""
+    frames, timings = [], []
+    for focus in sorted(f for f in cover["focus"].unique() if f.startswith("eng_")):
+        found = focus_panel(con, focus, min_group_size, cache)
+        if found is None:
+            continue
+        panel, periods = _without_pilots(found, piloted, [])
+        on_focus = cover[(cover["focus"] == focus)
+                         & (cover["created_on"] <= periods["last"].max())]
+        done_units = set(on_focus.loc[on_focus["status"] == "done", "unit_id"])
+        dropped = on_focus[(on_focus["status"] == "dropped")
+                           & ~on_focus["unit_id"].isin(done_units)]
+        if dropped.empty:
+            continue
+        comparison = panel[~panel["unit_id"].isin(set(on_focus["unit_id"]))]
+        centre = comparison.groupby("t")["value"].mean()
+        timed = _timed(dropped, periods, "created_on")
+        kept = panel[panel["unit_id"].isin(set(timed["unit_id"]) | set(comparison["unit_id"]))]
+        kept = kept.assign(value=kept["value"] - kept["t"].map(centre),
+                           unit_id=focus + ":" + kept["unit_id"].astype(str))
+        frames.append(kept.dropna(subset=["value"]))
+        timings.append(timed.assign(unit_id=focus + ":" + timed["unit_id"].astype(str)))
+    if not frames:
+        return []
+    try:
+        return [_estimate(pd.concat(frames, ignore_index=True),
+                          pd.concat(timings, ignore_index=True), set(), "all_foci", "item_mean",
+                          "dropped", **kwargs)]
+    except (ParameterError, ValueError, np.linalg.LinAlgError) as why:
+        not_estimated.append({"focus": "dropped plans", "reason": str(why)})
+        return []
 
 
 def with_holm(effects: pd.DataFrame) -> pd.DataFrame:
@@ -313,7 +375,7 @@ def with_holm(effects: pd.DataFrame) -> pd.DataFrame:
 
 
 def _overall_rows(con, cover, min_group_size, cache, confidence, n_boot, seed,
-                  skip_plan_survey) -> list:
+                  skip_plan_survey, piloted) -> list:
     """Engagement index and NPS of units that completed any engagement action, against
     units with no action at all."""
     done = cover[(cover["status"] == "done") & cover["focus"].str.startswith("eng_")]
@@ -322,7 +384,7 @@ def _overall_rows(con, cover, min_group_size, cache, confidence, n_boot, seed,
         found = focus_panel(con, outcome, min_group_size, cache)
         if found is None or done.empty:
             continue
-        panel, periods = found
+        panel, periods = _without_pilots(found, piloted, [])
         acted = set(cover.loc[cover["created_on"] <= periods["last"].max(), "unit_id"])
         try:
             rows.append(_estimate(panel, _timed(done, periods, "completed_on"),

@@ -147,9 +147,10 @@ def _design(units: pd.Index, covariates: pd.DataFrame | None) -> np.ndarray | No
 
 
 def _cell(y: np.ndarray, base: np.ndarray, treated: np.ndarray, control: np.ndarray,
-          x: np.ndarray | None) -> tuple[float, np.ndarray]:
+          x: np.ndarray | None, welch: bool = False) -> tuple[float, np.ndarray]:
     """One 2 × 2 comparison: ATT and its influence function over all units (doubly robust
-    with covariates ``x``, else the difference of mean changes)."""
+    with covariates ``x``, else the difference of mean changes). ``welch``: each side's
+    part scaled by √(m / (m − 1)), so its variance has Welch's m − 1 divisor."""
     n = len(y)
     if x is not None:
         keep = treated | control
@@ -160,15 +161,17 @@ def _cell(y: np.ndarray, base: np.ndarray, treated: np.ndarray, control: np.ndar
     change = y - base
     mu_t, mu_c = change[treated].mean(), change[control].mean()
     filled = np.where(np.isnan(change), 0.0, change)
-    return mu_t - mu_c, (treated * (filled - mu_t) * n / treated.sum()
-                         - control * (filled - mu_c) * n / control.sum())
+    m_t, m_c = treated.sum(), control.sum()
+    f_t, f_c = ((np.sqrt(m / (m - 1)) if m > 1 else 1.0) if welch else 1.0 for m in (m_t, m_c))
+    return mu_t - mu_c, (f_t * treated * (filled - mu_t) * n / m_t
+                         - f_c * control * (filled - mu_c) * n / m_c)
 
 
 def group_time(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str,
                control_group: str = "never_treated", baseline: str = "pooled",
                baseline_periods: int = DEFAULT_BASELINE_PERIODS,
                covariates: pd.DataFrame | None = None,
-               anticipation: str | None = None) -> GroupTime:
+               anticipation: str | None = None, welch: bool = False) -> GroupTime:
     """ATT(g, t) for every cohort g and period t, each with its influence function.
 
     Parameters
@@ -186,6 +189,9 @@ def group_time(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: s
         Column of each unit's δ (R ``did``'s ``anticipation``, per unit): its baseline ends
         at g − 1 − δ (e.g. before the survey a group chose its action from, whose chance dip
         would regress back and look like an effect). Units sharing g and δ are one cohort.
+    welch : bool
+        Small groups: each side's variance with the m − 1 divisor (R did's influence
+        functions use m, which understates it by (m − 1) / m: a quarter with 4 units).
     """
     check_argument("control_group", control_group, CONTROL_GROUPS)
     check_argument("baseline", baseline, BASELINES)
@@ -223,7 +229,7 @@ def group_time(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: s
             control = control & valid
             if treated.sum() == 0 or control.sum() == 0:
                 continue
-            att, inf = _cell(values[:, t - first], base, treated, control, x)
+            att, inf = _cell(values[:, t - first], base, treated, control, x, welch)
             cells.append({"cohort": key, "time": t,
                           "base": "pooled" if baseline == "pooled" else
                           (t - 1 if baseline == "varying" and t < end + 1 else end),
@@ -380,7 +386,7 @@ def staggered_did(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort
                   covariates: pd.DataFrame | None = None,
                   labels: Mapping[int, str] | None = None,
                   aggregations: Sequence[str] = AGGREGATIONS,
-                  anticipation: str | None = None) -> pd.DataFrame:
+                  anticipation: str | None = None, welch: bool = False) -> pd.DataFrame:
     """Heterogeneity-robust DiD for staggered rollouts (Callaway & Sant'Anna 2021), tidy rows.
 
     Rows: ``att`` (simple aggregation), ``att_group``, ``att_calendar``, ``att_dynamic``
@@ -391,7 +397,7 @@ def staggered_did(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort
     """
     confidence = check_confidence(confidence)
     gt = group_time(data, outcome, unit, time, cohort, control_group, baseline,
-                    baseline_periods, covariates, anticipation)
+                    baseline_periods, covariates, anticipation, welch)
     rows = [a for kind in aggregations for a in aggregate(gt, kind, labels)]
     if not rows:
         raise ParameterError("no period after any unit's start has data yet, so the pilot's "

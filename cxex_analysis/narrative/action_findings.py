@@ -73,9 +73,9 @@ def _caution(effects: pd.DataFrame, focus: str, alpha: float) -> list[str]:
     if len(placebo):
         moved = ", ".join(_focus_words(t.split("=", 1)[1]) for t in placebo["term"])
         words.append(f"items the action did not aim at moved too ({moved})")
-    dropped = rows[(rows["term"] == "dropped") & (rows["p_value"] < alpha)]
+    dropped = effects[(effects["term"] == "dropped") & (effects["p_value"] < alpha)]
     if len(dropped):
-        words.append("units that dropped their plan changed as well")
+        words.append("units that dropped their plans changed as well")
     return words
 
 
@@ -127,8 +127,7 @@ def overall_sentence(effects: pd.DataFrame, confidence: float = 0.95) -> str | N
 
 
 def checks_table(effects: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
-    """Per focus: the pre-trend, the largest placebo movement and dropped plans, each with
-    its verdict in words."""
+    """Per focus: the pre-trend and the placebo items, each with its verdict in words."""
     if effects is None or effects.empty:
         return pd.DataFrame()
     alpha = 1 - confidence
@@ -139,13 +138,11 @@ def checks_table(effects: pd.DataFrame, confidence: float = 0.95) -> pd.DataFram
         part = effects[effects["subject"] == focus]
         pre = part[part["term"] == "pre_trend"]
         placebo = part[part["term"].str.startswith("placebo=")]
-        dropped = part[part["term"] == "dropped"]
         rows.append({
             "focus": _focus_words(focus),
             "before the plan": _check(pre, "p_holm", alpha),
             "other items": (f"{int((placebo['p_holm'] < alpha).sum())} of {len(placebo)} moved"
-                            if len(placebo) else "not checked"),
-            "dropped plans": _check(dropped, "p_value", alpha)})
+                            if len(placebo) else "not checked")})
     return pd.DataFrame(rows)
 
 
@@ -162,13 +159,31 @@ def _check(rows: pd.DataFrame, p_column: str, alpha: float) -> str:
     return f"{verdict} ({format_number(row['estimate'], 2)}, {_interval(row)})"
 
 
+def dropped_sentence(effects: pd.DataFrame, confidence: float = 0.95) -> str | None:
+    """Did plans that were dropped move their focus (all foci together)?"""
+    if effects is None or effects.empty:
+        return None
+    rows = effects[(effects["term"] == "dropped") & effects["estimate"].notna()]
+    if rows.empty:
+        return None
+    row = rows.iloc[0]
+    moved = row["p_value"] < 1 - confidence
+    return (f"Plans that were dropped ({int(row['n_treated'])} units and foci): "
+            f"{'their focus moved too' if moved else 'no clear change'} "
+            f"({format_number(row['estimate'], 2)} on the 1–5 scale, {_interval(row)})"
+            + (": part of what the completed actions seem to do may come from choosing to "
+               "plan, not from the action." if moved else ", as expected if it is the action "
+               "that matters."))
+
+
 def shown_effects(effects: pd.DataFrame) -> pd.DataFrame:
     """Effect rows for a report table: the focus in words in a ``focus`` column first."""
     if effects is None or effects.empty:
         return pd.DataFrame()
     out = effects.copy()
     out.insert(0, "focus", out["subject"].map(
-        lambda s: "Any action" if s == "all_actions" else _focus_words(s)))
+        lambda s: {"all_actions": "Any action", "all_foci": "All foci"}.get(s)
+        or _focus_words(s)))
     return out.drop(columns=["subject"])
 
 

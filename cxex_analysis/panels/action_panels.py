@@ -148,3 +148,13 @@ def latest_wave(con):
     if not has_table(con, "employee_survey"):
         return None
     return con.execute("SELECT max(wave) FROM employee_survey").fetchone()[0]
+
+
+def units_in_pilots(con) -> dict[str, pd.Timestamp]:
+    """Units that started a pilot, with their first start date (empty without a registry):
+    a pilot's own effect would be mixed up with an action's."""
+    if not has_table(con, "pilot_assignments"):
+        return {}
+    rows = con.execute("SELECT unit_id, min(start_date) FROM pilot_assignments "
+                       "WHERE arm = 'treatment' AND start_date IS NOT NULL GROUP BY 1").fetchall()
+    return {unit: pd.Timestamp(start) for unit, start in rows}

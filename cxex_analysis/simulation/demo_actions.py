@@ -173,8 +173,10 @@ def covered_units(units: pd.DataFrame, group_by: str, group: str) -> list[str]:
 
 def planted_action_truth(params: DemoParameters, units: pd.DataFrame, employees: pd.DataFrame,
                          with_actions: np.ndarray, without: np.ndarray, plans: pd.DataFrame,
-                         waves: list[pd.Timestamp]) -> dict:
-    """The effects in the units the estimator sees (see the module docstring)."""
+                         waves: list[pd.Timestamp], pilot_starts: dict | None = None) -> dict:
+    """The effects in the units the estimator sees (see the module docstring): units that
+    started a pilot while the data run (``pilot_starts``: unit -> start) are left out, as
+    the action review leaves them out."""
     n_units = len(units)
     index = {u: i for i, u in enumerate(units["unit_id"])}
     means = {}
@@ -186,6 +188,9 @@ def planted_action_truth(params: DemoParameters, units: pd.DataFrame, employees:
         warnings.simplefilter("ignore", RuntimeWarning)  # units below 5 answers: all blank
         index_diff = (np.nanmean(means["with"], axis=2)
                       - np.nanmean(means["without"], axis=2)) / 4 * 100
+    for unit_id, start in (pilot_starts or {}).items():
+        if pd.Timestamp(start) <= waves[-1]:
+            diff[index[unit_id]] = index_diff[index[unit_id]] = np.nan
     done = plans[(plans["status"] == "done") & plans["focus"].str.startswith("eng_")]
     acted = {(index[unit_id], ITEMS.index(row.focus[4:]))
              for row in done.itertuples() for unit_id in covered_units(units, row.group_by,
@@ -221,8 +226,9 @@ def planted_action_truth(params: DemoParameters, units: pd.DataFrame, employees:
         "engagement_index_any_completed": overall if np.isfinite(overall) else 0.0,
         "nps_any_completed": 0.0,
         "item_effect_index_points": params.action_item_effect,
-        "note": "sample ATT on the unit-wave mean of the focus item (1-5) over acting units' "
-                "waves from the first wave after completion (world with actions minus world "
+        "note": "sample ATT on the unit-wave mean of the focus item (1-5) over the waves of "
+                "acting units outside the pilots from the first wave after completion (world "
+                "with actions minus world "
                 "without, same draws); other items, dropped actions and NPS: 0 by "
                 "construction; engagement index: the index points the focus items moved",
     }

@@ -309,7 +309,9 @@ def generate(out_dir: Path | str, params: DemoParameters | None = None) -> dict:
     pilot_truth = planted_pilot_truth(params, draws, factual, counterfactual, assignments)
     action_truth = demo_actions.planted_action_truth(
         params, draws.units, draws.employees, factual.employee_items,
-        without_actions.employee_items, plans, demo_actions.wave_dates(params, months))
+        without_actions.employee_items, plans, demo_actions.wave_dates(params, months),
+        assignments[assignments["arm"] == "treatment"].groupby("unit_id")["start_date"].min()
+        .to_dict())
 
     units = draws.units[["unit_id", "unit_name", "region", "unit_type", "opened_on"]]
     customers, customer_info = _customer_frame(params, draws, factual)
