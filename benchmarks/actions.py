@@ -3,7 +3,7 @@
 Each replicate is a demo organisation with its own seed (latent experience measured by
 surveys; groups choose their focus from the survey they just read, so a chance low helps pick
 it; completed actions raise the focus item, dropped ones nothing), run through
-``analyses.actions.action_effects`` twice:
+``analyses.action_effects.action_effects`` twice:
 
 * cxex: each unit's baseline ends before the survey its plan was made from;
 * baseline: the naive design, whose baseline ends just before the first survey after
@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cxex_analysis.analyses import actions
+from cxex_analysis.analyses import action_effects
 from cxex_analysis.simulation import demo_files
 from cxex_analysis.simulation.demo_parameters import DemoParameters
 from cxex_analysis.store import ingest, warehouse
@@ -51,7 +51,7 @@ def replicate(seed: int) -> list[dict]:
             for design, skip, leave_out in (("cxex", True, True), ("baseline", False, True),
                                             ("with pilot units", True, False)):
                 started = time.perf_counter()
-                effects = actions.action_effects(con, n_boot=299, seed=seed,
+                effects = action_effects.action_effects(con, n_boot=299, seed=seed,
                                                  skip_plan_survey=skip,
                                                  leave_out_pilots=leave_out)["effects"]
                 seconds = time.perf_counter() - started

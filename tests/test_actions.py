@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from cxex_analysis.analyses import actions
+from cxex_analysis.analyses import action_effects, actions
 from cxex_analysis.estimators import staggered
 from cxex_analysis.narrative import action_findings
 from cxex_analysis.panels import action_panels
@@ -227,7 +227,7 @@ def test_a_baseline_ending_before_the_survey_the_plan_was_made_from_removes_the_
 def review(demo_warehouse):
     con = warehouse.connect(demo_warehouse)
     try:
-        return actions.action_effects(con, n_boot=499, seed=7)
+        return action_effects.action_effects(con, n_boot=499, seed=7)
     finally:
         con.close()
 
@@ -242,7 +242,7 @@ def test_demo_action_effects_cover_the_planted_truth(demo_warehouse, review, tru
     assert len(foci) >= 4 and "eng_tools" in foci
     con = warehouse.connect(demo_warehouse)
     try:
-        together = actions.action_effects(con, confidence=1 - 0.05 / len(foci), n_boot=499,
+        together = action_effects.action_effects(con, confidence=1 - 0.05 / len(foci), n_boot=499,
                                           seed=7)["effects"]
     finally:
         con.close()
@@ -310,7 +310,7 @@ def _small_teams_warehouse(tmp_path):
 def test_action_tables_never_show_groups_below_the_threshold(tmp_path):
     con = warehouse.connect(_small_teams_warehouse(tmp_path))
     try:
-        review = actions.action_effects(con, n_boot=99, min_group_size=5)
+        review = action_effects.action_effects(con, n_boot=99, min_group_size=5)
         assert review["effects"].empty  # the acting teams' waves have 3 answers each
         assert "only 0 acting unit" in review["not_estimated"][0]["reason"]
         plans = action_panels.action_plans(con)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cxex_analysis.analyses.actions import with_holm
+from cxex_analysis.analyses.action_effects import with_holm
 from cxex_analysis.privacy import mask_pii
 from cxex_analysis.vocabulary import format_number, format_value, measure_label
 
