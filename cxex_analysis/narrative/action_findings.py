@@ -123,7 +123,22 @@ def overall_sentence(effects: pd.DataFrame, confidence: float = 0.95) -> str | N
         parts.append(f"{measure_label(row['outcome'])} {format_number(row['estimate'], 1)} points "
                      f"({_interval(row, 1)}{'' if clear else ', not clearly different from 0'})")
     return ("Units that completed at least one action against units with none, since "
-            "completion: " + "; ".join(parts) + ".")
+            "completion: " + "; ".join(parts) + "." + _implied(effects))
+
+
+def _implied(effects: pd.DataFrame) -> str:
+    """What the focus items' own effects imply for the engagement index, each item being one
+    of k in the index (its share): Σ effect × acting units / Σ acting units × 25 / k."""
+    main = effects[(effects["term"] == "completed") & (effects["outcome"] == "item_mean")
+                   & effects["estimate"].notna()]
+    placebo = effects[effects["term"].str.startswith("placebo=")]
+    if main.empty or placebo.empty or "n_treated" not in main:
+        return ""
+    items = 1 + int(placebo.groupby("subject").size().max())
+    weights = main["n_treated"].astype(float)
+    implied = float((main["estimate"] * weights).sum() / weights.sum()) * 25 / items
+    return (f" As one of {items} items in the index, the focus items' own effects imply about "
+            f"{format_number(implied, 1)} engagement points.")
 
 
 def checks_table(effects: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
