@@ -110,12 +110,18 @@ def effect_sentences(effects: pd.DataFrame, confidence: float = 0.95) -> list[st
     return out
 
 
-def overall_sentence(effects: pd.DataFrame, confidence: float = 0.95) -> str | None:
-    """Did the units that completed actions move their overall scores?"""
+def _estimated(effects: pd.DataFrame | None, column: str, value: str) -> pd.DataFrame | None:
+    """The rows whose ``column`` is ``value`` and that have an estimate (None when none)."""
     if effects is None or effects.empty:
         return None
-    rows = effects[(effects["subject"] == "all_actions") & effects["estimate"].notna()]
-    if rows.empty:
+    rows = effects[(effects[column] == value) & effects["estimate"].notna()]
+    return rows if len(rows) else None
+
+
+def overall_sentence(effects: pd.DataFrame, confidence: float = 0.95) -> str | None:
+    """Did the units that completed actions move their overall scores?"""
+    rows = _estimated(effects, "subject", "all_actions")
+    if rows is None:
         return None
     parts = []
     for row in rows.to_dict("records"):
@@ -176,10 +182,8 @@ def _check(rows: pd.DataFrame, p_column: str, alpha: float) -> str:
 
 def dropped_sentence(effects: pd.DataFrame, confidence: float = 0.95) -> str | None:
     """Did plans that were dropped move their focus (all foci together)?"""
-    if effects is None or effects.empty:
-        return None
-    rows = effects[(effects["term"] == "dropped") & effects["estimate"].notna()]
-    if rows.empty:
+    rows = _estimated(effects, "term", "dropped")
+    if rows is None:
         return None
     row = rows.iloc[0]
     moved = row["p_value"] < 1 - confidence
