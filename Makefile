@@ -56,7 +56,7 @@ bench: $(STAMP) ## print the benchmark figures, the enterprise run last (about 4
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/linkage.py
 	$(BIN)/python benchmarks/rox.py
-	$(BIN)/python benchmarks/text.py
+	$(BIN)/python benchmarks/text.py $(if $(AIRLINE),--airline $(AIRLINE))
 	$(BIN)/python benchmarks/calibration.py
 	$(BIN)/python benchmarks/pilots.py
 	$(BIN)/python benchmarks/fanout.py

@@ -87,17 +87,6 @@ def measure_label(measure: str) -> str:
 
 
 #: Words that tie a comment to an engagement item (for the comments shown beside an issue).
-ITEM_KEYWORDS = {
-    "eng_tools": ("system", "tool", "app", "computer", "knowledge base", "crash", "slow"),
-    "eng_recognition": ("recogn", "thank", "appreciat", "notice"),
-    "eng_manager": ("manager", "management", "support", "listen"),
-    "eng_voice": ("listen", "voice", "heard", "ideas"),
-    "eng_growth": ("career", "training", "develop", "progress", "grow"),
-    "eng_purpose": ("purpose", "proud", "meaning"),
-    "eng_customer_focus": ("customer", "queue", "wait", "staff", "short"),
-}
-
-
 EX_MEASURE = "engagement_index"
 
 
@@ -146,7 +135,7 @@ ESTIMAND_LABELS = {
     "metric_level": "score", "npv": "net present value", "roi": "return on investment",
     "payback_months": "months to pay back", "probability_roi_positive": "chance of a positive return",
     "relative_weight": "share of what is explained", "relative_weight_r2": "share explained by all drivers (R²)",
-    "share_negative": "% of comments negative", "theme_share": "share of comments on the theme",
+    "share_negative": "% of comments negative", "theme_share": "share of comments mentioning the theme",
     "theme_share_detractors_minus_promoters": "theme share: detractors minus promoters",
     "theme_employee_customer_correlation": "employee vs customer theme shares (correlation)",
     "value_driver": "value by driver", "value_total": "total value",
@@ -261,6 +250,10 @@ COLUMN_LABELS = {
     "bounds": "Bounds", "ci": "95% CI", "rows_read": "Rows read", "rows_accepted": "Rows accepted",
     "rows_quarantined": "Rows held back", "table_name": "Table", "first_row": "First row",
     "not_english": "Not English", "share_negative": "% negative", "chi2": "Chi-square",
+    "agreement": "Agreement with writers' scores (macro-F1)",
+    "lexicon_agreement": "Lexicon alone (macro-F1)", "learnt_from": "Learnt from (comments)",
+    "share_tagged": "% in a codebook theme", "closest_codebook_theme": "Closest codebook theme",
+    "stability": "Stability (bootstrap)", "label": "Tone",
 }
 
 

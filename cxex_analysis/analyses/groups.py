@@ -13,12 +13,13 @@ import pandas as pd
 
 from cxex_analysis.config import MIN_COMMENT_GROUP_SIZE, MIN_GROUP_SIZE
 from cxex_analysis.errors import check_argument
+from cxex_analysis.estimators.comment_annotation import Annotated
+from cxex_analysis.estimators.intervals import proportion_interval
+from cxex_analysis.panels.comments import annotated_comments
 from cxex_analysis.panels.group_scores import (
     GROUP_BY,
-    GROUP_COLUMN,
     check_group,
     company_context,
-    group_comments,
     group_context,
     group_part,
     hidden_by_subtraction,
@@ -30,18 +31,20 @@ from cxex_analysis.vocabulary import item_label
 
 
 def report_data(con, group_by: str, group: str, min_group_size: int = MIN_GROUP_SIZE,
-                min_comment_group_size: int = MIN_COMMENT_GROUP_SIZE, comments: int = 4) -> dict:
+                min_comment_group_size: int = MIN_COMMENT_GROUP_SIZE, comments: int = 4,
+                codebook: str = "", seed: int = 0, confidence: float = 0.95) -> dict:
     """Everything a group report shows, with the confidentiality rules applied.
 
     Keys: ``units``, ``has_ex`` / ``has_cx`` (which surveys the data set holds), ``ex_shown``
     (bool), ``scorecard`` (metric, group now / previous /
     company now), ``ex_trend`` / ``cx_trend`` (group and company by period; employee values
     hidden where too few answered), ``issues`` (top 2), ``employee_comments`` /
-    ``customer_comments`` (PII masked, escaped when shown; empty when not allowed) and
-    ``notes``.
+    ``customer_comments`` (PII masked, escaped when shown; empty when not allowed; each with
+    its tone and codebook themes, those about the top issues first), ``themes`` (the share of
+    the group's comments mentioning each codebook theme beside the company's) and ``notes``.
+    Comments are annotated as in notebook 05 (same ``codebook`` and ``seed``: the same labels).
     """
     units = check_group(con, group_by, group)
-    where = f"WHERE {GROUP_COLUMN[group_by]} = ?"
     every = group_context(con, group_by)
     items = every["items"]
     has_ex = bool(items)
@@ -97,18 +100,81 @@ def report_data(con, group_by: str, group: str, min_group_size: int = MIN_GROUP_
         if has_ex else pd.DataFrame()
     out["priorities"] = priorities
     out["issues"] = top_issues(priorities)
+    _add_comments(out, con, respondents, min_comment_group_size, comments, codebook, seed,
+                  confidence)
+    return out
+
+
+def _add_comments(out: dict, con, respondents: int, min_comment_group_size: int, limit: int,
+                  codebook: str, seed: int, confidence: float) -> None:
+    """The group's comments and themes, employees' only above the comment threshold."""
     out["employee_comments"] = pd.DataFrame()
-    if has_ex and ex_shown and comments_allowed(respondents, min_comment_group_size):
-        out["employee_comments"] = group_comments(con, "employee_survey", where, [group],
-                                             out["issues"], comments, "wave")
-    elif has_ex:
+    employees_shown = (out["has_ex"] and out["ex_shown"]
+                       and comments_allowed(respondents, min_comment_group_size))
+    if out["has_ex"] and not employees_shown:
         out["notes"].append(
             f"Employee comments are not shown: they need at least {min_comment_group_size} "
             "respondents in the group.")
-    if has_cx:
-        out["customer_comments"] = group_comments(con, "customer_survey", where, [group], out["issues"],
-                                             comments, "responded_at")
-    return out
+    annotated = annotated_comments(con, codebook, seed)
+    units = out["units"]
+    if employees_shown:
+        out["employee_comments"] = comment_table(annotated, "employee", units, out["issues"], limit)
+    if out["has_cx"]:
+        out["customer_comments"] = comment_table(annotated, "customer", units, out["issues"], limit)
+    out["themes"] = group_themes(annotated, units, employees_shown, confidence)
+
+
+def comment_table(annotated: Annotated, source: str, units: list, issues: pd.DataFrame,
+                  limit: int) -> pd.DataFrame:
+    """The group's comments of ``source``: those about its top issues first (a codebook theme
+    on the issue's item), then the most recent; with tone and themes; PII masked."""
+    comments = annotated.comments
+    mine = (comments["source"] == source) & comments["unit_id"].isin(units)
+    if not mine.any():
+        return pd.DataFrame(columns=["comment", "tone", "themes", "about"])
+    tags = annotated.tags[mine]
+    names = {t.id: t.label for t in annotated.codebook}
+    frame = comments.loc[mine, ["comment", "at", "label"]].assign(
+        tone=lambda f: f["label"].replace({"not scored": "not scored (other language)"}),
+        themes=tags.apply(lambda row: ", ".join(names[t] for t in row.index[row.to_numpy()]), axis=1),
+        about="")
+    for row in issues.itertuples():
+        on_item = [t.id for t in annotated.codebook if row.item in t.items]
+        if on_item:
+            hit = tags[on_item].any(axis=1) & (frame["about"] == "")
+            frame.loc[hit, "about"] = row.issue
+    frame = frame.sort_values("at", ascending=False, kind="stable")
+    frame = pd.concat([frame[frame["about"] != ""], frame[frame["about"] == ""]]).head(limit)
+    return frame[["comment", "tone", "themes", "about"]].reset_index(drop=True)
+
+
+def group_themes(annotated: Annotated, units: list, employees_shown: bool,
+                 confidence: float = 0.95, top: int = 5) -> pd.DataFrame:
+    """Per source, the codebook themes most mentioned in the group's comments: % of its
+    comments (Wilson interval) beside the company's %. Employee comments count only when the
+    group's employee comments may be shown."""
+    comments = annotated.comments
+    english = comments["label"] != "not scored"
+    rows = []
+    for source in ("customer", "employee") if employees_shown else ("customer",):
+        company = english & (comments["source"] == source)
+        mine = company & comments["unit_id"].isin(units)
+        if not mine.any():
+            continue
+        for theme in annotated.codebook:
+            hit = annotated.tags[theme.id]
+            k = int((hit & mine).sum())
+            if k == 0:
+                continue
+            r = proportion_interval(float(k), float(mine.sum()), confidence)
+            rows.append({"source": source, "theme": theme.label, "estimate": r["estimate"],
+                         "ci_low": r["ci_low"], "ci_high": r["ci_high"],
+                         "company": 100 * float((hit & company).sum() / company.sum()),
+                         "n": int(mine.sum())})
+    table = pd.DataFrame(rows, columns=["source", "theme", "estimate", "ci_low", "ci_high",
+                                        "company", "n"])
+    return (table.sort_values(["source", "estimate"], ascending=[True, False])
+            .groupby("source", sort=False).head(top).reset_index(drop=True))
 
 
 def _trend(group: pd.DataFrame, company: pd.DataFrame, period: str, metrics: list[str]) -> pd.DataFrame:

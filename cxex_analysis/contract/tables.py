@@ -151,6 +151,9 @@ ROLES = ("frontline", "back_office", "manager")
 
 CHANNELS = ("store", "phone", "chat", "web", "other")
 
+#: What question a comment answers: why the score, what to improve, or anything.
+COMMENT_PROMPTS = ("why_score", "improve", "general")
+
 
 DESIGNS = ("randomized", "staggered", "observational")
 
@@ -194,6 +197,7 @@ EMPLOYEE_SURVEY = Table(
         Column("tenure_band", "string"),
         Column("enps", "integer", minimum=0, maximum=10),
         Column("comment", "text"),
+        Column("comment_prompt", "string", allowed=COMMENT_PROMPTS),
         Column("employee_key", "string"),
     ),
     prefix_columns={"eng_": Column("eng_", "integer", minimum=1, maximum=5)},
@@ -219,6 +223,7 @@ CUSTOMER_SURVEY = Table(
         Column("ces", "integer", minimum=1, maximum=7),
         Column("resolved_first_contact", "boolean"),
         Column("comment", "text"),
+        Column("comment_prompt", "string", allowed=COMMENT_PROMPTS),
         Column("customer_key", "string"),
     ),
     any_column_of=("nps", "csat", "ces"),

@@ -1,13 +1,14 @@
-"""Sentiment, language and themes of free text.
+"""The sentiment lexicon and the language of free text.
 
-* **Sentiment**: VADER (Hutto & Gilbert 2014, ``vaderSentiment``: a lexicon that ships in
+* **Lexicon sentiment**: VADER (Hutto & Gilbert 2014, ``vaderSentiment``: a lexicon that ships in
   its wheel, runs offline on the CPU), with a small service-domain addition to the lexicon
   (:data:`SERVICE_LEXICON`). Compound score −1 … 1; label negative below −0.05, positive
   above 0.05.
 * **Language**: comments whose words are mostly not English stop words are checked with
   ``langdetect``; non-English comments are reported and not scored.
-* **Themes**: TF-IDF and non-negative matrix factorisation (scikit-learn), each theme
-  labelled by its top words.
+
+The lexicon is the prior and the fallback of the sentiment learnt from respondents' scores
+(:mod:`cxex_analysis.estimators.learned_sentiment`).
 """
 
 from __future__ import annotations
@@ -18,8 +19,7 @@ import re
 import numpy as np
 import pandas as pd
 from langdetect import DetectorFactory, LangDetectException, detect
-from sklearn.decomposition import NMF
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 #: Service words general-purpose lexicons miss (valence on VADER's −4 … 4 scale).
@@ -37,7 +37,7 @@ SERVICE_LEXICON = {
 POSITIVE, NEGATIVE = 0.05, -0.05
 
 
-_ENGLISH = frozenset(
+_ENGLISH = frozenset(ENGLISH_STOP_WORDS) | frozenset(
     "the a an and or but to of in on for with was were is are be been it this that my our we "
     "i you they he she not no at by from as so very too have has had do did get got can could "
     "would will there their them me us your all any again still".split())
@@ -61,6 +61,8 @@ def language(text: str) -> str:
         return "unknown"
     if sum(w in _ENGLISH for w in words) / len(words) >= 0.15 or len(words) < 3:
         return "en"
+    if len(words) < 5 and text.isascii():  # "Prices keep going up": too short to tell, no accents
+        return "en"
 
     DetectorFactory.seed = 0  # langdetect is random unless seeded
     try:
@@ -69,8 +71,8 @@ def language(text: str) -> str:
         return "unknown"
 
 
-def score(comments: pd.Series) -> pd.DataFrame:
-    """Language, compound sentiment and label for each comment (identical texts scored once)."""
+def lexicon_sentiment(comments: pd.Series) -> pd.DataFrame:
+    """Language, lexicon compound sentiment and label per comment (identical texts scored once)."""
     texts = comments.fillna("").astype(str)
     unique = pd.Series(texts.unique())
     model = analyzer()
@@ -84,30 +86,3 @@ def score(comments: pd.Series) -> pd.DataFrame:
     out = pd.DataFrame({"text": texts}).merge(table, on="text", how="left")
     out.index = comments.index
     return out[["language", "sentiment", "label"]]
-
-
-def fit_themes(texts: pd.Series, n_themes: int = 9, seed: int = 0, top_words: int = 4):
-    """TF-IDF + NMF themes; returns (labels per theme, theme index per text, weight per text)."""
-    clean = texts.fillna("").astype(str)
-
-    stop_words = sorted(ENGLISH_STOP_WORDS | {"email", "phone", "card"})  # the PII placeholders
-    vectorizer = TfidfVectorizer(stop_words=stop_words, min_df=min(5, max(1, len(clean) // 50)),
-                                 max_df=0.3, sublinear_tf=True, token_pattern=r"(?u)\b[^\W\d_]{2,}\b")
-    nothing = ([], np.full(len(clean), -1), np.zeros(len(clean)))
-    if clean.str.strip().eq("").all():
-        return nothing
-    try:
-        matrix = vectorizer.fit_transform(clean)
-    except ValueError:  # too few comments, or no word left after the stop words: no themes
-        return nothing
-    n_themes = min(n_themes, *matrix.shape)
-    if n_themes < 1:
-        return nothing
-    model = NMF(n_components=n_themes, init="nndsvda", random_state=seed, max_iter=400)
-    weights = model.fit_transform(matrix)
-    vocabulary = np.asarray(vectorizer.get_feature_names_out())
-    labels = [" / ".join(vocabulary[np.argsort(-component)[:top_words]])
-              for component in model.components_]
-    theme = weights.argmax(axis=1)
-    strength = weights.max(axis=1)
-    return labels, np.where(strength > 0, theme, -1), strength

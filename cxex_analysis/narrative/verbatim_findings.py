@@ -2,29 +2,51 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from cxex_analysis.vocabulary import label
 
 
-def findings(comments: pd.DataFrame, sentiment: pd.DataFrame, contrast: pd.DataFrame,
-             dual: pd.DataFrame) -> list[str]:
+def findings(sentiment: pd.DataFrame, contrast: pd.DataFrame, dual: pd.DataFrame,
+             emerging: pd.DataFrame) -> list[str]:
     """Plain sentences for the summary box."""
-    out = []
-    for row in sentiment.itertuples():
-        out.append(f"{label(row.outcome).capitalize()}: {row.estimate:.0f}% negative "
-                   f"({row.confidence:.0%} CI {row.ci_low:.0f}% to {row.ci_high:.0f}%) of "
-                   f"{int(row.n):,} scored in English; {row.not_english} in other languages were "
-                   "set aside, not scored.")
+    out = [_sentiment_sentence(row) for row in sentiment.itertuples()]
     if len(contrast):
-        top = contrast.sort_values("estimate", ascending=False).head(2)
-        bits = [f"'{r.term}' (+{r.estimate:.1f} points, CI {r.ci_low:.1f} to {r.ci_high:.1f})"
+        top = contrast[contrast["p_value_holm"] < 0.05].sort_values("estimate", ascending=False).head(2)
+        bits = [f"{r.term.lower()} (+{r.estimate:.1f} points, CI {r.ci_low:.1f} to {r.ci_high:.1f})"
                 for r in top.itertuples() if r.estimate > 0]
         if bits:
-            out.append("Detractors talk more than promoters about " + " and ".join(bits) + ".")
+            out.append("Detractors mention " + " and ".join(bits) + " more often than promoters do "
+                       "(differences that hold after the Holm correction for many themes).")
+        else:
+            out.append("No theme is mentioned by detractors clearly more often than by promoters "
+                       "once the many themes compared are accounted for (Holm).")
     if len(dual):
         best = dual.sort_values("estimate", ascending=False).iloc[0]
-        out.append(f"Where employees raise '{best['term']}' more, customers raise it more too: "
-                   f"r = {best['estimate']:.2f} (CI {best['ci_low']:.2f} to {best['ci_high']:.2f}) "
-                   f"across {int(best['n'])} units.")
+        holds = best["p_value_holm"] < 0.05
+        out.append(f"Where employees mention {best['term'].lower()} more, customers "
+                   f"{'do too' if holds else 'do not clearly do so'}: r = {best['estimate']:.2f} "
+                   f"(CI {best['ci_low']:.2f} to {best['ci_high']:.2f}) across {int(best['n'])} units"
+                   f"{'' if holds else ', not distinguishable from no link after the Holm correction'}.")
+    new = emerging[emerging["emerging"]] if len(emerging) else emerging
+    if len(new):
+        names = "; ".join(f"'{t}'" for t in new["theme"].head(3))
+        out.append(f"{len(new)} recurring topic(s) in critical comments fit no codebook theme: "
+                   f"{names}. Read the examples below and add them to the codebook if they matter.")
     return out
+
+
+def _sentiment_sentence(row) -> str:
+    learnt = isinstance(row.agreement, float) and not np.isnan(row.agreement)
+    how = (f"sentiment learnt from {int(row.learnt_from):,} comments with their writers' scores; "
+           f"it agrees with those scores at macro-F1 {row.agreement:.2f}, the general-purpose "
+           f"lexicon at {row.lexicon_agreement:.2f}" if learnt else
+           "too few scored comments to learn from, so a general-purpose lexicon was used and "
+           "its labels are rougher")
+    suggestions = (f"; {int(row.suggestions):,} answers to 'what could we do better' are counted "
+                   "as suggestions" if row.suggestions else "")
+    return (f"{label(row.outcome).capitalize()}: {row.estimate:.0f}% negative "
+            f"({row.confidence:.0%} CI {row.ci_low:.0f}% to {row.ci_high:.0f}%) of "
+            f"{int(row.n):,} in English ({how}){suggestions}; {int(row.not_english)} in other "
+            "languages were set aside, not scored.")

@@ -1,13 +1,27 @@
-"""Comments as the warehouse holds them: customer and employee comments in file order, their
-quarters and groups, and the units whose employee comments may be shown.
+"""Comments as the warehouse holds them: customer and employee comments in file order with
+their writers' scores and prompts, their quarters and groups, the organisation's own names,
+the units whose employee comments may be shown, and the comments annotated once per kernel
+for the group reports.
 """
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
+
 import pandas as pd
 
+from cxex_analysis.estimators import codebook as codebooks
+from cxex_analysis.estimators.comment_annotation import Annotated, annotate
 from cxex_analysis.privacy import comments_allowed
-from cxex_analysis.store.warehouse import has_table
+from cxex_analysis.store.warehouse import (
+    connect,
+    engagement_items,
+    has_table,
+    identity,
+    location,
+    table_columns,
+)
 
 
 def units_allowed_employee_comments(con, min_comment_group_size: int) -> set:
@@ -21,14 +35,42 @@ def units_allowed_employee_comments(con, min_comment_group_size: int) -> set:
 
 
 def read_comments(con) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
-    """Customer comments (with their NPS answer) and employee comments, in file order; None
-    for a survey the warehouse does not hold."""
-    def read(sql: str, table: str):
-        return con.execute(sql + f" FROM {table} WHERE comment IS NOT NULL ORDER BY source_row"
-                           ).df() if has_table(con, table) else None
+    """Customer comments (with the writer's NPS, CSAT and effort answers) and employee
+    comments (with the writer's eNPS answer and mean engagement item), each with its prompt (None
+    where the file had no ``comment_prompt``), in file order; None for a survey the warehouse
+    does not hold."""
+    customers = employees = None
+    if has_table(con, "customer_survey"):
+        customers = con.execute(f"""
+            SELECT response_id, unit_id, responded_at AS at, comment,
+                   {", ".join(_optional(con, "customer_survey", c, "INTEGER") for c in ("nps", "csat", "ces"))},
+                   {_optional(con, "customer_survey", "comment_prompt", "VARCHAR")}
+            FROM customer_survey WHERE comment IS NOT NULL ORDER BY source_row""").df()
+    if has_table(con, "employee_survey"):
+        items = engagement_items(con)
+        mean = (f"({' + '.join(f'coalesce({i}, 0)' for i in items)}) / nullif("
+                f"{' + '.join(f'CAST({i} IS NOT NULL AS INTEGER)' for i in items)}, 0)"
+                if items else "NULL")
+        employees = con.execute(f"""
+            SELECT response_id, unit_id, CAST(wave AS TIMESTAMP) AS at, comment, {mean} AS item_mean,
+                   {_optional(con, "employee_survey", "enps", "INTEGER")},
+                   {_optional(con, "employee_survey", "comment_prompt", "VARCHAR")}
+            FROM employee_survey WHERE comment IS NOT NULL ORDER BY source_row""").df()
+    return customers, employees
 
-    return (read("SELECT response_id, unit_id, comment, nps", "customer_survey"),
-            read("SELECT response_id, unit_id, comment", "employee_survey"))
+
+def _optional(con, table: str, column: str, sql_type: str) -> str:
+    """The column, or NULL under its name when the table lacks it (an optional column)."""
+    return column if column in table_columns(con, table) else f"CAST(NULL AS {sql_type}) AS {column}"
+
+
+def organisation_names(con) -> list[str]:
+    """The organisation's own unit ids, unit names and region names (kept out of themes)."""
+    if not has_table(con, "units"):
+        return []
+    name = "unit_name" if "unit_name" in table_columns(con, "units") else "NULL"
+    rows = con.execute(f"SELECT unit_id, {name}, region FROM units").fetchall()
+    return sorted({value for row in rows for value in row if isinstance(value, str)})
 
 
 def comment_quarters(con, source: str, by: str) -> pd.DataFrame | None:
@@ -41,3 +83,22 @@ def comment_quarters(con, source: str, by: str) -> pd.DataFrame | None:
     return con.execute(
         f"SELECT s.response_id, CAST(date_trunc('quarter', s.{column}) AS DATE) AS quarter, u.{by} "
         f"FROM {table} s JOIN units u USING (unit_id) WHERE s.comment IS NOT NULL").df()
+
+
+def annotated_comments(con, codebook: str = "", seed: int = 0) -> Annotated:
+    """Every comment with its tone and codebook themes (no discovery), as notebook 05 labels
+    them; computed once per warehouse version, codebook file version and seed in a kernel,
+    so the group reports a kernel runs share it."""
+    stamp = Path(codebook).stat().st_mtime if codebook and Path(codebook).is_file() else 0
+    return _annotated(identity(con), location(con), codebook, stamp, seed)
+
+
+@functools.lru_cache(maxsize=2)
+def _annotated(key: str, path: str, codebook: str, stamp: float, seed: int) -> Annotated:
+    themes = codebooks.load(codebook or None)
+    con = connect(path)
+    try:
+        customers, employees = read_comments(con)
+    finally:
+        con.close()
+    return annotate(customers, employees, themes, n_themes=0, seed=seed)

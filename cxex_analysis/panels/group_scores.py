@@ -19,9 +19,8 @@ from cxex_analysis.estimators.correlation import unit_means
 from cxex_analysis.estimators.relative_weights import relative_weights
 from cxex_analysis.panels.linkage_panels import build_panel
 from cxex_analysis.panels.unit_panels import respondent_scores_sql, share_sql
-from cxex_analysis.privacy import hidden_in_hierarchy, mask_pii
+from cxex_analysis.privacy import hidden_in_hierarchy
 from cxex_analysis.store.warehouse import connect, engagement_items, has_table, identity, location
-from cxex_analysis.vocabulary import ITEM_KEYWORDS
 
 GROUP_BY = ("region", "unit_type", "unit")
 
@@ -191,27 +190,6 @@ def hidden_by_subtraction(con, group_by: str, min_group_size: int = MIN_GROUP_SI
 def _hidden(key: str, location: str, group_by: str, min_group_size: int) -> frozenset:
     return frozenset(hidden_in_hierarchy(_every_group(key, location, group_by).get("latest_counts"),
                                     group_by, min_group_size))
-
-
-def group_comments(con, table: str, where: str, params: list, issues: pd.DataFrame, limit: int,
-              order: str) -> pd.DataFrame:
-    """Recent comments, those mentioning the top issues first; masked and escaped."""
-    frame = con.execute(
-        f"SELECT c.comment, c.{order} AS at FROM {table} c JOIN units u USING (unit_id) "
-        f"{where} AND c.comment IS NOT NULL ORDER BY c.{order} DESC LIMIT 400", params).df()
-    if frame.empty:
-        return pd.DataFrame(columns=["comment", "about"])
-    frame["about"] = ""
-    if not issues.empty:
-        lowered = frame["comment"].str.lower()
-        for row in issues.itertuples():
-            words = ITEM_KEYWORDS.get(row.item, ())
-            hit = lowered.apply(lambda text, words=words: any(w in text for w in words))
-            frame.loc[hit & (frame["about"] == ""), "about"] = row.issue
-    frame = pd.concat([frame[frame["about"] != ""], frame[frame["about"] == ""]]).head(limit)
-    # masked here; every table in a report escapes its text (so HTML shows as text)
-    frame["comment"] = frame["comment"].map(mask_pii)
-    return frame[["comment", "about"]].reset_index(drop=True)
 
 
 def recent_responses(con, group_by: str, group: str) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:

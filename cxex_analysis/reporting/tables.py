@@ -31,7 +31,8 @@ from cxex_analysis.vocabulary import (
 #: Columns holding counts: shown as whole numbers even when stored as floats.
 COUNT_COLUMNS = {"n", "rows", "responses", "respondents", "rows_read", "rows_accepted",
                  "rows_quarantined", "units", "first_row", "row", "n_units", "registered",
-                 "analysed", "customer_comments", "employee_comments", "comments", "rank"}
+                 "analysed", "customer_comments", "employee_comments", "comments", "rank",
+                 "learnt_from", "suggestions", "not_english"}
 
 def _capitalised(words: str) -> str:
     """'engagement' -> 'Engagement'; 'eNPS' stays."""

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from cxex_analysis.simulation import demo_actions
+from cxex_analysis.simulation import demo_comments as comments_bank
 from cxex_analysis.simulation.demo_parameters import (
     CUSTOMER_THEMES,
     EMPLOYEE_THEMES,
@@ -35,88 +36,6 @@ from cxex_analysis.simulation.demo_world import (
     simulate_world,
     unit_period_panels,
 )
-
-# Each theme's comments share its word (wait, problem/resolved, staff, system, price; shift,
-# recognition, manager, career), positive or negative, as people's comments about one topic do.
-_CUSTOMER_TEXT = {
-    "wait_times": (
-        ["I waited far too long to be served", "The wait on hold was forty minutes, ridiculous",
-         "Waiting time was terrible again", "Nobody answered for ages, the wait is too long"],
-        ["Quick service, hardly any wait", "I was seen straight away with no wait",
-         "Short waiting time, fast and efficient"]),
-    "resolution": (
-        ["My problem is still not resolved after three calls", "Nobody could resolve my problem",
-         "I had to call back because the problem was not resolved",
-         "Three weeks and my problem is still not resolved"],
-        ["They resolved my problem first time", "Problem resolved in one call, brilliant",
-         "Resolved my problem quickly and completely"]),
-    "staff_attitude": (
-        ["The staff were rude and unhelpful", "The staff member was dismissive and did not listen",
-         "Unfriendly staff, felt like a nuisance"],
-        ["Friendly and helpful staff", "The staff member was lovely and really listened",
-         "Staff were polite, warm and knowledgeable"]),
-    "tools_systems": (
-        ["Their system was down so nothing could be done", "The agent said the system was too slow",
-         "The system kept crashing and they could not look up my account",
-         "They could not find my details, the system is a mess"],
-        ["The system worked smoothly", "They found my account instantly on the system",
-         "The online system made it easy"]),
-    "price": (
-        ["The price is too high for what you get", "Prices keep going up",
-         "Hidden fees on top of the price"],
-        ["Good price, good value", "Fair price", "Reasonable price and fees"]),
-}
-
-
-_EMPLOYEE_TEXT = {
-    "tools_systems": (
-        ["Our systems are slow and crash during calls", "The system makes it hard to help customers",
-         "The knowledge base system is out of date, we cannot find answers"],
-        ["The new system makes my job easier", "Systems work well and help me serve customers"]),
-    "staffing": (
-        ["We are always short on every shift", "Too few people on shift, customers wait for ages",
-         "Shift staffing levels are unsustainable"],
-        ["Shifts are well planned and we have enough people", "Shift cover has improved a lot"]),
-    "recognition": (
-        ["Nobody gives recognition when we go the extra mile", "No recognition for good work",
-         "I never get recognition or a thank you"],
-        ["My work gets recognition and is appreciated", "Great recognition from my team"]),
-    "manager": (
-        ["My manager does not support me", "My manager never listens to us",
-         "Poor communication from my manager"],
-        ["My manager is supportive and fair", "Great manager who listens"]),
-    "growth": (
-        ["There is no career path or training here", "No training or career development",
-         "I cannot see a career here"],
-        ["Good training and career development", "Plenty of training and chances to grow my career"]),
-}
-
-
-_ITEM_THEME = {"tools": "tools_systems", "recognition": "recognition", "manager": "manager",
-               "growth": "growth", "voice": "manager", "purpose": "growth",
-               "customer_focus": "staffing"}
-
-
-_NON_ENGLISH = ["El servicio fue muy lento y nadie me ayudó",
-                "Le personnel était très aimable, merci beaucoup",
-                "Die Wartezeit war viel zu lang"]
-
-
-_PII_SUFFIXES = [" Please email me at {name}@example.com", " Call me back on 07700 900{num:03d}",
-                 " My card 4111 1111 1111 {num:04d} was charged twice",
-                 " Reach me at +44 20 7946 0{num:03d}"]
-
-
-_HTML_COMMENT = "<script>alert('hello')</script> <b>Great</b> service & quick"
-
-
-_PHONE_NAMES = ["jane.doe", "j.smith", "sam_k", "alex.m"]
-
-
-def _compose(rng: np.random.Generator, bank: dict, theme: str, positive: bool) -> str:
-    negative_list, positive_list = bank[theme]
-    options = positive_list if positive else negative_list
-    return options[rng.integers(len(options))]
 
 
 def _customer_frame(params: DemoParameters, d: Draws, world: World) -> tuple[pd.DataFrame, dict]:
@@ -176,22 +95,14 @@ def _customer_frame(params: DemoParameters, d: Draws, world: World) -> tuple[pd.
             positive = csat_values[i] >= 4
         else:
             positive = rng.random() < 0.5
-        comments[i] = _compose(rng, _CUSTOMER_TEXT, theme, positive)
+        comments[i] = comments_bank.compose(rng, comments_bank.CUSTOMER_TEXT, theme, positive)
         themes[i] = theme
-    pii_rows = rng.choice(np.flatnonzero(has_comment), size=40, replace=False)
-    for j, i in enumerate(pii_rows):
-        template = _PII_SUFFIXES[j % len(_PII_SUFFIXES)]
-        comments[i] += template.format(name=_PHONE_NAMES[j % len(_PHONE_NAMES)], num=j)
-    foreign = rng.choice(np.setdiff1d(np.flatnonzero(has_comment), pii_rows), size=12, replace=False)
-    for j, i in enumerate(foreign):
-        comments[i] = _NON_ENGLISH[j % len(_NON_ENGLISH)]
-        themes[i] = "non_english"
-    html_row = int(np.setdiff1d(np.flatnonzero(has_comment), np.r_[pii_rows, foreign])[0])
-    comments[html_row] = _HTML_COMMENT
-    themes[html_row] = "staff_attitude"
+    pii_rows, foreign, html_row = comments_bank.add_awkward(rng, has_comment, comments, themes)
+    frame["comment_prompt"] = comments_bank.prompts(params, has_comment, themes, nps_values,
+                                                    comments, np.r_[pii_rows, foreign, html_row])
     frame["comment"] = comments
     frame = frame[["response_id", "responded_at", "unit_id", "channel", "nps", "csat", "ces",
-                   "resolved_first_contact", "comment", "customer_key"]]
+                   "resolved_first_contact", "comment", "comment_prompt", "customer_key"]]
     info = {
         "comment_themes": dict(zip(frame["response_id"][has_comment], themes[has_comment])),
         "pii_response_ids": frame["response_id"].to_numpy()[pii_rows].tolist(),
@@ -229,13 +140,13 @@ def _employee_frame(params: DemoParameters, d: Draws, world: World) -> tuple[pd.
             theme = "staffing"
         else:
             lowest = int(np.nanargmin(np.where(np.isnan(answers), 9, answers)))
-            theme = _ITEM_THEME[ITEMS[lowest]]
+            theme = comments_bank.ITEM_THEME[ITEMS[lowest]]
         positive = respondent_ei[i] >= 72
-        comments[i] = _compose(rng, _EMPLOYEE_TEXT, theme, positive)
+        comments[i] = comments_bank.compose(rng, comments_bank.EMPLOYEE_TEXT, theme, positive)
         themes[i] = theme
     pii = rng.choice(np.flatnonzero(has_comment), size=10, replace=False)
     for j, i in enumerate(pii):
-        comments[i] += f" Contact me at {_PHONE_NAMES[j % 4]}@example.com or 07700 900{j + 500:03d}"
+        comments[i] += f" Contact me at {comments_bank.PHONE_NAMES[j % 4]}@example.com or 07700 900{j + 500:03d}"
     frame["comment"] = comments
     frame["employee_key"] = emp["employee_key"].to_numpy()
     info = {"comment_themes": dict(zip(frame["response_id"][has_comment], themes[has_comment])),

@@ -1,0 +1,105 @@
+"""Every comment annotated: language, sentiment, codebook themes and discovery theme.
+
+One function, :func:`annotate`, used by the verbatims report and the group reports so a
+comment reads the same in both:
+
+* **sentiment** learnt per source (customers from their NPS / CSAT / effort answers,
+  employees from their engagement items) — :mod:`~cxex_analysis.estimators.learned_sentiment`;
+* **codebook themes**, multi-label — :mod:`~cxex_analysis.estimators.codebook`;
+* **discovery themes** in the comments that are not praise (negative, neutral, suggestions):
+  what to fix — :mod:`~cxex_analysis.estimators.theme_discovery`; those no codebook theme
+  covers are "emerging".
+
+Text is PII-masked before any model reads it, so no theme label can carry an e-mail address
+or a number someone wrote.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from cxex_analysis.estimators import codebook as codebooks
+from cxex_analysis.estimators.comment_words import name_words
+from cxex_analysis.estimators.learned_sentiment import Sentiment, labels_from_scores, learn
+from cxex_analysis.estimators.sentiment import lexicon_sentiment
+from cxex_analysis.estimators.theme_discovery import Themes, discover
+from cxex_analysis.privacy import mask_pii
+
+COLUMNS = ("source", "response_id", "unit_id", "at", "comment", "prompt", "nps", "language",
+           "label", "theme_id", "theme")
+
+
+@dataclass
+class Annotated:
+    """Comments (one row each, columns :data:`COLUMNS`), their codebook tags (a boolean column
+    per codebook theme id, same index), the codebook, the discovery themes, which discovery
+    themes a codebook theme covers, and the sentiment fit of each source."""
+
+    comments: pd.DataFrame
+    tags: pd.DataFrame
+    codebook: list
+    discovery: Themes
+    coverage: pd.DataFrame
+    fits: dict[str, Sentiment] = field(default_factory=dict)
+
+    def theme_label(self, theme_id: str) -> str:
+        return {t.id: t.label for t in self.codebook}[theme_id]
+
+
+def annotate(customers: pd.DataFrame | None, employees: pd.DataFrame | None, codebook: list,
+             n_themes: int = 8, seed: int = 0, names=()) -> Annotated:
+    """Annotate the comments of both surveys (frames as ``panels.comments.read_comments``).
+
+    ``names`` are the organisation's own names (units, regions, brands) kept out of themes;
+    ``n_themes = 0`` skips discovery (the group reports need only sentiment and the codebook).
+    """
+    parts, fits = [], {}
+    for source, frame in (("customer", customers), ("employee", employees)):
+        if frame is None or frame.empty:
+            continue
+        frame = frame[frame["comment"].fillna("").str.strip() != ""].reset_index(drop=True)
+        if frame.empty:
+            continue
+        part, fits[source] = _with_sentiment(source, frame, seed)
+        parts.append(part)
+    if not parts:
+        empty = pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
+        return Annotated(empty, codebooks.tag(empty["comment"], empty["source"], codebook),
+                         codebook, Themes.none(0, "no comments"),
+                         codebooks.coverage(pd.DataFrame(), np.array([]), [], codebook), fits)
+    comments = pd.concat(parts, ignore_index=True)
+    comments["comment"] = comments["comment"].map(mask_pii)
+    tags = codebooks.tag(comments["comment"], comments["source"], codebook)
+    critical = (comments["language"] == "en") & comments["label"].isin(
+        ("negative", "neutral", "suggestion"))
+    if n_themes > 0:
+        found = discover(comments.loc[critical, "comment"], n_themes, seed, name_words(names),
+                         groups=comments.loc[critical, "unit_id"].to_numpy())
+    else:
+        found = Themes.none(int(critical.sum()), "discovery not run")
+    comments["theme_id"] = -1
+    comments.loc[critical, "theme_id"] = found.theme
+    comments["theme"] = [found.labels[t] if t >= 0 else "" for t in comments["theme_id"]]
+    cover = codebooks.coverage(tags, comments["theme_id"].to_numpy(), found.labels, codebook)
+    return Annotated(comments[list(COLUMNS)], tags, codebook, found, cover, fits)
+
+
+def _with_sentiment(source: str, frame: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, Sentiment]:
+    def column(name):
+        return frame[name] if name in frame else None
+
+    scores = labels_from_scores(column("nps"), column("csat"), column("ces"),
+                                column("item_mean"), index=frame.index, enps=column("enps"))
+    prompts = frame["comment_prompt"] if "comment_prompt" in frame else None
+    lexicon = lexicon_sentiment(frame["comment"])
+    fit = learn(frame["comment"], scores, prompts, lexicon, seed)
+    part = pd.DataFrame({
+        "source": source, "response_id": frame["response_id"], "unit_id": frame["unit_id"],
+        "at": frame["at"] if "at" in frame else pd.NaT, "comment": frame["comment"],
+        "prompt": prompts if prompts is not None else None,
+        "nps": frame["nps"] if "nps" in frame else np.nan,
+        "language": lexicon["language"], "label": fit.label})
+    return part, fit

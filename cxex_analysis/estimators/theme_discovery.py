@@ -1,0 +1,189 @@
+"""Discovery themes: groups of comments about the same thing, found without a codebook.
+
+Method
+------
+1. **Words**: each comment's topic words (:class:`~cxex_analysis.estimators.comment_words.ThemeWords`:
+   no sentiment words, brands, @handles, web addresses, unit names or filler; stemmed
+   unigrams and bigrams).
+2. **Meaning from this organisation's own comments**: short comments share few words, so
+   each comment is also represented by the average of word vectors learnt from the
+   comments themselves (positive pointwise mutual information of words written in the same
+   comment, reduced by SVD — Levy & Goldberg 2014). "bag", "luggage" and "suitcase" end up
+   close without any outside model.
+3. **Themes**: the TF-IDF features and the word-vector average, reduced together by SVD
+   (latent semantic analysis) and grouped by k-means on the unit sphere.
+4. **Stability** (Hennig 2007, ``clusterboot``): the grouping is refitted on bootstrap
+   resamples; a theme's stability is the mean Jaccard similarity between its members and
+   the most similar theme of each refit. Themes below :data:`MIN_STABILITY` are not shown
+   and their comments carry no discovery theme (-1).
+5. **Labels** from distinctive phrases: the bigrams (else words) most over-represented in a
+   theme, written in at least ``min_label_comments`` comments and — when the comments'
+   groups are given — in comments from at least ``min_label_groups`` groups, so a label
+   never quotes one small team.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.cluster import KMeans
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.preprocessing import normalize
+from sklearn.utils.extmath import randomized_svd
+
+from cxex_analysis.estimators.comment_words import ThemeWords, handle_words
+
+#: Mean bootstrap Jaccard a theme needs to be shown (Hennig 2007: ≥ 0.6 a real pattern).
+MIN_STABILITY = 0.6
+
+#: Dimensions of the word vectors and of the reduced comment features.
+DIMENSIONS = 100
+
+#: Words in more than this share of the comments are too common to tell themes apart.
+MAX_DF = 0.5
+
+#: k-means starts of each bootstrap refit (as many as the fit itself: a refit that is
+#: worse only for having fewer starts would make good themes look unstable).
+REFIT_STARTS = 5
+
+#: Bootstrap refits of the stability check run on at most this many comments.
+STABILITY_SAMPLE = 20_000
+
+
+@dataclass
+class Themes:
+    """Discovery themes of a set of comments.
+
+    ``theme`` has one entry per comment: the index of its theme in ``labels``, or -1 (no topic
+    words, or only in a theme too unstable to show). ``stability`` is each shown theme's mean
+    bootstrap Jaccard; ``dropped`` counts the themes found but not stable enough to show.
+    """
+
+    labels: list[str]
+    theme: np.ndarray
+    stability: list[float]
+    dropped: int
+    method: str
+
+    @classmethod
+    def none(cls, n: int, why: str) -> Themes:
+        return cls([], np.full(n, -1), [], 0, why)
+
+
+def discover(texts: pd.Series, n_themes: int = 10, seed: int = 0, excluded: set = frozenset(),
+             groups=None, n_boot: int = 20, min_label_comments: int = 10,
+             min_label_groups: int = 3) -> Themes:
+    """Find up to ``n_themes`` stable themes in ``texts`` (see the module docstring).
+
+    ``excluded`` are extra words never to use (brands, unit and region names); ``groups``
+    (one per comment, e.g. unit ids) make labels use only phrases written in several groups.
+    """
+    texts = texts.fillna("").astype(str).reset_index(drop=True)
+    words = ThemeWords(set(excluded) | handle_words(texts))
+    features = _features(texts, words, seed)
+    if features is None:
+        return Themes.none(len(texts), "too few comments with topic words to find themes")
+    points, has_words, vectorizer, matrix = features
+    k = int(min(n_themes, max(1, has_words.sum() // 20)))
+    if k < 2:
+        return Themes.none(len(texts), "too few comments with topic words to find themes")
+    fitted = KMeans(k, n_init=5, random_state=seed).fit(points[has_words])
+    found = np.full(len(texts), -1)
+    found[has_words] = fitted.labels_
+    stability = _stability(points[has_words], fitted.labels_, k, n_boot, seed)
+    order = [t for t in np.argsort(-np.bincount(fitted.labels_, minlength=k))
+             if stability[t] >= MIN_STABILITY]
+    theme = np.full(len(texts), -1)
+    for new, old in enumerate(order):
+        theme[found == old] = new
+    group_array = None if groups is None else np.asarray(groups)
+    labels = [_label(matrix, theme == t, vectorizer, words, group_array, min_label_comments,
+                     min_label_groups) for t in range(len(order))]
+    method = (f"k-means on TF-IDF and this organisation's word vectors (LSA, {k} themes), "
+              f"kept if stable across {n_boot} bootstrap refits (mean Jaccard ≥ {MIN_STABILITY})")
+    return Themes(labels, theme, [float(stability[t]) for t in order], k - len(order), method)
+
+
+def _features(texts: pd.Series, words: ThemeWords, seed: int):
+    """Unit-length comment points (TF-IDF ⊕ word-vector average, SVD-reduced), or None."""
+    min_df = int(np.clip(len(texts) // 500, 2, 5))
+    counts = CountVectorizer(analyzer=words.unigrams, min_df=min_df, binary=True)
+    tfidf = TfidfVectorizer(analyzer=words, min_df=min_df, max_df=MAX_DF, sublinear_tf=True)
+    try:
+        unigrams = counts.fit_transform(texts)
+        matrix = tfidf.fit_transform(texts)
+    except ValueError:  # no word survives: nothing to group
+        return None
+    if unigrams.shape[1] < 3 or matrix.shape[1] < 3:
+        return None
+    vectors = _word_vectors(unigrams, seed)
+    mean_vectors = normalize(normalize(unigrams.astype(float), norm="l1") @ vectors)
+    joined = sp.hstack([normalize(matrix), sp.csr_matrix(mean_vectors)]).tocsr()
+    dims = min(DIMENSIONS, joined.shape[1] - 1, joined.shape[0] - 1)
+    points = normalize(TruncatedSVD(dims, random_state=seed).fit_transform(joined))
+    has_words = np.asarray(matrix.getnnz(axis=1) > 0)
+    return points, has_words, tfidf, matrix
+
+
+def _word_vectors(unigrams: sp.csr_matrix, seed: int) -> np.ndarray:
+    """PPMI of words written in the same comment (context smoothing 0.75), SVD to vectors."""
+    together = (unigrams.T @ unigrams).astype(float).toarray()
+    np.fill_diagonal(together, 0.0)
+    total = together.sum()
+    if total == 0:
+        return np.eye(unigrams.shape[1])
+    word_p = together.sum(axis=1) / total
+    context_p = word_p ** 0.75 / (word_p ** 0.75).sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pmi = np.log((together / total) / np.outer(word_p, context_p))
+    ppmi = np.nan_to_num(np.maximum(pmi, 0.0), posinf=0.0)
+    dims = max(1, min(DIMENSIONS, ppmi.shape[0] - 1))
+    u, s, _ = randomized_svd(ppmi, dims, random_state=seed)
+    return normalize(u * np.sqrt(s))
+
+
+def _stability(points: np.ndarray, labels: np.ndarray, k: int, n_boot: int, seed: int) -> np.ndarray:
+    """Mean over bootstrap refits of each theme's best Jaccard similarity (Hennig 2007)."""
+    rng = np.random.default_rng(seed)
+    n = len(points)
+    scores = np.zeros(k)
+    for b in range(n_boot):
+        take = rng.choice(n, size=min(n, STABILITY_SAMPLE), replace=True)
+        refit = KMeans(k, n_init=REFIT_STARTS, random_state=seed + b + 1).fit(points[take]).labels_
+        unique, first = np.unique(take, return_index=True)
+        original, again = labels[unique], refit[first]
+        for t in range(k):
+            members = original == t
+            if not members.any():
+                continue
+            best = 0.0
+            for r in np.unique(again[members]):
+                other = again == r
+                best = max(best, (members & other).sum() / (members | other).sum())
+            scores[t] += best
+    return scores / max(n_boot, 1)
+
+
+def _label(matrix: sp.csr_matrix, members: np.ndarray, vectorizer, words: ThemeWords,
+           groups, min_comments: int, min_groups: int) -> str:
+    """The theme's most distinctive phrases (two bigrams, else three words)."""
+    present = (matrix > 0).astype(float).tocsc()
+    inside = np.asarray(present[members].sum(axis=0)).ravel()
+    overall = np.asarray(present.sum(axis=0)).ravel()
+    share_in = inside / max(members.sum(), 1)
+    lift = share_in / np.maximum(overall / matrix.shape[0], 1e-12)
+    score = np.where(inside >= min_comments, share_in * np.log(np.maximum(lift, 1.0)), 0.0)
+    names = vectorizer.get_feature_names_out()
+    ranked = [j for j in np.argsort(-score) if score[j] > 0]
+    if groups is not None:
+        ranked = [j for j in ranked[:60]
+                  if len(set(groups[members & (present[:, j].toarray().ravel() > 0)])) >= min_groups]
+    bigrams = [j for j in ranked if " " in names[j]][:2]
+    chosen = bigrams if bigrams else ranked[:3]
+    if not chosen:
+        return "(mixed topics)"
+    return " / ".join(words.spelling(names[j]) for j in chosen)
