@@ -63,7 +63,7 @@ def accuracy(data: pd.DataFrame) -> None:
                               "unit_id": data["airline"], "comment": data["text"],
                               "nps": data["sentiment"].map(AS_NPS)})
     started = time.perf_counter()
-    done = annotate(customers, None, codebook.load(CODEBOOK), n_themes=8, seed=0,
+    done = annotate(customers, None, codebook.load(CODEBOOK), n_themes=10, seed=0,
                     names=list(data["airline"].unique()))
     seconds = time.perf_counter() - started
     lexicon = lexicon_sentiment(data["text"])["label"]
@@ -141,7 +141,7 @@ def synthetic(n: int, seed: int = 0) -> pd.DataFrame:
 def speed(n: int) -> None:
     data = synthetic(n)
     started = time.perf_counter()
-    done = annotate(data, None, codebook.load(None), n_themes=8, seed=0)
+    done = annotate(data, None, codebook.load(None), n_themes=10, seed=0)
     seconds = time.perf_counter() - started
     print(f"\nSpeed: {n:,} synthetic comments with scores ({data['comment'].nunique():,} distinct): "
           f"{seconds:.1f} s ({n / seconds:,.0f} comments/s) for language, learnt sentiment, "

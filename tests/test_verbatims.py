@@ -16,6 +16,7 @@ from sklearn.metrics import adjusted_mutual_info_score
 from cxex_analysis.analyses import groups, verbatims
 from cxex_analysis.errors import ParameterError
 from cxex_analysis.estimators import codebook, learned_sentiment, sentiment, theme_discovery
+from cxex_analysis.estimators.comment_words import ThemeWords
 from cxex_analysis.estimators.comment_annotation import annotate
 from cxex_analysis.store import warehouse
 
@@ -153,6 +154,20 @@ def topic_comments(n: int = 600, seed: int = 3) -> pd.DataFrame:
     text = [rng.choice(TOPICS[t]).format(x=rng.choice(FLAVOUR)) for t in topics]
     return pd.DataFrame({"comment": text, "topic": topics,
                          "unit": rng.choice(["U1", "U2", "U3", "U4", "U5"], n)})
+
+
+def test_theme_words_stem_as_the_snowball_english_stemmer_publishes():
+    # snowballstem.org, the English (Porter2) stemmer's sample vocabulary and output
+    words = ThemeWords()
+    published = {"consign": "consign", "consigned": "consign", "consigning": "consign",
+                 "consignment": "consign", "consist": "consist", "consisted": "consist",
+                 "consistency": "consist", "consistent": "consist", "consistently": "consist",
+                 "consisting": "consist", "consists": "consist"}
+    assert {w: words(w)[0] for w in published} == published
+    # sentiment words, filler and the names passed are never theme words; stems keep a spelling
+    named = ThemeWords({"acme"})
+    assert named("Acme staff were terrible, lost bags again") == ["staff", "lost", "bag", "lost bag"]
+    assert named.spelling("lost bag") == "lost bags"
 
 
 def test_discovery_themes_are_about_what_happened():

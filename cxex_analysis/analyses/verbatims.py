@@ -26,7 +26,7 @@ from cxex_analysis.results import tidy
 SCORED = ("negative", "neutral", "positive", "suggestion")
 
 
-def load_comments(con, codebook: str = "", n_themes: int = 8, seed: int = 0,
+def load_comments(con, codebook: str = "", n_themes: int = 10, seed: int = 0,
                   brand_terms: str = "") -> Annotated:
     """Every comment in the warehouse annotated (``codebook`` "" = the default service one;
     ``brand_terms`` comma-separated names kept out of discovery themes, with the units' and

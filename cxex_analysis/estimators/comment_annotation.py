@@ -50,7 +50,7 @@ class Annotated:
 
 
 def annotate(customers: pd.DataFrame | None, employees: pd.DataFrame | None, codebook: list,
-             n_themes: int = 8, seed: int = 0, names=()) -> Annotated:
+             n_themes: int = 10, seed: int = 0, names=()) -> Annotated:
     """Annotate the comments of both surveys (frames as ``panels.comments.read_comments``).
 
     ``names`` are the organisation's own names (units, regions, brands) kept out of themes;
@@ -76,8 +76,10 @@ def annotate(customers: pd.DataFrame | None, employees: pd.DataFrame | None, cod
     critical = (comments["language"] == "en") & comments["label"].isin(
         ("negative", "neutral", "suggestion"))
     if n_themes > 0:
+        english = comments["language"] == "en"
         found = discover(comments.loc[critical, "comment"], n_themes, seed, name_words(names),
-                         groups=comments.loc[critical, "unit_id"].to_numpy())
+                         groups=comments.loc[critical, "unit_id"].to_numpy(),
+                         context=comments.loc[english & ~critical, "comment"])
     else:
         found = Themes.none(int(critical.sum()), "discovery not run")
     comments["theme_id"] = -1

@@ -104,9 +104,12 @@ class ThemeWords:
         self.excluded = (frozenset(ENGLISH_STOP_WORDS) | FILLER | sentiment_words()
                          | {w.lower() for w in excluded})
         self.spellings: dict[str, Counter] = {}
+        self._seen: dict[str, list[tuple[str, bool]]] = {}
 
     def words(self, text: str) -> list[tuple[str, bool]]:
-        """(stem, kept) for each word of ``text`` in order."""
+        """(stem, kept) for each word of ``text`` in order (each text read once)."""
+        if text in self._seen:
+            return self._seen[text]
         out = []
         for word in _WORD.findall(sentiment_text(text)):
             word = word.replace("'", "")
@@ -115,6 +118,7 @@ class ThemeWords:
             if kept:
                 self.spellings.setdefault(stem, Counter())[word] += 1
             out.append((stem, kept))
+        self._seen[text] = out
         return out
 
     def __call__(self, text: str) -> list[str]:

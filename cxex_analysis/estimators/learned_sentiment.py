@@ -37,7 +37,7 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 
 from cxex_analysis.estimators.comment_words import sentiment_text
-from cxex_analysis.estimators.sentiment import analyzer, lexicon_sentiment
+from cxex_analysis.estimators.sentiment import lexicon_sentiment
 
 LABELS = ("negative", "neutral", "positive")
 
@@ -123,7 +123,8 @@ def learn(texts: pd.Series, score_labels: pd.Series, prompts: pd.Series | None =
     counts = score_labels[train].value_counts()
     lexicon_f1 = _macro_f1(score_labels[train], label[train])
     if all(counts.get(name, 0) >= MIN_PER_LABEL for name in LABELS):
-        label[usable & ~improve] = _cross_fitted(texts, score_labels, train, usable & ~improve, seed)
+        label[usable & ~improve] = _cross_fitted(texts, lexicon, score_labels, train,
+                                                   usable & ~improve, seed)
         agreement = _macro_f1(score_labels[train], label[train])
         method = (f"learnt from {int(train.sum()):,} comments with their writers' scores "
                   f"(logistic regression on words and the VADER lexicon, {FOLDS}-fold cross-fitted)")
@@ -135,33 +136,25 @@ def learn(texts: pd.Series, score_labels: pd.Series, prompts: pd.Series | None =
     return Sentiment(label, method, int(train.sum()), agreement, lexicon_f1)
 
 
-def _lexicon_features(texts: pd.Series) -> np.ndarray:
-    """VADER's negative, positive and compound scores per comment (identical texts once)."""
-    model = analyzer()
-    unique = pd.Series(texts.unique())
-    scores = np.array([[s["neg"], s["pos"], s["compound"]] for s in map(model.polarity_scores, unique)])
-    position = pd.Series(np.arange(len(unique)), index=unique.to_numpy())
-    return 3.0 * scores[position.loc[texts.to_numpy()].to_numpy()] if len(unique) else np.zeros((0, 3))
-
-
 def _model(seed: int) -> LogisticRegression:
     return LogisticRegression(C=3.0, class_weight="balanced", solver="newton-cg", max_iter=1000,
                               random_state=seed)
 
 
-def _features(texts: pd.Series) -> sp.csr_matrix:
+def _features(texts: pd.Series, lexicon: pd.DataFrame) -> sp.csr_matrix:
     """TF-IDF of words and word pairs (vocabulary and weights from all the comments: no label
-    is read) beside the lexicon's scores."""
+    is read) beside the lexicon's negative, positive and compound scores."""
     clean = texts.map(sentiment_text)
     words = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, lowercase=False,
                             token_pattern=r"(?u)\b\w[\w']*\b").fit_transform(clean)
-    return sp.hstack([words, sp.csr_matrix(_lexicon_features(texts))]).tocsr()
+    scores = lexicon[["lexicon_negative", "lexicon_positive", "sentiment"]].fillna(0.0).to_numpy()
+    return sp.hstack([words, sp.csr_matrix(3.0 * scores)]).tocsr()
 
 
-def _cross_fitted(texts, score_labels, train, target, seed) -> np.ndarray:
+def _cross_fitted(texts, lexicon, score_labels, train, target, seed) -> np.ndarray:
     """Out-of-fold labels for training comments; the full model's for the other targets."""
     rows = np.flatnonzero(target.to_numpy())
-    features = _features(texts.iloc[rows])
+    features = _features(texts.iloc[rows], lexicon.iloc[rows])
     fitted = train.to_numpy()[rows]
     y = score_labels.to_numpy()[rows]
     out = np.full(len(rows), "", dtype=object)

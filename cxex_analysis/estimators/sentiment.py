@@ -72,17 +72,22 @@ def language(text: str) -> str:
 
 
 def lexicon_sentiment(comments: pd.Series) -> pd.DataFrame:
-    """Language, lexicon compound sentiment and label per comment (identical texts scored once)."""
+    """Language, lexicon sentiment and label per comment (identical texts scored once):
+    ``sentiment`` is VADER's compound score, ``lexicon_negative`` / ``lexicon_positive`` its
+    shares of negative and positive words (NaN when not English)."""
     texts = comments.fillna("").astype(str)
     unique = pd.Series(texts.unique())
     model = analyzer()
     lang = unique.map(language)
-    compound = [model.polarity_scores(t)["compound"] if code == "en" and t.strip() else np.nan
-                for t, code in zip(unique, lang)]
-    table = pd.DataFrame({"text": unique, "language": lang, "sentiment": compound})
+    empty = {"compound": np.nan, "neg": np.nan, "pos": np.nan}
+    scores = pd.DataFrame([model.polarity_scores(t) if code == "en" and t.strip() else empty
+                           for t, code in zip(unique, lang)],
+                          columns=["compound", "neg", "pos"])
+    table = pd.DataFrame({"text": unique, "language": lang, "sentiment": scores["compound"],
+                          "lexicon_negative": scores["neg"], "lexicon_positive": scores["pos"]})
     table["label"] = np.select([table["sentiment"] > POSITIVE, table["sentiment"] < NEGATIVE,
                                 table["sentiment"].notna()],
                                ["positive", "negative", "neutral"], "not scored")
     out = pd.DataFrame({"text": texts}).merge(table, on="text", how="left")
     out.index = comments.index
-    return out[["language", "sentiment", "label"]]
+    return out[["language", "sentiment", "label", "lexicon_negative", "lexicon_positive"]]

@@ -6,8 +6,8 @@ Method
    no sentiment words, brands, @handles, web addresses, unit names or filler; stemmed
    unigrams and bigrams).
 2. **Meaning from this organisation's own comments**: short comments share few words, so
-   each comment is also represented by the average of word vectors learnt from the
-   comments themselves (positive pointwise mutual information of words written in the same
+   each comment is also represented by the average of word vectors learnt from all the
+   organisation's comments (praise included) (positive pointwise mutual information of words written in the same
    comment, reduced by SVD — Levy & Goldberg 2014). "bag", "luggage" and "suitcase" end up
    close without any outside model.
 3. **Themes**: the TF-IDF features and the word-vector average, reduced together by SVD
@@ -46,8 +46,11 @@ DIMENSIONS = 100
 #: Words in more than this share of the comments are too common to tell themes apart.
 MAX_DF = 0.5
 
-#: k-means starts of each bootstrap refit (as many as the fit itself: a refit that is
-#: worse only for having fewer starts would make good themes look unstable).
+#: k-means starts of the fit (the best of them is kept: the themes barely depend on the seed).
+STARTS = 20
+
+#: k-means starts of each bootstrap refit (a refit worse only for having too few starts
+#: would make good themes look unstable).
 REFIT_STARTS = 5
 
 #: Bootstrap refits of the stability check run on at most this many comments.
@@ -76,22 +79,26 @@ class Themes:
 
 def discover(texts: pd.Series, n_themes: int = 10, seed: int = 0, excluded: set = frozenset(),
              groups=None, n_boot: int = 20, min_label_comments: int = 10,
-             min_label_groups: int = 3) -> Themes:
+             min_label_groups: int = 3, context: pd.Series | None = None) -> Themes:
     """Find up to ``n_themes`` stable themes in ``texts`` (see the module docstring).
 
     ``excluded`` are extra words never to use (brands, unit and region names); ``groups``
-    (one per comment, e.g. unit ids) make labels use only phrases written in several groups.
+    (one per comment, e.g. unit ids) make labels use only phrases written in several groups;
+    ``context`` are more comments of the same organisation (e.g. the positive ones) whose
+    words help learn what words mean, though their themes are not sought.
     """
     texts = texts.fillna("").astype(str).reset_index(drop=True)
-    words = ThemeWords(set(excluded) | handle_words(texts))
-    features = _features(texts, words, seed)
+    context = texts if context is None else pd.concat(
+        [texts, context.fillna("").astype(str)], ignore_index=True)
+    words = ThemeWords(set(excluded) | handle_words(context))
+    features = _features(texts, context, words, seed)
     if features is None:
         return Themes.none(len(texts), "too few comments with topic words to find themes")
     points, has_words, vectorizer, matrix = features
     k = int(min(n_themes, max(1, has_words.sum() // 20)))
     if k < 2:
         return Themes.none(len(texts), "too few comments with topic words to find themes")
-    fitted = KMeans(k, n_init=5, random_state=seed).fit(points[has_words])
+    fitted = KMeans(k, n_init=STARTS, random_state=seed).fit(points[has_words])
     found = np.full(len(texts), -1)
     found[has_words] = fitted.labels_
     stability = _stability(points[has_words], fitted.labels_, k, n_boot, seed)
@@ -108,19 +115,19 @@ def discover(texts: pd.Series, n_themes: int = 10, seed: int = 0, excluded: set 
     return Themes(labels, theme, [float(stability[t]) for t in order], k - len(order), method)
 
 
-def _features(texts: pd.Series, words: ThemeWords, seed: int):
+def _features(texts: pd.Series, context: pd.Series, words: ThemeWords, seed: int):
     """Unit-length comment points (TF-IDF ⊕ word-vector average, SVD-reduced), or None."""
     min_df = int(np.clip(len(texts) // 500, 2, 5))
     counts = CountVectorizer(analyzer=words.unigrams, min_df=min_df, binary=True)
     tfidf = TfidfVectorizer(analyzer=words, min_df=min_df, max_df=MAX_DF, sublinear_tf=True)
     try:
-        unigrams = counts.fit_transform(texts)
+        vectors = _word_vectors(counts.fit_transform(context), seed)
         matrix = tfidf.fit_transform(texts)
     except ValueError:  # no word survives: nothing to group
         return None
+    unigrams = counts.transform(texts)
     if unigrams.shape[1] < 3 or matrix.shape[1] < 3:
         return None
-    vectors = _word_vectors(unigrams, seed)
     mean_vectors = normalize(normalize(unigrams.astype(float), norm="l1") @ vectors)
     joined = sp.hstack([normalize(matrix), sp.csr_matrix(mean_vectors)]).tocsr()
     dims = min(DIMENSIONS, joined.shape[1] - 1, joined.shape[0] - 1)
