@@ -98,9 +98,9 @@ def test_labels_from_scores_follow_the_metric_definitions():
         nps=[0, 6, 7, 8, 9, 10, None, None, None], csat=[5, 5, 5, 5, 1, 1, 2, 3, 4])
     assert labels.tolist() == ["negative", "negative", "neutral", "neutral", "positive",
                                "positive", "negative", "neutral", "positive"]
-    employees = learned_sentiment.labels_from_scores(item_mean=[2.9, 3.0, 3.99, 4.0],
-                                                     enps=[None, None, None, 3])
-    assert employees.tolist() == ["negative", "neutral", "neutral", "negative"]
+    employees = learned_sentiment.labels_from_scores(item_mean=[2.9, 3.0, 3.99, 4.0, None],
+                                                     enps=[10, None, None, 3, 3])
+    assert employees.tolist() == ["negative", "neutral", "neutral", "positive", "negative"]
 
 
 def test_learnt_tone_reads_critical_comments_the_lexicon_calls_positive():

@@ -43,7 +43,7 @@ FILLER = frozenset(
     "things yes oh ok okay lol rt going trying try tried need needs let say said told tell "
     "think thought look looking guys guy ve ll im dont cant didnt doesnt isnt wont wasnt "
     "today tomorrow yesterday week time times lot lots bit sure actually maybe people "
-    "one two also still even ever much many well back right now".split())
+    "one two also still even ever much many well back right now does did doing done".split())
 
 #: Strength a lexicon word needs (VADER's −4 … 4 scale) to count as a sentiment word.
 SENTIMENT_VALENCE = 1.0

@@ -7,8 +7,8 @@ supervision (Ratner et al. 2017), not a lexicon written for other text.
 
 * **Labels from scores** (:func:`labels_from_scores`): NPS 0–6 negative, 7–8 neutral, 9–10
   positive; else CSAT 1–2 / 3 / 4–5; else effort (CES, higher = easier) 1–3 / 4 / 5–7; for
-  employees their eNPS answer the same way as NPS, else the mean of their engagement items
-  below 3 / 3 to 4 / 4 and over (4–5 is "favourable").
+  employees the mean of their engagement items below 3 / 3 to 4 / 4 and over (4–5 is
+  "favourable"), else their eNPS answer read as NPS.
 * **Learner**: multinomial logistic regression (class-balanced) on TF-IDF words and word
   pairs of the comment, plus the lexicon's (VADER's) negative, positive and compound scores
   as features — the lexicon is the prior the words refine, and it carries the model where an
@@ -57,7 +57,7 @@ _NOTHING = re.compile(
 def labels_from_scores(nps=None, csat=None, ces=None, item_mean=None, index=None,
                        enps=None) -> pd.Series:
     """Negative / neutral / positive from a respondent's own scores (first one answered)."""
-    columns = {"nps": nps, "enps": enps, "csat": csat, "ces": ces, "items": item_mean}
+    columns = {"nps": nps, "csat": csat, "ces": ces, "items": item_mean, "enps": enps}
     n = len(index) if index is not None else max(len(c) for c in columns.values() if c is not None)
     out = pd.Series(np.nan, index=index if index is not None else range(n), dtype=object)
     # negative below the first cut, positive from the second
