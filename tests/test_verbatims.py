@@ -16,8 +16,8 @@ from sklearn.metrics import adjusted_mutual_info_score
 from cxex_analysis.analyses import groups, verbatims
 from cxex_analysis.errors import ParameterError
 from cxex_analysis.estimators import codebook, learned_sentiment, sentiment, theme_discovery
-from cxex_analysis.estimators.comment_words import ThemeWords
 from cxex_analysis.estimators.comment_annotation import annotate
+from cxex_analysis.estimators.comment_words import ThemeWords
 from cxex_analysis.store import warehouse
 
 # Labelled by hand before scoring.

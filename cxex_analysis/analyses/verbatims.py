@@ -165,7 +165,7 @@ def emerging_themes(annotated: Annotated) -> pd.DataFrame:
         cover[f"{source}_comments"] = [
             int(((comments["theme_id"] == t) & (comments["source"] == source)).sum())
             for t in cover["theme_id"]]
-    cover["share_tagged"] = 100 * cover["share_tagged"]
+    cover["share_tagged"] = (100 * cover["share_tagged"]).round().astype(int)
     return cover.sort_values(["emerging", "comments"], ascending=[False, False]).reset_index(drop=True)
 
 
