@@ -320,3 +320,13 @@ def test_group_report_comments_carry_tone_and_themes_issue_comments_first(demo_w
     assert not (about.to_numpy()[1:] & ~about.to_numpy()[:-1]).any()  # issue comments first
     themes = data["themes"]
     assert len(themes) and (themes["ci_low"] <= themes["estimate"]).all()
+
+
+def test_the_codebook_is_a_run_parameter_of_the_verbatims_and_the_group_reports(tmp_path):
+    from cxex_analysis.config import paths
+    from cxex_analysis.run.parameters import check_parameters
+
+    notebooks = sorted(paths().notebooks.glob("*.ipynb"))
+    given = check_parameters(notebooks, {"codebook": str(tmp_path / "mine.yaml")})
+    taking = {name for name, values in given.items() if "codebook" in values}
+    assert taking == {"04_group_report.ipynb", "05_verbatims.ipynb"}
