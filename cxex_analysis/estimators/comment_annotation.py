@@ -61,6 +61,7 @@ def annotate(customers: pd.DataFrame | None, employees: pd.DataFrame | None, cod
         if frame is None or frame.empty:
             continue
         frame = frame[frame["comment"].fillna("").str.strip() != ""].reset_index(drop=True)
+        frame = frame.assign(comment=frame["comment"].map(mask_pii))
         if frame.empty:
             continue
         part, fits[source] = _with_sentiment(source, frame, seed)
@@ -71,7 +72,6 @@ def annotate(customers: pd.DataFrame | None, employees: pd.DataFrame | None, cod
                          codebook, Themes.none(0, "no comments"),
                          codebooks.coverage(pd.DataFrame(), np.array([]), [], codebook), fits)
     comments = pd.concat(parts, ignore_index=True)
-    comments["comment"] = comments["comment"].map(mask_pii)
     tags = codebooks.tag(comments["comment"], comments["source"], codebook)
     critical = (comments["language"] == "en") & comments["label"].isin(
         ("negative", "neutral", "suggestion"))
