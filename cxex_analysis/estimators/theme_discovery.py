@@ -11,7 +11,9 @@ Method
    comment, reduced by SVD — Levy & Goldberg 2014). "bag", "luggage" and "suitcase" end up
    close without any outside model.
 3. **Themes**: the TF-IDF features and the word-vector average, reduced together by SVD
-   (latent semantic analysis) and grouped by k-means on the unit sphere.
+   (latent semantic analysis) and grouped by k-means on the unit sphere. The grouping is fitted
+   on one comment of each distinct set of topic words, so copies of one message (retweets,
+   pasted text) join a theme but never make one; every comment is then given its nearest theme.
 4. **Stability** (Hennig 2007, ``clusterboot``): the grouping is refitted on bootstrap
    resamples; a theme's stability is the mean Jaccard similarity between its members and
    the most similar theme of each refit. Themes below :data:`MIN_STABILITY` are not shown
@@ -98,11 +100,12 @@ def discover(texts: pd.Series, n_themes: int = 10, seed: int = 0, excluded: set 
     k = int(min(n_themes, max(1, has_words.sum() // 20)))
     if k < 2:
         return Themes.none(len(texts), "too few comments with topic words to find themes")
-    fitted = KMeans(k, n_init=STARTS, random_state=seed).fit(points[has_words])
+    distinct = _distinct(matrix, has_words)
+    fitted = KMeans(k, n_init=STARTS, random_state=seed).fit(points[distinct])
     found = np.full(len(texts), -1)
-    found[has_words] = fitted.labels_
-    stability = _stability(points[has_words], fitted.labels_, k, n_boot, seed)
-    order = [t for t in np.argsort(-np.bincount(fitted.labels_, minlength=k))
+    found[has_words] = fitted.predict(points[has_words])
+    stability = _stability(points[distinct], fitted.labels_, k, n_boot, seed)
+    order = [t for t in np.argsort(-np.bincount(found[has_words], minlength=k))
              if stability[t] >= MIN_STABILITY]
     theme = np.full(len(texts), -1)
     for new, old in enumerate(order):
@@ -134,6 +137,16 @@ def _features(texts: pd.Series, context: pd.Series, words: ThemeWords, seed: int
     points = normalize(TruncatedSVD(dims, random_state=seed).fit_transform(joined))
     has_words = np.asarray(matrix.getnnz(axis=1) > 0)
     return points, has_words, tfidf, matrix
+
+
+def _distinct(matrix: sp.csr_matrix, has_words: np.ndarray) -> np.ndarray:
+    """One comment of each distinct set of topic words: copies (retweets, pasted text,
+    campaign messages) are grouped with the rest but never make a theme by their number."""
+    present = (matrix[has_words] > 0).tocsr()
+    keys = [present.indices[present.indptr[i]:present.indptr[i + 1]].tobytes()
+            for i in range(present.shape[0])]
+    _, first = np.unique(np.array(keys, dtype=object), return_index=True)
+    return np.flatnonzero(has_words)[np.sort(first)]
 
 
 def _word_vectors(unigrams: sp.csr_matrix, seed: int) -> np.ndarray:
