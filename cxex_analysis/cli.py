@@ -3,6 +3,7 @@
     cxex demo [--out DIR] [--data DIR] [--warehouse FILE|URL] [--seed N] [--data-only] [--workers N]
     cxex run (--data DIR | --warehouse FILE|URL) --out DIR [--config FILE] [--only NAMES]
              [--param NAME=VALUE ...] [--workers N] [--executor local|dask [--scheduler ADDRESS]]
+    cxex clean --out DIR [--keep N]   (keep the last N successful runs, never latest's)
     cxex validate --data DIR [--mapping FILE] [--json]   (also: which analyses the data support)
     cxex ingest --data DIR [--warehouse FILE|URL] [--mapping FILE]
 
@@ -65,7 +66,7 @@ def _print_analyses(rows: list[dict]) -> None:
 def cmd_validate(args) -> int:
     from cxex_analysis.store.inventory import check_folder, supported
 
-    report, inv = check_folder(args.data, args.mapping)
+    report, inv = check_folder(args.data, args.mapping, progress=None if args.json else print)
     analyses = supported(inv) if report.usable else []
     if args.json:
         print(json.dumps({**_json_report(report), "analyses": analyses}, indent=2))
@@ -82,7 +83,7 @@ def cmd_ingest(args) -> int:
     from cxex_analysis.store.warehouse import describe, target
 
     where = target(args.warehouse)
-    report = ingest(args.data, where, args.mapping)
+    report = ingest(args.data, where, args.mapping, progress=print)
     _print_report(report)
     print(f"warehouse: {describe(where)}")
     return 0
@@ -168,7 +169,7 @@ def cmd_run(args) -> int:
     check_parameters(notebooks, {**parameters, "warehouse": str(warehouse)})  # before the ingest
     if args.data:
         print(f"Ingesting {args.data} into {describe(warehouse)} …")
-        _print_report(ingest(args.data, warehouse))
+        _print_report(ingest(args.data, warehouse, progress=print))
     if args.scheduler and args.executor != "dask":
         raise ParameterError("--scheduler is for --executor dask.")
     result = runner.run(warehouse, args.out, notebooks, parameters, workers=args.workers,
@@ -190,6 +191,22 @@ def cmd_pdf(args) -> int:
     total = sum(p.seconds for p in printed)
     print(f"{len(printed)} PDF(s) written in {run_dir.resolve()} ({total:.1f} s, "
           f"{total / max(len(printed), 1):.1f} s a report)")
+    return 0
+
+
+def cmd_clean(args) -> int:
+    from cxex_analysis.run.run_folders import clean
+
+    if args.keep < 1:
+        raise ParameterError(f"--keep must be at least 1 (the run `latest` points at), not {args.keep}.")
+    out = Path(args.out)
+    if not out.is_dir():
+        raise ParameterError(f"--out {out}: no such reports folder.")
+    done = clean(out, args.keep)
+    for name in done.removed:
+        print(f"removed {out / name}")
+    print(f"{len(done.removed)} folder(s) removed ({done.freed_bytes / 1e6:,.1f} MB of finished "
+          f"runs), {len(done.kept)} run(s) kept; latest unchanged")
     return 0
 
 
@@ -233,6 +250,13 @@ def build_parser() -> argparse.ArgumentParser:
     pdf = sub.add_parser("pdf", help="write a PDF beside every HTML report of a finished run")
     pdf.add_argument("run_dir", metavar="RUN_DIR", help="a run folder, e.g. reports/latest")
     pdf.set_defaults(func=cmd_pdf)
+
+    clean = sub.add_parser("clean", help="keep the last N successful runs of a reports folder, "
+                           "remove older run folders and those of runs that stopped part-way")
+    clean.add_argument("--out", required=True, help="reports folder (as given to cxex run)")
+    clean.add_argument("--keep", type=int, default=5, help="successful runs to keep (default 5; "
+                       "the run latest points at is always kept)")
+    clean.set_defaults(func=cmd_clean)
 
     validate = sub.add_parser("validate", help="check a data folder against the contract")
     validate.add_argument("--data", required=True, help="folder with units.csv etc.")

@@ -32,18 +32,29 @@ def cluster():
             yield local, client
 
 
+def _dask_folders() -> list[str]:
+    """On a worker: the executor's temporary folders in its system temp directory."""
+    import glob
+    import tempfile
+
+    return sorted(glob.glob(os.path.join(tempfile.gettempdir(), "cxex-dask-*")))
+
+
 def test_dask_executor_gives_the_same_results_json(demo_run, demo_warehouse, cluster, tmp_path):
     """The fanned-out notebooks (one report per pilot and per group) as Dask tasks give
     exactly the records the local run of the whole suite gave for them."""
     import numpy as np
 
-    local, _ = cluster
+    local, client = cluster
     _, expected = demo_run
     fanned = [paths().notebooks / name for name in ("02_pilot_analysis.ipynb",
                                                       "04_group_report.ipynb")]
+    before = client.run(_dask_folders)
     result = runner.run(demo_warehouse, tmp_path, fanned, progress=None, executor="dask",
                         scheduler=local.scheduler_address)
     assert result.ok, [n.error for n in result.notebooks if n.error]
+    # the workers' temporary folders (notebook, kernel log) went with the run
+    assert client.run(_dask_folders) == before
     assert [n.name for n in result.notebooks] == [
         n.name for n in expected.notebooks if n.name.startswith(("02_", "04_"))]
     got = read_json(result.run_dir / "results.json")

@@ -2,7 +2,7 @@
 
 Layers, lowest first (``docs/design.md`` explains each):
 
-    base         errors, config, results (the tidy schema), vocabulary, privacy
+    base         errors, config, results (the tidy schema), vocabulary, privacy, progress
     estimators   pure statistics on frames
     contract     the input tables, validation, quarantine
     store        the warehouse (DuckDB or PostgreSQL) and what it holds
@@ -28,7 +28,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "cxex_analysis"
 LAYERS = ("base", "estimators", "contract", "store", "panels", "analyses", "narrative",
           "reporting", "simulation", "run", "cli")
-BASE = {"__init__", "errors", "config", "results", "vocabulary", "privacy"}
+BASE = {"__init__", "errors", "config", "results", "vocabulary", "privacy", "progress"}
 MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 80
 #: SQL inside a Python string: a statement keyword followed by what it works on

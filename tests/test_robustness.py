@@ -148,9 +148,23 @@ def test_a_killed_run_leaves_latest_intact_and_a_later_run_works(demo_warehouse,
     victim.wait(timeout=60)
     assert (out / "latest").resolve() == latest
     assert (latest / "manifest.json").exists()
+    stale = list(out.glob(".*.partial"))
+    assert len(stale) == 1
     later = _run(out, "--warehouse", demo_warehouse, "--only", "00")
-    assert later.wait(timeout=300) == 0
+    said, _ = later.communicate(timeout=300)
+    assert later.returncode == 0
     assert (out / "latest").resolve() != latest
+    # the killed run's unfinished folder is gone, and the run said so
+    assert not stale[0].exists() and not list(out.glob(".*.partial"))
+    assert f"Removed 1 unfinished folder(s) of earlier runs that stopped part-way: {stale[0].name}" \
+        in said
+    # cxex clean --keep 1: the older run goes, latest still opens
+    cleaned = subprocess.run([sys.executable, "-m", "cxex_analysis.cli", "clean", "--out", str(out),
+                              "--keep", "1"], capture_output=True, text=True, timeout=120)
+    assert cleaned.returncode == 0, cleaned.stderr
+    assert not latest.exists() and f"removed {latest}" in cleaned.stdout
+    assert (out / "latest" / "index.html").is_file()
+    assert sorted(d.name for d in out.iterdir()) == sorted(["latest", (out / "latest").resolve().name])
 
 
 def test_connect_is_deterministic(demo_warehouse):

@@ -9,6 +9,7 @@ naming the file, the column and what was expected.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from cxex_analysis.contract.rules import file_level_checks, validate_staged
 from cxex_analysis.contract.staging import Staged, stage_file
 from cxex_analysis.contract.tables import SURVEY_TABLES, TABLES
 from cxex_analysis.errors import UnusableFileError
+from cxex_analysis.progress import Progress
 
 QUARANTINE_COLUMNS = ("table_name", "file", "row", "column_name", "reason", "value", "issues")
 
@@ -82,7 +84,8 @@ def check_directory(con: duckdb.DuckDBPyConnection, data_dir: Path | str,
                     mapping_file: Path | str | None = None,
                     as_of: dt.datetime | None = None,
                     hash_files: bool = True, publish: bool = False,
-                    transaction: bool = False, on_begin=None) -> ValidationReport:
+                    transaction: bool = False, on_begin=None,
+                    progress: Callable[[str], None] | None = None) -> ValidationReport:
     """Check every contract file in ``data_dir``; leave results in ``con``'s temp tables.
 
     After the call, ``acc_<table>`` (a temp table) holds the accepted, typed rows of each
@@ -101,6 +104,9 @@ def check_directory(con: duckdb.DuckDBPyConnection, data_dir: Path | str,
         Qualtrics column mapping; defaults to ``qualtrics_mapping.yaml`` in ``data_dir``.
     as_of : datetime, optional
         Time against which "not in the future" is checked (UTC); defaults to now.
+    progress : callable, optional
+        Where the progress of reading (MB) and checking (rows) goes, e.g. ``print``: a bar on
+        a terminal, else a line every tenth of the way or 30 s (:class:`~cxex_analysis.progress.Progress`).
     """
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
@@ -123,15 +129,18 @@ def check_directory(con: duckdb.DuckDBPyConnection, data_dir: Path | str,
                 "column_name VARCHAR, reason VARCHAR, value VARCHAR, issues INTEGER)")
     reports = {table.name: TableReport(table=table.name) for table in TABLES}
     # phase 1: read every file (outside any transaction: a broken file cannot abort one)
-    staged_tables = _read_files(con, data_dir, mapping, reports)
+    with Progress("reading files", _megabytes(data_dir), "MB", progress) as reading:
+        staged_tables = _read_files(con, data_dir, mapping, reports, reading)
     # phase 2: the checks, in the caller's transaction when ``transaction`` is set
     if transaction:
         con.execute("BEGIN TRANSACTION")
     if on_begin is not None:
         on_begin(con)
-    _check_tables(con, staged_tables, reports, as_of.isoformat(sep=" "),
-                  (lambda name: f"main.{name}") if publish else (lambda name: f"acc_{name}"),
-                  publish)
+    rows = sum(staged.rows_read for staged, _ in staged_tables.values())
+    with Progress("checking rows", rows, "rows", progress) as checking:
+        _check_tables(con, staged_tables, reports, as_of.isoformat(sep=" "),
+                      (lambda name: f"main.{name}") if publish else (lambda name: f"acc_{name}"),
+                      publish, checking)
     if hash_files:
         # after DuckDB's work, not beside it: on two cores a hashing thread slows the
         # parallel CSV read by more than the hashing itself takes (measured)
@@ -146,8 +155,20 @@ def check_directory(con: duckdb.DuckDBPyConnection, data_dir: Path | str,
     return ValidationReport(str(data_dir), reports)
 
 
-def _read_files(con, data_dir: Path, mapping, reports: dict[str, TableReport]
-                ) -> dict[str, tuple[Staged, Path]]:
+def _megabytes(data_dir: Path) -> float:
+    """The size of the contract files in ``data_dir`` (what reading them goes through)."""
+    total = 0
+    for table in TABLES:
+        try:
+            path = find_table_file(data_dir, table.name)
+        except UnusableFileError:
+            continue
+        total += path.stat().st_size if path is not None else 0
+    return total / 1e6
+
+
+def _read_files(con, data_dir: Path, mapping, reports: dict[str, TableReport],
+                reading: Progress) -> dict[str, tuple[Staged, Path]]:
     """Phase 1: find and read each contract file; a file that cannot be used, or whose
     required reference table is missing, is marked in its report and not staged."""
     staged_tables: dict[str, tuple[Staged, Path]] = {}
@@ -191,6 +212,7 @@ def _read_files(con, data_dir: Path, mapping, reports: dict[str, TableReport]
             staged.format, staged.encoding, staged.qualtrics)
         report.ignored_columns = staged.ignored
         report.rows_read = staged.rows_read
+        reading.advance(path.stat().st_size / 1e6)
         staged_tables[table.name] = (staged, path)
         present.add(table.name)
 
@@ -199,7 +221,7 @@ def _read_files(con, data_dir: Path, mapping, reports: dict[str, TableReport]
 
 def _check_tables(con, staged_tables: dict[str, tuple[Staged, Path]],
                   reports: dict[str, TableReport], as_of_text: str, accepted_name,
-                  publish: bool) -> None:
+                  publish: bool, checking: Progress) -> None:
     """Phase 2: every rule of each staged table, in reference order; the accounting
     (rows read = accepted + quarantined) checked per table."""
     available: set[str] = set()
@@ -231,6 +253,7 @@ def _check_tables(con, staged_tables: dict[str, tuple[Staged, Path]],
                 f"{report.rows_quarantined} quarantined; this is a bug in cxex, please report it")
         report.status = "ok"
         available.add(table.name)
+        checking.advance(report.rows_read)
 
 
 
@@ -243,7 +266,8 @@ def _mark_unusable(report: TableReport, error: UnusableFileError) -> None:
 
 
 def validate(data_dir: Path | str, mapping_file: Path | str | None = None,
-             as_of: dt.datetime | None = None) -> ValidationReport:
+             as_of: dt.datetime | None = None,
+             progress: Callable[[str], None] | None = None) -> ValidationReport:
     """Check a data directory against the contract without writing anything.
 
     Returns a :class:`ValidationReport`; nothing raises for a bad file, which is reported
@@ -251,7 +275,8 @@ def validate(data_dir: Path | str, mapping_file: Path | str | None = None,
     """
     con = duckdb.connect()
     try:
-        return check_directory(con, data_dir, mapping_file, as_of, hash_files=False)
+        return check_directory(con, data_dir, mapping_file, as_of, hash_files=False,
+                               progress=progress)
     finally:
         con.close()
 

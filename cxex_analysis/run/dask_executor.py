@@ -1,6 +1,6 @@
 """The Dask executor: per-pilot and per-group reports as tasks on a Dask distributed
-cluster, each worker keeping a warm kernel per notebook; a task whose worker dies is run
-again elsewhere.
+cluster, each worker keeping a warm kernel per notebook while the batch runs; a task whose
+worker dies is run again elsewhere.
 """
 
 from __future__ import annotations
@@ -8,9 +8,11 @@ from __future__ import annotations
 import atexit
 import hashlib
 import os
+import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
@@ -50,6 +52,23 @@ def _dask_job(path: str, name: str, parameters: dict, notebook_text: str) -> dic
     return outcome
 
 
+def _release_kernels() -> int:
+    """On a worker: stop its warm kernels and remove their temporary folders (in a thread of
+    its own, as the worker's event loop is running in this one); return how many."""
+    kernels = list(WARM_KERNELS.values())
+    WARM_KERNELS.clear()
+
+    def release():
+        for kernel in kernels:
+            kernel.close()
+            shutil.rmtree(kernel.work, ignore_errors=True)
+
+    worker = threading.Thread(target=release)
+    worker.start()
+    worker.join()
+    return len(kernels)
+
+
 def dask_client(scheduler: str | None, workers: int = 2):
     """A client of the cluster at ``scheduler`` (``tcp://host:8786``), or of a local cluster
     of ``workers`` processes (one thread each) when ``scheduler`` is None."""
@@ -64,18 +83,32 @@ def dask_client(scheduler: str | None, workers: int = 2):
     return Client(cluster), cluster
 
 
-def run_batch_dask(path: Path, jobs: list[tuple[str, dict]], work: Path, client) -> list[NotebookRun]:
+def run_batch_dask(path: Path, jobs: list[tuple[str, dict]], work: Path, client,
+                   finished: Callable[[str], None] | None = None) -> list[NotebookRun]:
     """Run ``jobs`` of one notebook as tasks on a Dask cluster; write their outputs to ``work``.
 
     A task whose worker dies is re-run on another worker by the scheduler (up to Dask's
     ``distributed.scheduler.allowed-failures``, default 3); a task that raises is retried
     twice. A notebook that fails in a cell is not retried: it is reported like the local
-    executor does, and the run stops after its batch.
+    executor does, and the run stops after its batch. ``finished`` is called with each job's
+    name as its task completes (for progress).
     """
     text = Path(path).read_text(encoding="utf-8")
     futures = {client.submit(_dask_job, str(path), name, parameters, text, retries=2, pure=False,
                              key=f"cxex-{name}-{os.getpid()}-{time.time_ns()}"): name
                for name, parameters in jobs}
+    try:
+        runs = _collect(futures, work, finished)
+    finally:  # whatever happened: no kernel left running, no folder left behind on the workers
+        try:
+            client.run(_release_kernels)
+        except Exception:  # the cluster itself is gone: its workers' exit closes their kernels
+            pass
+    return [runs[name] for name, _ in jobs]
+
+
+def _collect(futures: dict, work: Path, finished) -> dict[str, NotebookRun]:
+    """Each task's outcome as it completes, its notebook and HTML written to ``work``."""
     runs: dict[str, NotebookRun] = {}
     for future in as_completed(futures):
         name = futures[future]
@@ -89,4 +122,6 @@ def run_batch_dask(path: Path, jobs: list[tuple[str, dict]], work: Path, client)
         (work / f"{name}.html").write_text(outcome["html_text"], encoding="utf-8")
         runs[name] = NotebookRun(name, outcome["status"], outcome["seconds"], outcome["error"],
                                  f"{name}.html")
-    return [runs[name] for name, _ in jobs]
+        if finished is not None:
+            finished(name)
+    return runs

@@ -8,10 +8,12 @@ import contextlib
 import copy
 import multiprocessing
 import os
+import queue as queue_module
 import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -142,8 +144,11 @@ class WarmKernel:
             pass
 
 
-def _batch_worker(path: str, jobs: list[tuple[str, dict]], work: str, log_path: str) -> list[dict]:
-    """Execute one notebook for many parameter sets in one warm kernel (a worker process)."""
+def _batch_worker(path: str, jobs: list[tuple[str, dict]], work: str, log_path: str,
+                  finished=None) -> list[dict]:
+    """Execute one notebook for many parameter sets in one warm kernel (a worker process);
+    ``finished`` (a queue, or a callable) is told each job's name as it is done."""
+    tell = getattr(finished, "put", finished)
     outcomes = []
     kernel = WarmKernel(path, work, log_path)
     try:
@@ -154,28 +159,48 @@ def _batch_worker(path: str, jobs: list[tuple[str, dict]], work: str, log_path: 
                 nbformat.write(notebook, str(executed))
                 outcome["html"] = export_html(executed, Path(work) / f"{name}.html").name
                 outcomes.append(outcome)
+                if tell is not None:
+                    tell(name)
     finally:
         kernel.close()
     return outcomes
 
 
-def run_batch(path: Path, jobs: list[tuple[str, dict]], work: Path, workers: int = 1) -> list[NotebookRun]:
-    """Run ``jobs`` (name, parameters) of one notebook on ``workers`` warm kernels."""
+def run_batch(path: Path, jobs: list[tuple[str, dict]], work: Path, workers: int = 1,
+              finished: Callable[[str], None] | None = None) -> list[NotebookRun]:
+    """Run ``jobs`` (name, parameters) of one notebook on ``workers`` warm kernels;
+    ``finished`` is called with each job's name as it is done (for progress)."""
     workers = max(1, min(workers, len(jobs)))
     chunks = [jobs[i::workers] for i in range(workers)]
     log = str(work / "kernel.log")
     if workers == 1:
-        results = [_batch_worker(str(path), chunks[0], str(work), log)]
+        results = [_batch_worker(str(path), chunks[0], str(work), log, finished)]
     else:
-
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = [pool.submit(_batch_worker, str(path), chunk, str(work), log) for chunk in chunks]
+        with context.Manager() as manager, \
+                ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            done = manager.Queue() if finished is not None else None
+            futures = [pool.submit(_batch_worker, str(path), chunk, str(work), log, done)
+                       for chunk in chunks]
+            while done is not None and not all(f.done() for f in futures):
+                _relay(done, finished)
             results = [f.result() for f in futures]
+            if done is not None:
+                _relay(done, finished, wait=0.0)
     order = {name: i for i, (name, _) in enumerate(jobs)}
     runs = [NotebookRun(r["name"], r["status"], r["seconds"], r["error"], r["html"])
             for chunk in results for r in chunk]
     return sorted(runs, key=lambda r: order[r.name])
+
+
+def _relay(queue, finished: Callable[[str], None], wait: float = 0.5) -> None:
+    """Pass on the names of the jobs done so far (waiting up to ``wait`` s for the first)."""
+    try:
+        finished(queue.get(timeout=wait) if wait else queue.get_nowait())
+        while True:
+            finished(queue.get_nowait())
+    except queue_module.Empty:
+        return
 
 
 #: per worker process and thread: notebook path -> its warm kernel

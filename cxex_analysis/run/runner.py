@@ -17,7 +17,6 @@ import datetime as dt
 import json
 import logging
 import os
-import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -28,10 +27,12 @@ import papermill as pm
 from cxex_analysis import __version__
 from cxex_analysis.config import MIN_GROUP_SIZE, paths
 from cxex_analysis.errors import CxexError, ParameterError, check_argument
+from cxex_analysis.progress import Progress
 from cxex_analysis.reporting.export import to_csv
 from cxex_analysis.reporting.pdf import chromium_path, write_pdfs
 from cxex_analysis.reporting.summary import report_title
 from cxex_analysis.results import read_json, write_json
+from cxex_analysis.run import run_folders
 from cxex_analysis.run.dask_executor import dask_client, run_batch_dask
 from cxex_analysis.run.fanout import fan_out, pilots_without_units, take_inventory
 from cxex_analysis.run.kernels import (
@@ -94,10 +95,10 @@ def run(warehouse: Warehouse | Path | str, out_dir: Path | str, notebooks: list[
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     run_id = run_id or dt.datetime.now().strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}"
-    work = out_dir / f".{run_id}.partial"
-    if work.exists():
-        shutil.rmtree(work)
-    work.mkdir(parents=True)
+    if stale := run_folders.remove_stale_partials(out_dir):
+        say(f"Removed {len(stale)} unfinished folder(s) of earlier runs that stopped part-way: "
+            + ", ".join(stale))
+    work = run_folders.start(out_dir, run_id)
     result = RunResult(run_id, out_dir / run_id)
     frames: list = []
     try:
@@ -115,7 +116,7 @@ def run(warehouse: Warehouse | Path | str, out_dir: Path | str, notebooks: list[
             if len(jobs) > 1:
                 where = ("the Dask cluster" if executor == "dask" else
                          f"{min(workers, len(jobs))} warm kernel(s)")
-                batch = _run_many(path, jobs, work, workers, dask, where, say)
+                batch = _run_many(path, jobs, work, workers, dask, where, progress)
             else:
                 batch = [_run_once(path, *jobs[0], work, say)]
             for item in batch:
@@ -147,14 +148,18 @@ def _close(dask) -> None:
 
 
 def _run_many(path: Path, jobs: list[tuple[str, dict]], work: Path, workers: int, dask,
-              where: str, say: Callable[[str], None]) -> list[NotebookRun]:
-    """One notebook once per pilot or group, on warm kernels or the Dask cluster."""
+              where: str, progress: Callable[[str], None] | None) -> list[NotebookRun]:
+    """One notebook once per pilot or group, on warm kernels or the Dask cluster, with its
+    progress (a bar on a terminal, a line every tenth or 30 s in a log)."""
+    say = progress or (lambda message: None)
     started = time.perf_counter()
     say(f"  running {path.stem} x {len(jobs)} on {where} …")
-    if dask is not None:
-        batch = run_batch_dask(path, jobs, work, dask[0])
-    else:
-        batch = run_batch(path, jobs, work, workers)
+    with Progress(path.stem, len(jobs), "reports", progress, summary=False) as counter:
+        finished = lambda name: counter.advance()  # noqa: E731
+        if dask is not None:
+            batch = run_batch_dask(path, jobs, work, dask[0], finished)
+        else:
+            batch = run_batch(path, jobs, work, workers, finished)
     failed = [b for b in batch if b.status != "ok"]
     say(f"  {'done' if not failed else 'FAILED'}: {path.stem} x {len(jobs)} "
         f"({time.perf_counter() - started:.1f} s)" + (f" — {failed[0].error}" if failed else ""))
@@ -216,6 +221,4 @@ def _publish(work: Path, result: RunResult, frames: list, given: dict[str, Any],
         "finished_at": dt.datetime.now(dt.UTC).isoformat(),
     }
     (work / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
-    if result.run_dir.exists():
-        shutil.rmtree(result.run_dir)
-    work.rename(result.run_dir)
+    run_folders.finish(work, result.run_dir)

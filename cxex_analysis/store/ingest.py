@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -25,11 +26,13 @@ from cxex_analysis.store.warehouse import Warehouse, engagement_items
 
 def ingest(data_dir: Path | str, warehouse: Path | str | None = None,
            mapping_file: Path | str | None = None,
-           as_of: dt.datetime | None = None) -> ValidationReport:
+           as_of: dt.datetime | None = None,
+           progress: Callable[[str], None] | None = None) -> ValidationReport:
     """Validate ``data_dir`` and load it into the warehouse, replacing what was there.
 
     ``warehouse`` is a DuckDB file (default ``data/warehouse.duckdb``) or a PostgreSQL URL
-    (see :mod:`cxex_analysis.postgres`).
+    (see :mod:`cxex_analysis.postgres`). ``progress`` (e.g. ``print``) receives the progress
+    of reading, checking and loading (:class:`~cxex_analysis.progress.Progress`).
 
     Raises
     ------
@@ -38,7 +41,7 @@ def ingest(data_dir: Path | str, warehouse: Path | str | None = None,
     """
     where = Warehouse.parse(warehouse)
     if where.is_postgres:
-        return _ingest_postgres(data_dir, where.location, mapping_file, as_of)
+        return _ingest_postgres(data_dir, where.location, mapping_file, as_of, progress)
     path = where.path
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
@@ -47,7 +50,8 @@ def ingest(data_dir: Path | str, warehouse: Path | str | None = None,
         try:
             report = check_directory(
                 con, data_dir, mapping_file, as_of, publish=True, transaction=True,
-                on_begin=lambda c: c.execute("DROP VIEW IF EXISTS main.employee_item_responses"))
+                on_begin=lambda c: c.execute("DROP VIEW IF EXISTS main.employee_item_responses"),
+                progress=progress)
             report.raise_if_unusable()
             _publish(con, report)
             con.execute("COMMIT")
@@ -62,14 +66,14 @@ def ingest(data_dir: Path | str, warehouse: Path | str | None = None,
     return report
 
 
-def _ingest_postgres(data_dir, url: str, mapping_file, as_of) -> ValidationReport:
+def _ingest_postgres(data_dir, url: str, mapping_file, as_of, progress) -> ValidationReport:
     """Check the files in an in-memory DuckDB, then replace the tables in PostgreSQL."""
     postgres.Connection(url, read_only=True).close()  # unreachable server: say so before reading
     con = duckdb.connect()
     try:
         prepare(con)
         report = check_directory(con, data_dir, mapping_file, as_of, publish=True,
-                                 transaction=True)
+                                 transaction=True, progress=progress)
         report.raise_if_unusable()
         _publish(con, report, item_view=False)
         con.execute("COMMIT")
@@ -77,7 +81,7 @@ def _ingest_postgres(data_dir, url: str, mapping_file, as_of) -> ValidationRepor
         dropped = [t.name for t in TABLES if report.tables[t.name].status != "ok"]
         items = engagement_items(con) if "employee_survey" in kept else []
         postgres.publish(con, url, kept + ["quarantine", "ingest_files", "ingest_info"],
-                         dropped, items)
+                         dropped, items, progress)
     finally:
         con.close()
     return report

@@ -217,12 +217,13 @@ def why_not(inv: Inventory, key: str) -> str:
     return f"Not shown: {analysis.label[0].lower() + analysis.label[1:]} {analysis.reason(inv)}."
 
 
-def check_folder(data_dir, mapping_file=None):
+def check_folder(data_dir, mapping_file=None, progress=None):
     """Check a data folder against the contract without writing anything, and take stock of
-    what it would give: ``(ValidationReport, Inventory)`` (what ``cxex validate`` prints)."""
+    what it would give: ``(ValidationReport, Inventory)`` (what ``cxex validate`` prints);
+    ``progress`` as in :func:`~cxex_analysis.contract.validation.check_directory`."""
     con = duckdb.connect()
     try:
-        report = check_directory(con, data_dir, mapping_file, hash_files=False)
+        report = check_directory(con, data_dir, mapping_file, hash_files=False, progress=progress)
         relations = {t: (f"acc_{t}" if t in report.tables and report.tables[t].status == "ok"
                          else None) for t in TABLES}
         return report, inventory(con, relations)

@@ -4,8 +4,9 @@
 psycopg 3) stores the same tables as the DuckDB warehouse, in schema ``cxex`` unless the
 URL names another with ``?schema=NAME``. Ingest still checks the files with DuckDB (the
 contract's SQL, the quarantine), in memory, then replaces the tables in PostgreSQL in one
-transaction (``COPY``), so a failed ingest leaves the database as it was and readers never
-see half a load. The analyses then run their SQL in PostgreSQL: :class:`Connection` gives
+transaction (binary ``COPY`` from Arrow record batches, through the ADBC PostgreSQL
+driver), so a failed ingest leaves the database as it was and readers never see half a
+load. The analyses then run their SQL in PostgreSQL: :class:`Connection` gives
 the few calls they use (``execute(sql, params)``, ``fetchone``, ``fetchall``, ``df``) the
 same meaning as DuckDB's.
 
@@ -19,10 +20,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote
 
+import adbc_driver_postgresql.dbapi as adbc
 import pandas as pd
 from psycopg.types.numeric import FloatLoader
 from sqlalchemy import create_engine
@@ -31,8 +33,12 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import NullPool
 
 from cxex_analysis.errors import CxexError
+from cxex_analysis.progress import Progress
 
 SCHEMES = ("postgresql", "postgres")
+
+#: Rows per Arrow record batch sent through COPY (bounded memory for any table size).
+COPY_BATCH_ROWS = 500_000
 
 
 DEFAULT_SCHEMA = "cxex"
@@ -198,46 +204,63 @@ def _placeholders(sql: str) -> str:
     return "".join(out)
 
 
-def _pg_type(duckdb_type: str) -> str:
+#: DuckDB type -> (PostgreSQL column type, DuckDB type the rows are cast to on the way), so
+#: that the Arrow type of each column is the one PostgreSQL's binary COPY expects.
+_TYPES = {
+    "VARCHAR": ("TEXT", "VARCHAR"), "BIGINT": ("BIGINT", "BIGINT"),
+    "INTEGER": ("INTEGER", "INTEGER"), "SMALLINT": ("SMALLINT", "SMALLINT"),
+    "TINYINT": ("SMALLINT", "SMALLINT"), "UTINYINT": ("SMALLINT", "SMALLINT"),
+    "USMALLINT": ("INTEGER", "INTEGER"), "UINTEGER": ("BIGINT", "BIGINT"),
+    "DOUBLE": ("DOUBLE PRECISION", "DOUBLE"), "FLOAT": ("REAL", "FLOAT"),
+    "BOOLEAN": ("BOOLEAN", "BOOLEAN"), "DATE": ("DATE", "DATE"),
+    "TIMESTAMP": ("TIMESTAMP", "TIMESTAMP"),
+    "TIMESTAMP WITH TIME ZONE": ("TIMESTAMPTZ", "TIMESTAMPTZ"),
+}
+
+
+def _column_type(duckdb_type: str) -> tuple[str, str]:
+    """(PostgreSQL type, DuckDB cast) of a column; decimals and huge integers as NUMERIC,
+    anything else (lists, NULL-typed columns of empty tables) as text."""
     t = duckdb_type.upper()
-    if t.startswith("DECIMAL") or t.startswith("NUMERIC"):
-        return t.replace("DECIMAL", "NUMERIC")
-    return {
-        "VARCHAR": "TEXT", "BIGINT": "BIGINT", "INTEGER": "INTEGER", "SMALLINT": "SMALLINT",
-        "TINYINT": "SMALLINT", "UTINYINT": "SMALLINT", "USMALLINT": "INTEGER",
-        "UINTEGER": "BIGINT", "UBIGINT": "NUMERIC", "HUGEINT": "NUMERIC", "DOUBLE": "DOUBLE PRECISION",
-        "FLOAT": "REAL", "BOOLEAN": "BOOLEAN", "DATE": "DATE", "TIMESTAMP": "TIMESTAMP",
-        "TIMESTAMP WITH TIME ZONE": "TIMESTAMPTZ", "TIME": "TIME",
-    }.get(t, "TEXT")
+    if t.startswith(("DECIMAL", "NUMERIC")):
+        return t.replace("DECIMAL", "NUMERIC"), t
+    if t in ("HUGEINT", "UBIGINT", "UHUGEINT"):
+        return "NUMERIC", "DECIMAL(38, 0)"
+    return _TYPES.get(t, ("TEXT", "VARCHAR"))
 
 
-def publish(staging, url: str, tables: list[str], drop: list[str], item_columns: list[str]) -> None:
+def _adbc_uri(url: str) -> str:
+    """The libpq URI of ``url`` (no driver name, no ``schema`` query)."""
+    parsed, _ = _parse(url)
+    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def publish(staging, url: str, tables: list[str], drop: list[str], item_columns: list[str],
+            progress: Callable[[str], None] | None = None) -> None:
     """Replace ``tables`` (from the DuckDB connection ``staging``) in PostgreSQL, drop ``drop``.
 
     One transaction: the old tables stay visible to readers until it commits, and any
-    failure rolls everything back. Each table travels as CSV through ``COPY FROM STDIN``.
+    failure rolls everything back. Each table travels as Arrow record batches through
+    PostgreSQL's binary ``COPY`` (the ADBC PostgreSQL driver), with no text round trip;
+    ``progress`` (e.g. ``print``) receives the rows loaded.
     """
-    raw, connection, schema = _raw_connection(url)
+    _, schema = _parse(url)
     try:
-        with connection.cursor() as cursor, tempfile.TemporaryDirectory(prefix="cxex-pg-") as tmp:
+        connection = adbc.connect(_adbc_uri(url))
+    except adbc.Error as error:
+        reason = str(error).strip().splitlines()[0]
+        raise CxexError(f"{redact(url)}: cannot connect to PostgreSQL ({reason}).") from None
+    rows = sum(staging.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in tables)
+    try:
+        with connection.cursor() as cursor, \
+                Progress("loading into PostgreSQL", rows, "rows", progress) as loading:
             cursor.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
             cursor.execute(f'SET search_path = "{schema}"')
             cursor.execute("DROP VIEW IF EXISTS employee_item_responses")
             for name in drop:
                 cursor.execute(f'DROP TABLE IF EXISTS "{name}"')
             for name in tables:
-                described = staging.execute(f'DESCRIBE "{name}"').fetchall()
-                columns = ", ".join(f'"{c[0]}" {_pg_type(c[1])}' for c in described)
-                cursor.execute(f'DROP TABLE IF EXISTS "{name}"')
-                cursor.execute(f'CREATE TABLE "{name}" ({columns})')
-                path = Path(tmp) / f"{name}.csv"
-                staging.execute(f"COPY \"{name}\" TO '{path}' (FORMAT csv, HEADER false)")
-                names = ", ".join(f'"{c[0]}"' for c in described)
-                with path.open("rb") as handle, cursor.copy(
-                        f'COPY "{name}" ({names}) FROM STDIN (FORMAT csv)') as copy:
-                    while block := handle.read(1 << 20):
-                        copy.write(block)
-                path.unlink()
+                loading.advance(_copy_table(staging, cursor, schema, name))
             if "employee_survey" in tables and item_columns:
                 pairs = ", ".join(f"('{c}', {c})" for c in item_columns)
                 cursor.execute(
@@ -245,7 +268,7 @@ def publish(staging, url: str, tables: list[str], drop: list[str], item_columns:
                     "e.wave, e.role, v.item, v.score FROM employee_survey e CROSS JOIN LATERAL "
                     f"(VALUES {pairs}) AS v(item, score) WHERE v.score IS NOT NULL")
         connection.commit()
-        connection.autocommit = True
+        connection.adbc_connection.set_autocommit(True)
         with connection.cursor() as cursor:  # planner statistics for the panels' aggregations
             for name in tables:
                 cursor.execute(f'ANALYZE "{schema}"."{name}"')
@@ -253,7 +276,19 @@ def publish(staging, url: str, tables: list[str], drop: list[str], item_columns:
         connection.rollback()
         raise
     finally:
-        raw.close()
+        connection.close()
+
+
+def _copy_table(staging, cursor, schema: str, name: str) -> int:
+    """Create table ``name`` as in DuckDB and copy its rows (binary COPY); return their count."""
+    described = staging.execute(f'DESCRIBE "{name}"').fetchall()
+    types = [(column[0], *_column_type(column[1])) for column in described]
+    cursor.execute(f'DROP TABLE IF EXISTS "{name}"')
+    cursor.execute(f'CREATE TABLE "{name}" ('
+                   + ", ".join(f'"{c}" {pg_type}' for c, pg_type, _ in types) + ")")
+    select = ", ".join(f'CAST("{c}" AS {cast}) AS "{c}"' for c, _, cast in types)
+    batches = staging.sql(f'SELECT {select} FROM "{name}"').to_arrow_reader(COPY_BATCH_ROWS)
+    return max(0, cursor.adbc_ingest(name, batches, mode="append", db_schema_name=schema))
 
 
 def export_password(url: str) -> str:
