@@ -64,28 +64,36 @@ def suppress_small_groups(frame: pd.DataFrame, min_group_size: int = MIN_GROUP_S
         their ``method`` says why.
     """
     min_group_size = check_threshold("min_group_size", min_group_size)
-    out = frame.copy()
-    small = out["n"].isna() | (out["n"] < min_group_size)
-    out["suppressed"] = small
-    out.loc[small, "method"] = SUPPRESSED_METHOD.format(k=min_group_size)
+    n = frame["n"].to_numpy(dtype=float, na_value=np.nan)
+    small = np.isnan(n) | (n < min_group_size)
+    complement = np.zeros(len(frame), dtype=bool)
     if parent_columns and parent_n is not None:
         # one estimand/outcome at a time: each is its own table a reader may difference
-        keys = [c for c in ("estimand", "outcome", "term") if c in out.columns]
-        for _, block in out.groupby(keys + list(parent_columns), dropna=False, sort=False):
+        keys = [c for c in ("estimand", "outcome", "term") if c in frame.columns]
+        position = pd.Series(np.arange(len(frame)), index=frame.index)
+        for _, block in frame.groupby(keys + list(parent_columns), dropna=False, sort=False):
             parent_key = tuple(block.iloc[0][c] for c in parent_columns)
             parent_key = parent_key[0] if len(parent_key) == 1 else parent_key
             total = parent_n.get(parent_key, np.nan)
             if np.isnan(total):
                 continue
-            counts = block["n"].fillna(0).astype(int).to_dict()
-            for index in hidden_groups(counts, int(total), min_group_size) - set(block.index[small[block.index]]):
-                out.loc[index, "suppressed"] = True
-                out.loc[index, "method"] = SUPPRESSED_COMPLEMENT_METHOD.format(k=min_group_size)
+            at = position[block.index].to_numpy()
+            counts = dict(zip(at, np.nan_to_num(n[at]).astype(int)))
+            for index in hidden_groups(counts, int(total), min_group_size) - set(at[small[at]]):
+                complement[index] = True
+    suppressed = small | complement
+    method = frame["method"].to_numpy(dtype=object, na_value=None).copy()
+    method[complement] = SUPPRESSED_COMPLEMENT_METHOD.format(k=min_group_size)
+    method[small] = SUPPRESSED_METHOD.format(k=min_group_size)
+    # built in one go (not column by column): every employee table of every report passes here
+    columns = {name: frame[name].array for name in frame.columns}
+    columns["method"] = pd.array(method, dtype=frame["method"].dtype)
     for column in VALUE_COLUMNS:
-        if column in out.columns:
-            out[column] = out[column].astype(float)
-            out.loc[out["suppressed"], column] = np.nan
-    return out
+        if column in columns:
+            columns[column] = np.where(suppressed, np.nan,
+                                       frame[column].to_numpy(dtype=float, na_value=np.nan))
+    columns["suppressed"] = suppressed
+    return pd.DataFrame(columns, index=frame.index, copy=True)
 
 
 def is_shown(respondents, min_group_size: int = MIN_GROUP_SIZE) -> bool:

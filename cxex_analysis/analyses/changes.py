@@ -50,15 +50,19 @@ def since_last_survey(employees: pd.DataFrame | None, customers: pd.DataFrame | 
     ``quarter`` column; either may be None."""
     frames = []
     if employees is not None and len(employees) and employees["wave"].nunique() > 1:
-        for level in _employee_levels(employees, confidence, min_group_size):
-            frames.append(change_since_previous(level, "wave", confidence))
+        levels = [level for level in _employee_levels(employees, confidence, min_group_size)
+                  if len(level)]
+        if levels:  # one call for every score: each is its own outcome
+            frames.append(change_since_previous(pd.concat(levels, ignore_index=True), "wave",
+                                                confidence))
     if customers is not None and len(customers) and customers["quarter"].nunique() > 1:
         recent = _last_two(customers, "quarter")
-        for column, measure in (("nps", nps), ("csat", csat)):
-            if column not in recent or recent[column].isna().all():
-                continue
-            frames.append(change_since_previous(measure(recent, over="quarter", confidence=confidence),
-                                                "quarter", confidence))
+        levels = [measure(recent, over="quarter", confidence=confidence)
+                  for column, measure in (("nps", nps), ("csat", csat))
+                  if column in recent and recent[column].notna().any()]
+        if levels:
+            frames.append(change_since_previous(pd.concat(levels, ignore_index=True), "quarter",
+                                                confidence))
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame()

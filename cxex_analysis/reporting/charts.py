@@ -35,9 +35,25 @@ def house_style():
         yield
 
 
-def new_figure(width: float = 8.0, height: float = 4.0):
-    """A Figure outside pyplot's registry: nothing pops up, nothing to close."""
-    fig = Figure(figsize=(width, height), layout="constrained")
+#: Margins (inches: left, right, top, bottom) of a chart whose labels are known in advance
+#: (numbers on both axes, one line of title and axis label): drawn without a layout pass.
+FIXED_MARGINS = (0.85, 0.2, 0.45, 0.65)
+
+
+def new_figure(width: float = 8.0, height: float = 4.0, margins: tuple | None = None):
+    """A Figure outside pyplot's registry: nothing pops up, nothing to close.
+
+    Its layout is worked out when it is drawn (constrained layout), or, given ``margins`` in
+    inches (left, right, top, bottom), fixed: half the drawing time, for charts drawn for
+    every group of a run whose labels need no measuring.
+    """
+    if margins is None:
+        fig = Figure(figsize=(width, height), layout="constrained")
+        return fig, fig.subplots()
+    left, right, top, bottom = margins
+    fig = Figure(figsize=(width, height))
+    fig.subplots_adjust(left=left / width, right=1 - right / width, top=1 - top / height,
+                        bottom=bottom / height)
     return fig, fig.subplots()
 
 
@@ -143,7 +159,7 @@ def metric_trend(frame: pd.DataFrame, period_column: str, title: str, ylabel: st
 def group_trend(trend: pd.DataFrame, metric: str, label: str, group: str):
     """A metric for the group and the company over time (hidden periods leave gaps)."""
     with house_style():
-        fig, ax = new_figure(8, 3.4)
+        fig, ax = new_figure(8, 3.4, FIXED_MARGINS)
         data = trend[trend["metric"] == metric]
         for i, (series, part) in enumerate(data.groupby("series", sort=False)):
             part = part.sort_values("period")

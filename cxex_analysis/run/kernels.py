@@ -27,6 +27,7 @@ from papermill.parameterize import parameterize_notebook
 
 from cxex_analysis.run.notebook_runs import NotebookRun
 from cxex_analysis.run.publish import export_html
+from cxex_analysis.store.warehouse import KEEP_OPEN
 
 KERNEL_NAME = "python3"
 
@@ -103,7 +104,8 @@ class WarmKernel:
         chatter = kernel_chatter_to(Path(log_path)) if log_path else contextlib.nullcontext()
         with chatter:  # as nbclient's setup_kernel(), kept open across jobs
             self.client.km = self.client.create_kernel_manager()
-            self.client.start_new_kernel()
+            # many reports from one warehouse: keep its file open between them
+            self.client.start_new_kernel(env={**os.environ, KEEP_OPEN: "1"})
             self.client.start_new_kernel_client()
 
     @staticmethod
