@@ -50,6 +50,11 @@ class Paths:
     def reports(self) -> Path:
         return Path(os.environ.get("CXEX_REPORTS_DIR", self.root / "reports"))
 
+    @property
+    def cache(self) -> Path:
+        """Slow results kept between kernels and runs (:mod:`cxex_analysis.store.disk_cache`)."""
+        return Path(os.environ.get("CXEX_CACHE_DIR", Path.home() / ".cache" / "cxex"))
+
 
 def paths() -> Paths:
     """The project's paths (computed on call, never at import)."""

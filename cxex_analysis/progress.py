@@ -36,6 +36,9 @@ def _number(value: float, unit: str) -> str:
 
 
 def _rate(per_second: float, unit: str) -> str:
+    """``2.0 reports/s``, or per minute when slower than one a second (``4.5 reports/min``)."""
+    if per_second < 1:
+        return f"{per_second * 60:,.1f} {unit}/min"
     return f"{per_second:,.{1 if per_second < 100 else 0}f} {unit}/s"
 
 

@@ -36,7 +36,7 @@ def test_slow_work_gets_a_line_every_30_seconds_between_tenths():
         clock.now += 2.0
         progress.advance(1.0)
     assert len(lines) == 3  # at 30, 60 and 90 s
-    assert lines[0].startswith("  reading files: 15.0 of 1,000.0 MB (2%), 0.5 MB/s, about 32 min")
+    assert lines[0].startswith("  reading files: 15.0 of 1,000.0 MB (2%), 30.0 MB/min, about 32 min")
 
 
 def test_quick_work_prints_only_its_closing_line_and_silence_is_silent():
@@ -59,7 +59,7 @@ def test_a_scheduled_run_logs_the_fan_out_progress(demo_cli_run):
     print periodic lines with counts, rate and time left, and validation is not drawn as a bar."""
     _, _, done = demo_cli_run
     assert done.returncode == 0, done.stderr[-2000:]
-    lines = re.findall(r"^  04_group_report: (\d+) of (\d+) reports \((\d+)%\), [\d.]+ reports/s, "
+    lines = re.findall(r"^  04_group_report: (\d+) of (\d+) reports \((\d+)%\), [\d.,]+ reports/(?:s|min), "
                        r"about .+ left$", done.stdout, flags=re.MULTILINE)
     assert lines, done.stdout[-3000:]
     counts = [int(n) for n, _, _ in lines]

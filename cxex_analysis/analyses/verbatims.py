@@ -17,10 +17,9 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 from cxex_analysis.errors import check_argument, check_confidence
-from cxex_analysis.estimators import codebook as codebooks
-from cxex_analysis.estimators.comment_annotation import Annotated, annotate
+from cxex_analysis.estimators.comment_annotation import Annotated, with_themes
 from cxex_analysis.estimators.intervals import correlation_interval, proportion_interval
-from cxex_analysis.panels.comments import comment_quarters, organisation_names, read_comments
+from cxex_analysis.panels.comments import annotated_comments, comment_quarters, organisation_names
 from cxex_analysis.results import tidy
 
 SCORED = ("negative", "neutral", "positive", "suggestion")
@@ -31,9 +30,9 @@ def load_comments(con, codebook: str = "", n_themes: int = 10, seed: int = 0,
     """Every comment in the warehouse annotated (``codebook`` "" = the default service one;
     ``brand_terms`` comma-separated names kept out of discovery themes, with the units' and
     regions' own names)."""
-    customers, employees = read_comments(con)
     names = organisation_names(con) + [b.strip() for b in brand_terms.split(",") if b.strip()]
-    return annotate(customers, employees, codebooks.load(codebook or None), n_themes, seed, names)
+    # tone and codebook themes as the group reports have them (learnt once per warehouse)
+    return with_themes(annotated_comments(con, codebook, seed), n_themes, seed, names)
 
 
 def _english(annotated: Annotated, source: str | None = None) -> pd.Series:

@@ -56,6 +56,12 @@ def annotate(customers: pd.DataFrame | None, employees: pd.DataFrame | None, cod
     ``names`` are the organisation's own names (units, regions, brands) kept out of themes;
     ``n_themes = 0`` skips discovery (the group reports need only sentiment and the codebook).
     """
+    return with_themes(labelled(customers, employees, codebook, seed), n_themes, seed, names)
+
+
+def labelled(customers: pd.DataFrame | None, employees: pd.DataFrame | None, codebook: list,
+             seed: int = 0) -> Annotated:
+    """The comments with their tone and codebook themes, without discovery themes."""
     parts, fits = [], {}
     for source, frame in (("customer", customers), ("employee", employees)):
         if frame is None or frame.empty:
@@ -73,15 +79,33 @@ def annotate(customers: pd.DataFrame | None, employees: pd.DataFrame | None, cod
                          codebooks.coverage(pd.DataFrame(), np.array([]), [], codebook), fits)
     comments = pd.concat(parts, ignore_index=True)
     tags = codebooks.tag(comments["comment"], comments["source"], codebook)
-    critical = (comments["language"] == "en") & comments["label"].isin(
+    critical = _critical(comments)
+    found = Themes.none(int(critical.sum()), "discovery not run")
+    return _themed(comments, tags, codebook, critical, found, fits)
+
+
+def with_themes(annotated: Annotated, n_themes: int = 10, seed: int = 0, names=()) -> Annotated:
+    """``annotated`` with up to ``n_themes`` discovery themes among its critical comments
+    (negative, neutral and suggestions, in English); ``n_themes = 0``: as it is."""
+    comments = annotated.comments
+    if n_themes <= 0 or comments.empty:
+        return annotated
+    critical = _critical(comments)
+    english = comments["language"] == "en"
+    found = discover(comments.loc[critical, "comment"], n_themes, seed, name_words(names),
+                     groups=comments.loc[critical, "unit_id"].to_numpy(),
+                     context=comments.loc[english & ~critical, "comment"])
+    return _themed(comments.copy(), annotated.tags, annotated.codebook, critical, found,
+                   annotated.fits)
+
+
+def _critical(comments: pd.DataFrame) -> pd.Series:
+    return (comments["language"] == "en") & comments["label"].isin(
         ("negative", "neutral", "suggestion"))
-    if n_themes > 0:
-        english = comments["language"] == "en"
-        found = discover(comments.loc[critical, "comment"], n_themes, seed, name_words(names),
-                         groups=comments.loc[critical, "unit_id"].to_numpy(),
-                         context=comments.loc[english & ~critical, "comment"])
-    else:
-        found = Themes.none(int(critical.sum()), "discovery not run")
+
+
+def _themed(comments: pd.DataFrame, tags: pd.DataFrame, codebook: list, critical: pd.Series,
+            found: Themes, fits: dict) -> Annotated:
     comments["theme_id"] = -1
     comments.loc[critical, "theme_id"] = found.theme
     comments["theme"] = [found.labels[t] if t >= 0 else "" for t in comments["theme_id"]]

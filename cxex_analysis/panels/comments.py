@@ -1,7 +1,7 @@
 """Comments as the warehouse holds them: customer and employee comments in file order with
 their writers' scores and prompts, their quarters and groups, the organisation's own names,
-the units whose employee comments may be shown, and the comments annotated once per kernel
-for the group reports.
+the units whose employee comments may be shown, and the comments annotated (tone, codebook
+themes) once per warehouse version, shared by the group reports and the verbatims report.
 """
 
 from __future__ import annotations
@@ -10,10 +10,19 @@ import functools
 from pathlib import Path
 
 import pandas as pd
+import sklearn
 
 from cxex_analysis.estimators import codebook as codebooks
-from cxex_analysis.estimators.comment_annotation import Annotated, annotate
+from cxex_analysis.estimators import (
+    comment_annotation,
+    comment_words,
+    learned_sentiment,
+    sentiment,
+    theme_discovery,
+)
+from cxex_analysis.estimators.comment_annotation import Annotated, labelled
 from cxex_analysis.privacy import comments_allowed
+from cxex_analysis.store import disk_cache
 from cxex_analysis.store.warehouse import (
     connect,
     engagement_items,
@@ -95,10 +104,26 @@ def annotated_comments(con, codebook: str = "", seed: int = 0) -> Annotated:
 
 @functools.lru_cache(maxsize=2)
 def _annotated(key: str, path: str, codebook: str, stamp: float, seed: int) -> Annotated:
+    """In this kernel's memory, else on disk (shared by the run's kernels and later runs on
+    the same warehouse version), else learnt."""
+    return disk_cache.cached("comments", (key, codebook, stamp, seed, *_code_versions()),
+                             lambda: _annotate(path, codebook, seed))
+
+
+@functools.cache
+def _code_versions() -> tuple[str, ...]:
+    """What the annotation depends on besides its inputs: this code and its libraries."""
+    return (disk_cache.source_digest([codebooks, comment_annotation, comment_words,
+                                      learned_sentiment, sentiment, theme_discovery]),
+            codebooks.DEFAULT_CODEBOOK.read_text(encoding="utf-8"), pd.__version__,
+            sklearn.__version__)
+
+
+def _annotate(path: str, codebook: str, seed: int) -> Annotated:
     themes = codebooks.load(codebook or None)
     con = connect(path)
     try:
         customers, employees = read_comments(con)
     finally:
         con.close()
-    return annotate(customers, employees, themes, n_themes=0, seed=seed)
+    return labelled(customers, employees, themes, seed)
