@@ -47,8 +47,8 @@ class Progress:
 
     ``say`` receives the plain lines (``print`` by default; None: silent). On a terminal
     (``terminal=None``: when ``say`` is ``print`` and standard output is one) a tqdm bar is
-    drawn on standard error instead, and only the closing line (unless ``summary`` is False)
-    goes to ``say``.
+    drawn there instead (not on standard error, which a run may send to its kernel log), and
+    only the closing line (unless ``summary`` is False) goes to ``say``.
     """
 
     def __init__(self, label: str, total: float, unit: str = "items",
@@ -63,8 +63,9 @@ class Progress:
             terminal = say is print and sys.stdout.isatty()
         self.bar = None
         if terminal and say is not None and total > 0:
-            self.bar = tqdm(total=total, desc=label, unit=f" {unit}", leave=False,
-                            dynamic_ncols=True, file=sys.stderr)
+            self.bar = tqdm(total=total if unit == "MB" else int(total), desc=label,
+                            unit=f" {unit}", leave=False,
+                            dynamic_ncols=True, file=sys.stdout)
 
     def __enter__(self) -> Progress:
         return self
@@ -90,7 +91,7 @@ class Progress:
         if self.say is None:
             return
         if self.bar is not None:
-            self.bar.update(amount)
+            self.bar.update(amount if self.unit == "MB" else int(amount))
             return
         now = self.clock()
         share = self.done / self.total if self.total > 0 else 1.0

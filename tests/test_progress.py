@@ -65,3 +65,37 @@ def test_a_scheduled_run_logs_the_fan_out_progress(demo_cli_run):
     counts = [int(n) for n, _, _ in lines]
     assert counts == sorted(counts) and all(int(total) > int(n) for n, total, _ in lines)
     assert "\r" not in done.stdout and "it/s" not in done.stdout + done.stderr  # no bar in a log
+
+
+def test_a_terminal_gets_a_bar_with_counts_and_rate():
+    """On a terminal (a pseudo-terminal here) the bar is drawn on standard output — standard
+    error may be a run's kernel log — and the closing line follows it."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import subprocess
+    import sys
+    import termios
+
+    code = ("import time\nfrom cxex_analysis.progress import Progress\n"
+            "with Progress('04_group_report', 5, 'reports') as p:\n"
+            "    for _ in range(5):\n        time.sleep(0.1)\n        p.advance()\n")
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 100, 0, 0))
+    process = subprocess.Popen([sys.executable, "-c", code], stdout=follower,
+                               stderr=subprocess.PIPE)
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the process closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+    assert process.wait(timeout=60) == 0 and process.stderr.read() == b""
+    text = shown.decode()
+    assert re.search(r"04_group_report: +\d+%\|.*\| 5/5 \[.* reports/s\]", text), text
+    assert "04_group_report: 5 reports in" in text
