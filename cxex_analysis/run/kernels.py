@@ -179,8 +179,9 @@ def run_batch(path: Path, jobs: list[tuple[str, dict]], work: Path, workers: int
         results = [_batch_worker(str(path), chunks[0], str(work), log, finished)]
     else:
         context = multiprocessing.get_context("spawn")
-        with context.Manager() as manager, \
-                ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        # a queue through a manager process only when someone is told of each job
+        manager = context.Manager() if finished is not None else contextlib.nullcontext()
+        with manager, ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             done = manager.Queue() if finished is not None else None
             futures = [pool.submit(_batch_worker, str(path), chunk, str(work), log, done)
                        for chunk in chunks]
