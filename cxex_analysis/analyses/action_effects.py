@@ -42,10 +42,9 @@ from cxex_analysis.errors import ParameterError, check_confidence
 from cxex_analysis.estimators.experiments import balance as balance_table
 from cxex_analysis.estimators.staggered import staggered_did
 from cxex_analysis.panels.action_panels import (
-    action_plans,
-    covered_units,
     focus_panel,
     item_columns,
+    plans_and_cover,
     units_in_pilots,
 )
 from cxex_analysis.privacy import SUPPRESSED_METHOD, check_threshold
@@ -162,12 +161,11 @@ def action_effects(con, confidence: float = 0.95, min_group_size: int = MIN_GROU
     """
     confidence = check_confidence(confidence)
     min_group_size = check_threshold("min_group_size", min_group_size)
-    plans = action_plans(con)
+    plans, cover = plans_and_cover(con)
     out: dict = {"effects": tidy([]), "balance": pd.DataFrame(), "not_estimated": [],
                  "notes": []}
     if plans.empty:
         return out
-    cover = covered_units(con, plans)
     items = item_columns(con)
     cache: dict = {}
     piloted = units_in_pilots(con) if leave_out_pilots else {}

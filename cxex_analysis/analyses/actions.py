@@ -15,7 +15,7 @@ from scipy import stats
 
 from cxex_analysis.config import MIN_GROUP_SIZE
 from cxex_analysis.errors import check_confidence
-from cxex_analysis.panels.action_panels import action_plans, covered_units, focus_answers
+from cxex_analysis.panels.action_panels import focus_answers, plans_and_cover
 from cxex_analysis.panels.respondent_scores import ces, change_since_previous, csat, nps
 from cxex_analysis.results import tidy
 from cxex_analysis.vocabulary import measure_label
@@ -201,11 +201,11 @@ def group_review(con, group_by: str, group: str, units: list[str], ex_shown: boo
     ``subject`` = the group), ``changes`` (:func:`focus_changes`) and, for a region or unit
     type, ``unit_actions`` (its units' own plans, earliest due first) with ``units_follow``
     (their follow-through, ``subject`` = ``all``)."""
-    plans = action_plans(con)
+    plans, cover = plans_and_cover(con)
     if plans.empty:
         return {"actions": plans, "follow": tidy([]), "changes": tidy([]),
                 "unit_actions": plans, "units_follow": tidy([])}
-    mine = group_actions(plans, covered_units(con, plans), group_by, group, units)
+    mine = group_actions(plans, cover, group_by, group, units)
     mine = mine.sort_values(["created_on", "action_id"], ascending=False).reset_index(drop=True)
     follow = follow_through(mine, as_of, confidence)
     follow = follow[follow["subject"] == "all"].assign(subject=f"{group_by}={group}") \

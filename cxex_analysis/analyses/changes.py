@@ -38,7 +38,7 @@ def _employee_levels(employees: pd.DataFrame, confidence: float, min_group_size:
     frames = [engagement_index(recent, items, **kwargs), pct_favourable(recent, items, **kwargs)]
     if "enps" in recent and recent["enps"].notna().any():
         frames.append(enps(recent, **kwargs))
-    frames += [pct_favourable(recent, [item], **kwargs).assign(outcome=item) for item in items]
+    frames.append(pct_favourable(recent, items, each_item=True, **kwargs))
     return frames
 
 

@@ -24,6 +24,7 @@ from cxex_analysis.panels.group_scores import (
     group_part,
     hidden_by_subtraction,
     recent_responses,
+    unit_names,
 )
 from cxex_analysis.panels.respondent_scores import summary
 from cxex_analysis.privacy import blank_small, comments_allowed, is_shown
@@ -35,7 +36,8 @@ def report_data(con, group_by: str, group: str, min_group_size: int = MIN_GROUP_
                 codebook: str = "", seed: int = 0, confidence: float = 0.95) -> dict:
     """Everything a group report shows, with the confidentiality rules applied.
 
-    Keys: ``units``, ``has_ex`` / ``has_cx`` (which surveys the data set holds), ``ex_shown``
+    Keys: ``name`` (the group as its readers know it: a unit's name, not its id), ``units``,
+    ``has_ex`` / ``has_cx`` (which surveys the data set holds), ``ex_shown``
     (bool), ``scorecard`` (metric, group now / previous /
     company now), ``ex_trend`` / ``cx_trend`` (group and company by period; employee values
     hidden where too few answered), ``issues`` (top 2), ``employee_comments`` /
@@ -49,7 +51,8 @@ def report_data(con, group_by: str, group: str, min_group_size: int = MIN_GROUP_
     items = every["items"]
     has_ex = bool(items)
     has_cx = "cx" in every
-    out: dict = {"group_by": group_by, "group": group, "units": units, "notes": [],
+    name = unit_names(con, [group]).get(group, group) if group_by == "unit" else group
+    out: dict = {"group_by": group_by, "group": group, "name": name, "units": units, "notes": [],
                  "has_ex": has_ex, "has_cx": has_cx}
     ex_group = group_part(every["ex"], group) if has_ex else pd.DataFrame()
     ex_company = every["ex_company"] if has_ex else pd.DataFrame()
@@ -133,11 +136,7 @@ def comment_table(annotated: Annotated, source: str, units: list, issues: pd.Dat
     if not mine.any():
         return pd.DataFrame(columns=["comment", "tone", "themes", "about"])
     tags = annotated.tags[mine]
-    names = {t.id: t.label for t in annotated.codebook}
-    frame = comments.loc[mine, ["comment", "at", "label"]].assign(
-        tone=lambda f: f["label"].replace({"not scored": "not scored (other language)"}),
-        themes=tags.apply(lambda row: ", ".join(names[t] for t in row.index[row.to_numpy()]), axis=1),
-        about="")
+    frame = comments.loc[mine, ["comment", "at", "label"]].assign(about="")
     for row in issues.itertuples():
         on_item = [t.id for t in annotated.codebook if row.item in t.items]
         if on_item:
@@ -145,6 +144,11 @@ def comment_table(annotated: Annotated, source: str, units: list, issues: pd.Dat
             frame.loc[hit, "about"] = row.issue
     frame = frame.sort_values("at", ascending=False, kind="stable")
     frame = pd.concat([frame[frame["about"] != ""], frame[frame["about"] == ""]]).head(limit)
+    names = {t.id: t.label for t in annotated.codebook}
+    shown = tags.loc[frame.index]  # themes of the comments shown only
+    frame = frame.assign(
+        tone=frame["label"].replace({"not scored": "not scored (other language)"}),
+        themes=[", ".join(names[t] for t in shown.columns[hits]) for hits in shown.to_numpy()])
     return frame[["comment", "tone", "themes", "about"]].reset_index(drop=True)
 
 
@@ -154,22 +158,22 @@ def group_themes(annotated: Annotated, units: list, employees_shown: bool,
     comments (Wilson interval) beside the company's %. Employee comments count only when the
     group's employee comments may be shown."""
     comments = annotated.comments
-    english = comments["label"] != "not scored"
+    english = (comments["label"] != "not scored").to_numpy()
+    hits = annotated.tags[[theme.id for theme in annotated.codebook]].to_numpy(dtype=bool)
     rows = []
     for source in ("customer", "employee") if employees_shown else ("customer",):
-        company = english & (comments["source"] == source)
-        mine = company & comments["unit_id"].isin(units)
+        company = english & (comments["source"] == source).to_numpy()
+        mine = company & comments["unit_id"].isin(units).to_numpy()
         if not mine.any():
             continue
-        for theme in annotated.codebook:
-            hit = annotated.tags[theme.id]
-            k = int((hit & mine).sum())
+        counts, company_counts = hits[mine].sum(axis=0), hits[company].sum(axis=0)
+        for theme, k, k_company in zip(annotated.codebook, counts, company_counts):
             if k == 0:
                 continue
             r = proportion_interval(float(k), float(mine.sum()), confidence)
             rows.append({"source": source, "theme": theme.label, "estimate": r["estimate"],
                          "ci_low": r["ci_low"], "ci_high": r["ci_high"],
-                         "company": 100 * float((hit & company).sum() / company.sum()),
+                         "company": 100 * float(k_company / company.sum()),
                          "n": int(mine.sum())})
     table = pd.DataFrame(rows, columns=["source", "theme", "estimate", "ci_low", "ci_high",
                                         "company", "n"])

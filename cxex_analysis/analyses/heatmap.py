@@ -49,8 +49,8 @@ def _employee_cells(employees: pd.DataFrame, items: list[str], by: str | None,
     frames = [engagement_index(employees, items, **kwargs)]
     if "enps" in employees and employees["enps"].notna().any():
         frames.append(enps(employees, **kwargs))
-    for item in items:
-        frames.append(pct_favourable(employees, [item], **kwargs).assign(outcome=item))
+    if items:
+        frames.append(pct_favourable(employees, items, each_item=True, **kwargs))
     return frames
 
 

@@ -3,6 +3,7 @@
 * :func:`action_plans` — the accepted action plans (ids, group, focus, dates, status).
 * :func:`covered_units` — one row per action and unit it covers (a region's or unit type's
   action covers every unit of the group).
+* :func:`plans_and_cover` — both, read once per warehouse version (every report asks).
 * :func:`focus_panel` — per unit and period, the score an action focus is measured by: the
   unit-wave mean of an engagement item (1–5) or the engagement index from the employee
   survey (unit-waves under ``min_group_size`` answers blank), or a customer score by quarter;
@@ -11,13 +12,22 @@
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 
 from cxex_analysis.config import MIN_GROUP_SIZE
 from cxex_analysis.contract.tables import CUSTOMER_FOCUSES
 from cxex_analysis.panels.periods import period_index
 from cxex_analysis.panels.unit_panels import cx_panel, ex_panel
-from cxex_analysis.store.warehouse import engagement_items, has_table, read_table
+from cxex_analysis.store.warehouse import (
+    connect,
+    engagement_items,
+    has_table,
+    identity,
+    location,
+    read_table,
+)
 
 #: How a group names its units.
 GROUP_COLUMN = {"unit": "unit_id", "region": "region", "unit_type": "unit_type"}
@@ -54,6 +64,23 @@ def covered_units(con, plans: pd.DataFrame) -> pd.DataFrame:
         return plans.assign(unit_id=pd.Series(dtype=object), unit_name=pd.Series(dtype=object),
                             region=pd.Series(dtype=object), unit_type=pd.Series(dtype=object))
     return pd.concat(parts, ignore_index=True)
+
+
+def plans_and_cover(con) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`action_plans` and their :func:`covered_units`, read once per warehouse file and
+    version (each of a run's group reports asks for them); copies, which a caller may change."""
+    plans, cover = _plans_and_cover(identity(con), location(con))
+    return plans.copy(), cover.copy()
+
+
+@functools.lru_cache(maxsize=4)
+def _plans_and_cover(key: str, path: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    con = connect(path)
+    try:
+        plans = action_plans(con)
+        return plans, covered_units(con, plans)
+    finally:
+        con.close()
 
 
 def focus_panel(con, focus: str, min_group_size: int = MIN_GROUP_SIZE,

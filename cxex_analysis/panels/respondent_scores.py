@@ -183,17 +183,32 @@ def engagement_index(data: pd.DataFrame, items: Sequence[str] | None = None, by=
 
 
 def pct_favourable(data: pd.DataFrame, items: Sequence[str] | None = None, by=None, over=None,
-                   confidence: float = 0.95, min_group_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
-    """% favourable (item answers 4–5) per group; respondent-clustered SE; suppression."""
+                   confidence: float = 0.95, min_group_size: int = MIN_GROUP_SIZE,
+                   each_item: bool = False) -> pd.DataFrame:
+    """% favourable (item answers 4–5) per group; respondent-clustered SE; suppression.
+
+    Over all ``items`` together (outcome ``pct_favourable``), or with ``each_item`` one row
+    per item and group, its outcome the item (as this function given that item alone).
+    """
     confidence = check_confidence(confidence)
     columns = item_columns(data, items)
-    values = data[columns].astype(float)
-    scored = data.assign(_fav=(values >= 4).sum(axis=1), _ans=values.notna().sum(axis=1))
+    values = data[columns].astype(float).to_numpy()
+    favourable, answered = (values >= 4).astype(float), ~np.isnan(values)
+    outcomes = list(columns)
+    if not each_item:
+        favourable = favourable.sum(axis=1, keepdims=True)
+        answered = answered.sum(axis=1, keepdims=True)
+        outcomes = ["pct_favourable"]
+    scored = data.assign(_row=np.arange(len(data)))
 
     def compute(group: pd.DataFrame) -> list[dict]:
-        r = ratio_interval(group["_fav"].to_numpy(), group["_ans"].to_numpy(), confidence)
-        r["n"] = len(group)
-        return [{**_base("pct_favourable", confidence), **r}]
+        rows = group["_row"].to_numpy()
+        out = []
+        for j, outcome in enumerate(outcomes):
+            r = ratio_interval(favourable[rows, j], answered[rows, j], confidence)
+            r["n"] = len(group)
+            out.append({**_base(outcome, confidence), **r})
+        return out
 
     frame = _grouped(scored, by, over, compute)
     return _employee(frame, scored, by, over, min_group_size, _respondents)

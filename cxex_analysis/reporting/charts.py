@@ -9,6 +9,7 @@ labelled axes; :func:`cxex_analysis.reporting.show.chart` embeds it with alt tex
 from __future__ import annotations
 
 import contextlib
+import textwrap
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -23,7 +24,13 @@ PALETTE = ["#1b6ca8", "#e07a1f", "#3a9d5d", "#c23b4e", "#7b5ea7", "#8c6d31", "#5
 STYLE = {
     "axes.titlesize": 12, "axes.titleweight": "bold", "axes.labelsize": 10,
     "axes.spines.top": False, "axes.spines.right": False, "figure.dpi": 100,
-    "savefig.dpi": 110, "font.family": "DejaVu Sans",
+    "savefig.dpi": 110,
+    # drawn with DejaVu Sans; a chart's words are text in its SVG, so a reader's browser
+    # without that font takes the nearest alike (Verdana, then any sans-serif)
+    "font.family": ["DejaVu Sans", "sans-serif"],
+    # titles sit just above the axes: no chart has ticks on top, so matplotlib's search for
+    # them (a measure of every tick label at each draw) is skipped
+    "axes.titley": 1.0,
 }
 
 
@@ -55,6 +62,24 @@ def new_figure(width: float = 8.0, height: float = 4.0, margins: tuple | None = 
     fig.subplots_adjust(left=left / width, right=1 - right / width, top=1 - top / height,
                         bottom=bottom / height)
     return fig, fig.subplots()
+
+
+#: Characters of a bold 12-point title that fit across an inch of chart, with some to spare.
+TITLE_CHARS_PER_INCH = 8.5
+
+#: Height of one more title line (inches).
+TITLE_LINE_INCHES = 0.21
+
+
+def fixed_title(ax, title: str) -> None:
+    """The title of a chart with fixed margins, wrapped to the chart's width; each line past
+    the first lowers the top of the plot by a line (nothing is measured)."""
+    fig = ax.get_figure()
+    lines = textwrap.wrap(title, max(20, int(fig.get_figwidth() * TITLE_CHARS_PER_INCH)))
+    ax.set_title("\n".join(lines))
+    if len(lines) > 1:
+        fig.subplots_adjust(top=fig.subplotpars.top
+                            - (len(lines) - 1) * TITLE_LINE_INCHES / fig.get_figheight())
 
 
 def money_axis(axis, currency: str) -> str:
@@ -166,7 +191,7 @@ def group_trend(trend: pd.DataFrame, metric: str, label: str, group: str):
             name = group if series == "this group" else "company"
             ax.plot(pd.to_datetime(part["period"]), part["value"], marker="o",
                     color=PALETTE[i], label=name)
-        ax.set_title(f"{label}: {group} against the company")
+        fixed_title(ax, f"{label}: {group} against the company")
         ax.set_xlabel("Period")
         ax.set_ylabel(label)
         ax.legend(fontsize=8)

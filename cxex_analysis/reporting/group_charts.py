@@ -8,7 +8,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import TwoSlopeNorm
 
-from cxex_analysis.reporting.charts import PALETTE, house_style, new_figure
+from cxex_analysis.reporting.charts import (
+    FIXED_MARGINS,
+    PALETTE,
+    fixed_title,
+    house_style,
+    new_figure,
+)
 from cxex_analysis.vocabulary import item_label, measure_label
 
 #: Differences from the company beyond this many standard errors take the darkest colour.
@@ -77,21 +83,28 @@ def group_heatmap(grid: pd.DataFrame, company: pd.Series, se: pd.DataFrame, titl
 
 def priority_chart(items: pd.DataFrame, top: list[str], group: str):
     """Impact × gap: each engagement item's importance (key-driver weight) against how far the
-    group is below the company; the top issues highlighted and named."""
+    group is below the company; the top issues highlighted and named.
+
+    Drawn with fixed margins (a chart in every group's report): the names stand right of their
+    points, or left of those in the right part of the chart, so none leaves the plot.
+    """
     with house_style():
-        fig, ax = new_figure(8, 4.6)
+        fig, ax = new_figure(8, 4.6, FIXED_MARGINS)
         chosen = items["item"].isin(top)
         ax.scatter(items.loc[~chosen, "gap"], items.loc[~chosen, "impact"], s=60,
                    color="#7c8a95", label="other items")
         ax.scatter(items.loc[chosen, "gap"], items.loc[chosen, "impact"], s=110,
                    color=PALETTE[3], label="top issues")
+        low, high = min(items["gap"].min(), 0.0), max(items["gap"].max(), 0.0)
         for row in items.itertuples():
+            right_part = row.gap > low + 0.6 * (high - low)
             ax.annotate(item_label(row.item), (row.gap, row.impact), textcoords="offset points",
-                        xytext=(6, 4), fontsize=8,
-                        fontweight="bold" if row.item in top else "normal")
+                        xytext=(-6 if right_part else 6, 4), ha="right" if right_part else "left",
+                        fontsize=8, fontweight="bold" if row.item in top else "normal")
+        ax.margins(y=0.1)  # room above the highest point for its name
         ax.axvline(0, color="#555555", linewidth=1)
         ax.axhline(items["impact"].mean(), color="#9aa5ad", linewidth=1, linestyle="--")
-        ax.set_title(f"Where to act in {group}: impact against gap to the company")
+        fixed_title(ax, f"Where to act in {group}: impact against gap to the company")
         ax.set_xlabel("Gap: company minus this group (% favourable points; right = below the company)")
         ax.set_ylabel("Impact: share of differences explained (%)")
         ax.legend(fontsize=8, loc="best")

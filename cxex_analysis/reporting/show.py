@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 from IPython.display import HTML, Markdown, display
+from matplotlib import rc_context
 
 from cxex_analysis.errors import ParameterError
 from cxex_analysis.reporting.tables import readable
@@ -55,19 +56,43 @@ def _display_markdown(text: str) -> None:
     display(Markdown(text))
 
 
+#: Charts with more marks than this (points, line vertices) are embedded as PNG pictures;
+#: fewer, as SVG drawings.
+DENSE_MARKS = 2000
+
+
+def _marks(fig) -> int:
+    """How many points and line vertices the figure draws."""
+    return sum(len(c.get_offsets()) for ax in fig.axes for c in ax.collections) + sum(
+        len(line.get_xydata()) for ax in fig.axes for line in ax.lines)
+
+
+def figure_image(fig) -> tuple[str, bytes]:
+    """The figure as (media type, bytes): an SVG drawing whose words are text — a third of
+    the drawing time and size of a picture, sharp when printed, its labels searchable — or,
+    for a chart of thousands of marks, a PNG picture."""
+    buffer = io.BytesIO()
+    if _marks(fig) > DENSE_MARKS:
+        fig.savefig(buffer, format="png")  # constrained layout fits the labels
+        return "image/png", buffer.getvalue()
+    with rc_context({"svg.fonttype": "none", "svg.hashsalt": "cxex"}):
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
+    return "image/svg+xml", buffer.getvalue()
+
+
 def figure_html(fig, alt: str) -> str:
-    """A figure as an embedded PNG ``<img>`` with alt text."""
+    """A figure as an embedded ``<img>`` (:func:`figure_image`) with alt text."""
     if not alt or not alt.strip():
         raise ParameterError("`alt` text is required for every chart (describe what it shows).")
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")  # constrained layout already fits the labels
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    media, image = figure_image(fig)
+    data = base64.b64encode(image).decode("ascii")
     title = ""
     if fig.axes and fig.axes[0].get_title():
         title = fig.axes[0].get_title()
-    return (f'<figure class="cxex-chart"><img src="data:image/png;base64,{data}" '
+    width = round(fig.get_figwidth() * fig.dpi)  # the size its picture would have
+    return (f'<figure class="cxex-chart"><img src="data:{media};base64,{data}" width="{width}" '
             f'alt="{html.escape(alt, quote=True)}" title="{html.escape(title, quote=True)}" '
-            f'style="max-width:100%"></figure>')
+            f'style="max-width:100%;height:auto"></figure>')
 
 
 def chart(fig, alt: str) -> None:

@@ -100,7 +100,27 @@ def _kept_open(path: Path) -> duckdb.DuckDBPyConnection:
         if kept is not None:
             kept[1].close()
         _OPEN[key] = (stamp, duckdb.connect(key, read_only=True))
-    return _OPEN[key][1].cursor()
+    cursor = _OPEN[key][1].cursor()
+    _CATALOGS[id(cursor)] = (cursor, {})
+    while len(_CATALOGS) > 8:
+        _CATALOGS.pop(next(iter(_CATALOGS)))
+    return cursor
+
+
+#: The newest cursors of kept-open files: id -> (the cursor, what is known of its catalog). A
+#: read-only file's tables cannot change while it is open, so a report asks for them once
+#: rather than at every step; holding the cursor keeps its id from being reused.
+_CATALOGS: dict[int, tuple[duckdb.DuckDBPyConnection, dict]] = {}
+
+
+def _remembered(con, what: str, ask):
+    """``ask()`` once per kept-open cursor (see :data:`_CATALOGS`), every time otherwise."""
+    known = _CATALOGS.get(id(con))
+    if known is None or known[0] is not con:
+        return ask()
+    if what not in known[1]:
+        known[1][what] = ask()
+    return known[1][what]
 
 
 def connect(warehouse: Warehouse | Path | str | None = None, read_only: bool = True):
@@ -131,8 +151,8 @@ def location(con) -> str:
     """What :func:`connect` was given for this connection: the DuckDB file or the URL."""
     if getattr(con, "backend", "duckdb") == "postgres":
         return con.url
-    return con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
-                       ).fetchone()[0]
+    return _remembered(con, "location", lambda: con.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0])
 
 
 def identity(con) -> str:
@@ -148,19 +168,19 @@ def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     """True when the warehouse holds table or view ``name``."""
     if getattr(con, "backend", "duckdb") == "postgres":
         return con.has_table(name)
-    return bool(con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' "
-        "AND table_catalog = current_database() AND table_name = ?", [name]).fetchone()[0])
+    return name in _remembered(con, "tables", lambda: {r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+        "AND table_catalog = current_database()").fetchall()})
 
 
 def table_columns(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
     """The columns of table ``name`` in the warehouse, in order (none if it is absent)."""
     if not has_table(con, name):
         return []
-    return [r[0] for r in con.execute(
+    return list(_remembered(con, f"columns of {name}", lambda: [r[0] for r in con.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
         "AND table_schema = current_schema() AND table_catalog = current_database() "
-        "ORDER BY ordinal_position", [name]).fetchall()]
+        "ORDER BY ordinal_position", [name]).fetchall()]))
 
 
 def engagement_items(con: duckdb.DuckDBPyConnection) -> list[str]:
