@@ -44,7 +44,7 @@ def _dask_job(path: str, name: str, parameters: dict, notebook_text: str) -> dic
     outcome, notebook = kernel.run(name, parameters)
     executed = Path(kernel.work) / f"{name}.ipynb"
     nbformat.write(notebook, str(executed))
-    html = export_html(executed, Path(kernel.work) / f"{name}.html")
+    html = export_html(executed, Path(kernel.work) / f"{name}.html", notebook)
     outcome["notebook"] = executed.read_text(encoding="utf-8")
     outcome["html_text"] = html.read_text(encoding="utf-8")
     executed.unlink()

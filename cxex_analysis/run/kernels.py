@@ -159,7 +159,7 @@ def _batch_worker(path: str, jobs: list[tuple[str, dict]], work: str, log_path: 
                 outcome, notebook = kernel.run(name, parameters)
                 executed = Path(work) / f"{name}.ipynb"
                 nbformat.write(notebook, str(executed))
-                outcome["html"] = export_html(executed, Path(work) / f"{name}.html").name
+                outcome["html"] = export_html(executed, Path(work) / f"{name}.html", notebook).name
                 outcomes.append(outcome)
                 if tell is not None:
                     tell(name)

@@ -96,9 +96,11 @@ def _exporter() -> HTMLExporter:
                         exclude_output_prompt=True, embed_images=True)
 
 
-def export_html(executed: Path, target: Path) -> Path:
-    """Render an executed notebook to self-contained HTML without code or stderr."""
-    notebook = nbformat.read(str(executed), as_version=4)
+def export_html(executed: Path, target: Path, notebook=None) -> Path:
+    """Render an executed notebook to self-contained HTML without code or stderr; given the
+    ``notebook`` the file holds (which is then changed), it is not read again."""
+    if notebook is None:
+        notebook = nbformat.read(str(executed), as_version=4)
     for cell in notebook.cells:
         if cell.cell_type != "code":
             continue
