@@ -1,0 +1,92 @@
+"""Published claims tested on the organisation's own data: the verdict rule, and the
+customer-level "five times more likely to recommend" ratio recovered from planted data."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cxex_analysis.errors import ParameterError
+from cxex_analysis.estimators.claim_verdicts import verdict
+from cxex_analysis.estimators.promoter_ratio import promoter_ratios
+
+
+@pytest.mark.parametrize(("interval", "claimed", "null", "expected"), [
+    ((3.8, 6.1), (5, 5), 1, "supported"),          # reaches the claimed 5x, excludes no effect
+    ((1.9, 2.6), (5, 5), 1, "not supported"),      # an effect, but about 2x, not 5x
+    ((0.4, 0.8), (5, 5), 1, "contradicted"),       # the other way
+    ((0.7, 6.0), (5, 5), 1, "cannot tell"),        # 5x and no effect both inside
+    ((float("nan"), float("nan")), (5, 5), 1, "cannot tell"),
+    ((30.0, 60.0), (25, 85), 0, "supported"),      # inside a claimed range
+    ((90.0, 120.0), (25, 85), 0, "not supported"),  # beyond it
+    ((-0.2, -0.05), (0.0, math.inf), 0, "contradicted"),  # "raises", but it lowers
+    ((-0.4, -0.1), (-math.inf, 0.0), 0, "supported"),      # "lowers", and it does
+])
+def test_the_verdict_rule(interval, claimed, null, expected):
+    assert verdict(*interval, claimed, null) == expected
+
+
+def test_a_claim_straddling_the_null_is_refused():
+    with pytest.raises(ParameterError, match="one side of the null"):
+        verdict(0.5, 2.0, (0.5, 2.0), 1)
+
+
+def test_the_risk_ratio_interval_is_katz_on_the_log_scale():
+    """60 of 100 good-experience customers promoters, 10 of 100 poor: risk ratio 6, log SE
+    √(1/60 − 1/100 + 1/10 − 1/100) = 0.3109 (Katz et al. 1978), 95% CI 3.26 to 11.04; odds
+    ratio 13.5, Woolf SE √(1/60 + 1/40 + 1/10 + 1/90)."""
+    customers = pd.DataFrame({"nps": [10] * 60 + [5] * 40 + [9] * 10 + [3] * 90,
+                              "csat": [5] * 100 + [1] * 100})
+    rows = promoter_ratios(customers, by=None).set_index("estimand")
+    rr, odds = rows.loc["promoter_risk_ratio"], rows.loc["promoter_odds_ratio"]
+    se = math.sqrt(1 / 60 - 1 / 100 + 1 / 10 - 1 / 100)
+    assert rr["estimate"] == pytest.approx(6.0)
+    assert rr["ci_low"] == pytest.approx(6 * math.exp(-1.959964 * se), rel=1e-5)
+    assert rr["ci_high"] == pytest.approx(6 * math.exp(1.959964 * se), rel=1e-5)
+    assert (round(rr["ci_low"], 2), round(rr["ci_high"], 2)) == (3.26, 11.04)
+    woolf = math.sqrt(1 / 60 + 1 / 40 + 1 / 10 + 1 / 90)
+    assert odds["estimate"] == pytest.approx(13.5)
+    assert odds["ci_low"] == pytest.approx(13.5 * math.exp(-1.959964 * woolf), rel=1e-5)
+    assert rr["n"] == 200 and rr["promoters_good"] == pytest.approx(0.6)
+
+
+def _planted(rng, n: int, promoter_good: float, promoter_poor: float) -> pd.DataFrame:
+    """Customers with CSAT 1–5 (middle answers too), promoters planted by experience."""
+    csat = rng.choice([1, 2, 3, 4, 5], size=n, p=[0.1, 0.15, 0.2, 0.3, 0.25])
+    chance = np.where(csat >= 4, promoter_good, np.where(csat <= 2, promoter_poor, 0.3))
+    promoter = rng.random(n) < chance
+    nps = np.where(promoter, rng.choice([9, 10], size=n), rng.integers(0, 9, size=n))
+    return pd.DataFrame({"nps": nps, "csat": csat,
+                         "channel": rng.choice(["phone", "store", "web"], size=n)})
+
+
+def test_a_planted_five_times_ratio_is_recovered_and_supported():
+    rng = np.random.default_rng(7)
+    customers = _planted(rng, 6000, promoter_good=0.55, promoter_poor=0.11)  # 5x
+    rows = promoter_ratios(customers)
+    overall = rows[(rows["subject"] == "all") & (rows["estimand"] == "promoter_risk_ratio")].iloc[0]
+    assert overall["ci_low"] < 5.0 < overall["ci_high"]
+    assert overall["estimate"] == pytest.approx(5.0, rel=0.15)
+    assert overall["term"] == "csat_top2_vs_bottom2"
+    assert verdict(overall["ci_low"], overall["ci_high"], (5, 5), 1) == "supported"
+    channels = rows[rows["subject"].str.startswith("channel=")
+                    & (rows["estimand"] == "promoter_risk_ratio")]
+    assert sorted(channels["subject"]) == ["channel=phone", "channel=store", "channel=web"]
+    assert (channels["n"].sum() == overall["n"])
+
+
+def test_a_twice_as_likely_organisation_does_not_support_five_times():
+    rng = np.random.default_rng(8)
+    customers = _planted(rng, 6000, promoter_good=0.40, promoter_poor=0.20)  # 2x
+    rows = promoter_ratios(customers, by=None).set_index("estimand")
+    rr = rows.loc["promoter_risk_ratio"]
+    assert rr["ci_low"] < 2.0 < rr["ci_high"]
+    assert verdict(rr["ci_low"], rr["ci_high"], (5, 5), 1) == "not supported"
+
+
+def test_too_few_poor_experiences_give_no_ratio():
+    customers = pd.DataFrame({"nps": [10] * 50 + [2] * 5, "csat": [5] * 50 + [1] * 5})
+    assert promoter_ratios(customers, by=None).empty
