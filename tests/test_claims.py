@@ -11,6 +11,7 @@ import pytest
 
 from cxex_analysis.errors import ParameterError
 from cxex_analysis.estimators.claim_verdicts import verdict
+from cxex_analysis.estimators.metric_strength import metric_strength
 from cxex_analysis.estimators.promoter_ratio import promoter_ratios
 
 
@@ -90,3 +91,50 @@ def test_a_twice_as_likely_organisation_does_not_support_five_times():
 def test_too_few_poor_experiences_give_no_ratio():
     customers = pd.DataFrame({"nps": [10] * 50 + [2] * 5, "csat": [5] * 50 + [1] * 5})
     assert promoter_ratios(customers, by=None).empty
+
+
+def _churn_driven_by_effort(rng, units: int = 150, quarters: int = 8) -> tuple[pd.DataFrame, dict]:
+    """Unit-quarters where the true ease of dealing with the unit drives churn (0.5 a within-
+    unit SD) and satisfaction, which goes with ease (correlation 0.5), adds a little (0.1).
+    CES is measured on few answers (half-score noise SD 2), CSAT and NPS on many (0.3), so a
+    plain correlation ranks CSAT first. The truth in the estimator's units: one SD of true
+    ease moves churn by 0.5 + 0.1 x 0.5 = 0.55, explaining 0.55² / 0.56 = 54% of churn's
+    within-unit variance; satisfaction 0.5 x 0.5 + 0.1 = 0.35 (22%); loyalty (variance 1.12)
+    0.18 / √1.12."""
+    n = units * quarters
+    unit = np.repeat(np.arange(units), quarters)
+    t = np.tile(np.arange(quarters), units)
+    level = rng.normal(0, 3, units)[unit] + rng.normal(0, 1, quarters)[t]  # fixed effects
+    ease = rng.normal(size=n)
+    satisfaction = 0.5 * ease + np.sqrt(0.75) * rng.normal(size=n)
+    loyalty = 0.2 * ease + 0.2 * satisfaction + rng.normal(size=n)
+    churn = level + 0.5 * ease + 0.1 * satisfaction + rng.normal(0, 0.5, n)
+    frame = pd.DataFrame({"unit_id": unit, "t": t, "churn_rate": churn})
+    for name, true, noise in (("ces", ease, 2.0), ("csat", satisfaction, 0.3), ("nps", loyalty, 0.3)):
+        offset = rng.normal(0, 5, units)[unit]  # each metric has its own unit levels
+        frame[f"{name}_a"] = offset + true + rng.normal(0, noise, n)
+        frame[f"{name}_b"] = offset + true + rng.normal(0, noise, n)
+    return frame, {"ces_share": 100 * 0.55 ** 2 / 0.56,
+                   "csat_share": 100 * 0.35 ** 2 / 0.56}
+
+
+def test_the_metric_that_drives_churn_is_ranked_first_despite_its_noise():
+    frame, truth = _churn_driven_by_effort(np.random.default_rng(3))
+    naive = {m: np.corrcoef(frame["churn_rate"] - frame.groupby("unit_id")["churn_rate"].transform("mean"),
+                            (frame[f"{m}_a"] + frame[f"{m}_b"]) / 2
+                            - frame.groupby("unit_id")[f"{m}_a"].transform("mean") / 2
+                            - frame.groupby("unit_id")[f"{m}_b"].transform("mean") / 2)[0, 1] ** 2
+             for m in ("ces", "csat")}
+    assert naive["csat"] > naive["ces"]  # the noise would mislead a plain correlation
+    rows = metric_strength(frame, "churn_rate", ["csat", "ces", "nps"], draws=400)
+    shares = rows[rows["estimand"] == "metric_share_explained"].set_index("subject")
+    assert shares["estimate"].idxmax() == "ces"
+    ces = shares.loc["ces"]
+    assert ces["ci_low"] < truth["ces_share"] < ces["ci_high"]
+    assert shares.loc["csat", "ci_low"] < truth["csat_share"] < shares.loc["csat", "ci_high"]
+    effects = rows[rows["estimand"] == "metric_effect_per_sd"].set_index("subject")
+    for metric, planted in (("ces", 0.55), ("csat", 0.35), ("nps", 0.18 / np.sqrt(1.12))):
+        assert effects.loc[metric, "ci_low"] < planted < effects.loc[metric, "ci_high"]
+    pair = rows[(rows["estimand"] == "metric_share_difference")
+                & (rows["subject"] == "csat-ces")].iloc[0]
+    assert pair["ci_high"] < 0 and pair["p_holm"] < 0.05  # CES clearly ahead of CSAT
