@@ -32,6 +32,10 @@ TEXT_COLUMNS = ("analysis", "estimand", "subject", "outcome", "term", "method")
 NUMBER_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "p_value", "confidence", "n")
 MIME_TYPE = "application/vnd.cxex.results+json"
 
+#: Columns beyond the schema a record keeps where they hold a value: a tested claim's
+#: ``verdict`` and ``evidence`` (analysis ``claims``, estimand ``claim``).
+RECORDED_EXTRAS = ("verdict", "evidence")
+
 _recorded: list[pd.DataFrame] = []
 
 
@@ -109,13 +113,18 @@ def _clean(value):
 
 
 def to_records(frame: pd.DataFrame) -> list[dict]:
-    """Records with exactly the schema keys, NaN as None (JSON null)."""
+    """Records with the schema keys, NaN as None (JSON null); a row with a value in one of
+    the :data:`RECORDED_EXTRAS` columns (a tested claim's verdict and evidence) keeps it."""
     validate(frame)
+    extras = [c for c in RECORDED_EXTRAS if c in frame.columns]
     records = []
-    for row in frame[list(SCHEMA)].itertuples(index=False):
+    for row in frame[list(SCHEMA) + extras].itertuples(index=False):
         record = {key: _clean(value) for key, value in zip(SCHEMA, row)}
         for key in TEXT_COLUMNS:
             record[key] = "" if record[key] is None else str(record[key])
+        for key, value in zip(extras, row[len(SCHEMA):]):
+            if _clean(value) not in (None, ""):
+                record[key] = str(value)
         records.append(record)
     return records
 
@@ -130,7 +139,7 @@ def record(frame: pd.DataFrame | None, label: str | None = None) -> None:
     if frame is None or frame.empty:  # nothing estimated: nothing to record
         return
     records = to_records(frame)
-    _recorded.append(frame[list(SCHEMA)].copy())
+    _recorded.append(frame[list(SCHEMA) + [c for c in RECORDED_EXTRAS if c in frame]].copy())
     note = f"Recorded {len(records)} result row(s)" + (f": {label}" if label else "")
     if get_ipython() is None:
         return
@@ -146,7 +155,8 @@ def recorded() -> pd.DataFrame:
 
 
 def write_json(frames: pd.DataFrame | Iterable[pd.DataFrame], path: Path | str) -> Path:
-    """Write ``results.json``: a list of records with exactly the schema keys."""
+    """Write ``results.json``: a list of records with the schema keys (and a claim's
+    :data:`RECORDED_EXTRAS`)."""
     if isinstance(frames, pd.DataFrame):
         frames = [frames]
     records: list[dict] = []

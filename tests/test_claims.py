@@ -3,6 +3,7 @@ customer-level "five times more likely to recommend" ratio recovered from plante
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -138,3 +139,21 @@ def test_the_metric_that_drives_churn_is_ranked_first_despite_its_noise():
     pair = rows[(rows["estimand"] == "metric_share_difference")
                 & (rows["subject"] == "csat-ces")].iloc[0]
     assert pair["ci_high"] < 0 and pair["p_holm"] < 0.05  # CES clearly ahead of CSAT
+
+
+def test_a_claims_verdict_and_evidence_travel_in_results_json(tmp_path):
+    from cxex_analysis.results import read_json, tidy, write_json
+
+    rows = tidy([{"analysis": "claims", "estimand": "claim", "subject": "recommend_5x",
+                  "outcome": "promoter", "term": "csat_top2_vs_bottom2", "estimate": 2.1,
+                  "ci_low": 1.8, "ci_high": 2.5, "confidence": 0.95, "n": 900,
+                  "method": "risk_ratio_katz_log", "verdict": "not supported",
+                  "evidence": "between-customer correlation"},
+                 {"analysis": "metrics", "estimand": "nps", "subject": "all", "estimate": 30.0,
+                  "n": 10, "method": "trinomial"}])
+    path = write_json(rows, tmp_path / "results.json")
+    back = read_json(path)
+    claim = back[back["analysis"] == "claims"].iloc[0]
+    assert (claim["verdict"], claim["evidence"]) == ("not supported", "between-customer correlation")
+    other = json.loads(path.read_text())[1]
+    assert "verdict" not in other  # other rows keep exactly the schema keys
