@@ -10,10 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cxex_analysis.analyses import claims
 from cxex_analysis.errors import ParameterError
-from cxex_analysis.estimators.claim_verdicts import verdict
+from cxex_analysis.estimators.claim_verdicts import EVIDENCE, VERDICTS, verdict
 from cxex_analysis.estimators.metric_strength import metric_strength
 from cxex_analysis.estimators.promoter_ratio import promoter_ratios
+from cxex_analysis.results import read_json, tidy, write_json
 
 
 @pytest.mark.parametrize(("interval", "claimed", "null", "expected"), [
@@ -142,8 +144,6 @@ def test_the_metric_that_drives_churn_is_ranked_first_despite_its_noise():
 
 
 def test_a_claims_verdict_and_evidence_travel_in_results_json(tmp_path):
-    from cxex_analysis.results import read_json, tidy, write_json
-
     rows = tidy([{"analysis": "claims", "estimand": "claim", "subject": "recommend_5x",
                   "outcome": "promoter", "term": "csat_top2_vs_bottom2", "estimate": 2.1,
                   "ci_low": 1.8, "ci_high": 2.5, "confidence": 0.95, "n": 900,
@@ -157,3 +157,20 @@ def test_a_claims_verdict_and_evidence_travel_in_results_json(tmp_path):
     assert (claim["verdict"], claim["evidence"]) == ("not supported", "between-customer correlation")
     other = json.loads(path.read_text())[1]
     assert "verdict" not in other  # other rows keep exactly the schema keys
+
+
+def test_the_demo_ledger_lists_every_claim_with_a_verdict_and_an_evidence_grade(con):
+    """On the demo organisation (resolved-first-time customers planted happier): every claim
+    gets a row; those the warehouse alone can test have an estimate and interval; the ones
+    other reports test say what they need when their rows are missing."""
+    tested = claims.tested_here(con)
+    table = claims.ledger(tidy([]), tested).set_index("subject")
+    assert list(table.index) == [c.id for c in claims.CLAIMS]
+    assert set(table["verdict"]) <= set(VERDICTS) and set(table["evidence"]) <= set(EVIDENCE)
+    first_time = table.loc["right_first_time"]
+    assert first_time["ci_low"] > 0 and first_time["verdict"] == "supported"
+    recommend = table.loc["recommend_5x"]
+    assert recommend["ci_low"] < recommend["estimate"] < recommend["ci_high"]
+    assert recommend["term"] == "csat_top2_vs_bottom2" and recommend["n"] > 1000
+    assert table.loc["roi_above_9000pct", "method"].startswith("not tested: needs a pilot")
+    assert table.loc["roi_above_9000pct", "verdict"] == "cannot tell"

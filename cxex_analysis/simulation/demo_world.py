@@ -350,7 +350,8 @@ def _customer_answers(params: DemoParameters, c: np.ndarray, draws: pd.DataFrame
                     np.select([w2 < 0.2, w2 < 0.5], [1, 2], 3))
     ces_mean = np.clip(params.ces_intercept + params.ces_per_nps * c, 1.05, 6.95)
     ces = 1 + binom.ppf(draws["u_ces"].to_numpy(), 6, (ces_mean - 1) / 6)
-    rfc = draws["u_rfc"].to_numpy() < np.clip(0.7 + 0.004 * (c - params.cx_mean), 0.05, 0.98)
+    rfc = draws["u_rfc"].to_numpy() > 1 - np.clip(  # resolved: the good end, as NPS and CSAT
+        0.7 + 0.004 * (c - params.cx_mean), 0.05, 0.98)
     out = {
         "nps": np.where(draws["ask_nps"].to_numpy(), nps, np.nan),
         "csat": np.where(draws["ask_csat"].to_numpy(), csat, np.nan),
@@ -379,8 +380,7 @@ def _outcomes(params: DemoParameters, d: Draws, c: np.ndarray, latent_ex: np.nda
            + params.revenue_per_customer_per_nps * (realised - params.cx_mean) + d.rpc_noise)
     revenue = np.round(active * rpc, 2)
     staff = units["staff"].to_numpy()
-    quarter_of_month = np.arange(n_months) // 3
-    ex_month = latent_ex[:, quarter_of_month]
+    ex_month = latent_ex[:, np.arange(n_months) // 3]  # each month, its quarter's experience
     exit_rate = np.clip(params.exit_rate_base + params.exit_rate_per_ei * (ex_month - params.ex_mean),
                         0.001, 0.3)
     employees_left = binom.ppf(d.exit_uniform, staff[:, None], exit_rate).astype(int)

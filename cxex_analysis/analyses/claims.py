@@ -1,0 +1,229 @@
+"""The claims ledger: what leaders are told about experience, each claim tested on this
+organisation's own data (estimand ``claim``, ``subject`` = the claim id).
+
+Three claims are tested here, from the warehouse:
+
+* ``recommend_5x`` — customers with a good experience (CSAT 4–5) against a poor one (CSAT
+  1–2; CES where there is no CSAT): the risk ratio of being a promoter
+  (:mod:`cxex_analysis.estimators.promoter_ratio`), also by channel;
+* ``most_actionable_metric`` — which of CSAT, CES and NPS goes with the money outcomes most
+  within units, survey noise handled (:mod:`cxex_analysis.estimators.metric_strength`);
+* ``right_first_time`` — NPS of customers whose contact was resolved the first time against
+  those whose was not (a difference of two NPS, trinomial standard errors).
+
+The others were tested by earlier reports of the run and are read from what they recorded
+(``results.json``): ``top_cx_engagement_5x`` and ``harter_engagement_cx_r`` (notebook 01),
+``roi_above_9000pct`` (notebook 03). Each ledger row gets a verdict by the one rule of
+:mod:`cxex_analysis.estimators.claim_verdicts` and the evidence grade of the design behind it;
+a claim the data cannot test gets ``cannot tell`` and says what it would need.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+from scipy import stats
+
+from cxex_analysis.errors import ParameterError, check_confidence
+from cxex_analysis.estimators.claim_verdicts import verdict
+from cxex_analysis.estimators.metric_strength import metric_strength
+from cxex_analysis.estimators.promoter_ratio import promoter_ratios
+from cxex_analysis.panels.linkage_panels import build_money_panel, build_panel
+from cxex_analysis.panels.respondent_scores import nps
+from cxex_analysis.results import tidy
+from cxex_analysis.store.warehouse import customer_responses, has_table, table_columns
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A published claim: in words, its source, the claimed value or range of the number that
+    tests it (and that number's value of no effect), the report that tests it, the design
+    behind that test, and what the data need for it."""
+
+    id: str
+    words: str
+    source: str
+    claimed: tuple[float, float]
+    null: float
+    number: str
+    report: str
+    evidence: str
+    needs: str
+
+
+CLAIMS = (
+    Claim("recommend_5x", "A good customer experience makes a person five times more likely to "
+          "recommend the company.", "widely quoted industry research", (5.0, 5.0), 1.0,
+          "risk ratio of being a promoter, CSAT 4-5 against 1-2", "07_claims",
+          "between-customer correlation", "customer answers with NPS and CSAT (or CES)"),
+    Claim("top_cx_engagement_5x", "Organisations with top customer experience are five times "
+          "more likely to have highly engaged employees.", "widely quoted industry research",
+          (5.0, 5.0), 1.0, "odds ratio: top-quarter-NPS units having above-median engagement",
+          "01_ex_cx_linkage", "between-unit correlation", "both surveys for at least 20 units"),
+    Claim("harter_engagement_cx_r", "Engagement and customer loyalty correlate at about 0.33 "
+          "across business units.", "Harter, Schmidt & Hayes (2002)", (0.33, 0.33), 0.0,
+          "between-unit correlation, corrected for survey noise", "01_ex_cx_linkage",
+          "between-unit correlation", "both surveys for at least 20 units"),
+    Claim("roi_above_9000pct", "Customer experience returns more than 9000% on what is spent "
+          "on it.", "articles on the return of customer experience", (90.0, math.inf), 0.0,
+          "return on investment (1 = 100%) of the modelled programme", "03_return_on_experience",
+          "quasi-experimental", "a pilot with measured effects and finance assumptions"),
+    Claim("most_actionable_metric", "CSAT is the most actionable metric (40% of practitioners), "
+          "then CES (28%), then NPS (24%).", "a practitioners' poll", (0.0, math.inf), 0.0,
+          "CSAT's share of churn's within-unit variance minus the next metric's "
+          "(percentage points)", "07_claims", "within-unit panel",
+          "unit outcomes and customer answers with CSAT, CES and NPS for at least 10 units"),
+    Claim("right_first_time", "Getting it right first time raises loyalty.",
+          "service-operations practice", (0.0, math.inf), 0.0,
+          "NPS of customers resolved at first contact minus the others' (points)", "07_claims",
+          "between-customer correlation",
+          "customer answers with NPS and whether the contact was resolved first time"),
+)
+
+#: The money outcomes the metrics are compared on, the first deciding the ledger's verdict.
+MONEY_OUTCOMES = ("churn_rate", "revenue_per_customer", "repeat_contacts_per_1000")
+
+#: The metrics compared, in the poll's order.
+POLL_ORDER = ("csat", "ces", "nps")
+
+
+def _customers(con) -> pd.DataFrame | None:
+    if not has_table(con, "customer_survey"):
+        return None
+    present = set(table_columns(con, "customer_survey"))
+    wanted = [c for c in ("nps", "csat", "ces", "channel", "resolved_first_contact")
+              if c in present]
+    return customer_responses(con, wanted)
+
+
+def right_first_time(customers: pd.DataFrame | None, confidence: float = 0.95) -> pd.DataFrame:
+    """NPS of customers resolved at first contact minus that of the others, with its interval
+    (independent groups: the variances add)."""
+    if customers is None or "resolved_first_contact" not in customers or "nps" not in customers:
+        return tidy([])
+    known = customers.dropna(subset=["resolved_first_contact", "nps"])
+    known = known.assign(first_time=known["resolved_first_contact"].astype(bool))
+    levels = nps(known, by="first_time", confidence=confidence).set_index("first_time")
+    if not {True, False} <= set(levels.index) or levels["n"].min() < 30:
+        return tidy([])
+    yes, no = levels.loc[True], levels.loc[False]
+    difference, se = yes["estimate"] - no["estimate"], math.hypot(yes["se"], no["se"])
+    z = stats.norm.ppf((1 + confidence) / 2)
+    return tidy([{"analysis": "claims", "estimand": "nps_difference", "subject": "all",
+                  "outcome": "nps", "term": "resolved_first_contact_vs_not",
+                  "estimate": difference, "se": se, "ci_low": difference - z * se,
+                  "ci_high": difference + z * se, "confidence": confidence,
+                  "n": int(yes["n"] + no["n"]),
+                  "method": "difference_of_independent_nps_trinomial (n = customer answers)"}])
+
+
+def metric_comparison(con, confidence: float = 0.95, min_group_size: int = 5,
+                      seed: int = 0) -> pd.DataFrame:
+    """:func:`~cxex_analysis.estimators.metric_strength.metric_strength` of CSAT, CES and NPS
+    for each money outcome the data have, pilot quarters left out (a pilot moves scores and
+    money at once); an outcome the data cannot support is left out."""
+    if not (has_table(con, "customer_survey") and has_table(con, "unit_outcomes")):
+        return tidy([])
+    money = build_money_panel(build_panel(con, min_group_size))
+    money = money[~money["pilot_active"]]
+    frames = []
+    for outcome in MONEY_OUTCOMES:
+        try:
+            frames.append(metric_strength(money, outcome, list(POLL_ORDER), confidence=confidence,
+                                          seed=seed))
+        except ParameterError:
+            continue
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else tidy([])
+
+
+def tested_here(con, confidence: float = 0.95, min_group_size: int = 5,
+                seed: int = 0) -> dict[str, pd.DataFrame]:
+    """The tests this module runs on the warehouse: ``recommend`` (promoter ratios, overall
+    and by channel), ``metrics`` (:func:`metric_comparison`), ``right_first_time``."""
+    confidence = check_confidence(confidence)
+    customers = _customers(con)
+    return {"recommend": promoter_ratios(customers, confidence) if customers is not None
+            else tidy([]),
+            "metrics": metric_comparison(con, confidence, min_group_size, seed),
+            "right_first_time": right_first_time(customers, confidence)}
+
+
+def _first(rows: pd.DataFrame, **where) -> pd.Series | None:
+    """The first row matching every ``column=value`` whose estimate is known."""
+    mask = pd.Series(True, index=rows.index)
+    for column, value in where.items():
+        mask &= rows[column] == value if column in rows else False
+    found = rows[mask & rows["estimate"].notna()] if len(rows) else rows
+    return found.iloc[0] if len(found) else None
+
+
+def _metric_claim(metrics: pd.DataFrame) -> pd.Series | None:
+    """CSAT's share of the first money outcome's variance minus the runner-up's."""
+    for outcome in MONEY_OUTCOMES:
+        shares = metrics[(metrics["estimand"] == "metric_share_explained")
+                         & (metrics["outcome"] == outcome)].set_index("subject") \
+            if len(metrics) else pd.DataFrame()
+        if "csat" not in shares.index or len(shares) < 2:
+            continue
+        runner_up = shares.drop(index="csat")["estimate"].idxmax()
+        pair = metrics[(metrics["estimand"] == "metric_share_difference")
+                       & (metrics["outcome"] == outcome)
+                       & metrics["subject"].isin([f"csat-{runner_up}", f"{runner_up}-csat"])]
+        if pair.empty:
+            continue
+        row = pair.iloc[0].copy()
+        if row["subject"] != f"csat-{runner_up}":  # turned round: CSAT minus the other
+            row["estimate"], row["ci_low"], row["ci_high"] = (
+                -row["estimate"], -row["ci_high"], -row["ci_low"])
+        row["term"] = f"csat_minus_{runner_up}"
+        return row
+    return None
+
+
+def evidence_rows(recorded: pd.DataFrame, tested: dict[str, pd.DataFrame]) -> dict:
+    """Per claim id, the row whose interval tests it (None when the data could not)."""
+    recommend = tested.get("recommend", tidy([]))
+    promoter = _first(recommend, subject="all", estimand="promoter_risk_ratio",
+                      term="csat_top2_vs_bottom2")
+    return {
+        "recommend_5x": promoter if promoter is not None else _first(
+            recommend, subject="all", estimand="promoter_risk_ratio"),
+        "top_cx_engagement_5x": _first(recorded, estimand="top_cx_engagement_odds_ratio"),
+        "harter_engagement_cx_r": _first(recorded, estimand="ex_cx_correlation_disattenuated",
+                                         outcome="nps")
+        if _first(recorded, estimand="ex_cx_correlation_disattenuated", outcome="nps") is not None
+        else _first(recorded, estimand="ex_cx_correlation_disattenuated"),
+        "roi_above_9000pct": _first(recorded, analysis="rox", estimand="roi"),
+        "most_actionable_metric": _metric_claim(tested.get("metrics", tidy([]))),
+        "right_first_time": _first(tested.get("right_first_time", tidy([])),
+                                   estimand="nps_difference"),
+    }
+
+
+def ledger(recorded: pd.DataFrame, tested: dict[str, pd.DataFrame],
+           confidence: float = 0.95) -> pd.DataFrame:
+    """One ``claim`` row per claim of :data:`CLAIMS`: the organisation's number and interval,
+    ``verdict`` and ``evidence``, and for display ``claim`` (the words), ``number`` (what
+    was measured) and ``report`` (the notebook that tested it). A claim the data could not
+    test has no estimate, verdict ``cannot tell`` and a method saying what it needs."""
+    confidence = check_confidence(confidence)
+    found = evidence_rows(recorded, tested)
+    rows = []
+    for claim in CLAIMS:
+        row = found.get(claim.id)
+        base = {"analysis": "claims", "estimand": "claim", "subject": claim.id,
+                "confidence": confidence, "claim": claim.words, "number": claim.number,
+                "report": claim.report, "evidence": claim.evidence}
+        if row is None:
+            rows.append({**base, "outcome": "", "term": "", "n": 0, "verdict": "cannot tell",
+                         "method": f"not tested: needs {claim.needs}"})
+            continue
+        rows.append({**base, "outcome": row["outcome"], "term": row["term"] or row["estimand"],
+                     **{k: row[k] for k in ("estimate", "se", "ci_low", "ci_high", "p_value",
+                                            "n", "method")},
+                     "verdict": verdict(row["ci_low"], row["ci_high"], claim.claimed,
+                                        claim.null)})
+    return tidy(rows, extra=["verdict", "evidence", "claim", "number", "report"])
