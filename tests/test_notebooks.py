@@ -38,7 +38,16 @@ def test_results_json_has_exactly_the_schema_keys(run):
     _, result = run
     records = json.loads((result.run_dir / "results.json").read_text())
     assert records
-    assert all(list(r) == list(results.SCHEMA) for r in records)
+    claims = [r for r in records if r["estimand"] == "claim"]
+    assert all(list(r) == list(results.SCHEMA) for r in records if r["estimand"] != "claim")
+    # the claims ledger: every claim, with its verdict and evidence grade
+    assert all(list(r) == [*results.SCHEMA, *results.RECORDED_EXTRAS] for r in claims)
+    assert [r["subject"] for r in claims] == [
+        "recommend_5x", "top_cx_engagement_5x", "harter_engagement_cx_r", "roi_above_9000pct",
+        "most_actionable_metric", "right_first_time"]
+    tested = {r["subject"]: r for r in claims if r["estimate"] is not None}
+    assert {"recommend_5x", "top_cx_engagement_5x", "right_first_time"} <= set(tested)
+    assert all(r["ci_low"] <= r["estimate"] <= r["ci_high"] for r in tested.values())
     audit = [r for r in records if r["analysis"] == "metrics" and r["subject"] == "all"
              and r["outcome"] == "nps" and r["estimand"] == "metric_level"]
     assert audit and audit[0]["ci_low"] < audit[0]["estimate"] < audit[0]["ci_high"]
@@ -221,7 +230,7 @@ def test_reports_read_in_a_real_browser_at_desktop_and_phone_width(run, tmp_path
         pytest.fail("axe-core is not installed: `make test` installs it (make browser).")
     _, result = run
     pages = _one_of_each_kind(result.run_dir)
-    assert {p.name[:2] for p in pages} >= {"00", "01", "02", "03", "04", "05", "06", "in"}
+    assert {p.name[:2] for p in pages} >= {"00", "01", "02", "03", "04", "05", "06", "07", "in"}
     problems = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(),
@@ -232,5 +241,13 @@ def test_reports_read_in_a_real_browser_at_desktop_and_phone_width(run, tmp_path
             for html in pages:
                 problems += _read_in_browser(context, html, width, axe.read_text(), tmp_path)
             context.close()
+        # the summary shows the claims ledger, each claim linked to the report that tested it
+        page = browser.new_page()
+        page.goto((result.run_dir / "index.html").as_uri())
+        ledger = page.get_by_role("region", name="Claims ledger")
+        assert ledger.is_visible()
+        assert ledger.locator("tbody tr").count() == 6
+        assert ledger.get_by_role("link", name="Claims ledger").count() >= 1
+        assert "five times more likely to recommend" in ledger.inner_text()
         browser.close()
     assert not problems, problems

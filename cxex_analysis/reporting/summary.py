@@ -24,6 +24,12 @@ from cxex_analysis.narrative.action_findings import (
     follow_sentence,
     overall_sentence,
 )
+from cxex_analysis.narrative.claim_findings import (
+    CLAIM_BY_ID,
+    VERDICT_RULE,
+    ledger_sentences,
+    ledger_table,
+)
 from cxex_analysis.narrative.linkage_findings import (
     direction_reading,
     hidden_sentence,
@@ -252,6 +258,29 @@ def changes_html(results: pd.DataFrame) -> str:
     return table + f"<p>{_e(fdr_note(rows, confidence))}</p>"
 
 
+def claims_html(results: pd.DataFrame, reports: list[dict]) -> str:
+    """The claims ledger (from notebook 07's ``claim`` rows): each claim, this organisation's
+    number with its interval, the verdict and the evidence, linked to the report that tested
+    it; empty when the run recorded no ledger."""
+    rows = results[(results["analysis"] == "claims") & (results["estimand"] == "claim")] \
+        if not results.empty else results
+    if rows.empty or "verdict" not in rows:
+        return ""
+    table = ledger_table(rows.reset_index(drop=True))
+    body = []
+    for shown, row in zip(table.itertuples(index=False), rows.itertuples(index=False)):
+        claim = CLAIM_BY_ID[row.subject]
+        link = _link(reports, claim.report[:3]) or _e(shown[5])
+        body.append("<tr>" + "".join(f"<td>{_e(v)}</td>" for v in shown[:5])
+                    + f"<td>{link}</td></tr>")
+    head = "".join(f"<th>{_e(c)}</th>" for c in table.columns)
+    sentences = "".join(f"<p>{_e(s)}</p>" for s in ledger_sentences(rows)[:1])
+    return (f"<div class='answer'>{sentences}</div>"
+            + scroll_box(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody>"
+                         "</table>", "Claims ledger")
+            + f"<p class='meta'>{_e(VERDICT_RULE)}</p>")
+
+
 def build_index(run_dir: Path, reports: list[dict], registry: pd.DataFrame | None = None,
                 min_group_size: int = 5, run_id: str | None = None) -> Path:
     """Write ``run_dir/index.html`` from ``run_dir/results.json``."""
@@ -266,6 +295,7 @@ def build_index(run_dir: Path, reports: list[dict], registry: pd.DataFrame | Non
              "run's results and has its 95% interval.</p>",
              "<nav><strong>Contents:</strong> <a href='#ex-cx'>EX and CX</a> · <a href='#pilots'>Pilots</a> · "
              "<a href='#value'>Value</a> · <a href='#act'>Where to act</a> · <a href='#changes'>What changed</a> · "
+             "<a href='#actions'>Actions</a> · <a href='#claims'>Claims</a> · "
              "<a href='#reports'>All reports</a></nav>"]
 
     def section(anchor: str, title: str, sentences: list[str], links: str,
@@ -314,6 +344,8 @@ def build_index(run_dir: Path, reports: list[dict], registry: pd.DataFrame | Non
     section("actions", "6. Did the actions work?",
             action_answers(results) if not results.empty else [], _link(reports, "06_"),
             _not_shown(reports, "06_"))
+    parts.append("<h2 id='claims'>7. The claims leaders hear, tested here</h2>"
+                 + (claims_html(results, reports) or "<p>No claims ledger in this run.</p>"))
     parts.append("<h2 id='reports'>All reports of this run</h2><ul>"
                  + "".join(_report_item(r) for r in reports) + "</ul>")
     definitions = "".join(f"<li>{_e(line[2:].replace('**', ''))}</li>"
@@ -325,7 +357,7 @@ def build_index(run_dir: Path, reports: list[dict], registry: pd.DataFrame | Non
 
 
 TITLES = {"00": "Data audit", "01": "EX and CX linkage", "02": "Pilot analysis", "03": "Return on experience",
-          "04": "Group report", "05": "Verbatims", "06": "Action review"}
+          "04": "Group report", "05": "Verbatims", "06": "Action review", "07": "Claims ledger"}
 
 
 def report_title(name: str) -> str:

@@ -30,6 +30,7 @@ NOTEBOOK_ANALYSES = {
     "04": ("groups",),
     "05": ("verbatims",),
     "06": ("actions",),
+    "07": ("claims",),
 }
 
 

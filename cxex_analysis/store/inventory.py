@@ -193,6 +193,8 @@ ANALYSES: tuple[Analysis, ...] = (
     Analysis("verbatims", "Verbatims: sentiment and themes of comments", "05", _comments),
     Analysis("actions", "Action review: follow-through and whether the actions worked", "06",
              _tables("action_plans")),
+    Analysis("claims", "Claims ledger: published claims tested on this organisation's data", "07",
+             lambda inv: []),  # a claim the data cannot test says what it needs
 )
 
 
