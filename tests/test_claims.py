@@ -174,3 +174,19 @@ def test_the_demo_ledger_lists_every_claim_with_a_verdict_and_an_evidence_grade(
     assert recommend["term"] == "csat_top2_vs_bottom2" and recommend["n"] > 1000
     assert table.loc["roi_above_9000pct", "method"].startswith("not tested: needs a pilot")
     assert table.loc["roi_above_9000pct", "verdict"] == "cannot tell"
+
+
+def test_a_metric_whose_change_is_all_noise_gets_no_share():
+    """Planted: NPS halves carry no real change within units (pure noise around the unit's
+    level): its share and effect are not estimated, and say why; the others still are."""
+    frame, _ = _churn_driven_by_effort(np.random.default_rng(5))
+    rng = np.random.default_rng(7)  # (a one-sided 95% check: 1 noise draw in 20 passes it)
+    level = frame.groupby("unit_id")["nps_a"].transform("mean")
+    frame["nps_a"] = level + rng.normal(0, 1, len(frame))
+    frame["nps_b"] = level + rng.normal(0, 1, len(frame))
+    rows = metric_strength(frame, "churn_rate", ["csat", "ces", "nps"], draws=300)
+    nps_rows = rows[rows["subject"] == "nps"]
+    assert nps_rows["estimate"].isna().all()
+    assert nps_rows["method"].str.contains("cannot be told from survey noise").all()
+    assert rows[rows["subject"] == "ces"]["estimate"].notna().all()
+    assert set(rows.loc[rows["estimand"] == "metric_share_difference", "subject"]) == {"csat-ces"}

@@ -13,6 +13,10 @@ projected out). Sampling noise is independent between the halves and of the outc
 * the share of the outcome's within-unit variance the score accounts for is
   Cov(y, x̄)² / (Cov(x_a, x_b) · Var(y)), a noise-corrected R² of the metric alone.
 
+A metric whose halves do not covary above zero at the confidence level (its change within
+units cannot be told from noise) gets no share or effect, and its ``method`` says so: the
+ratio would be unbounded, as a weak instrument's is.
+
 The plain correlation would rank a metric measured on more answers above a better one
 measured on fewer; these do not. Every metric is compared on the same unit-quarters (those
 with all of them). Intervals: percentile bootstrap over units; pairwise differences of the
@@ -35,21 +39,23 @@ MIN_UNITS = 10
 
 
 def _moments(y: np.ndarray, halves: list[tuple[np.ndarray, np.ndarray]],
-             weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per metric: (effect of one true SD, share of the outcome's variance) at ``weights``."""
+             weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per metric at ``weights``: the effect of one true SD, the share of the outcome's
+    variance, and the true variance (the halves' covariance)."""
     total = weights.sum()
     var_y = (weights * y * y).sum() / total
-    effects, shares = [], []
+    effects, shares, true_vars = [], [], []
     for a, b in halves:
         true_var = (weights * a * b).sum() / total
         cov_y = (weights * y * (a + b) / 2).sum() / total
+        true_vars.append(true_var)
         if true_var <= 0 or var_y <= 0:
             effects.append(np.nan)
             shares.append(np.nan)
             continue
         effects.append(cov_y / np.sqrt(true_var))
-        shares.append(min(cov_y ** 2 / (true_var * var_y), 1.0))
-    return np.array(effects), np.array(shares)
+        shares.append(min(cov_y ** 2 / (true_var * var_y), 1.0))  # a share is at most all
+    return np.array(effects), np.array(shares), np.array(true_vars)
 
 
 def _holm(p_values: list[float]) -> list[float]:
@@ -67,7 +73,8 @@ def metric_strength(data: pd.DataFrame, outcome: str, metrics: list[str], unit: 
                     seed: int = 0) -> pd.DataFrame:
     """Tidy rows for ``outcome`` (analysis ``claims``): per metric (``subject``), estimand
     ``metric_effect_per_sd`` (outcome change for one within-unit SD of the true score) and
-    ``metric_share_explained`` (% of the outcome's within-unit variance); per pair
+    ``metric_share_explained`` (% of the outcome's within-unit variance), each with the
+    score's within-unit ``reliability``; per pair of measurable metrics
     (``subject`` = ``csat-nps``), ``metric_share_difference`` (percentage points) with a
     bootstrap p-value and extra column ``p_holm``. ``data`` has ``{metric}_a``/``{metric}_b``
     halves; ``n`` counts unit-quarters. A metric whose halves the data lack is left out.
@@ -89,13 +96,17 @@ def metric_strength(data: pd.DataFrame, outcome: str, metrics: list[str], unit: 
     groups = codes.max() + 1
     # covariances of values with unit and quarter means removed, per degree of freedom left
     dof = np.sqrt(len(y) / max(len(y) - groups - frame[time].nunique() + 1, 1))
-    effects, shares = _moments(y, halves, np.ones(len(y)))
+    effects, shares, _ = _moments(y, halves, np.ones(len(y)))
     rng = np.random.default_rng(seed)
     boot = [_moments(y, halves, np.bincount(rng.integers(0, groups, groups),
                                             minlength=groups)[codes].astype(float))
             for _ in range(draws)]
     effects, boot_effects = dof * effects, dof * np.array([b[0] for b in boot])
     boot_shares = np.array([b[1] for b in boot])
+    # a metric whose true change within units cannot be told from noise (its halves'
+    # covariance not above 0 at the confidence level) has no finite share or effect
+    measured = np.nanpercentile(np.array([b[2] for b in boot]), 100 * (1 - confidence), axis=0) > 0
+    reliability = [_reliability(a, b) for a, b in halves]
     tail = [50 * (1 - confidence), 50 * (1 + confidence)]
     method = "split_half_moments_within_unit_quarter_bootstrap_units (n = unit-quarters)"
     base = {"analysis": "claims", "outcome": outcome, "confidence": confidence,
@@ -104,11 +115,16 @@ def metric_strength(data: pd.DataFrame, outcome: str, metrics: list[str], unit: 
     for i, metric in enumerate(metrics):
         for estimand, point, sample, scale in (("metric_effect_per_sd", effects[i], boot_effects[:, i], 1.0),
                                                ("metric_share_explained", shares[i], boot_shares[:, i], 100.0)):
+            row = {**base, "estimand": estimand, "subject": metric, "term": "within_unit",
+                   "reliability": reliability[i]}
+            if not measured[i]:
+                rows.append({**row, "method": "not estimated: its change within units cannot be "
+                             f"told from survey noise (reliability {reliability[i]:.2f})"})
+                continue
             low, high = np.nanpercentile(sample, tail)
-            rows.append({**base, "estimand": estimand, "subject": metric, "term": "within_unit",
-                         "estimate": scale * point, "se": scale * np.nanstd(sample, ddof=1),
+            rows.append({**row, "estimate": scale * point, "se": scale * np.nanstd(sample, ddof=1),
                          "ci_low": scale * low, "ci_high": scale * high})
-    pairs = list(combinations(range(len(metrics)), 2))
+    pairs = [(i, j) for i, j in combinations(range(len(metrics)), 2) if measured[i] and measured[j]]
     p_values = []
     for i, j in pairs:
         difference = boot_shares[:, i] - boot_shares[:, j]
@@ -122,4 +138,10 @@ def metric_strength(data: pd.DataFrame, outcome: str, metrics: list[str], unit: 
                      "subject": f"{metrics[i]}-{metrics[j]}", "term": "within_unit",
                      "estimate": 100 * (shares[i] - shares[j]), "se": np.nanstd(sample, ddof=1),
                      "ci_low": low, "ci_high": high, "p_value": p_value, "p_holm": p_holm})
-    return tidy(rows, extra=["p_holm"])
+    return tidy(rows, extra=["p_holm", "reliability"])
+
+
+def _reliability(a: np.ndarray, b: np.ndarray) -> float:
+    """Share of the full score's within-unit variance that is real change (Spearman–Brown)."""
+    r = float((a * b).sum() / np.sqrt((a * a).sum() * (b * b).sum()))
+    return 2 * r / (1 + r) if r > -1 else float("nan")

@@ -111,7 +111,41 @@ def metric_table(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"Money outcome": shares["outcome"].map(OUTCOME_WORDS),
                          "Metric": shares["subject"].map(METRIC_WORDS),
                          "estimate": shares["estimate"], "ci_low": shares["ci_low"],
-                         "ci_high": shares["ci_high"], "n": shares["n"]}).reset_index(drop=True)
+                         "ci_high": shares["ci_high"],
+                         "Real change (reliability)": shares["reliability"].astype(float),
+                         "n": shares["n"],
+                         "Note": shares["method"].where(shares["estimate"].isna(), "")
+                         .str.replace("not estimated: its", "Not estimated: the metric's")
+                         }).reset_index(drop=True)
+
+
+def poll_order_sentences(rows: pd.DataFrame, alpha: float = 0.05) -> list[str]:
+    """Per money outcome: the metrics in the order found here, and whether the poll's order
+    (CSAT, then CES, then NPS) holds — each step counted only when the pair's Holm-corrected
+    p-value is below ``alpha``."""
+    out = []
+    if rows.empty:
+        return out
+    shares = rows[(rows["estimand"] == "metric_share_explained") & rows["estimate"].notna()]
+    pairs = rows[rows["estimand"] == "metric_share_difference"].set_index(["outcome", "subject"])
+    for outcome, part in shares.groupby("outcome", sort=False):
+        order = part.sort_values("estimate", ascending=False)["subject"].tolist()
+        found = " > ".join(METRIC_WORDS.get(m, m) for m in order)
+        steps = []
+        for first, second in (("csat", "ces"), ("ces", "nps"), ("csat", "nps")):
+            key = (outcome, f"{first}-{second}") if (outcome, f"{first}-{second}") in pairs.index \
+                else (outcome, f"{second}-{first}")
+            if key not in pairs.index:
+                continue
+            pair = pairs.loc[key]
+            sign = pair["estimate"] if key[1].startswith(first) else -pair["estimate"]
+            if pair["p_holm"] < alpha:
+                steps.append(f"{METRIC_WORDS[first]} {'ahead of' if sign > 0 else 'behind'} "
+                             f"{METRIC_WORDS[second]}")
+        clear = ("; clearly: " + ", ".join(steps)) if steps else \
+            "; no difference between them is clear at this size"
+        out.append(f"{OUTCOME_WORDS.get(outcome, outcome).capitalize()}: {found}{clear}.")
+    return out
 
 
 def metric_differences(rows: pd.DataFrame) -> pd.DataFrame:
