@@ -190,3 +190,19 @@ def test_a_metric_whose_change_is_all_noise_gets_no_share():
     assert nps_rows["method"].str.contains("cannot be told from survey noise").all()
     assert rows[rows["subject"] == "ces"]["estimate"].notna().all()
     assert set(rows.loc[rows["estimand"] == "metric_share_difference", "subject"]) == {"csat-ces"}
+
+
+def test_the_ledger_reads_the_poll_claim_from_the_metric_comparison():
+    """Where CSAT is planted as the driver of churn (the effort data renamed), the poll's
+    claim that CSAT is the most actionable metric is supported; where CES is, it is not."""
+    frame, _ = _churn_driven_by_effort(np.random.default_rng(3))
+    swapped = frame.rename(columns={"ces_a": "csat_a", "ces_b": "csat_b",
+                                    "csat_a": "ces_a", "csat_b": "ces_b"})
+    verdicts = {}
+    for name, data in (("csat drives", swapped), ("ces drives", frame)):
+        rows = metric_strength(data, "churn_rate", ["csat", "ces", "nps"], draws=300)
+        row = claims.ledger(tidy([]), {"metrics": rows}).set_index("subject").loc[
+            "most_actionable_metric"]
+        verdicts[name] = (row["verdict"], row["term"])
+    assert verdicts["csat drives"] == ("supported", "csat_minus_ces")
+    assert verdicts["ces drives"][0] in ("not supported", "contradicted")

@@ -151,22 +151,23 @@ def tested_here(con, confidence: float = 0.95, min_group_size: int = 5,
             "right_first_time": right_first_time(customers, confidence)}
 
 
-def _first(rows: pd.DataFrame, **where) -> pd.Series | None:
-    """The first row matching every ``column=value`` whose estimate is known."""
+def _first(rows: pd.DataFrame, **where) -> dict | None:
+    """The first row matching every ``column=value`` whose estimate is known (None: none)."""
     mask = pd.Series(True, index=rows.index)
     for column, value in where.items():
         mask &= rows[column] == value if column in rows else False
     found = rows[mask & rows["estimate"].notna()] if len(rows) else rows
-    return found.iloc[0] if len(found) else None
+    return found.iloc[0].to_dict() if len(found) else None
 
 
-def _metric_claim(metrics: pd.DataFrame) -> pd.Series | None:
+def _metric_claim(metrics: pd.DataFrame) -> dict | None:
     """CSAT's share of the first money outcome's variance minus the runner-up's."""
     for outcome in MONEY_OUTCOMES:
         shares = metrics[(metrics["estimand"] == "metric_share_explained")
-                         & (metrics["outcome"] == outcome)].set_index("subject") \
+                         & (metrics["outcome"] == outcome)
+                         & metrics["estimate"].notna()].set_index("subject") \
             if len(metrics) else pd.DataFrame()
-        if "csat" not in shares.index or len(shares) < 2:
+        if "csat" not in shares.index or len(shares) < 2:  # nothing measurable to compare
             continue
         runner_up = shares.drop(index="csat")["estimate"].idxmax()
         pair = metrics[(metrics["estimand"] == "metric_share_difference")
@@ -174,7 +175,7 @@ def _metric_claim(metrics: pd.DataFrame) -> pd.Series | None:
                        & metrics["subject"].isin([f"csat-{runner_up}", f"{runner_up}-csat"])]
         if pair.empty:
             continue
-        row = pair.iloc[0].copy()
+        row = pair.iloc[0].to_dict()
         if row["subject"] != f"csat-{runner_up}":  # turned round: CSAT minus the other
             row["estimate"], row["ci_low"], row["ci_high"] = (
                 -row["estimate"], -row["ci_high"], -row["ci_low"])
@@ -186,16 +187,14 @@ def _metric_claim(metrics: pd.DataFrame) -> pd.Series | None:
 def evidence_rows(recorded: pd.DataFrame, tested: dict[str, pd.DataFrame]) -> dict:
     """Per claim id, the row whose interval tests it (None when the data could not)."""
     recommend = tested.get("recommend", tidy([]))
-    promoter = _first(recommend, subject="all", estimand="promoter_risk_ratio",
-                      term="csat_top2_vs_bottom2")
-    return {
-        "recommend_5x": promoter if promoter is not None else _first(
-            recommend, subject="all", estimand="promoter_risk_ratio"),
+    return {  # the preferred row first: CSAT's contrast, NPS's correlation
+        "recommend_5x": _first(recommend, subject="all", estimand="promoter_risk_ratio",
+                               term="csat_top2_vs_bottom2")
+        or _first(recommend, subject="all", estimand="promoter_risk_ratio"),
         "top_cx_engagement_5x": _first(recorded, estimand="top_cx_engagement_odds_ratio"),
         "harter_engagement_cx_r": _first(recorded, estimand="ex_cx_correlation_disattenuated",
                                          outcome="nps")
-        if _first(recorded, estimand="ex_cx_correlation_disattenuated", outcome="nps") is not None
-        else _first(recorded, estimand="ex_cx_correlation_disattenuated"),
+        or _first(recorded, estimand="ex_cx_correlation_disattenuated"),
         "roi_above_9000pct": _first(recorded, analysis="rox", estimand="roi"),
         "most_actionable_metric": _metric_claim(tested.get("metrics", tidy([]))),
         "right_first_time": _first(tested.get("right_first_time", tidy([])),
