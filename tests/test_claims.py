@@ -15,6 +15,7 @@ from cxex_analysis.errors import ParameterError
 from cxex_analysis.estimators.claim_verdicts import EVIDENCE, VERDICTS, verdict
 from cxex_analysis.estimators.metric_strength import metric_strength
 from cxex_analysis.estimators.promoter_ratio import promoter_ratios
+from cxex_analysis.estimators.value_model import heskett_profit_change
 from cxex_analysis.results import read_json, tidy, write_json
 
 
@@ -206,3 +207,13 @@ def test_the_ledger_reads_the_poll_claim_from_the_metric_comparison():
         verdicts[name] = (row["verdict"], row["term"])
     assert verdicts["csat drives"] == ("supported", "csat_minus_ces")
     assert verdicts["ces drives"][0] in ("not supported", "contradicted")
+
+
+def test_heskett_arithmetic_and_its_interval(con):
+    """20% annual churn: 5 more points of retention leave 15%, so a steady-state customer base
+    (inflow / churn) grows by 20/15 - 1 = 33.3%. On the demo, the interval comes from a
+    bootstrap over units and covers the point estimate."""
+    assert float(heskett_profit_change(1 - 0.8 ** (1 / 12))) == pytest.approx(1 / 3)
+    assert float(heskett_profit_change(1 - 0.96 ** (1 / 12))) == float("inf")  # 4% churn: none left
+    row = claims.retention_profit(con).iloc[0]
+    assert row["ci_low"] < row["estimate"] < row["ci_high"] and row["n"] >= 10

@@ -44,9 +44,10 @@ def test_results_json_has_exactly_the_schema_keys(run):
     assert all(list(r) == [*results.SCHEMA, *results.RECORDED_EXTRAS] for r in claims)
     assert [r["subject"] for r in claims] == [
         "recommend_5x", "top_cx_engagement_5x", "harter_engagement_cx_r", "roi_above_9000pct",
-        "most_actionable_metric", "right_first_time"]
+        "heskett_retention_profit", "most_actionable_metric", "right_first_time"]
     tested = {r["subject"]: r for r in claims if r["estimate"] is not None}
-    assert {"recommend_5x", "top_cx_engagement_5x", "right_first_time"} <= set(tested)
+    assert {"recommend_5x", "top_cx_engagement_5x", "right_first_time",
+            "heskett_retention_profit"} <= set(tested)
     assert all(r["ci_low"] <= r["estimate"] <= r["ci_high"] for r in tested.values())
     audit = [r for r in records if r["analysis"] == "metrics" and r["subject"] == "all"
              and r["outcome"] == "nps" and r["estimand"] == "metric_level"]
@@ -246,7 +247,7 @@ def test_reports_read_in_a_real_browser_at_desktop_and_phone_width(run, tmp_path
         page.goto((result.run_dir / "index.html").as_uri())
         ledger = page.get_by_role("region", name="Claims ledger")
         assert ledger.is_visible()
-        assert ledger.locator("tbody tr").count() == 6
+        assert ledger.locator("tbody tr").count() == 7
         assert ledger.get_by_role("link", name="Claims ledger").count() >= 1
         assert "five times more likely to recommend" in ledger.inner_text()
         browser.close()

@@ -9,7 +9,9 @@ Three claims are tested here, from the warehouse:
 * ``most_actionable_metric`` — which of CSAT, CES and NPS goes with the money outcomes most
   within units, survey noise handled (:mod:`cxex_analysis.estimators.metric_strength`);
 * ``right_first_time`` — NPS of customers whose contact was resolved the first time against
-  those whose was not (a difference of two NPS, trinomial standard errors).
+  those whose was not (a difference of two NPS, trinomial standard errors);
+* ``heskett_retention_profit`` — the profit change 5 more points of retention would bring at
+  this organisation's churn, in steady state (arithmetic on the data, not an experiment).
 
 The others were tested by earlier reports of the run and are read from what they recorded
 (``results.json``): ``top_cx_engagement_5x`` and ``harter_engagement_cx_r`` (notebook 01),
@@ -23,6 +25,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from scipy import stats
 
@@ -30,8 +33,10 @@ from cxex_analysis.errors import ParameterError, check_confidence
 from cxex_analysis.estimators.claim_verdicts import verdict
 from cxex_analysis.estimators.metric_strength import metric_strength
 from cxex_analysis.estimators.promoter_ratio import promoter_ratios
+from cxex_analysis.estimators.value_model import heskett_profit_change
 from cxex_analysis.panels.linkage_panels import build_money_panel, build_panel
 from cxex_analysis.panels.respondent_scores import nps
+from cxex_analysis.panels.unit_economics import churn_by_unit
 from cxex_analysis.results import tidy
 from cxex_analysis.store.warehouse import customer_responses, has_table, table_columns
 
@@ -70,6 +75,11 @@ CLAIMS = (
           "on it.", "articles on the return of customer experience", (90.0, math.inf), 0.0,
           "return on investment (1 = 100%) of the modelled programme", "03_return_on_experience",
           "quasi-experimental", "a pilot with measured effects and finance assumptions"),
+    Claim("heskett_retention_profit", "Five more points of customer retention raise profits "
+          "by 25% to 85%.", "Heskett et al. (1994), the service-profit chain", (25.0, 85.0), 0.0,
+          "profit change from 5 more points of annual retention at this organisation's churn "
+          "(steady state, %)", "07_claims", "steady-state arithmetic",
+          "unit outcomes with customers active and lost"),
     Claim("most_actionable_metric", "CSAT is the most actionable metric (40% of practitioners), "
           "then CES (28%), then NPS (24%).", "a practitioners' poll", (0.0, math.inf), 0.0,
           "CSAT's share of churn's within-unit variance minus the next metric's "
@@ -119,6 +129,32 @@ def right_first_time(customers: pd.DataFrame | None, confidence: float = 0.95) -
                   "method": "difference_of_independent_nps_trinomial (n = customer answers)"}])
 
 
+def retention_profit(con, confidence: float = 0.95, draws: int = 2000,
+                     seed: int = 0) -> pd.DataFrame:
+    """Heskett's claim at this organisation's churn: the steady-state profit change (%) from
+    5 more points of annual retention (:func:`~cxex_analysis.estimators.value_model.
+    heskett_profit_change`), its interval from a bootstrap over units of the churn rate."""
+    units = churn_by_unit(con)
+    if units is None or len(units) < 2 or units["active"].sum() <= 0:
+        return tidy([])
+    lost, active = units["lost"].to_numpy(), units["active"].to_numpy()
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(units), size=(draws, len(units)))
+    churn = lost[picks].sum(axis=1) / active[picks].sum(axis=1)
+    sample = 100 * heskett_profit_change(churn)
+    low, high = np.percentile(sample, [50 * (1 - confidence), 50 * (1 + confidence)])
+    point = 100 * float(heskett_profit_change(lost.sum() / active.sum()))
+    finite = sample[np.isfinite(sample)]
+    return tidy([{"analysis": "claims", "estimand": "retention_profit_change", "subject": "all",
+                  "outcome": "profit", "term": "retention_plus_5_points",
+                  "estimate": point if np.isfinite(point) else np.nan,
+                  "se": float(np.std(finite, ddof=1)) if len(finite) > 1 else np.nan,
+                  "ci_low": low if np.isfinite(low) else np.nan,
+                  "ci_high": high if np.isfinite(high) else np.nan, "confidence": confidence,
+                  "n": len(units), "method": "steady_state_churn_ratio_bootstrap_units "
+                  f"(n = units; monthly churn {lost.sum() / active.sum():.4f})"}])
+
+
 def metric_comparison(con, confidence: float = 0.95, min_group_size: int = 5,
                       seed: int = 0) -> pd.DataFrame:
     """:func:`~cxex_analysis.estimators.metric_strength.metric_strength` of CSAT, CES and NPS
@@ -142,13 +178,15 @@ def metric_comparison(con, confidence: float = 0.95, min_group_size: int = 5,
 def tested_here(con, confidence: float = 0.95, min_group_size: int = 5,
                 seed: int = 0) -> dict[str, pd.DataFrame]:
     """The tests this module runs on the warehouse: ``recommend`` (promoter ratios, overall
-    and by channel), ``metrics`` (:func:`metric_comparison`), ``right_first_time``."""
+    and by channel), ``metrics`` (:func:`metric_comparison`), ``right_first_time`` and
+    ``retention_profit`` (:func:`retention_profit`)."""
     confidence = check_confidence(confidence)
     customers = _customers(con)
     return {"recommend": promoter_ratios(customers, confidence) if customers is not None
             else tidy([]),
             "metrics": metric_comparison(con, confidence, min_group_size, seed),
-            "right_first_time": right_first_time(customers, confidence)}
+            "right_first_time": right_first_time(customers, confidence),
+            "retention_profit": retention_profit(con, confidence, seed=seed)}
 
 
 def _first(rows: pd.DataFrame, **where) -> dict | None:
@@ -196,6 +234,8 @@ def evidence_rows(recorded: pd.DataFrame, tested: dict[str, pd.DataFrame]) -> di
                                          outcome="nps")
         or _first(recorded, estimand="ex_cx_correlation_disattenuated"),
         "roi_above_9000pct": _first(recorded, analysis="rox", estimand="roi"),
+        "heskett_retention_profit": _first(tested.get("retention_profit", tidy([])),
+                                           estimand="retention_profit_change"),
         "most_actionable_metric": _metric_claim(tested.get("metrics", tidy([]))),
         "right_first_time": _first(tested.get("right_first_time", tidy([])),
                                    estimand="nps_difference"),

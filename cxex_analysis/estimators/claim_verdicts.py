@@ -15,7 +15,8 @@ of one value; "raises" is the range from the null to infinity), ``null`` the val
 
 The evidence grade names the design behind the estimate, strongest first: a randomized pilot,
 a quasi-experiment (staggered rollout, difference in differences), a within-unit panel (units
-against their own past), a correlation between units, or one between customers at one time.
+against their own past), a correlation between units, one between customers at one time, or
+arithmetic on the organisation's own numbers under a stated model (no test of cause at all).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from cxex_analysis.errors import ParameterError
 VERDICTS = ("supported", "not supported", "contradicted", "cannot tell")
 
 EVIDENCE = ("randomized", "quasi-experimental", "within-unit panel", "between-unit correlation",
-            "between-customer correlation")
+            "between-customer correlation", "steady-state arithmetic")
 
 
 def verdict(ci_low: float, ci_high: float, claimed: tuple[float, float], null: float) -> str:

@@ -324,18 +324,22 @@ def break_even(inputs: Inputs, effect: str = "nps") -> float:
 
 
 def heskett_check(inputs: Inputs, retention_points: float = 5.0) -> dict[str, float]:
-    """Profit change from ``retention_points`` more annual retention, in steady state.
-
-    Heskett et al. (1994) claim +5% retention raises profits 25–85%. With a steady inflow of
-    new customers the customer base is inversely proportional to the churn rate, so profit
-    (margin × customers) rises by churn_before / churn_after − 1.
-    """
+    """Profit change from ``retention_points`` more annual retention, in steady state
+    (:func:`heskett_profit_change` at the inputs' monthly churn)."""
     annual_retention = (1 - inputs.churn_rate) ** 12
-    annual_churn = 1 - annual_retention
+    return {"annual_retention": annual_retention,
+            "profit_change": float(heskett_profit_change(inputs.churn_rate, retention_points))}
+
+
+def heskett_profit_change(monthly_churn, retention_points: float = 5.0):
+    """Heskett et al. (1994) claim +5% retention raises profits 25–85%. With a steady inflow
+    of new customers the customer base is inversely proportional to the churn rate, so profit
+    (margin × customers) rises by churn_before / churn_after − 1 (infinite when the extra
+    retention would leave no churn). Works on a number or an array of monthly churn rates."""
+    annual_churn = 1 - (1 - np.asarray(monthly_churn, dtype=float)) ** 12
     after = annual_churn - retention_points / 100
-    if after <= 0:
-        return {"annual_retention": annual_retention, "profit_change": float("inf")}
-    return {"annual_retention": annual_retention, "profit_change": annual_churn / after - 1}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(after > 0, annual_churn / after - 1, np.inf)
 
 
 #: which link turns which effect into which channel of value

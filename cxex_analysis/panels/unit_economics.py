@@ -55,3 +55,14 @@ def baseline(con, unit_ids: list[str] | None = None) -> dict[str, float]:
             "revenue_per_customer": float(row[2] or 0), "churn_rate": float(row[3] or 0),
             "units": int(row[4] or 0), "exit_rate": float(row[5] or 0),
             "repeat_contacts_per_1000": float(row[6] or 0), "cost_to_serve_per_unit": float(row[7] or 0)}
+
+
+def churn_by_unit(con):
+    """Per unit: customers lost and customer-months active over every month of the data
+    (``unit_id``, ``lost``, ``active``); None without unit outcomes."""
+    if not has_table(con, "unit_outcomes"):
+        return None
+    return con.execute("""
+        SELECT unit_id, CAST(sum(customers_lost) AS DOUBLE PRECISION) AS lost,
+               CAST(sum(customers_active) AS DOUBLE PRECISION) AS active
+        FROM unit_outcomes GROUP BY unit_id ORDER BY unit_id""").df()
