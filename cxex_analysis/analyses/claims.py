@@ -114,6 +114,8 @@ def right_first_time(customers: pd.DataFrame | None, confidence: float = 0.95) -
     if customers is None or "resolved_first_contact" not in customers or "nps" not in customers:
         return tidy([])
     known = customers.dropna(subset=["resolved_first_contact", "nps"])
+    if known["resolved_first_contact"].nunique() < 2:  # nobody answered, or one answer only
+        return tidy([])
     known = known.assign(first_time=known["resolved_first_contact"].astype(bool))
     levels = nps(known, by="first_time", confidence=confidence).set_index("first_time")
     if not {True, False} <= set(levels.index) or levels["n"].min() < 30:

@@ -138,7 +138,8 @@ def metric_strength(data: pd.DataFrame, outcome: str, metrics: list[str], unit: 
                      "subject": f"{metrics[i]}-{metrics[j]}", "term": "within_unit",
                      "estimate": 100 * (shares[i] - shares[j]), "se": np.nanstd(sample, ddof=1),
                      "ci_low": low, "ci_high": high, "p_value": p_value, "p_holm": p_holm})
-    return tidy(rows, extra=["p_holm", "reliability"])
+    out = tidy(rows, extra=["p_holm", "reliability"])
+    return out if "p_holm" in out else out.assign(p_holm=np.nan)  # no measurable pair
 
 
 def _reliability(a: np.ndarray, b: np.ndarray) -> float:

@@ -133,6 +133,10 @@ def poll_order_sentences(rows: pd.DataFrame, alpha: float = 0.05) -> list[str]:
     for outcome, part in shares.groupby("outcome", sort=False):
         order = part.sort_values("estimate", ascending=False)["subject"].tolist()
         found = " > ".join(METRIC_WORDS.get(m, m) for m in order)
+        if len(order) < 2:
+            out.append(f"{OUTCOME_WORDS.get(outcome, outcome).capitalize()}: only {found}'s "
+                       "change within units can be told from survey noise; nothing to compare.")
+            continue
         steps = []
         for first, second in (("csat", "ces"), ("ces", "nps"), ("csat", "nps")):
             key = (outcome, f"{first}-{second}") if (outcome, f"{first}-{second}") in pairs.index \
