@@ -204,8 +204,9 @@ def test_the_ledger_reads_the_poll_claim_from_the_metric_comparison():
         rows = metric_strength(data, "churn_rate", ["csat", "ces", "nps"], draws=300)
         row = claims.ledger(tidy([]), {"metrics": rows}).set_index("subject").loc[
             "most_actionable_metric"]
-        verdicts[name] = (row["verdict"], row["term"])
-    assert verdicts["csat drives"] == ("supported", "csat_minus_ces")
+        verdicts[name] = (row["verdict"], row["term"], row["evidence"])
+    assert verdicts["csat drives"] == ("supported", "csat_minus_ces_within_unit",
+                                       "within-unit panel")
     assert verdicts["ces drives"][0] in ("not supported", "contradicted")
 
 
@@ -217,3 +218,24 @@ def test_heskett_arithmetic_and_its_interval(con):
     assert float(heskett_profit_change(1 - 0.96 ** (1 / 12))) == float("inf")  # 4% churn: none left
     row = claims.retention_profit(con).iloc[0]
     assert row["ci_low"] < row["estimate"] < row["ci_high"] and row["n"] >= 10
+
+
+def test_between_units_the_lasting_levels_are_compared():
+    """Planted: each unit's lasting level of ease drives its lasting churn (quarters add only
+    noise), so within units nothing is measurable and between units CES comes first."""
+    rng = np.random.default_rng(11)
+    units, quarters = 120, 6
+    unit = np.repeat(np.arange(units), quarters)
+    ease = rng.normal(size=units)
+    satisfaction = 0.5 * ease + np.sqrt(0.75) * rng.normal(size=units)
+    frame = pd.DataFrame({"unit_id": unit, "t": np.tile(np.arange(quarters), units),
+                          "churn_rate": (0.5 * ease)[unit] + rng.normal(0, 0.3, len(unit))})
+    for name, level in (("ces", ease), ("csat", satisfaction)):
+        for half in "ab":
+            frame[f"{name}_{half}"] = level[unit] + rng.normal(0, 1.0, len(unit))
+    within = metric_strength(frame, "churn_rate", ["csat", "ces"], draws=300)
+    assert within.loc[within["estimand"] == "metric_share_explained", "estimate"].isna().all()
+    between = metric_strength(frame, "churn_rate", ["csat", "ces"], draws=300, design="between")
+    shares = between[between["estimand"] == "metric_share_explained"].set_index("subject")
+    assert shares["estimate"].idxmax() == "ces" and (between["term"] == "between_unit").all()
+    assert between["n"].iloc[0] == units

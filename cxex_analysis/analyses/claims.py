@@ -161,18 +161,25 @@ def metric_comparison(con, confidence: float = 0.95, min_group_size: int = 5,
                       seed: int = 0) -> pd.DataFrame:
     """:func:`~cxex_analysis.estimators.metric_strength.metric_strength` of CSAT, CES and NPS
     for each money outcome the data have, pilot quarters left out (a pilot moves scores and
-    money at once); an outcome the data cannot support is left out."""
+    money at once): within units, and between units too where fewer than two metrics' change
+    within units can be told from survey noise; an outcome the data cannot support is left
+    out."""
     if not (has_table(con, "customer_survey") and has_table(con, "unit_outcomes")):
         return tidy([])
     money = build_money_panel(build_panel(con, min_group_size))
     money = money[~money["pilot_active"]]
     frames = []
     for outcome in MONEY_OUTCOMES:
-        try:
-            frames.append(metric_strength(money, outcome, list(POLL_ORDER), confidence=confidence,
-                                          seed=seed))
-        except ParameterError:
-            continue
+        for design in ("within", "between"):
+            try:
+                rows = metric_strength(money, outcome, list(POLL_ORDER), confidence=confidence,
+                                       seed=seed, design=design)
+            except ParameterError:
+                break
+            frames.append(rows)
+            shares = rows[rows["estimand"] == "metric_share_explained"]
+            if shares["estimate"].notna().sum() >= 2:  # a comparison within units: enough
+                break
     frames = [f for f in frames if len(f)]
     return pd.concat(frames, ignore_index=True) if frames else tidy([])
 
@@ -201,26 +208,29 @@ def _first(rows: pd.DataFrame, **where) -> dict | None:
 
 
 def _metric_claim(metrics: pd.DataFrame) -> dict | None:
-    """CSAT's share of the first money outcome's variance minus the runner-up's."""
+    """CSAT's share of the first money outcome's variance minus the runner-up's: within
+    units where two metrics can be compared there, else between units."""
     for outcome in MONEY_OUTCOMES:
-        shares = metrics[(metrics["estimand"] == "metric_share_explained")
-                         & (metrics["outcome"] == outcome)
-                         & metrics["estimate"].notna()].set_index("subject") \
-            if len(metrics) else pd.DataFrame()
-        if "csat" not in shares.index or len(shares) < 2:  # nothing measurable to compare
-            continue
-        runner_up = shares.drop(index="csat")["estimate"].idxmax()
-        pair = metrics[(metrics["estimand"] == "metric_share_difference")
-                       & (metrics["outcome"] == outcome)
-                       & metrics["subject"].isin([f"csat-{runner_up}", f"{runner_up}-csat"])]
-        if pair.empty:
-            continue
-        row = pair.iloc[0].to_dict()
-        if row["subject"] != f"csat-{runner_up}":  # turned round: CSAT minus the other
-            row["estimate"], row["ci_low"], row["ci_high"] = (
-                -row["estimate"], -row["ci_high"], -row["ci_low"])
-        row["term"] = f"csat_minus_{runner_up}"
-        return row
+        for term in ("within_unit", "between_unit"):
+            rows = metrics[(metrics["outcome"] == outcome) & (metrics["term"] == term)] \
+                if len(metrics) else metrics
+            shares = rows[(rows["estimand"] == "metric_share_explained")
+                          & rows["estimate"].notna()].set_index("subject")
+            if "csat" not in shares.index or len(shares) < 2:  # nothing measurable to compare
+                continue
+            runner_up = shares.drop(index="csat")["estimate"].idxmax()
+            pair = rows[(rows["estimand"] == "metric_share_difference")
+                        & rows["subject"].isin([f"csat-{runner_up}", f"{runner_up}-csat"])]
+            if pair.empty:
+                continue
+            row = pair.iloc[0].to_dict()
+            if row["subject"] != f"csat-{runner_up}":  # turned round: CSAT minus the other
+                row["estimate"], row["ci_low"], row["ci_high"] = (
+                    -row["estimate"], -row["ci_high"], -row["ci_low"])
+            row["evidence"] = "within-unit panel" if term == "within_unit" else \
+                "between-unit correlation"
+            row["term"] = f"csat_minus_{runner_up}_{term}"
+            return row
     return None
 
 
@@ -257,7 +267,7 @@ def ledger(recorded: pd.DataFrame, tested: dict[str, pd.DataFrame],
         row = found.get(claim.id)
         base = {"analysis": "claims", "estimand": "claim", "subject": claim.id,
                 "confidence": confidence, "claim": claim.words, "number": claim.number,
-                "report": claim.report, "evidence": claim.evidence}
+                "report": claim.report, "evidence": (row or {}).get("evidence") or claim.evidence}
         if row is None:
             rows.append({**base, "outcome": "", "term": "", "n": 0, "verdict": "cannot tell",
                          "method": f"not tested: needs {claim.needs}"})

@@ -30,7 +30,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from cxex_analysis.errors import ParameterError, check_confidence
+from cxex_analysis.errors import ParameterError, check_argument, check_confidence
 from cxex_analysis.estimators.fixed_effects import absorb_effects
 from cxex_analysis.results import tidy
 
@@ -68,9 +68,25 @@ def _holm(p_values: list[float]) -> list[float]:
     return adjusted.tolist()
 
 
+def _centred(frame: pd.DataFrame, columns: list[str], unit: str, time: str,
+              design: str) -> tuple[np.ndarray, np.ndarray, float]:
+    """The values the moments are taken of, each row's unit code, and the degrees-of-freedom
+    factor of their covariances: unit-quarters with unit and quarter effects projected out
+    (``within``), or unit means centred on the mean unit (``between``)."""
+    if design == "within":
+        values = absorb_effects(frame[columns], [frame[unit], frame[time]])
+        codes = pd.factorize(frame[unit])[0]
+        absorbed = codes.max() + 1 + frame[time].nunique() - 1
+    else:
+        means = frame.groupby(unit, sort=True)[columns].mean()
+        values = (means - means.mean()).to_numpy(dtype=float)
+        codes, absorbed = np.arange(len(means)), 1
+    return values, codes, float(np.sqrt(len(values) / max(len(values) - absorbed, 1)))
+
+
 def metric_strength(data: pd.DataFrame, outcome: str, metrics: list[str], unit: str = "unit_id",
                     time: str = "t", confidence: float = 0.95, draws: int = 1000,
-                    seed: int = 0) -> pd.DataFrame:
+                    seed: int = 0, design: str = "within") -> pd.DataFrame:
     """Tidy rows for ``outcome`` (analysis ``claims``): per metric (``subject``), estimand
     ``metric_effect_per_sd`` (outcome change for one within-unit SD of the true score) and
     ``metric_share_explained`` (% of the outcome's within-unit variance), each with the
@@ -78,7 +94,13 @@ def metric_strength(data: pd.DataFrame, outcome: str, metrics: list[str], unit: 
     (``subject`` = ``csat-nps``), ``metric_share_difference`` (percentage points) with a
     bootstrap p-value and extra column ``p_holm``. ``data`` has ``{metric}_a``/``{metric}_b``
     halves; ``n`` counts unit-quarters. A metric whose halves the data lack is left out.
+
+    ``design="between"`` compares units instead (``term`` ``between_unit``; ``n`` counts
+    units): each unit's averages over its quarters, whose halves' covariance is the true
+    variance of the units' lasting levels. Weaker evidence — lasting differences between units
+    can explain both — for data whose change within units is mostly survey noise.
     """
+    check_argument("design", design, ("within", "between"))
     confidence = check_confidence(confidence)
     metrics = [m for m in metrics if {f"{m}_a", f"{m}_b"} <= set(data.columns)
                and data[[f"{m}_a", f"{m}_b"]].notna().any().all()]
@@ -89,13 +111,10 @@ def metric_strength(data: pd.DataFrame, outcome: str, metrics: list[str], unit: 
     if frame[unit].nunique() < MIN_UNITS:
         raise ParameterError(f"too few units ({frame[unit].nunique()}) with {outcome} and every "
                              f"metric's halves (at least {MIN_UNITS} are needed).")
-    values = absorb_effects(frame[columns], [frame[unit], frame[time]])
+    values, codes, dof = _centred(frame, columns, unit, time, design)
     y = values[:, 0]
     halves = [(values[:, 1 + 2 * i], values[:, 2 + 2 * i]) for i in range(len(metrics))]
-    codes = pd.factorize(frame[unit])[0]
     groups = codes.max() + 1
-    # covariances of values with unit and quarter means removed, per degree of freedom left
-    dof = np.sqrt(len(y) / max(len(y) - groups - frame[time].nunique() + 1, 1))
     effects, shares, _ = _moments(y, halves, np.ones(len(y)))
     rng = np.random.default_rng(seed)
     boot = [_moments(y, halves, np.bincount(rng.integers(0, groups, groups),
@@ -108,15 +127,16 @@ def metric_strength(data: pd.DataFrame, outcome: str, metrics: list[str], unit: 
     measured = np.nanpercentile(np.array([b[2] for b in boot]), 100 * (1 - confidence), axis=0) > 0
     reliability = [_reliability(a, b) for a, b in halves]
     tail = [50 * (1 - confidence), 50 * (1 + confidence)]
-    method = "split_half_moments_within_unit_quarter_bootstrap_units (n = unit-quarters)"
+    method = ("split_half_moments_within_unit_quarter_bootstrap_units (n = unit-quarters)"
+              if design == "within" else "split_half_moments_between_unit_means_bootstrap_units "
+              "(n = units)")
     base = {"analysis": "claims", "outcome": outcome, "confidence": confidence,
-            "n": len(frame), "method": method}
+            "n": len(values), "method": method, "term": f"{design}_unit"}
     rows = []
     for i, metric in enumerate(metrics):
         for estimand, point, sample, scale in (("metric_effect_per_sd", effects[i], boot_effects[:, i], 1.0),
                                                ("metric_share_explained", shares[i], boot_shares[:, i], 100.0)):
-            row = {**base, "estimand": estimand, "subject": metric, "term": "within_unit",
-                   "reliability": reliability[i]}
+            row = {**base, "estimand": estimand, "subject": metric, "reliability": reliability[i]}
             if not measured[i]:
                 rows.append({**row, "method": "not estimated: its change within units cannot be "
                              f"told from survey noise (reliability {reliability[i]:.2f})"})
@@ -135,7 +155,7 @@ def metric_strength(data: pd.DataFrame, outcome: str, metrics: list[str], unit: 
         sample = 100 * (boot_shares[:, i] - boot_shares[:, j])
         low, high = np.nanpercentile(sample, tail)
         rows.append({**base, "estimand": "metric_share_difference",
-                     "subject": f"{metrics[i]}-{metrics[j]}", "term": "within_unit",
+                     "subject": f"{metrics[i]}-{metrics[j]}",
                      "estimate": 100 * (shares[i] - shares[j]), "se": np.nanstd(sample, ddof=1),
                      "ci_low": low, "ci_high": high, "p_value": p_value, "p_holm": p_holm})
     out = tidy(rows, extra=["p_holm", "reliability"])

@@ -90,6 +90,8 @@ METRIC_WORDS = {"csat": "CSAT", "ces": "CES", "nps": "NPS"}
 OUTCOME_WORDS = {"churn_rate": "churn", "revenue_per_customer": "revenue per customer",
                  "repeat_contacts_per_1000": "repeat contacts"}
 
+DESIGN_WORDS = {"within_unit": "within units", "between_unit": "between units"}
+
 
 def recommend_table(rows: pd.DataFrame) -> pd.DataFrame:
     """The promoter risk ratios: who, which contrast, the promoter shares, the ratio."""
@@ -111,6 +113,7 @@ def metric_table(rows: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame()
     shares = rows[rows["estimand"] == "metric_share_explained"]
     return pd.DataFrame({"Money outcome": shares["outcome"].map(OUTCOME_WORDS),
+                         "Compared": shares["term"].map(DESIGN_WORDS),
                          "Metric": shares["subject"].map(METRIC_WORDS),
                          "estimate": shares["estimate"], "ci_low": shares["ci_low"],
                          "ci_high": shares["ci_high"],
@@ -129,28 +132,30 @@ def poll_order_sentences(rows: pd.DataFrame, alpha: float = 0.05) -> list[str]:
     if rows.empty:
         return out
     shares = rows[(rows["estimand"] == "metric_share_explained") & rows["estimate"].notna()]
-    pairs = rows[rows["estimand"] == "metric_share_difference"].set_index(["outcome", "subject"])
-    for outcome, part in shares.groupby("outcome", sort=False):
+    pairs = rows[rows["estimand"] == "metric_share_difference"].set_index(
+        ["outcome", "term", "subject"])
+    for (outcome, term), part in shares.groupby(["outcome", "term"], sort=False):
         order = part.sort_values("estimate", ascending=False)["subject"].tolist()
         found = " > ".join(METRIC_WORDS.get(m, m) for m in order)
+        where = f"{OUTCOME_WORDS.get(outcome, outcome).capitalize()}, {DESIGN_WORDS.get(term, term)}"
         if len(order) < 2:
-            out.append(f"{OUTCOME_WORDS.get(outcome, outcome).capitalize()}: only {found}'s "
-                       "change within units can be told from survey noise; nothing to compare.")
+            out.append(f"{where}: only {found} can be told from survey noise; nothing to compare.")
             continue
         steps = []
         for first, second in (("csat", "ces"), ("ces", "nps"), ("csat", "nps")):
-            key = (outcome, f"{first}-{second}") if (outcome, f"{first}-{second}") in pairs.index \
-                else (outcome, f"{second}-{first}")
+            key = (outcome, term, f"{first}-{second}") \
+                if (outcome, term, f"{first}-{second}") in pairs.index \
+                else (outcome, term, f"{second}-{first}")
             if key not in pairs.index:
                 continue
             pair = pairs.loc[key]
-            sign = pair["estimate"] if key[1].startswith(first) else -pair["estimate"]
+            sign = pair["estimate"] if key[2].startswith(first) else -pair["estimate"]
             if pair["p_holm"] < alpha:
                 steps.append(f"{METRIC_WORDS[first]} {'ahead of' if sign > 0 else 'behind'} "
                              f"{METRIC_WORDS[second]}")
         clear = ("; clearly: " + ", ".join(steps)) if steps else \
             "; no difference between them is clear at this size"
-        out.append(f"{OUTCOME_WORDS.get(outcome, outcome).capitalize()}: {found}{clear}.")
+        out.append(f"{where}: {found}{clear}.")
     return out
 
 
@@ -162,6 +167,7 @@ def metric_differences(rows: pd.DataFrame) -> pd.DataFrame:
     names = pairs["subject"].str.split("-").map(
         lambda p: f"{METRIC_WORDS.get(p[0], p[0])} minus {METRIC_WORDS.get(p[1], p[1])}")
     return pd.DataFrame({"Money outcome": pairs["outcome"].map(OUTCOME_WORDS),
+                         "Compared": pairs["term"].map(DESIGN_WORDS),
                          "Comparison": names, "estimate": pairs["estimate"],
                          "ci_low": pairs["ci_low"], "ci_high": pairs["ci_high"],
                          "p_value": pairs["p_holm"]}).reset_index(drop=True)
