@@ -32,8 +32,8 @@ TEXT_COLUMNS = ("analysis", "estimand", "subject", "outcome", "term", "method")
 NUMBER_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "p_value", "confidence", "n")
 MIME_TYPE = "application/vnd.cxex.results+json"
 
-#: Columns beyond the schema a record keeps where they hold a value: a tested claim's
-#: ``verdict`` and ``evidence`` (analysis ``claims``, estimand ``claim``).
+#: Columns beyond the schema that a tested claim's record (estimand ``claim``) keeps where
+#: they hold a value: its ``verdict`` and ``evidence``.
 RECORDED_EXTRAS = ("verdict", "evidence")
 
 _recorded: list[pd.DataFrame] = []
@@ -113,8 +113,8 @@ def _clean(value):
 
 
 def to_records(frame: pd.DataFrame) -> list[dict]:
-    """Records with the schema keys, NaN as None (JSON null); a row with a value in one of
-    the :data:`RECORDED_EXTRAS` columns (a tested claim's verdict and evidence) keeps it."""
+    """Records with the schema keys, NaN as None (JSON null); a tested claim's row (estimand
+    ``claim``) keeps its :data:`RECORDED_EXTRAS` (verdict and evidence) too."""
     validate(frame)
     extras = [c for c in RECORDED_EXTRAS if c in frame.columns]
     records = []
@@ -122,9 +122,10 @@ def to_records(frame: pd.DataFrame) -> list[dict]:
         record = {key: _clean(value) for key, value in zip(SCHEMA, row)}
         for key in TEXT_COLUMNS:
             record[key] = "" if record[key] is None else str(record[key])
-        for key, value in zip(extras, row[len(SCHEMA):]):
-            if _clean(value) not in (None, ""):
-                record[key] = str(value)
+        if record["estimand"] == "claim":
+            for key, value in zip(extras, row[len(SCHEMA):]):
+                if _clean(value) not in (None, ""):
+                    record[key] = str(value)
         records.append(record)
     return records
 

@@ -99,7 +99,7 @@ def test_a_killed_workers_task_is_run_again(demo_run, demo_warehouse, cluster, t
     assert killed_key is not None, "no task was seen running"
     result = outcome["result"]
     assert result.ok, [n.error for n in result.notebooks if n.error]
-    assert len(result.notebooks) == 11
+    assert len(result.notebooks) == 10
     # the scheduler sent the killed task to a worker twice
     story = local.scheduler.story(killed_key)
     assert sum(1 for event in story if event[2] == "processing") >= 2
