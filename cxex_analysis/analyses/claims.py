@@ -234,6 +234,14 @@ def _metric_claim(metrics: pd.DataFrame) -> dict | None:
     return None
 
 
+def _pilot_term(recorded: pd.DataFrame) -> str | None:
+    """The term of the first return recorded for scaling a pilot (not the EX programme)."""
+    if recorded.empty:
+        return None
+    rows = recorded[(recorded["estimand"] == "roi") & (recorded["subject"] != "ex_programme")]
+    return rows["term"].iloc[0] if len(rows) else None
+
+
 def evidence_rows(recorded: pd.DataFrame, tested: dict[str, pd.DataFrame]) -> dict:
     """Per claim id, the row whose interval tests it (None when the data could not)."""
     recommend = tested.get("recommend", tidy([]))
@@ -245,7 +253,9 @@ def evidence_rows(recorded: pd.DataFrame, tested: dict[str, pd.DataFrame]) -> di
         "harter_engagement_cx_r": _first(recorded, estimand="ex_cx_correlation_disattenuated",
                                          outcome="nps")
         or _first(recorded, estimand="ex_cx_correlation_disattenuated"),
-        "roi_above_9000pct": _first(recorded, analysis="rox", estimand="roi"),
+        "roi_above_9000pct": _first(recorded, analysis="rox", estimand="roi",
+                                    outcome="roi", term=_pilot_term(recorded))
+        or _first(recorded, analysis="rox", estimand="roi"),  # a pilot scaled, else a programme
         "heskett_retention_profit": _first(tested.get("retention_profit", tidy([])),
                                            estimand="retention_profit_change"),
         "most_actionable_metric": _metric_claim(tested.get("metrics", tidy([]))),
@@ -267,7 +277,10 @@ def ledger(recorded: pd.DataFrame, tested: dict[str, pd.DataFrame],
         row = found.get(claim.id)
         base = {"analysis": "claims", "estimand": "claim", "subject": claim.id,
                 "confidence": confidence, "claim": claim.words, "number": claim.number,
-                "report": claim.report, "evidence": (row or {}).get("evidence") or claim.evidence}
+                "report": claim.report, "evidence": claim.evidence}
+        graded = (row or {}).get("evidence")  # the design the test used, where it says
+        if isinstance(graded, str) and graded:
+            base["evidence"] = graded
         if row is None:
             rows.append({**base, "outcome": "", "term": "", "n": 0, "verdict": "cannot tell",
                          "method": f"not tested: needs {claim.needs}"})

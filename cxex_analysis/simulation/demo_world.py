@@ -192,13 +192,13 @@ def _draw_customers(params: DemoParameters, rng: np.random.Generator, units: pd.
     n_c = len(u_idx)
     common = rng.normal(size=n_c)
 
-    def correlated_uniform() -> np.ndarray:
-        return norm.cdf(0.75 * common + np.sqrt(1 - 0.75 ** 2) * rng.normal(size=n_c))
+    def correlated_uniform(loading: float = 0.75) -> np.ndarray:  # loading on the shared draw
+        return norm.cdf(loading * common + np.sqrt(1 - loading ** 2) * rng.normal(size=n_c))
 
     customers = pd.DataFrame({
         "u": u_idx, "m": m_idx,
         "u_nps": correlated_uniform(), "u_csat": correlated_uniform(),
-        "u_ces": correlated_uniform(), "u_rfc": correlated_uniform(),
+        "u_ces": correlated_uniform(), "u_rfc": correlated_uniform(0.3),
         "u_within": rng.random(n_c), "u_within2": rng.random(n_c),
         "ask_nps": rng.random(n_c) < 0.9, "ask_csat": rng.random(n_c) < 0.75,
         "ask_ces": rng.random(n_c) < 0.45,
