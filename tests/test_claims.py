@@ -9,10 +9,12 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.special import expit
 
 from cxex_analysis.analyses import claims
 from cxex_analysis.errors import ParameterError
 from cxex_analysis.estimators.claim_verdicts import EVIDENCE, VERDICTS, verdict
+from cxex_analysis.estimators.fixed_effects import absorb_effects
 from cxex_analysis.estimators.metric_strength import metric_strength
 from cxex_analysis.estimators.promoter_ratio import promoter_ratios
 from cxex_analysis.estimators.value_model import heskett_profit_change
@@ -98,84 +100,66 @@ def test_too_few_poor_experiences_give_no_ratio():
 
 
 def _churn_driven_by_effort(rng, units: int = 150, quarters: int = 8) -> tuple[pd.DataFrame, dict]:
-    """Unit-quarters where the true ease of dealing with the unit drives churn (0.5 a within-
-    unit SD) and satisfaction, which goes with ease (correlation 0.5), adds a little (0.1).
-    CES is measured on few answers (half-score noise SD 2), CSAT and NPS on many (0.3), so a
-    plain correlation ranks CSAT first. The truth in the estimator's units: one SD of true
-    ease moves churn by 0.5 + 0.1 x 0.5 = 0.55, explaining 0.55² / 0.56 = 54% of churn's
-    within-unit variance; satisfaction 0.5 x 0.5 + 0.1 = 0.35 (22%); loyalty (variance 1.12)
-    0.18 / √1.12."""
+    """A world where customers answer surveys: per unit-quarter a latent ease of dealing with
+    the unit drives churn (0.5 a within-unit SD), satisfaction goes with ease (correlation
+    0.5) and adds a little (0.1), loyalty follows both weakly. Each unit has its own level of
+    each score. Customers answer: CES 1-7 (binomial around the latent ease; asked of 4
+    customers a quarter, 2 per random half), CSAT top-2-box and NPS promoter / detractor
+    (asked of 80). Churn follows the latent experience, not the answers.
+
+    The truth in the estimator's units is the score a unit-quarter would get from every
+    customer (its expectation given the latent experience): with unit and quarter effects
+    removed, that score's effect per SD on churn and share of churn's variance."""
     n = units * quarters
-    unit = np.repeat(np.arange(units), quarters)
-    t = np.tile(np.arange(quarters), units)
-    level = rng.normal(0, 3, units)[unit] + rng.normal(0, 1, quarters)[t]  # fixed effects
+    unit, t = np.repeat(np.arange(units), quarters), np.tile(np.arange(quarters), units)
     ease = rng.normal(size=n)
     satisfaction = 0.5 * ease + np.sqrt(0.75) * rng.normal(size=n)
     loyalty = 0.2 * ease + 0.2 * satisfaction + rng.normal(size=n)
-    churn = level + 0.5 * ease + 0.1 * satisfaction + rng.normal(0, 0.5, n)
+    churn = (rng.normal(0, 3, units)[unit] + rng.normal(0, 1, quarters)[t] + 0.5 * ease
+             + 0.1 * satisfaction + rng.normal(0, 0.5, n))
+    level = {m: rng.normal(0, 0.5, units)[unit] for m in ("ces", "csat", "nps")}
+    p_easy = expit(0.3 + 0.25 * ease + level["ces"])
+    p_top = expit(0.5 + 0.6 * satisfaction + level["csat"])
+    p_promoter = expit(-0.5 + 0.6 * loyalty + level["nps"])
+    p_detractor = np.minimum(expit(-1.0 - 0.6 * loyalty - level["nps"]), 1 - p_promoter)
     frame = pd.DataFrame({"unit_id": unit, "t": t, "churn_rate": churn})
-    for name, true, noise in (("ces", ease, 2.0), ("csat", satisfaction, 0.3), ("nps", loyalty, 0.3)):
-        offset = rng.normal(0, 5, units)[unit]  # each metric has its own unit levels
-        frame[f"{name}_a"] = offset + true + rng.normal(0, noise, n)
-        frame[f"{name}_b"] = offset + true + rng.normal(0, noise, n)
-    return frame, {"ces_share": 100 * 0.55 ** 2 / 0.56,
-                   "csat_share": 100 * 0.35 ** 2 / 0.56}
+    for half in "ab":
+        frame[f"ces_{half}"] = 1 + rng.binomial(6, p_easy[:, None], size=(n, 2)).mean(axis=1)
+        frame[f"csat_{half}"] = 100 * rng.binomial(1, p_top[:, None], size=(n, 40)).mean(axis=1)
+        u = rng.random((n, 40))
+        frame[f"nps_{half}"] = 100 * ((u < p_promoter[:, None]).mean(axis=1)
+                                      - (u > 1 - p_detractor[:, None]).mean(axis=1))
+    true = {"ces": 1 + 6 * p_easy, "csat": 100 * p_top, "nps": 100 * (p_promoter - p_detractor)}
+    values = absorb_effects(frame[["churn_rate"]].assign(**true), [frame["unit_id"], frame["t"]])
+    dof = n - units - quarters + 1
+    truth = {}
+    for i, metric in enumerate(true, 1):
+        cov, var = (values[:, 0] * values[:, i]).sum() / dof, (values[:, i] ** 2).sum() / dof
+        truth[metric] = {"effect": cov / np.sqrt(var),
+                         "share": 100 * cov ** 2 / (var * (values[:, 0] ** 2).sum() / dof)}
+    return frame, truth
 
 
 def test_the_metric_that_drives_churn_is_ranked_first_despite_its_noise():
     frame, truth = _churn_driven_by_effort(np.random.default_rng(3))
-    naive = {m: np.corrcoef(frame["churn_rate"] - frame.groupby("unit_id")["churn_rate"].transform("mean"),
-                            (frame[f"{m}_a"] + frame[f"{m}_b"]) / 2
-                            - frame.groupby("unit_id")[f"{m}_a"].transform("mean") / 2
-                            - frame.groupby("unit_id")[f"{m}_b"].transform("mean") / 2)[0, 1] ** 2
+
+    def within(column: str) -> pd.Series:
+        return frame[column] - frame.groupby("unit_id")[column].transform("mean")
+
+    naive = {m: np.corrcoef(within("churn_rate"),
+                            (within(f"{m}_a") + within(f"{m}_b")) / 2)[0, 1] ** 2
              for m in ("ces", "csat")}
-    assert naive["csat"] > naive["ces"]  # the noise would mislead a plain correlation
+    assert naive["csat"] > naive["ces"]  # CES's few answers would mislead a plain correlation
     rows = metric_strength(frame, "churn_rate", ["csat", "ces", "nps"], draws=400)
     shares = rows[rows["estimand"] == "metric_share_explained"].set_index("subject")
-    assert shares["estimate"].idxmax() == "ces"
-    ces = shares.loc["ces"]
-    assert ces["ci_low"] < truth["ces_share"] < ces["ci_high"]
-    assert shares.loc["csat", "ci_low"] < truth["csat_share"] < shares.loc["csat", "ci_high"]
     effects = rows[rows["estimand"] == "metric_effect_per_sd"].set_index("subject")
-    for metric, planted in (("ces", 0.55), ("csat", 0.35), ("nps", 0.18 / np.sqrt(1.12))):
-        assert effects.loc[metric, "ci_low"] < planted < effects.loc[metric, "ci_high"]
+    assert shares["estimate"].idxmax() == "ces"
+    for metric in ("ces", "csat", "nps"):
+        assert shares.loc[metric, "ci_low"] < truth[metric]["share"] < shares.loc[metric, "ci_high"]
+        assert effects.loc[metric, "ci_low"] < truth[metric]["effect"] < effects.loc[metric, "ci_high"]
     pair = rows[(rows["estimand"] == "metric_share_difference")
                 & (rows["subject"] == "csat-ces")].iloc[0]
     assert pair["ci_high"] < 0 and pair["p_holm"] < 0.05  # CES clearly ahead of CSAT
-
-
-def test_a_claims_verdict_and_evidence_travel_in_results_json(tmp_path):
-    rows = tidy([{"analysis": "claims", "estimand": "claim", "subject": "recommend_5x",
-                  "outcome": "promoter", "term": "csat_top2_vs_bottom2", "estimate": 2.1,
-                  "ci_low": 1.8, "ci_high": 2.5, "confidence": 0.95, "n": 900,
-                  "method": "risk_ratio_katz_log", "verdict": "not supported",
-                  "evidence": "between-customer correlation"},
-                 {"analysis": "linkage", "estimand": "top_cx_engagement_odds_ratio",
-                  "subject": "all", "estimate": 3.0, "n": 10, "method": "fisher",
-                  "verdict": "lower than claimed"}])
-    path = write_json(rows, tmp_path / "results.json")
-    back = read_json(path)
-    claim = back[back["analysis"] == "claims"].iloc[0]
-    assert (claim["verdict"], claim["evidence"]) == ("not supported", "between-customer correlation")
-    other = json.loads(path.read_text())[1]
-    assert "verdict" not in other  # other rows keep exactly the schema keys, whatever they carry
-
-
-def test_the_demo_ledger_lists_every_claim_with_a_verdict_and_an_evidence_grade(con):
-    """On the demo organisation (resolved-first-time customers planted happier): every claim
-    gets a row; those the warehouse alone can test have an estimate and interval; the ones
-    other reports test say what they need when their rows are missing."""
-    tested = claims.tested_here(con)
-    table = claims.ledger(tidy([]), tested).set_index("subject")
-    assert list(table.index) == [c.id for c in claims.CLAIMS]
-    assert set(table["verdict"]) <= set(VERDICTS) and set(table["evidence"]) <= set(EVIDENCE)
-    first_time = table.loc["right_first_time"]
-    assert first_time["ci_low"] > 0 and first_time["verdict"] == "supported"
-    recommend = table.loc["recommend_5x"]
-    assert recommend["ci_low"] < recommend["estimate"] < recommend["ci_high"]
-    assert recommend["term"] == "csat_top2_vs_bottom2" and recommend["n"] > 1000
-    assert table.loc["roi_above_9000pct", "method"].startswith("not tested: needs a pilot")
-    assert table.loc["roi_above_9000pct", "verdict"] == "cannot tell"
 
 
 def test_a_metric_whose_change_is_all_noise_gets_no_share():
@@ -240,3 +224,37 @@ def test_between_units_the_lasting_levels_are_compared():
     shares = between[between["estimand"] == "metric_share_explained"].set_index("subject")
     assert shares["estimate"].idxmax() == "ces" and (between["term"] == "between_unit").all()
     assert between["n"].iloc[0] == units
+
+
+def test_a_claims_verdict_and_evidence_travel_in_results_json(tmp_path):
+    rows = tidy([{"analysis": "claims", "estimand": "claim", "subject": "recommend_5x",
+                  "outcome": "promoter", "term": "csat_top2_vs_bottom2", "estimate": 2.1,
+                  "ci_low": 1.8, "ci_high": 2.5, "confidence": 0.95, "n": 900,
+                  "method": "risk_ratio_katz_log", "verdict": "not supported",
+                  "evidence": "between-customer correlation"},
+                 {"analysis": "linkage", "estimand": "top_cx_engagement_odds_ratio",
+                  "subject": "all", "estimate": 3.0, "n": 10, "method": "fisher",
+                  "verdict": "lower than claimed"}])
+    path = write_json(rows, tmp_path / "results.json")
+    back = read_json(path)
+    claim = back[back["analysis"] == "claims"].iloc[0]
+    assert (claim["verdict"], claim["evidence"]) == ("not supported", "between-customer correlation")
+    other = json.loads(path.read_text())[1]
+    assert "verdict" not in other  # other rows keep exactly the schema keys, whatever they carry
+
+
+def test_the_demo_ledger_lists_every_claim_with_a_verdict_and_an_evidence_grade(con):
+    """On the demo organisation (resolved-first-time customers planted happier): every claim
+    gets a row; those the warehouse alone can test have an estimate and interval; the ones
+    other reports test say what they need when their rows are missing."""
+    tested = claims.tested_here(con)
+    table = claims.ledger(tidy([]), tested).set_index("subject")
+    assert list(table.index) == [c.id for c in claims.CLAIMS]
+    assert set(table["verdict"]) <= set(VERDICTS) and set(table["evidence"]) <= set(EVIDENCE)
+    first_time = table.loc["right_first_time"]
+    assert first_time["ci_low"] > 0 and first_time["verdict"] == "supported"
+    recommend = table.loc["recommend_5x"]
+    assert recommend["ci_low"] < recommend["estimate"] < recommend["ci_high"]
+    assert recommend["term"] == "csat_top2_vs_bottom2" and recommend["n"] > 1000
+    assert table.loc["roi_above_9000pct", "method"].startswith("not tested: needs a pilot")
+    assert table.loc["roi_above_9000pct", "verdict"] == "cannot tell"
