@@ -137,7 +137,8 @@ def retention_profit(con, confidence: float = 0.95, draws: int = 2000,
     5 more points of annual retention (:func:`~cxex_analysis.estimators.value_model.
     heskett_profit_change`), its interval from a bootstrap over units of the churn rate."""
     units = churn_by_unit(con)
-    if units is None or len(units) < 2 or units["active"].sum() <= 0:
+    units = units[units["active"] > 0] if units is not None else None  # units with customers
+    if units is None or len(units) < 2:
         return tidy([])
     lost, active = units["lost"].to_numpy(), units["active"].to_numpy()
     rng = np.random.default_rng(seed)
