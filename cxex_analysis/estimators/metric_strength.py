@@ -29,6 +29,7 @@ from itertools import combinations
 
 import numpy as np
 import pandas as pd
+from statsmodels.stats.multitest import multipletests
 
 from cxex_analysis.errors import ParameterError, check_argument, check_confidence
 from cxex_analysis.estimators.fixed_effects import absorb_effects
@@ -59,12 +60,12 @@ def _moments(y: np.ndarray, halves: list[tuple[np.ndarray, np.ndarray]],
 
 
 def _holm(p_values: list[float]) -> list[float]:
-    order = np.argsort(p_values)
-    adjusted = np.empty(len(p_values))
-    running = 0.0
-    for rank, index in enumerate(order):
-        running = max(running, min(1.0, (len(p_values) - rank) * p_values[index]))
-        adjusted[index] = running
+    """Holm-adjusted p-values (statsmodels), NaN where a pair has none."""
+    p = np.asarray(p_values, dtype=float)
+    adjusted = np.full(len(p), np.nan)
+    known = np.isfinite(p)
+    if known.any():
+        adjusted[known] = multipletests(p[known], method="holm")[1]
     return adjusted.tolist()
 
 
