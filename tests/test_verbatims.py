@@ -330,3 +330,22 @@ def test_the_codebook_is_a_run_parameter_of_the_verbatims_and_the_group_reports(
     given = check_parameters(notebooks, {"codebook": str(tmp_path / "mine.yaml")})
     taking = {name for name, values in given.items() if "codebook" in values}
     assert taking == {"04_group_report.ipynb", "05_verbatims.ipynb"}
+
+
+@pytest.mark.parametrize("phrases", [3, 8, 30])
+def test_comments_that_repeat_a_few_phrases_get_no_theme_and_say_why(phrases):
+    """Drop-down reasons and templated feedback: thousands of comments, a few distinct ones.
+    Found on an organisation this project did not generate (k-means asked for more themes
+    than there were distinct comments)."""
+    rng = np.random.default_rng(phrases)
+    words = ["queue", "checkout", "staff", "parking", "prices", "app", "payment", "delivery",
+             "toilets", "shelves", "refund", "manager", "opening", "hours", "trolley", "fitting"]
+    pool = [" ".join(rng.choice(words, 4, replace=False)) + " was a problem" for _ in range(phrases)]
+    texts = pd.Series(rng.choice(pool, 2000))
+    found = theme_discovery.discover(texts, n_themes=10, seed=0)
+    distinct = len(set(pool))
+    if distinct < 2 * theme_discovery.DISTINCT_PER_THEME:
+        assert found.labels == [] and (found.theme == -1).all()
+        assert "too few different comments" in found.method and f"say {distinct} different" in found.method
+    else:  # enough different comments: at most one theme per five of them
+        assert len(found.labels) + found.dropped <= distinct // theme_discovery.DISTINCT_PER_THEME

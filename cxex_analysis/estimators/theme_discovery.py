@@ -58,6 +58,12 @@ REFIT_STARTS = 5
 #: Bootstrap refits of the stability check run on at most this many comments.
 STABILITY_SAMPLE = 20_000
 
+#: Comments with topic words per theme sought, and distinct comments (different topic words)
+#: per theme: a survey whose comments repeat a few phrases (drop-down reasons, templated
+#: feedback, retweets) has too few distinct comments to group, however many it has in all.
+COMMENTS_PER_THEME = 20
+DISTINCT_PER_THEME = 5
+
 
 @dataclass
 class Themes:
@@ -97,10 +103,13 @@ def discover(texts: pd.Series, n_themes: int = 10, seed: int = 0, excluded: set 
     if features is None:
         return Themes.none(len(texts), "too few comments with topic words to find themes")
     points, has_words, vectorizer, matrix = features
-    k = int(min(n_themes, max(1, has_words.sum() // 20)))
-    if k < 2:
-        return Themes.none(len(texts), "too few comments with topic words to find themes")
     distinct = _distinct(matrix, has_words)
+    k = int(min(n_themes, has_words.sum() // COMMENTS_PER_THEME, len(distinct) // DISTINCT_PER_THEME))
+    if k < 2:
+        return Themes.none(len(texts), (
+            "too few comments with topic words to find themes" if has_words.sum() < 2 * COMMENTS_PER_THEME
+            else f"too few different comments to find themes (the {int(has_words.sum()):,} "
+                 f"comments with topic words say {len(distinct)} different things)"))
     fitted = KMeans(k, n_init=STARTS, random_state=seed).fit(points[distinct])
     found = np.full(len(texts), -1)
     found[has_words] = fitted.predict(points[has_words])
