@@ -44,6 +44,7 @@ from cxex_analysis import vocabulary
 from cxex_analysis.analyses import linkage, rox
 from cxex_analysis.config import paths
 from cxex_analysis.estimators import fixed_effects, value_model
+from cxex_analysis.estimators.finance import load_finance
 from cxex_analysis.panels import linkage_panels, unit_panels
 from cxex_analysis.results import read_json
 from cxex_analysis.run import kernels, publish
@@ -256,7 +257,7 @@ def main(argv=None) -> int:
         # ---------------------------------------------------------------- Monte Carlo
         con = warehouse.connect(second)
         recorded = read_json(latest / "results.json")
-        inputs = rox.build_ex_programme_inputs(con, recorded, 2.0, rox.load_finance())
+        inputs = rox.build_ex_programme_inputs(con, recorded, 2.0, load_finance())
         con.close()
         started = time.perf_counter()
         draws = value_model.monte_carlo(inputs, draws=10_000)

@@ -10,6 +10,7 @@ import pytest
 from cxex_analysis.analyses import rox
 from cxex_analysis.errors import ParameterError
 from cxex_analysis.estimators import value_model
+from cxex_analysis.estimators.finance import DEFAULT_FINANCE, in_registry_currency, load_finance
 from cxex_analysis.estimators.value_model import Quantity
 from cxex_analysis.narrative import value_findings
 from cxex_analysis.panels import unit_economics
@@ -105,23 +106,23 @@ def test_tornado_and_scenarios_are_ordered():
 
 
 def test_finance_file_errors_are_clear(tmp_path):
-    defaults = rox.load_finance()
+    defaults = load_finance()
     assert defaults["assumptions"]["replacement_cost_fraction"].value == pytest.approx(0.21)
     bad = tmp_path / "f.yaml"
     bad.write_text("currency: EUR\ngross_margin: {value: 1.5}\n")
     with pytest.raises(ParameterError, match="missing assumption"):
-        rox.load_finance(bad)
-    text = (rox.DEFAULT_FINANCE.read_text()
+        load_finance(bad)
+    text = (DEFAULT_FINANCE.read_text()
             .replace("gross_margin: {value: 0.35, low: 0.25, high: 0.45}",
                      "gross_margin: {value: 0.35, low: 0.4, high: 0.45}"))
     bad.write_text(text)
     with pytest.raises(ParameterError, match="low <= value <= high"):
-        rox.load_finance(bad)
-    bad.write_text(rox.DEFAULT_FINANCE.read_text().replace("horizon_months: 24", "horizon_months: soon"))
+        load_finance(bad)
+    bad.write_text(DEFAULT_FINANCE.read_text().replace("horizon_months: 24", "horizon_months: soon"))
     with pytest.raises(ParameterError, match="horizon_months"):
-        rox.load_finance(bad)
+        load_finance(bad)
     with pytest.raises(ParameterError, match="not found"):
-        rox.load_finance(tmp_path / "none.yaml")
+        load_finance(tmp_path / "none.yaml")
 
 
 def test_inputs_come_from_recorded_pilot_results(demo_warehouse):
@@ -131,7 +132,7 @@ def test_inputs_come_from_recorded_pilot_results(demo_warehouse):
                               "n": 70, "method": "ancova"}])
     con = warehouse.connect(demo_warehouse)
     try:
-        inputs = rox.build_inputs(con, recorded, "P1", rox.load_finance())
+        inputs = rox.build_inputs(con, recorded, "P1", load_finance())
         links = rox.estimate_links(con)
     finally:
         con.close()
@@ -150,7 +151,7 @@ def test_engagement_programme_uses_the_linkage_estimate(demo_warehouse):
                               "confidence": 0.95, "n": 600, "method": "twfe"}])
     con = warehouse.connect(demo_warehouse)
     try:
-        inputs = rox.build_ex_programme_inputs(con, recorded, 5.0, rox.load_finance())
+        inputs = rox.build_ex_programme_inputs(con, recorded, 5.0, load_finance())
     finally:
         con.close()
     assert inputs.effects["nps"].value == pytest.approx(3.0)
@@ -213,11 +214,39 @@ def test_no_roi_is_printed_when_no_channel_can_be_valued():
     assert value_findings.findings(summary, inputs)[0].startswith("Counting only the channels")
 
 
-def test_one_currency_for_the_report(con):
-    finance = rox.load_finance()
-    assert unit_economics.report_currency(con, finance) == "EUR"  # the demo registry and defaults agree
-    with pytest.raises(ParameterError, match=r"pilots.csv gives the pilots' costs in EUR.*USD"):
-        unit_economics.report_currency(con, {**finance, "currency": "USD", "label": "finance.yaml"})
+def test_one_currency_for_the_report(con, tmp_path):
+    """Costs come from the registry, salaries from the finance assumptions: one currency. The
+    packaged defaults are illustrative and follow the registry; a file of the organisation's
+    own must agree with it, or nothing is valued and the reason is said (issue 32: a US
+    registry without a finance file stopped notebook 03)."""
+    assert unit_economics.registry_currencies(con) == ["EUR"]  # the demo registry
+    defaults = load_finance()
+    same, said = in_registry_currency(defaults, ["EUR"])
+    assert same["assumptions"]["annual_salary"].value == 32000 and same["currency"] == "EUR"
+    assert "illustrative defaults" in said and "per EUR" not in said
+    dollars, said = in_registry_currency(defaults, ["USD"])
+    salary = dollars["assumptions"]["annual_salary"]
+    assert (salary.value, salary.low, salary.high) == (37000, 32000, 44000)  # × 1.16, 2 figures
+    assert dollars["programme"]["one_off_cost"].value == 120000
+    assert dollars["assumptions"]["gross_margin"] == defaults["assumptions"]["gross_margin"]
+    assert dollars["programme"]["ramp_months"] == defaults["programme"]["ramp_months"]
+    assert dollars["currency"] == "USD" and "about 1.16 USD per EUR" in said
+    yen, _ = in_registry_currency(defaults, ["JPY"])
+    assert yen["assumptions"]["annual_salary"].value == 5_600_000
+    assert in_registry_currency(defaults, [])[0]["currency"] == "EUR"  # no currency column
+    # two currencies, an unknown one without a file, a file that disagrees: nothing valued
+    for currencies, words in ((["GBP", "USD"], "gives costs in GBP and USD"),
+                              (["XTS"], "no rate for XTS")):
+        nothing, why = in_registry_currency(defaults, currencies)
+        assert nothing is None and words in why
+    own = tmp_path / "our_finance.yaml"
+    own.write_text(DEFAULT_FINANCE.read_text())
+    nothing, why = in_registry_currency(load_finance(own), ["USD"])
+    assert nothing is None
+    assert "pilots.csv gives the pilots' costs in USD, but the finance file our_finance.yaml is in EUR" in why
+    own.write_text(DEFAULT_FINANCE.read_text().replace("currency: EUR", "currency: usd"))
+    kept, said = in_registry_currency(load_finance(own), ["USD"])
+    assert kept["assumptions"]["annual_salary"].value == 32000 and said == ""  # used as it is
 
 
 def test_the_summary_says_how_much_survey_noise_hides_of_the_money_links():

@@ -21,8 +21,8 @@ asymmetric interval) and every assumption from a triangular
 distribution over its stated range, in one vectorized Monte Carlo; the summaries are medians with
 percentile intervals. A link that cannot be
 bounded, or that comes out with the unexpected sign, is left out of the value and said so
-(:func:`links_from`); all amounts are in one currency
-(:func:`cxex_analysis.panels.unit_economics.report_currency`). The model itself is
+(:func:`links_from`); all amounts are in one currency, the pilot registry's
+(:func:`in_registry_currency`). The model itself is
 :mod:`cxex_analysis.estimators.value_model`.
 """
 
@@ -32,66 +32,24 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from cxex_analysis.config import paths
 from cxex_analysis.errors import ParameterError, check_confidence
+from cxex_analysis.estimators.finance import in_registry_currency
 from cxex_analysis.estimators.fixed_effects import twfe
 from cxex_analysis.estimators.measurement import split_half_iv
 from cxex_analysis.estimators.value_model import (
-    ASSUMPTIONS,
     EFFECTS,
     LINKS,
-    PROGRAMME,
     Inputs,
     Quantity,
-    quantity_from,
 )
 from cxex_analysis.panels.linkage_panels import build_money_panel, build_panel
 from cxex_analysis.panels.pilot_panels import pilot_registry, units_like_pilot
-from cxex_analysis.panels.unit_economics import baseline, report_currency
+from cxex_analysis.panels.unit_economics import baseline, registry_currencies
 from cxex_analysis.results import read_json, tidy
 from cxex_analysis.store.inventory import BY_KEY, inventory, left_out
 from cxex_analysis.vocabulary import LINK_WORDS, method_label
-
-DEFAULT_FINANCE = Path(__file__).parents[1] / "finance_defaults.yaml"
-
-
-def load_finance(path: Path | str | None = None) -> dict:
-    """Read and check a finance-assumptions YAML file (default: the packaged one)."""
-    path = Path(path) if path else DEFAULT_FINANCE
-    label = str(path)
-    try:
-        content = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ParameterError(f"{label}: finance assumptions file not found.") from None
-    except yaml.YAMLError as error:
-        raise ParameterError(f"{label}: not valid YAML ({error}).") from None
-    if not isinstance(content, dict):
-        raise ParameterError(f"{label}: expected a mapping of assumptions, got {type(content).__name__}.")
-    missing = [k for k in ASSUMPTIONS if k not in content]
-    if missing:
-        raise ParameterError(f"{label}: missing assumption(s) {missing}; see {DEFAULT_FINANCE.name}.")
-    assumptions = {k: quantity_from(content[k], k, label) for k in ASSUMPTIONS}
-    for name, low, high in (("gross_margin", 0, 1), ("replacement_cost_fraction", 0, 5),
-                            ("discount_rate_annual", 0, 1)):
-        q = assumptions[name]
-        if not low <= q.value <= high or (q.low is not None and (q.low < low or q.high > high)):
-            raise ParameterError(f"{label}: `{name}` must lie between {low} and {high}, "
-                                 f"but {q.value} (range {q.low} to {q.high}) was given.")
-    programme_spec = content.get("programme") or {}
-    if not isinstance(programme_spec, dict):
-        raise ParameterError(f"{label}: `programme` must be a mapping of {list(PROGRAMME)}.")
-    programme = {k: quantity_from(programme_spec.get(k, 0.0), k, label) for k in PROGRAMME}
-    if programme["ramp_months"].value < 0:
-        raise ParameterError(f"{label}: `ramp_months` must be 0 or more.")
-    horizon = content.get("horizon_months", 24)
-    if not isinstance(horizon, int) or not 1 <= horizon <= 120:
-        raise ParameterError(f"{label}: `horizon_months` must be a whole number from 1 to 120, "
-                             f"but {horizon!r} was given.")
-    return {"currency": str(content.get("currency", "")), "horizon_months": horizon,
-            "assumptions": assumptions, "programme": programme, "label": label}
-
 
 #: each link: (outcome, score, the sign a healthy business expects)
 LINK_SPECS = {"churn_per_nps": ("churn_rate", "nps", -1),
@@ -273,8 +231,7 @@ def build_inputs(con, results: pd.DataFrame, pilot_id: str, finance: dict,
         exit_rate=base["exit_rate"], repeat_contacts_per_1000=base["repeat_contacts_per_1000"],
         cost_to_serve_per_unit=base["cost_to_serve_per_unit"],
         registry_cost_per_unit=float(cost) if cost is not None and pd.notna(cost) else 0.0,
-        horizon_months=finance["horizon_months"],
-        currency=report_currency(con, finance, finance.get("label", "the finance assumptions")),
+        horizon_months=finance["horizon_months"], currency=finance["currency"],
         label=f"{pilot_id}: {pilot.get('name') or ''}".strip(": "), notes=notes + link_notes)
 
 
@@ -328,7 +285,8 @@ def what_to_value(con, results: pd.DataFrame, scale_pilot: str, finance: dict,
     A pilot (``scale_pilot``, else the first with recorded effects) when the data hold a
     registry with units, the customer survey and unit outcomes; else, or beside it, an
     engagement programme valued through notebook 01's EX -> CX estimate (both surveys and
-    unit outcomes). Returns ``main`` (the inputs valued first), ``subject`` (the pilot id or
+    unit outcomes). Returns ``main`` (the inputs valued first; None when the amounts cannot
+    be put in one currency, the first note says why), ``subject`` (the pilot id or
     ``ex_programme``), ``programme`` (the engagement programme's inputs beside a pilot, or
     None), ``notes`` (sentences on what could not be valued and why) and ``links`` (the
     money links, corrected and uncorrected, as tidy rows to record).
@@ -342,6 +300,11 @@ def what_to_value(con, results: pd.DataFrame, scale_pilot: str, finance: dict,
                              + (" (ex_programme_points is 0)" if ex_programme_points <= 0 else ""))
     rows = link_estimates(con, min_group_size)
     notes = notes + [n for n in [noise_note(rows)] if n]
+    finance, said = in_registry_currency(finance, registry_currencies(con))
+    if finance is None:  # amounts in two currencies: the links are shown, nothing is valued
+        return {"main": None, "subject": scale_pilot or "not_valued", "programme": None,
+                "notes": [said] + notes, "links": rows}
+    notes = notes + [said] if said else notes
     programme = (build_ex_programme_inputs(con, results, ex_programme_points, finance,
                                            min_group_size, rows) if programme_ok else None)
     if not pilot_ok:
@@ -433,6 +396,5 @@ def build_ex_programme_inputs(con, results: pd.DataFrame, points: float, finance
         revenue_per_customer=base["revenue_per_customer"], churn_rate=base["churn_rate"],
         exit_rate=base["exit_rate"], repeat_contacts_per_1000=base["repeat_contacts_per_1000"],
         cost_to_serve_per_unit=base["cost_to_serve_per_unit"],
-        horizon_months=finance["horizon_months"],
-        currency=report_currency(con, finance, finance.get("label", "the finance assumptions")),
+        horizon_months=finance["horizon_months"], currency=finance["currency"],
         label=f"engagement programme (+{points:g} points)", notes=notes + link_notes)

@@ -1,5 +1,5 @@
 """Money per unit from the warehouse: customers, employees, revenue per customer, churn, exits,
-repeat contacts and cost to serve; and the one currency of a report.
+repeat contacts and cost to serve; and the currencies of the pilot registry.
 """
 
 from __future__ import annotations
@@ -8,28 +8,14 @@ from cxex_analysis.errors import ParameterError
 from cxex_analysis.store.warehouse import has_table, table_columns
 
 
-def report_currency(con, finance: dict, finance_label: str = "the finance assumptions") -> str:
-    """The one currency of the whole report: the pilot registry's, or the finance file's.
-
-    Costs come from the registry, salaries and margins from the finance file: amounts in two
-    currencies cannot be added. The registry's pilots must agree with each other, and with
-    a finance file that names a currency; otherwise a clear error says which files differ.
-    """
-    registry = []
-    if has_table(con, "pilots") and "currency" in table_columns(con, "pilots"):
-        registry = sorted({str(r[0]).strip().upper() for r in con.execute(
-            "SELECT DISTINCT currency FROM pilots WHERE currency IS NOT NULL").fetchall()
-            if str(r[0]).strip()})
-    own = str(finance.get("currency") or "").strip().upper()
-    if len(registry) > 1:
-        raise ParameterError(f"pilots.csv, column currency: the pilots' costs are in {registry}; "
-                             "one report needs one currency (convert the costs first).")
-    if registry and own and registry[0] != own:
-        raise ParameterError(
-            f"pilots.csv gives the pilots' costs in {registry[0]}, but {finance_label} are in "
-            f"{own}: give a finance file in {registry[0]} (parameter `finance`, key currency) "
-            "so that every amount in the report is in one currency.")
-    return registry[0] if registry else own
+def registry_currencies(con) -> list[str]:
+    """The currencies the pilot registry gives its costs in (upper case, sorted; [] without a
+    registry or a currency column)."""
+    if not (has_table(con, "pilots") and "currency" in table_columns(con, "pilots")):
+        return []
+    return sorted({str(r[0]).strip().upper() for r in con.execute(
+        "SELECT DISTINCT currency FROM pilots WHERE currency IS NOT NULL").fetchall()
+        if str(r[0]).strip()})
 
 
 def baseline(con, unit_ids: list[str] | None = None) -> dict[str, float]:
