@@ -3,6 +3,7 @@
     cxex demo [--out DIR] [--data DIR] [--warehouse FILE|URL] [--seed N] [--data-only] [--workers N]
     cxex run (--data DIR | --warehouse FILE|URL) --out DIR [--config FILE] [--only NAMES]
              [--param NAME=VALUE ...] [--workers N] [--executor local|dask [--scheduler ADDRESS]]
+             [--strict]
     cxex clean --out DIR [--keep N]   (keep the last N successful runs, never latest's)
     cxex validate --data DIR [--mapping FILE] [--json]   (also: which analyses the data support)
     cxex ingest --data DIR [--warehouse FILE|URL] [--mapping FILE]
@@ -10,9 +11,12 @@
 A warehouse is a DuckDB file (the default, data/warehouse.duckdb) or a PostgreSQL URL
 (postgresql://USER@HOST:PORT/DATABASE[?schema=NAME]).
 
-Exit codes: 0 success; 1 a notebook failed; 2 unusable input or a bad parameter (the message
-names the file, column and what was expected); 3 an unexpected internal error (a one-line
-message; set ``CXEX_DEBUG=1`` for the traceback). No command prints a traceback otherwise.
+Exit codes: 0 success; 1 a notebook failed (with --strict: any error in a cell); 2 unusable
+input or a bad parameter (the message names the file, column and what was expected); 3 an
+unexpected internal error (a one-line message; set ``CXEX_DEBUG=1`` for the traceback);
+4 published, but some sections could not be computed (each says so in its report; the
+manifest lists them as ``sections_failed`` and kernel.log has their tracebacks). No command
+prints a traceback otherwise.
 """
 
 from __future__ import annotations
@@ -111,12 +115,30 @@ def cmd_demo(args) -> int:
         return 0
     print(f"Running the notebooks into {out} …")
     result = runner.run(warehouse, out, workers=args.workers, pdf=args.pdf)
+    return _finished(result, out)
+
+
+#: exit code of a run that published its reports with some sections not computed
+SECTIONS_FAILED = 4
+
+
+def _finished(result, out: Path) -> int:
+    """Say how a run ended; its exit code (0 published, 1 failed, 4 published with sections
+    that could not be computed)."""
     if not result.ok:
         failed = next(n for n in result.notebooks if n.status == "failed")
-        print(f"FAILED: {failed.error}. The executed notebook is in {result.run_dir}.")
+        print(f"FAILED: {failed.error}. The executed notebook (with the error) is in "
+              f"{result.run_dir}; {out / 'latest'} was not changed.")
         return 1
     print(f"Reports: {out / 'latest' / 'index.html'} (run {result.run_id}, "
-          f"{len(result.notebooks)} reports)")
+          f"{sum(n.status == 'ok' for n in result.notebooks)} reports)")
+    failures = result.sections_failed
+    if failures:
+        print(f"Published, but {len(failures)} section(s) could not be computed "
+              f"(each says so in its report; tracebacks in {result.run_dir / 'kernel.log'}):")
+        for name, failure in failures:
+            print(f"  {name}, “{failure['section']}”: {failure['reason']}")
+        return SECTIONS_FAILED
     return 0
 
 
@@ -173,14 +195,9 @@ def cmd_run(args) -> int:
     if args.scheduler and args.executor != "dask":
         raise ParameterError("--scheduler is for --executor dask.")
     result = runner.run(warehouse, args.out, notebooks, parameters, workers=args.workers,
-                        executor=args.executor, scheduler=args.scheduler, pdf=args.pdf)
-    if not result.ok:
-        failed = next(n for n in result.notebooks if n.status == "failed")
-        print(f"FAILED: {failed.error}. The executed notebook (with the error) is in "
-              f"{result.run_dir}; {Path(args.out) / 'latest'} was not changed.")
-        return 1
-    print(f"Reports: {Path(args.out) / 'latest' / 'index.html'} (run {result.run_id})")
-    return 0
+                        executor=args.executor, scheduler=args.scheduler, pdf=args.pdf,
+                        strict=args.strict or None)
+    return _finished(result, Path(args.out))
 
 
 def cmd_pdf(args) -> int:
@@ -245,6 +262,10 @@ def build_parser() -> argparse.ArgumentParser:
                           "without it a local Dask cluster of --workers processes is started)")
     run.add_argument("--pdf", action="store_true",
                      help="also write a PDF beside every HTML report (needs Chromium)")
+    run.add_argument("--strict", action="store_true",
+                     help="stop at the first error in any cell: exit 1 and nothing published "
+                          "(default: a section that fails says so in its report, the rest is "
+                          "published and the exit code is 4; CXEX_STRICT=1 makes this the default)")
     run.set_defaults(func=cmd_run)
 
     pdf = sub.add_parser("pdf", help="write a PDF beside every HTML report of a finished run")

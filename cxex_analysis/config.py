@@ -44,7 +44,8 @@ class Paths:
 
     @property
     def notebooks(self) -> Path:
-        return self.root / "notebooks"
+        """The suite's notebooks (``CXEX_NOTEBOOKS_DIR``: an organisation's own copies)."""
+        return Path(os.environ.get("CXEX_NOTEBOOKS_DIR", self.root / "notebooks"))
 
     @property
     def reports(self) -> Path:

@@ -20,6 +20,10 @@ from cxex_analysis.store import ingest, warehouse
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# The project's own tests run strict: a cell that raises fails its notebook and the run, so
+# that a bug is never hidden behind a "could not be computed" box (users' runs are guarded).
+os.environ["CXEX_STRICT"] = "1"
+
 
 def built_once(tmp_path_factory, name: str, build) -> Path:
     """A folder built by ``build(folder)`` once per test session.

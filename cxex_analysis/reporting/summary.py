@@ -51,6 +51,8 @@ td,th{padding:0.25em 0.8em;border-bottom:1px solid #dde3e8;text-align:left}
 td.num{text-align:right} .scale{color:#2b7446;font-weight:bold} .extend{color:#9c4a00;font-weight:bold}
 .stop{color:#a8283a;font-weight:bold} img{max-width:100%;height:auto}
 footer{margin-top:2em;font-size:0.9em;color:#5f6b73}
+.attention{border:2px solid #b3261e;border-radius:6px;padding:0 1.2em;margin:0.8em 0;background:#fcf1f0}
+.attention h2{border:none;margin-top:0.6em}
 """
 
 
@@ -281,9 +283,34 @@ def claims_html(results: pd.DataFrame, reports: list[dict]) -> str:
             + f"<p class='meta'>{_e(VERDICT_RULE)}</p>")
 
 
+def attention_html(reports: list[dict], heavy_quarantine: list[dict]) -> str:
+    """What a reader must know before the answers: tables that lost more than 5% of their rows
+    to the quarantine (the reports rest on the rest), and sections that could not be computed."""
+    parts = []
+    for table in heavy_quarantine:
+        parts.append(f"<p><strong>{table['share']:.0%} of the rows of {_e(table['table'])} "
+                     f"({table['rows_quarantined']:,} of {table['rows_read']:,} in "
+                     f"{_e(table['file'])}) were held back</strong>, {table['reason_rows']:,} of them "
+                     f"for this reason: {_e(table['reason'])}. Every report below leaves them out; "
+                     "the data audit lists them with their rows.</p>")
+    failed = [(r, f) for r in reports for f in r.get("sections_failed") or []]
+    if failed:
+        items = "".join(f'<li><a href="{_e(r["html"])}">{_e(r["title"])}</a>, '
+                        f"“{_e(f['section'])}”: {_e(f['reason'])}</li>" for r, f in failed if r.get("html"))
+        parts.append(f"<p><strong>{len(failed)} section(s) could not be computed</strong>; each says "
+                     f"so in its report and the rest was published:</p><ul>{items}</ul>")
+    if not parts:
+        return ""
+    return ("<div class='attention' role='alert'><h2 id='attention'>Before you read</h2>"
+            + "".join(parts) + "</div>")
+
+
 def build_index(run_dir: Path, reports: list[dict], registry: pd.DataFrame | None = None,
-                min_group_size: int = 5, run_id: str | None = None) -> Path:
-    """Write ``run_dir/index.html`` from ``run_dir/results.json``."""
+                min_group_size: int = 5, run_id: str | None = None,
+                heavy_quarantine: list[dict] | None = None) -> Path:
+    """Write ``run_dir/index.html`` from ``run_dir/results.json``; ``heavy_quarantine``
+    (:func:`cxex_analysis.store.accounting.heavy_quarantine`) and the reports' failed
+    sections open the page."""
     results = read_json(run_dir / "results.json") if (run_dir / "results.json").exists() else pd.DataFrame()
     registry = registry if registry is not None else pd.DataFrame()
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
@@ -293,6 +320,7 @@ def build_index(run_dir: Path, reports: list[dict], registry: pd.DataFrame | Non
              f"<p class='meta'>Run {_e(run_id or run_dir.name)}, generated "
              f"{_e(dt.datetime.now().strftime('%Y-%m-%d %H:%M'))}. Every number below comes from the "
              "run's results and has its 95% interval.</p>",
+             attention_html(reports, heavy_quarantine or []),
              "<nav><strong>Contents:</strong> <a href='#ex-cx'>EX and CX</a> · <a href='#pilots'>Pilots</a> · "
              "<a href='#value'>Value</a> · <a href='#act'>Where to act</a> · <a href='#changes'>What changed</a> · "
              "<a href='#actions'>Actions</a> · <a href='#claims'>Claims</a> · "

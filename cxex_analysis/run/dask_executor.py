@@ -24,7 +24,8 @@ from cxex_analysis.run.notebook_runs import NotebookRun
 from cxex_analysis.run.publish import export_html
 
 
-def _dask_job(path: str, name: str, parameters: dict, notebook_text: str) -> dict:
+def _dask_job(path: str, name: str, parameters: dict, notebook_text: str,
+              strict: bool = True) -> dict:
     """A Dask task: run one job in this worker's warm kernel for the notebook.
 
     The notebook travels with the task (``notebook_text``) and the executed notebook and
@@ -41,7 +42,7 @@ def _dask_job(path: str, name: str, parameters: dict, notebook_text: str) -> dic
         if not WARM_KERNELS:
             atexit.register(close_warm_kernels)
         kernel = WARM_KERNELS[key] = WarmKernel(str(source), str(folder), str(folder / "kernel.log"))
-    outcome, notebook = kernel.run(name, parameters)
+    outcome, notebook = kernel.run(name, parameters, strict)
     executed = Path(kernel.work) / f"{name}.ipynb"
     nbformat.write(notebook, str(executed))
     html = export_html(executed, Path(kernel.work) / f"{name}.html", notebook)
@@ -84,17 +85,19 @@ def dask_client(scheduler: str | None, workers: int = 2):
 
 
 def run_batch_dask(path: Path, jobs: list[tuple[str, dict]], work: Path, client,
-                   finished: Callable[[str], None] | None = None) -> list[NotebookRun]:
+                   finished: Callable[[str], None] | None = None,
+                   strict: bool = True) -> list[NotebookRun]:
     """Run ``jobs`` of one notebook as tasks on a Dask cluster; write their outputs to ``work``.
 
     A task whose worker dies is re-run on another worker by the scheduler (up to Dask's
     ``distributed.scheduler.allowed-failures``, default 3); a task that raises is retried
     twice. A notebook that fails in a cell is not retried: it is reported like the local
     executor does, and the run stops after its batch. ``finished`` is called with each job's
-    name as its task completes (for progress).
+    name as its task completes (for progress); ``strict`` as for the local executor.
     """
     text = Path(path).read_text(encoding="utf-8")
-    futures = {client.submit(_dask_job, str(path), name, parameters, text, retries=2, pure=False,
+    futures = {client.submit(_dask_job, str(path), name, parameters, text, strict, retries=2,
+                             pure=False,
                              key=f"cxex-{name}-{os.getpid()}-{time.time_ns()}"): name
                for name, parameters in jobs}
     try:
@@ -121,7 +124,7 @@ def _collect(futures: dict, work: Path, finished) -> dict[str, NotebookRun]:
         (work / f"{name}.ipynb").write_text(outcome["notebook"], encoding="utf-8")
         (work / f"{name}.html").write_text(outcome["html_text"], encoding="utf-8")
         runs[name] = NotebookRun(name, outcome["status"], outcome["seconds"], outcome["error"],
-                                 f"{name}.html")
+                                 f"{name}.html", sections_failed=outcome["sections_failed"])
         if finished is not None:
             finished(name)
     return runs

@@ -21,10 +21,10 @@ from typing import Any
 import nbformat
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
 from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
 
+from cxex_analysis.run import sections
 from cxex_analysis.run.notebook_runs import NotebookRun
 from cxex_analysis.run.publish import export_html
 from cxex_analysis.store.warehouse import KEEP_OPEN
@@ -49,22 +49,6 @@ class SocketFileKernelManager(AsyncKernelManager):
     def cleanup_ipc_files(self) -> None:
         super().cleanup_ipc_files()
         shutil.rmtree(os.path.dirname(self.ip), ignore_errors=True)
-
-
-def failed_cell(executed: Path) -> str:
-    try:
-        notebook = nbformat.read(str(executed), as_version=4)
-    except Exception:  # the file may not exist if the kernel never started
-        return "before the first cell"
-    code_index = 0
-    for cell in notebook.cells:
-        if cell.cell_type != "code":
-            continue
-        code_index += 1
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error":
-                return f"code cell {code_index} ({output.get('ename')}: {output.get('evalue')})"
-    return "an unknown cell"
 
 
 @contextlib.contextmanager
@@ -95,8 +79,8 @@ class WarmKernel:
     kernel costs seconds, a reset milliseconds.
     """
 
-    def __init__(self, path: str, work: str, log_path: str | None = None):
-        self.path, self.work = path, work
+    def __init__(self, path: str, work: str, log_path: str | None = None, keep_open: bool = True):
+        self.path, self.work, self.log_path = path, work, log_path
         self.template = load_notebook_node(path)  # as papermill loads it (every cell has tags)
         self.client = NotebookClient(self._copy(self.template), kernel_name=KERNEL_NAME,
                                      timeout=1800, resources={"metadata": {"path": work}},
@@ -105,29 +89,29 @@ class WarmKernel:
         with chatter:  # as nbclient's setup_kernel(), kept open across jobs
             self.client.km = self.client.create_kernel_manager()
             # many reports from one warehouse: keep its file open between them
-            self.client.start_new_kernel(env={**os.environ, KEEP_OPEN: "1"})
+            env = {**os.environ, KEEP_OPEN: "1"} if keep_open else dict(os.environ)
+            self.client.start_new_kernel(env=env)
             self.client.start_new_kernel_client()
 
     @staticmethod
     def _copy(node):
         return copy.deepcopy(node)
 
-    def run(self, name: str, parameters: dict) -> tuple[dict, Any]:
-        """Execute one job; return its outcome (name, status, error, seconds) and the notebook."""
+    def run(self, name: str, parameters: dict, strict: bool = True) -> tuple[dict, Any]:
+        """Execute one job; return its outcome (name, status, error, seconds, the sections
+        that could not be computed) and the notebook. ``strict``: the first error fails the
+        job; else each failing section shows a box and the rest runs
+        (:func:`cxex_analysis.run.sections.execute`)."""
         started = time.perf_counter()
         notebook = parameterize_notebook(self._copy(self.template), parameters,
                                          kernel_name=KERNEL_NAME)
         self.client.nb = notebook
-        status, error = "ok", None
-        for index, cell in enumerate(notebook.cells):
-            if cell.cell_type != "code":
-                continue
-            try:
-                self.client.execute_cell(cell, index)
-            except CellExecutionError as failure:
-                status = "failed"
-                error = f"{name} failed in code cell {index + 1} ({failure.ename}: {failure.evalue})"
-                break
+        log = open(self.log_path, "a", encoding="utf-8") if self.log_path else None
+        try:
+            status, error, failures = sections.execute(self.client, notebook, name, strict, log)
+        finally:
+            if log is not None:
+                log.close()
         # what is left once the namespace is cleared (imported modules, the package's caches,
         # anything a library keeps) is frozen out of the garbage collector after every job:
         # %reset collects, and walking a warm kernel's hundreds of thousands of surviving
@@ -137,7 +121,8 @@ class WarmKernel:
         self.client.nb = reset
         self.client.execute_cell(reset.cells[0], 0)
         return ({"name": name, "status": status, "error": error,
-                 "seconds": time.perf_counter() - started}, notebook)
+                 "seconds": time.perf_counter() - started,
+                 "sections_failed": [f.as_dict() for f in failures]}, notebook)
 
     def close(self) -> None:
         try:
@@ -147,7 +132,7 @@ class WarmKernel:
 
 
 def _batch_worker(path: str, jobs: list[tuple[str, dict]], work: str, log_path: str,
-                  finished=None) -> list[dict]:
+                  finished=None, strict: bool = True) -> list[dict]:
     """Execute one notebook for many parameter sets in one warm kernel (a worker process);
     ``finished`` (a queue, or a callable) is told each job's name as it is done."""
     tell = getattr(finished, "put", finished)
@@ -156,7 +141,7 @@ def _batch_worker(path: str, jobs: list[tuple[str, dict]], work: str, log_path: 
     try:
         with kernel_chatter_to(Path(log_path)):
             for name, parameters in jobs:
-                outcome, notebook = kernel.run(name, parameters)
+                outcome, notebook = kernel.run(name, parameters, strict)
                 executed = Path(work) / f"{name}.ipynb"
                 nbformat.write(notebook, str(executed))
                 outcome["html"] = export_html(executed, Path(work) / f"{name}.html", notebook).name
@@ -169,21 +154,23 @@ def _batch_worker(path: str, jobs: list[tuple[str, dict]], work: str, log_path: 
 
 
 def run_batch(path: Path, jobs: list[tuple[str, dict]], work: Path, workers: int = 1,
-              finished: Callable[[str], None] | None = None) -> list[NotebookRun]:
+              finished: Callable[[str], None] | None = None,
+              strict: bool = True) -> list[NotebookRun]:
     """Run ``jobs`` (name, parameters) of one notebook on ``workers`` warm kernels;
-    ``finished`` is called with each job's name as it is done (for progress)."""
+    ``finished`` is called with each job's name as it is done (for progress); ``strict``:
+    a failing cell fails its report (else its section shows a box and the report goes on)."""
     workers = max(1, min(workers, len(jobs)))
     chunks = [jobs[i::workers] for i in range(workers)]
     log = str(work / "kernel.log")
     if workers == 1:
-        results = [_batch_worker(str(path), chunks[0], str(work), log, finished)]
+        results = [_batch_worker(str(path), chunks[0], str(work), log, finished, strict)]
     else:
         context = multiprocessing.get_context("spawn")
         # a queue through a manager process only when someone is told of each job
         manager = context.Manager() if finished is not None else contextlib.nullcontext()
         with manager, ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             done = manager.Queue() if finished is not None else None
-            futures = [pool.submit(_batch_worker, str(path), chunk, str(work), log, done)
+            futures = [pool.submit(_batch_worker, str(path), chunk, str(work), log, done, strict)
                        for chunk in chunks]
             while done is not None and not all(f.done() for f in futures):
                 _relay(done, finished)
@@ -191,7 +178,8 @@ def run_batch(path: Path, jobs: list[tuple[str, dict]], work: Path, workers: int
             if done is not None:
                 _relay(done, finished, wait=0.0)
     order = {name: i for i, (name, _) in enumerate(jobs)}
-    runs = [NotebookRun(r["name"], r["status"], r["seconds"], r["error"], r["html"])
+    runs = [NotebookRun(r["name"], r["status"], r["seconds"], r["error"], r["html"],
+                        sections_failed=r["sections_failed"])
             for chunk in results for r in chunk]
     return sorted(runs, key=lambda r: order[r.name])
 

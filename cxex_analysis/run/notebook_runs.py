@@ -14,6 +14,10 @@ class NotebookRun:
     error: str | None = None
     html: str | None = None
     reason: str | None = None  # why it was skipped, or the sections it left out
+    #: sections that could not be computed (guarded run): {"section", "reason"} each
+    sections_failed: list[dict] = field(default_factory=list)
+    #: what a reader calls it ("Group report: unit type Call Centre (UK)"); None: from the name
+    title: str | None = None
 
 
 @dataclass
@@ -21,6 +25,11 @@ class RunResult:
     run_id: str
     run_dir: Path
     notebooks: list[NotebookRun] = field(default_factory=list)
+
+    @property
+    def sections_failed(self) -> list[tuple[str, dict]]:
+        """(report name, failure) of every section that could not be computed."""
+        return [(n.name, f) for n in self.notebooks for f in n.sections_failed]
 
     @property
     def ok(self) -> bool:

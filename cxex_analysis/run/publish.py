@@ -25,7 +25,7 @@ from cxex_analysis.reporting.show import PAGE_CSS
 from cxex_analysis.reporting.summary import build_index, report_title
 from cxex_analysis.results import MIME_TYPE, tidy
 from cxex_analysis.run.notebook_runs import RunResult
-from cxex_analysis.store.accounting import loaded_files
+from cxex_analysis.store.accounting import heavy_quarantine, loaded_files
 from cxex_analysis.store.warehouse import connect, has_table, read_table
 
 
@@ -133,19 +133,20 @@ def input_hashes(warehouse) -> list[dict]:
 
 def write_index(work: Path, result: RunResult, warehouse: Path) -> None:
     """The executive summary, generated from the run's results.json."""
-    reports = [{"name": n.name, "html": n.html, "title": report_title(n.name),
-                "status": n.status, "reason": n.reason}
+    reports = [{"name": n.name, "html": n.html, "title": n.title or report_title(n.name),
+                "status": n.status, "reason": n.reason, "sections_failed": n.sections_failed}
                for n in result.notebooks if n.html or n.status == "skipped"]
-    registry = None
+    registry, heavy = None, []
     try:
         con = connect(warehouse)
         try:
             registry = read_table(con, "pilots") if has_table(con, "pilots") else None
+            heavy = heavy_quarantine(con)
         finally:
             con.close()
     except CxexError:
         registry = None
-    build_index(work, reports, registry, run_id=result.run_id)
+    build_index(work, reports, registry, run_id=result.run_id, heavy_quarantine=heavy)
 
 
 def print_run(run_dir: Path, progress=None) -> list[PrintedReport]:

@@ -3,8 +3,13 @@
 A run writes ``OUT/<run_id>/`` with the executed notebooks, one HTML report per notebook
 (code hidden, charts embedded), ``results.json`` (tidy records collected from every
 notebook, see :mod:`cxex_analysis.results`) and ``manifest.json`` (parameters, input file
-hashes, package versions, git commit, per-notebook status and timing). ``OUT/latest`` is
-switched to the new run only when every notebook succeeded; a failed run never replaces it.
+hashes, package versions, git commit, per-notebook status, timing and the sections that
+could not be computed). ``OUT/latest`` is switched to the new run only when every notebook
+ran; a failed run never replaces it.
+
+A run is guarded by default: a section that raises shows a box in its report and the rest
+runs (:mod:`cxex_analysis.run.sections`); ``strict`` stops at the first error instead, as
+the project's own tests do (``CXEX_STRICT=1`` makes strict the default).
 
 Parameters are checked against the notebooks' parameters cells before any kernel starts:
 papermill itself only warns about unknown names, which would silently produce a report
@@ -22,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import papermill as pm
+import nbformat
 
 from cxex_analysis import __version__
 from cxex_analysis.config import MIN_GROUP_SIZE, paths
@@ -35,13 +40,7 @@ from cxex_analysis.results import read_json, write_json
 from cxex_analysis.run import run_folders
 from cxex_analysis.run.dask_executor import dask_client, run_batch_dask
 from cxex_analysis.run.fanout import fan_out, pilots_without_units, take_inventory
-from cxex_analysis.run.kernels import (
-    KERNEL_NAME,
-    SocketFileKernelManager,
-    failed_cell,
-    kernel_chatter_to,
-    run_batch,
-)
+from cxex_analysis.run.kernels import WarmKernel, kernel_chatter_to, run_batch
 from cxex_analysis.run.notebook_runs import NotebookRun, RunResult
 from cxex_analysis.run.parameters import check_parameters, list_notebooks
 from cxex_analysis.run.plan import describe, notebook_plan
@@ -60,16 +59,21 @@ from cxex_analysis.store.warehouse import Warehouse
 def run(warehouse: Warehouse | Path | str, out_dir: Path | str, notebooks: list[Path] | None = None,
         parameters: dict[str, Any] | None = None, run_id: str | None = None,
         progress: Callable[[str], None] | None = print, workers: int = 1,
-        executor: str = "local", scheduler: str | None = None, pdf: bool = False) -> RunResult:
+        executor: str = "local", scheduler: str | None = None, pdf: bool = False,
+        strict: bool | None = None) -> RunResult:
     """Execute ``notebooks`` against ``warehouse`` and publish the run under ``out_dir``.
 
     ``executor="local"`` runs per-pilot and per-group reports on ``workers`` warm kernels of
     this machine; ``executor="dask"`` runs them as tasks on the Dask cluster at ``scheduler``
     (or on a local Dask cluster of ``workers`` processes). Notebooks that run once run here.
     ``pdf`` also prints every report to PDF beside its HTML (Chromium is checked first).
+    ``strict`` stops a notebook at its first error (default: :func:`strict_default`); else a
+    failing section shows a box, is listed in ``sections_failed`` and the rest runs.
 
-    Returns a :class:`RunResult`; ``out_dir/latest`` points at the run only if it succeeded.
+    Returns a :class:`RunResult`; ``out_dir/latest`` points at the run only if every planned
+    notebook ran (some of its sections may have failed: ``RunResult.sections_failed``).
     """
+    strict = strict_default() if strict is None else strict
     check_argument("executor", executor, ("local", "dask"))
     if pdf:
         chromium_path()  # no Chromium: a clear error before anything runs
@@ -116,9 +120,9 @@ def run(warehouse: Warehouse | Path | str, out_dir: Path | str, notebooks: list[
             if len(jobs) > 1:
                 where = ("the Dask cluster" if executor == "dask" else
                          f"{min(workers, len(jobs))} warm kernel(s)")
-                batch = _run_many(path, jobs, work, workers, dask, where, progress)
+                batch = _run_many(path, jobs, work, workers, dask, where, progress, strict)
             else:
-                batch = [_run_once(path, *jobs[0], work, say)]
+                batch = [_run_once(path, *jobs[0], work, say, strict)]
             for item in batch:
                 item.reason = "; ".join(planned.left_out) or None
                 executed = work / f"{item.name}.ipynb"
@@ -133,7 +137,7 @@ def run(warehouse: Warehouse | Path | str, out_dir: Path | str, notebooks: list[
         _close(dask)
     _publish(work, result, frames, given, warehouse,
              executor if executor == "local" else f"dask ({scheduler or 'local cluster'})",
-             say if pdf else None)
+             say if pdf else None, strict)
     if result.ok:
         point_latest(out_dir, run_id)
     return result
@@ -147,8 +151,15 @@ def _close(dask) -> None:
             dask[1].close()
 
 
+def strict_default() -> bool:
+    """Strict unless told otherwise: ``CXEX_STRICT=1`` (set by the project's tests) makes
+    every run stop at its first error."""
+    return os.environ.get("CXEX_STRICT", "") not in ("", "0")
+
+
 def _run_many(path: Path, jobs: list[tuple[str, dict]], work: Path, workers: int, dask,
-              where: str, progress: Callable[[str], None] | None) -> list[NotebookRun]:
+              where: str, progress: Callable[[str], None] | None,
+              strict: bool) -> list[NotebookRun]:
     """One notebook once per pilot or group, on warm kernels or the Dask cluster, with its
     progress (a bar on a terminal, a line every tenth or 30 s in a log)."""
     say = progress or (lambda message: None)
@@ -157,45 +168,60 @@ def _run_many(path: Path, jobs: list[tuple[str, dict]], work: Path, workers: int
     with Progress(path.stem, len(jobs), "reports", progress, summary=False) as counter:
         finished = lambda name: counter.advance()  # noqa: E731
         if dask is not None:
-            batch = run_batch_dask(path, jobs, work, dask[0], finished)
+            batch = run_batch_dask(path, jobs, work, dask[0], finished, strict)
         else:
-            batch = run_batch(path, jobs, work, workers, finished)
+            batch = run_batch(path, jobs, work, workers, finished, strict)
     failed = [b for b in batch if b.status != "ok"]
     say(f"  {'done' if not failed else 'FAILED'}: {path.stem} x {len(jobs)} "
-        f"({time.perf_counter() - started:.1f} s)" + (f" — {failed[0].error}" if failed else ""))
+        f"({time.perf_counter() - started:.1f} s)" + (f" — {failed[0].error}" if failed else "")
+        + _sections_said(batch))
     return batch
 
 
+def _sections_said(runs: list[NotebookRun]) -> str:
+    """' — 2 section(s) could not be computed (…)' for the terminal or log, or ''."""
+    failures = [(n.name, f) for n in runs for f in n.sections_failed]
+    if not failures:
+        return ""
+    name, first = failures[0]
+    return (f" — {len(failures)} section(s) could not be computed (first: {name}, "
+            f"“{first['section']}”: {first['reason']}; tracebacks in kernel.log)")
+
+
 def _run_once(path: Path, name: str, parameters: dict, work: Path,
-              say: Callable[[str], None]) -> NotebookRun:
-    """One notebook on a fresh papermill kernel, exported to HTML."""
+              say: Callable[[str], None], strict: bool) -> NotebookRun:
+    """One notebook on a fresh kernel, exported to HTML."""
     item = NotebookRun(name)
     executed = work / f"{name}.ipynb"
     started = time.perf_counter()
     say(f"  running {name} …")
+    log = work / "kernel.log"
+    kernel = None
     try:
-        with kernel_chatter_to(work / "kernel.log"):
-            pm.execute_notebook(str(path), str(executed), parameters=parameters,
-                                kernel_name=KERNEL_NAME, progress_bar=False,
-                                log_output=False, cwd=str(work),
-                                kernel_manager_class=SocketFileKernelManager)
-        item.status = "ok"
-    except pm.PapermillExecutionError:
-        item.status = "failed"
-        item.error = f"{name} failed in {failed_cell(executed)}"
+        kernel = WarmKernel(str(path), str(work), str(log), keep_open=False)
+        with kernel_chatter_to(log):
+            outcome, notebook = kernel.run(name, parameters, strict)
+        item.status, item.error = outcome["status"], outcome["error"]
+        item.sections_failed = outcome["sections_failed"]
+        nbformat.write(notebook, str(executed))
     except Exception as error:  # kernel death, missing kernel, unreadable notebook
         item.status = "failed"
         item.error = f"{name} could not run: {type(error).__name__}: {error}"
+    finally:
+        if kernel is not None:
+            kernel.close()
     item.seconds = time.perf_counter() - started
     if executed.exists():
         item.html = export_html(executed, work / f"{name}.html").name
     say(f"  {'done' if item.status == 'ok' else 'FAILED'}: {name} "
-        f"({item.seconds:.1f} s)" + (f" — {item.error}" if item.error else ""))
+        f"({item.seconds:.1f} s)" + (f" — {item.error}" if item.error else "")
+        + _sections_said([item]))
     return item
 
 
 def _publish(work: Path, result: RunResult, frames: list, given: dict[str, Any],
-             warehouse: Warehouse, executor: str, pdf_progress: Callable[[str], None] | None) -> None:
+             warehouse: Warehouse, executor: str, pdf_progress: Callable[[str], None] | None,
+             strict: bool) -> None:
     """results.json and .csv, the index, the PDFs when asked (``pdf_progress`` given), the
     manifest; then the run folder takes its name."""
     write_json(frames if frames else [], work / "results.json")
@@ -208,7 +234,9 @@ def _publish(work: Path, result: RunResult, frames: list, given: dict[str, Any],
     manifest = {
         "run_id": result.run_id,
         "started_notebooks": [n.name for n in result.notebooks],
-        "status": "ok" if result.ok else "failed",
+        "status": ("failed" if not result.ok else "ok_with_failed_sections"
+                   if result.sections_failed else "ok"),
+        "strict": strict,
         "parameters": {k: (str(v) if isinstance(v, Path) else v) for k, v in given.items()},
         "warehouse": warehouse.describe(),
         "executor": executor,

@@ -4,6 +4,8 @@ reason with examples (notebook 00).
 
 from __future__ import annotations
 
+import json
+
 import duckdb
 import pandas as pd
 
@@ -45,3 +47,28 @@ def loaded_files(con) -> pd.DataFrame:
     return con.execute(
         "SELECT \"table\" AS table_name, file, sha256, rows_read, rows_accepted, "
         "rows_quarantined FROM ingest_files WHERE status = 'ok'").df()
+
+
+#: A table that loses more than this share of its rows to the quarantine is named at the top
+#: of the executive summary: the reports below it rest on what is left.
+HEAVY_QUARANTINE = 0.05
+
+
+def heavy_quarantine(con, threshold: float = HEAVY_QUARANTINE) -> list[dict]:
+    """Tables of the last load that held back more than ``threshold`` of their rows: table,
+    file, rows read and held back, the share, and the reason most rows were held back for."""
+    if not has_table(con, "ingest_files"):
+        return []
+    rows = con.execute(
+        "SELECT \"table\", file, rows_read, rows_quarantined, by_reason FROM ingest_files "
+        "WHERE status = 'ok' AND rows_read > 0").fetchall()
+    heavy = []
+    for table, file, read, held, by_reason in rows:
+        if held / read <= threshold:
+            continue
+        reasons = json.loads(by_reason) if by_reason else {}
+        reason = max(reasons, key=reasons.get) if reasons else "not recorded"
+        heavy.append({"table": table, "file": str(file or "").split("/")[-1], "rows_read": int(read),
+                      "rows_quarantined": int(held), "share": held / read, "reason": reason,
+                      "reason_rows": int(reasons.get(reason, 0))})
+    return sorted(heavy, key=lambda t: -t["share"])

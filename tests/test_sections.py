@@ -1,0 +1,130 @@
+"""One section never takes a report down: a failing section shows a box, the rest of the report
+and of the run is published, the manifest and the executive summary list it, and `cxex run`
+exits 4; `--strict` stops at the error (exit 1, nothing published)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from cxex_analysis.run import sections
+from cxex_analysis.run.kernels import WarmKernel
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _notebook(path: Path, cells: list[tuple[str, str]]) -> Path:
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell(text) if kind == "md" else nbformat.v4.new_code_cell(text)
+        for kind, text in cells])
+    notebook.cells[0].metadata["tags"] = ["parameters"]
+    notebook.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Python 3"}
+    nbformat.write(notebook, str(path))
+    return path
+
+
+def test_section_titles_follow_second_level_headings():
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# Title"), nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_markdown_cell("## 1. First\ntext"), nbformat.v4.new_code_cell("y = 2"),
+        nbformat.v4.new_markdown_cell("### a sub-heading"), nbformat.v4.new_code_cell("z = 3"),
+        nbformat.v4.new_markdown_cell("text\n## 2. Second"), nbformat.v4.new_code_cell("w = 4")])
+    titles = sections.section_titles(notebook)
+    assert titles == [sections.PREAMBLE, sections.PREAMBLE, "1. First", "1. First", "1. First",
+                      "1. First", "2. Second", "2. Second"]
+
+
+def test_an_error_is_one_line_without_colour_codes_or_contact_details():
+    reason = sections.one_line("ValueError", "\x1b[31mno unit for jane.doe@example.com\x1b[0m\nmore")
+    assert reason.startswith("ValueError: no unit for ") and "@" not in reason and "\x1b" not in reason
+    assert "more" not in reason
+    assert len(sections.one_line("E", "x" * 1000)) == sections.MAX_REASON
+
+
+@pytest.mark.slow
+def test_a_failing_section_shows_a_box_and_the_rest_runs(tmp_path):
+    path = _notebook(tmp_path / "nb.ipynb", [
+        ("code", "shared = 1"),
+        ("md", "## 1. Works"), ("code", "print('one', shared)"),
+        ("md", "## 2. Breaks"), ("code", "print('before'); made = 1 / 0"), ("code", "print('never')"),
+        ("md", "## 3. Needs the broken one"), ("code", "print(made)"),
+        ("md", "## 4. Works again"), ("code", "print('four')")])
+    kernel = WarmKernel(str(path), str(tmp_path), str(tmp_path / "kernel.log"), keep_open=False)
+    try:
+        outcome, notebook = kernel.run("nb", {}, strict=False)
+        strict, _ = kernel.run("nb", {}, strict=True)
+    finally:
+        kernel.close()
+    assert outcome["status"] == "ok" and outcome["error"] is None
+    assert outcome["sections_failed"] == [
+        {"section": "2. Breaks", "reason": "ZeroDivisionError: division by zero"},
+        {"section": "3. Needs the broken one",
+         "reason": "it needs what an earlier part of this report could not compute (“2. Breaks”)"}]
+    texts = [json.dumps(cell.get("outputs", [])) for cell in notebook.cells if cell.cell_type == "code"
+             and "injected-parameters" not in cell.metadata.get("tags", [])]
+    assert "one 1" in texts[1] and "four" in texts[5]
+    assert "before" in texts[2] and "This section could not be computed: ZeroDivisionError" in texts[2]
+    assert '"output_type": "error"' not in "".join(texts)
+    assert texts[3] == "[]"  # the rest of the failed section is not run
+    log = (tmp_path / "kernel.log").read_text()
+    assert "section '2. Breaks' could not be computed" in log and "ZeroDivisionError" in log
+    assert "Traceback" in log or "----> " in log or "1 / 0" in log
+    assert strict["status"] == "failed" and "ZeroDivisionError" in strict["error"]
+
+
+def _cxex(*args, env=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cxex_analysis.cli", *map(str, args)],
+                          capture_output=True, text=True, env=env)
+
+
+@pytest.mark.slow
+def test_a_run_with_a_failing_section_publishes_and_exits_4_and_strict_exits_1(demo_warehouse, tmp_path):
+    """Notebook 00 with a planted failure in its coverage section, run as a user runs it."""
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    audit = nbformat.read(str(ROOT / "notebooks" / "00_data_audit.ipynb"), as_version=4)
+    at = next(i for i, c in enumerate(audit.cells) if c.cell_type == "markdown"
+              and "".join(c.source).startswith("## 3. Coverage"))
+    audit.cells.insert(at + 1, nbformat.v4.new_code_cell(
+        "raise RuntimeError('planted failure for the test')"))
+    nbformat.write(audit, str(folder / "00_data_audit.ipynb"))
+    shutil.copy(ROOT / "notebooks" / "06_action_review.ipynb", folder)
+    env = {k: v for k, v in os.environ.items() if k != "CXEX_STRICT"}  # as a user runs it
+    env["CXEX_NOTEBOOKS_DIR"] = str(folder)
+    out = tmp_path / "reports"
+
+    done = _cxex("run", "--warehouse", demo_warehouse, "--out", out, env=env)
+    assert done.returncode == 4, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "1 section(s) could not be computed" in done.stdout
+    assert "RuntimeError: planted failure for the test" in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr
+    latest = out / "latest"
+    manifest = json.loads((latest / "manifest.json").read_text())
+    assert manifest["status"] == "ok_with_failed_sections" and manifest["strict"] is False
+    pages = {n["name"]: n for n in manifest["notebooks"]}
+    assert pages["00_data_audit"]["status"] == "ok"
+    assert pages["00_data_audit"]["sections_failed"] == [
+        {"section": "3. Coverage by unit and period",
+         "reason": "RuntimeError: planted failure for the test"}]
+    assert pages["06_action_review"]["status"] == "ok"  # the run went on
+    assert pages["06_action_review"]["sections_failed"] == []
+    report = (latest / "00_data_audit.html").read_text(encoding="utf-8")
+    assert "This section could not be computed:</strong> RuntimeError: planted failure" in report
+    assert "Traceback" not in report and "planted failure for the test')" not in report
+    assert "Is the engagement scale reliable?" in report and "Cronbach" in report  # later sections
+    index = (latest / "index.html").read_text(encoding="utf-8")
+    assert "1 section(s) could not be computed" in index and "3. Coverage by unit and period" in index
+    assert "RuntimeError" in (latest / "kernel.log").read_text()
+    first = latest.resolve()
+
+    strict = _cxex("run", "--warehouse", demo_warehouse, "--out", out, "--strict", env=env)
+    assert strict.returncode == 1, strict.stdout[-2000:] + strict.stderr[-2000:]
+    assert "FAILED" in strict.stdout and "planted failure" in strict.stdout
+    assert latest.resolve() == first  # nothing published
