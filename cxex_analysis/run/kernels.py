@@ -101,14 +101,14 @@ class WarmKernel:
         """Execute one job; return its outcome (name, status, error, seconds, the sections
         that could not be computed) and the notebook. ``strict``: the first error fails the
         job; else each failing section shows a box and the rest runs
-        (:func:`cxex_analysis.run.sections.execute`)."""
+        (:func:`cxex_analysis.run.sections.run_cells`)."""
         started = time.perf_counter()
         notebook = parameterize_notebook(self._copy(self.template), parameters,
                                          kernel_name=KERNEL_NAME)
         self.client.nb = notebook
         log = open(self.log_path, "a", encoding="utf-8") if self.log_path else None
         try:
-            status, error, failures = sections.execute(self.client, notebook, name, strict, log)
+            status, error, failures = sections.run_cells(self.client, notebook, name, strict, log)
         finally:
             if log is not None:
                 log.close()

@@ -3,7 +3,7 @@ down.
 
 A section is what follows a second-level heading (``## …``) up to the next one; the cells
 before the first (parameters, imports, the data every section reads) are the preamble. A run
-executes a notebook cell by cell (:func:`execute`). When a cell raises:
+executes a notebook cell by cell (:func:`run_cells`). When a cell raises:
 
 * **guarded** (the default of ``cxex run``): its section shows a box "This section could not
   be computed: <one line>" in place of the error, its remaining cells are not run, the
@@ -82,7 +82,7 @@ def box_output(reason: str):
         "text/html": markup, "text/plain": f"This section could not be computed: {reason}"})
 
 
-def execute(client, notebook, name: str, strict: bool = True,
+def run_cells(client, notebook, name: str, strict: bool = True,
             log=None) -> tuple[str, str | None, list[SectionFailure]]:
     """Run every code cell of ``notebook`` with the nbclient ``client`` (kernel started).
 
