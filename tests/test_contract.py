@@ -53,9 +53,26 @@ def test_column_names_are_normalised(small_folder, tmp_path):
     units = " Unit ID ,REGION,Unit-Type\nU1,North,Store\nU2,South,call_centre\n"
     report, quarantine, con = check(small_folder(units=units))
     assert report.tables["units"].rows_accepted == 2
-    # allowed values are case-insensitive and stored lower case
     assert con.execute("SELECT unit_type FROM acc_units ORDER BY unit_id").fetchall() == [
-        ("store",), ("call_centre",)]
+        ("Store",), ("call_centre",)]
+
+
+def test_regions_and_unit_types_are_the_organisations_own_words(small_folder):
+    """Free labels in any script, trimmed, matched ignoring case and repeated spaces, kept as
+    first written (issue 32: 40 units of type "Call Centre (UK)" were quarantined)."""
+    units = ("unit_id,region,unit_type\n"
+             "U1,Île-de-France,Call Centre (UK)\n"
+             "U2,  île-de-france ,call centre  (uk)\n"
+             "U3,東京,Clinic\n"
+             "U4,North & East / A.1,CLINIC\n"
+             "U5,東京 ,Pharmacy\n")
+    report, quarantine, con = check(small_folder(units=units))
+    assert report.tables["units"].rows_accepted == 5
+    assert quarantine[quarantine["table_name"] == "units"].empty
+    rows = con.execute("SELECT unit_id, region, unit_type FROM acc_units ORDER BY unit_id").fetchall()
+    assert rows == [("U1", "Île-de-France", "Call Centre (UK)"), ("U2", "Île-de-France", "Call Centre (UK)"),
+                    ("U3", "東京", "Clinic"), ("U4", "North & East / A.1", "Clinic"),
+                    ("U5", "東京", "Pharmacy")]
 
 
 def test_utf8_bom_is_read(small_folder):
@@ -86,7 +103,7 @@ def test_excel_input(small_folder):
     assert report.tables["units"].format == "xlsx"
     assert report.tables["units"].rows_read == 3
     bad = only_quarantined(quarantine, "units")
-    assert (bad["row"], bad["column_name"], bad["value"]) == (4, "unit_type", "kiosk")
+    assert (bad["row"], bad["column_name"], bad["value"]) == (4, "opened_on", "not a date")
     assert con.execute("SELECT opened_on FROM acc_units WHERE unit_id='U1'").fetchone()[0] == dt.date(2020, 1, 2)
 
 
@@ -311,12 +328,12 @@ def test_unparseable_date_in_employee_survey(small_folder):
 
 def test_unit_rules(small_folder):
     units = ("unit_id,region,unit_type,opened_on\nU1,North,store,2020-01-01\nU2,South,call_centre,\n"
-             "U1,West,store,\nU3,,store,\nU4,East,warehouse,\nU5,East,team,yesterday\n")
+             "U1,West,store,\nU3,,store,\nU4,East,,\nU5,East,team,yesterday\n")
     report, quarantine, _ = check(small_folder(units=units))
     rows = quarantine[quarantine["table_name"] == "units"].set_index("row")
     assert rows.loc[4, "reason"].startswith("duplicate unit_id")
     assert rows.loc[5, "column_name"] == "region" and "blank" in rows.loc[5, "reason"]
-    assert rows.loc[6, "column_name"] == "unit_type"
+    assert rows.loc[6, "column_name"] == "unit_type" and "blank" in rows.loc[6, "reason"]
     assert rows.loc[7, "column_name"] == "opened_on"
 
 

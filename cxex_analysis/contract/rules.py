@@ -29,6 +29,7 @@ from cxex_analysis.contract.tables import (
     KIND_SQL_TYPE,
     Column,
     Table,
+    label_key,
 )
 from cxex_analysis.errors import UnusableFileError
 
@@ -232,8 +233,12 @@ def _write_accepted(con, table: Table, staged: Staged, present_names: set[str], 
     out_columns += sorted(n for n in present_names if n not in out_columns)  # eng_*
     select = ["_row AS source_row"]
     for name in out_columns:
-        sql_type = KIND_SQL_TYPE[table.column(name).kind]
+        column = table.column(name)
+        sql_type = KIND_SQL_TYPE[column.kind]
         source = f"t_{name}" if name in present_names else "NULL"
+        if column.label and name in present_names:  # one spelling per label: the first written
+            source = (f"first_value({source}) OVER (PARTITION BY {label_key(source)} "
+                      "ORDER BY _row)")
         select.append(f"CAST({source} AS {sql_type}) AS {sql_quote(name)}")
     target = accepted_name(table.name)
     con.execute(f"DROP TABLE IF EXISTS {target}")

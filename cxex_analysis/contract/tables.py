@@ -58,6 +58,9 @@ class Column:
         A timestamp may not lie after the time of the check.
     first_of_month : bool
         A date must be the first day of a month.
+    label : bool
+        The organisation's own label (a region, a unit type): free text, trimmed, matched
+        ignoring case and repeated spaces, and kept as first written in the file.
     """
 
     name: str
@@ -71,6 +74,7 @@ class Column:
     references: tuple[str, str] | None = None
     not_future: bool = False
     first_of_month: bool = False
+    label: bool = False
 
     def expected(self) -> str:
         """Plain description of a valid value, for error messages."""
@@ -92,6 +96,9 @@ class Column:
             text += ", not in the future"
         if self.first_of_month:
             text += ", the first day of a month"
+        if self.label:
+            text += (" — the organisation's own words (\"Clinic\", \"Call Centre (UK)\", "
+                     "any script): matched ignoring case and repeated spaces, shown as first written")
         return text
 
 
@@ -143,9 +150,6 @@ class Table:
         return None
 
 
-UNIT_TYPES = ("store", "branch", "call_centre", "team", "other")
-
-
 ROLES = ("frontline", "back_office", "manager")
 
 
@@ -169,6 +173,11 @@ METRIC_NAMES = (
 )
 
 
+def label_key(sql: str) -> str:
+    """SQL of the key an organisation's label is matched by: lower case, spaces collapsed."""
+    return f"lower(regexp_replace({sql}, '\\s+', ' ', 'g'))"
+
+
 _EMAIL_SQL = r"regexp_matches(t_employee_key, '[^@\s]+@[^@\s]+\.[a-zA-Z]{2,}')"
 
 
@@ -179,8 +188,8 @@ UNITS = Table(
     columns=(
         Column("unit_id", "string", required=True, nullable=False, unique=True),
         Column("unit_name", "string"),
-        Column("region", "string", required=True, nullable=False),
-        Column("unit_type", "string", required=True, nullable=False, allowed=UNIT_TYPES),
+        Column("region", "string", required=True, nullable=False, label=True),
+        Column("unit_type", "string", required=True, nullable=False, label=True),
         Column("opened_on", "date"),
     ),
 )
@@ -352,10 +361,10 @@ ACTION_PLANS = Table(
     row_rules=(
         RowRule("group",
                 f"(t_group_by = 'unit' AND t_group NOT IN (SELECT unit_id FROM {ACCEPTED_UNITS}))"
-                f" OR (t_group_by = 'region' AND t_group NOT IN "
-                f"(SELECT region FROM {ACCEPTED_UNITS} WHERE region IS NOT NULL))"
-                f" OR (t_group_by = 'unit_type' AND lower(t_group) NOT IN "
-                f"(SELECT unit_type FROM {ACCEPTED_UNITS} WHERE unit_type IS NOT NULL))",
+                f" OR (t_group_by = 'region' AND {label_key('t_group')} NOT IN "
+                f"(SELECT {label_key('region')} FROM {ACCEPTED_UNITS} WHERE region IS NOT NULL))"
+                f" OR (t_group_by = 'unit_type' AND {label_key('t_group')} NOT IN "
+                f"(SELECT {label_key('unit_type')} FROM {ACCEPTED_UNITS} WHERE unit_type IS NOT NULL))",
                 "unknown group (expected a unit_id, region or unit type present in units, "
                 "as group_by says)", needs=("group_by", "group")),
         RowRule("focus",

@@ -33,15 +33,28 @@ from cxex_analysis.store.warehouse import (
 GROUP_COLUMN = {"unit": "unit_id", "region": "region", "unit_type": "unit_type"}
 
 
+def _key(labels: pd.Series) -> pd.Series:
+    """An organisation's label as it is matched: lower case, spaces collapsed (the
+    contract's :func:`~cxex_analysis.contract.tables.label_key`)."""
+    return labels.astype(str).str.replace(r"\s+", " ", regex=True).str.lower()
+
+
 def action_plans(con) -> pd.DataFrame:
     """The accepted action plans (an empty frame when the data hold none); ``focus`` and
-    ``status`` in lower case, dates as timestamps."""
+    ``status`` in lower case, dates as timestamps; a region's or unit type's ``group``
+    spelt as the units file spells it ("clinic" in a plan, "Clinic" in units)."""
     if not has_table(con, "action_plans"):
         return pd.DataFrame(columns=["action_id", "group_by", "group", "focus", "action",
                                      "owner_role", "created_on", "due_on", "status",
                                      "completed_on"])
     plans = read_table(con, "action_plans").drop(columns=["source_row"], errors="ignore")
     plans["focus"] = plans["focus"].str.strip().str.lower()
+    units = read_table(con, "units")
+    for group_by in ("region", "unit_type"):
+        spelling = dict(zip(_key(units[group_by]), units[group_by]))
+        rows = plans["group_by"] == group_by
+        plans.loc[rows, "group"] = _key(plans.loc[rows, "group"]).map(spelling).fillna(
+            plans.loc[rows, "group"])
     for column in ("created_on", "due_on", "completed_on"):
         plans[column] = pd.to_datetime(plans[column])
     return plans.sort_values(["created_on", "action_id"]).reset_index(drop=True)
@@ -56,8 +69,8 @@ def covered_units(con, plans: pd.DataFrame) -> pd.DataFrame:
         chosen = plans[plans["group_by"] == group_by]
         if chosen.empty:
             continue
-        keys = units[column].str.lower() if group_by == "unit_type" else units[column]
-        left = chosen["group"].str.lower() if group_by == "unit_type" else chosen["group"]
+        keys = units[column] if group_by == "unit" else _key(units[column])
+        left = chosen["group"] if group_by == "unit" else _key(chosen["group"])
         parts.append(chosen.assign(_key=left.to_numpy()).merge(
             units.assign(_key=keys.to_numpy()), on="_key").drop(columns="_key"))
     if not parts:

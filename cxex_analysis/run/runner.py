@@ -79,20 +79,8 @@ def run(warehouse: Warehouse | Path | str, out_dir: Path | str, notebooks: list[
         chromium_path()  # no Chromium: a clear error before anything runs
     logging.getLogger("papermill").setLevel(logging.WARNING)
     say = progress or (lambda message: None)
-    notebooks = list(notebooks) if notebooks is not None else list_notebooks()
-    if not notebooks:
-        raise CxexError(f"no notebooks found in {paths().notebooks}")
     warehouse = Warehouse.parse(warehouse).resolved()
-    given = dict(parameters or {})
-    given.setdefault("warehouse", str(warehouse))
-    per_notebook = check_parameters(notebooks, given)
-    inv = take_inventory(warehouse)
-    if "pilot_id" in given and str(given["pilot_id"]) not in inv.pilots:
-        raise ParameterError(f"`pilot_id` {given['pilot_id']!r} is not in the pilot registry "
-                             f"(pilots: {', '.join(inv.pilots) or 'none'}).")
-    plans = {path.name: notebook_plan(path.stem, inv) for path in notebooks}
-    for line in ["Plan (from what the data hold):", *describe(list(plans.values()), report_title)]:
-        say(line)
+    notebooks, given, per_notebook, inv, plans = _plan(warehouse, notebooks, parameters, say)
 
     # reach the cluster before anything is written: an unreachable scheduler fails fast
     dask = dask_client(scheduler, workers) if executor == "dask" else None
@@ -112,8 +100,10 @@ def run(warehouse: Warehouse | Path | str, out_dir: Path | str, notebooks: list[
                 result.notebooks.append(NotebookRun(path.stem, "skipped", reason=planned.reason))
                 continue
             result.notebooks.extend(pilots_without_units(path, inv, per_notebook[path.name]))
+            fanned = fan_out(path, warehouse, per_notebook[path.name], inv)
             jobs = [(path.stem + (f"-{suffix}" if suffix else ""), {**per_notebook[path.name], **extra})
-                    for suffix, extra in fan_out(path, warehouse, per_notebook[path.name], inv)]
+                    for suffix, extra, _ in fanned]
+            titles = {name: title for (name, _), (_, _, title) in zip(jobs, fanned)}
             if not jobs:
                 say(f"  skipped {path.stem}: nothing to run it for")
                 continue
@@ -125,6 +115,7 @@ def run(warehouse: Warehouse | Path | str, out_dir: Path | str, notebooks: list[
                 batch = [_run_once(path, *jobs[0], work, say, strict)]
             for item in batch:
                 item.reason = "; ".join(planned.left_out) or None
+                item.title = titles.get(item.name)
                 executed = work / f"{item.name}.ipynb"
                 if executed.exists():
                     frames.append(collect_notebook(executed))
@@ -141,6 +132,26 @@ def run(warehouse: Warehouse | Path | str, out_dir: Path | str, notebooks: list[
     if result.ok:
         point_latest(out_dir, run_id)
     return result
+
+
+def _plan(warehouse: Warehouse, notebooks: list[Path] | None, parameters: dict[str, Any] | None,
+          say: Callable[[str], None]):
+    """The notebooks, the parameters given and those of each notebook (checked), the
+    warehouse's inventory and each notebook's plan, printed."""
+    notebooks = list(notebooks) if notebooks is not None else list_notebooks()
+    if not notebooks:
+        raise CxexError(f"no notebooks found in {paths().notebooks}")
+    given = dict(parameters or {})
+    given.setdefault("warehouse", str(warehouse))
+    per_notebook = check_parameters(notebooks, given)
+    inv = take_inventory(warehouse)
+    if "pilot_id" in given and str(given["pilot_id"]) not in inv.pilots:
+        raise ParameterError(f"`pilot_id` {given['pilot_id']!r} is not in the pilot registry "
+                             f"(pilots: {', '.join(inv.pilots) or 'none'}).")
+    plans = {path.name: notebook_plan(path.stem, inv) for path in notebooks}
+    for line in ["Plan (from what the data hold):", *describe(list(plans.values()), report_title)]:
+        say(line)
+    return notebooks, given, per_notebook, inv, plans
 
 
 def _close(dask) -> None:
