@@ -46,6 +46,13 @@ class ParameterError(CxexError, ValueError):
     """A parameter has a value outside what is allowed."""
 
 
+class InsufficientData(ParameterError):
+    """The data are valid but hold too little for an estimate: too few units, periods,
+    answers or too little variation. The message says what is missing in plain words; an
+    analysis reports the estimate as "not estimated: <message>" instead of failing (unlike
+    a bad argument, which is a bug to show)."""
+
+
 def check_argument(name: str, value, allowed) -> None:
     """Raise :class:`ParameterError` unless ``value`` is one of ``allowed``.
 

@@ -11,6 +11,8 @@ keeps its row with every employee number empty.
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import pandas as pd
 
@@ -107,9 +109,17 @@ def matrix(cells: pd.DataFrame, group_by: str, names: dict[str, str] | None = No
                  + sorted(c for c in grid if c.startswith("eng_"))
                  + [c for c in CUSTOMER_COLUMNS if c in grid])
         grid = grid.reindex(columns=order).astype(float)
-        grid.index = [(names or {}).get(key, key) for key in (s.split("=", 1)[1] for s in grid.index)]
+        grid.index = _row_names([s.split("=", 1)[1] for s in grid.index], names or {})
         grids.append(grid)
     if lowest is not None and len(grids[0]) > lowest:
-        keep = grids[0].iloc[:, 0].dropna().nsmallest(lowest).index
-        grids = [grid.loc[[g for g in grid.index if g in set(keep)]] for grid in grids]
+        first = grids[0].iloc[:, 0].reset_index(drop=True)
+        keep = sorted(first.dropna().nsmallest(lowest).index)
+        grids = [grid.iloc[keep] for grid in grids]
     return grids[0], company.reindex(grids[0].columns), grids[1]
+
+
+def _row_names(keys: list[str], names: dict[str, str]) -> list[str]:
+    """Each row's name; two units of one name (two "High Street" stores) carry their ids."""
+    shown = [names.get(key, key) for key in keys]
+    repeated = {name for name, times in Counter(shown).items() if times > 1}
+    return [f"{name} ({key})" if name in repeated else name for name, key in zip(shown, keys)]

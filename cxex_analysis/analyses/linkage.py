@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cxex_analysis.errors import ParameterError, check_argument, check_confidence
+from cxex_analysis.errors import InsufficientData, ParameterError, check_argument, check_confidence
 from cxex_analysis.estimators import measurement, relative_weights
 from cxex_analysis.estimators.correlation import (
     disattenuated_correlation,
@@ -114,7 +114,14 @@ def lagged_effects(panel: pd.DataFrame, direction: str = "ex_to_cx",
             pairs = lagged_pairs(panel, ex, outcome, -lag, unit, time, exclude)
             estimand, y_name, x_name = "ex_lead_placebo_uncorrected", outcome, ex
         pairs = pairs.rename(columns={"x": x_name, "y": y_name}) if x_name != y_name else pairs
-        fit = twfe(pairs, y_name, x_name, unit, "y_time", confidence=confidence)
+        try:
+            fit = twfe(pairs, y_name, x_name, unit, "y_time", confidence=confidence)
+        except InsufficientData as reason:
+            rows.append({"analysis": "linkage", "estimand": estimand, "subject": "all",
+                         "outcome": y_name, "term": x_name, "estimate": np.nan,
+                         "confidence": confidence, "n": len(pairs), "lag": lag,
+                         "method": f"not estimated: {str(reason).rstrip('.')}"})
+            continue
         row = _row(estimand, y_name, x_name, fit, confidence)
         sd_x = within_sd(fit["frame"], x_name, unit, "y_time")
         sd_y = within_sd(fit["frame"], y_name, unit, "y_time")
@@ -305,14 +312,20 @@ def money_links(panel: pd.DataFrame, exclude: str | None, n_boot: int, seed: int
     if exclude:
         money = money[~money["pilot_active"]]
     parts = []
+    reasons = []
     for y in mediation_outcomes(money):
         try:
             parts.append(mediation_corrected(money, EX_MEASURE, "nps", y, n_boot=n_boot,
                                              seed=seed, confidence=confidence))
-        except ParameterError:
+        except InsufficientData:
             pass  # the uncorrected rows below stand alone; the notebook says why
-        parts.append(mediation(money, EX_MEASURE, "nps", y, n_boot=n_boot, seed=seed,
-                               confidence=confidence))
+        try:
+            parts.append(mediation(money, EX_MEASURE, "nps", y, n_boot=n_boot, seed=seed,
+                                   confidence=confidence))
+        except InsufficientData as reason:
+            reasons.append(str(reason))
+    if not parts and reasons:
+        raise InsufficientData(reasons[0])
     return pd.concat(parts, ignore_index=True) if parts else None
 
 
@@ -328,6 +341,8 @@ def item_weights(panel: pd.DataFrame, items: list[str], outcomes: Sequence[str],
                                               confidence=confidence)
         weights.append(w)
         importance[outcome] = relative_weights.importance_performance(w, performance)
+    if not weights:
+        raise InsufficientData("no customer score to explain.")
     return pd.concat(weights, ignore_index=True), importance
 
 
@@ -353,11 +368,29 @@ def run(con, outcomes: Sequence[str] = CX_OUTCOMES, lag: int = 1, confidence: fl
     panel = build_panel(con, min_group_size)
     outcomes = [o for o in outcomes if o in panel.columns and panel[o].notna().any()]
     exclude = "pilot_active" if exclude_pilot_periods else None
-    out: dict = {"panel": panel, "outcomes": outcomes}
+    out: dict = {"panel": panel, "outcomes": outcomes, "not_estimated": {}}
     frames = []
+
+    def part(key: str, compute, record: bool = True) -> None:
+        """One hypothesis: its rows (recorded unless ``record`` is False), or the reason the
+        data cannot support it."""
+        try:
+            value = compute()
+        except InsufficientData as reason:
+            out["not_estimated"][key] = str(reason)
+            return
+        if value is None:
+            return
+        if isinstance(value, tuple):
+            out[key], out[value_key(key)] = value
+            value = value[0]
+        else:
+            out[key] = value
+        if record and isinstance(value, pd.DataFrame) and not value.empty:
+            frames.append(value)
+
     if "H1" in hypotheses:
-        out["correlations"] = correlations(panel, outcomes, confidence=confidence)
-        frames.append(out["correlations"])
+        part("correlations", lambda: correlations(panel, outcomes, confidence=confidence))
     effects = []
     directions = (["ex_to_cx", "placebo"] if "H2" in hypotheses else []) + \
         (["cx_to_ex"] if "H3" in hypotheses else [])
@@ -367,39 +400,45 @@ def run(con, outcomes: Sequence[str] = CX_OUTCOMES, lag: int = 1, confidence: fl
         effects.append(lagged_effects(panel, direction, outcomes, lag=lag, confidence=confidence,
                                       exclude=exclude))
     # how much of each score's within-unit movement is real change (random halves)
-    out["reliability"] = reliabilities(panel, [EX_MEASURE, *outcomes], confidence)
-    if not out["reliability"].empty:
-        frames.append(out["reliability"])
+    part("reliability", lambda: reliabilities(panel, [EX_MEASURE, *outcomes], confidence))
     if effects:
-        out["effects"] = pd.concat(effects, ignore_index=True)
-        frames.append(out["effects"])
+        part("effects", lambda: pd.concat(effects, ignore_index=True))
     if "H4" in hypotheses:
-        out["mediation"] = money_links(panel, exclude, n_boot, seed, confidence)
-        if out["mediation"] is None:
-            del out["mediation"]
-        else:
-            frames.append(out["mediation"])
+        part("mediation", lambda: money_links(panel, exclude, n_boot, seed, confidence))
     if "H5" in hypotheses and outcomes:
-        out["odds_ratio"] = top_cx_engagement_odds_ratio(panel, outcomes[0], confidence=confidence)
-        frames.append(out["odds_ratio"])
+        part("odds_ratio", lambda: top_cx_engagement_odds_ratio(panel, outcomes[0],
+                                                                confidence=confidence))
     if "H6" in hypotheses:
         items = [c for c in panel.columns if c.startswith("eng_")]
-        out["weights"], out["importance"] = item_weights(
-            panel, items, outcomes, item_performance(con, items), n_boot, seed, confidence)
-        frames.append(out["weights"])
+        part("weights", lambda: item_weights(panel, items, outcomes, item_performance(con, items),
+                                             n_boot, seed, confidence))
     if "dual" in hypotheses and outcomes:
-        out["trajectories"] = unit_trajectories(panel, outcomes[0])
-        out["dual"] = dual_movement(out["trajectories"], outcomes[0], confidence)
-        frames.append(out["dual"])
+        part("trajectories", lambda: unit_trajectories(panel, outcomes[0]), record=False)
+        if "trajectories" in out:
+            part("dual", lambda: dual_movement(out["trajectories"], outcomes[0], confidence))
     everything = pd.concat(frames, ignore_index=True) if frames else tidy([])
     out["holm"] = holm(everything)
     out["all"] = pd.concat([everything, out["holm"]], ignore_index=True)
     if "H2" in hypotheses and outcomes:
         pairs = lagged_pairs(panel, EX_MEASURE, outcomes[0], lag, exclude=exclude)
-        fit = twfe(pairs, "y", "x", "unit_id", "y_time", confidence=confidence)
-        out["checks"] = {"outcome": outcomes[0], "fit": fit,
-                         "influence": leave_one_unit_out(pairs, "y", "x")}
+        try:
+            fit = twfe(pairs, "y", "x", "unit_id", "y_time", confidence=confidence)
+            out["checks"] = {"outcome": outcomes[0], "fit": fit,
+                             "influence": leave_one_unit_out(pairs, "y", "x")}
+        except InsufficientData:  # no model to check (the effects table says why)
+            pass
     return out
+
+
+def value_key(key: str) -> str:
+    """Where :func:`run` keeps the second result of a hypothesis that has two."""
+    return {"weights": "importance"}[key]
+
+
+def missing(found: dict, key: str, otherwise: str) -> str:
+    """Why a result of :func:`run` is not shown: the data's reason when one was recorded."""
+    reason = found.get("not_estimated", {}).get(key)
+    return f"Not estimated: {reason.rstrip('.')}." if reason else otherwise
 
 
 def mde_table(results: pd.DataFrame) -> pd.DataFrame:

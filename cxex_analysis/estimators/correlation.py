@@ -19,7 +19,7 @@ import pandas as pd
 from scipy import stats
 from scipy.stats.contingency import odds_ratio
 
-from cxex_analysis.errors import check_confidence
+from cxex_analysis.errors import InsufficientData, check_confidence
 from cxex_analysis.estimators.intervals import correlation_interval, proportion_interval
 from cxex_analysis.results import tidy
 from cxex_analysis.vocabulary import EX_MEASURE
@@ -180,7 +180,8 @@ def unit_trajectories(panel: pd.DataFrame, outcome: str = "nps", ex: str = EX_ME
                          "cx_change": cx_slope.loc[keep].to_numpy()})
     out = rows.reset_index(drop=True)
     if out.empty:
-        return out
+        raise InsufficientData(f"no unit has three or more waves with both engagement and "
+                               f"{outcome}, so no unit's change over time can be measured.")
     same = np.sign(out["ex_change"]) == np.sign(out["cx_change"])
     up = (out["ex_change"] > 0) & (out["cx_change"] > 0)
     down = (out["ex_change"] < 0) & (out["cx_change"] < 0)
@@ -194,6 +195,9 @@ def dual_movement(trajectories: pd.DataFrame, outcome: str = "nps",
                   confidence: float = 0.95) -> pd.DataFrame:
     """Share of units whose EX and CX moved the same way (Wilson interval), and the correlation of changes."""
     n = len(trajectories)
+    if n < 3:
+        raise InsufficientData(f"only {n} unit(s) have three or more waves with both scores: too "
+                               "few to say how often EX and CX move together.")
     together = int(trajectories["movement"].isin(["both improved", "both declined"]).sum())
     share = proportion_interval(together, n, confidence)
     r = float(np.corrcoef(trajectories["ex_change"], trajectories["cx_change"])[0, 1]) if n > 2 else np.nan

@@ -23,7 +23,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from cxex_analysis.errors import ParameterError, check_argument, check_confidence
+from cxex_analysis.errors import InsufficientData, ParameterError, check_argument, check_confidence
 from cxex_analysis.estimators.fixed_effects import twfe
 from cxex_analysis.results import tidy
 
@@ -107,7 +107,7 @@ def randomized_effect(data: pd.DataFrame, outcome: str, arm: str,
     frame = data[columns].dropna()
     treat = _treatment_indicator(frame[arm])
     if treat.sum() < 2 or (1 - treat).sum() < 2:
-        raise ParameterError("each arm needs at least two units with the outcome.")
+        raise InsufficientData("each arm needs at least two units with the outcome.")
     design = pd.DataFrame({"const": 1.0, "treatment": treat}, index=frame.index)
     for covariate in covariates:
         design[covariate] = frame[covariate] - frame[covariate].mean()
@@ -235,7 +235,9 @@ def matched_did(data: pd.DataFrame, outcome: str, unit: str, time: str, treated:
     frame = data.dropna(subset=[outcome]).copy()
     frame["post"] = pd.to_datetime(frame[time]) >= pd.Timestamp(start)
     means = frame.pivot_table(index=unit, columns="post", values=outcome, aggfunc="mean").dropna()
-    means.columns = ["pre", "post"] if list(means.columns) == [False, True] else means.columns
+    if list(means.columns) != [False, True]:
+        raise InsufficientData("the data hold no period before the start and after it to compare.")
+    means.columns = ["pre", "post"]
     info = frame.groupby(unit)[[treated, *exact]].first()
     means = means.join(info)
     is_treated = means[treated].astype(bool)
@@ -250,7 +252,7 @@ def matched_did(data: pd.DataFrame, outcome: str, unit: str, time: str, treated:
         control_change = (pool.loc[nearest, "post"] - pool.loc[nearest, "pre"]).mean()
         rows.append({"unit": unit_id, "effect": (row["post"] - row["pre"]) - control_change})
     if len(rows) < 2:
-        raise ParameterError("too few treated units could be matched to controls.")
+        raise InsufficientData("too few treated units could be matched to controls.")
     effects = pd.Series([r["effect"] for r in rows])
     estimate = float(effects.mean())
     se = float(effects.std(ddof=1) / np.sqrt(len(effects)))

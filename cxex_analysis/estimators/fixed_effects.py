@@ -24,7 +24,7 @@ import pandas as pd
 from linearmodels.iv.absorbing import AbsorbingLS
 from scipy import stats
 
-from cxex_analysis.errors import ParameterError, check_argument, check_confidence
+from cxex_analysis.errors import InsufficientData, ParameterError, check_argument, check_confidence
 
 
 def lagged_pairs(panel: pd.DataFrame, x: str, y: str, lag: int = 1, unit: str = "unit_id",
@@ -116,7 +116,7 @@ def twfe(data: pd.DataFrame, y: str, x: Sequence[str] | str, unit: str, time: st
     n_periods = frame[time].nunique()
     k = len(regressors)
     if n <= n_units + n_periods + k:
-        raise ParameterError(
+        raise InsufficientData(
             f"too few observations ({n}) for {n_units} unit and {n_periods} period effects "
             f"and {k} regressor(s).")
     absorb = pd.DataFrame({"unit": pd.Categorical(frame[unit]),
@@ -238,7 +238,7 @@ def absorb_effects(values: pd.DataFrame, effects: list[pd.Series]) -> np.ndarray
     out, converged = demean(values.to_numpy(dtype=float), codes, np.ones(len(values)),
                             tol=1e-10, maxiter=100_000)
     if not converged:
-        raise ParameterError("the fixed effects could not be removed (no convergence).")
+        raise InsufficientData("the fixed effects could not be removed (no convergence).")
     return out
 
 

@@ -59,7 +59,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cxex_analysis.errors import ParameterError, check_argument, check_confidence
+from cxex_analysis.errors import InsufficientData, ParameterError, check_argument, check_confidence
 from cxex_analysis.estimators.fixed_effects import absorb_effects, n_levels, stack_halves
 from cxex_analysis.results import tidy
 
@@ -204,7 +204,7 @@ def split_half_iv(data: pd.DataFrame, y: str, x_a: str, x_b: str, unit: str, tim
         frame = pd.concat([frame[[unit, time]], changes], axis=1)[previous == frame[time] - 1]
         frame = frame.dropna()
     if frame[unit].nunique() < 3 or len(frame) < 10:
-        raise ParameterError("too few units with both halves of the score to correct for "
+        raise InsufficientData("too few units with both halves of the score to correct for "
                              "survey noise.")
     stacked = stack_halves(frame, x_a, x_b)
     copy = stacked["_copy"].astype(str)
@@ -329,7 +329,7 @@ def cross_lagged(data: pd.DataFrame, outcome: str, cause: str, unit: str, time: 
     rows = _cross_lagged_changes(data[needed], outcome, cause, unit, time)
     groups = rows["unit"].nunique()
     if groups < 10 or rows["period"].nunique() < 2:
-        raise ParameterError("the cross-lagged estimate needs four consecutive waves in at least "
+        raise InsufficientData("the cross-lagged estimate needs four consecutive waves in at least "
                              "ten units with both halves of each score.")
     effects = [rows["period"]]  # period effects, one set per copy
     values = absorb_effects(rows[["dy", "dx", "z_x", "dy_before", "z_y"]], effects)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cxex_analysis.errors import ParameterError, check_confidence
+from cxex_analysis.errors import InsufficientData, ParameterError, check_confidence
 from cxex_analysis.estimators.fixed_effects import absorb_effects, two_way_demean
 from cxex_analysis.results import tidy
 
@@ -41,6 +41,10 @@ def mediation(data: pd.DataFrame, x: str, m: str, y: str, unit: str | None = "un
     """
     confidence = check_confidence(confidence)
     frame = data.dropna(subset=[x, m, y]).reset_index(drop=True)
+    clusters = frame[unit].nunique() if unit is not None and unit in frame else len(frame)
+    if len(frame) < 4 or clusters < 3:
+        raise InsufficientData(f"too few observations ({len(frame)}, from {clusters} "
+                               f"{'units' if unit else 'rows'}) with {x}, {m} and {y} for a mediation.")
     if within:
         if unit is None or time is None:
             raise ParameterError("within-unit mediation needs `unit` and `time`.")
@@ -121,7 +125,7 @@ def mediation_corrected(data: pd.DataFrame, x: str, m: str, y: str, unit: str = 
     needed = [x, m, y, f"{x}_a", f"{x}_b", f"{m}_a", f"{m}_b"]
     frame = data.dropna(subset=needed).reset_index(drop=True)
     if frame[unit].nunique() < 10:
-        raise ParameterError("too few units with both halves of EX and NPS to correct the "
+        raise InsufficientData("too few units with both halves of EX and NPS to correct the "
                              "money link for survey noise.")
     copies = []
     for copy, (mine, other) in enumerate((("a", "b"), ("b", "a"))):

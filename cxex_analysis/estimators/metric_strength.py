@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
-from cxex_analysis.errors import ParameterError, check_argument, check_confidence
+from cxex_analysis.errors import InsufficientData, check_argument, check_confidence
 from cxex_analysis.estimators.fixed_effects import absorb_effects
 from cxex_analysis.results import tidy
 
@@ -110,7 +110,7 @@ def metric_strength(data: pd.DataFrame, outcome: str, metrics: list[str], unit: 
     columns = [outcome] + [f"{m}_{h}" for m in metrics for h in "ab"]
     frame = data[[unit, time, *columns]].dropna()
     if frame[unit].nunique() < MIN_UNITS:
-        raise ParameterError(f"too few units ({frame[unit].nunique()}) with {outcome} and every "
+        raise InsufficientData(f"too few units ({frame[unit].nunique()}) with {outcome} and every "
                              f"metric's halves (at least {MIN_UNITS} are needed).")
     values, codes, dof = _centred(frame, columns, unit, time, design)
     y = values[:, 0]

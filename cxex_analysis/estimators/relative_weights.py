@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cxex_analysis.errors import ParameterError, check_confidence
+from cxex_analysis.errors import InsufficientData, ParameterError, check_confidence
 from cxex_analysis.results import tidy
 
 
@@ -31,7 +31,7 @@ def _weights(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
     r_xy = xs.T @ ys / (n - 1)
     eigenvalues, vectors = np.linalg.eigh(r_xx)
     if eigenvalues.min() <= 1e-10:
-        raise ParameterError("the drivers are perfectly collinear; drop one of them.")
+        raise InsufficientData("the drivers are perfectly collinear; drop one of them.")
     lam = vectors @ np.diag(np.sqrt(eigenvalues)) @ vectors.T  # R^(1/2): loadings of X on Z
     beta = np.linalg.solve(lam, r_xy)  # regression of y on the orthogonal Z
     raw = (lam ** 2) @ (beta ** 2)
@@ -72,7 +72,7 @@ def relative_weights(data: pd.DataFrame, drivers: Sequence[str], outcome: str,
     frame = data[drivers + [outcome]].dropna()
     n, k = len(frame), len(drivers)
     if n <= k + 2:
-        raise ParameterError(f"relative weights need more rows ({n}) than drivers + 2 ({k + 2}).")
+        raise InsufficientData(f"relative weights need more rows ({n}) than drivers + 2 ({k + 2}).")
     x = frame[drivers].to_numpy(dtype=float)
     y = frame[outcome].to_numpy(dtype=float)
     raw, r2 = _weights(x, y)

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import erfinv
 
-from cxex_analysis.errors import ParameterError, check_confidence
+from cxex_analysis.errors import InsufficientData, check_confidence
 
 DECISIONS = ("stop for benefit", "stop for futility", "continue")
 
@@ -54,7 +54,7 @@ def confidence_sequence(estimates, ses, confidence: float = 0.95,
     estimates, ses = np.asarray(estimates, float), np.asarray(ses, float)
     usable = np.isfinite(estimates) & np.isfinite(ses) & (ses > 0)
     if not usable.any():
-        raise ParameterError("no look has an estimate with a standard error.")
+        raise InsufficientData("no look has an estimate with a standard error.")
     estimates, ses = estimates[usable], ses[usable]
     tau = float(ses[0]) if tau is None else float(tau)
     alpha = 1 - confidence

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cxex_analysis.errors import ParameterError, check_argument, check_confidence
+from cxex_analysis.errors import InsufficientData, ParameterError, check_argument, check_confidence
 from cxex_analysis.results import tidy
 
 CONTROL_GROUPS = ("never_treated", "not_yet_treated")
@@ -128,7 +128,7 @@ def _dr_cell(y1: np.ndarray, y0: np.ndarray, treated: np.ndarray, x: np.ndarray)
         warnings.simplefilter("error")  # a failed logit fit is a failure, not a number
         fit = drdid_panel(y1, y0, treated.astype(float), x, influence_func=True)
     if not np.isfinite(fit.att) or not np.all(np.isfinite(fit.att_inf_func)):
-        raise ParameterError("the doubly robust fit did not converge")
+        raise InsufficientData("the doubly robust fit did not converge")
     return float(fit.att), np.asarray(fit.att_inf_func, dtype=float)
 
 
@@ -201,13 +201,13 @@ def group_time(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: s
     columns = [unit, time, outcome, cohort] + ([anticipation] if anticipation else [])
     frame = data[columns].dropna(subset=[outcome]).copy()
     if frame.empty:
-        raise ParameterError(f"`{outcome}` has no values.")
+        raise InsufficientData(f"`{outcome}` has no values.")
     frame[cohort] = frame[cohort].fillna(0)
     wide, cohorts = _wide(frame, outcome, unit, time, cohort)
     starts = cohorts.to_numpy()
     groups = _cohort_keys(frame, unit, anticipation, wide.index, starts)
     if control_group == "never_treated" and not (groups == 0).any():
-        raise ParameterError("no never-treated units to compare with.")
+        raise InsufficientData("no never-treated units to compare with.")
     values = wide.to_numpy(dtype=float)
     first, last = int(wide.columns[0]), int(wide.columns[-1])
     x = _design(wide.index, covariates)
@@ -240,7 +240,7 @@ def group_time(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: s
             treated_cols.append(treated)
             control_cols.append(control)
     if not cells:
-        raise ParameterError("no cohort has both a baseline before its start and comparison "
+        raise InsufficientData("no cohort has both a baseline before its start and comparison "
                              "units, so no group-time effect can be estimated.")
     stack = lambda cols: np.column_stack(cols)  # noqa: E731
     return GroupTime(pd.DataFrame(cells), stack(influence), stack(treated_cols),
@@ -400,7 +400,7 @@ def staggered_did(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort
                     baseline_periods, covariates, anticipation, welch)
     rows = [a for kind in aggregations for a in aggregate(gt, kind, labels)]
     if not rows:
-        raise ParameterError("no period after any unit's start has data yet, so the pilot's "
+        raise InsufficientData("no period after any unit's start has data yet, so the pilot's "
                              "effect cannot be estimated.")
     return inference_rows(gt, rows, outcome, confidence, n_boot, seed, subject)
 

@@ -14,7 +14,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from cxex_analysis.errors import ParameterError
+from cxex_analysis.errors import InsufficientData
 from cxex_analysis.estimators.staggered import (
     SMALL_SAMPLE_UNITS,
     GroupTime,
@@ -28,7 +28,7 @@ def event_study_vector(gt: GroupTime, max_pre: int = 4, max_post: int = 6):
     """Event-study estimates e = −max_pre … max_post of a universal-baseline study (the
     reference e = −1 is 0 by construction and left out): (event times, estimates)."""
     if gt.baseline != "universal":
-        raise ParameterError("the sensitivity analysis needs a universal-baseline event study.")
+        raise InsufficientData("the sensitivity analysis needs a universal-baseline event study.")
     events = [a for a in aggregate(gt, "dynamic")[1:]
               if -max_pre <= int(a.term.split("=")[1]) <= max_post]
     times = np.array([int(a.term.split("=")[1]) for a in events])
@@ -56,7 +56,7 @@ def sensitivity(gt: GroupTime, outcome: str, confidence: float = 0.95,
     times, beta = event_study_vector(gt, max_pre, max_post)
     pre, post = times < 0, times >= 0
     if pre.sum() < 1 or post.sum() < 1:
-        raise ParameterError("the sensitivity analysis needs at least two periods before the "
+        raise InsufficientData("the sensitivity analysis needs at least two periods before the "
                              "start and one after.")
     events = [a for a in aggregate(gt, "dynamic")[1:] if int(a.term.split("=")[1]) in set(times)]
     influence = np.column_stack([a.influence for a in events])

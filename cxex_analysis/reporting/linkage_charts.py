@@ -16,20 +16,24 @@ def cross_lagged(effects: pd.DataFrame):
 
     ``effects``: rows of ``ex_to_cx_lagged``, ``cx_to_ex_lagged`` and ``ex_lead_placebo``
     with ``effect_size`` (the standardized coefficient). A link whose interval is unbounded
-    (survey noise too large to measure it) is named under the chart instead of drawn.
+    (survey noise too large to measure it) is named under the chart instead of drawn; with
+    no link measurable there is no chart (None).
     """
     labels = {"ex_to_cx_lagged": "EX (t) → CX (t+1)", "cx_to_ex_lagged": "CX (t) → EX (t+1)",
               "ex_lead_placebo": "placebo: EX (t+1) → CX (t)"}
+    data = effects[effects["estimand"].isin(list(labels))].copy()
+    if "effect_size" not in data:
+        data["effect_size"] = np.nan
+    data["cx"] = np.where(data["estimand"] == "cx_to_ex_lagged", data["term"], data["outcome"])
+    scale = data["effect_size"] / data["estimate"]
+    data["low"] = data["ci_low"] * scale
+    data["high"] = data["ci_high"] * scale
+    outcomes = list(dict.fromkeys(data["cx"]))
+    unmeasured = data[data["low"].isna() | data["high"].isna()]
+    data = data.drop(unmeasured.index)
+    if data.empty:
+        return None
     with house_style():
-        data = effects.copy()
-        data["cx"] = np.where(data["estimand"] == "cx_to_ex_lagged", data["term"], data["outcome"])
-        scale = data["effect_size"] / data["estimate"]
-        data["low"] = data["ci_low"] * scale
-        data["high"] = data["ci_high"] * scale
-        data = data[data["estimand"].isin(list(labels))]
-        outcomes = list(dict.fromkeys(data["cx"]))
-        unmeasured = data[data["low"].isna() | data["high"].isna()]
-        data = data.drop(unmeasured.index)
         fig, ax = new_figure(8.5, 1.0 + 1.1 * len(outcomes))
         offsets = {"ex_to_cx_lagged": -0.22, "cx_to_ex_lagged": 0.0, "ex_lead_placebo": 0.22}
         for i, (estimand, label) in enumerate(labels.items()):

@@ -62,7 +62,12 @@ def monitoring(rows: pd.DataFrame, worthwhile: float = 0.0):
 
 
 def dual_impact(table: pd.DataFrame):
-    """Effects on customers and employees side by side (each outcome on its own scale)."""
+    """Effects on customers and employees side by side (each outcome on its own scale); only
+    effects with an interval can be drawn so (None when none has one)."""
+    table = table[np.isfinite(table["ci_low"]) & np.isfinite(table["ci_high"])
+                  & (table["ci_high"] > table["ci_low"])]
+    if table.empty:
+        return None
     with house_style():
         fig = Figure(figsize=(9.5, 0.55 * max(3, len(table)) + 1.4), layout="constrained")
         sides = [s for s in ("customers", "employees") if (table["side"] == s).any()]

@@ -104,13 +104,17 @@ def plot(draw: Callable, data: pd.DataFrame | None, *args, alt: str, missing: st
          **kwargs) -> None:
     """Draw ``draw(data, *args, **kwargs)`` and show it with its alt text.
 
-    When there is nothing to draw (``data`` is None, or has no rows) the ``missing`` note is
-    shown instead, or nothing.
+    When there is nothing to draw (``data`` is None, or has no rows, or ``draw`` finds nothing
+    it can draw and returns None) the ``missing`` note is shown instead, or nothing.
     """
     if data is None or (isinstance(data, pd.DataFrame) and data.empty):
         note(missing)
         return
-    chart(draw(data, *args, **kwargs), alt)
+    fig = draw(data, *args, **kwargs)
+    if fig is None:
+        note(missing)
+        return
+    chart(fig, alt)
 
 
 def table_html(frame: pd.DataFrame, caption: str | None = None, digits: int | None = 1,
