@@ -102,3 +102,12 @@ def test_the_cross_lagged_chart_needs_one_measured_link():
                          "term": "engagement_index", "estimate": np.nan, "ci_low": np.nan,
                          "ci_high": np.nan})
     assert linkage_charts.cross_lagged(rows) is None
+
+
+def test_no_money_chart_when_no_channel_could_be_valued():
+    """Every money link unmeasurable: the summary holds only 'not valued' rows."""
+    from cxex_analysis.reporting import value_charts
+
+    summary = pd.DataFrame({"estimand": ["not_valued"], "term": ["churn_per_nps"], "estimate": [np.nan]})
+    assert value_charts.value_waterfall(summary, "GBP") is None
+    assert value_charts.roi_distribution(pd.DataFrame({"roi": [-1.0, -1.0]}), summary) is None

@@ -10,7 +10,10 @@ from cxex_analysis.vocabulary import term_label
 
 
 def value_waterfall(summary: pd.DataFrame, currency: str):
-    """From each value driver to the net present value (medians of the simulations)."""
+    """From each value driver to the net present value (medians of the simulations); None
+    when nothing was valued (no channel's link could be measured)."""
+    if not {"value_total", "npv"} <= set(summary["estimand"]):
+        return None
     with house_style():
         drivers = summary[summary["estimand"] == "value_driver"]
         cost = summary.loc[summary["estimand"] == "value_total", "estimate"].iloc[0] - \
@@ -51,11 +54,16 @@ def tornado_chart(table: pd.DataFrame, currency: str, top: int = 10):
     return fig
 
 
-def roi_distribution(draws: pd.DataFrame):
-    """Histogram of simulated return on investment, break-even line at 0."""
+def roi_distribution(draws: pd.DataFrame, summary: pd.DataFrame | None = None):
+    """Histogram of simulated return on investment, break-even line at 0; None when no draw
+    has a return, or the ``summary`` gives none (no channel could be valued)."""
+    if summary is not None and not (summary["estimand"] == "roi").any():
+        return None
+    roi = draws["roi"].replace([np.inf, -np.inf], np.nan).dropna() * 100 if "roi" in draws else []
+    if len(roi) == 0:
+        return None
     with house_style():
         fig, ax = new_figure(8, 3.6)
-        roi = draws["roi"].replace([np.inf, -np.inf], np.nan).dropna() * 100
         ax.hist(roi.clip(roi.quantile(0.005), roi.quantile(0.995)), bins=60, color=PALETTE[0], alpha=0.85)
         ax.axvline(0, color=PALETTE[3], linewidth=1.5)
         ax.set_title(f"Return on investment across {len(draws):,} simulations "
