@@ -18,8 +18,8 @@ from cxex_analysis.reporting import pilot_charts
 def test_too_little_data_is_its_own_error_and_still_a_parameter_error():
     assert issubclass(InsufficientData, ParameterError)
     with pytest.raises(InsufficientData, match="too few observations"):
-        fixed_effects.twfe(pd.DataFrame({"y": [1.0, 2.0], "x": [1.0, 3.0], "u": [1, 2],
-                                         "t": [1, 1]}), "y", "x", "u", "t")
+        fixed_effects.twfe(pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0], "x": [1.0, 3.0, 2.0, 5.0],
+                                         "u": [1, 2, 1, 2], "t": [1, 1, 2, 2]}), "y", "x", "u", "t")
 
 
 def test_lagged_links_with_no_consecutive_periods_are_not_estimated_and_say_why():
@@ -28,7 +28,7 @@ def test_lagged_links_with_no_consecutive_periods_are_not_estimated_and_say_why(
                           "engagement_index": [60.0, 70.0, 65.0], "csat": [80.0, 75.0, 90.0]})
     for direction in ("ex_to_cx", "cx_to_ex", "placebo"):
         row = linkage.lagged_effects(panel, direction, ["csat"], exclude=None).iloc[0]
-        assert np.isnan(row["estimate"]) and row["method"].startswith("not estimated: too few")
+        assert np.isnan(row["estimate"]) and row["method"].startswith("not estimated: the data hold 0 unit(s)")
 
 
 def test_an_observational_pilot_with_no_data_before_its_start_is_not_estimated():
@@ -111,3 +111,21 @@ def test_no_money_chart_when_no_channel_could_be_valued():
     summary = pd.DataFrame({"estimand": ["not_valued"], "term": ["churn_per_nps"], "estimate": [np.nan]})
     assert value_charts.value_waterfall(summary, "GBP") is None
     assert value_charts.roi_distribution(pd.DataFrame({"roi": [-1.0, -1.0]}), summary) is None
+
+
+def test_one_period_has_no_change_within_units():
+    frame = pd.DataFrame({"y": np.arange(8.0), "x": np.arange(8.0) % 3, "u": np.arange(8) % 4,
+                          "t": 1})
+    with pytest.raises(InsufficientData, match="at least two of each"):
+        fixed_effects.twfe(frame, "y", "x", "u", "t")
+
+
+def test_key_driver_bars_draw_an_interval_that_misses_its_estimate():
+    """A bootstrap percentile interval of a share near zero can lie wholly above it."""
+    from cxex_analysis.reporting import linkage_charts
+
+    weights = pd.DataFrame({"estimand": ["relative_weight", "relative_weight", "relative_weight_r2"],
+                            "term": ["eng_a", "eng_b", "all"], "outcome": "csat",
+                            "estimate": [0.001, 0.2, 0.201], "ci_low": [0.004, 0.1, 0.1],
+                            "ci_high": [0.05, 0.3, 0.3], "naive_r": [0.1, 0.4, np.nan]})
+    assert linkage_charts.relative_weights_bar(weights) is not None

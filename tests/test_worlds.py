@@ -85,7 +85,7 @@ def failure(folder: Path, done: subprocess.CompletedProcess, spec: WorldSpec) ->
             for output in cell.get("outputs", []):
                 if output.get("output_type") == "error":
                     trace = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(output["traceback"]))
-                    lines.append(f"{executed.name}:\n{trace[-4000:]}")
+                    lines.append(f"{executed.name}:\n{trace[:1500]}\n…\n{trace[-5000:]}")
     return "\n".join(lines)
 
 

@@ -115,6 +115,10 @@ def twfe(data: pd.DataFrame, y: str, x: Sequence[str] | str, unit: str, time: st
     n_units = frame[unit].nunique()
     n_periods = frame[time].nunique()
     k = len(regressors)
+    if n_units < 2 or n_periods < 2:
+        raise InsufficientData(f"the data hold {n_units} unit(s) and {n_periods} period(s) with "
+                               f"{y} and {', '.join(regressors)}; change within units over "
+                               "periods needs at least two of each.")
     if n <= n_units + n_periods + k:
         raise InsufficientData(
             f"too few observations ({n}) for {n_units} unit and {n_periods} period effects "

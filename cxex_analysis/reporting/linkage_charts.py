@@ -85,8 +85,9 @@ def relative_weights_bar(weights: pd.DataFrame):
         y = np.arange(len(data))
         share = 100 * data["estimate"] / r2
         ax.barh(y, share, color=PALETTE[0], alpha=0.85, label="relative weight (% of R²)")
-        ax.errorbar(share, y, xerr=[share - 100 * data["ci_low"] / r2,
-                                    100 * data["ci_high"] / r2 - share],
+        # a bootstrap percentile interval need not contain the estimate (a share near zero)
+        ax.errorbar(share, y, xerr=[np.clip(share - 100 * data["ci_low"] / r2, 0, None),
+                                    np.clip(100 * data["ci_high"] / r2 - share, 0, None)],
                     fmt="none", ecolor="#333333", capsize=2)
         naive = 100 * data["naive_r"] ** 2 / (data["naive_r"] ** 2).sum()
         ax.scatter(naive, y, marker="D", color=PALETTE[1], zorder=3,
