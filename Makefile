@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser postgres demo test test-fast lab bench bench-small lint clean
+.PHONY: help install browser postgres demo test test-fast fuzz lab bench bench-small lint clean
 
 help: ## list the targets
 	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -47,6 +47,10 @@ test: $(STAMP) browser postgres ## run every test, slow ones included, two test 
 
 test-fast: $(STAMP) ## run the tests that are not marked slow
 	$(BIN)/python -m pytest -m "not slow"
+
+WORLDS ?= 200
+fuzz: $(STAMP) ## run the whole suite on WORLDS (default 200) freshly drawn organisations; a failing one prints its WorldSpec
+	CXEX_FUZZ=1 CXEX_WORLDS=$(WORLDS) $(BIN)/python -m pytest -x -p no:cacheprovider tests/test_worlds.py -k any_organisation
 
 lab: $(STAMP) ## open JupyterLab on notebooks/ with the project's kernel registered
 	$(BIN)/python -m ipykernel install --sys-prefix --name cxex --display-name "Python (cxex)"

@@ -214,8 +214,8 @@ def postgres_url(tmp_path_factory):
 
 #: the longest test files, started first so that two processes (`make test`: pytest -n 2
 #: --dist loadfile) finish together instead of one waiting on the other at the end
-LONGEST_FIRST = ("test_calibration.py", "test_benchmarks.py", "test_sequential.py",
-                 "test_robustness.py")
+LONGEST_FIRST = ("test_worlds.py", "test_calibration.py", "test_benchmarks.py",
+                 "test_sequential.py", "test_robustness.py")
 
 
 def pytest_collection_modifyitems(items):

@@ -128,3 +128,25 @@ def test_a_run_with_a_failing_section_publishes_and_exits_4_and_strict_exits_1(d
     assert strict.returncode == 1, strict.stdout[-2000:] + strict.stderr[-2000:]
     assert "FAILED" in strict.stdout and "planted failure" in strict.stdout
     assert latest.resolve() == first  # nothing published
+
+
+def test_a_table_that_loses_more_than_5_percent_of_its_rows_opens_the_summary(small_folder, tmp_path):
+    from cxex_analysis.reporting.summary import attention_html
+    from cxex_analysis.store import ingest, warehouse
+    from cxex_analysis.store.accounting import heavy_quarantine
+
+    rows = [f"C{i},2025-01-05T10:00:00Z,U1,store,{9 if i % 10 else 42},5,6," for i in range(40)]
+    store = tmp_path / "w.duckdb"
+    ingest.ingest(small_folder(customer_rows=rows), store)
+    con = warehouse.connect(store)
+    try:
+        heavy = heavy_quarantine(con)
+    finally:
+        con.close()
+    assert [(t["table"], t["rows_quarantined"], t["rows_read"]) for t in heavy] == [
+        ("customer_survey", 4, 40)]
+    assert heavy[0]["share"] == pytest.approx(0.1) and "nps: out of range" in heavy[0]["reason"]
+    text = attention_html([], heavy)
+    assert "10% of the rows of customer_survey (4 of 40 in customer_survey.csv) were held back" in text
+    assert "nps: out of range" in text and "Before you read" in text
+    assert attention_html([], []) == ""

@@ -349,3 +349,11 @@ def test_comments_that_repeat_a_few_phrases_get_no_theme_and_say_why(phrases):
         assert "too few different comments" in found.method and f"say {distinct} different" in found.method
     else:  # enough different comments: at most one theme per five of them
         assert len(found.labels) + found.dropped <= distinct // theme_discovery.DISTINCT_PER_THEME
+
+
+def test_drop_down_reasons_are_named_as_repetitive_not_as_too_few():
+    """A kiosk's three buttons: 1,800 comments, too few words to group, said as it is."""
+    texts = pd.Series(np.random.default_rng(1).choice(["Waiting time", "Staff friendliness",
+                                                        "Price"], 1800))
+    found = theme_discovery.discover(texts)
+    assert found.labels == [] and "the 1,800 comments say 3 different things" in found.method

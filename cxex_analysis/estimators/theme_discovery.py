@@ -96,6 +96,10 @@ def discover(texts: pd.Series, n_themes: int = 10, seed: int = 0, excluded: set 
     words help learn what words mean, though their themes are not sought.
     """
     texts = texts.fillna("").astype(str).reset_index(drop=True)
+    written = texts.str.strip().str.lower()
+    written = written[written != ""]
+    if written.nunique() < 2 * DISTINCT_PER_THEME and len(written) >= 2 * COMMENTS_PER_THEME:
+        return Themes.none(len(texts), _repetitive(len(written), written.nunique()))
     context = texts if context is None else pd.concat(
         [texts, context.fillna("").astype(str)], ignore_index=True)
     words = ThemeWords(set(excluded) | handle_words(context))
@@ -108,8 +112,7 @@ def discover(texts: pd.Series, n_themes: int = 10, seed: int = 0, excluded: set 
     if k < 2:
         return Themes.none(len(texts), (
             "too few comments with topic words to find themes" if has_words.sum() < 2 * COMMENTS_PER_THEME
-            else f"too few different comments to find themes (the {int(has_words.sum()):,} "
-                 f"comments with topic words say {len(distinct)} different things)"))
+            else _repetitive(int(has_words.sum()), len(distinct), "with topic words ")))
     fitted = KMeans(k, n_init=STARTS, random_state=seed).fit(points[distinct])
     found = np.full(len(texts), -1)
     found[has_words] = fitted.predict(points[has_words])
@@ -125,6 +128,11 @@ def discover(texts: pd.Series, n_themes: int = 10, seed: int = 0, excluded: set 
     method = (f"k-means on TF-IDF and this organisation's word vectors (LSA, {k} themes), "
               f"kept if stable across {n_boot} bootstrap refits (mean Jaccard ≥ {MIN_STABILITY})")
     return Themes(labels, theme, [float(stability[t]) for t in order], k - len(order), method)
+
+
+def _repetitive(comments: int, different: int, which: str = "") -> str:
+    return (f"too few different comments to find themes (the {comments:,} comments {which}say "
+            f"{different} different things)")
 
 
 def _features(texts: pd.Series, context: pd.Series, words: ThemeWords, seed: int):

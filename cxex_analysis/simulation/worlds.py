@@ -15,7 +15,9 @@ with Hypothesis):
   key), with the same people answering wave after wave (a stable personal trait, 85%
   answering each wave, a share of the roster replaced each quarter);
 * **the customer survey**: none, or NPS, CSAT and CES in any combination, NPS blank on part of
-  the rows;
+  the rows or on all of them;
+* **no variation**: a kiosk with one button, a team that ticks "agree" everywhere (every
+  answer the same);
 * **comments**: none, blank, all identical, a few drop-down phrases, varied, other languages,
   emoji only, pasted pages (:mod:`~cxex_analysis.simulation.world_text`);
 * **money**: unit outcomes or none; pilot costs in EUR, USD, GBP, JPY or no currency;
@@ -67,7 +69,8 @@ class WorldSpec:
     items: int = 5
     enps_only: bool = False
     customer_scores: tuple[str, ...] = ("nps", "csat", "ces")  # () = no customer survey
-    nps_blank: float = 0.0
+    nps_blank: float = 0.0  # share of rows whose NPS is blank (1.0: the column is empty)
+    flat: bool = False  # every answer the same: no variation at all
     answers_per_unit_month: int = 20
     employees_per_unit: int = 12
     customer_comments: str = "varied"
@@ -201,9 +204,12 @@ def _employee_survey(spec: WorldSpec, units: pd.DataFrame, months: pd.DatetimeIn
                  "role": rng.choice(["frontline", "back_office", "manager"], len(who), p=[.7, .2, .1])}
         for item, offset in zip(items, offsets):
             answer = np.clip(np.rint(3.6 + level + offset + rng.normal(0, 0.6, len(who))), 1, 5)
+            answer = np.full(len(who), 4.0) if spec.flat else answer
             blank = spec.enps_only | (rng.random(len(who)) < 0.03)
             frame[item] = pd.array(np.where(blank, np.nan, answer), dtype="Int64")
         frame["enps"] = np.clip(np.rint(7 + 1.6 * level + rng.normal(0, 1.5, len(who))), 0, 10).astype(int)
+        if spec.flat:
+            frame["enps"] = np.full(len(who), 8)
         parts.append(pd.DataFrame(frame))
     survey = pd.concat(parts, ignore_index=True)
     survey.insert(0, "response_id", [f"E{i + 1:07d}" for i in range(len(survey))])
@@ -231,7 +237,7 @@ def _customer_survey(spec: WorldSpec, units: pd.DataFrame, months: pd.DatetimeIn
               "csat": np.clip(np.rint(4 + 0.5 * c + rng.normal(0, 0.8, n)), 1, 5),
               "ces": np.clip(np.rint(5.2 + 0.6 * c + rng.normal(0, 1.2, n)), 1, 7)}
     for name in spec.customer_scores:
-        values = scores[name]
+        values = np.full(n, {"nps": 10.0, "csat": 5.0, "ces": 7.0}[name]) if spec.flat else scores[name]
         if name == "nps" and spec.nps_blank and len(spec.customer_scores) > 1:
             values = np.where(rng.random(n) < spec.nps_blank, np.nan, values)
         frame[name] = pd.array(values, dtype="Int64")
