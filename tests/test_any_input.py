@@ -129,3 +129,23 @@ def test_key_driver_bars_draw_an_interval_that_misses_its_estimate():
                             "estimate": [0.001, 0.2, 0.201], "ci_low": [0.004, 0.1, 0.1],
                             "ci_high": [0.05, 0.3, 0.3], "naive_r": [0.1, 0.4, np.nan]})
     assert linkage_charts.relative_weights_bar(weights) is not None
+
+
+def test_answers_that_never_vary_are_not_estimated_and_say_why():
+    """A kiosk with one button, a team that ticks 'agree' everywhere."""
+    from cxex_analysis.estimators import mediation
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"u": np.repeat(np.arange(12), 4), "t": np.tile(np.arange(4), 12),
+                          "x": 4.0, "y": rng.normal(0, 1, 48)})
+    with pytest.raises(InsufficientData, match="does not change within units"):
+        fixed_effects.twfe(frame, "y", "x", "u", "t")
+    halves = frame.rename(columns={"u": "unit_id"}).assign(
+        m=10.0, x_a=4.0, x_b=4.0, m_a=10.0, m_b=10.0)
+    with pytest.raises(InsufficientData, match="do not vary enough"):
+        mediation.mediation_corrected(halves, "x", "m", "y", time="t", n_boot=50)
+    rows = [{"unit_id": u, "period": p, "y": 5.0, "treated": u < 4, "unit_type": "x"}
+            for u in range(8) for p in ("2025-01-01", "2025-06-01")]
+    with pytest.raises(InsufficientData, match="no variation"):
+        experiments.matched_did(pd.DataFrame(rows), "y", "unit_id", "period", "treated",
+                                "2025-03-01", exact=("unit_type",))

@@ -256,6 +256,9 @@ def matched_did(data: pd.DataFrame, outcome: str, unit: str, time: str, treated:
     effects = pd.Series([r["effect"] for r in rows])
     estimate = float(effects.mean())
     se = float(effects.std(ddof=1) / np.sqrt(len(effects)))
+    if not se > 0:
+        raise InsufficientData("every matched unit changed by exactly the same amount: no "
+                               "variation to give the estimate an interval.")
     q = stats.t.ppf(0.5 + confidence / 2, len(effects) - 1)
     return tidy([{"analysis": "pilot", "estimand": "att", "subject": subject, "outcome": outcome,
                   "term": "treatment", "estimate": estimate, "se": se,

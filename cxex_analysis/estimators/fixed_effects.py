@@ -22,6 +22,7 @@ from typing import TypedDict
 import numpy as np
 import pandas as pd
 from linearmodels.iv.absorbing import AbsorbingLS
+from linearmodels.panel.utility import AbsorbingEffectError
 from scipy import stats
 
 from cxex_analysis.errors import InsufficientData, ParameterError, check_argument, check_confidence
@@ -130,7 +131,7 @@ def twfe(data: pd.DataFrame, y: str, x: Sequence[str] | str, unit: str, time: st
         warnings.simplefilter("ignore")  # linearmodels notes on absorbed constants
         if cov_type == "clustered":
             groups = pd.Series(pd.Categorical(frame[cluster or unit]).codes, index=frame.index)
-            result = model.fit(cov_type="clustered", clusters=groups, debiased=False)
+            result = _fit(model, regressors, cov_type="clustered", clusters=groups, debiased=False)
             # CR1 as Stata's xtreg, fe: G/(G-1) x (n-1)/(n-k), with k the regressors, period
             # dummies and constant but not the unit effects (nested in the clusters);
             # linearmodels' undebiased clustered covariance applies neither factor
@@ -140,13 +141,18 @@ def twfe(data: pd.DataFrame, y: str, x: Sequence[str] | str, unit: str, time: st
                                              * (n - 1) / (n - k_stata))
             method = f"twfe_absorbing_ls_cluster_{cluster or 'unit'}"
         else:
-            result = model.fit(cov_type=cov_type)
+            result = _fit(model, regressors, cov_type=cov_type)
             # linearmodels divides the residual sum of squares by n; the textbook fixed-effects
             # SE divides by the residual degrees of freedom net of the absorbed effects
             df_resid = n - k - n_units - (n_periods - 1)
             se = result.std_errors * np.sqrt(n / df_resid)
             method = f"twfe_absorbing_ls_{cov_type}"
     params = result.params
+    still = frame.groupby(unit)[regressors].std().fillna(0.0).le(1e-12).all()
+    if still.any() or not (np.isfinite(params).all() and np.isfinite(se).all()):
+        raise InsufficientData(f"{', '.join(regressors)} does not change within units beyond "
+                               "what all units share each period, so its effect cannot be "
+                               "separated.")
     df_resid = n - k - n_units - (n_periods - 1)
     if cov_type == "clustered":
         dist = stats.t(df=max(n_units - 1, 1))
@@ -209,6 +215,17 @@ def leave_one_unit_out(pairs: pd.DataFrame, y: str, x: str, unit: str = "unit_id
     out["abs_change"] = out["change"].abs()
     out = out[["unit_id", "estimate_without", "change", "abs_change", "method"]]
     return out.sort_values("abs_change", ascending=False).reset_index(drop=True)
+
+
+def _fit(model: AbsorbingLS, regressors: list[str], **options):
+    """The model fitted; a regressor that does not change within units beyond what every unit
+    shares each period (flat answers) cannot be separated from the effects."""
+    try:
+        return model.fit(**options)
+    except AbsorbingEffectError:
+        raise InsufficientData(f"{', '.join(regressors)} does not change within units beyond "
+                               "what all units share each period, so its effect cannot be "
+                               "separated.") from None
 
 
 def two_way_demean(frame: pd.DataFrame, columns: Sequence[str], unit: str, time: str,

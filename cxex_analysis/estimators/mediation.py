@@ -84,6 +84,9 @@ def _mediation_rows(values, draws: np.ndarray, x: str, m: str, y: str, n: int,
     """Rows a × b, a, b and direct with percentile intervals from bootstrap ``draws``
     (columns a, b, direct); the p-value is twice the share of draws beyond zero."""
     a, b, direct = values
+    if not (np.isfinite([a, b, direct]).all() and np.isfinite(draws).all(axis=1).any()):
+        raise InsufficientData(f"{x}, {m} and {y} do not vary enough within units for a "
+                               "mediation (the paths cannot be estimated).")
     n_boot = len(draws)
     lo, hi = 100 * (1 - confidence) / 2, 100 * (1 + confidence) / 2
     rows = []
