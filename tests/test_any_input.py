@@ -149,3 +149,11 @@ def test_answers_that_never_vary_are_not_estimated_and_say_why():
     with pytest.raises(InsufficientData, match="no variation"):
         experiments.matched_did(pd.DataFrame(rows), "y", "unit_id", "period", "treated",
                                 "2025-03-01", exact=("unit_type",))
+
+
+def test_key_drivers_of_answers_that_never_vary_say_so():
+    from cxex_analysis.estimators import relative_weights
+
+    units = pd.DataFrame({"eng_a": 4.0, "eng_b": np.arange(20.0) % 5, "nps": np.arange(20.0)})
+    with pytest.raises(InsufficientData, match="does not vary across units"):
+        relative_weights.relative_weights(units, ["eng_a", "eng_b"], "nps", n_boot=9)

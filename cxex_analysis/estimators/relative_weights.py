@@ -24,6 +24,10 @@ from cxex_analysis.results import tidy
 
 def _weights(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
     """Raw relative weights (summing to R²) of the columns of ``x`` for ``y``."""
+    flat = (x.std(axis=0, ddof=1) <= 1e-12).any() or y.std(ddof=1) <= 1e-12
+    if flat or not (np.isfinite(x).all() and np.isfinite(y).all()):
+        raise InsufficientData("a driver or the outcome does not vary across units, so its "
+                               "share cannot be told.")
     xs = (x - x.mean(axis=0)) / x.std(axis=0, ddof=1)
     ys = (y - y.mean()) / y.std(ddof=1)
     n = len(y)
