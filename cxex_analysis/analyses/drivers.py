@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from cxex_analysis.errors import InsufficientData
 from cxex_analysis.estimators.relative_weights import relative_weights
 from cxex_analysis.results import tidy
 
@@ -17,7 +18,7 @@ def enps_drivers(ex_panel: pd.DataFrame, n_boot: int = 1000, seed: int = 42,
 
     ``ex_panel`` is :func:`cxex_analysis.panels.ex_panel` (unit-waves under the
     confidentiality threshold already blank); each unit's waves are averaged first. No rows
-    when eNPS was not asked or too few units answered it.
+    when eNPS was not asked, too few units answered it, or the answers do not vary.
     """
     none = tidy(pd.DataFrame(columns=["rescaled", "rank", "naive_r"]))
     items = [c for c in ex_panel.columns if c.startswith("eng_")]
@@ -26,5 +27,8 @@ def enps_drivers(ex_panel: pd.DataFrame, n_boot: int = 1000, seed: int = 42,
     means = ex_panel.groupby("unit_id", observed=True)[items + ["enps"]].mean().dropna()
     if len(means) <= len(items) + 2:
         return none
-    return relative_weights(means, items, "enps", n_boot=n_boot, seed=seed,
-                            confidence=confidence)
+    try:
+        return relative_weights(means, items, "enps", n_boot=n_boot, seed=seed,
+                                confidence=confidence)
+    except InsufficientData:
+        return none

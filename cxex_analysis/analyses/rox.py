@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from cxex_analysis.config import paths
-from cxex_analysis.errors import ParameterError, check_confidence
+from cxex_analysis.errors import InsufficientData, ParameterError, check_confidence
 from cxex_analysis.estimators.finance import in_registry_currency
 from cxex_analysis.estimators.fixed_effects import twfe
 from cxex_analysis.estimators.measurement import split_half_iv
@@ -84,7 +84,13 @@ def link_estimates(con, min_group_size: int = 5, confidence: float = 0.95) -> pd
             rows += [{**base, "estimand": e, "estimate": np.nan, "n": len(usable),
                       "method": reason, "bounded": False} for e in ("link", "link_uncorrected")]
             continue
-        plain = twfe(usable, y, x, "unit_id", "t", confidence=confidence)
+        try:
+            plain = twfe(usable, y, x, "unit_id", "t", confidence=confidence)
+        except InsufficientData as reason:
+            rows += [{**base, "estimand": e, "estimate": np.nan, "n": len(usable),
+                      "method": f"not estimated: {str(reason).rstrip('.')}", "bounded": False}
+                     for e in ("link", "link_uncorrected")]
+            continue
         rows.append({**base, "estimand": "link_uncorrected", "estimate": plain["params"][x],
                      "se": plain["se"][x], "ci_low": plain["ci_low"][x],
                      "ci_high": plain["ci_high"][x], "p_value": plain["p_value"][x],
