@@ -157,3 +157,28 @@ def test_key_drivers_of_answers_that_never_vary_say_so():
     units = pd.DataFrame({"eng_a": 4.0, "eng_b": np.arange(20.0) % 5, "nps": np.arange(20.0)})
     with pytest.raises(InsufficientData, match="does not vary across units"):
         relative_weights.relative_weights(units, ["eng_a", "eng_b"], "nps", n_boot=9)
+
+
+def test_noise_corrected_links_of_flat_scores_are_not_estimated_and_say_why():
+    """A CI world (600 units, every answer alike): the split-half instruments were all zero
+    after the fixed effects and numpy stopped notebook 01 with 'Singular matrix'."""
+    from cxex_analysis.estimators import measurement
+
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({"u": np.repeat(np.arange(30), 4), "t": np.tile(np.arange(4), 30),
+                          "y": rng.normal(0, 1, 120), "x_a": 4.0, "x_b": 4.0})
+    for design in ("within", "first_difference"):
+        with pytest.raises(InsufficientData, match="do not change within units"):
+            measurement.split_half_iv(frame, "y", "x_a", "x_b", "u", "t", design=design)
+    panel = frame.rename(columns={"u": "unit_id", "x_a": "engagement_index_a",
+                                  "x_b": "engagement_index_b", "y": "nps"}).assign(
+        engagement_index=4.0, nps_a=frame["y"], nps_b=frame["y"])
+    row = linkage.corrected_effects(panel, "placebo", ["nps"]).iloc[0]
+    assert np.isnan(row["estimate"]) and "do not change within units" in row["method"]
+
+
+def test_issues_of_flat_answers_are_ranked_by_gap_alone():
+    from cxex_analysis.panels import group_scores
+
+    means = pd.DataFrame({"eng_a": 4.0, "eng_b": 3.0, "nps": np.arange(20.0)})
+    assert group_scores._importance(means, ["eng_a", "eng_b"], "nps").empty

@@ -420,14 +420,17 @@ def run(con, outcomes: Sequence[str] = CX_OUTCOMES, lag: int = 1, confidence: fl
     out["holm"] = holm(everything)
     out["all"] = pd.concat([everything, out["holm"]], ignore_index=True)
     if "H2" in hypotheses and outcomes:
-        pairs = lagged_pairs(panel, EX_MEASURE, outcomes[0], lag, exclude=exclude)
-        try:
-            fit = twfe(pairs, "y", "x", "unit_id", "y_time", confidence=confidence)
-            out["checks"] = {"outcome": outcomes[0], "fit": fit,
-                             "influence": leave_one_unit_out(pairs, "y", "x")}
-        except InsufficientData:  # no model to check (the effects table says why)
-            pass
+        part("checks", lambda: model_checks(panel, outcomes[0], lag, exclude, confidence),
+             record=False)
     return out
+
+
+def model_checks(panel: pd.DataFrame, outcome: str, lag: int, exclude: str | None,
+                 confidence: float) -> dict:
+    """The lagged EX → ``outcome`` model's fit and each unit's influence, for the checks."""
+    pairs = lagged_pairs(panel, EX_MEASURE, outcome, lag, exclude=exclude)
+    fit = twfe(pairs, "y", "x", "unit_id", "y_time", confidence=confidence)
+    return {"outcome": outcome, "fit": fit, "influence": leave_one_unit_out(pairs, "y", "x")}
 
 
 def value_key(key: str) -> str:

@@ -81,6 +81,26 @@ def _without_one_cluster_sides(frame: pd.DataFrame, regressors: list[str], group
     return se, method
 
 
+def _usable(data: pd.DataFrame, y: str, regressors: list[str], unit: str, time: str,
+            cluster: str | None) -> pd.DataFrame:
+    """The complete rows of the model's columns, or why they cannot carry two-way effects."""
+    columns = [y, *regressors, unit, time] + ([cluster] if cluster and cluster not in (unit, time) else [])
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        raise ParameterError(f"column(s) {missing} are not in the data.")
+    frame = data[columns].dropna()
+    n, n_units, n_periods = len(frame), frame[unit].nunique(), frame[time].nunique()
+    if n_units < 2 or n_periods < 2:
+        raise InsufficientData(f"the data hold {n_units} unit(s) and {n_periods} period(s) with "
+                               f"{y} and {', '.join(regressors)}; change within units over "
+                               "periods needs at least two of each.")
+    if n <= n_units + n_periods + len(regressors):
+        raise InsufficientData(
+            f"too few observations ({n}) for {n_units} unit and {n_periods} period effects "
+            f"and {len(regressors)} regressor(s).")
+    return frame
+
+
 def twfe(data: pd.DataFrame, y: str, x: Sequence[str] | str, unit: str, time: str,
          cov_type: str = "clustered", cluster: str | None = None,
          confidence: float = 0.95) -> FixedEffectsFit:
@@ -107,23 +127,9 @@ def twfe(data: pd.DataFrame, y: str, x: Sequence[str] | str, unit: str, time: st
     check_argument("cov_type", cov_type, ("clustered", "unadjusted", "robust"))
     confidence = check_confidence(confidence)
     regressors = [x] if isinstance(x, str) else list(x)
-    columns = [y, *regressors, unit, time] + ([cluster] if cluster and cluster not in (unit, time) else [])
-    missing = [c for c in columns if c not in data.columns]
-    if missing:
-        raise ParameterError(f"column(s) {missing} are not in the data.")
-    frame = data[columns].dropna()
-    n = len(frame)
-    n_units = frame[unit].nunique()
-    n_periods = frame[time].nunique()
-    k = len(regressors)
-    if n_units < 2 or n_periods < 2:
-        raise InsufficientData(f"the data hold {n_units} unit(s) and {n_periods} period(s) with "
-                               f"{y} and {', '.join(regressors)}; change within units over "
-                               "periods needs at least two of each.")
-    if n <= n_units + n_periods + k:
-        raise InsufficientData(
-            f"too few observations ({n}) for {n_units} unit and {n_periods} period effects "
-            f"and {k} regressor(s).")
+    frame = _usable(data, y, regressors, unit, time, cluster)
+    n, k = len(frame), len(regressors)
+    n_units, n_periods = frame[unit].nunique(), frame[time].nunique()
     absorb = pd.DataFrame({"unit": pd.Categorical(frame[unit]),
                            "time": pd.Categorical(frame[time])}, index=frame.index)
     model = AbsorbingLS(frame[y], frame[regressors], absorb=absorb, drop_absorbed=False)

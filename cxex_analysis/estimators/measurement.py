@@ -93,6 +93,10 @@ class IVEstimate(TypedDict, total=False):
 WEAK_CONTROL_F = 10.0
 
 
+FLAT = ("the scores do not change within units beyond what all units share each period, so "
+        "one cannot be separated from the other.")
+
+
 def _iv(dy: np.ndarray, dx: np.ndarray, z: np.ndarray, clusters: np.ndarray, absorbed: int,
         confidence: float, control: np.ndarray | None = None,
         control_z: np.ndarray | None = None) -> dict:
@@ -117,6 +121,18 @@ def _iv(dy: np.ndarray, dx: np.ndarray, z: np.ndarray, clusters: np.ndarray, abs
     * the p-value of b = 0 (the reduced-form test, equally robust);
     * ``first_stage_f`` = θ_x² / V_xx, the instrument's strength given the control.
     """
+    arrays = [dy, dx, z] + ([] if control is None else [control, control_z])
+    if min(float(np.abs(a).max(initial=0.0)) for a in arrays) < 1e-9:
+        raise InsufficientData(FLAT)
+    try:
+        return _iv_fit(dy, dx, z, clusters, absorbed, confidence, control, control_z)
+    except np.linalg.LinAlgError:  # the halves or the control are collinear with the effects
+        raise InsufficientData(FLAT) from None
+
+
+def _iv_fit(dy: np.ndarray, dx: np.ndarray, z: np.ndarray, clusters: np.ndarray, absorbed: int,
+            confidence: float, control: np.ndarray | None,
+            control_z: np.ndarray | None) -> dict:
     n = len(dy)
     if control is None:
         regressors = z[:, None]

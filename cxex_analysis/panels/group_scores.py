@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 
 from cxex_analysis.config import MIN_GROUP_SIZE
-from cxex_analysis.errors import ParameterError, check_argument
+from cxex_analysis.errors import InsufficientData, ParameterError, check_argument
 from cxex_analysis.estimators.correlation import unit_means
 from cxex_analysis.estimators.relative_weights import relative_weights
 from cxex_analysis.panels.linkage_panels import build_panel
@@ -74,13 +74,21 @@ def _company(key: str, path: str, min_group_size: int) -> dict:
         if basis:
             means = unit_means(panel, items + [basis]).dropna()
             if len(means) > len(items) + 2:
-                weights = relative_weights(means, items, basis, n_boot=0)
-                w = weights[weights["estimand"] == "relative_weight"].set_index("term")
-                importance = w["rescaled"]
+                importance = _importance(means, items, basis)
         return {"items": items, "importance": importance,
                 "basis": basis if len(importance) else None}
     finally:
         con.close()
+
+
+def _importance(means: pd.DataFrame, items: list[str], basis: str) -> pd.Series:
+    """Each item's share of the differences in ``basis`` between units; none when the
+    answers do not vary (issues are then ranked by gap alone)."""
+    try:
+        weights = relative_weights(means, items, basis, n_boot=0)
+    except InsufficientData:
+        return pd.Series(dtype=float)
+    return weights[weights["estimand"] == "relative_weight"].set_index("term")["rescaled"]
 
 
 def company_context(con, min_group_size: int = MIN_GROUP_SIZE) -> dict:
