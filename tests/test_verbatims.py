@@ -93,6 +93,22 @@ def test_non_english_comments_are_reported_not_scored():
     assert scored["label"].tolist()[:3] == ["not scored"] * 3
 
 
+
+def test_a_pasted_page_is_scored_as_the_mean_of_its_pieces():
+    """A world of 5,000-character comments spent three minutes in VADER (its time grows with
+    the square of the length): a long comment is the mean of its pieces' scores."""
+    angry = "The queue was ridiculous and nobody helped me at all. " * 20
+    happy = "The staff were lovely and sorted everything quickly. " * 20
+    page = angry + happy
+    parts = sentiment.pieces(page)
+    assert all(len(p) <= sentiment.PIECE for p in parts) and "".join(parts).replace(" ", "") \
+        == page.replace(" ", "")
+    one, two = sentiment.polarity(angry)["compound"], sentiment.polarity(happy)["compound"]
+    assert one < -0.5 and two > 0.5
+    assert abs(sentiment.polarity(page)["compound"] - (one + two) / 2) < 0.1
+    short = "The staff were great but the queue was slow."
+    assert sentiment.polarity(short) == sentiment.analyzer().polarity_scores(short)
+
 def test_labels_from_scores_follow_the_metric_definitions():
     labels = learned_sentiment.labels_from_scores(
         nps=[0, 6, 7, 8, 9, 10, None, None, None], csat=[5, 5, 5, 5, 1, 1, 2, 3, 4])

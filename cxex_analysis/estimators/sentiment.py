@@ -3,7 +3,10 @@
 * **Lexicon sentiment**: VADER (Hutto & Gilbert 2014, ``vaderSentiment``: a lexicon that ships in
   its wheel, runs offline on the CPU), with a small service-domain addition to the lexicon
   (:data:`SERVICE_LEXICON`). Compound score −1 … 1; label negative below −0.05, positive
-  above 0.05.
+  above 0.05. VADER scores a sentence or a short paragraph, and its time grows with the
+  square of a text's length; a comment longer than :data:`LONG_COMMENT` characters (a pasted
+  page) is scored in pieces of whole sentences and its scores averaged, as VADER's authors
+  advise for paragraphs.
 * **Language**: comments whose words are mostly not English stop words are checked with
   ``langdetect``; non-English comments are reported and not scored.
 
@@ -54,6 +57,40 @@ def analyzer():
     return model
 
 
+#: Characters above which a comment is scored in pieces of about :data:`PIECE` characters
+#: (a few sentences).
+LONG_COMMENT, PIECE = 1000, 300
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def pieces(text: str, size: int = PIECE) -> list[str]:
+    """``text`` cut between sentences into pieces of at most about ``size`` characters (a
+    sentence longer than ``size`` is cut at a space)."""
+    out, current = [], ""
+    for sentence in _SENTENCE_END.split(text):
+        while len(sentence) > size:
+            cut = sentence.rfind(" ", 0, size)
+            cut = cut if cut > 0 else size
+            out.append(sentence[:cut])
+            sentence = sentence[cut:].lstrip()
+        if current and len(current) + len(sentence) + 1 > size:
+            out.append(current)
+            current = ""
+        current = f"{current} {sentence}" if current else sentence
+    return [p for p in out + [current] if p.strip()]
+
+
+def polarity(text: str) -> dict:
+    """VADER's ``compound``, ``neg`` and ``pos`` of ``text``: the mean over its
+    :func:`pieces` when it is longer than :data:`LONG_COMMENT`."""
+    model = analyzer()
+    if len(text) <= LONG_COMMENT:
+        return model.polarity_scores(text)
+    scores = [model.polarity_scores(p) for p in pieces(text)]
+    return {k: float(np.mean([score[k] for score in scores])) for k in ("compound", "neg", "pos")}
+
+
 def language(text: str) -> str:
     """``'en'`` for English, else the ISO code langdetect finds (``'unknown'`` if none)."""
     words = [w.lower() for w in _WORD.findall(text or "")]
@@ -77,10 +114,9 @@ def lexicon_sentiment(comments: pd.Series) -> pd.DataFrame:
     shares of negative and positive words (NaN when not English)."""
     texts = comments.fillna("").astype(str)
     unique = pd.Series(texts.unique())
-    model = analyzer()
     lang = unique.map(language)
     empty = {"compound": np.nan, "neg": np.nan, "pos": np.nan}
-    scores = pd.DataFrame([model.polarity_scores(t) if code == "en" and t.strip() else empty
+    scores = pd.DataFrame([polarity(t) if code == "en" and t.strip() else empty
                            for t, code in zip(unique, lang)],
                           columns=["compound", "neg", "pos"])
     table = pd.DataFrame({"text": unique, "language": lang, "sentiment": scores["compound"],
