@@ -134,6 +134,43 @@ def test_unreachable_postgres_is_a_clear_error_without_the_password():
     assert "s3cret" not in str(caught.value) and "analyst:***@127.0.0.1:1" in str(caught.value)
 
 
+
+URLS_WITH_A_PASSWORD = [  # (as written, without the password, redacted)
+    ("postgresql://cxex:Zx9!secret@db.example:5432/cx",
+     "postgresql://cxex@db.example:5432/cx", "postgresql://cxex:***@db.example:5432/cx"),
+    ("postgresql://cxex@db.example/cx?password=Zx9!secret&schema=s",
+     "postgresql://cxex@db.example/cx?schema=s", "postgresql://cxex@db.example/cx?password=***&schema=s"),
+    ("postgresql://cxex@db.example/cx?schema=s&password=Zx9!secret",
+     "postgresql://cxex@db.example/cx?schema=s", "postgresql://cxex@db.example/cx?schema=s&password=***"),
+    ("postgresql://:Zx9!secret@db.example/cx",
+     "postgresql://db.example/cx", "postgresql://:***@db.example/cx"),
+    ("postgresql://cxex:Zx9@secret@db.example/cx",  # a raw @ in the password
+     "postgresql://cxex@db.example/cx", "postgresql://cxex:***@db.example/cx"),
+    ("postgresql://cxex:Zx9%40secret@db.example/cx",  # percent-encoded
+     "postgresql://cxex@db.example/cx", "postgresql://cxex:***@db.example/cx"),
+]
+
+
+@pytest.mark.parametrize("url,bare,shown", URLS_WITH_A_PASSWORD)
+def test_one_parser_finds_and_hides_the_password_of_a_url(url, bare, shown, monkeypatch):
+    monkeypatch.setenv("PGPASSWORD", "")  # resolved() moves the password there
+    assert postgres.without_password(url)[0] == bare
+    assert postgres.without_password(url)[1] in ("Zx9!secret", "Zx9@secret")
+    assert postgres.redact(url) == shown
+    assert warehouse.Warehouse.parse(url).describe() == shown
+    assert str(warehouse.Warehouse.parse(url).resolved()) == bare
+
+
+@pytest.mark.parametrize("url", [u.replace("db.example", "127.0.0.1:1").replace(":5432", "")
+                                 for u, _, _ in URLS_WITH_A_PASSWORD]
+                         + ["postgresql://cxex:Zx9secret@127.0.0.1:port/cx"])
+def test_no_connection_error_shows_any_part_of_the_password(url):
+    with pytest.raises(CxexError) as caught:
+        warehouse.connect(url)
+    message = str(caught.value)
+    assert not any(piece in message for piece in ("Zx9", "secret")), message
+    assert "cannot connect to PostgreSQL" in message or "port" in message
+
 def test_urls_and_paths_are_told_apart():
     assert postgres.is_url("postgresql://u@h/db") and postgres.is_url("postgresql+psycopg://u@h/db")
     assert not postgres.is_url("data/warehouse.duckdb") and not postgres.is_url(None)
@@ -221,11 +258,15 @@ def test_the_whole_suite_gives_the_same_results_on_postgres(demo_run, demo_postg
 
 
 @pytest.mark.slow
-def test_a_password_in_the_url_reaches_no_report_or_manifest(demo_postgres, tmp_path, monkeypatch):
-    """Trust authentication ignores the password, so a made-up one shows where it would leak."""
+@pytest.mark.parametrize("written", ["user part", "query"])
+def test_a_password_in_the_url_reaches_no_report_or_manifest(demo_postgres, tmp_path, monkeypatch,
+                                                             written):
+    """Trust authentication ignores the password, so a made-up one shows where it would leak
+    (``?password=`` reached the manifest twice and the published notebook)."""
 
     monkeypatch.delenv("PGPASSWORD", raising=False)
-    url = demo_postgres.replace("postgresql://cxex@", "postgresql://cxex:Tr0ub4dor@")
+    url = (demo_postgres.replace("postgresql://cxex@", "postgresql://cxex:Tr0ub4dor@")
+           if written == "user part" else demo_postgres + "&password=Tr0ub4dor")
     only = [paths().notebooks / "00_data_audit.ipynb"]
     result = runner.run(url, tmp_path, only, progress=None)
     assert result.ok, [n.error for n in result.notebooks if n.error]

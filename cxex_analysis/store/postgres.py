@@ -22,7 +22,7 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import adbc_driver_postgresql.dbapi as adbc
 import pandas as pd
@@ -58,10 +58,12 @@ def is_url(target) -> bool:
 
 def _parse(url: str):
     """(SQLAlchemy URL with the psycopg driver and no ``schema`` query, schema name)."""
+    bare, password = without_password(url)
     try:
-        parsed = make_url(url)
-    except ArgumentError as error:
-        raise CxexError(f"{redact(url)}: not a PostgreSQL URL ({error}). Expected "
+        parsed = make_url(bare)
+        parsed.port  # noqa: B018 -- a port that is not a number fails here, not at connect
+    except (ArgumentError, ValueError) as error:
+        raise CxexError(f"{redact(url)}: not a PostgreSQL URL ({scrub(error, url)}). Expected "
                         "postgresql://USER@HOST:PORT/DATABASE[?schema=NAME].") from None
     schema = parsed.query.get("schema", DEFAULT_SCHEMA)
     if isinstance(schema, tuple):
@@ -70,21 +72,64 @@ def _parse(url: str):
         raise CxexError(f"{redact(url)}: schema {schema!r} must be letters, digits and "
                         "underscores (starting with a letter).")
     parsed = parsed.difference_update_query(["schema"]).set(drivername="postgresql+psycopg")
-    return parsed, schema
+    return (parsed if password is None else parsed.set(password=password)), schema
+
+
+#: A password given as a query parameter (``?password=…``, libpq's spelling).
+_QUERY_PASSWORD = re.compile(r"([?&]password=)([^&#]*)", re.IGNORECASE)
+
+MASK = "***"
+
+
+def _parts(url: str) -> tuple[str, str | None, str | None, str]:
+    """(``scheme://``, user, password, what follows the ``@``) of a URL as written.
+
+    The user part ends at the URL's *last* ``@``, so an unencoded ``@`` in a password stays
+    in the password (an ``@`` in a query value is read as part of the user part: it is then
+    hidden, never shown). User and password are None when the URL has none.
+    """
+    text = str(url)
+    head, sep, rest = text.partition("://")
+    at = rest.rfind("@")
+    if not sep or at < 0:
+        return (head + sep, None, None, rest) if sep else (text, None, None, "")
+    user, colon, password = rest[:at].partition(":")
+    return head + sep, user, password if colon else None, rest[at + 1:]
+
+
+def _join(head: str, user: str | None, password: str | None, rest: str) -> str:
+    if not user and password is None:
+        return head + rest
+    return head + (user or "") + ("" if password is None else ":" + password) + "@" + rest
 
 
 def redact(url: str) -> str:
-    """The URL with any password replaced by ``***`` (for messages, manifests and logs)."""
-    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", str(url))
+    """The URL with any password (``user:…@`` or ``?password=…``) replaced by ``***``: the one
+    form of a warehouse URL that messages, manifests, logs and reports show."""
+    head, user, password, rest = _parts(url)
+    rest = _QUERY_PASSWORD.sub(lambda m: m.group(1) + MASK, rest)
+    return _join(head, user, None if password is None else MASK, rest)
 
 
 def without_password(url: str) -> tuple[str, str | None]:
-    """(the URL without its password, the password or None)."""
-    match = re.search(r"://([^:/@]+):([^@]*)@", str(url))
-    if not match:
-        return str(url), None
+    """(the URL without its password, the password decoded, or None): the password may be
+    in the user part or a ``password`` query parameter (the last one given wins, as in libpq)."""
+    head, user, password, rest = _parts(url)
+    given = [] if password is None else [unquote(password)]
+    given += [unquote(m.group(2)) for m in _QUERY_PASSWORD.finditer(rest)]
+    rest = _QUERY_PASSWORD.sub("", rest)
+    if "?" not in rest and "&" in rest:  # the password was the first parameter
+        rest = rest.replace("&", "?", 1)
+    return _join(head, user, None, rest), (given[-1] if given else None)
 
-    return str(url)[:match.start(2) - 1] + str(url)[match.end(2):], unquote(match.group(2))
+
+def scrub(text: str, url: str) -> str:
+    """``text`` (a driver's message) with the password of ``url`` hidden wherever it appears."""
+    _, password = without_password(url)
+    text = str(text).replace(str(url), redact(url))
+    for secret in {password, quote(password or "", safe="")} - {None, ""}:
+        text = text.replace(secret, MASK)
+    return text
 
 
 def _raw_connection(url: str):
@@ -94,7 +139,7 @@ def _raw_connection(url: str):
     try:
         raw = engine.raw_connection()
     except Exception as error:  # OperationalError and friends, with the server's reason
-        reason = str(getattr(error, "orig", error)).strip().splitlines()[0]
+        reason = scrub(str(getattr(error, "orig", error)).strip().splitlines()[0], url)
         raise CxexError(f"{redact(url)}: cannot connect to PostgreSQL ({reason}).") from None
     connection = raw.driver_connection
     # NUMERIC (what PostgreSQL's avg() and 100.0 * x return) as float, as DuckDB gives DOUBLE
@@ -246,9 +291,10 @@ def publish(staging, url: str, tables: list[str], drop: list[str], item_columns:
     """
     _, schema = _parse(url)
     try:
-        connection = adbc.connect(_adbc_uri(url))
+        uri = _adbc_uri(url)
+        connection = adbc.connect(uri)
     except adbc.Error as error:
-        reason = str(error).strip().splitlines()[0]
+        reason = scrub(scrub(str(error).strip().splitlines()[0], uri), url)
         raise CxexError(f"{redact(url)}: cannot connect to PostgreSQL ({reason}).") from None
     rows = sum(staging.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in tables)
     try:
