@@ -4,7 +4,7 @@
     cxex run (--data DIR | --warehouse FILE|URL) --out DIR [--config FILE] [--only NAMES]
              [--param NAME=VALUE ...] [--workers N] [--executor local|dask [--scheduler ADDRESS]]
              [--strict]
-    cxex clean --out DIR [--keep N]   (keep the last N successful runs, never latest's)
+    cxex clean --out DIR [--keep N] [--dry-run]   (keep the last N successful runs, never latest's)
     cxex validate --data DIR [--mapping FILE] [--json]   (also: which analyses the data support)
     cxex ingest --data DIR [--warehouse FILE|URL] [--mapping FILE]
 
@@ -219,11 +219,15 @@ def cmd_clean(args) -> int:
     out = Path(args.out)
     if not out.is_dir():
         raise ParameterError(f"--out {out}: no such reports folder.")
-    done = clean(out, args.keep)
+    done = clean(out, args.keep, dry_run=args.dry_run)
+    verb = "would remove" if args.dry_run else "removed"
     for name in done.removed:
-        print(f"removed {out / name}")
-    print(f"{len(done.removed)} folder(s) removed ({done.freed_bytes / 1e6:,.1f} MB of finished "
-          f"runs), {len(done.kept)} run(s) kept; latest unchanged")
+        print(f"{verb} {out / name}")
+    if done.not_cxex:
+        print(f"left alone, not made by cxex: {', '.join(done.not_cxex)}")
+    print(f"{len(done.removed)} folder(s) {'would be ' if args.dry_run else ''}removed "
+          f"({done.freed_bytes / 1e6:,.1f} MB of finished runs), {len(done.kept)} run(s) kept; "
+          "latest unchanged")
     return 0
 
 
@@ -277,6 +281,8 @@ def build_parser() -> argparse.ArgumentParser:
     clean.add_argument("--out", required=True, help="reports folder (as given to cxex run)")
     clean.add_argument("--keep", type=int, default=5, help="successful runs to keep (default 5; "
                        "the run latest points at is always kept)")
+    clean.add_argument("--dry-run", action="store_true",
+                       help="say what would be removed and remove nothing")
     clean.set_defaults(func=cmd_clean)
 
     validate = sub.add_parser("validate", help="check a data folder against the contract")

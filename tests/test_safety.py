@@ -1,0 +1,105 @@
+"""cxex touches only what it made: each test is a misuse found by probing the commands as a
+careless or hostile user would (issue 33), reproduced and pinned.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from cxex_analysis import __version__
+from cxex_analysis.run import run_folders
+
+
+def cxex(*args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cxex_analysis.cli", *map(str, args)],
+                          capture_output=True, text=True, timeout=120)
+
+
+def finished_run(out: Path, run_id: str, status: str = "ok", day: int = 1) -> Path:
+    """A run folder as cxex leaves it: marker, manifest of its schema, a report."""
+    work = run_folders.start(out, run_id)
+    (work / "index.html").write_text("<html></html>")
+    (work / "manifest.json").write_text(json.dumps({
+        "run_id": run_id, "status": status, "cxex_version": __version__,
+        "finished_at": f"2026-11-{day:02d}T00:00:00+00:00"}))
+    run_folders.finish(work, out / run_id)
+    return out / run_id
+
+
+def test_clean_removes_only_folders_cxex_made(tmp_path):
+    """`cxex clean --keep 1` removed H/app (any manifest.json counted as a run) and exited 0."""
+    out = tmp_path / "H"
+    (out / "app").mkdir(parents=True)
+    (out / "app" / "manifest.json").write_text('{"name": "x"}')
+    (out / "r").mkdir()
+    (out / "r" / "manifest.json").write_text(
+        '{"status":"ok","finished_at":"2026-11-01T00:00:00+00:00"}')
+    # a folder named like a run, with cxex's manifest schema but no marker: not provably cxex's
+    lookalike = out / "20261101-000000-1"
+    lookalike.mkdir()
+    (lookalike / "manifest.json").write_text(json.dumps({
+        "run_id": lookalike.name, "status": "ok", "cxex_version": __version__,
+        "finished_at": "2026-10-01T00:00:00+00:00"}))
+    old = finished_run(out, "20261102-000000-2", day=2)
+    new = finished_run(out, "20261103-000000-3", day=3)
+    (out / "latest").symlink_to(new.name)
+    done = cxex("clean", "--out", out, "--keep", "1")
+    assert done.returncode == 0, done.stderr
+    assert (out / "app" / "manifest.json").exists() and (out / "r").exists() and lookalike.exists()
+    assert not old.exists() and new.exists()
+    assert f"removed {old}" in done.stdout
+    assert "left alone, not made by cxex: 20261101-000000-1, app, r" in done.stdout
+
+
+def test_clean_never_follows_a_link(tmp_path):
+    out, elsewhere = tmp_path / "reports", tmp_path / "elsewhere"
+    out.mkdir()
+    precious = finished_run(elsewhere.mkdir() or elsewhere, "20261101-000000-1", day=1)
+    (out / "20261101-000000-1").symlink_to(precious)  # a link named like a run, to a run
+    finished_run(out, "20261102-000000-2", day=2)
+    newest = finished_run(out, "20261103-000000-3", day=3)
+    (newest / "data").symlink_to(elsewhere)  # a link inside a run that goes
+    finished_run(out, "20261104-000000-4", day=4)
+    done = run_folders.clean(out, keep=1)
+    assert sorted(done.removed) == ["20261102-000000-2", "20261103-000000-3"]
+    assert precious.exists() and (precious / "index.html").exists()
+    assert (out / "20261101-000000-1").is_symlink()
+
+
+def test_clean_dry_run_says_what_would_go_and_removes_nothing(tmp_path):
+    out = tmp_path / "reports"
+    out.mkdir()
+    runs = [finished_run(out, f"2026110{d}-000000-{d}", day=d) for d in (1, 2, 3)]
+    done = cxex("clean", "--out", out, "--keep", "1", "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert all(r.exists() for r in runs)
+    assert f"would remove {runs[0]}" in done.stdout and f"would remove {runs[1]}" in done.stdout
+    assert "2 folder(s) would be removed" in done.stdout
+
+
+def test_a_run_with_a_failed_section_is_a_run_to_keep(tmp_path):
+    """Published with a box for a failed section, `latest` points at it: clean keeps it."""
+    out = tmp_path / "reports"
+    out.mkdir()
+    older = finished_run(out, "20261101-000000-1", day=1)
+    boxed = finished_run(out, "20261102-000000-2", status="ok_with_failed_sections", day=2)
+    failed = finished_run(out, "20261103-000000-3", status="failed", day=3)
+    done = run_folders.clean(out, keep=1)
+    assert done.removed == [older.name] and boxed.exists() and failed.exists()
+
+
+def test_a_stale_unfinished_folder_goes_only_when_cxex_started_it(tmp_path):
+    out = tmp_path / "reports"
+    out.mkdir()
+    work = run_folders.start(out, "20261101-000000-999999")
+    (work / run_folders.OWNER_FILE).write_text(json.dumps({"pid": 2**22 + 7, "host":
+                                                           __import__("socket").gethostname()}))
+    stranger = out / ".20261101-000000-999998.partial"  # someone's folder, named like ours
+    stranger.mkdir()
+    (stranger / run_folders.OWNER_FILE).write_text(
+        json.dumps({"pid": 2**22 + 7, "host": __import__("socket").gethostname()}))
+    assert run_folders.remove_stale_partials(out) == [work.name]
+    assert not work.exists() and stranger.exists()
