@@ -303,6 +303,21 @@ def test_examples_never_quote_employees_of_units_under_the_comment_threshold():
     assert "the staff were rude, e-mail [email]" in shown
 
 
+
+def test_a_pasted_page_is_read_and_shown_up_to_two_thousand_characters():
+    """A world whose every comment was a 5,000-character page spent minutes reading them
+    (themes, sentiment) and printed whole pages in the reports' tables."""
+    from cxex_analysis.estimators.comment_annotation import MAX_COMMENT_CHARS
+
+    page = "The queue at the till was far too long again today. " * 100
+    customers = pd.DataFrame({"response_id": ["C1", "C2"], "unit_id": ["A", "A"],
+                              "comment": [page, "Quick and friendly."], "nps": [3, 10]})
+    done = annotate(customers, None, codebook.load(None), n_themes=0)
+    cut, short = done.comments["comment"]
+    assert len(cut) <= MAX_COMMENT_CHARS + 1 and cut.endswith("…") and page.startswith(cut[:-1])
+    assert cut[-2] != " " and page[len(cut) - 1] == " "  # cut between words
+    assert short == "Quick and friendly."
+
 def test_theme_labels_never_carry_pii(annotated):
     labels = " ".join(annotated.discovery.labels)
     assert labels and "07700" not in labels and "example" not in labels and "@" not in labels

@@ -11,7 +11,9 @@ comment reads the same in both:
   covers are "emerging".
 
 Text is PII-masked before any model reads it, so no theme label can carry an e-mail address
-or a number someone wrote.
+or a number someone wrote. A comment longer than :data:`MAX_COMMENT_CHARS` (a pasted page) is
+read and shown up to there, cut at a word and ending in "…": the models' time stays linear in
+the number of comments, and a report's table stays readable.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ from cxex_analysis.estimators.learned_sentiment import Sentiment, labels_from_sc
 from cxex_analysis.estimators.sentiment import lexicon_sentiment
 from cxex_analysis.estimators.theme_discovery import Themes, discover
 from cxex_analysis.privacy import mask_pii
+
+#: Characters of a comment that are read and shown (a pasted page is cut, ending in "…").
+MAX_COMMENT_CHARS = 2000
 
 COLUMNS = ("source", "response_id", "unit_id", "at", "comment", "prompt", "nps", "language",
            "label", "theme_id", "theme")
@@ -67,7 +72,7 @@ def labelled(customers: pd.DataFrame | None, employees: pd.DataFrame | None, cod
         if frame is None or frame.empty:
             continue
         frame = frame[frame["comment"].fillna("").str.strip() != ""].reset_index(drop=True)
-        frame = frame.assign(comment=frame["comment"].map(mask_pii))
+        frame = frame.assign(comment=frame["comment"].map(lambda text: mask_pii(clip(text))))
         if frame.empty:
             continue
         part, fits[source] = _with_sentiment(source, frame, seed)
@@ -82,6 +87,15 @@ def labelled(customers: pd.DataFrame | None, employees: pd.DataFrame | None, cod
     critical = _critical(comments)
     found = Themes.none(int(critical.sum()), "discovery not run")
     return _themed(comments, tags, codebook, critical, found, fits)
+
+
+def clip(text: str, limit: int = MAX_COMMENT_CHARS) -> str:
+    """``text`` up to ``limit`` characters, cut at a space where one is near and ending in
+    "…" when it was longer."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", limit - 100, limit)
+    return text[:cut if cut > 0 else limit].rstrip() + "…"
 
 
 def with_themes(annotated: Annotated, n_themes: int = 10, seed: int = 0, names=()) -> Annotated:
