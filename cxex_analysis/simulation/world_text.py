@@ -74,6 +74,9 @@ OTHER_LANGUAGES = ["Le personnel était très aimable mais l'attente était long
 EMOJI = ["👍", "😡😡😡", "🙂", "👎👎", "❤️", "😐", "⭐⭐⭐⭐⭐", "🤬"]
 
 #: How an organisation's comments look (each a kind this module can write).
+#: The characters of a pasted page.
+PAGE = 5000
+
 COMMENT_STYLES = ("none", "blank", "identical", "phrases", "varied", "languages", "emoji", "long",
                   "mixed")
 
@@ -104,6 +107,11 @@ def comments(style: str, n: int, rng: np.random.Generator, employee: bool = Fals
     topics = EMPLOYEE_TOPICS if employee else TOPICS
     written = rng.random(n) < share
     out = [""] * n
+    if style == "long":  # pasted pages: sentences drawn from a pool (drawing each is slow)
+        pool = np.array([_sentence(topics, rng).capitalize() + ". " for _ in range(400)])
+        for i in np.flatnonzero(written):
+            out[i] = "".join(pool[rng.integers(len(pool), size=PAGE // 20)])[:PAGE]
+        return out
     for i in np.flatnonzero(written):
         out[i] = _one(style, topics, rng)
     return out
@@ -120,11 +128,11 @@ def _one(style: str, topics: dict[str, list[str]], rng: np.random.Generator) -> 
         return str(rng.choice(EMOJI))
     if style == "languages":
         return str(rng.choice(OTHER_LANGUAGES))
-    if style == "long":  # a pasted page: about 5,000 characters
+    if style == "long":  # a pasted page
         text = ""
-        while len(text) < 5000:
+        while len(text) < PAGE:
             text += _sentence(topics, rng).capitalize() + ". "
-        return text[:5000]
+        return text[:PAGE]
     if style == "mixed":
         return _one(str(rng.choice(["varied", "varied", "phrases", "emoji", "languages"])),
                     topics, rng)
