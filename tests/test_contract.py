@@ -266,6 +266,9 @@ def test_two_columns_meaning_the_same_is_unusable(small_folder):
     ("C9,2025-01-05T10:00:00Z,U1,fax,5,,,", "channel", "not an allowed value", "fax"),
     ("C9,2025-01-05T10:00:00Z,U1,store,,,,no scores", "nps", "none of nps, csat, ces", None),
     ("C1,2025-01-05T10:00:00Z,U1,store,5,,,", "response_id", "duplicate response_id", "C1"),
+    ("C9,0001-01-01T00:00:00Z,U1,store,5,,,", "responded_at", "out of range", None),
+    ("C9,2025-01-05T10:00:00Z,U1,store,5,,,tab\tok but not\x1b[31m", "comment",
+     "control character", "tab\tok but not�[31m"),
 ])
 def test_customer_row_rules(small_folder, row, column, reason_part, value):
     report, quarantine, _ = check(small_folder(GOOD_CUSTOMER_ROWS + [row]))

@@ -122,6 +122,29 @@ def test_text_survives_the_round_trip(small_folder, target):
     assert got["responded_at"].iloc[0] == pd.Timestamp("2025-01-05 10:00:00")
 
 
+
+def test_control_characters_are_quarantined_and_bidi_overrides_shown_on_both_back_ends(
+        small_folder, target):
+    """One NUL byte in a comment stopped a PostgreSQL ingest (exit 3) while DuckDB kept it;
+    a right-to-left override passed into the reports and reordered what they show."""
+    folder = small_folder(customer_rows=["C1,2025-01-05T10:00:00Z,U1,store,9,5,6,fine",
+                                         "C2,2025-01-06T11:00:00Z,U2,phone,3,2,2,bad\x00byte",
+                                         "C3,2025-01-06T11:00:00Z,U2,phone,3,2,2,bell\x07",
+                                         "C4,2025-01-06T11:00:00Z,U2,phone,3,2,2,see \u202etxt.exe"])
+    report = ingest.ingest(folder, target)
+    con = warehouse.connect(target)
+    try:
+        kept = con.execute("SELECT response_id, comment FROM customer_survey "
+                           "ORDER BY response_id").fetchall()
+        bad = con.execute("SELECT \"row\", column_name, reason, value FROM quarantine "
+                          "ORDER BY \"row\"").fetchall()
+    finally:
+        con.close()
+    assert kept == [("C1", "fine"), ("C4", "see �txt.exe")]
+    assert [(r[0], r[1]) for r in bad] == [(3, "comment"), (4, "comment")]
+    assert all("control character" in r[2] for r in bad) and bad[0][3] == "bad�byte"
+    assert report.tables["customer_survey"].rows_quarantined == 2
+
 def test_connect_to_a_missing_warehouse_says_how_to_make_one(tmp_path):
     with pytest.raises(CxexError, match="cxex ingest"):
         warehouse.connect(tmp_path / "none.duckdb")

@@ -25,14 +25,23 @@ from cxex_analysis.contract.staging import (
 )
 from cxex_analysis.contract.tables import (
     ACCEPTED_UNITS,
+    EARLIEST,
     ENGAGEMENT_ITEMS,
     KIND_SQL_TYPE,
+    LATEST,
     Column,
     Table,
     label_key,
 )
 from cxex_analysis.errors import UnusableFileError
 
+#: Characters no text field may hold (C0 controls but tab, line feed and carriage return;
+#: DEL): PostgreSQL cannot store a NUL byte, and the others are no one's writing.
+CONTROL_CHARACTERS = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]"
+
+#: Bidirectional embedding, override and isolate characters: they would reorder what a report
+#: shows ("‮txt.exe" reads "exe.txt"); kept visible as � instead.
+BIDI_CONTROLS = r"[\x{202A}-\x{202E}\x{2066}-\x{2069}]"
 
 def _checks(column: Column, staged: Staged, as_of: str, ref_flag: str | None
             ) -> list[tuple[str, str, str | None]]:
@@ -46,6 +55,14 @@ def _checks(column: Column, staged: Staged, as_of: str, ref_flag: str | None
         checks.append((blank, "blank (a value is required)", None))
     if parsed_from_text and column.kind not in ("string", "text"):
         checks.append((f"v_{column.name} IS NOT NULL AND {t} IS NULL", parse_reason(column), shown))
+    if column.kind in ("string", "text"):
+        checks.append((f"{t} IS NOT NULL AND regexp_matches({t}, '{CONTROL_CHARACTERS}')",
+                       "holds a control character such as a NUL byte (expected plain text)",
+                       f"regexp_replace({shown}, '{CONTROL_CHARACTERS}', '�', 'g')"))
+    if column.kind in ("date", "timestamp"):
+        checks.append((f"{t} IS NOT NULL AND ({t} < DATE '{EARLIEST}' OR {t} > DATE '{LATEST}')",
+                       f"out of range (expected a date from {EARLIEST[:4]} to {LATEST[:4]})",
+                       shown))
     if column.kind in ("integer", "number"):
         checks.append((f"{t} IS NOT NULL AND NOT isfinite({t})",
                        f"not a number (expected {column.expected()})", shown))
@@ -236,6 +253,8 @@ def _write_accepted(con, table: Table, staged: Staged, present_names: set[str], 
         column = table.column(name)
         sql_type = KIND_SQL_TYPE[column.kind]
         source = f"t_{name}" if name in present_names else "NULL"
+        if column.kind in ("string", "text") and name in present_names:  # shown, not obeyed
+            source = f"regexp_replace({source}, '{BIDI_CONTROLS}', '�', 'g')"
         if column.label and name in present_names:  # one spelling per label: the first written
             source = (f"first_value({source}) OVER (PARTITION BY {label_key(source)} "
                       "ORDER BY _row)")

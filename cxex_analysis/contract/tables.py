@@ -425,7 +425,11 @@ TABLE_NOTES = {
 }
 
 
-_PREAMBLE = """# Input data contract
+#: The dates a survey, a pilot or an action can have (0001-01-01 and 9999-12-31 are
+#: placeholders of other systems, not dates).
+EARLIEST, LATEST = "1900-01-01", "2100-12-31"
+
+_PREAMBLE = f"""# Input data contract
 
 Generated from `cxex_analysis/contract/tables.py` (the rules the loader enforces); a test keeps this
 file in step with it.
@@ -440,6 +444,11 @@ stops the load with an error naming the file, the column and what was expected. 
 breaks a rule is moved to the quarantine table with the file, the row number, the column, the
 value and the reason, and is counted in the data-audit report: rows read = rows accepted + rows
 quarantined, always.
+
+**Every text field** is plain text: a control character (a NUL byte, an escape sequence; tabs
+and line breaks are fine) quarantines its row. Characters that reverse the direction of text
+(U+202A–U+202E, U+2066–U+2069) are kept visible as � rather than obeyed. **Every date** lies
+between {EARLIEST[:4]} and {LATEST[:4]}.
 """
 
 
