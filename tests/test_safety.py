@@ -103,3 +103,66 @@ def test_a_stale_unfinished_folder_goes_only_when_cxex_started_it(tmp_path):
         json.dumps({"pid": 2**22 + 7, "host": __import__("socket").gethostname()}))
     assert run_folders.remove_stale_partials(out) == [work.name]
     assert not work.exists() and stranger.exists()
+
+
+# ------------------------------------------------------------------------------------------
+# The codebook parameter: a file the user names, read safely, checked before any kernel
+# ------------------------------------------------------------------------------------------
+
+BILLION_LAUGHS = "\n".join(
+    ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    + [f"{chr(98 + i)}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 9) + "]"
+       for i in range(8)]
+    + ["themes: {x: {terms: *i}}"])
+
+
+def test_a_hostile_or_wrong_codebook_is_a_clear_error(tmp_path):
+    """A "billion laughs" YAML took 3 GB; a folder was "no such file"; no size limit."""
+    import pytest
+
+    from cxex_analysis.errors import ParameterError
+    from cxex_analysis.estimators import codebook
+
+    laughs = tmp_path / "laughs.yaml"
+    laughs.write_text(BILLION_LAUGHS)
+    with pytest.raises(ParameterError, match="not valid YAML.*more than 20 aliases"):
+        codebook.load(laughs)
+    with pytest.raises(ParameterError, match="is a folder, not a file"):
+        codebook.load(tmp_path)
+    big = tmp_path / "big.yaml"
+    big.write_text("themes:\n  x:\n    terms: [" + ", ".join(["word"] * 250_000) + "]\n")
+    with pytest.raises(ParameterError, match="at most 1,000,000 bytes"):
+        codebook.load(big)
+    binary = tmp_path / "binary.yaml"
+    binary.write_bytes(b"\xff\xfe\x00themes")
+    with pytest.raises(ParameterError, match="cannot be read as UTF-8"):
+        codebook.load(binary)
+
+
+CODEBOOK = "themes:\n  queues:\n    label: Queues of our own\n    terms: [queue*, wait*]\n"
+
+
+def test_a_relative_codebook_is_found_from_where_the_command_was_typed(tmp_path, demo_warehouse):
+    """The README's own `--param codebook=my.yaml` failed: it was looked for in the run folder."""
+    (tmp_path / "my.yaml").write_text(CODEBOOK)
+    done = subprocess.run(
+        [sys.executable, "-m", "cxex_analysis.cli", "run", "--warehouse", str(demo_warehouse),
+         "--out", "reports", "--only", "05", "--param", "codebook=my.yaml"],
+        capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    manifest = json.loads((tmp_path / "reports" / "latest" / "manifest.json").read_text())
+    assert manifest["parameters"]["codebook"] == str(tmp_path / "my.yaml")
+    page = (tmp_path / "reports" / "latest" / "05_verbatims.html").read_text(encoding="utf-8")
+    assert "Queues of our own" in page
+
+
+def test_a_bad_codebook_is_exit_2_before_any_kernel_starts(tmp_path, demo_warehouse):
+    (tmp_path / "laughs.yaml").write_text(BILLION_LAUGHS)
+    for value in ("laughs.yaml", ".", "missing.yaml"):
+        done = subprocess.run(
+            [sys.executable, "-m", "cxex_analysis.cli", "run", "--warehouse", str(demo_warehouse),
+             "--out", "reports", "--param", f"codebook={value}"],
+            capture_output=True, text=True, timeout=120, cwd=tmp_path)
+        assert done.returncode == 2, (value, done.stdout, done.stderr)
+        assert "codebook" in done.stderr and str(tmp_path) in done.stderr
+        assert "Traceback" not in done.stderr and not (tmp_path / "reports").exists()

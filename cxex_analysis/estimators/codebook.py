@@ -50,17 +50,55 @@ class Theme:
         return hit & ~texts.str.contains(self.excluded) if self.excluded is not None else hit
 
 
+#: The largest codebook file read (the packaged one is a few kB).
+MAX_BYTES = 1_000_000
+
+#: YAML aliases a codebook may use: a few shared term lists, never a "billion laughs".
+MAX_ALIASES = 20
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing more than :data:`MAX_ALIASES` aliases."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.aliases = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            self.aliases += 1
+            if self.aliases > MAX_ALIASES:
+                raise yaml.YAMLError(f"more than {MAX_ALIASES} aliases (*name)")
+        return super().compose_node(parent, index)
+
+
+def resolve(path: str | Path) -> Path:
+    """The codebook file ``path`` names, from the working directory, checked and loaded once:
+    what a run does before any kernel starts, so a bad codebook is exit 2 naming the file and
+    the problem, and a relative path means what it means where the command was typed."""
+    resolved = Path(path).expanduser().resolve()
+    load(resolved)
+    return resolved
+
+
 def load(path: str | Path | None = None) -> list[Theme]:
     """The themes of the codebook at ``path`` ("" or None: the default service codebook)."""
     path = Path(path) if path else DEFAULT_CODEBOOK
     where = f"codebook {path}"
+    expected = f"Expected a YAML codebook (see {DEFAULT_CODEBOOK.name} in the package for the form)."
+    if path.is_dir():
+        raise ParameterError(f"{where}: is a folder, not a file. {expected}")
     if not path.is_file():
-        raise ParameterError(f"{where}: no such file. Expected a YAML codebook "
-                             f"(see {DEFAULT_CODEBOOK.name} in the package for the form).")
+        raise ParameterError(f"{where}: no such file. {expected}")
+    if path.stat().st_size > MAX_BYTES:
+        raise ParameterError(f"{where}: {path.stat().st_size:,} bytes; a codebook is at most "
+                             f"{MAX_BYTES:,} bytes. {expected}")
     try:
-        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+        content = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506
     except yaml.YAMLError as error:
         raise ParameterError(f"{where}: not valid YAML ({error}).") from None
+    except (UnicodeDecodeError, OSError) as error:
+        raise ParameterError(f"{where}: cannot be read as UTF-8 text ({error}).") from None
     if not isinstance(content, dict) or not isinstance(content.get("themes"), dict) \
             or not content["themes"]:
         raise ParameterError(f"{where}: expected a mapping with a non-empty `themes:` mapping "

@@ -32,6 +32,7 @@ import nbformat
 from cxex_analysis import __version__
 from cxex_analysis.config import MIN_GROUP_SIZE, paths
 from cxex_analysis.errors import CxexError, ParameterError, check_argument
+from cxex_analysis.estimators import codebook
 from cxex_analysis.progress import Progress
 from cxex_analysis.reporting.export import to_csv
 from cxex_analysis.reporting.pdf import chromium_path, write_pdfs
@@ -143,6 +144,8 @@ def _plan(warehouse: Warehouse, notebooks: list[Path] | None, parameters: dict[s
         raise CxexError(f"no notebooks found in {paths().notebooks}")
     given = dict(parameters or {})
     given.setdefault("warehouse", str(warehouse))
+    if given.get("codebook"):  # a file: from where the command was typed, checked now
+        given["codebook"] = str(codebook.resolve(given["codebook"]))
     per_notebook = check_parameters(notebooks, given)
     inv = take_inventory(warehouse)
     if "pilot_id" in given and str(given["pilot_id"]) not in inv.pilots:
