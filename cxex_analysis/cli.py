@@ -204,7 +204,7 @@ def cmd_pdf(args) -> int:
     from cxex_analysis.run.publish import print_run
 
     run_dir = Path(args.run_dir)
-    printed = print_run(run_dir)
+    printed = print_run(run_dir, force=args.force, progress=print)
     total = sum(p.seconds for p in printed)
     print(f"{len(printed)} PDF(s) written in {run_dir.resolve()} ({total:.1f} s, "
           f"{total / max(len(printed), 1):.1f} s a report)")
@@ -274,6 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     pdf = sub.add_parser("pdf", help="write a PDF beside every HTML report of a finished run")
     pdf.add_argument("run_dir", metavar="RUN_DIR", help="a run folder, e.g. reports/latest")
+    pdf.add_argument("--force", action="store_true", help="replace PDFs already in the folder")
     pdf.set_defaults(func=cmd_pdf)
 
     clean = sub.add_parser("clean", help="keep the last N successful runs of a reports folder, "

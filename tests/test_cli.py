@@ -75,4 +75,4 @@ def test_pdf_without_chromium_is_a_clear_error_before_anything_runs(demo_warehou
     assert not out.exists() or not any(out.iterdir())  # nothing ran, nothing was written
     done = subprocess.run([sys.executable, "-m", "cxex_analysis.cli", "pdf", str(tmp_path)],
                           capture_output=True, text=True, env=env)
-    assert done.returncode == 2 and "not a run folder" in done.stderr
+    assert done.returncode == 2 and "not a cxex run folder" in done.stderr

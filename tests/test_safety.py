@@ -166,3 +166,65 @@ def test_a_bad_codebook_is_exit_2_before_any_kernel_starts(tmp_path, demo_wareho
         assert done.returncode == 2, (value, done.stdout, done.stderr)
         assert "codebook" in done.stderr and str(tmp_path) in done.stderr
         assert "Traceback" not in done.stderr and not (tmp_path / "reports").exists()
+
+
+# ------------------------------------------------------------------------------------------
+# cxex pdf: only the reports of a cxex run, nothing beyond the run folder, no overwrite
+# ------------------------------------------------------------------------------------------
+
+HOSTILE_REPORT = """<html><head><title>Report</title></head><body><h1>Visible words</h1>
+<iframe src="file://{secret}" width="600" height="200"></iframe>
+<img src="file://{secret}" alt="">
+<script>document.body.append("written by a script")</script></body></html>"""
+
+
+def _pdf_text(pdf: Path) -> str:
+    from pypdf import PdfReader
+
+    return " ".join(page.extract_text() for page in PdfReader(pdf).pages)
+
+
+def test_pdf_prints_only_a_cxex_run(tmp_path):
+    """`cxex pdf DIR` printed any *.html of any folder."""
+    folder = tmp_path / "somewhere"
+    folder.mkdir()
+    (folder / "page.html").write_text("<html><body>not a report</body></html>")
+    (folder / "manifest.json").write_text('{"status": "ok"}')
+    done = cxex("pdf", folder)
+    assert done.returncode == 2, done.stderr
+    assert "not a cxex run folder" in done.stderr and len(done.stderr.splitlines()) == 1
+    assert not list(folder.glob("*.pdf"))
+
+
+def test_pdf_of_a_run_reaches_no_file_runs_no_script_and_overwrites_only_with_force(tmp_path):
+    """An iframe of /etc/passwd landed in the PDF (file:// access, JavaScript on), a report
+    the manifest does not list was printed, and an existing PDF was overwritten."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("the contents of a private file")
+    out = tmp_path / "reports"
+    run = finished_run(out, "20261101-000000-1")
+    (run / "index.html").write_text(HOSTILE_REPORT.format(secret=secret))
+    (run / "planted.html").write_text("<html><body>not listed</body></html>")
+    (out / "latest").symlink_to(run.name)
+
+    done = cxex("pdf", out / "latest")
+    assert done.returncode == 0, done.stderr
+    text = _pdf_text(run / "index.pdf")
+    assert "Visible words" in text and "20261101-000000-1" in text  # footer from the manifest
+    assert "private file" not in text and "written by a script" not in text
+    assert not (run / "planted.pdf").exists()
+
+    printed = (run / "index.pdf").read_bytes()
+    done = cxex("pdf", run)
+    assert done.returncode == 2 and "--force replaces them" in done.stderr
+    assert (run / "index.pdf").read_bytes() == printed
+
+    # with --force, a link put in the PDF's place is replaced, never written through
+    elsewhere = tmp_path / "not-cxex.pdf"
+    elsewhere.write_bytes(b"someone else's file")
+    (run / "index.pdf").unlink()
+    (run / "index.pdf").symlink_to(elsewhere)
+    done = cxex("pdf", run, "--force")
+    assert done.returncode == 0, done.stderr
+    assert elsewhere.read_bytes() == b"someone else's file"
+    assert not (run / "index.pdf").is_symlink() and "Visible words" in _pdf_text(run / "index.pdf")

@@ -2,7 +2,12 @@
 
 Chromium (Debian's ``chromium`` package, or the browser named by ``CXEX_CHROMIUM``) is driven
 through Playwright, one browser for the whole run, so a report costs a page load and a print,
-not a browser start. The print stylesheet gives A4 pages whose footer carries the run id, the
+not a browser start. A report is handed to the browser as text, never opened from disk: with
+JavaScript off, every request refused and an ``about:blank`` origin, a page cannot reach a
+file beside it or anywhere else on the machine (an ``<iframe src="file:///etc/passwd">`` prints
+as an empty box). Chromium's sandbox is used wherever it starts (not as root).
+
+The print stylesheet gives A4 pages whose footer carries the run id, the
 confidentiality line and "page N of M" (CSS page-margin boxes); charts, tables and summary
 boxes are not cut across pages, and a long table repeats its header on the next page.
 """
@@ -62,27 +67,49 @@ def print_css(run_id: str, min_group_size: int) -> str:
 """
 
 
-def write_pdfs(run_dir: Path, run_id: str, min_group_size: int,
+def _launch(playwright, browser_path: str, progress=None):
+    """Chromium in its sandbox, or without it where the platform does not allow one (as root,
+    or in a container without user namespaces), which is said."""
+    if os.geteuid() != 0:  # Chromium refuses its sandbox to root
+        try:
+            return playwright.chromium.launch(executable_path=browser_path,
+                                              args=["--disable-gpu"], chromium_sandbox=True)
+        except PlaywrightError:
+            pass
+    if progress:
+        progress("  pdf: Chromium's sandbox cannot start here (running as root or in a "
+                 "container); printing without it, JavaScript off and files out of reach")
+    return playwright.chromium.launch(executable_path=browser_path, args=["--disable-gpu"],
+                                      chromium_sandbox=False)
+
+
+def _write_new(target: Path, data: bytes) -> None:
+    """``target`` replaced as a whole (a link in its place is replaced, not followed)."""
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    partial.write_bytes(data)
+    os.replace(partial, target)
+
+
+def write_pdfs(pages: list[Path], run_id: str, min_group_size: int,
                progress=None) -> list[PrintedReport]:
-    """A PDF beside every HTML report of ``run_dir`` (the executive summary first)."""
-    pages = sorted(run_dir.glob("*.html"), key=lambda p: (p.name != "index.html", p.name))
+    """A PDF beside each HTML report of ``pages``, in that order."""
     if not pages:
         return []
     browser_path = chromium_path()
-    css = print_css(run_id, min_group_size)
+    style = f"<style>{print_css(run_id, min_group_size)}</style></head>"
     printed = []
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=browser_path,
-                                                 args=["--no-sandbox", "--disable-gpu"])
-            context = browser.new_context(offline=True)
+            browser = _launch(playwright, browser_path, progress)
+            context = browser.new_context(offline=True, java_script_enabled=False)
+            context.route("**/*", lambda route: route.abort())
             page = context.new_page()
             for html in pages:
                 started = time.perf_counter()
-                page.goto(html.resolve().as_uri(), wait_until="load")
-                page.add_style_tag(content=css)
+                page.set_content(html.read_text(encoding="utf-8").replace("</head>", style, 1),
+                                 wait_until="load")
                 target = html.with_suffix(".pdf")
-                page.pdf(path=str(target), prefer_css_page_size=True, print_background=True)
+                _write_new(target, page.pdf(prefer_css_page_size=True, print_background=True))
                 printed.append(PrintedReport(html, target, time.perf_counter() - started))
                 if progress:
                     progress(f"  pdf: {target.name} ({printed[-1].seconds:.1f} s)")

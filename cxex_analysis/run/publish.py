@@ -19,12 +19,13 @@ import pandas as pd
 from nbconvert import HTMLExporter
 
 from cxex_analysis.config import MIN_GROUP_SIZE, paths
-from cxex_analysis.errors import CxexError
+from cxex_analysis.errors import CxexError, ParameterError
 from cxex_analysis.reporting.pdf import PrintedReport, write_pdfs
 from cxex_analysis.reporting.show import PAGE_CSS
 from cxex_analysis.reporting.summary import build_index, report_title
 from cxex_analysis.results import MIME_TYPE, tidy
 from cxex_analysis.run.notebook_runs import RunResult
+from cxex_analysis.run.run_folders import is_run
 from cxex_analysis.store.accounting import heavy_quarantine, loaded_files
 from cxex_analysis.store.warehouse import connect, has_table, read_table
 
@@ -149,15 +150,37 @@ def write_index(work: Path, result: RunResult, warehouse: Path) -> None:
     build_index(work, reports, registry, run_id=result.run_id, heavy_quarantine=heavy)
 
 
-def print_run(run_dir: Path, progress=None) -> list[PrintedReport]:
-    """PDFs beside the HTML reports of a run folder; its manifest gives the run id and the
-    confidentiality threshold of the footer (a folder without one: its name and the default)."""
-    if not run_dir.is_dir() or not any(run_dir.glob("*.html")):
-        raise CxexError(f"{run_dir}: not a run folder (no HTML reports in it).")
-    manifest = run_dir / "manifest.json"
-    info = json.loads(manifest.read_text()) if manifest.exists() else {}
+def report_pages(run_dir: Path) -> list[Path]:
+    """The HTML reports of a run folder, the executive summary first."""
+    return sorted(run_dir.glob("*.html"), key=lambda p: (p.name != "index.html", p.name))
+
+
+def print_run(run_dir: Path, force: bool = False, progress=None) -> list[PrintedReport]:
+    """PDFs beside the HTML reports of a finished cxex run (``reports/latest`` or a run
+    folder): only the reports its manifest lists, each a file of the folder itself; the
+    manifest gives the footer's run id and confidentiality threshold. Existing PDFs are
+    replaced only with ``force``."""
+    folder = run_dir.resolve()
+    if not is_run(folder):
+        raise ParameterError(
+            f"{run_dir}: not a cxex run folder (cxex pdf prints only the reports of a run cxex "
+            "made, which holds its .cxex-run marker and manifest.json); give reports/latest or "
+            "reports/<run_id>.")
+    info = json.loads((folder / "manifest.json").read_text())
+    listed = ["index.html"] + [n["html"] for n in info.get("notebooks", [])
+                               if isinstance(n, dict) and isinstance(n.get("html"), str)]
+    pages = [folder / name for name in dict.fromkeys(listed)
+             if (folder / name).parent == folder and (folder / name).is_file()
+             and not (folder / name).is_symlink()]
+    if not pages:
+        raise ParameterError(f"{run_dir}: the run has no HTML report to print.")
+    there = [p.with_suffix(".pdf").name for p in pages if p.with_suffix(".pdf").exists()
+             or p.with_suffix(".pdf").is_symlink()]
+    if there and not force:
+        raise ParameterError(f"{run_dir}: {len(there)} PDF(s) are already there ({there[0]}"
+                             f"{', …' if len(there) > 1 else ''}); --force replaces them.")
     threshold = int(info.get("parameters", {}).get("min_group_size", MIN_GROUP_SIZE))
-    return write_pdfs(run_dir, info.get("run_id", run_dir.resolve().name), threshold, progress)
+    return write_pdfs(pages, info["run_id"], threshold, progress)
 
 
 def point_latest(out_dir: Path, run_id: str) -> None:

@@ -52,6 +52,7 @@ from cxex_analysis.run.publish import (
     input_hashes,
     package_versions,
     point_latest,
+    report_pages,
     write_index,
 )
 from cxex_analysis.store.warehouse import Warehouse
@@ -243,8 +244,8 @@ def _publish(work: Path, result: RunResult, frames: list, given: dict[str, Any],
     write_index(work, result, warehouse)
     printed = []
     if pdf_progress is not None:
-        printed = write_pdfs(work, result.run_id, int(given.get("min_group_size", MIN_GROUP_SIZE)),
-                             pdf_progress)
+        printed = write_pdfs(report_pages(work), result.run_id,
+                             int(given.get("min_group_size", MIN_GROUP_SIZE)), pdf_progress)
     manifest = {
         "run_id": result.run_id,
         "started_notebooks": [n.name for n in result.notebooks],
