@@ -53,8 +53,11 @@ class Paths:
 
     @property
     def cache(self) -> Path:
-        """Slow results kept between kernels and runs (:mod:`cxex_analysis.store.disk_cache`)."""
-        return Path(os.environ.get("CXEX_CACHE_DIR", Path.home() / ".cache" / "cxex"))
+        """Slow results kept between kernels and runs (:mod:`cxex_analysis.store.disk_cache`):
+        ``CXEX_CACHE_DIR`` from the working directory (empty: the default), else
+        ``~/.cache/cxex``."""
+        named = os.environ.get("CXEX_CACHE_DIR", "").strip()
+        return Path(named).absolute() if named else Path.home() / ".cache" / "cxex"
 
 
 def paths() -> Paths:

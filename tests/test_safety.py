@@ -5,6 +5,7 @@ careless or hostile user would (issue 33), reproduced and pinned.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -142,14 +143,20 @@ def test_a_hostile_or_wrong_codebook_is_a_clear_error(tmp_path):
 CODEBOOK = "themes:\n  queues:\n    label: Queues of our own\n    terms: [queue*, wait*]\n"
 
 
-def test_a_relative_codebook_is_found_from_where_the_command_was_typed(tmp_path, demo_warehouse):
-    """The README's own `--param codebook=my.yaml` failed: it was looked for in the run folder."""
+def test_relative_paths_are_found_from_where_the_command_was_typed(tmp_path, demo_warehouse):
+    """The README's own `--param codebook=my.yaml` failed: it was looked for in the run folder;
+    a relative CXEX_CACHE_DIR put every comment, with its response and unit ids, in the
+    published run folder."""
     (tmp_path / "my.yaml").write_text(CODEBOOK)
     done = subprocess.run(
         [sys.executable, "-m", "cxex_analysis.cli", "run", "--warehouse", str(demo_warehouse),
          "--out", "reports", "--only", "05", "--param", "codebook=my.yaml"],
-        capture_output=True, text=True, timeout=600, cwd=tmp_path)
+        capture_output=True, text=True, timeout=600, cwd=tmp_path,
+        env={**os.environ, "CXEX_CACHE_DIR": "cache"})
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert [p.name for p in (tmp_path / "cache").iterdir() if p.name.startswith("comments-")]
+    published = [p.name for p in (tmp_path / "reports").rglob("*")]
+    assert not [name for name in published if "comments-" in name or name == "cache"], published
     manifest = json.loads((tmp_path / "reports" / "latest" / "manifest.json").read_text())
     assert manifest["parameters"]["codebook"] == str(tmp_path / "my.yaml")
     page = (tmp_path / "reports" / "latest" / "05_verbatims.html").read_text(encoding="utf-8")
@@ -166,6 +173,16 @@ def test_a_bad_codebook_is_exit_2_before_any_kernel_starts(tmp_path, demo_wareho
         assert done.returncode == 2, (value, done.stdout, done.stderr)
         assert "codebook" in done.stderr and str(tmp_path) in done.stderr
         assert "Traceback" not in done.stderr and not (tmp_path / "reports").exists()
+
+
+def test_a_cache_folder_inside_the_reports_folder_is_exit_2_before_anything_runs(
+        tmp_path, demo_warehouse):
+    done = subprocess.run(
+        [sys.executable, "-m", "cxex_analysis.cli", "run", "--warehouse", str(demo_warehouse),
+         "--out", "reports"], capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        env={**os.environ, "CXEX_CACHE_DIR": "reports/cache"})
+    assert done.returncode == 2 and "inside the reports folder" in done.stderr, done.stderr
+    assert not (tmp_path / "reports").exists()
 
 
 # ------------------------------------------------------------------------------------------

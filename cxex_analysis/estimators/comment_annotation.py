@@ -54,6 +54,41 @@ class Annotated:
         return {t.id: t.label for t in self.codebook}[theme_id]
 
 
+def to_parts(annotated: Annotated) -> tuple[dict[str, pd.DataFrame], dict]:
+    """``annotated`` as tables and a JSON-able document (to keep on disk without pickles);
+    the codebook is kept as its theme ids and given back to :func:`from_parts`."""
+    found = annotated.discovery
+    frames = {"comments": annotated.comments, "tags": annotated.tags,
+              "coverage": annotated.coverage,
+              "discovery": pd.DataFrame({"theme": np.asarray(found.theme, dtype="int64")})}
+    fits = {}
+    for source, fit in annotated.fits.items():
+        frames[f"label:{source}"] = fit.label.to_frame("label")
+        fits[source] = {"name": fit.label.name, "method": fit.method, "n_scored": fit.n_scored,
+                        "agreement": fit.agreement, "lexicon_agreement": fit.lexicon_agreement}
+    document = {"codebook": [t.id for t in annotated.codebook], "fits": fits,
+                "discovery": {"labels": list(found.labels),
+                              "stability": [float(x) for x in found.stability],
+                              "dropped": int(found.dropped), "method": found.method}}
+    return frames, document
+
+
+def from_parts(parts: tuple[dict[str, pd.DataFrame], dict], codebook: list) -> Annotated:
+    """What :func:`to_parts` kept, with ``codebook`` (its theme ids must be those kept)."""
+    frames, document = parts
+    if [t.id for t in codebook] != document["codebook"]:
+        raise ValueError("the entry was made with another codebook")
+    found = document["discovery"]
+    discovery = Themes(found["labels"], frames["discovery"]["theme"].to_numpy(),
+                       found["stability"], found["dropped"], found["method"])
+    fits = {source: Sentiment(frames[f"label:{source}"]["label"].rename(fit["name"]),
+                              fit["method"], fit["n_scored"], fit["agreement"],
+                              fit["lexicon_agreement"])
+            for source, fit in document["fits"].items()}
+    return Annotated(frames["comments"], frames["tags"], codebook, discovery,
+                     frames["coverage"], fits)
+
+
 def annotate(customers: pd.DataFrame | None, employees: pd.DataFrame | None, codebook: list,
              n_themes: int = 10, seed: int = 0, names=()) -> Annotated:
     """Annotate the comments of both surveys (frames as ``panels.comments.read_comments``).

@@ -7,20 +7,14 @@ themes) once per warehouse version, shared by the group reports and the verbatim
 from __future__ import annotations
 
 import functools
+import hashlib
 from pathlib import Path
 
 import pandas as pd
 import sklearn
 
 from cxex_analysis.estimators import codebook as codebooks
-from cxex_analysis.estimators import (
-    comment_annotation,
-    comment_words,
-    learned_sentiment,
-    sentiment,
-    theme_discovery,
-)
-from cxex_analysis.estimators.comment_annotation import Annotated, labelled
+from cxex_analysis.estimators.comment_annotation import Annotated, from_parts, labelled, to_parts
 from cxex_analysis.privacy import comments_allowed
 from cxex_analysis.store import disk_cache
 from cxex_analysis.store.warehouse import (
@@ -96,27 +90,22 @@ def comment_quarters(con, source: str, by: str) -> pd.DataFrame | None:
 
 def annotated_comments(con, codebook: str = "", seed: int = 0) -> Annotated:
     """Every comment with its tone and codebook themes (no discovery), as notebook 05 labels
-    them; computed once per warehouse version, codebook file version and seed in a kernel,
-    so the group reports a kernel runs share it."""
-    stamp = Path(codebook).stat().st_mtime if codebook and Path(codebook).is_file() else 0
-    return _annotated(identity(con), location(con), codebook, stamp, seed)
+    them; computed once per warehouse version, codebook and seed in a kernel, so the group
+    reports a kernel runs share it."""
+    text = Path(codebook).read_bytes() if codebook and Path(codebook).is_file() else b""
+    return _annotated(identity(con), location(con), codebook, hashlib.sha256(text).hexdigest(),
+                      seed)
 
 
 @functools.lru_cache(maxsize=2)
-def _annotated(key: str, path: str, codebook: str, stamp: float, seed: int) -> Annotated:
+def _annotated(key: str, path: str, codebook: str, codebook_digest: str, seed: int) -> Annotated:
     """In this kernel's memory, else on disk (shared by the run's kernels and later runs on
-    the same warehouse version), else learnt."""
-    return disk_cache.cached("comments", (key, codebook, stamp, seed, *_code_versions()),
-                             lambda: _annotate(path, codebook, seed))
-
-
-@functools.cache
-def _code_versions() -> tuple[str, ...]:
-    """What the annotation depends on besides its inputs: this code and its libraries."""
-    return (disk_cache.source_digest([codebooks, comment_annotation, comment_words,
-                                      learned_sentiment, sentiment, theme_discovery]),
-            codebooks.DEFAULT_CODEBOOK.read_text(encoding="utf-8"), pd.__version__,
-            sklearn.__version__)
+    the same warehouse version), else learnt. The disk entry's key holds the package's source
+    (:func:`~cxex_analysis.store.disk_cache.package_digest`) and these libraries' versions."""
+    return disk_cache.cached(
+        "comments", (key, codebook, codebook_digest, seed, pd.__version__, sklearn.__version__),
+        lambda: _annotate(path, codebook, seed), to_parts,
+        lambda parts: from_parts(parts, codebooks.load(codebook or None)))
 
 
 def _annotate(path: str, codebook: str, seed: int) -> Annotated:

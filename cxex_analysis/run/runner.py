@@ -55,6 +55,7 @@ from cxex_analysis.run.publish import (
     report_pages,
     write_index,
 )
+from cxex_analysis.store import disk_cache
 from cxex_analysis.store.warehouse import Warehouse
 
 
@@ -87,6 +88,7 @@ def run(warehouse: Warehouse | Path | str, out_dir: Path | str, notebooks: list[
     # reach the cluster before anything is written: an unreachable scheduler fails fast
     dask = dask_client(scheduler, workers) if executor == "dask" else None
     out_dir = Path(out_dir).resolve()
+    _cache_outside(out_dir, say)
     out_dir.mkdir(parents=True, exist_ok=True)
     run_id = run_id or dt.datetime.now().strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}"
     if stale := run_folders.remove_stale_partials(out_dir):
@@ -134,6 +136,24 @@ def run(warehouse: Warehouse | Path | str, out_dir: Path | str, notebooks: list[
     if result.ok:
         point_latest(out_dir, run_id)
     return result
+
+
+def _cache_outside(out_dir: Path, say: Callable[[str], None]) -> None:
+    """The comment cache's folder: never inside the reports folder, which is published (the
+    cache holds every comment with its response and unit ids); made absolute for the kernels,
+    which run inside the run folder; a folder someone else owns or can write to is not used,
+    which is said."""
+    folder = paths().cache
+    if out_dir == folder.resolve() or out_dir in folder.resolve().parents:
+        raise ParameterError(
+            f"CXEX_CACHE_DIR {folder} is inside the reports folder {out_dir}: the cache holds "
+            "every comment with its response and unit ids and would be published. Choose a "
+            "folder outside it (by default ~/.cache/cxex).")
+    if problem := disk_cache.private_problem(folder):
+        say(f"The comment cache {folder} is not used ({problem}): comments are read again by "
+            "every kernel. Give CXEX_CACHE_DIR a folder of your own (mode 0700).")
+    if os.environ.get("CXEX_CACHE_DIR", "").strip():
+        os.environ["CXEX_CACHE_DIR"] = str(folder)
 
 
 def _plan(warehouse: Warehouse, notebooks: list[Path] | None, parameters: dict[str, Any] | None,
