@@ -218,7 +218,8 @@ def cmd_clean(args) -> int:
         raise ParameterError(f"--keep must be at least 1 (the run `latest` points at), not {args.keep}.")
     out = Path(args.out)
     if not out.is_dir():
-        raise ParameterError(f"--out {out}: no such reports folder.")
+        raise ParameterError(f"--out {out}: " + ("a file, not a reports folder." if out.exists()
+                                                  else "no such reports folder."))
     done = clean(out, args.keep, dry_run=args.dry_run)
     verb = "would remove" if args.dry_run else "removed"
     for name in done.removed:

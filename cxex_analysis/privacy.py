@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -170,6 +172,40 @@ def mask_pii(text: str | None) -> str | None:
         return "[phone]" if 9 <= len(digits) <= 15 else match.group()
 
     return _PHONE.sub(phone, text)
+
+
+def masked_value(value: str | None) -> str | None:
+    """A held-back value as the data audit shows it: e-mail addresses, card and phone numbers
+    as ``[email]``, ``[card]``, ``[phone]``, and every letter as ``x`` (``X`` for a capital),
+    in any script. Its shape still says what went wrong ("99/99/9999" for a date written
+    another way, "x/x" for "n/a") without showing a name.
+
+    >>> masked_value("Jane Smith")
+    'Xxxx Xxxxx'
+    >>> masked_value("jane.smith@example.com, 31/12/2025")
+    '[email], 31/12/2025'
+    """
+    masked = mask_pii(value)
+    if not isinstance(masked, str):
+        return masked
+    parts = re.split(r"(\[(?:email|card|phone)\])", masked)
+    return "".join(part if i % 2 else "".join(
+        ("X" if ch.isupper() else "x") if unicodedata.category(ch).startswith("L") else ch
+        for ch in part) for i, part in enumerate(parts))
+
+
+def without_home(text: str) -> str:
+    """``text`` with the user's home folder written ``~``: a home folder is often named
+    after its user, and a manifest travels with the reports.
+
+    >>> import pathlib
+    >>> without_home(f"{pathlib.Path.home()}/data/warehouse.duckdb")
+    '~/data/warehouse.duckdb'
+    """
+    home = str(Path.home()).rstrip("/")
+    if not home:
+        return text
+    return re.sub(re.escape(home) + r"(?=/|\"|$)", "~", text)
 
 
 def safe_text(text: str | None) -> str:

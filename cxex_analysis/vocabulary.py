@@ -304,3 +304,12 @@ def interval_cell(estimate: float, low: float, high: float, digits: int = 1) -> 
         return f"{format_number(estimate, digits)} (no interval)"
     return (f"{format_number(estimate, digits)} ({format_number(low, digits)} to "
             f"{format_number(high, digits)})")
+
+
+def shortened(text: str, limit: int) -> str:
+    """``text`` up to ``limit`` characters, cut at a space where one is near and ending in
+    "…" when it was longer (a pasted page in a comment, an action or a table cell)."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", limit - 100, limit)
+    return text[:cut if cut > 0 else limit].rstrip() + "…"

@@ -53,11 +53,11 @@ def test_valid_action_plans_are_accepted(small_folder):
     ("A9,region,U1,eng_tools,x,,2025-04-10,,planned,", "group", "unknown group", "U1"),
     ("A9,unit,U1,eng_pay,x,,2025-04-10,,planned,", "focus", "unknown focus", "eng_pay"),
     ("A9,unit,U1,revenue,x,,2025-04-10,,planned,", "focus", "unknown focus", "revenue"),
-    ("A9,unit,U1,eng_tools,x,Jane Smith,2025-04-10,,planned,", "owner_role", "looks like a person",
+    ("A9,unit,U1,eng_tools,x,Jane Smith,2025-04-10,,planned,", "owner_role", "not a role",
      "Jane Smith"),
     ("A9,unit,U1,eng_tools,x,jane.smith@example.com,2025-04-10,,planned,", "owner_role",
-     "looks like a person", "jane.smith@example.com"),
-    ("A9,unit,U1,eng_tools,x,Dr. Okafor,2025-04-10,,planned,", "owner_role", "looks like a person",
+     "not a role", "jane.smith@example.com"),
+    ("A9,unit,U1,eng_tools,x,Dr. Okafor,2025-04-10,,planned,", "owner_role", "not a role",
      "Dr. Okafor"),
     ("A9,unit,U1,eng_tools,x,,,,planned,", "created_on", "blank", None),
     ("A9,unit,U1,eng_tools,x,,31/13/2025,,planned,", "created_on", "not a date",
@@ -95,10 +95,42 @@ def test_a_done_action_is_quarantined_when_the_file_has_no_completed_on_column(s
 
 def test_roles_that_read_like_names_are_kept_when_they_are_roles(small_folder):
     roles = ["Store Manager", "Head of Customer Service", "HR business partner",
-             "regional director", "IT Ops"]
+             "regional director", "IT Ops", "Head of Customer Experience", "Call Centre lead",
+             "North area manager", "store-manager", "Learning & Development", "L&D team",
+             "Gerente de tienda", "night shift supervisor"]
     rows = [f"B{i},unit,U1,eng_tools,x,{role},2025-04-10,,planned," for i, role in enumerate(roles)]
     report, quarantine, con = check(plans_folder(small_folder, rows))
     assert report.tables["action_plans"].rows_accepted == len(roles), quarantine
+
+
+#: Names and contact details the old "looks like a person" check let through (issue 33).
+NOT_ROLES = ["jane smith", "JANE SMITH", "José García", "Smith, Jane", "Jane",
+             "Site Manager Priya Natarajan", "store manager 07700 900123",
+             "manager jane.smith@example.com", "Priya", "O'Brien", "李雷"]
+
+
+def test_an_owner_that_is_not_made_of_role_words_is_quarantined(small_folder):
+    rows = [f"B{i},unit,U1,eng_tools,x,\"{owner}\",2025-04-10,,planned,"
+            for i, owner in enumerate(NOT_ROLES)]
+    report, quarantine, con = check(plans_folder(small_folder, rows))
+    bad = quarantine[quarantine["table_name"] == "action_plans"]
+    assert report.tables["action_plans"].rows_accepted == 0
+    assert sorted(bad["value"]) == sorted(NOT_ROLES)
+    assert set(bad["column_name"]) == {"owner_role"} and bad["reason"].str.contains("not a role").all()
+
+
+def test_the_organisations_own_roles_are_role_words(small_folder):
+    """A roles table adds the organisation's words ("Kaizen facilitator", "店長"); the words of
+    its regions and unit types are role words already ("Call Centre lead")."""
+    owners = ["Kaizen facilitator", "店長", "Kaizen facilitator and store manager"]
+    rows = [f"B{i},unit,U1,eng_tools,x,{owner},2025-04-10,,planned," for i, owner in enumerate(owners)]
+    report, quarantine, con = check(plans_folder(small_folder, rows))
+    assert report.tables["action_plans"].rows_accepted == 0
+    folder = small_folder(extra={"employee_survey.csv": EMPLOYEE, "roles.csv": "role\nKaizen facilitator\n店長\n",
+                                 "action_plans.csv": PLAN_HEADER + "\n".join(rows) + "\n"})
+    report, quarantine, con = check(folder)
+    assert report.tables["roles"].rows_accepted == 2
+    assert report.tables["action_plans"].rows_accepted == len(owners), quarantine
 
 
 def test_an_engagement_focus_needs_the_employee_survey_to_have_that_item(small_folder):
@@ -345,3 +377,71 @@ def test_action_text_is_masked_and_unit_type_groups_match_any_case(tmp_path, sma
         assert set(cover.loc[cover["action_id"] == "A3", "unit_id"]) == {"U2"}  # Call_Centre
     finally:
         con.close()
+
+
+def test_the_audit_shows_a_held_back_owner_or_key_masked_never_as_written(small_folder, tmp_path):
+    """The data audit printed quarantined values verbatim: a person's name as owner, an e-mail
+    address as employee_key."""
+    employees = EMPLOYEE.replace("role,", "role,employee_key,").replace(
+        "frontline,3", "frontline,jane.smith@example.com,3").replace("frontline,2", "frontline,k2,2")
+    rows = ["B1,unit,U1,eng_tools,x,Jane Smith,2025-04-10,,planned,",
+            "B2,unit,U1,eng_tools,x,José García,2025-04-10,,planned,"]
+    folder = small_folder(extra={"employee_survey.csv": employees,
+                                 "action_plans.csv": PLAN_HEADER + "\n".join(rows) + "\n"})
+    target = tmp_path / "masked.duckdb"
+    ingest.ingest(folder, target)
+    from cxex_analysis.store import accounting
+
+    con = warehouse.connect(target)
+    try:
+        sample = accounting.quarantine_sample(con)
+    finally:
+        con.close()
+    shown = dict(zip(sample["column_name"] + "/" + sample["row"].astype(str), sample["value"]))
+    assert shown["owner_role/2"] == "Xxxx Xxxxx" and shown["owner_role/3"] == "Xxxx Xxxxxx"
+    assert shown["employee_key/2"] == "[email]"
+    assert set(sample["reason"].str.len() > 0) == {True}
+
+
+def test_an_action_for_STORE_and_one_for_store_are_one_group(small_folder, tmp_path):
+    rows = ["B1,unit_type,STORE,eng_tools,x,store manager,2025-04-10,,planned,",
+            "B2,unit_type,store,eng_tools,y,store manager,2025-04-11,,planned,",
+            "B3,unit_type,  Store ,eng_tools,z,store manager,2025-04-12,,planned,"]
+    folder = small_folder(extra={"employee_survey.csv": EMPLOYEE,
+                                 "action_plans.csv": PLAN_HEADER + "\n".join(rows) + "\n"})
+    target = tmp_path / "store.duckdb"
+    ingest.ingest(folder, target)
+    con = warehouse.connect(target)
+    try:
+        plans, cover = action_panels.plans_and_cover(con)
+    finally:
+        con.close()
+    assert list(plans["group"]) == ["store"] * 3
+    assert cover.groupby("group")["action_id"].nunique().to_dict() == {"store": 3}
+
+
+def test_a_group_lists_its_50_most_recent_actions_and_says_how_many_more(tmp_path):
+    """A group with 3,000 actions listed all of them; a 200,000-character action squeezed the
+    other columns of its table off the printed page."""
+    from cxex_analysis.reporting import show
+
+    n = 3000
+    created = pd.date_range("2020-01-01", periods=n, freq="D")
+    plans = pd.DataFrame({"action_id": [f"A{i}" for i in range(n)], "group_by": "unit",
+                          "group": "U1", "focus": "eng_tools",
+                          "action": ["word " * 40_000] + ["Fix the tills"] * (n - 1),
+                          "owner_role": "store manager", "created_on": created,
+                          "due_on": created + pd.Timedelta(days=30), "status": "planned",
+                          "completed_on": pd.NaT})
+    table = action_findings.group_actions_table(plans, "2030-01-01")
+    assert len(table) == action_findings.MAX_ACTIONS_LISTED
+    assert table["created"].iloc[0] == str(created[-1].date())  # the most recent first
+    caption = action_findings.actions_caption("This group's actions", plans)
+    assert caption.endswith("the 50 most recent of 3,000 (2,950 more are in the action log)")
+    assert action_findings.actions_caption("This group's actions", plans.head(50)) == \
+        "This group's actions"
+    oldest_first = action_findings.group_actions_table(plans.iloc[::-1], "2030-01-01",
+                                                       open_only=True)
+    assert oldest_first["due"].iloc[0] == "2020-01-31"
+    markup = show.table_html(action_findings.group_actions_table(plans.head(1), "2030-01-01"))
+    assert len(markup) < 5000 and "…" in markup

@@ -150,6 +150,17 @@ def visible_text(path) -> str:
     return " ".join(" ".join(parser.parts).split())
 
 
+def test_no_report_shows_a_held_back_name_or_e_mail_address(run):
+    """The demo plants an owner "Jane Smith" and an e-mail address as an employee key: both
+    are held back, and the audit shows them masked."""
+    _, result = run
+    for page in sorted(result.run_dir.glob("*.html")):
+        text = visible_text(page)
+        assert "Jane Smith" not in text and "firstname.lastname" not in text, page.name
+    audit = visible_text(result.run_dir / "00_data_audit.html")
+    assert "Xxxx Xxxxx" in audit and "[email]" in audit
+
+
 def test_no_report_shows_an_estimand_or_method_id_or_0_000(run):
     _, result = run
     records = json.loads((result.run_dir / "results.json").read_text())

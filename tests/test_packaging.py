@@ -138,3 +138,18 @@ def test_no_project_file_points_outside_the_repository():
     offenders = [name for name in files.stdout.split() if (ROOT / name).is_file()
                  and re.search(OUTSIDE, (ROOT / name).read_text(errors="ignore"))]
     assert not offenders, offenders
+
+
+def test_every_test_the_security_page_names_exists():
+    """docs/security.md says how each promise is tested: the tests it names must exist."""
+    page = (ROOT / "docs" / "security.md").read_text(encoding="utf-8")
+    named, current = [], None
+    for match in re.finditer(r"`(?:(test_\w+)\.py)?::(test_\w+)`|`(test_\w+)\.py`", page):
+        current = match.group(1) or match.group(3) or current
+        if match.group(2):
+            named.append((current, match.group(2)))
+    assert len(named) >= 30, named
+    missing = [f"{module}.py::{name}" for module, name in named
+               if not re.search(rf"^def {name}\(", (ROOT / "tests" / f"{module}.py").read_text(
+                   encoding="utf-8"), re.M)]
+    assert not missing, missing

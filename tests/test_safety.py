@@ -152,13 +152,15 @@ def test_relative_paths_are_found_from_where_the_command_was_typed(tmp_path, dem
         [sys.executable, "-m", "cxex_analysis.cli", "run", "--warehouse", str(demo_warehouse),
          "--out", "reports", "--only", "05", "--param", "codebook=my.yaml"],
         capture_output=True, text=True, timeout=600, cwd=tmp_path,
-        env={**os.environ, "CXEX_CACHE_DIR": "cache"})
+        env={**os.environ, "CXEX_CACHE_DIR": "cache", "HOME": str(tmp_path)})
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert [p.name for p in (tmp_path / "cache").iterdir() if p.name.startswith("comments-")]
     published = [p.name for p in (tmp_path / "reports").rglob("*")]
     assert not [name for name in published if "comments-" in name or name == "cache"], published
-    manifest = json.loads((tmp_path / "reports" / "latest" / "manifest.json").read_text())
-    assert manifest["parameters"]["codebook"] == str(tmp_path / "my.yaml")
+    # the manifest travels with the reports: the home folder (often its user's name) is ~
+    text = (tmp_path / "reports" / "latest" / "manifest.json").read_text()
+    assert str(tmp_path) not in text
+    assert json.loads(text)["parameters"]["codebook"] == "~/my.yaml"
     page = (tmp_path / "reports" / "latest" / "05_verbatims.html").read_text(encoding="utf-8")
     assert "Queues of our own" in page
 
@@ -183,6 +185,27 @@ def test_a_cache_folder_inside_the_reports_folder_is_exit_2_before_anything_runs
         env={**os.environ, "CXEX_CACHE_DIR": "reports/cache"})
     assert done.returncode == 2 and "inside the reports folder" in done.stderr, done.stderr
     assert not (tmp_path / "reports").exists()
+
+
+def test_an_out_that_is_a_file_or_a_latest_that_is_not_cxex_link_is_exit_2(tmp_path,
+                                                                          demo_warehouse):
+    """`--out` that is a file, or an OUT/latest that is a real folder (after every notebook
+    had run), stopped with exit 3 and a Python error."""
+    (tmp_path / "a-file").write_text("not a folder")
+    (tmp_path / "o1" / "latest").mkdir(parents=True)
+    (tmp_path / "o1" / "latest" / "mine.txt").write_text("someone's work")
+    (tmp_path / "o2").mkdir()
+    (tmp_path / "o2" / "latest").write_text("someone's file")
+    for out, words in (("a-file", "is a file, not a folder"), ("o1", "is a real folder"),
+                       ("o2", "is a real file")):
+        done = cxex("run", "--warehouse", demo_warehouse, "--out", tmp_path / out, "--only", "00")
+        assert done.returncode == 2, (out, done.stdout, done.stderr)
+        assert words in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
+        assert "done:" not in done.stdout  # before any notebook ran
+    assert (tmp_path / "o1" / "latest" / "mine.txt").read_text() == "someone's work"
+    assert sorted(p.name for p in (tmp_path / "o1").iterdir()) == ["latest"]
+    done = cxex("clean", "--out", tmp_path / "a-file")
+    assert done.returncode == 2 and "a file, not a reports folder" in done.stderr
 
 
 # ------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from cxex_analysis.contract.roles import ROLE_WORDS
 from cxex_analysis.contract.staging import (
     QUARANTINE_VALUE_CHARS,
     Staged,
@@ -29,6 +30,7 @@ from cxex_analysis.contract.tables import (
     ENGAGEMENT_ITEMS,
     KIND_SQL_TYPE,
     LATEST,
+    ROLE_WORDS_LIST,
     Column,
     Table,
     label_key,
@@ -171,6 +173,8 @@ def _resolved(con, sql: str, table: Table, present: set[str], available: set[str
     units = accepted_name("units") if "units" in available else \
         "(SELECT NULL AS unit_id, NULL AS region, NULL AS unit_type WHERE false)"
     sql = sql.replace(ACCEPTED_UNITS, units)
+    if ROLE_WORDS_LIST in sql:
+        sql = sql.replace(ROLE_WORDS_LIST, _role_words(con, available, accepted_name))
     if ENGAGEMENT_ITEMS in sql:
         items: list[str] = []
         if "employee_survey" in available:
@@ -184,6 +188,23 @@ def _resolved(con, sql: str, table: Table, present: set[str], available: set[str
             sql = re.sub(rf"\bt_{column.name}\b",
                          f"CAST(NULL AS {KIND_SQL_TYPE[column.kind]})", sql)
     return sql
+
+
+def _role_words(con, available: set[str], accepted_name) -> str:
+    """The SQL list of role words: the built-in ones and the words of the accepted units'
+    regions and unit types and of the accepted roles (split as the rule splits a role)."""
+    names = []
+    if "units" in available:
+        names += [f"SELECT region AS x FROM {accepted_name('units')}",
+                  f"SELECT unit_type FROM {accepted_name('units')}"]
+    if "roles" in available:
+        names.append(f"SELECT role FROM {accepted_name('roles')}")
+    words = set(ROLE_WORDS)
+    if names:
+        words |= {word for (word,) in con.execute(
+            "SELECT DISTINCT unnest(regexp_split_to_array(lower(x), '[^\\pL\\pM]+')) "
+            f"FROM ({' UNION ALL '.join(names)}) WHERE x IS NOT NULL").fetchall() if word}
+    return "[" + ", ".join(sql_literal(w) for w in sorted(words)) + "]"
 
 
 def _flag_rule_breaks(con, fails: str, staged: Staged, joins: list, checks: list) -> None:

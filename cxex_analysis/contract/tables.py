@@ -319,28 +319,26 @@ ACCEPTED_UNITS = "__accepted_units__"
 ENGAGEMENT_ITEMS = "__engagement_items__"
 
 
-#: Words a role has and a person's name has not ("store manager", "HR business partner").
-_ROLE_WORDS = (
-    "manager", "management", "lead", "leader", "leadership", "head", "director", "chief",
-    "supervisor", "officer", "owner", "coordinator", "coach", "partner", "team", "staff",
-    "committee", "council", "board", "group", "champion", "agent", "advisor", "adviser",
-    "analyst", "specialist", "consultant", "assistant", "deputy", "executive", "president",
-    "vp", "hr", "it", "ops", "operations", "people", "store", "branch", "centre", "center",
-    "regional", "area", "site", "shift", "service", "customer", "employee", "all", "everyone",
-    "sales", "support", "training", "quality", "finance", "marketing", "admin", "desk",
+#: Replaced, when a rule is checked, by the SQL list of every role word: the vocabulary of
+#: :mod:`cxex_analysis.contract.roles`, the words of the accepted units' regions and unit
+#: types, and those of the accepted roles.
+ROLE_WORDS_LIST = "__role_words__"
+
+
+#: An owner that is not a role: a digit or an @ (a phone number, an e-mail address), or a
+#: word that is no role word ("Jane Smith", "Site Manager Priya Natarajan").
+_NOT_A_ROLE_SQL = (
+    r"regexp_matches(t_owner_role, '[0-9@]') OR len(list_filter("
+    r"regexp_split_to_array(lower(t_owner_role), '[^\pL\pM]+'), "
+    rf"lambda word: word <> '' AND NOT list_contains({ROLE_WORDS_LIST}, word))) > 0"
 )
 
 
-_ROLE_WORD_SQL = "|".join(_ROLE_WORDS)
-
-
-#: An owner that is a person, not a role: an e-mail address, or two or three capitalised
-#: words none of which is a role word ("Jane Smith"), or a title and a name ("Ms Smith").
-_PERSON_SQL = (
-    r"(regexp_matches(t_owner_role, '@')"
-    r" OR regexp_matches(t_owner_role, '^(mr|mrs|ms|miss|dr|prof)\.?\s', 'i')"
-    r" OR (regexp_matches(t_owner_role, '^[A-Z][a-z''-]+(\s+[A-Z]\.?)?(\s+[A-Z][a-z''-]+){1,2}$')"
-    rf" AND NOT regexp_matches(t_owner_role, '\b({_ROLE_WORD_SQL})\b', 'i')))"
+ROLES = Table(
+    name="roles",
+    columns=(
+        Column("role", "string", required=True, nullable=False, unique=True),
+    ),
 )
 
 
@@ -372,9 +370,10 @@ ACTION_PLANS = Table(
                 f"{ENGAGEMENT_ITEMS})",
                 "unknown focus (expected an engagement item column of the employee survey, "
                 "such as eng_tools, or nps, csat or ces)", needs=("focus",)),
-        RowRule("owner_role", _PERSON_SQL,
-                "looks like a person (expected a role such as 'store manager', never a name "
-                "or an e-mail address)", needs=("owner_role",)),
+        RowRule("owner_role", _NOT_A_ROLE_SQL,
+                "not a role (expected a role such as 'store manager' or 'head of customer "
+                "experience', never a person's name, e-mail address or phone number; the "
+                "organisation's own role words go in the roles table)", needs=("owner_role",)),
         RowRule("due_on", "t_due_on < t_created_on",
                 "due before it was created (expected due_on on or after created_on)",
                 needs=("due_on", "created_on")),
@@ -393,7 +392,7 @@ ACTION_PLANS = Table(
 
 #: Tables in the order they are checked (a table's references come before it).
 TABLES: tuple[Table, ...] = (
-    UNITS, PILOTS, EMPLOYEE_SURVEY, CUSTOMER_SURVEY, UNIT_OUTCOMES, PILOT_ASSIGNMENTS,
+    UNITS, PILOTS, EMPLOYEE_SURVEY, CUSTOMER_SURVEY, UNIT_OUTCOMES, PILOT_ASSIGNMENTS, ROLES,
     ACTION_PLANS,
 )
 
@@ -419,6 +418,10 @@ TABLE_NOTES = {
     "pilot_assignments": "One row per unit of a pilot: its arm and, for the pilot's units, "
                          "when it started (may differ between units in a staggered rollout; "
                          "empty for control units).",
+    "roles": "The organisation's own owner roles, one a row (\"Kaizen facilitator\", "
+             "\"店長\"): their words are role words for `owner_role` besides the built-in ones "
+             "(manager, head, lead, team, store, customer experience, …) and the words of the "
+             "regions and unit types of `units`.",
     "action_plans": "One row per action a group committed to after a survey (needed for the "
                     "action review). A region or unit-type action applies to every unit of "
                     "that group; `action` is free text, shown PII-masked like comments.",

@@ -29,6 +29,7 @@ from cxex_analysis.estimators.learned_sentiment import Sentiment, labels_from_sc
 from cxex_analysis.estimators.sentiment import lexicon_sentiment
 from cxex_analysis.estimators.theme_discovery import Themes, discover
 from cxex_analysis.privacy import mask_pii
+from cxex_analysis.vocabulary import shortened
 
 #: Characters of a comment that are read and shown (a pasted page is cut, ending in "…").
 MAX_COMMENT_CHARS = 2000
@@ -107,7 +108,7 @@ def labelled(customers: pd.DataFrame | None, employees: pd.DataFrame | None, cod
         if frame is None or frame.empty:
             continue
         frame = frame[frame["comment"].fillna("").str.strip() != ""].reset_index(drop=True)
-        frame = frame.assign(comment=frame["comment"].map(lambda text: mask_pii(clip(text))))
+        frame = frame.assign(comment=frame["comment"].map(lambda text: mask_pii(shortened(text, MAX_COMMENT_CHARS))))
         if frame.empty:
             continue
         part, fits[source] = _with_sentiment(source, frame, seed)
@@ -122,15 +123,6 @@ def labelled(customers: pd.DataFrame | None, employees: pd.DataFrame | None, cod
     critical = _critical(comments)
     found = Themes.none(int(critical.sum()), "discovery not run")
     return _themed(comments, tags, codebook, critical, found, fits)
-
-
-def clip(text: str, limit: int = MAX_COMMENT_CHARS) -> str:
-    """``text`` up to ``limit`` characters, cut at a space where one is near and ending in
-    "…" when it was longer."""
-    if len(text) <= limit:
-        return text
-    cut = text.rfind(" ", limit - 100, limit)
-    return text[:cut if cut > 0 else limit].rstrip() + "…"
 
 
 def with_themes(annotated: Annotated, n_themes: int = 10, seed: int = 0, names=()) -> Annotated:

@@ -221,15 +221,20 @@ def balance_sentence(balance: pd.DataFrame) -> str | None:
             "effect.")
 
 
+#: Actions a group's report lists (the most recent; the caption says how many more).
+MAX_ACTIONS_LISTED = 50
+
+
 def group_actions_table(actions: pd.DataFrame, as_of, names: dict | None = None,
                         open_only: bool = False) -> pd.DataFrame:
     """A group's actions for its report: focus, what, owner role, dates, status (overdue
-    marked); the action text PII-masked (the table escapes it). With ``names`` a first column
-    names the unit of each action; ``open_only`` keeps planned and in-progress ones."""
-    if actions is None or actions.empty:
+    marked); the action text and owner PII-masked (the table escapes them). With ``names`` a
+    first column names the unit of each action; ``open_only`` keeps planned and in-progress
+    ones, earliest due first. At most :data:`MAX_ACTIONS_LISTED`, the most recent first
+    (:func:`actions_caption` says how many more)."""
+    actions = _listed(actions, open_only)
+    if actions.empty:
         return pd.DataFrame()
-    if open_only:
-        actions = actions[actions["status"].isin(["planned", "in_progress"])]
     as_of = pd.Timestamp(as_of)
     status = actions["status"].map(STATUS_WORDS)
     overdue = actions["status"].isin(["planned", "in_progress"]) & (actions["due_on"] < as_of)
@@ -237,14 +242,35 @@ def group_actions_table(actions: pd.DataFrame, as_of, names: dict | None = None,
     table = pd.DataFrame({
         "focus": actions["focus"].map(_focus_words),
         "action": actions["action"].map(lambda t: mask_pii(t) if isinstance(t, str) else "–"),
-        "owner": actions["owner_role"].fillna("–"),
+        "owner": actions["owner_role"].map(lambda t: mask_pii(t) if isinstance(t, str) else "–"),
         "created": actions["created_on"].map(_date),
         "due": actions["due_on"].map(_date),
         "status": status,
         "completed": actions["completed_on"].map(_date)})
     if names is not None:
         table.insert(0, "unit", actions["group"].map(lambda g: names.get(g, g)))
-    return table.reset_index(drop=True)
+    return table.head(MAX_ACTIONS_LISTED).reset_index(drop=True)
+
+
+def _listed(actions: pd.DataFrame | None, open_only: bool) -> pd.DataFrame:
+    """The actions a table lists, in its order: open ones earliest due first, else the most
+    recent first."""
+    if actions is None or actions.empty:
+        return pd.DataFrame()
+    if open_only:
+        actions = actions[actions["status"].isin(["planned", "in_progress"])]
+        return actions.sort_values(["due_on", "created_on"], na_position="last", kind="stable")
+    return actions.sort_values("created_on", ascending=False, kind="stable")
+
+
+def actions_caption(caption: str, actions: pd.DataFrame | None, open_only: bool = False) -> str:
+    """``caption``, and how many actions the table leaves out when it lists only some."""
+    n = len(_listed(actions, open_only))
+    if n <= MAX_ACTIONS_LISTED:
+        return caption
+    which = "due first" if open_only else "most recent"
+    return (f"{caption}: the {MAX_ACTIONS_LISTED} {which} of {n:,} "
+            f"({n - MAX_ACTIONS_LISTED:,} more are in the action log)")
 
 
 def _date(value) -> str:

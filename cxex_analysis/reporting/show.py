@@ -22,12 +22,19 @@ from matplotlib import rc_context
 
 from cxex_analysis.errors import ParameterError
 from cxex_analysis.reporting.tables import readable
-from cxex_analysis.vocabulary import definitions_markdown, format_number, format_p, label
+from cxex_analysis.vocabulary import (
+    definitions_markdown,
+    format_number,
+    format_p,
+    label,
+    shortened,
+)
 
 #: Rules every report page shares: wide tables scroll in their own box, charts shrink to the
 #: screen, and when printed nothing is cut across pages and long tables repeat their header.
 PAGE_CSS = """
 .cxex-scroll{overflow-x:auto;max-width:100%}
+.cxex-table td{overflow-wrap:anywhere}
 .cxex-scroll:focus{outline:2px solid #1b6ca8}
 img{max-width:100%;height:auto}
 @media (max-width:640px){
@@ -46,6 +53,11 @@ img{max-width:100%;height:auto}
   .cxex-toc{display:none}
 }
 """
+
+
+#: Characters of a table cell that are shown (a pasted page is cut at a word, ending in "…"):
+#: one long cell must not squeeze the other columns of its table off a printed page.
+MAX_CELL_CHARS = 600
 
 
 def _display_html(markup: str) -> None:
@@ -128,7 +140,8 @@ def table_html(frame: pd.DataFrame, caption: str | None = None, digits: int | No
     headers, rows = readable(frame, digits, labels)
     head = "".join(f'<th scope="col">{html.escape(h)}</th>' for h in headers)
     body = "".join(
-        "<tr>" + "".join(f'<td style="text-align:{"right" if numeric else "left"}">{html.escape(text)}</td>'
+        "<tr>" + "".join(f'<td style="text-align:{"right" if numeric else "left"}">'
+                         f"{html.escape(shortened(text, MAX_CELL_CHARS))}</td>"
                          for text, numeric in cells) + "</tr>" for cells in rows)
     return scroll_box(f'<table class="cxex-table">{cap}<thead><tr>{head}</tr></thead>'
                       f"<tbody>{body}</tbody></table>", caption or "table")

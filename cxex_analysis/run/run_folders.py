@@ -18,6 +18,8 @@ import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cxex_analysis.errors import ParameterError
+
 #: The note in an unfinished run's folder naming the process that writes it.
 OWNER_FILE = ".owner.json"
 
@@ -32,6 +34,25 @@ RUN_ID = re.compile(r"^\d{8}-\d{6}-\d+$")
 #: The statuses a cxex manifest holds, and those of runs ``latest`` may point at.
 STATUSES = ("ok", "ok_with_failed_sections", "failed")
 SUCCESSFUL = ("ok", "ok_with_failed_sections")
+
+
+def prepare_out(out_dir: Path) -> None:
+    """``out_dir`` made ready for runs, or a one-line :class:`ParameterError` before anything
+    runs: it must be a folder (made when missing), and its ``latest`` the link cxex keeps (a
+    real folder or file of that name is someone else's, and is never replaced)."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ParameterError(f"--out {out_dir} is a file, not a folder: give the folder the runs "
+                             "are published in.")
+    latest = out_dir / "latest"
+    if latest.exists() and not latest.is_symlink():
+        raise ParameterError(
+            f"{latest} is a real {'folder' if latest.is_dir() else 'file'}, not the link cxex "
+            "keeps to the last good run, and cxex does not replace what it did not make: move "
+            "it away or choose another --out.")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ParameterError(f"--out {out_dir} cannot be made: {error.strerror}.") from error
 
 
 def start(out_dir: Path, run_id: str) -> Path:

@@ -33,6 +33,7 @@ from cxex_analysis import __version__
 from cxex_analysis.config import MIN_GROUP_SIZE, paths
 from cxex_analysis.errors import CxexError, ParameterError, check_argument
 from cxex_analysis.estimators import codebook
+from cxex_analysis.privacy import without_home
 from cxex_analysis.progress import Progress
 from cxex_analysis.reporting.export import to_csv
 from cxex_analysis.reporting.pdf import chromium_path, write_pdfs
@@ -89,7 +90,7 @@ def run(warehouse: Warehouse | Path | str, out_dir: Path | str, notebooks: list[
     dask = dask_client(scheduler, workers) if executor == "dask" else None
     out_dir = Path(out_dir).resolve()
     _cache_outside(out_dir, say)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    run_folders.prepare_out(out_dir)
     run_id = run_id or dt.datetime.now().strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}"
     if stale := run_folders.remove_stale_partials(out_dir):
         say(f"Removed {len(stale)} unfinished folder(s) of earlier runs that stopped part-way: "
@@ -283,5 +284,5 @@ def _publish(work: Path, result: RunResult, frames: list, given: dict[str, Any],
         "pdf_seconds": {p.pdf.name: round(p.seconds, 2) for p in printed},
         "finished_at": dt.datetime.now(dt.UTC).isoformat(),
     }
-    (work / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
+    (work / "manifest.json").write_text(without_home(json.dumps(manifest, indent=2, default=str)))
     run_folders.finish(work, result.run_dir)

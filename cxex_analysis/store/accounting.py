@@ -9,6 +9,7 @@ import json
 import duckdb
 import pandas as pd
 
+from cxex_analysis.privacy import masked_value
 from cxex_analysis.store.warehouse import has_table
 
 
@@ -31,12 +32,15 @@ def quarantine_by_reason(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def quarantine_sample(con: duckdb.DuckDBPyConnection, per_reason: int = 3) -> pd.DataFrame:
-    """A few quarantined rows per reason (file, row, column, value) to find and fix them."""
-    return con.execute(f"""
+    """A few quarantined rows per reason (file, row, column, rule, value) to find and fix
+    them; the value masked (:func:`~cxex_analysis.privacy.masked_value`), never as written: a
+    held-back value may be an e-mail address or a person's name."""
+    sample = con.execute(f"""
         SELECT table_name, file, row, column_name, reason, value FROM (
             SELECT *, row_number() OVER (PARTITION BY table_name, reason ORDER BY row) AS k
             FROM quarantine) AS q WHERE k <= {int(per_reason)}
         ORDER BY table_name, reason, row""").df()
+    return sample.assign(value=sample["value"].map(masked_value))
 
 
 def loaded_files(con) -> pd.DataFrame:
