@@ -1,7 +1,9 @@
 """Calibration of the estimators that link survey scores, on latent worlds with planted truths.
 
 For each setting (units x waves x respondents per unit-period, with or without EX reacting
-to CX; every world with a small staggered pilot) it draws organisations from
+to CX; employees who are fresh people each wave or the same staff answering every wave,
+exported anonymously or with a key; every world with a small staggered pilot) it draws
+organisations from
 :mod:`cxex_analysis.latent` and prints per estimand: the truth in measured units, the mean
 estimate, the mean bias in standard errors and the 95% interval coverage of the corrected
 estimator, with the uncorrected estimator's bias and coverage beside them (the baseline: unit
@@ -31,24 +33,26 @@ def main(argv=None) -> int:
     started = time.perf_counter()
     found = calibration.run(grid, reps=args.reps, workers=args.workers)
     elapsed = time.perf_counter() - started
-    print(f"Calibration: {args.reps} organisations per setting, {len(found) // 4} in all, "
+    worlds = found.groupby("setting")["seed"].nunique().sum()
+    print(f"Calibration: {args.reps} organisations per setting, {worlds} in all, "
           f"{elapsed:.0f} s on {args.workers} processes")
     print("bias/SE = mean(estimate - truth) / mean SE; cover = share of 95% intervals "
           "holding the truth; baseline = uncorrected (scores taken as exact)\n")
-    header = (f"{'setting':36s} {'estimand':30s} {'truth':>8s} {'mean':>8s} {'bias/SE':>8s} "
+    header = (f"{'setting':56s} {'estimand':30s} {'truth':>8s} {'mean':>8s} {'bias/SE':>8s} "
               f"{'sd/SE':>6s} {'cover':>6s} {'baseline bias/SE':>17s} {'baseline cover':>15s}")
     print(header)
 
     def show(table, label_column, spread=True):
         for row in table.itertuples():
             sd = f"{row.sd_over_se:6.2f}" if spread else f"{'-':>6s}"  # per setting only
-            print(f"{getattr(row, label_column):36s} {row.estimand:30s} {row.truth:8.4f} "
+            print(f"{getattr(row, label_column):56s} {row.estimand:30s} {row.truth:8.4f} "
                   f"{row.mean_estimate:8.4f} {row.bias_se:+8.2f} {sd} "
                   f"{row.coverage:6.2f} {row.bias_se_uncorrected:+17.2f} "
                   f"{row.coverage_uncorrected:15.2f}")
 
     show(calibration.table(found), "setting")
     print()
+    show(calibration.pooled(found, "export"), "grid", spread=False)
     show(calibration.pooled(found), "grid", spread=False)
     return 0
 

@@ -162,3 +162,56 @@ def test_the_sampling_variances_confirm_independent_answers(world):
     for score in ("engagement_index", "nps"):
         row = found.loc[score]
         assert row["ci_low"] <= row["from_sampling_variance"] <= row["ci_high"], (score, row)
+
+
+# ------------------------------------------------------------------------------------------
+# The same staff answering wave after wave (issue 34): rosters with lasting traits,
+# non-response and turnover, exported anonymously (role and tenure band) or with a key
+# ------------------------------------------------------------------------------------------
+
+def _roster(seed: int, export: str) -> dict:
+    return latent.generate(latent.LatentWorld(units=300, waves=8, employees=30, customers=30,
+                                              people="roster", export=export, seed=seed))
+
+
+@pytest.mark.parametrize("export", ["anonymous", "keyed"])
+def test_reliability_of_a_roster_score_is_its_real_change_share(export):
+    """The full score's within-unit reliability is the share of its within-unit variance that
+    is real change, also when the halves are unequal (an anonymous export's roles) and the
+    same people answer again: within 0.03 of the planted share on average over 5
+    organisations, each interval holding its truth. Spearman–Brown on unequal, person-stable
+    halves says about 0.61 where the truth is 0.72."""
+    errors, covered = [], []
+    for seed in range(5):
+        quarterly = _roster(seed, export)["quarterly"]
+
+        def two_way(values, unit=quarterly["unit_id"], time=quarterly["t"]):
+            v = values - values.groupby(unit).transform("mean")
+            return v - v.groupby(time).transform("mean")
+
+        signal = two_way(pd.Series(latent.expected_engagement_index(
+            quarterly["latent_ex"].to_numpy(), latent.LatentWorld())))
+        planted = signal.var() / two_way(quarterly["engagement_index"]).var()
+        row = measurement.within_unit_reliability(quarterly, "engagement_index_a",
+                                                  "engagement_index_b", "unit_id", "t",
+                                                  x="engagement_index").iloc[0]
+        errors.append(row["estimate"] - planted)
+        covered.append(row["ci_low"] <= planted <= row["ci_high"])
+    assert abs(np.mean(errors)) < 0.03, errors
+    assert sum(covered) >= 4, errors
+    assert row["method"].startswith("split_half_covariance_over_full_variance")
+
+
+def test_anonymous_rosters_are_not_over_corrected():
+    """Anonymous exports of the same staff, 6 organisations: the corrected H2 is centred on
+    the truth (mean z within 2.6 / sqrt(6)); halves drawn afresh every wave put ×1.3 to ×1.9
+    on it (the over-correction issue 34 measured)."""
+    z, ratio = [], []
+    for seed in range(6):
+        world = _roster(100 + seed, "anonymous")
+        quarterly, target = world["quarterly"], world["truth"]["ex_to_cx_lagged"]
+        h2 = measurement.cross_lagged(quarterly, "nps", "engagement_index", "unit_id", "t")
+        z.append((h2["estimate"] - target) / h2["se"])
+        ratio.append(h2["estimate"] / target)
+    assert abs(np.mean(z)) < 2.6 / np.sqrt(6), (z, ratio)
+    assert 0.85 < np.mean(ratio) < 1.15, ratio

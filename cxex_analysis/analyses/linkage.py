@@ -213,7 +213,8 @@ def reliabilities(panel: pd.DataFrame, scores: Sequence[str], confidence: float 
         if not ({f"{s}_a", f"{s}_b"} <= set(panel.columns)
                 and panel[[f"{s}_a", f"{s}_b"]].dropna().shape[0] > 10):
             continue
-        row = within_unit_reliability(panel, f"{s}_a", f"{s}_b", unit, time, confidence, s)
+        row = within_unit_reliability(panel, f"{s}_a", f"{s}_b", unit, time, confidence, s,
+                                      x=s if s in panel.columns else None)
         row["from_sampling_variance"] = _variance_reliability(panel, s, unit, time)
         frames.append(row)
     return pd.concat(frames, ignore_index=True) if frames else tidy([])

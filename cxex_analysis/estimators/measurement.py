@@ -237,39 +237,53 @@ def split_half_iv(data: pd.DataFrame, y: str, x_a: str, x_b: str, unit: str, tim
 
 
 def within_unit_reliability(data: pd.DataFrame, x_a: str, x_b: str, unit: str, time: str,
-                            confidence: float = 0.95, outcome: str | None = None) -> pd.DataFrame:
+                            confidence: float = 0.95, outcome: str | None = None,
+                            x: str | None = None) -> pd.DataFrame:
     """Share of a score's within-unit variance that is real change, not sampling noise.
 
-    The correlation of the two random halves after removing unit and period means is the
-    reliability of a half; Spearman–Brown, 2r / (1 + r), gives the full score's. The
-    interval comes from a bootstrap over units (1,000 draws, seed 0). One tidy row,
-    estimand ``within_unit_reliability``.
+    After removing unit and period means, the two halves' covariance is the variance of the
+    real change (their errors are independent); divided by the variance of the full score
+    ``x`` it is the full score's reliability — whatever the halves' sizes, and with the
+    same people answering wave after wave (the full score's noise is then only what changes
+    between waves: states, and who answered). Without ``x``, two equal random halves of
+    fresh respondents are assumed: the halves' correlation is a half's reliability and
+    Spearman–Brown, 2r / (1 + r), the full score's. The interval comes from a bootstrap over
+    units (1,000 draws, seed 0). One tidy row, estimand ``within_unit_reliability``.
     """
-    frame = data[[unit, time, x_a, x_b]].dropna()
+    columns = [unit, time, x_a, x_b] + ([x] if x else [])
+    frame = data[columns].dropna()
 
     def two_way(values: pd.Series) -> np.ndarray:
         v = values - values.groupby(frame[unit]).transform("mean")
         return (v - v.groupby(frame[time]).transform("mean")).to_numpy()
 
     a, b = two_way(frame[x_a]), two_way(frame[x_b])
+    whole = two_way(frame[x]) if x else None
     codes = pd.factorize(frame[unit])[0]
-    groups = codes.max() + 1
+    groups = codes.max() + 1 if len(codes) else 0
+    if groups < 2:
+        raise InsufficientData("too few units with both halves of the score to tell real change "
+                               "from sampling noise")
 
-    def full(ia: np.ndarray, ib: np.ndarray, weights: np.ndarray) -> float:
-        r = (weights * ia * ib).sum() / np.sqrt((weights * ia ** 2).sum() * (weights * ib ** 2).sum())
+    def share(weights: np.ndarray) -> float:
+        if whole is not None:
+            return (weights * a * b).sum() / (weights * whole ** 2).sum()
+        r = (weights * a * b).sum() / np.sqrt((weights * a ** 2).sum() * (weights * b ** 2).sum())
         return 2 * r / (1 + r) if r > -1 else np.nan
 
-    estimate = full(a, b, np.ones_like(a))
-    rng = np.random.default_rng(0)
-    draws = np.array([full(a, b, np.bincount(rng.integers(0, groups, groups),
-                                             minlength=groups)[codes]) for _ in range(1000)])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        estimate = share(np.ones_like(a))
+        rng = np.random.default_rng(0)
+        draws = np.array([share(np.bincount(rng.integers(0, groups, groups),
+                                            minlength=groups)[codes]) for _ in range(1000)])
     low, high = np.nanpercentile(draws, [50 * (1 - confidence), 50 * (1 + confidence)])
+    method = ("split_half_covariance_over_full_variance_within_unit_bootstrap_units" if x
+              else "split_half_spearman_brown_within_unit_bootstrap_units")
     return tidy([{"analysis": "linkage", "estimand": "within_unit_reliability", "subject": "all",
                   "outcome": outcome or x_a.removesuffix("_a"), "term": "split_half",
                   "estimate": estimate, "se": float(np.nanstd(draws, ddof=1)), "ci_low": low,
                   "ci_high": high, "p_value": np.nan, "confidence": confidence,
-                  "n": int(len(frame)),
-                  "method": "split_half_spearman_brown_within_unit_bootstrap_units"}])
+                  "n": int(len(frame)), "method": method}])
 
 
 def _cross_lagged_changes(frame: pd.DataFrame, outcome: str, cause: str, unit: str,

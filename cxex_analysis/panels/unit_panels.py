@@ -8,8 +8,9 @@
   derived rates (churn, revenue per customer, exit rate, repeat contacts per 1,000).
 * :func:`unit_panel` — the three joined per unit-quarter with unit attributes, the frame the
   linkage analyses start from.
-* :func:`ex_halves`, :func:`cx_halves` — each score measured twice, from two random halves
-  of its respondents (the survey-noise correction's instruments).
+* :func:`ex_halves`, :func:`cx_halves` — each score measured twice, from two halves of its
+  respondents (the survey-noise correction's instruments): employees in halves that keep
+  their people from wave to wave, customers at random.
 
 Metric definitions are those of :mod:`cxex_analysis.panels.respondent_scores`.
 """
@@ -21,6 +22,7 @@ import pandas as pd
 
 from cxex_analysis.config import MIN_GROUP_SIZE
 from cxex_analysis.errors import CxexError, check_argument
+from cxex_analysis.panels.respondent_halves import HALF_SEED, respondent_halves
 from cxex_analysis.privacy import blank_small
 from cxex_analysis.store.warehouse import engagement_items, has_table, table_columns
 
@@ -146,10 +148,6 @@ def cx_panel(con: duckdb.DuckDBPyConnection, freq: str = "month") -> pd.DataFram
     """).df()
 
 
-#: the seed of the random split of each unit-period's respondents into two halves
-HALF_SEED = 20241
-
-
 def _half_sql(partition: str, seed: int) -> str:
     """SQL: 0 or 1, a random half of each ``partition``'s respondents (exactly balanced:
     respondents ordered by a seeded hash of their response id, then alternated). Portable
@@ -160,53 +158,41 @@ def _half_sql(partition: str, seed: int) -> str:
 
 def ex_halves(con: duckdb.DuckDBPyConnection, min_group_size: int = MIN_GROUP_SIZE,
               seed: int = HALF_SEED) -> pd.DataFrame:
-    """The engagement index and eNPS of each unit-wave measured twice: from two random
-    halves of its respondents (``engagement_index_a`` / ``_b``, ``enps_a`` / ``_b``).
+    """The engagement index and eNPS of each unit-wave measured twice: from two halves of its
+    respondents that keep their people from wave to wave (``engagement_index_a`` / ``_b``,
+    ``enps_a`` / ``_b``; :func:`cxex_analysis.panels.respondent_halves.respondent_halves`:
+    people by ``employee_key``, anonymous answers by role or tenure band).
 
     Two independent measurements of the same score: what the noise-corrected links use
-    (:mod:`cxex_analysis.measurement`). Blank where the whole unit-wave is under
-    ``min_group_size``; never shown in a report.
-
-    When responses carry an ``employee_key``, each person stays in the same half in every
-    wave (a seeded alternation over the unit's people). The same staff answer wave after
-    wave, and a person's own way of answering persists: with a fresh split every wave, one
-    half's score this quarter and the other half's last quarter would share people, their
-    errors would be correlated, and the lagged links would be over-corrected. Responses
-    without a key are split afresh in each unit-wave.
+    (:mod:`cxex_analysis.estimators.measurement`). Blank where the whole unit-wave is under
+    ``min_group_size`` or the unit cannot be split; never shown in a report.
     """
     _require(con, "employee_survey", "the split-half employee panel")
     items = engagement_items(con)
-    keyed = "employee_key" in table_columns(con, "employee_survey")
-    people = f"""
-        people AS (
-            SELECT unit_id, employee_key,
-                   CAST(row_number() OVER (PARTITION BY unit_id
-                        ORDER BY md5(employee_key || '{int(seed)}')) % 2 AS INTEGER) AS person_half
-            FROM (SELECT DISTINCT unit_id, employee_key FROM employee_survey
-                  WHERE employee_key IS NOT NULL) k
-        ),""" if keyed else ""
-    joined = ("employee_survey s LEFT JOIN people p ON p.unit_id = s.unit_id "
-              "AND p.employee_key = s.employee_key") if keyed else "employee_survey s"
-    half = (f"COALESCE(p.person_half, {_half_sql('s.unit_id, s.wave', seed)})" if keyed
-            else _half_sql("s.unit_id, s.wave", seed))
-    frame = con.execute(f"""
-        WITH {people} r AS (
-            SELECT s.unit_id, s.wave, s.enps, {respondent_scores_sql(items)},
-                   {half} AS half,
-                   count(*) OVER (PARTITION BY s.unit_id, s.wave) AS respondents
-            FROM {joined}
-        )
-        SELECT unit_id, wave, CAST(date_trunc('quarter', wave) AS DATE) AS period,
-               max(respondents) AS respondents,
-               avg(CASE WHEN half = 0 THEN engagement_index END) AS engagement_index_a,
-               avg(CASE WHEN half = 1 THEN engagement_index END) AS engagement_index_b,
-               100.0 * (avg(CASE WHEN half = 0 THEN CAST(enps >= 9 AS INTEGER) END)
-                        - avg(CASE WHEN half = 0 THEN CAST(enps <= 6 AS INTEGER) END)) AS enps_a,
-               100.0 * (avg(CASE WHEN half = 1 THEN CAST(enps >= 9 AS INTEGER) END)
-                        - avg(CASE WHEN half = 1 THEN CAST(enps <= 6 AS INTEGER) END)) AS enps_b
-        FROM r GROUP BY unit_id, wave ORDER BY unit_id, wave
+    columns = table_columns(con, "employee_survey")
+    stable = [c for c in ("employee_key", "role", "tenure_band") if c in columns]
+    responses = con.execute(f"""
+        SELECT unit_id, wave, enps, {", ".join(stable) + "," if stable else ""}
+               {respondent_scores_sql(items)}
+        FROM employee_survey
     """).df()
+    responses["half"] = respondent_halves(responses, seed)
+    responses["promoter"] = (responses["enps"] >= 9).astype(float).where(responses["enps"].notna())
+    responses["detractor"] = (responses["enps"] <= 6).astype(float).where(responses["enps"].notna())
+    keys = ["unit_id", "wave"]
+    frame = responses.groupby(keys).size().rename("respondents").reset_index()
+    for half, name in ((0, "a"), (1, "b")):
+        part = responses[responses["half"] == half].groupby(keys).agg(
+            engagement_index=("engagement_index", "mean"), promoter=("promoter", "mean"),
+            detractor=("detractor", "mean"))
+        part[f"enps_{name}"] = 100.0 * (part.pop("promoter") - part.pop("detractor"))
+        frame = frame.merge(part.rename(columns={"engagement_index": f"engagement_index_{name}"}),
+                            on=keys, how="left")
+    frame["wave"] = pd.to_datetime(frame["wave"])
+    frame.insert(2, "period", frame["wave"].dt.to_period("Q").dt.start_time)
+    frame = frame.sort_values(keys, ignore_index=True)
     halves = ["engagement_index_a", "engagement_index_b", "enps_a", "enps_b"]
+    frame = frame[keys + ["period", "respondents"] + halves]
     return blank_small(frame, "respondents", halves, min_group_size).drop(
         columns=["respondents", "suppressed"])
 

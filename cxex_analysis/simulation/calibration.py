@@ -41,16 +41,26 @@ from cxex_analysis.estimators.measurement import cross_lagged, split_half_iv
 from cxex_analysis.estimators.staggered import staggered_did
 from cxex_analysis.simulation import latent
 
-#: (units, waves, respondents per unit-period, EX's reaction to last quarter's CX)
-GRID = ((600, 8, 30, 0.0), (600, 8, 30, 4.0), (300, 12, 30, 4.0), (300, 6, 100, 0.0),
-        (2000, 6, 10, 4.0), (100, 8, 30, 0.0))
+#: who answers the employee survey, and what the export carries: "fresh" people each wave
+#: (the textbook case), or the same staff wave after wave (rosters with lasting traits,
+#: non-response and turnover; :func:`cxex_analysis.simulation.latent._roster_answers`)
+#: exported "anonymous" (role and tenure band only) or "keyed" (a key that follows a person)
+EXPORTS = ("fresh", "anonymous", "keyed")
+
+#: (units, waves, respondents per unit-period, EX's reaction to last quarter's CX, export)
+GRID = tuple((*size, export) for export in ("anonymous", "keyed") for size in
+             ((150, 8, 30, 0.0), (300, 8, 30, 4.0), (1000, 8, 30, 0.0), (300, 12, 30, 0.0))) + (
+    (600, 8, 30, 0.0, "fresh"), (600, 8, 30, 4.0, "fresh"), (300, 6, 100, 0.0, "fresh"),
+    (2000, 6, 10, 4.0, "fresh"), (100, 8, 30, 0.0, "fresh"))
 
 
-#: the corners for the test suite: 100-2,000 units, 6-12 waves, 10-100 answers; where EX
-#: reacts to CX, organisations large enough for the reverse link's halves to be reasonably
-#: strong instruments (with 200 units of 30 answers its small-sample bias is ~0.12 SE)
-TEST_GRID = ((200, 8, 30, 0.0), (600, 8, 30, 4.0), (300, 12, 30, 4.0), (150, 6, 100, 0.0),
-             (2000, 6, 10, 4.0), (100, 8, 30, 0.0))
+#: the corners for the test suite: 100-2,000 units, 6-12 waves, 10-100 answers, fresh people
+#: and rosters exported both ways; where EX reacts to CX, organisations large enough for the
+#: reverse link's halves to be reasonably strong instruments (with 200 units of 30 answers
+#: its small-sample bias is ~0.12 SE)
+TEST_GRID = ((200, 8, 30, 0.0, "anonymous"), (600, 8, 30, 4.0, "anonymous"),
+             (300, 12, 30, 4.0, "keyed"), (150, 6, 100, 0.0, "fresh"),
+             (2000, 6, 10, 4.0, "fresh"), (100, 8, 30, 0.0, "keyed"))
 
 
 ESTIMANDS = ("ex_to_cx_lagged", "cx_to_ex_lagged", "revenue_per_customer_per_nps",
@@ -58,10 +68,18 @@ ESTIMANDS = ("ex_to_cx_lagged", "cx_to_ex_lagged", "revenue_per_customer_per_nps
 
 
 def world_for(setting: tuple, seed: int) -> latent.LatentWorld:
-    units, waves, respondents, feedback = setting
+    units, waves, respondents, feedback, export = setting
+    people = {"people": "fresh"} if export == "fresh" else {"people": "roster", "export": export}
     return latent.LatentWorld(units=units, waves=waves, employees=respondents,
                               customers=respondents, cx_to_ex=feedback, pilot_share=0.3,
-                              seed=seed)
+                              seed=seed, **people)
+
+
+def label(setting: tuple) -> str:
+    """``300 units x 8 waves x 30, feedback, anonymous roster``."""
+    units, waves, respondents, feedback, export = setting
+    who = "fresh people" if export == "fresh" else f"{export} roster"
+    return f"{units} units x {waves} waves x {respondents}{', feedback' if feedback else ''}, {who}"
 
 
 def estimates(world: dict) -> list[dict]:
@@ -110,9 +128,8 @@ def _replicate(job: tuple) -> list[dict]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         rows = estimates(latent.generate(world_for(setting, seed)))
-    label = f"{setting[0]} units x {setting[1]} waves x {setting[2]}" + (
-        ", feedback" if setting[3] else "")
-    return [{"setting": label, "feedback": setting[3], "seed": seed, **r} for r in rows]
+    return [{"setting": label(setting), "feedback": setting[3], "export": setting[4],
+             "seed": seed, **r} for r in rows]
 
 
 def run(grid=GRID, reps: int = 50, first_seed: int = 1000, workers: int = 2) -> pd.DataFrame:
@@ -161,10 +178,11 @@ def table(found: pd.DataFrame, by: str | list[str] = "setting") -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def pooled(found: pd.DataFrame) -> pd.DataFrame:
-    """The grid pooled per estimand, H3 split into truth zero and truth non-zero; each
-    replication's error is scaled by the mean SE of its own setting before pooling.
-    (``sd_over_se`` pools estimates of different sizes: read it per setting.)"""
+def pooled(found: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """The grid pooled per estimand (and per ``by``, e.g. ``"export"``), H3 split into truth
+    zero and truth non-zero; each replication's error is scaled by the mean SE of its own
+    setting before pooling. (``sd_over_se`` pools estimates of different sizes: read it
+    per setting.)"""
     frame = found.copy()
     for suffix in ("", "_uncorrected"):  # each setting's errors in its own typical SE
         se = frame[f"se{suffix}"].where(np.isfinite(frame[f"se{suffix}"]))
@@ -173,4 +191,6 @@ def pooled(found: pd.DataFrame) -> pd.DataFrame:
     frame.loc[reverse, "estimand"] = np.where(frame.loc[reverse, "feedback"] > 0,
                                               "cx_to_ex_lagged (truth non-zero)",
                                               "cx_to_ex_lagged (truth zero)")
+    if by:
+        return table(frame.assign(grid=frame[by].map(lambda v: f"pooled: {v}")), "grid")
     return table(frame.assign(grid="all settings"), "grid")

@@ -31,6 +31,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxex_analysis.panels.respondent_halves import respondent_halves
+
 #: the seven engagement items: how much more (+) or less favourably each is answered
 ITEM_OFFSETS = np.array([-0.15, -0.3, 0.1, -0.05, -0.2, 0.3, 0.15])
 
@@ -59,6 +61,15 @@ class LatentWorld:
     cx_to_ex: float = 0.0  # index points per answer-scale point of last quarter's CX
     # answers: a person's own spread around the unit's latent value
     person_sd: float = 14.0  # engagement-index points
+    # who answers: "fresh" people each wave, or a unit's "roster" answering wave after wave
+    # (a lasting trait and a state of the wave make up person_sd), with non-response and
+    # turnover; an "anonymous" export has no key that follows a person, a "keyed" one does
+    people: str = "fresh"
+    trait_share: float = 0.7  # of person_sd's variance that lasts (0.5 and 0.33 on 1-5 points)
+    response_rate: float = 0.85
+    response_trait: float = 0.3  # log-odds of answering per trait SD: the content answer more
+    turnover: float = 0.05  # share of a roster replaced each quarter
+    export: str = "anonymous"  # or "keyed"
     item_sd: float = 0.6  # 1-5 scale, per item
     customer_sd: float = 2.0  # 0-10 scale
     # money: revenue per customer and month follows latent CX
@@ -141,6 +152,71 @@ def _nps_score(answers: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return 100 * (net * mask).sum(axis=1) / mask.sum(axis=1)
 
 
+#: tenure bands (upper bound in quarters, label), as exports give them
+TENURE_BANDS = ((4, "<1y"), (12, "1-3y"), (20, "3-5y"), (None, "5y+"))
+
+
+def _roster_answers(world: LatentWorld, eta: np.ndarray, rng) -> pd.DataFrame:
+    """Each unit-wave's answers by the unit's roster, one row per response: ``employees /
+    response_rate`` jobs per unit (the first a manager, the others frontline or back office),
+    held by people with a lasting trait who answer with a state of the wave; each answers
+    with probability ``response_rate`` (more often the higher their trait, by
+    ``response_trait`` log-odds per SD); ``turnover`` of the jobs change hands every quarter
+    (a new person, a new trait, tenure from zero). A keyed export gives each person's key;
+    an anonymous one gives only role and tenure band."""
+    n, waves = eta.shape
+    size = max(int(round(world.employees / world.response_rate)), 2)
+    trait_sd = world.person_sd * np.sqrt(world.trait_share)
+    state_sd = world.person_sd * np.sqrt(1 - world.trait_share)
+    role = np.where(rng.random((n, size)) < 0.15, "back_office", "frontline")
+    role[:, 0] = "manager"
+    trait = rng.normal(0, 1, (n, size))
+    person = np.arange(n * size).reshape(n, size)
+    hired = -rng.integers(0, 40, (n, size))  # quarter each person started
+    base = np.log(world.response_rate / (1 - world.response_rate))
+    parts = []
+    for t in range(waves):
+        if t:
+            leaving = rng.random((n, size)) < world.turnover
+            trait = np.where(leaving, rng.normal(0, 1, (n, size)), trait)
+            person = np.where(leaving, person.max() + 1 + np.arange(n * size).reshape(n, size),
+                              person)
+            hired = np.where(leaving, t, hired)
+        answer = rng.random((n, size)) < 1 / (1 + np.exp(-(base + world.response_trait * trait)))
+        level = eta[:, t, None] + trait_sd * trait + rng.normal(0, state_sd, (n, size))
+        centre = expected_item(level)
+        items = np.clip(np.rint(centre + rng.normal(0, world.item_sd, centre.shape)), 1, 5)
+        index = (items.mean(axis=-1) - 1) / 4 * 100
+        tenure = t - hired
+        band = np.select([tenure < limit for limit, _ in TENURE_BANDS[:-1]],
+                         [label for _, label in TENURE_BANDS[:-1]], TENURE_BANDS[-1][1])
+        unit = np.broadcast_to(np.arange(n)[:, None], (n, size))
+        parts.append(pd.DataFrame({"unit": unit[answer], "t": t, "role": role[answer],
+                                   "tenure_band": band[answer], "person": person[answer],
+                                   "engagement_index": index[answer]}))
+    answers = pd.concat(parts, ignore_index=True)
+    if world.export == "keyed":
+        answers["employee_key"] = "P" + answers["person"].astype(str)
+    return answers.drop(columns="person")
+
+
+def _roster_scores(world: LatentWorld, eta: np.ndarray, rng) -> tuple:
+    """Full and half engagement index, its SE and the respondents per unit-wave (unit-major),
+    the halves made as cxex makes them (:func:`respondent_halves`)."""
+    n, waves = eta.shape
+    answers = _roster_answers(world, eta, rng)
+    answers["half"] = respondent_halves(answers.rename(columns={"unit": "unit_id"}))
+    cell = answers["unit"] * waves + answers["t"]
+    grouped = answers.groupby(cell)["engagement_index"]
+    full = grouped.mean().reindex(range(n * waves))
+    count = grouped.size().reindex(range(n * waves), fill_value=0)
+    se = (grouped.std(ddof=1) / np.sqrt(count)).reindex(range(n * waves))
+    halves = [answers[answers["half"] == h].groupby(cell)["engagement_index"].mean()
+              .reindex(range(n * waves)) for h in (0, 1)]
+    return (full.to_numpy(), halves[0].to_numpy(), halves[1].to_numpy(), se.to_numpy(),
+            count.to_numpy())
+
+
 def _latent_paths(world: LatentWorld, noise: dict, cohort: np.ndarray, pilot: bool):
     """Latent EX per wave and latent CX per quarter and month, from pre-drawn ``noise``;
     ``pilot`` switches the pilot's effects on (the same draws give the counterfactual)."""
@@ -213,13 +289,17 @@ def generate(world: LatentWorld = LatentWorld()) -> dict:
     cx_unit = noise["cx_unit"]
 
     # employees: seven items per respondent, a person's spread shared by their items
-    e = world.employees
-    person = eta.reshape(-1).repeat(e) + rng.normal(0, world.person_sd, n * waves * e)
-    centre = expected_item(person)
-    items = np.clip(np.rint(centre + rng.normal(0, world.item_sd, centre.shape)), 1, 5)
-    ei, ei_a, ei_b = _split_scores(items, e, _index_score, rng)
-    person_index = (items.mean(axis=-1) - 1) / 4 * 100
-    ei_se = person_index.reshape(-1, e).std(axis=1, ddof=1) / np.sqrt(e)
+    if world.people == "roster":
+        ei, ei_a, ei_b, ei_se, answered = _roster_scores(world, eta, rng)
+    else:
+        e = world.employees
+        person = eta.reshape(-1).repeat(e) + rng.normal(0, world.person_sd, n * waves * e)
+        centre = expected_item(person)
+        items = np.clip(np.rint(centre + rng.normal(0, world.item_sd, centre.shape)), 1, 5)
+        ei, ei_a, ei_b = _split_scores(items, e, _index_score, rng)
+        person_index = (items.mean(axis=-1) - 1) / 4 * 100
+        ei_se = person_index.reshape(-1, e).std(axis=1, ddof=1) / np.sqrt(e)
+        answered = np.full(n * waves, e)
 
     # customers: a 0-10 answer per respondent per month
     c = world.customers
@@ -240,7 +320,7 @@ def generate(world: LatentWorld = LatentWorld()) -> dict:
     quarterly = pd.DataFrame({
         "unit_id": unit_ids.repeat(waves), "t": np.tile(np.arange(waves), n),
         "engagement_index": ei, "engagement_index_a": ei_a, "engagement_index_b": ei_b,
-        "engagement_index_se": ei_se,
+        "engagement_index_se": ei_se, "employees_answered": answered,
         "nps": nps_q, "nps_a": nps_q_a, "nps_b": nps_q_b, "nps_se": nps_q_se,
         "latent_ex": eta.reshape(-1), "latent_cx": mu_m.reshape(n, waves, 3).mean(axis=2).reshape(-1),
         "revenue_per_customer": revenue.reshape(n, waves, 3).mean(axis=2).reshape(-1),
