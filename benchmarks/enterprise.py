@@ -234,10 +234,22 @@ def main(argv=None) -> int:
         started = time.perf_counter()
         corrected = linkage.corrected_effects(quarterly, "ex_to_cx", ["nps"]).iloc[0]
         seconds = time.perf_counter() - started
-        line("corrected for survey noise (split-half IV)",
+        line("corrected for survey noise (split-half IV), keyed export",
              f"{seconds:6.2f} s  estimate {corrected['estimate']:.3f} (95% CI "
-             f"{corrected['ci_low']:.3f} to {corrected['ci_high']:.3f}; planted {planted:.3f})",
+             f"{corrected['ci_low']:.3f} to {corrected['ci_high']:.3f}; planted {planted:.3f}, "
+             f"{(corrected['estimate'] - planted) / corrected['se']:+.1f} SE away)",
              "the uncorrected estimate above")
+        # the same organisation exported anonymously: halves by role, not by person
+        anonymous = unit_panels.ex_halves(con, use_keys=False).drop(columns=["wave"])
+        halves = [c for c in anonymous.columns if c not in ("unit_id", "period")]
+        blind = quarterly.drop(columns=halves).merge(anonymous, on=["unit_id", "period"], how="left")
+        blind = blind.sort_values(["unit_id", "t"]).reset_index(drop=True)
+        hidden = linkage.corrected_effects(blind, "ex_to_cx", ["nps"]).iloc[0]
+        line("corrected for survey noise, anonymous export (halves by role)",
+             f"        estimate {hidden['estimate']:.3f} (95% CI {hidden['ci_low']:.3f} to "
+             f"{hidden['ci_high']:.3f}; planted {planted:.3f}, "
+             f"{(hidden['estimate'] - planted) / hidden['se']:+.1f} SE away)",
+             "the keyed export above")
         con.close()
 
         # ---------------------------------------------------------------- the full suite

@@ -28,9 +28,11 @@ def test_enterprise_benchmark_small_variant_prints_every_figure(postgres_url):
                      "panel build in PostgreSQL", "Targets on 2 cores"):
         assert expected in text, expected
     # the SQL panel and the pandas baseline agree, and the planted H2 effect is in the
-    # interval of the estimate corrected for survey noise
+    # interval of the estimate corrected for survey noise, keyed and anonymous, each with
+    # its distance in SE
     assert float(re.search(r"largest NPS difference (\S+)\)", text).group(1)) < 1e-9
-    low, high, planted = map(float, re.search(
-        r"95% CI (\S+) to (\S+); planted (\S+)\)", text).groups())
-    assert low < planted < high
+    found = re.findall(r"95% CI (\S+) to (\S+); planted ([\d.]+), ([+-][\d.]+) SE away\)", text)
+    assert len(found) == 2, text[-3000:]
+    for low, high, planted, _ in found:
+        assert float(low) < float(planted) < float(high)
     assert "Traceback" not in text

@@ -1,5 +1,8 @@
 import hashlib
 
+import numpy as np
+import pytest
+
 from cxex_analysis.simulation import demo_files, demo_parameters
 
 
@@ -38,3 +41,30 @@ def test_truth_lists_every_planted_effect(truth):
     assert path["9"] > path["0"] + 2
     assert truth["small_units"]
     assert truth["comments"]["html_comment_response_id"]
+
+
+def test_customer_links_are_planted_in_the_units_of_the_measured_scores():
+    """Expected NPS is the latent c held within ±65 (CSAT's top-2 share within 2-98%, CES
+    within 1.05-6.95): inside the ends the measured scores move with c exactly as planted;
+    a unit beyond an end moves c and not its score, and the truth in measured points is the
+    within-unit slope of the held score on c (issue 34: the enterprise organisation's H2 was
+    judged against a truth 4-5% too large)."""
+    from cxex_analysis.simulation.demo_parameters import DemoParameters
+    from cxex_analysis.simulation.demo_world import cx_measurement_slopes
+
+    params = DemoParameters()
+    rng = np.random.default_rng(0)
+    inside = rng.normal(20, 8, (50, 24))
+    slopes = cx_measurement_slopes(params, inside)
+    assert slopes["nps"] == pytest.approx(1.0, abs=1e-12)
+    assert slopes["csat"] == pytest.approx(params.csat_per_nps, rel=1e-9)
+    assert slopes["ces"] == pytest.approx(params.ces_per_nps, rel=1e-9)
+    # half of the units live above +65: their quarters move c but not NPS
+    mixed = np.vstack([inside, inside + 60])
+    held = cx_measurement_slopes(params, mixed)["nps"]
+    q = lambda v: v.reshape(100, 8, 3).mean(axis=2)  # noqa: E731
+    x, y = q(mixed), q(np.clip(mixed, -65, 65))
+    x, y = [v - v.mean(axis=1, keepdims=True) for v in (x, y)]
+    x, y = [v - v.mean(axis=0, keepdims=True) for v in (x, y)]
+    assert held == pytest.approx(float((x * y).sum() / (x * x).sum()), rel=1e-12)
+    assert 0.4 < held < 0.9

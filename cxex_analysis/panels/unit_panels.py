@@ -157,7 +157,7 @@ def _half_sql(partition: str, seed: int) -> str:
 
 
 def ex_halves(con: duckdb.DuckDBPyConnection, min_group_size: int = MIN_GROUP_SIZE,
-              seed: int = HALF_SEED) -> pd.DataFrame:
+              seed: int = HALF_SEED, use_keys: bool = True) -> pd.DataFrame:
     """The engagement index and eNPS of each unit-wave measured twice: from two halves of its
     respondents that keep their people from wave to wave (``engagement_index_a`` / ``_b``,
     ``enps_a`` / ``_b``; :func:`cxex_analysis.panels.respondent_halves.respondent_halves`:
@@ -166,11 +166,14 @@ def ex_halves(con: duckdb.DuckDBPyConnection, min_group_size: int = MIN_GROUP_SI
     Two independent measurements of the same score: what the noise-corrected links use
     (:mod:`cxex_analysis.estimators.measurement`). Blank where the whole unit-wave is under
     ``min_group_size`` or the unit cannot be split; never shown in a report.
+    ``use_keys=False`` halves the answers as if the export had no ``employee_key`` (to
+    compare the two).
     """
     _require(con, "employee_survey", "the split-half employee panel")
     items = engagement_items(con)
     columns = table_columns(con, "employee_survey")
-    stable = [c for c in ("employee_key", "role", "tenure_band") if c in columns]
+    stable = [c for c in ("employee_key", "role", "tenure_band") if c in columns
+              and (use_keys or c != "employee_key")]
     responses = con.execute(f"""
         SELECT unit_id, wave, enps, {", ".join(stable) + "," if stable else ""}
                {respondent_scores_sql(items)}

@@ -105,6 +105,7 @@ def estimates(world: dict) -> list[dict]:
         fit = cross_lagged(linkage_data, y, x, "unit_id", "t")
         pairs = lagged_pairs(quarterly, x, y, 1, exclude="pilot_active")
         add(estimand, fit, truth[estimand], plain(pairs, "y", "x", "y_time"))
+        rows[-1]["se_oracle"] = oracle(world, y, x)
     money = quarterly[~quarterly["pilot_active"]]  # as notebook 03: quarters, no pilot
     fit = split_half_iv(money, "revenue_per_customer", "nps_a", "nps_b", "unit_id", "t")
     add("revenue_per_customer_per_nps", fit, truth["revenue_per_customer_per_nps_quarterly"],
@@ -121,6 +122,22 @@ def estimates(world: dict) -> list[dict]:
     add("pilot_att_nps_all_treated", simple_att(rollout, "not_yet_treated", "pooled"),
         truth["pilot_att_nps_all_treated"], simple_att(rollout, "not_yet_treated", "varying"))
     return rows
+
+
+def oracle(world: dict, outcome: str, cause: str) -> float:
+    """The SE of the same lagged link with the regressors measured without noise: each
+    score's halves replaced by its expectation given the latent experience (the outcome's
+    own change stays the measured one). What the corrected link's SE is compared with."""
+    quarterly = world["quarterly"]
+    settings = latent.LatentWorld(**world["truth"]["settings"])
+    exact = {"engagement_index": latent.expected_engagement_index(
+                 quarterly["latent_ex"].to_numpy(), settings),
+             "nps": latent.expected_nps(quarterly["latent_cx"].to_numpy(), settings)}
+    frame = quarterly.assign(**{f"{score}_{half}": exact[score]
+                                for score in (outcome, cause) for half in "ab"})
+    scores = [f"{score}{half}" for score in (outcome, cause) for half in ("", "_a", "_b")]
+    frame = blank_scores(frame, scores, "pilot_active")  # as notebook 01
+    return float(cross_lagged(frame, outcome, cause, "unit_id", "t")["se"])
 
 
 def _replicate(job: tuple) -> list[dict]:
@@ -170,9 +187,11 @@ def table(found: pd.DataFrame, by: str | list[str] = "setting") -> pd.DataFrame:
     for key, part in found.groupby(by if isinstance(by, list) else [by], sort=False):
         for estimand, cell in part.groupby("estimand", sort=False):
             corrected, plain = _score(cell), _score(cell, "_uncorrected")
+            oracle_se = cell["se_oracle"].mean() if "se_oracle" in cell else np.nan
             rows.append({**dict(zip(by if isinstance(by, list) else [by], key)),
                          "estimand": estimand, "reps": len(cell),
                          "truth": cell["truth"].mean(), **corrected,
+                         "se_over_oracle": cell["se"].mean() / oracle_se,
                          "bias_se_uncorrected": plain["bias_se"],
                          "coverage_uncorrected": plain["coverage"]})
     return pd.DataFrame(rows)

@@ -27,6 +27,7 @@ from cxex_analysis.simulation.demo_parameters import (
 from cxex_analysis.simulation.demo_world import (
     Draws,
     World,
+    cx_measurement_slopes,
     draw_assignments,
     draw_organisation,
     draw_pilot_effects,
@@ -356,15 +357,16 @@ def _linkage_truth(params: DemoParameters, draws, factual, n_months: int,
     exit_rate = (turnover.groupby("u")["employees_left"].sum()
                  / turnover.groupby("u")["employees"].sum())
     # the planted links act on latent experience; in the units the estimators see (measured
-    # index points; NPS points, whose expectation is exactly the latent c) they are
+    # index points; NPS points, whose expectation is the latent c held within ±65) they are
     slope = ex_measurement_slope(params, draws, factual.latent_ex)
-    ex_to_cx = params.ex_to_cx / slope
+    cx_slopes = cx_measurement_slopes(params, factual.c)
+    ex_to_cx = params.ex_to_cx * cx_slopes["nps"] / slope
     return {
-        "ex_to_cx_lagged": {"nps": ex_to_cx,
-                            "csat": ex_to_cx * params.csat_per_nps,
-                            "ces": ex_to_cx * params.ces_per_nps},
-        "cx_to_ex_lagged": {"nps": params.cx_to_ex * slope},
+        "ex_to_cx_lagged": {score: params.ex_to_cx * cx_slopes[score] / slope
+                            for score in ("nps", "csat", "ces")},
+        "cx_to_ex_lagged": {"nps": params.cx_to_ex * slope / cx_slopes["nps"]},
         "ex_measurement_slope": slope,
+        "cx_measurement_slopes": cx_slopes,
         "lag": "one quarter: the engagement index of the wave closing at the end of "
                "quarter t moves customer outcomes in quarter t+1; NPS in quarter t "
                "moves the engagement index of the wave closing at the end of t+1",
@@ -373,11 +375,11 @@ def _linkage_truth(params: DemoParameters, draws, factual, n_months: int,
         "mediation": {
             "revenue_per_customer": {
                 "a_ex_to_nps": ex_to_cx,
-                "b_nps_to_outcome": params.revenue_per_customer_per_nps,
-                "indirect": ex_to_cx * params.revenue_per_customer_per_nps},
+                "b_nps_to_outcome": params.revenue_per_customer_per_nps / cx_slopes["nps"],
+                "indirect": ex_to_cx * params.revenue_per_customer_per_nps / cx_slopes["nps"]},
             "churn_rate": {
-                "a_ex_to_nps": ex_to_cx, "b_nps_to_outcome": params.churn_per_nps,
-                "indirect": ex_to_cx * params.churn_per_nps},
+                "a_ex_to_nps": ex_to_cx, "b_nps_to_outcome": params.churn_per_nps / cx_slopes["nps"],
+                "indirect": ex_to_cx * params.churn_per_nps / cx_slopes["nps"]},
         },
         "driver_weights": params.driver_weights,
         "exit_rate_per_ei": params.exit_rate_per_ei / slope,

@@ -14,15 +14,17 @@ The world, per unit ``u``, quarter ``q`` and month ``m``:
   ``driver_weights``, plus an independent part) + month effect + ``ex_to_cx`` × last
   quarter's latent engagement + lingering local events (AR(1), ``cx_shock_sd``,
   ``cx_shock_rho``) + month noise + pilot effects. Customers' answers are drawn so that
-  the expected NPS is exactly ``c``; expected CSAT top-2-box (%) = ``csat_intercept +
-  csat_per_nps * c``, expected CES = ``ces_intercept + ces_per_nps * c``.
+  the expected NPS is ``c`` held within ±65; expected CSAT top-2-box (%) =
+  ``csat_intercept + csat_per_nps * c`` held within 2–98, expected CES = ``ces_intercept +
+  ces_per_nps * c`` held within 1.05–6.95.
 * Money. Monthly churn and revenue per customer follow the latent ``c`` (``churn_per_nps``,
   ``revenue_per_customer_per_nps``), employee exits the latent ``L``: money follows what
   people live through, and the surveys only measure it, so a link estimated as if unit
   scores were exact is attenuated.
 * Truths are reported in the units the estimators see: per measured engagement-index point
   (the latent effect divided by :func:`ex_measurement_slope`, computed exactly from the
-  answer model, not assumed) and per NPS point.
+  answer model, not assumed) and per measured NPS, CSAT or CES point
+  (:func:`cx_measurement_slopes`: units beyond a scale's end move ``c`` and not their score).
 * Action plans (:mod:`cxex_analysis.simulation.demo_actions`). A completed action raises the
   experience of its focus item alone (``item_boost``), from the first wave after completion;
   the engagement index moves by the item's share, customers and money do not (the latent
@@ -444,6 +446,31 @@ def ex_measurement_slope(params: DemoParameters, d: Draws, latent_ex: np.ndarray
 
     x, y = within(latent_ex), within(expected)
     return float((x * y).sum() / (x * x).sum())
+
+
+def cx_measurement_slopes(params: DemoParameters, c: np.ndarray) -> dict[str, float]:
+    """Measured NPS, CSAT and CES points per point of the expected NPS ``c`` (units x
+    months), within units and quarters.
+
+    Each score's expectation is linear in ``c`` between the ends of its scale, where it is
+    held (NPS within ±65, CSAT's top-2 share within 2–98%, CES within 1.05–6.95): a unit
+    beyond an end moves ``c`` without moving its score, so a link in the units the
+    estimators see is a little smaller than the planted one (4-5% at the enterprise's
+    spread of units). Projected as :func:`ex_measurement_slope` does, on quarters.
+    """
+    n, months = c.shape
+
+    def quarterly_within(values: np.ndarray) -> np.ndarray:
+        v = values.reshape(n, months // 3, 3).mean(axis=2)
+        v = v - v.mean(axis=1, keepdims=True)
+        return v - v.mean(axis=0, keepdims=True)
+
+    expected = {"nps": np.clip(c, -65, 65),
+                "csat": np.clip(params.csat_intercept + params.csat_per_nps * c, 2, 98),
+                "ces": np.clip(params.ces_intercept + params.ces_per_nps * c, 1.05, 6.95)}
+    x = quarterly_within(c)
+    return {score: float((x * quarterly_within(v)).sum() / (x * x).sum())
+            for score, v in expected.items()}
 
 
 def planted_pilot_truth(params: DemoParameters, d: Draws, factual: World, counterfactual: World,
