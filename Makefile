@@ -49,8 +49,9 @@ test-fast: $(STAMP) ## run the tests that are not marked slow
 	$(BIN)/python -m pytest -m "not slow"
 
 WORLDS ?= 200
-fuzz: $(STAMP) ## run the whole suite on WORLDS (default 200) freshly drawn organisations; a failing one prints its WorldSpec
-	CXEX_FUZZ=1 CXEX_WORLDS=$(WORLDS) $(BIN)/python -m pytest -x -p no:cacheprovider tests/test_worlds.py -k any_organisation
+fuzz: $(STAMP) ## run the whole suite on WORLDS (default 200) freshly drawn organisations and as many drawn shapes of the demo's tables; a failing one prints its WorldSpec
+	CXEX_FUZZ=1 CXEX_WORLDS=$(WORLDS) $(BIN)/python -m pytest -x -p no:cacheprovider \
+	  tests/test_worlds.py tests/test_robustness.py -k "any_organisation or run_plan_never_schedules"
 
 lab: $(STAMP) ## open JupyterLab on notebooks/ with the project's kernel registered
 	$(BIN)/python -m ipykernel install --sys-prefix --name cxex --display-name "Python (cxex)"

@@ -32,7 +32,7 @@ def main(argv=None) -> int:
 
     grid = calibration.GRID[:2] if args.quick else calibration.GRID
     started = time.perf_counter()
-    found = calibration.run(grid, reps=args.reps, workers=args.workers)
+    found = calibration.run(grid, reps=args.reps, workers=args.workers, with_oracle=True)
     elapsed = time.perf_counter() - started
     worlds = found.groupby("setting")["seed"].nunique().sum()
     print(f"Calibration: {args.reps} organisations per setting, {worlds} in all, "

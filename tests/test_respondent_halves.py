@@ -8,7 +8,6 @@ import pandas as pd
 
 from cxex_analysis.panels import unit_panels
 from cxex_analysis.panels.respondent_halves import respondent_halves
-from cxex_analysis.store import warehouse
 
 
 def test_a_keyed_person_keeps_a_half_in_every_wave():
@@ -38,29 +37,18 @@ def test_anonymous_answers_are_split_by_role_evenly_and_then_by_tenure():
     assert halves[14:].isna().all()
 
 
-def test_an_anonymous_warehouse_gets_role_halves_and_a_keyed_one_person_halves(demo_dir, tmp_path):
-    """The demo organisation exported without its key: each unit's halves are its roles (the
-    same respondents in every wave's half A), not a fresh draw."""
-    from cxex_analysis.store import ingest
-
-    data = tmp_path / "data"
-    data.mkdir()
-    for source in demo_dir.glob("*.csv"):
-        frame = pd.read_csv(source, dtype=str, keep_default_na=False)
-        if source.name == "employee_survey.csv":
-            frame = frame.drop(columns="employee_key")
-        frame.to_csv(data / source.name, index=False)
-    for source in demo_dir.glob("*.yaml"):
-        (data / source.name).write_bytes(source.read_bytes())
-    ingest.ingest(data, tmp_path / "wh.duckdb")
-    con = warehouse.connect(tmp_path / "wh.duckdb")
-    try:
-        halves = unit_panels.ex_halves(con)
-        answers = con.execute("SELECT unit_id, wave, role FROM employee_survey").df()
-    finally:
-        con.close()
-    assert halves["engagement_index_a"].notna().mean() > 0.8
-    # the frontline staff of a unit are on one side in every wave
-    split = respondent_halves(answers)
-    side = answers.assign(half=split).groupby(["unit_id", "role"])["half"].nunique()
-    assert side.max() == 1
+def test_an_anonymous_warehouse_gets_role_halves_and_a_keyed_one_person_halves(con):
+    """The demo organisation read as if exported without its key: each unit's halves are its
+    roles (a unit's frontline staff on one side in every wave), not a fresh draw; read with
+    its key, each person keeps a half."""
+    anonymous = unit_panels.ex_halves(con, use_keys=False)
+    keyed = unit_panels.ex_halves(con)
+    assert anonymous["engagement_index_a"].notna().mean() > 0.8
+    assert not np.allclose(anonymous["engagement_index_a"], keyed["engagement_index_a"],
+                           equal_nan=True)
+    answers = con.execute("SELECT unit_id, wave, role, employee_key FROM employee_survey").df()
+    by_role = answers.assign(half=respondent_halves(answers.drop(columns="employee_key")))
+    assert by_role.groupby(["unit_id", "role"])["half"].nunique().max() == 1
+    by_person = answers.assign(half=respondent_halves(answers))
+    assert by_person.groupby(["unit_id", "employee_key"])["half"].nunique().max() == 1
+    assert by_person.groupby(["unit_id", "role"])["half"].nunique().max() == 2

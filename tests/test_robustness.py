@@ -12,7 +12,7 @@ import time
 
 import duckdb
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from cxex_analysis.contract import validation
@@ -193,6 +193,10 @@ def small_organisation(tmp_path_factory):
     return folder
 
 
+#: ``make fuzz``: fresh draws of the data's shape, as many as it asks for worlds
+FUZZ = os.environ.get("CXEX_FUZZ", "") not in ("", "0")
+
+
 @st.composite
 def data_shape(draw):
     surveys = draw(st.sampled_from([("employee_survey",), ("customer_survey",),
@@ -205,7 +209,8 @@ def data_shape(draw):
 
 
 @pytest.mark.slow
-@settings(max_examples=1, deadline=None, derandomize=True,
+@settings(max_examples=int(os.environ.get("CXEX_WORLDS", "10")), deadline=None,
+          derandomize=not FUZZ, phases=[Phase.explicit, Phase.generate] if FUZZ else [Phase.explicit],
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(shape=data_shape())
 @example(shape=(("units", "customer_survey", "unit_outcomes", "pilots", "pilot_assignments"),
@@ -214,8 +219,10 @@ def data_shape(draw):
                 frozenset({"enps", "comment"})))
 def test_the_run_plan_never_schedules_a_notebook_that_fails(small_organisation, tmp_path_factory,
                                                             shape):
-    """Draws which optional tables (and optional columns) a data set has; every notebook the
-    plan schedules succeeds, and every other one is skipped with its reason."""
+    """Which optional tables (and optional columns) a data set has; every notebook the plan
+    schedules succeeds, and every other one is skipped with its reason. In CI the two shapes
+    below (one survey each, columns dropped); ``tests/test_worlds.py`` draws the others with
+    every run; ``make fuzz`` draws this test's shapes too."""
     import pandas as pd
 
 

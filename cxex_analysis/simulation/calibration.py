@@ -82,8 +82,9 @@ def label(setting: tuple) -> str:
     return f"{units} units x {waves} waves x {respondents}{', feedback' if feedback else ''}, {who}"
 
 
-def estimates(world: dict) -> list[dict]:
-    """Every estimand of one organisation: corrected and uncorrected, with the truth."""
+def estimates(world: dict, with_oracle: bool = False) -> list[dict]:
+    """Every estimand of one organisation: corrected and uncorrected, with the truth (and,
+    ``with_oracle``, the lagged links' SE with the regressors measured without noise)."""
     quarterly, truth = world["quarterly"], world["truth"]
     scores = [f"{c}{h}" for c in ("engagement_index", "nps") for h in ("", "_a", "_b")]
     linkage_data = blank_scores(quarterly, scores, "pilot_active")  # as notebook 01
@@ -105,7 +106,8 @@ def estimates(world: dict) -> list[dict]:
         fit = cross_lagged(linkage_data, y, x, "unit_id", "t")
         pairs = lagged_pairs(quarterly, x, y, 1, exclude="pilot_active")
         add(estimand, fit, truth[estimand], plain(pairs, "y", "x", "y_time"))
-        rows[-1]["se_oracle"] = oracle(world, y, x)
+        if with_oracle:
+            rows[-1]["se_oracle"] = oracle(world, y, x)
     money = quarterly[~quarterly["pilot_active"]]  # as notebook 03: quarters, no pilot
     fit = split_half_iv(money, "revenue_per_customer", "nps_a", "nps_b", "unit_id", "t")
     add("revenue_per_customer_per_nps", fit, truth["revenue_per_customer_per_nps_quarterly"],
@@ -141,17 +143,19 @@ def oracle(world: dict, outcome: str, cause: str) -> float:
 
 
 def _replicate(job: tuple) -> list[dict]:
-    setting, seed = job
+    setting, seed, with_oracle = job
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        rows = estimates(latent.generate(world_for(setting, seed)))
+        rows = estimates(latent.generate(world_for(setting, seed)), with_oracle)
     return [{"setting": label(setting), "feedback": setting[3], "export": setting[4],
              "seed": seed, **r} for r in rows]
 
 
-def run(grid=GRID, reps: int = 50, first_seed: int = 1000, workers: int = 2) -> pd.DataFrame:
-    """``reps`` organisations per setting of ``grid`` (seeds ``first_seed`` …), in parallel."""
-    jobs = [(setting, first_seed + rep) for setting in grid for rep in range(reps)]
+def run(grid=GRID, reps: int = 50, first_seed: int = 1000, workers: int = 2,
+        with_oracle: bool = False) -> pd.DataFrame:
+    """``reps`` organisations per setting of ``grid`` (seeds ``first_seed`` …), in parallel;
+    ``with_oracle`` adds the lagged links' oracle SE (:func:`oracle`)."""
+    jobs = [(setting, first_seed + rep, with_oracle) for setting in grid for rep in range(reps)]
     if workers > 1:
 
         # spawned, not forked: a forked child shares its parent's pipes (a test runner's, a
