@@ -49,8 +49,8 @@ def test_customer_links_are_planted_in_the_units_of_the_measured_scores():
     a unit beyond an end moves c and not its score, and the truth in measured points is the
     within-unit slope of the held score on c (issue 34: the enterprise organisation's H2 was
     judged against a truth 4-5% too large)."""
+    from cxex_analysis.simulation.demo_measurement import cx_measurement_slopes
     from cxex_analysis.simulation.demo_parameters import DemoParameters
-    from cxex_analysis.simulation.demo_world import cx_measurement_slopes
 
     params = DemoParameters()
     rng = np.random.default_rng(0)

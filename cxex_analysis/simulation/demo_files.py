@@ -17,6 +17,7 @@ import pandas as pd
 
 from cxex_analysis.simulation import demo_actions
 from cxex_analysis.simulation import demo_comments as comments_bank
+from cxex_analysis.simulation.demo_measurement import cx_measurement_slopes, ex_measurement_slope
 from cxex_analysis.simulation.demo_parameters import (
     CUSTOMER_THEMES,
     EMPLOYEE_THEMES,
@@ -27,11 +28,9 @@ from cxex_analysis.simulation.demo_parameters import (
 from cxex_analysis.simulation.demo_world import (
     Draws,
     World,
-    cx_measurement_slopes,
     draw_assignments,
     draw_organisation,
     draw_pilot_effects,
-    ex_measurement_slope,
     month_starts,
     planted_pilot_truth,
     simulate_world,

@@ -22,9 +22,9 @@ The world, per unit ``u``, quarter ``q`` and month ``m``:
   people live through, and the surveys only measure it, so a link estimated as if unit
   scores were exact is attenuated.
 * Truths are reported in the units the estimators see: per measured engagement-index point
-  (the latent effect divided by :func:`ex_measurement_slope`, computed exactly from the
-  answer model, not assumed) and per measured NPS, CSAT or CES point
-  (:func:`cx_measurement_slopes`: units beyond a scale's end move ``c`` and not their score).
+  (the latent effect divided by the measurement slope, computed exactly from the answer
+  model, not assumed) and per measured NPS, CSAT or CES point (units beyond a scale's end move
+  ``c`` and not their score): :mod:`cxex_analysis.simulation.demo_measurement`.
 * Action plans (:mod:`cxex_analysis.simulation.demo_actions`). A completed action raises the
   experience of its focus item alone (``item_boost``), from the first wave after completion;
   the engagement index moves by the item's share, customers and money do not (the latent
@@ -48,7 +48,6 @@ import pandas as pd
 from scipy.stats import binom, norm
 
 from cxex_analysis.simulation.demo_parameters import ITEMS, REGIONS, DemoParameters
-from cxex_analysis.simulation.latent import expected_rounded
 
 
 @dataclass
@@ -424,53 +423,6 @@ def unit_period_panels(params: DemoParameters, d: Draws, world: World):
     ex = emp.groupby(["u", "q"]).agg(engagement_index=("ei", "mean"),
                                       enps=("enps_score", "mean")).reset_index()
     return monthly, quarterly, ex
-
-
-def ex_measurement_slope(params: DemoParameters, d: Draws, latent_ex: np.ndarray) -> float:
-    """Measured engagement-index points per latent point, within units and quarters.
-
-    Each answer is ``clip(round(1 + 4 (L + person + profile + item level) / 100 + noise))``;
-    its expectation given a unit's latent ``L`` is exact (normal distribution functions of
-    the rounding thresholds), and the slope of the expected index on ``L`` is projected
-    within units and quarters, as :mod:`cxex_analysis.latent` does: rounding and the ends of
-    the 1–5 scale make it a little below 1.
-    """
-    levels = np.array([params.item_levels.get(item, 0.0) for item in ITEMS])
-    sd = np.hypot(4 * params.employee_sd / 100, params.item_noise_sd)
-    centre = 1 + 4 * (latent_ex[:, :, None] + d.item_profile[:, None, :] + levels) / 100
-    expected = (expected_rounded(centre, sd, 1, 5).mean(axis=-1) - 1) / 4 * 100
-
-    def within(values: np.ndarray) -> np.ndarray:
-        v = values - values.mean(axis=1, keepdims=True)
-        return v - v.mean(axis=0, keepdims=True)
-
-    x, y = within(latent_ex), within(expected)
-    return float((x * y).sum() / (x * x).sum())
-
-
-def cx_measurement_slopes(params: DemoParameters, c: np.ndarray) -> dict[str, float]:
-    """Measured NPS, CSAT and CES points per point of the expected NPS ``c`` (units x
-    months), within units and quarters.
-
-    Each score's expectation is linear in ``c`` between the ends of its scale, where it is
-    held (NPS within ±65, CSAT's top-2 share within 2–98%, CES within 1.05–6.95): a unit
-    beyond an end moves ``c`` without moving its score, so a link in the units the
-    estimators see is a little smaller than the planted one (4-5% at the enterprise's
-    spread of units). Projected as :func:`ex_measurement_slope` does, on quarters.
-    """
-    n, months = c.shape
-
-    def quarterly_within(values: np.ndarray) -> np.ndarray:
-        v = values.reshape(n, months // 3, 3).mean(axis=2)
-        v = v - v.mean(axis=1, keepdims=True)
-        return v - v.mean(axis=0, keepdims=True)
-
-    expected = {"nps": np.clip(c, -65, 65),
-                "csat": np.clip(params.csat_intercept + params.csat_per_nps * c, 2, 98),
-                "ces": np.clip(params.ces_intercept + params.ces_per_nps * c, 1.05, 6.95)}
-    x = quarterly_within(c)
-    return {score: float((x * quarterly_within(v)).sum() / (x * x).sum())
-            for score, v in expected.items()}
 
 
 def planted_pilot_truth(params: DemoParameters, d: Draws, factual: World, counterfactual: World,
