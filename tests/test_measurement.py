@@ -215,3 +215,18 @@ def test_anonymous_rosters_are_not_over_corrected():
         ratio.append(h2["estimate"] / target)
     assert abs(np.mean(z)) < 2.6 / np.sqrt(6), (z, ratio)
     assert 0.85 < np.mean(ratio) < 1.15, ratio
+
+
+def test_the_demo_world_calibration_reads_both_exports_of_one_organisation():
+    """The demo's world through ingest and notebook 01's panel (what `benchmarks/calibration.py`
+    repeats at 150-1,000 units): H2 of the keyed export and of the same export without its key
+    (halves by role), each interval holding the planted link in measured points, above the
+    uncorrected estimate's."""
+    from cxex_analysis.simulation import demo_calibration
+
+    rows = {row["export"]: row for row in demo_calibration.replicate((150, 5000))}
+    assert set(rows) == {"keyed", "anonymous"}
+    assert rows["keyed"]["estimate"] != rows["anonymous"]["estimate"]
+    for row in rows.values():
+        assert row["ci_low"] <= row["truth"] <= row["ci_high"], row
+        assert row["estimate"] > row["estimate_uncorrected"], row

@@ -151,20 +151,22 @@ def _replicate(job: tuple) -> list[dict]:
              "seed": seed, **r} for r in rows]
 
 
+def parallel(replicate, jobs: list, workers: int = 2, chunksize: int = 4) -> list:
+    """``replicate`` of each job, in ``workers`` processes (spawned, not forked: a forked
+    child shares its parent's pipes — a test runner's, a kernel's — and can take them down
+    when it exits)."""
+    if workers <= 1:
+        return [replicate(job) for job in jobs]
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(replicate, jobs, chunksize=chunksize))
+
+
 def run(grid=GRID, reps: int = 50, first_seed: int = 1000, workers: int = 2,
         with_oracle: bool = False) -> pd.DataFrame:
     """``reps`` organisations per setting of ``grid`` (seeds ``first_seed`` …), in parallel;
     ``with_oracle`` adds the lagged links' oracle SE (:func:`oracle`)."""
     jobs = [(setting, first_seed + rep, with_oracle) for setting in grid for rep in range(reps)]
-    if workers > 1:
-
-        # spawned, not forked: a forked child shares its parent's pipes (a test runner's, a
-        # kernel's) and can take them down when it exits
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            parts = list(pool.map(_replicate, jobs, chunksize=4))
-    else:
-        parts = [_replicate(job) for job in jobs]
-    return pd.DataFrame([row for part in parts for row in part])
+    return pd.DataFrame([row for part in parallel(_replicate, jobs, workers) for row in part])
 
 
 def _score(frame: pd.DataFrame, suffix: str = "") -> pd.Series:
