@@ -52,3 +52,18 @@ def test_an_anonymous_warehouse_gets_role_halves_and_a_keyed_one_person_halves(c
     by_person = answers.assign(half=respondent_halves(answers))
     assert by_person.groupby(["unit_id", "employee_key"])["half"].nunique().max() == 1
     assert by_person.groupby(["unit_id", "role"])["half"].nunique().max() == 2
+
+
+def test_a_score_that_cannot_be_halved_says_why_instead_of_over_correcting(con):
+    """An anonymous export whose units each have one role and no tenure band has no halves
+    that keep their people: the corrected links are not estimated, and say why."""
+    from cxex_analysis.analyses import linkage
+    from cxex_analysis.panels import linkage_panels
+
+    panel = linkage_panels.build_panel(con)
+    panel[["engagement_index_a", "engagement_index_b"]] = np.nan
+    for direction in ("ex_to_cx", "cx_to_ex", "placebo"):
+        row = linkage.corrected_effects(panel, direction, ["nps"]).iloc[0]
+        assert np.isnan(row["estimate"]), direction
+        assert "no key that follows a person" in row["method"], row["method"]
+    assert not linkage.ex_measured_but_not_halved(linkage_panels.build_panel(con))
