@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from cxex_analysis.panels import unit_panels
-from cxex_analysis.panels.respondent_halves import respondent_halves
+from cxex_analysis.panels.respondent_halves import not_halved, respondent_halves
 
 
 def test_a_keyed_person_keeps_a_half_in_every_wave():
@@ -66,4 +66,30 @@ def test_a_score_that_cannot_be_halved_says_why_instead_of_over_correcting(con):
         row = linkage.corrected_effects(panel, direction, ["nps"]).iloc[0]
         assert np.isnan(row["estimate"]), direction
         assert "no key that follows a person" in row["method"], row["method"]
-    assert not linkage.ex_measured_but_not_halved(linkage_panels.build_panel(con))
+    assert not not_halved(linkage_panels.build_panel(con), "engagement_index")
+
+
+def test_the_money_link_of_an_unsplittable_employee_score_says_why(demo_dir, tmp_path):
+    """The same for the return-on-experience link from engagement to employee exits: an
+    anonymous export in which everyone is frontline staff without a tenure band."""
+    import pandas as pd
+
+    from cxex_analysis.analyses import rox
+    from cxex_analysis.store import ingest, warehouse
+
+    data = tmp_path / "data"
+    data.mkdir()
+    for source in list(demo_dir.glob("*.csv")) + list(demo_dir.glob("*.yaml")):
+        (data / source.name).write_bytes(source.read_bytes())
+    staff = pd.read_csv(data / "employee_survey.csv", dtype=str, keep_default_na=False)
+    staff.drop(columns=["employee_key", "tenure_band"]).assign(role="frontline").to_csv(
+        data / "employee_survey.csv", index=False)
+    ingest.ingest(data, tmp_path / "wh.duckdb")
+    con = warehouse.connect(tmp_path / "wh.duckdb")
+    try:
+        links = rox.link_estimates(con)
+    finally:
+        con.close()
+    exits = links[(links["estimand"] == "link") & (links["term"] == "exit_rate_per_ei")]
+    assert len(exits) == 1 and exits["estimate"].isna().all()
+    assert "no key that follows a person" in exits["method"].iloc[0], exits["method"].iloc[0]

@@ -67,6 +67,7 @@ from cxex_analysis.panels.linkage_panels import (
     item_performance,
     mediation_outcomes,
 )
+from cxex_analysis.panels.respondent_halves import NO_STABLE_HALVES, not_halved
 from cxex_analysis.results import tidy
 from cxex_analysis.vocabulary import EX_MEASURE
 
@@ -137,21 +138,6 @@ PUBLIC_EFFECTS = {"ex_to_cx": "ex_to_cx_lagged", "cx_to_ex": "cx_to_ex_lagged",
                   "placebo": "ex_lead_placebo"}
 
 
-#: why an employee score has no halves (:func:`cxex_analysis.panels.respondent_halves`)
-NO_STABLE_HALVES = ("the employee answers cannot be split into two halves that keep their "
-                    "people from wave to wave: the export has no key that follows a person "
-                    "(employee_key), and no unit's staff differ in role or tenure band (a split "
-                    "drawn afresh each wave would over-correct)")
-
-
-def ex_measured_but_not_halved(panel: pd.DataFrame, ex: str = EX_MEASURE) -> bool:
-    """True when the employee score has values but no unit-wave has both of its halves."""
-    halves = [f"{ex}_a", f"{ex}_b"]
-    if ex not in panel.columns or not set(halves) <= set(panel.columns):
-        return False
-    return bool(panel[ex].notna().any() and not panel[halves].notna().all(axis=1).any())
-
-
 def corrected_effects(panel: pd.DataFrame, direction: str = "ex_to_cx",
                       outcomes: Sequence[str] = CX_OUTCOMES, ex: str = EX_MEASURE, lag: int = 1,
                       confidence: float = 0.95, exclude: str | None = "pilot_active",
@@ -182,7 +168,7 @@ def corrected_effects(panel: pd.DataFrame, direction: str = "ex_to_cx",
             if lag != 1:
                 raise ParameterError("the noise-corrected lagged links are estimated for a lag "
                                      "of one period")
-            if ex_measured_but_not_halved(data, ex):
+            if not_halved(data, ex):
                 raise InsufficientData(NO_STABLE_HALVES)
             if direction == "placebo":
                 lead = data[[unit, time] + [f"{ex}_a", f"{ex}_b"]].assign(

@@ -46,10 +46,11 @@ from cxex_analysis.estimators.value_model import (
 )
 from cxex_analysis.panels.linkage_panels import build_money_panel, build_panel
 from cxex_analysis.panels.pilot_panels import pilot_registry, units_like_pilot
+from cxex_analysis.panels.respondent_halves import NO_STABLE_HALVES, not_halved
 from cxex_analysis.panels.unit_economics import baseline, registry_currencies
 from cxex_analysis.results import read_json, tidy
 from cxex_analysis.store.inventory import BY_KEY, inventory, left_out
-from cxex_analysis.vocabulary import LINK_WORDS, method_label
+from cxex_analysis.vocabulary import EX_MEASURE, LINK_WORDS, method_label
 
 #: each link: (outcome, score, the sign a healthy business expects)
 LINK_SPECS = {"churn_per_nps": ("churn_rate", "nps", -1),
@@ -100,8 +101,10 @@ def link_estimates(con, min_group_size: int = 5, confidence: float = 0.95) -> pd
             fit = split_half_iv(usable, y, f"{x}_a", f"{x}_b", "unit_id", "t",
                                 confidence=confidence)
         except ParameterError as reason:
+            why = NO_STABLE_HALVES if x in (EX_MEASURE, "enps") and not_halved(usable, x) else \
+                str(reason).rstrip(".")
             rows.append({**base, "estimand": "link", "estimate": np.nan, "n": 0, "bounded": False,
-                         "method": f"not estimated: {str(reason).rstrip('.')}"})
+                         "method": f"not estimated: {why}"})
             continue
         rows.append({**base, "estimand": "link", **{k: fit[k] for k in (
             "estimate", "se", "ci_low", "ci_high", "p_value", "n", "bounded", "first_stage_f")},

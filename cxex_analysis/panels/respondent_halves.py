@@ -114,3 +114,18 @@ def respondent_halves(responses: pd.DataFrame, seed: int = HALF_SEED) -> pd.Seri
     if (~keyed).any():
         halves[~keyed] = _group_halves(responses[~keyed])
     return halves
+
+
+#: why an employee score has no halves, in the words a report uses
+NO_STABLE_HALVES = ("the employee answers cannot be split into two halves that keep their "
+                    "people from wave to wave: the export has no key that follows a person "
+                    "(employee_key), and no unit's staff differ in role or tenure band (a split "
+                    "drawn afresh each wave would over-correct)")
+
+
+def not_halved(panel: pd.DataFrame, score: str) -> bool:
+    """True when ``score`` has values in ``panel`` but no row has both of its halves."""
+    halves = [f"{score}_a", f"{score}_b"]
+    if score not in panel.columns or not set(halves) <= set(panel.columns):
+        return False
+    return bool(panel[score].notna().any() and not panel[halves].notna().all(axis=1).any())
