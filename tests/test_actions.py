@@ -379,6 +379,20 @@ def test_action_text_is_masked_and_unit_type_groups_match_any_case(tmp_path, sma
         con.close()
 
 
+def _read_ingested(small_folder, tmp_path, employees: str, plan_rows: list[str], read):
+    """The small organisation with these employee answers and action plans, ingested; what
+    ``read`` finds in its warehouse."""
+    folder = small_folder(extra={"employee_survey.csv": employees,
+                                 "action_plans.csv": PLAN_HEADER + "\n".join(plan_rows) + "\n"})
+    target = tmp_path / "read.duckdb"
+    ingest.ingest(folder, target)
+    con = warehouse.connect(target)
+    try:
+        return read(con)
+    finally:
+        con.close()
+
+
 def test_the_audit_shows_a_held_back_owner_or_key_masked_never_as_written(small_folder, tmp_path):
     """The data audit printed quarantined values verbatim: a person's name as owner, an e-mail
     address as employee_key."""
@@ -386,17 +400,9 @@ def test_the_audit_shows_a_held_back_owner_or_key_masked_never_as_written(small_
         "frontline,3", "frontline,jane.smith@example.com,3").replace("frontline,2", "frontline,k2,2")
     rows = ["B1,unit,U1,eng_tools,x,Jane Smith,2025-04-10,,planned,",
             "B2,unit,U1,eng_tools,x,José García,2025-04-10,,planned,"]
-    folder = small_folder(extra={"employee_survey.csv": employees,
-                                 "action_plans.csv": PLAN_HEADER + "\n".join(rows) + "\n"})
-    target = tmp_path / "masked.duckdb"
-    ingest.ingest(folder, target)
     from cxex_analysis.store import accounting
 
-    con = warehouse.connect(target)
-    try:
-        sample = accounting.quarantine_sample(con)
-    finally:
-        con.close()
+    sample = _read_ingested(small_folder, tmp_path, employees, rows, accounting.quarantine_sample)
     shown = dict(zip(sample["column_name"] + "/" + sample["row"].astype(str), sample["value"]))
     assert shown["owner_role/2"] == "Xxxx Xxxxx" and shown["owner_role/3"] == "Xxxx Xxxxxx"
     assert shown["employee_key/2"] == "[email]"
@@ -407,15 +413,8 @@ def test_an_action_for_STORE_and_one_for_store_are_one_group(small_folder, tmp_p
     rows = ["B1,unit_type,STORE,eng_tools,x,store manager,2025-04-10,,planned,",
             "B2,unit_type,store,eng_tools,y,store manager,2025-04-11,,planned,",
             "B3,unit_type,  Store ,eng_tools,z,store manager,2025-04-12,,planned,"]
-    folder = small_folder(extra={"employee_survey.csv": EMPLOYEE,
-                                 "action_plans.csv": PLAN_HEADER + "\n".join(rows) + "\n"})
-    target = tmp_path / "store.duckdb"
-    ingest.ingest(folder, target)
-    con = warehouse.connect(target)
-    try:
-        plans, cover = action_panels.plans_and_cover(con)
-    finally:
-        con.close()
+    plans, cover = _read_ingested(small_folder, tmp_path, EMPLOYEE, rows,
+                                  action_panels.plans_and_cover)
     assert list(plans["group"]) == ["store"] * 3
     assert cover.groupby("group")["action_id"].nunique().to_dict() == {"store": 3}
 
