@@ -1,8 +1,9 @@
 """Calibration of the estimators that link survey scores, on latent worlds with planted truths.
 
-For each setting (units x waves x respondents per unit-period, with or without EX reacting
+For each setting (units x quarters x respondents per unit-period, with or without EX reacting
 to CX; employees who are fresh people each wave or the same staff answering every wave,
-exported anonymously or with a key; every world with a small staggered pilot) it draws
+exported anonymously or with a key, surveyed every quarter, half-year or year beside monthly
+customer scores; every world with a small staggered pilot) it draws
 organisations from :mod:`cxex_analysis.simulation.latent` and prints per estimand: the truth
 in measured units, the mean estimate, the mean bias in standard errors, the 95% interval
 coverage and, for the lagged links, the SE over an oracle's (the same design with the
@@ -12,11 +13,14 @@ export and over the grid. Targets for the corrected estimators: |bias| <= 0.1 SE
 grid and 0.2 SE per export, coverage in [0.92, 0.98], SE within 1.5 times the oracle's.
 
 Then the same for the demo's world (:mod:`cxex_analysis.simulation.demo_calibration`: the
-organisation the README's demo writes, at 150, 300 and 1,000 units, through ingest and
-notebook 01's panel): the lagged EX -> CX link of its keyed export and of the same export
-without its key.
+organisation the README's demo writes, at 150, 300 and 1,000 units, with employee surveys
+every quarter (two years) and once a year (four years), through ingest and notebook 01's
+panel): the lagged EX -> CX link of its keyed export and of the same export without its key.
+(With annual surveys the reverse link CX -> EX is not identified, and the tables say so by
+its absence: its control, the engagement index of the quarter before, is never measured.)
 
     python benchmarks/calibration.py [--reps 100] [--demo-reps 10] [--quick] [--workers 2]
+                                     [--save rows.csv]
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
 from cxex_analysis.simulation import calibration, demo_calibration
 
@@ -35,11 +40,15 @@ def main(argv=None) -> int:
                         help="demo organisations per size (0: none)")
     parser.add_argument("--quick", action="store_true", help="the first two settings only")
     parser.add_argument("--workers", type=int, default=2, help="processes")
+    parser.add_argument("--save", type=Path, default=None,
+                        help="also write every replication's row to this CSV (and *-demo.csv)")
     args = parser.parse_args(argv)
 
     grid = calibration.GRID[:2] if args.quick else calibration.GRID
     started = time.perf_counter()
     found = calibration.run(grid, reps=args.reps, workers=args.workers, with_oracle=True)
+    if args.save:
+        found.to_csv(args.save, index=False)
     elapsed = time.perf_counter() - started
     worlds = found.groupby("setting")["seed"].nunique().sum()
     print(f"Calibration: {args.reps} organisations per setting, {worlds} in all, "
@@ -71,6 +80,8 @@ def main(argv=None) -> int:
         sizes = demo_calibration.DEMO_SIZES[:1] if args.quick else demo_calibration.DEMO_SIZES
         started = time.perf_counter()
         demo = demo_calibration.run(sizes, reps=args.demo_reps, workers=args.workers)
+        if args.save:
+            demo.to_csv(args.save.with_name(args.save.stem + "-demo.csv"), index=False)
         print(f"\nThe demo's world: {args.demo_reps} organisations per size, "
               f"{time.perf_counter() - started:.0f} s")
         show(calibration.table(demo), "setting")

@@ -197,8 +197,9 @@ def split_half_iv(data: pd.DataFrame, y: str, x_a: str, x_b: str, unit: str, tim
     data : DataFrame
         One row per unit and period with ``y`` and both halves of the regressor.
     design : {"within", "first_difference"}
-        Unit and period fixed effects, or changes from the unit's previous row (rows must be
-        consecutive periods of one unit) with period effects.
+        Unit and period fixed effects, or changes from the unit's previous wave (the
+        previous period that any unit has: every period, or every survey of an annual one;
+        a unit that missed it has no change there) with period effects.
 
     Returns
     -------
@@ -215,9 +216,12 @@ def split_half_iv(data: pd.DataFrame, y: str, x_a: str, x_b: str, unit: str, tim
         raise ParameterError(f"column(s) {missing} are not in the data.")
     frame = data[[unit, time, y, x_a, x_b]].dropna().sort_values([unit, time])
     if design == "first_difference":
+        # the wave before: the previous period any unit has (every period, or a survey's)
+        waves = np.sort(frame[time].unique())
+        wave_before = frame[time].map(pd.Series(waves[:-1], index=waves[1:]))
         previous = frame.groupby(unit)[time].shift(1)
         changes = frame[[y, x_a, x_b]] - frame.groupby(unit)[[y, x_a, x_b]].shift(1)
-        frame = pd.concat([frame[[unit, time]], changes], axis=1)[previous == frame[time] - 1]
+        frame = pd.concat([frame[[unit, time]], changes], axis=1)[previous == wave_before]
         frame = frame.dropna()
     if frame[unit].nunique() < 3 or len(frame) < 10:
         raise InsufficientData("too few units with both halves of the score to correct for "
@@ -288,28 +292,44 @@ def within_unit_reliability(data: pd.DataFrame, x_a: str, x_b: str, unit: str, t
 
 def _cross_lagged_changes(frame: pd.DataFrame, outcome: str, cause: str, unit: str,
                           time: str) -> pd.DataFrame:
-    """The changes :func:`cross_lagged` regresses, both orderings of the halves stacked: the
-    outcome's change into t + 1 (``dy``), the cause's change into t from one half (``dx``)
-    and the other (``z_x``), the outcome's change into t − 1 likewise (``dy_before``,
-    ``z_y``); rows with four consecutive periods only."""
-    frame = frame.sort_values([unit, time])
-    grouped = frame.groupby(unit)
-    periods = frame[time]
-    consecutive = ((grouped[time].shift(-1) == periods + 1) & (grouped[time].shift(1) == periods - 1)
-                   & (grouped[time].shift(2) == periods - 2))
+    """The changes :func:`cross_lagged` regresses, both orderings of the halves stacked.
 
-    def change(column: str, lag: int = 0) -> pd.Series:
-        return grouped[column].shift(lag) - grouped[column].shift(lag + 1)
+    The waves are the periods in which the organisation measured the cause with the outcome
+    of the period after (any unit); each wave is compared with the wave before it: the
+    outcome's change between the periods after them (``dy``), the cause's change between
+    them from one half (``dx``) and the other (``z_x``), the outcome's change between the
+    periods before them likewise (``dy_before``, ``z_y``). With a wave every period these are
+    the changes into t + 1, t and t − 1; with annual employee surveys beside quarterly
+    customer scores, a year's changes of the quarters after, at and before each wave. Rows
+    with a missing score have it missing (NaN)."""
+    frame = frame.drop_duplicates([unit, time]).set_index([unit, time])
+    units = frame.index.get_level_values(0)
+    periods = frame.index.get_level_values(1)
+
+    def at(column: str, periods_wanted) -> np.ndarray:  # column in the same unit's period
+        where = pd.MultiIndex.from_arrays([units, periods_wanted])
+        return frame[column].reindex(where).to_numpy(float)
+
+    measured = (frame[f"{cause}_a"].notna() & frame[f"{cause}_b"].notna()).to_numpy() \
+        & ~np.isnan(at(outcome, periods + 1))
+    waves = np.sort(pd.unique(periods[measured]))
+    if len(waves) < 2:
+        return pd.DataFrame(columns=["unit", "period", "dy", "dx", "z_x", "dy_before", "z_y"])
+    previous = pd.Series(waves[:-1], index=waves[1:]).reindex(periods).to_numpy()
+    keep = measured & ~pd.isna(previous)
+    units, periods, previous = units[keep], periods[keep], previous[keep].astype(periods.dtype)
+
+    def change(column: str, step: int) -> np.ndarray:
+        return at(column, periods + step) - at(column, previous + step)
 
     stacked = []
     for copy, (mine, other) in enumerate((("a", "b"), ("b", "a"))):
         stacked.append(pd.DataFrame({
-            "unit": frame[unit], "period": (periods + 1).astype(str) + f"|{copy}",
-            "dy": grouped[outcome].shift(-1) - frame[outcome],
-            "dx": change(f"{cause}_{mine}"), "z_x": change(f"{cause}_{other}"),
-            "dy_before": change(f"{outcome}_{mine}", 1),
-            "z_y": change(f"{outcome}_{other}", 1)})[consecutive])
-    return pd.concat(stacked, ignore_index=True).dropna()
+            "unit": units, "period": (periods + 1).astype(str) + f"|{copy}",
+            "dy": change(outcome, 1), "dx": change(f"{cause}_{mine}", 0),
+            "z_x": change(f"{cause}_{other}", 0), "dy_before": change(f"{outcome}_{mine}", -1),
+            "z_y": change(f"{outcome}_{other}", -1)}))
+    return pd.concat(stacked, ignore_index=True).dropna(subset=["dy", "dx", "z_x"])
 
 
 def cross_lagged(data: pd.DataFrame, outcome: str, cause: str, unit: str, time: str,
@@ -348,8 +368,18 @@ def cross_lagged(data: pd.DataFrame, outcome: str, cause: str, unit: str, time: 
     when the outcome's shocks do not persist from one period to the next or the cause does
     not react to the outcome, and ``control_used`` and ``method`` say so.
     ``data`` has one row per unit and period with ``outcome``, ``outcome_a``, ``outcome_b``,
-    ``cause_a`` and ``cause_b``; rows need four consecutive periods (t − 2 to t + 1) and
-    a missing score removes the rows that use it.
+    ``cause_a`` and ``cause_b``; a missing score removes the rows that use it.
+
+    **Waves need not be every period**: "t − 1" is the wave before. The waves are the
+    periods in which the cause is measured together with the outcome of the period after
+    (employee surveys every quarter, half-year or year beside quarterly customer scores),
+    and each is compared with the previous one: Δx is the cause's change between waves,
+    Δy(t+1) the outcome's change between the periods just after them and Δy(t−1) between
+    the periods just before them. The model is the same (the effect of a period's cause on
+    the next period's outcome); a wave every period gives the consecutive changes above.
+    Where the outcome is not measured in the period before each wave (the engagement index
+    of annual surveys as the outcome of quarterly NPS), the cause's reaction to it cannot be
+    held fixed: :class:`InsufficientData` says so unless ``control=False``.
     """
     confidence = check_confidence(confidence)
     needed = [unit, time, outcome] + [f"{c}_{h}" for c in (outcome, cause) for h in "ab"]
@@ -357,6 +387,17 @@ def cross_lagged(data: pd.DataFrame, outcome: str, cause: str, unit: str, time: 
     if missing:
         raise ParameterError(f"column(s) {missing} are not in the data.")
     rows = _cross_lagged_changes(data[needed], outcome, cause, unit, time)
+    held = rows.dropna()
+    if len(held) or control is not False:
+        if len(rows) and not len(held) and rows["unit"].nunique() >= 10:
+            raise InsufficientData(
+                "the outcome is not measured in the period before each wave of the cause (for "
+                "example, annual employee surveys beside quarterly customer scores), so the "
+                "cause's reaction to the outcome cannot be held fixed and the link is not "
+                "identified.")
+        rows = held
+    else:  # no control asked for, and none measured
+        rows = rows.fillna({"dy_before": 0.0, "z_y": 0.0})
     groups = rows["unit"].nunique()
     if groups < 10 or rows["period"].nunique() < 2:
         raise InsufficientData("the cross-lagged estimate needs four consecutive waves in at least "

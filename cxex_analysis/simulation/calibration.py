@@ -36,6 +36,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 import pandas as pd
 
+from cxex_analysis.errors import InsufficientData
 from cxex_analysis.estimators.fixed_effects import blank_scores, lagged_pairs, twfe
 from cxex_analysis.estimators.measurement import cross_lagged, split_half_iv
 from cxex_analysis.estimators.staggered import staggered_did
@@ -47,9 +48,12 @@ from cxex_analysis.simulation import latent
 #: exported "anonymous" (role and tenure band only) or "keyed" (a key that follows a person)
 EXPORTS = ("fresh", "anonymous", "keyed")
 
-#: (units, waves, respondents per unit-period, EX's reaction to last quarter's CX, export)
+#: (units, quarters, respondents per unit-period, EX's reaction to last quarter's CX, export[,
+#: quarters between employee surveys: 1 quarterly (default), 2 half-yearly, 4 annual])
 GRID = tuple((*size, export) for export in ("anonymous", "keyed") for size in
-             ((150, 8, 30, 0.0), (300, 8, 30, 4.0), (1000, 8, 30, 0.0), (300, 12, 30, 0.0))) + (
+             ((150, 8, 30, 0.0), (300, 8, 30, 4.0), (1000, 8, 30, 0.0), (300, 12, 30, 0.0),
+              (150, 16, 30, 0.0, 4), (300, 16, 30, 4.0, 4), (1000, 16, 30, 0.0, 4),
+              (300, 12, 30, 4.0, 2))) + (
     (600, 8, 30, 0.0, "fresh"), (600, 8, 30, 4.0, "fresh"), (300, 6, 100, 0.0, "fresh"),
     (2000, 6, 10, 4.0, "fresh"), (100, 8, 30, 0.0, "fresh"))
 
@@ -60,26 +64,34 @@ GRID = tuple((*size, export) for export in ("anonymous", "keyed") for size in
 #: its small-sample bias is ~0.12 SE)
 TEST_GRID = ((200, 8, 30, 0.0, "anonymous"), (600, 8, 30, 4.0, "anonymous"),
              (300, 12, 30, 4.0, "keyed"), (150, 6, 100, 0.0, "fresh"),
-             (2000, 6, 10, 4.0, "fresh"), (100, 8, 30, 0.0, "keyed"))
+             (2000, 6, 10, 4.0, "fresh"), (100, 8, 30, 0.0, "keyed"),
+             (300, 16, 30, 4.0, "anonymous", 4))
 
 
 ESTIMANDS = ("ex_to_cx_lagged", "cx_to_ex_lagged", "revenue_per_customer_per_nps",
              "pilot_att_nps", "pilot_att_nps_all_treated")
 
 
+#: quarters between employee surveys, in words
+CADENCE = {1: "quarterly", 2: "half-yearly", 4: "annual"}
+
+
 def world_for(setting: tuple, seed: int) -> latent.LatentWorld:
-    units, waves, respondents, feedback, export = setting
+    units, waves, respondents, feedback, export, *every = setting
     people = {"people": "fresh"} if export == "fresh" else {"people": "roster", "export": export}
     return latent.LatentWorld(units=units, waves=waves, employees=respondents,
                               customers=respondents, cx_to_ex=feedback, pilot_share=0.3,
-                              seed=seed, **people)
+                              seed=seed, ex_every=every[0] if every else 1, **people)
 
 
 def label(setting: tuple) -> str:
-    """``300 units x 8 waves x 30, feedback, anonymous roster``."""
-    units, waves, respondents, feedback, export = setting
+    """``300 units x 8 quarters x 30, feedback, anonymous roster`` (``, annual EX`` when the
+    employee survey is not quarterly)."""
+    units, waves, respondents, feedback, export, *every = setting
     who = "fresh people" if export == "fresh" else f"{export} roster"
-    return f"{units} units x {waves} waves x {respondents}{', feedback' if feedback else ''}, {who}"
+    cadence = f", {CADENCE[every[0]]} EX" if every and every[0] != 1 else ""
+    return (f"{units} units x {waves} quarters x {respondents}{', feedback' if feedback else ''}, "
+            f"{who}{cadence}")
 
 
 def estimates(world: dict, with_oracle: bool = False) -> list[dict]:
@@ -103,7 +115,10 @@ def estimates(world: dict, with_oracle: bool = False) -> list[dict]:
 
     for estimand, y, x in (("ex_to_cx_lagged", "nps", "engagement_index"),
                            ("cx_to_ex_lagged", "engagement_index", "nps")):
-        fit = cross_lagged(linkage_data, y, x, "unit_id", "t")
+        try:
+            fit = cross_lagged(linkage_data, y, x, "unit_id", "t")
+        except InsufficientData:  # not identified here (CX -> EX with annual EX): no row
+            continue
         pairs = lagged_pairs(quarterly, x, y, 1, exclude="pilot_active")
         add(estimand, fit, truth[estimand], plain(pairs, "y", "x", "y_time"))
         if with_oracle:
@@ -135,6 +150,8 @@ def oracle(world: dict, outcome: str, cause: str) -> float:
     exact = {"engagement_index": latent.expected_engagement_index(
                  quarterly["latent_ex"].to_numpy(), settings),
              "nps": latent.expected_nps(quarterly["latent_cx"].to_numpy(), settings)}
+    exact["engagement_index"] = np.where(quarterly["engagement_index"].isna(), np.nan,
+                                         exact["engagement_index"])  # surveyed quarters only
     frame = quarterly.assign(**{f"{score}_{half}": exact[score]
                                 for score in (outcome, cause) for half in "ab"})
     scores = [f"{score}{half}" for score in (outcome, cause) for half in ("", "_a", "_b")]
@@ -147,8 +164,9 @@ def _replicate(job: tuple) -> list[dict]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         rows = estimates(latent.generate(world_for(setting, seed)), with_oracle)
+    every = setting[5] if len(setting) > 5 else 1
     return [{"setting": label(setting), "feedback": setting[3], "export": setting[4],
-             "seed": seed, **r} for r in rows]
+             "cadence": CADENCE[every], "seed": seed, **r} for r in rows]
 
 
 def parallel(replicate, jobs: list, workers: int = 2, chunksize: int = 4) -> list:

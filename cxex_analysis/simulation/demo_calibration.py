@@ -31,13 +31,23 @@ from cxex_analysis.store import ingest, warehouse
 DEMO_SIZES = (150, 300, 1000)
 
 
-def demo_organisation(units: int, seed: int) -> DemoParameters:
-    """The demo's parameters with ``units`` units in the demo's mix, and a seed of its own."""
+#: employee survey cadences of the demo's world in the calibration table: quarters between
+#: surveys, the first month and quarters of data (annual surveys need four years for three
+#: changes, all in the past), and the waves action plans are made from
+CADENCES = {"quarterly": (1, "2024-01-01", 8, (2, 4, 7)),
+            "annual": (4, "2022-01-01", 16, (4, 8, 15))}
+
+
+def demo_organisation(units: int, seed: int, cadence: str = "quarterly") -> DemoParameters:
+    """The demo's parameters with ``units`` units in the demo's mix, a seed of its own and
+    employee surveys every quarter or once a year."""
     base = DemoParameters()
     total = sum(base.units_by_type.values())
     mix = {kind: max(2, round(n * units / total)) for kind, n in base.units_by_type.items()}
+    every, start, quarters, cycles = CADENCES[cadence]
     return replace(base, units_by_type=mix, seed=seed, comment_share_customer=0.02,
-                   comment_share_employee=0.02)
+                   comment_share_employee=0.02, ex_every=every, start=start,
+                   n_quarters=quarters, action_cycles=cycles)
 
 
 def _anonymous(panel: pd.DataFrame, con) -> pd.DataFrame:
@@ -48,15 +58,17 @@ def _anonymous(panel: pd.DataFrame, con) -> pd.DataFrame:
     return panel.sort_values(["unit_id", "t"]).reset_index(drop=True)
 
 
-def replicate(job: tuple[int, int]) -> list[dict]:
-    """One demo organisation (``units``, ``seed``): H2 keyed and anonymous, with the truth."""
-    units, seed = job
+def replicate(job: tuple) -> list[dict]:
+    """One demo organisation (``units``, ``seed``[, ``cadence``]): H2 keyed and anonymous,
+    with the truth."""
+    units, seed, *cadence = job
+    cadence = cadence[0] if cadence else "quarterly"
     rows = []
     with tempfile.TemporaryDirectory(prefix="cxex-calibration-") as folder, \
             warnings.catch_warnings():
         warnings.simplefilter("ignore")
         data = Path(folder) / "data"
-        truth = demo_files.generate(data, demo_organisation(units, seed))
+        truth = demo_files.generate(data, demo_organisation(units, seed, cadence))
         planted = truth["linkage"]["ex_to_cx_lagged"]["nps"]
         ingest.ingest(data, Path(folder) / "warehouse.duckdb")
         con = warehouse.connect(Path(folder) / "warehouse.duckdb")
@@ -68,7 +80,9 @@ def replicate(job: tuple[int, int]) -> list[dict]:
         plain = linkage.lagged_effects(keyed, "ex_to_cx", ["nps"]).iloc[0]
         for export, panel in panels.items():
             fit = linkage.corrected_effects(panel, "ex_to_cx", ["nps"]).iloc[0]
-            rows.append({"setting": f"demo world, {units} units, {export}", "export": export,
+            where = f"{units} units" + (f", {cadence} EX" if cadence != "quarterly" else "")
+            rows.append({"setting": f"demo world, {where}, {export}", "export": export,
+                         "cadence": cadence,
                          "feedback": 1.0, "seed": seed, "estimand": "ex_to_cx_lagged",
                          "estimate": fit["estimate"], "se": fit["se"],
                          "ci_low": fit["ci_low"], "ci_high": fit["ci_high"], "truth": planted,
@@ -78,8 +92,11 @@ def replicate(job: tuple[int, int]) -> list[dict]:
     return rows
 
 
-def run(sizes=DEMO_SIZES, reps: int = 10, first_seed: int = 5000, workers: int = 2) -> pd.DataFrame:
-    """``reps`` demo organisations per size (seeds ``first_seed`` …), in parallel."""
-    jobs = [(units, first_seed + rep) for units in sizes for rep in range(reps)]
+def run(sizes=DEMO_SIZES, reps: int = 10, first_seed: int = 5000, workers: int = 2,
+        cadences=tuple(CADENCES)) -> pd.DataFrame:
+    """``reps`` demo organisations per size and survey cadence (seeds ``first_seed`` …), in
+    parallel."""
+    jobs = [(units, first_seed + rep, cadence) for cadence in cadences for units in sizes
+            for rep in range(reps)]
     return pd.DataFrame([row for part in parallel(replicate, jobs, workers, chunksize=1)
                          for row in part])

@@ -117,7 +117,9 @@ def _employee_frame(params: DemoParameters, d: Draws, world: World) -> tuple[pd.
     months = month_starts(params)
     waves = [(months[3 * q + 2] + pd.offsets.MonthEnd(0)).date().isoformat()
              for q in range(params.n_quarters)]
-    emp = d.employees
+    surveyed = (d.employees["q"] % params.ex_every == 0).to_numpy()
+    emp = d.employees[surveyed]
+    items, enps = world.employee_items[surveyed], world.enps[surveyed]
     n = len(emp)
     frame = pd.DataFrame({
         "response_id": [f"R{i:06d}" for i in range(1, n + 1)],
@@ -127,15 +129,15 @@ def _employee_frame(params: DemoParameters, d: Draws, world: World) -> tuple[pd.
         "tenure_band": emp["tenure_band"].to_numpy(),
     })
     for k, item in enumerate(ITEMS):
-        frame[f"eng_{item}"] = pd.array(world.employee_items[:, k], dtype="Float64").astype("Int64")
-    frame["enps"] = world.enps.astype(int)
+        frame[f"eng_{item}"] = pd.array(items[:, k], dtype="Float64").astype("Int64")
+    frame["enps"] = enps.astype(int)
     has_comment = rng.random(n) < params.comment_share_employee
     comments = np.full(n, "", dtype=object)
     themes = np.full(n, "", dtype=object)
-    respondent_ei = (np.nanmean(world.employee_items, axis=1) - 1) / 4 * 100
+    respondent_ei = (np.nanmean(items, axis=1) - 1) / 4 * 100
     unit_type = d.units["unit_type"].to_numpy()[emp["u"].to_numpy()]
     for i in np.flatnonzero(has_comment):
-        answers = world.employee_items[i]
+        answers = items[i]
         if unit_type[i] == "call_centre" and respondent_ei[i] < 60 and rng.random() < 0.4:
             theme = "staffing"
         else:
@@ -252,7 +254,8 @@ def generate(out_dir: Path | str, params: DemoParameters | None = None) -> dict:
                    "employee_responses": int(len(employees) - invalid["employee_survey"]),
                    "customer_responses": int(len(customers) - invalid["customer_survey"]),
                    "unit_outcome_rows": int(len(outcomes) - invalid["unit_outcomes"]),
-                   "waves": params.n_quarters, "months": len(months)},
+                   "waves": len(range(0, params.n_quarters, params.ex_every)),
+                   "months": len(months)},
         "linkage": _linkage_truth(params, draws, factual, len(months), big),
         "pilots": pilot_truth,
         "actions": {**action_truth, "plans": len(plans),
@@ -268,7 +271,8 @@ def generate(out_dir: Path | str, params: DemoParameters | None = None) -> dict:
             "non_english_response_ids": customer_info["non_english_response_ids"],
         },
         "expected_ei_by_wave": {
-            str(q): float(np.nanmean(factual.ei[big, q])) for q in range(params.n_quarters)},
+            str(q): float(np.nanmean(factual.ei[big, q]))
+            for q in range(0, params.n_quarters, params.ex_every)},
     }
     (out / "truth.json").write_text(json.dumps(truth, indent=2, default=_json_default))
     return truth

@@ -35,6 +35,9 @@ class DemoParameters:
     monthly_responses_by_type: dict[str, float] = field(default_factory=lambda: {
         "store": 25.0, "branch": 20.0, "call_centre": 60.0, "team": 5.0})
     employee_response_rate: float = 0.8
+    #: quarters from one employee survey to the next (1 quarterly, 2 half-yearly, 4 annual;
+    #: the first quarter has one); customers answer every month whatever it is
+    ex_every: int = 1
     # employee experience (engagement-index points)
     ex_mean: float = 66.0
     ex_between_sd: float = 7.0
@@ -102,6 +105,9 @@ class DemoParameters:
         if len(self.action_cycles) != len(self.action_unit_share):
             raise ParameterError("`action_cycles` and `action_unit_share` must have the same "
                                  "length (one share of planning units per cycle).")
+        if self.ex_every < 1 or any(c % self.ex_every for c in self.action_cycles[:-1]):
+            raise ParameterError(f"`action_cycles` {self.action_cycles} must be waves with a "
+                                 f"survey (every {self.ex_every} quarters).")
         if self.n_quarters < 3:
             raise ParameterError(f"`n_quarters` must be at least 3, but {self.n_quarters} was passed.")
         for name in ("employee_response_rate", "comment_share_customer", "comment_share_employee"):

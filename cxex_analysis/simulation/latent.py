@@ -44,6 +44,7 @@ class LatentWorld:
     units: int = 600
     waves: int = 8
     employees: int = 30  # respondents per unit and wave
+    ex_every: int = 1  # quarters from one employee survey to the next (2 half-yearly, 4 annual)
     customers: int = 30  # respondents per unit and month
     seed: int = 0
     # latent employee experience (engagement-index points)
@@ -182,6 +183,8 @@ def _roster_answers(world: LatentWorld, eta: np.ndarray, rng) -> pd.DataFrame:
             person = np.where(leaving, person.max() + 1 + np.arange(n * size).reshape(n, size),
                               person)
             hired = np.where(leaving, t, hired)
+        if t % world.ex_every:
+            continue  # no survey this quarter; the roster moves on
         answer = rng.random((n, size)) < 1 / (1 + np.exp(-(base + world.response_trait * trait)))
         level = eta[:, t, None] + trait_sd * trait + rng.normal(0, state_sd, (n, size))
         centre = expected_item(level)
@@ -261,7 +264,8 @@ def _pilot_truth(world: LatentWorld, noise: dict, cohort: np.ndarray, mu_m: np.n
 def generate(world: LatentWorld = LatentWorld()) -> dict:
     """One organisation drawn from ``world``.
 
-    Returns ``quarterly`` (unit × wave: measured engagement index and NPS of the quarter,
+    Returns ``quarterly`` (unit × quarter: measured engagement index (missing in quarters
+    without an employee survey, ``ex_every``) and NPS of the quarter,
     each with its two random halves and its sampling SE, the latent values, the pilot's
     start quarter ``cohort`` (0 = never) and ``pilot_active``), ``monthly`` (unit × month:
     measured NPS with halves, revenue per customer, latent CX) and ``truth`` (the planted
@@ -300,6 +304,10 @@ def generate(world: LatentWorld = LatentWorld()) -> dict:
         person_index = (items.mean(axis=-1) - 1) / 4 * 100
         ei_se = person_index.reshape(-1, e).std(axis=1, ddof=1) / np.sqrt(e)
         answered = np.full(n * waves, e)
+        unsurveyed = np.tile(np.arange(waves) % world.ex_every > 0, n)
+        for values in (ei, ei_a, ei_b, ei_se):
+            values[unsurveyed] = np.nan
+        answered[unsurveyed] = 0
 
     # customers: a 0-10 answer per respondent per month
     c = world.customers
@@ -346,8 +354,9 @@ def truth(world: LatentWorld, quarterly: pd.DataFrame, monthly: pd.DataFrame) ->
     The revenue link is the slope of revenue's expectation on the expected NPS.
     """
     unit_q, t_q = quarterly["unit_id"].to_numpy(), quarterly["t"].to_numpy()
-    ex_slope = _slope(expected_engagement_index(quarterly["latent_ex"].to_numpy(), world),
-                      quarterly["latent_ex"].to_numpy(), unit_q, t_q)
+    surveyed = t_q % world.ex_every == 0  # the quarters whose engagement the estimators see
+    ex_slope = _slope(expected_engagement_index(quarterly["latent_ex"].to_numpy()[surveyed], world),
+                      quarterly["latent_ex"].to_numpy()[surveyed], unit_q[surveyed], t_q[surveyed])
     cx_slope = _slope(expected_nps(quarterly["latent_cx"].to_numpy(), world),
                       quarterly["latent_cx"].to_numpy(), unit_q, t_q)
     # money: the slope of revenue's expectation on the expected (noise-free) monthly NPS,
