@@ -8,6 +8,16 @@ use, and compares each estimate with the truth in the units the estimator sees:
 * ``ex_to_cx_lagged`` and ``cx_to_ex_lagged`` (H2, H3): :func:`~cxex_analysis.estimators.measurement.cross_lagged`,
   pilot quarters left out as notebook 01 does; uncorrected: the two-way fixed-effects
   regression of the full scores;
+* ``within_unit_reliability`` of the engagement index (notebook 01's split-half
+  reliability; truth: the share of the score's within-unit variance that is the unit's
+  expected score moving); uncorrected: the reliability its sampling variances imply;
+* ``ex_lead_placebo`` (this quarter's NPS on next quarter's engagement, first differences,
+  split-half instruments) and the corrected money mediation ``mediation_a`` (the quarter's
+  NPS on the engagement of the wave before), ``mediation_b`` (revenue per customer on the
+  NPS, given that engagement) and ``mediation_indirect`` (a × b), as notebook 01 estimates
+  them: projections, not planted slopes, so each truth is the same estimator on the scores
+  without sampling noise (their expectations given the latent experience), averaged over
+  the setting's organisations; uncorrected: the same with the scores taken as exact;
 * ``revenue_per_customer_per_nps``: :func:`~cxex_analysis.estimators.measurement.split_half_iv` within units and
   quarters (revenue a month averaged over the quarter, the quarter's NPS, pilot quarters
   left out, as notebook 03); uncorrected: the same regression on the full NPS;
@@ -36,10 +46,13 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 import pandas as pd
 
+from cxex_analysis.analyses import linkage
 from cxex_analysis.errors import InsufficientData
 from cxex_analysis.estimators.fixed_effects import blank_scores, lagged_pairs, twfe
 from cxex_analysis.estimators.measurement import cross_lagged, split_half_iv
+from cxex_analysis.estimators.mediation import mediation, mediation_corrected
 from cxex_analysis.estimators.staggered import staggered_did
+from cxex_analysis.panels.linkage_panels import build_money_panel
 from cxex_analysis.simulation import latent
 
 #: who answers the employee survey, and what the export carries: "fresh" people each wave
@@ -68,7 +81,8 @@ TEST_GRID = ((200, 8, 30, 0.0, "anonymous"), (600, 8, 30, 4.0, "anonymous"),
              (300, 16, 30, 4.0, "anonymous", 4))
 
 
-ESTIMANDS = ("ex_to_cx_lagged", "cx_to_ex_lagged", "revenue_per_customer_per_nps",
+ESTIMANDS = ("ex_to_cx_lagged", "cx_to_ex_lagged", "within_unit_reliability", "ex_lead_placebo",
+             "mediation_a", "mediation_b", "mediation_indirect", "revenue_per_customer_per_nps",
              "pilot_att_nps", "pilot_att_nps_all_treated")
 
 
@@ -123,6 +137,8 @@ def estimates(world: dict, with_oracle: bool = False) -> list[dict]:
         add(estimand, fit, truth[estimand], plain(pairs, "y", "x", "y_time"))
         if with_oracle:
             rows[-1]["se_oracle"] = oracle(world, y, x)
+    rows.append(_reliability(linkage_data, world))
+    rows += _descriptive_links(world, linkage_data)
     money = quarterly[~quarterly["pilot_active"]]  # as notebook 03: quarters, no pilot
     fit = split_half_iv(money, "revenue_per_customer", "nps_a", "nps_b", "unit_id", "t")
     add("revenue_per_customer_per_nps", fit, truth["revenue_per_customer_per_nps_quarterly"],
@@ -138,6 +154,98 @@ def estimates(world: dict, with_oracle: bool = False) -> list[dict]:
     rollout = quarterly[quarterly["cohort"] > 0]
     add("pilot_att_nps_all_treated", simple_att(rollout, "not_yet_treated", "pooled"),
         truth["pilot_att_nps_all_treated"], simple_att(rollout, "not_yet_treated", "varying"))
+    return rows
+
+
+def _reliability(linkage_data: pd.DataFrame, world: dict) -> dict:
+    """The engagement index's within-unit reliability as notebook 01 reports it, beside the
+    truth: the share of the within-unit variance of the unit-wave score (the rows with both
+    halves, unit and period means removed) that is the unit's expected score moving — in
+    one organisation a ratio whose numerator and denominator share its realised noise, so
+    the truth is its mean over the setting's organisations (``oracle_estimate``, as for the
+    projections); the uncorrected twin is the reliability the scores' own sampling
+    variances imply (as if every wave were fresh people), a point without an interval."""
+    row = linkage.reliabilities(linkage_data, ["engagement_index"], unit="unit_id",
+                                time="t").iloc[0]
+    frame = linkage_data.dropna(subset=["engagement_index", "engagement_index_a",
+                                        "engagement_index_b"])
+    settings = latent.LatentWorld(**world["truth"]["settings"])
+
+    def two_way(values) -> pd.Series:  # as within_unit_reliability removes the means
+        v = pd.Series(np.asarray(values, float), index=frame.index)
+        v = v - v.groupby(frame["unit_id"]).transform("mean")
+        return v - v.groupby(frame["t"]).transform("mean")
+
+    signal = two_way(latent.expected_engagement_index(frame["latent_ex"].to_numpy(), settings))
+    planted = float((signal ** 2).sum() / (two_way(frame["engagement_index"]) ** 2).sum())
+    formula = float(row["from_sampling_variance"])
+    return {"estimand": "within_unit_reliability", "estimate": row["estimate"], "se": row["se"],
+            "ci_low": row["ci_low"], "ci_high": row["ci_high"], "truth": np.nan,
+            "oracle_estimate": planted, "estimate_uncorrected": formula, "se_uncorrected": row["se"],
+            "ci_low_uncorrected": formula, "ci_high_uncorrected": formula}
+
+
+def _exact_scores(world: dict) -> pd.DataFrame:
+    """The quarterly frame with every score and its halves replaced by its expectation given
+    the latent experience (surveyed quarters only): what the scores would be without
+    sampling noise."""
+    quarterly = world["quarterly"]
+    settings = latent.LatentWorld(**world["truth"]["settings"])
+    ei = latent.expected_engagement_index(quarterly["latent_ex"].to_numpy(), settings)
+    exact = {"engagement_index": np.where(quarterly["engagement_index"].isna(), np.nan, ei),
+             "nps": latent.expected_nps(quarterly["latent_cx"].to_numpy(), settings)}
+    return quarterly.assign(**{f"{score}{half}": values for score, values in exact.items()
+                               for half in ("", "_a", "_b")})
+
+
+def _descriptive_links(world: dict, linkage_data: pd.DataFrame) -> list[dict]:
+    """The links whose truth is a projection rather than a planted slope: the placebo (this
+    quarter's NPS on next quarter's engagement, as notebook 01) and the corrected money
+    mediation (engagement of the wave before -> the quarter's NPS -> revenue per customer,
+    as notebook 01's H4). Each row carries ``oracle_estimate``, the same estimator on the
+    scores without sampling noise (:func:`_exact_scores`); :func:`run` makes the mean of it
+    over a setting's organisations the truth (the population value of the projection)."""
+    scores = [f"{c}{h}" for c in ("engagement_index", "nps") for h in ("", "_a", "_b")]
+    exact = blank_scores(_exact_scores(world), scores, "pilot_active")
+    rows = []
+
+    def placebo(data):
+        lead = data[["unit_id", "t", "engagement_index_a", "engagement_index_b"]].assign(
+            t=data["t"] - 1)
+        pairs = data[["unit_id", "t", "nps"]].merge(lead, on=["unit_id", "t"], how="inner")
+        return split_half_iv(pairs, "nps", "engagement_index_a", "engagement_index_b",
+                             "unit_id", "t", design="first_difference")
+
+    try:
+        fit, truth_fit = placebo(linkage_data), placebo(exact)
+        pairs = lagged_pairs(world["quarterly"], "engagement_index", "nps", -1,
+                             exclude="pilot_active")
+        plain = twfe(pairs, "y", "x", "unit_id", "y_time")
+        rows.append({"estimand": "ex_lead_placebo", "estimate": fit["estimate"], "se": fit["se"],
+                     "ci_low": fit["ci_low"], "ci_high": fit["ci_high"], "truth": np.nan,
+                     "oracle_estimate": truth_fit["estimate"],
+                     "estimate_uncorrected": plain["params"]["x"],
+                     "se_uncorrected": plain["se"]["x"], "ci_low_uncorrected": plain["ci_low"]["x"],
+                     "ci_high_uncorrected": plain["ci_high"]["x"]})
+    except InsufficientData:
+        pass
+
+    def money_panel(data):
+        money = build_money_panel(data.assign(outcome_months=1.0))  # revenue: a month already
+        return money[~money["pilot_active"]]
+
+    money, exact_money = money_panel(linkage_data), money_panel(exact)
+    args = ("engagement_index", "nps", "revenue_per_customer")
+    fit = mediation_corrected(money, *args, n_boot=500, seed=0).set_index("estimand")
+    plain = mediation(money, *args, n_boot=500, seed=0).set_index("estimand")
+    truth_fit = mediation(exact_money, *args, n_boot=2, seed=0).set_index("estimand")
+    for path in ("mediation_a", "mediation_b", "mediation_indirect"):
+        row, base = fit.loc[path], plain.loc[f"{path}_uncorrected"]
+        rows.append({"estimand": path, "estimate": row["estimate"], "se": row["se"],
+                     "ci_low": row["ci_low"], "ci_high": row["ci_high"], "truth": np.nan,
+                     "oracle_estimate": truth_fit.loc[f"{path}_uncorrected", "estimate"],
+                     "estimate_uncorrected": base["estimate"], "se_uncorrected": base["se"],
+                     "ci_low_uncorrected": base["ci_low"], "ci_high_uncorrected": base["ci_high"]})
     return rows
 
 
@@ -184,7 +292,11 @@ def run(grid=GRID, reps: int = 50, first_seed: int = 1000, workers: int = 2,
     """``reps`` organisations per setting of ``grid`` (seeds ``first_seed`` …), in parallel;
     ``with_oracle`` adds the lagged links' oracle SE (:func:`oracle`)."""
     jobs = [(setting, first_seed + rep, with_oracle) for setting in grid for rep in range(reps)]
-    return pd.DataFrame([row for part in parallel(_replicate, jobs, workers) for row in part])
+    found = pd.DataFrame([row for part in parallel(_replicate, jobs, workers) for row in part])
+    # a projection's truth: its noise-free value, averaged over the setting's organisations
+    population = found.groupby(["setting", "estimand"])["oracle_estimate"].transform("mean")
+    found["truth"] = found["truth"].fillna(population)
+    return found
 
 
 def _score(frame: pd.DataFrame, suffix: str = "") -> pd.Series:
