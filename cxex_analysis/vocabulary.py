@@ -22,6 +22,23 @@ def format_value(value) -> str:
     return str(value)
 
 
+def ci_label(confidence=None) -> str:
+    """``"90% CI"``: an interval's name at its level (a row's ``confidence``; 95% when the
+    level is not known), so that no label says 95% of an interval that is not."""
+    try:
+        level = float(confidence)
+    except (TypeError, ValueError):
+        level = math.nan
+    return f"{level if math.isfinite(level) else 0.95:.0%} CI"
+
+
+def level_of(results: pd.DataFrame | pd.Series) -> float:
+    """The confidence level of a result row, or of a frame of them (the first known
+    ``confidence``); 0.95 when none is known."""
+    known = pd.Series(results.get("confidence"), dtype=float).dropna()
+    return float(known.iloc[0]) if len(known) else 0.95
+
+
 def period_label(value, freq: str = "quarter") -> str:
     """A period as a reader writes it: 'Q2 2025' for a quarter, 'Mar 2025' for a month or a
     survey wave, the date otherwise."""

@@ -68,3 +68,33 @@ def test_whole_numbers_at_three_decimals_drop_the_zeros():
 
     assert format_number(100.0, 3) == "100" and format_number(14.013, 3) == "14.013"
     assert format_number(2.0, 1) == "2.0"  # one decimal keeps the table's rounding
+
+
+def test_intervals_are_named_at_the_level_they_were_computed():
+    """`cxex run --param confidence=0.9` gives 90% intervals: the executive summary's sentences,
+    its tables and the audit's alpha call them 90%, never 95% (issue 35)."""
+    from cxex_analysis.narrative.audit_findings import findings
+    from cxex_analysis.reporting.summary import changes_html, ex_cx_answer, where_to_act
+
+    link = {"analysis": "linkage", "subject": "all", "confidence": 0.9, "p_value": 0.01, "n": 400}
+    results = pd.DataFrame([
+        {**link, "estimand": "ex_to_cx_lagged", "outcome": "nps", "term": "engagement_index",
+         "estimate": 0.5, "ci_low": 0.2, "ci_high": 0.8},
+        {**link, "estimand": "ex_lead_placebo", "outcome": "nps", "term": "engagement_index_lead",
+         "estimate": 0.0, "ci_low": -0.2, "ci_high": 0.2},
+        {"analysis": "group", "estimand": "metric_level", "subject": "region=North",
+         "outcome": "nps", "term": "level", "estimate": 31.0, "ci_low": 27.0, "ci_high": 35.0,
+         "confidence": 0.9, "n": 300},
+        {"analysis": "changes", "estimand": "change", "subject": "all", "outcome": "nps",
+         "term": "2025-01-01 to 2025-04-01", "estimate": 2.0, "ci_low": 0.5, "ci_high": 3.5,
+         "p_value": 0.02, "confidence": 0.9, "n": 300}])
+    said = " ".join(ex_cx_answer(results)) + " ".join(where_to_act(results).columns) \
+        + changes_html(results)
+    assert "90% CI" in said and "95%" not in said, said
+    alpha = pd.DataFrame([{"subject": "all", "estimate": 0.86, "ci_low": 0.84, "ci_high": 0.88,
+                           "confidence": 0.9}])
+    empty = pd.DataFrame(columns=["status", "rows_read", "rows_accepted", "rows_quarantined",
+                                  "adds_up", "table_name"])
+    audit = " ".join(findings(empty, pd.DataFrame(), pd.DataFrame(
+        columns=["source", "responses", "units", "first_period", "last_period"]), alpha))
+    assert "alpha 0.86 (90% CI 0.84 to 0.88)" in audit, audit

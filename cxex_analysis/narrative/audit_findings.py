@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from cxex_analysis.vocabulary import ci_label
+
 
 def findings(accounting_frame: pd.DataFrame, by_reason: pd.DataFrame,
              coverage_frame: pd.DataFrame, alpha: pd.DataFrame) -> list[str]:
@@ -36,5 +38,6 @@ def findings(accounting_frame: pd.DataFrame, by_reason: pd.DataFrame,
         a = overall.iloc[0]
         verdict = "a reliable scale" if a["ci_low"] >= 0.7 else "below the usual 0.7 reliability mark"
         out.append(f"The engagement items hang together: Cronbach's alpha {a['estimate']:.2f} "
-                   f"(95% CI {a['ci_low']:.2f} to {a['ci_high']:.2f}), {verdict}.")
+                   f"({ci_label(a.get('confidence'))} {a['ci_low']:.2f} to {a['ci_high']:.2f}), "
+                   f"{verdict}.")
     return out

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from cxex_analysis.estimators.value_model import Inputs, channels_left_out, heskett_check
-from cxex_analysis.vocabulary import LINK_WORDS, term_label
+from cxex_analysis.vocabulary import LINK_WORDS, level_of, term_label
 
 
 def findings(summary: pd.DataFrame, inputs: Inputs, breakeven: float | None = None) -> list[str]:
@@ -31,7 +31,8 @@ def findings(summary: pd.DataFrame, inputs: Inputs, breakeven: float | None = No
               f"({', '.join(term_label(c) for c in valued)}): " if missing else "")
     if npv is not None:
         out.append(f"{prefix}Scaling {inputs.label} to {inputs.units} units over {inputs.horizon_months} "
-                   f"months: net present value {money(npv['estimate'])} (95% of simulations between "
+                   f"months: net present value {money(npv['estimate'])} ({level_of(npv):.0%} "
+                   "of simulations between "
                    f"{money(npv['ci_low'])} and {money(npv['ci_high'])}).")
     if roi is not None and prob is not None:
         out.append(f"Return on investment {roi['estimate']:.0%} (interval {roi['ci_low']:.0%} to "

@@ -39,7 +39,14 @@ from cxex_analysis.narrative.linkage_findings import (
 from cxex_analysis.reporting.group_charts import group_heatmap
 from cxex_analysis.reporting.show import PAGE_CSS, figure_html, scroll_box, table_html
 from cxex_analysis.results import read_json
-from cxex_analysis.vocabulary import LINK_WORDS, definitions_markdown, group_label, label
+from cxex_analysis.vocabulary import (
+    LINK_WORDS,
+    ci_label,
+    definitions_markdown,
+    group_label,
+    label,
+    level_of,
+)
 
 CSS = """
 body{font-family:'DejaVu Sans',Arial,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;
@@ -63,8 +70,8 @@ def _e(text) -> str:
 def _ci(row, digits: int = 1, scale: float = 1.0, unit: str = "") -> str:
     if not (np.isfinite(row["ci_low"]) and np.isfinite(row["ci_high"])):
         return f"{row['estimate'] * scale:,.{digits}f}{unit} (no interval: too few units)"
-    return (f"{row['estimate'] * scale:,.{digits}f}{unit} (95% CI {row['ci_low'] * scale:,.{digits}f} "
-            f"to {row['ci_high'] * scale:,.{digits}f}{unit})")
+    return (f"{row['estimate'] * scale:,.{digits}f}{unit} ({ci_label(row.get('confidence'))} "
+            f"{row['ci_low'] * scale:,.{digits}f} to {row['ci_high'] * scale:,.{digits}f}{unit})")
 
 
 def _first(results: pd.DataFrame, **where) -> pd.Series | None:
@@ -174,7 +181,8 @@ def value_answers(results: pd.DataFrame) -> list[str]:
             words = ", ".join(LINK_WORDS.get(t, t) for t in left_out["term"])
             prefix = f"Counting only what can be valued ({words}: not informative here): "
         out.append(f"{prefix}Value of {label} ({npv['term']}): net present value {npv['outcome']} "
-                   f"{npv['estimate'] / 1e6:,.2f}m (95% of simulations {npv['ci_low'] / 1e6:,.2f}m to "
+                   f"{npv['estimate'] / 1e6:,.2f}m ({level_of(npv):.0%} of simulations "
+                   f"{npv['ci_low'] / 1e6:,.2f}m to "
                    f"{npv['ci_high'] / 1e6:,.2f}m); return {roi['estimate']:.0%} "
                    f"({roi['ci_low']:.0%} to {roi['ci_high']:.0%})"
                    + (f"; chance of a positive return {prob['estimate']:.0%}." if prob is not None else "."))
@@ -203,9 +211,10 @@ def where_to_act(results: pd.DataFrame) -> pd.DataFrame:
     order = next((o for o in ("engagement_index", "nps", "csat") if f"_{o}" in table), None)
     if order:
         table = table.sort_values(f"_{order}", na_position="last")
+    level = ci_label(level_of(groups))
     table = table.drop(columns=[c for c in table.columns if c.startswith("_")]).rename(
-        columns={"engagement_index": "engagement index (95% CI)", "nps": "NPS (95% CI)",
-                 "csat": "CSAT (95% CI)"})
+        columns={"engagement_index": f"engagement index ({level})", "nps": f"NPS ({level})",
+                 "csat": f"CSAT ({level})"})
     table.attrs["order"] = {"engagement_index": "engagement", "nps": "NPS",
                             "csat": "CSAT"}.get(order, "")
     return table
@@ -237,8 +246,7 @@ def action_answers(results: pd.DataFrame) -> list[str]:
     effects = rows[rows["estimand"] == "action_effect"]
     if follow.empty and effects.empty:
         return []
-    confidence = float(rows["confidence"].dropna().iloc[0]) if rows["confidence"].notna().any() \
-        else 0.95
+    confidence = level_of(rows)
     sentences = [follow_sentence(follow)] + effect_sentences(effects, confidence) + [
         overall_sentence(effects, confidence)]
     return [s for s in sentences if s] + [LIMITS]
@@ -255,7 +263,7 @@ def changes_html(results: pd.DataFrame) -> str:
     rows = marked(rows, confidence)
     table = table_html(rows[["outcome", "term", "estimate", "ci_low", "ci_high", "q_value", "mark", "n"]],
                        caption="Change since the previous survey, whole organisation", digits=1,
-                       labels={"term": "From – to", "estimate": "Change (95% CI)",
+                       labels={"term": "From – to", "estimate": f"Change ({ci_label(confidence)})",
                                "q_value": "q (FDR)", "mark": "Real change?"})
     return table + f"<p>{_e(fdr_note(rows, confidence))}</p>"
 
@@ -319,7 +327,7 @@ def build_index(run_dir: Path, reports: list[dict], registry: pd.DataFrame | Non
              "<h1>Experience analytics: executive summary</h1>",
              f"<p class='meta'>Run {_e(run_id or run_dir.name)}, generated "
              f"{_e(dt.datetime.now().strftime('%Y-%m-%d %H:%M'))}. Every number below comes from the "
-             "run's results and has its 95% interval.</p>",
+             f"run's results and has its {level_of(results):.0%} interval.</p>",
              attention_html(reports, heavy_quarantine or []),
              "<nav><strong>Contents:</strong> <a href='#ex-cx'>EX and CX</a> · <a href='#pilots'>Pilots</a> · "
              "<a href='#value'>Value</a> · <a href='#act'>Where to act</a> · <a href='#changes'>What changed</a> · "

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from cxex_analysis.vocabulary import (
+    ci_label,
     column_label,
     estimand_label,
     format_number,
@@ -23,6 +24,7 @@ from cxex_analysis.vocabulary import (
     group_label,
     interval_cell,
     label,
+    level_of,
     measure_label,
     method_label,
     term_label,
@@ -96,12 +98,6 @@ def _scale_rates(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _level(frame: pd.DataFrame) -> str:
-    if "confidence" in frame and frame["confidence"].notna().any():
-        return f"{float(frame['confidence'].dropna().iloc[0]):.0%}"
-    return "95%"
-
-
 def readable(frame: pd.DataFrame, digits: int | None = 1,
              labels: dict[str, str] | None = None) -> tuple[list[str], list[list[tuple[str, bool]]]]:
     """Headers and cells (text, is-number) of ``frame`` in words."""
@@ -128,7 +124,7 @@ def readable(frame: pd.DataFrame, digits: int | None = 1,
         if column in labels:
             headers.append(labels[column])
         elif combined and column == "estimate":
-            headers.append(f"Estimate ({_level(frame)} CI)")
+            headers.append(f"Estimate ({ci_label(level_of(frame))})")
         elif bounded and column == "bound_low":
             headers.append("Bounds")
         else:
