@@ -62,3 +62,15 @@ def test_uncorrected_links_miss_the_truth(pooled):
     # the reliability the scores' own sampling variances imply counts the people who answer
     # again as noise: far below the truth on rosters (a point, no interval)
     assert table.loc["within_unit_reliability", "bias_se_uncorrected"] < -2
+
+
+def test_every_setting_of_the_benchmark_grid_is_a_world():
+    """The benchmark's grid (units, quarters, answers, feedback, export[, quarters between
+    employee surveys]) reads as the worlds it names."""
+    for setting in calibration.GRID + calibration.TEST_GRID:
+        world = calibration.world_for(setting, 0)
+        assert world.units == setting[0] and world.waves == setting[1], setting
+        assert (world.people, world.export if world.people == "roster" else "fresh") == (
+            "fresh" if setting[4] == "fresh" else "roster", setting[4]), setting
+        assert world.ex_every == (setting[5] if len(setting) > 5 else 1), setting
+        assert calibration.label(setting).count(" EX") == (world.ex_every > 1)

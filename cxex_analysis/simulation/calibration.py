@@ -63,7 +63,7 @@ EXPORTS = ("fresh", "anonymous", "keyed")
 
 #: (units, quarters, respondents per unit-period, EX's reaction to last quarter's CX, export[,
 #: quarters between employee surveys: 1 quarterly (default), 2 half-yearly, 4 annual])
-GRID = tuple((*size, export) for export in ("anonymous", "keyed") for size in
+GRID = tuple((*size[:4], export, *size[4:]) for export in ("anonymous", "keyed") for size in
              ((150, 8, 30, 0.0), (300, 8, 30, 4.0), (1000, 8, 30, 0.0), (300, 12, 30, 0.0),
               (150, 16, 30, 0.0, 4), (300, 16, 30, 4.0, 4), (1000, 16, 30, 0.0, 4),
               (300, 12, 30, 4.0, 2))) + (

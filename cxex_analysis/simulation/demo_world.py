@@ -27,8 +27,11 @@ The world, per unit ``u``, quarter ``q`` and month ``m``:
   ``c`` and not their score): :mod:`cxex_analysis.simulation.demo_measurement`.
 * Action plans (:mod:`cxex_analysis.simulation.demo_actions`). A completed action raises the
   experience of its focus item alone (``item_boost``), from the first wave after completion;
-  the engagement index moves by the item's share, customers and money do not (the latent
-  ``L`` is unchanged). Dropped and unfinished actions change nothing.
+  the engagement index moves by the item's share, and so does what employees live through:
+  customers feel it the quarter after and exits follow it, as they follow ``L`` (a measured
+  engagement point is worth the same to customers whatever moved it, so the planted links
+  stay the truth in the units the estimators see). Dropped and unfinished actions change
+  nothing.
 * Pilots. P1 is randomized (call centres and branches, one start date), P2 a staggered
   rollout to stores by region with effects that grow with time since start. Their true
   effects (``att``) are computed with common random numbers: the same world is simulated
@@ -293,10 +296,12 @@ def simulate_world(params: DemoParameters, d: Draws, ex_eff: np.ndarray, cx_eff:
     cust_u = cust["u"].to_numpy()
     cust_m = cust["m"].to_numpy()
     baseline_ei = d.ex_base + profile_mean
+    # what completed actions changed in the experience (index points: the focus item's share)
+    acted = item_boost.mean(axis=2) if item_boost is not None else np.zeros((n_units, n_q))
     for q in range(n_q):
         # customers in quarter q feel what employees really lived through last quarter (the
-        # survey only measures it)
-        prev_ei = latent_ex[:, q - 1] + profile_mean if q else baseline_ei
+        # survey only measures it), including what completed actions changed for them
+        prev_ei = latent_ex[:, q - 1] + profile_mean + acted[:, q - 1] if q else baseline_ei
         for m in range(3 * q, 3 * q + 3):
             c[:, m] = (cx_base + d.month_effect[m] + params.ex_to_cx * (prev_ei - params.ex_mean)
                        + d.cx_noise[:, m] + cx_eff[:, m])
@@ -328,7 +333,7 @@ def simulate_world(params: DemoParameters, d: Draws, ex_eff: np.ndarray, cx_eff:
     customers = cust.copy()
     for k, v in cust_cols.items():
         customers[k] = v
-    outcomes = _outcomes(params, d, c, latent_ex, repeat_factor)
+    outcomes = _outcomes(params, d, c, latent_ex + acted, repeat_factor)  # exits: as lived
     return World(latent_ex, ei, c, items, enps, level, customers, outcomes)
 
 
