@@ -139,3 +139,33 @@ def test_the_layer_test_catches_an_upward_import(tmp_path):
     bad.write_text("from cxex_analysis.reporting.show import table\n")
     assert internal_imports(bad) == [(1, "reporting.show")]
     assert LAYERS.index(layer_of("reporting.show")) > LAYERS.index(layer_of("estimators.power"))
+
+
+def test_every_named_module_and_function_exists():
+    """Docstrings, docs, notebooks and benchmarks name code by its dotted path
+    (``cxex_analysis.estimators.measurement.cross_lagged``); after a move, a name that no
+    longer resolves sends a reader nowhere (issue 35 found seven)."""
+    import importlib
+
+    root = PACKAGE.parent
+    texts = [*PACKAGE.rglob("*.py"), *(root / "docs").rglob("*.md"), root / "README.md",
+             *(root / "notebooks").glob("*.ipynb"), *(root / "benchmarks").glob("*.py")]
+
+    def resolves(name: str) -> bool:
+        parts = name.split(".")
+        for cut in range(len(parts), 0, -1):
+            try:
+                found = importlib.import_module(".".join(parts[:cut]))
+            except ImportError:
+                continue
+            for attribute in parts[cut:]:
+                if not hasattr(found, attribute):
+                    return False
+                found = getattr(found, attribute)
+            return True
+        return False
+
+    broken = sorted({f"{name} ({path.relative_to(root)})" for path in texts
+                     for name in re.findall(r"cxex_analysis(?:\.\w+)+", path.read_text())
+                     if not resolves(name)})
+    assert not broken, broken

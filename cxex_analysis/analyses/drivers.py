@@ -16,7 +16,7 @@ def enps_drivers(ex_panel: pd.DataFrame, n_boot: int = 1000, seed: int = 42,
     """Relative weights of the engagement items for eNPS across units (an EX-only key driver
     analysis: which parts of the experience go with employees recommending the workplace).
 
-    ``ex_panel`` is :func:`cxex_analysis.panels.ex_panel` (unit-waves under the
+    ``ex_panel`` is :func:`cxex_analysis.panels.unit_panels.ex_panel` (unit-waves under the
     confidentiality threshold already blank); each unit's waves are averaged first. No rows
     when eNPS was not asked, too few units answered it, or the answers do not vary.
     """

@@ -336,7 +336,7 @@ def monitor(design: str, long: pd.DataFrame, outcome: str, control_group: str,
             baseline: str = "pooled", window: int = 6,
             labels: dict | None = None) -> pd.DataFrame:
     """``att_sequential``: the primary effect at every period since the first start, with an
-    always-valid interval (:mod:`cxex_analysis.sequential`) and the decision at that look.
+    always-valid interval (:mod:`cxex_analysis.estimators.sequential`) and the decision at that look.
 
     One row per look (``term`` = ``look=2025-07``); extra columns ``decision``,
     ``fixed_low``/``fixed_high`` (the ordinary interval, valid for one look only). Looks

@@ -64,7 +64,7 @@ def link_estimates(con, min_group_size: int = 5, confidence: float = 0.95) -> pd
     Churn and revenue per customer (a month) per NPS point, and employee exits (a month)
     per engagement-index point of the wave before, within units and quarters, pilot
     quarters left out. ``estimand="link"`` rows are corrected for survey noise (split-half
-    instruments, :func:`cxex_analysis.measurement.split_half_iv`: money follows what people
+    instruments, :func:`cxex_analysis.estimators.measurement.split_half_iv`: money follows what people
     live through, which a unit's score measures with the noise of a few dozen answers, so
     the plain regression is pulled toward zero); ``link_uncorrected`` rows take the scores
     as exact. Extra columns: ``bounded`` (the corrected interval is finite),

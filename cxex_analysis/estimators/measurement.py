@@ -7,7 +7,7 @@ fixed effects make it worse: demeaning keeps the noise and removes the real betw
 signal.
 
 Method: **split-half instrumental variables.** Each unit-period's respondents are split at
-random into two halves (``x_a``, ``x_b``; :func:`cxex_analysis.panels.ex_halves` keeps each
+random into two halves (``x_a``, ``x_b``; :func:`cxex_analysis.panels.unit_panels.ex_halves` keeps each
 employee in the same half every wave): two measurements of the same score whose sampling
 errors are independent. Half A is the regressor and half B its instrument, and the other way
 round, stacked (both orderings, each with its own fixed effects; errors clustered by unit,
@@ -46,7 +46,7 @@ extrapolation.
 Validated against: pyfixest's IV estimator, which reproduces Wooldridge's Example 15.1
 (return to education instrumented by father's education, 0.0592, SE 0.0351), and
 linearmodels' ``IV2SLS`` with per-copy dummies (same 2SLS ratio to 1e-8); planted truths of
-latent worlds (:mod:`cxex_analysis.latent`, :mod:`cxex_analysis.calibration`) in which the
+latent worlds (:mod:`cxex_analysis.simulation.latent`, :mod:`cxex_analysis.simulation.calibration`) in which the
 corrected estimates are unbiased with honest intervals and the uncorrected ones miss
 (``tests/test_measurement.py``, ``tests/test_calibration.py``).
 """

@@ -89,7 +89,7 @@ def pilots_without_units(path: Path, inv, given: dict[str, Any]) -> list[Noteboo
 
 
 def take_inventory(warehouse):
-    """The warehouse's :class:`~cxex_analysis.plan.Inventory`."""
+    """The warehouse's :class:`~cxex_analysis.store.inventory.Inventory`."""
     con = connect(warehouse)
     try:
         return inventory(con)

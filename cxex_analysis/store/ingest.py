@@ -31,7 +31,7 @@ def ingest(data_dir: Path | str, warehouse: Path | str | None = None,
     """Validate ``data_dir`` and load it into the warehouse, replacing what was there.
 
     ``warehouse`` is a DuckDB file (default ``data/warehouse.duckdb``) or a PostgreSQL URL
-    (see :mod:`cxex_analysis.postgres`). ``progress`` (e.g. ``print``) receives the progress
+    (see :mod:`cxex_analysis.store.postgres`). ``progress`` (e.g. ``print``) receives the progress
     of reading, checking and loading (:class:`~cxex_analysis.progress.Progress`).
 
     Raises

@@ -127,7 +127,7 @@ def connect(warehouse: Warehouse | Path | str | None = None, read_only: bool = T
     """Open the warehouse (read-only by default) with the session time zone set to UTC.
 
     A DuckDB file path gives a DuckDB connection; a PostgreSQL URL a
-    :class:`cxex_analysis.postgres.Connection`, which answers the same calls.
+    :class:`cxex_analysis.store.postgres.Connection`, which answers the same calls.
     """
     where = Warehouse.parse(warehouse)
     if where.is_postgres:
