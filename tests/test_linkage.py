@@ -317,3 +317,21 @@ def test_direction_is_never_claimed_when_the_placebo_is_significant():
          "term": "engagement_index_lead", "estimate": 0.3, "ci_low": 0.05, "ci_high": 0.55}])
     summary = " ".join(ex_cx_answer(results))
     assert "not evidence of direction" in summary and "then better CX" not in summary
+
+
+def test_too_little_data_is_a_row_and_a_bug_is_an_error():
+    """A link the data cannot support is a 'not estimated' row with the reason; a mistake in
+    the call (a column the panel does not have) is raised, not turned into such a row
+    (issue 35: `ParameterError` was caught for both)."""
+    from cxex_analysis.simulation import latent
+
+    panel = latent.generate(latent.LatentWorld(units=40, waves=8, seed=1))["quarterly"]
+    panel = panel.assign(pilot_active=False)
+    row = linkage.corrected_effects(panel.iloc[:40], "ex_to_cx", ["nps"]).iloc[0]  # 5 units
+    assert np.isnan(row["estimate"]) and row["method"].startswith("not estimated: "), row
+    assert "ten units" in row["method"]
+    lagged = linkage.corrected_effects(panel, "ex_to_cx", ["nps"], lag=2).iloc[0]
+    assert lagged["method"] == ("not estimated: the noise-corrected lagged links are estimated "
+                                "for a lag of one period")
+    with pytest.raises(ParameterError, match="not in the data"):
+        linkage.corrected_effects(panel.drop(columns="nps_b"), "ex_to_cx", ["nps"])

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cxex_analysis.errors import ParameterError, check_confidence
+from cxex_analysis.errors import InsufficientData, check_confidence
 from cxex_analysis.estimators.claim_verdicts import verdict
 from cxex_analysis.estimators.metric_strength import metric_strength
 from cxex_analysis.estimators.promoter_ratio import promoter_ratios
@@ -175,7 +175,7 @@ def metric_comparison(con, confidence: float = 0.95, min_group_size: int = 5,
             try:
                 rows = metric_strength(money, outcome, list(POLL_ORDER), confidence=confidence,
                                        seed=seed, design=design)
-            except ParameterError:
+            except InsufficientData:
                 break
             frames.append(rows)
             shares = rows[rows["estimand"] == "metric_share_explained"]

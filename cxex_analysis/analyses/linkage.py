@@ -164,23 +164,27 @@ def corrected_effects(panel: pd.DataFrame, direction: str = "ex_to_cx",
         data = blank_scores(panel, scores, exclude)
         base = {"analysis": "linkage", "estimand": estimand, "subject": "all", "outcome": y_name,
                 "term": x_name, "confidence": confidence, "lag": lag}
-        try:
-            if lag != 1:
-                raise ParameterError("the noise-corrected lagged links are estimated for a lag "
-                                     "of one period")
-            if not_halved(data, ex):
-                raise InsufficientData(NO_STABLE_HALVES)
-            if direction == "placebo":
-                lead = data[[unit, time] + [f"{ex}_a", f"{ex}_b"]].assign(
-                    **{time: data[time] - 1})
-                pairs = data[[unit, time, outcome]].merge(lead, on=[unit, time], how="inner")
-                fit = measurement.split_half_iv(pairs, outcome, f"{ex}_a", f"{ex}_b", unit, time,
-                                                design="first_difference", confidence=confidence)
-            else:
-                fit = measurement.cross_lagged(data, y_name, x_name, unit, time, confidence)
-        except ParameterError as reason:
+        why = None  # a link the data or the design cannot support gets a row saying why
+        if lag != 1:
+            why = "the noise-corrected lagged links are estimated for a lag of one period"
+        elif not_halved(data, ex):
+            why = NO_STABLE_HALVES
+        else:
+            try:
+                if direction == "placebo":
+                    lead = data[[unit, time] + [f"{ex}_a", f"{ex}_b"]].assign(
+                        **{time: data[time] - 1})
+                    pairs = data[[unit, time, outcome]].merge(lead, on=[unit, time], how="inner")
+                    fit = measurement.split_half_iv(pairs, outcome, f"{ex}_a", f"{ex}_b", unit,
+                                                    time, design="first_difference",
+                                                    confidence=confidence)
+                else:
+                    fit = measurement.cross_lagged(data, y_name, x_name, unit, time, confidence)
+            except InsufficientData as reason:
+                why = str(reason)
+        if why:
             rows.append({**base, "estimate": np.nan, "n": 0,
-                         "method": f"not estimated: {str(reason).rstrip('.')}"})
+                         "method": f"not estimated: {why.rstrip('.')}"})
             continue
         within = two_way_demean(data.dropna(subset=[x_name, y_name]), [x_name, y_name], unit, time)
         sd_x, sd_y = within[x_name].std(ddof=1), within[y_name].std(ddof=1)

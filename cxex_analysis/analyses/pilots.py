@@ -16,7 +16,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cxex_analysis.errors import ParameterError, check_argument, check_confidence
+from cxex_analysis.errors import (
+    InsufficientData,
+    ParameterError,
+    check_argument,
+    check_confidence,
+)
 from cxex_analysis.estimators.experiments import (
     CX_OUTCOMES,
     EX_OUTCOMES,
@@ -260,7 +265,7 @@ def _outcome_effects(design: str, units: pd.DataFrame, outcome: str, panels: dic
                                    baseline=baseline, baseline_periods=6 if freq == "month" else 2,
                                    aggregations=("dynamic",))
             out["event_time"].append(events[events["estimand"] == "att_event_time"])
-        except ParameterError:
+        except InsufficientData:
             pass
     elif design == "staggered":
         rows, note = staggered_effects(panels, outcome, control_group, confidence, n_boot, seed,
@@ -406,7 +411,7 @@ def _finish(out: dict, units: pd.DataFrame, arm: pd.Series, found: dict, design:
             if units[by].nunique() > 1:
                 try:
                     parts.append(heterogeneity(units, primary, "arm", by, covariate, confidence))
-                except ParameterError:  # subgroups too small to compare arms within
+                except InsufficientData:  # subgroups too small to compare arms within
                     continue
     out["heterogeneity"] = pd.concat(parts, ignore_index=True) if parts else tidy([])
     # power and decision on the primary outcome

@@ -100,7 +100,7 @@ def link_estimates(con, min_group_size: int = 5, confidence: float = 0.95) -> pd
         try:
             fit = split_half_iv(usable, y, f"{x}_a", f"{x}_b", "unit_id", "t",
                                 confidence=confidence)
-        except ParameterError as reason:
+        except InsufficientData as reason:
             why = NO_STABLE_HALVES if x in (EX_MEASURE, "enps") and not_halved(usable, x) else \
                 str(reason).rstrip(".")
             rows.append({**base, "estimand": "link", "estimate": np.nan, "n": 0, "bounded": False,

@@ -326,7 +326,7 @@ def heterogeneity(units: pd.DataFrame, outcome: str, arm: str, by: str,
         try:
             part = randomized_effect(group, outcome, arm, covariates, confidence=confidence,
                                      subject=f"{by}={level}")
-        except ParameterError:
+        except InsufficientData:
             continue
         parts.append(part.assign(**{by: level}))
     if not parts:

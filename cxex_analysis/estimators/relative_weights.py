@@ -87,7 +87,7 @@ def relative_weights(data: pd.DataFrame, drivers: Sequence[str], outcome: str,
         idx = rng.integers(0, n, n)
         try:
             draws[i], r2_draws[i] = _weights(x[idx], y[idx])
-        except (ParameterError, np.linalg.LinAlgError):
+        except (InsufficientData, np.linalg.LinAlgError):
             continue
     lo, hi = 100 * (1 - confidence) / 2, 100 * (1 + confidence) / 2
     if n_boot < 2:  # no interval requested (e.g. a cached company-level ranking)
