@@ -38,6 +38,27 @@ def test_pyfixest_iv_reproduces_wooldridge_example_15_1():
         cov_type="robust", debiased=True)
     assert ours["se"] == pytest.approx(float(theirs.std_errors["educ"]), rel=2e-3)
     assert ours["ci_low"] < 0.0592 < ours["ci_high"] and ours["first_stage_f"] > 10
+    # the reported estimate is Fuller's (alpha = 1): linearmodels' LIML with fuller=1
+    from linearmodels.iv import IVLIML
+
+    fuller = IVLIML(mroz["lwage"], np.ones(len(mroz)), mroz["educ"], mroz["fatheduc"],
+                    fuller=1).fit(cov_type="robust")
+    assert ours["estimate"] == pytest.approx(fuller.params["educ"], rel=1e-9)
+    # and with an endogenous control held fixed (experience, instrumented by mother's
+    # education): 2SLS ratio, its SE and Fuller's estimate as linearmodels gives them
+    columns = ["lwage", "educ", "fatheduc", "exper", "motheduc"]
+    c = mroz[columns] - mroz[columns].mean()
+    held = measurement._iv(c["lwage"].to_numpy(), c["educ"].to_numpy(), c["fatheduc"].to_numpy(),
+                           np.arange(len(mroz)), 1, 0.95, control=c["exper"].to_numpy(),
+                           control_z=c["motheduc"].to_numpy())
+    endogenous, instruments = mroz[["educ", "exper"]], mroz[["fatheduc", "motheduc"]]
+    two_stage = IV2SLS(mroz["lwage"], np.ones(len(mroz)), endogenous, instruments).fit(
+        cov_type="robust", debiased=True)
+    liml = IVLIML(mroz["lwage"], np.ones(len(mroz)), endogenous, instruments, fuller=1).fit(
+        cov_type="robust")
+    assert held["ratio"] == pytest.approx(two_stage.params["educ"], rel=1e-8)
+    assert held["se"] == pytest.approx(two_stage.std_errors["educ"], rel=2e-3)
+    assert held["estimate"] == pytest.approx(liml.params["educ"], rel=1e-9)
 
 
 @pytest.fixture(scope="module")
