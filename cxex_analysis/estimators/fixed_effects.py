@@ -143,8 +143,7 @@ def twfe(data: pd.DataFrame, y: str, x: Sequence[str] | str, unit: str, time: st
             # linearmodels' undebiased clustered covariance applies neither factor
             n_clusters = int(groups.nunique())
             k_stata = k + (n_periods - 1) + 1
-            se = result.std_errors * np.sqrt(n_clusters / (n_clusters - 1)
-                                             * (n - 1) / (n - k_stata))
+            se = result.std_errors * np.sqrt(cr1_factor(n_clusters, n, k_stata))
             method = f"twfe_absorbing_ls_cluster_{cluster or 'unit'}"
         else:
             result = _fit(model, regressors, cov_type=cov_type)
@@ -221,6 +220,13 @@ def leave_one_unit_out(pairs: pd.DataFrame, y: str, x: str, unit: str = "unit_id
     out["abs_change"] = out["change"].abs()
     out = out[["unit_id", "estimate_without", "change", "abs_change", "method"]]
     return out.sort_values("abs_change", ascending=False).reset_index(drop=True)
+
+
+def cr1_factor(n_clusters: int, n: int, k: int) -> float:
+    """The CR1 small-sample factor of a cluster-robust covariance, as Stata's ``xtreg, fe
+    vce(cluster)``: G/(G−1) × (n−1)/(n−k), with ``k`` the estimated coefficients and the
+    absorbed effects not nested in the clusters."""
+    return n_clusters / (n_clusters - 1) * (n - 1) / max(n - k, 1)
 
 
 def _fit(model: AbsorbingLS, regressors: list[str], **options):

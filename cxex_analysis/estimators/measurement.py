@@ -60,7 +60,12 @@ import pandas as pd
 from scipy import stats
 
 from cxex_analysis.errors import InsufficientData, ParameterError, check_argument, check_confidence
-from cxex_analysis.estimators.fixed_effects import absorb_effects, n_levels, stack_halves
+from cxex_analysis.estimators.fixed_effects import (
+    absorb_effects,
+    cr1_factor,
+    n_levels,
+    stack_halves,
+)
 from cxex_analysis.results import tidy
 
 DESIGNS = ("within", "first_difference")
@@ -99,7 +104,7 @@ FLAT = ("the scores do not change within units beyond what all units share each 
 
 def _iv(dy: np.ndarray, dx: np.ndarray, z: np.ndarray, clusters: np.ndarray, absorbed: int,
         confidence: float, control: np.ndarray | None = None,
-        control_z: np.ndarray | None = None) -> dict:
+        control_z: np.ndarray | None = None) -> IVEstimate:
     """Just-identified IV of ``dy`` on ``dx`` (instrument ``z``), optionally holding an
     endogenous ``control`` fixed (instrument ``control_z``), on data whose fixed effects are
     already projected out; errors clustered by ``clusters``.
@@ -132,59 +137,70 @@ def _iv(dy: np.ndarray, dx: np.ndarray, z: np.ndarray, clusters: np.ndarray, abs
 
 def _iv_fit(dy: np.ndarray, dx: np.ndarray, z: np.ndarray, clusters: np.ndarray, absorbed: int,
             confidence: float, control: np.ndarray | None,
-            control_z: np.ndarray | None) -> dict:
-    n = len(dy)
-    if control is None:
-        regressors = z[:, None]
-        instruments = z[:, None]
-    else:
-        regressors = np.column_stack([z, control])
-        instruments = np.column_stack([z, control_z])
+            control_z: np.ndarray | None) -> IVEstimate:
+    regressors = z[:, None] if control is None else np.column_stack([z, control])
+    instruments = z[:, None] if control is None else np.column_stack([z, control_z])
+    (theta_y, theta_x), cov, groups = _reduced_forms(dy, dx, regressors, instruments, clusters,
+                                                     absorbed)
+    (v_yy, v_yx), (_, v_xx) = cov
+    ratio = theta_y / theta_x if theta_x != 0 else np.nan
+    se = (np.sqrt(max(v_yy - 2 * ratio * v_yx + ratio ** 2 * v_xx, 0)) / abs(theta_x)
+          if theta_x != 0 else np.nan)
+    endogenous = np.column_stack([dx] if control is None else [dx, control])
+    low, high = _anderson_rubin(theta_y, theta_x, cov, groups, confidence)
+    return {"estimate": _fuller(dy, endogenous, instruments, absorbed), "ratio": float(ratio),
+            "se": float(se), "ci_low": low, "ci_high": high, "bounded": bool(np.isfinite(low)),
+            "p_value": float(2 * stats.t.sf(abs(theta_y) / np.sqrt(v_yy), groups - 1))
+            if v_yy > 0 else np.nan,
+            "first_stage_f": float(theta_x ** 2 / v_xx) if v_xx > 0 else np.nan,
+            "n_units": int(groups)}
+
+
+def _reduced_forms(dy: np.ndarray, dx: np.ndarray, regressors: np.ndarray,
+                   instruments: np.ndarray, clusters: np.ndarray, absorbed: int):
+    """The coefficients of the instrument (θ_y, θ_x) when ``dy`` and ``dx`` are regressed on it
+    (and the instrumented control), their joint cluster-robust covariance (CR1, K counting
+    the absorbed effects not nested in the clusters) and the number of clusters."""
     inverse = np.linalg.inv(instruments.T @ regressors)
     outcomes = np.column_stack([dy, dx])
     coefficients = inverse @ (instruments.T @ outcomes)  # k x 2
-    theta = coefficients[0]  # the coefficients of z: (θ_y, θ_x)
     residuals = outcomes - regressors @ coefficients
     weight = instruments @ inverse[0]  # row i's weight in θ's influence
     codes, groups = pd.factorize(clusters)[0], len(np.unique(clusters))
     scores = np.zeros((groups, 2))
     np.add.at(scores, codes, weight[:, None] * residuals)
-    k = regressors.shape[1] + absorbed
-    small = groups / (groups - 1) * (n - 1) / max(n - k, 1)
-    cov = small * scores.T @ scores
-    (v_yy, v_yx), (_, v_xx) = cov
-    theta_y, theta_x = theta
-    ratio = theta_y / theta_x if theta_x != 0 else np.nan
-    strength = theta_x ** 2 / v_xx if v_xx > 0 else np.nan
-    # Fuller's k-class estimate (alpha = 1): the 2SLS ratio has no finite mean and is skewed
-    # when the instrument is only moderately strong; Fuller's has moments and is nearly
-    # unbiased (Fuller 1977; Hahn, Hausman & Kuersteiner 2004)
-    endogenous = np.column_stack([dx] if control is None else [dx, control])
-    projected = instruments @ np.linalg.solve(instruments.T @ instruments,
-                                              instruments.T @ np.column_stack([endogenous, dy]))
-    k = 1 - 1 / max(n - instruments.shape[1] - absorbed, 1)
+    factor = cr1_factor(groups, len(dy), regressors.shape[1] + absorbed)
+    return coefficients[0], factor * scores.T @ scores, groups
+
+
+def _fuller(dy: np.ndarray, endogenous: np.ndarray, instruments: np.ndarray,
+            absorbed: int) -> float:
+    """Fuller's k-class estimate (alpha = 1) of the first endogenous regressor's slope, just
+    identified (the LIML kappa is 1): the 2SLS ratio has no finite mean and is skewed when
+    the instrument is only moderately strong; Fuller's has moments and is nearly unbiased
+    (Fuller 1977; Hahn, Hausman & Kuersteiner 2004). Equal to linearmodels'
+    ``IVLIML(fuller=1)`` (``tests/test_measurement.py``)."""
     both = np.column_stack([endogenous, dy])
+    projected = instruments @ np.linalg.solve(instruments.T @ instruments, instruments.T @ both)
+    k = 1 - 1 / max(len(dy) - instruments.shape[1] - absorbed, 1)
     gram = (1 - k) * endogenous.T @ both + k * endogenous.T @ projected
-    estimate = float(np.linalg.solve(gram[:, :-1], gram[:, -1])[0])
-    se = (np.sqrt(max(v_yy - 2 * ratio * v_yx + ratio ** 2 * v_xx, 0)) / abs(theta_x)
-          if theta_x != 0 else np.nan)
+    return float(np.linalg.solve(gram[:, :-1], gram[:, -1])[0])
+
+
+def _anderson_rubin(theta_y: float, theta_x: float, cov: np.ndarray, groups: int,
+                    confidence: float) -> tuple[float, float]:
+    """The Anderson–Rubin (Fieller) interval: every b for which θ_y − b θ_x is not
+    significantly different from 0 at t(G − 1); (NaN, NaN) when it is unbounded."""
+    (v_yy, v_yx), (_, v_xx) = cov
     crit = stats.t.ppf((1 + confidence) / 2, groups - 1) ** 2
     a = theta_x ** 2 - crit * v_xx
     b = -2 * (theta_y * theta_x - crit * v_yx)
     c = theta_y ** 2 - crit * v_yy
-    bounded = a > 0 and b * b - 4 * a * c >= 0
-    if bounded:
-        root = np.sqrt(b * b - 4 * a * c)
-        low, high = sorted(((-b - root) / (2 * a), (-b + root) / (2 * a)))
-    else:
-        low = high = np.nan
-    return {"estimate": float(estimate), "ratio": float(ratio), "se": float(se),
-            "ci_low": float(low),
-            "ci_high": float(high), "bounded": bool(bounded),
-            "p_value": float(2 * stats.t.sf(abs(theta_y) / np.sqrt(v_yy), groups - 1))
-            if v_yy > 0 else np.nan,
-            "first_stage_f": float(strength),
-            "n_units": int(groups)}
+    if not (a > 0 and b * b - 4 * a * c >= 0):
+        return np.nan, np.nan
+    root = np.sqrt(b * b - 4 * a * c)
+    low, high = sorted(((-b - root) / (2 * a), (-b + root) / (2 * a)))
+    return float(low), float(high)
 
 
 def split_half_iv(data: pd.DataFrame, y: str, x_a: str, x_b: str, unit: str, time: str,
