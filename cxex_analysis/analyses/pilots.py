@@ -16,12 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cxex_analysis.errors import (
-    InsufficientData,
-    ParameterError,
-    check_argument,
-    check_confidence,
-)
+from cxex_analysis.errors import InsufficientData, ParameterError, check_argument, check_confidence
 from cxex_analysis.estimators.experiments import (
     CX_OUTCOMES,
     EX_OUTCOMES,

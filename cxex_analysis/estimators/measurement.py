@@ -348,6 +348,22 @@ def _cross_lagged_changes(frame: pd.DataFrame, outcome: str, cause: str, unit: s
     return pd.concat(stacked, ignore_index=True).dropna(subset=["dy", "dx", "z_x"])
 
 
+def _with_control(rows: pd.DataFrame, control: bool | None) -> pd.DataFrame:
+    """The changes whose control (the outcome's earlier change) is measured; where it never
+    is (the engagement index of annual surveys as the outcome of quarterly NPS), the link is
+    not identified unless ``control`` is False (then the control's columns are zero)."""
+    held = rows.dropna()
+    if len(held) or control is not False:
+        if len(rows) and not len(held) and rows["unit"].nunique() >= 10:
+            raise InsufficientData(
+                "the outcome is not measured in the period before each wave of the cause (for "
+                "example, annual employee surveys beside quarterly customer scores), so the "
+                "cause's reaction to the outcome cannot be held fixed and the link is not "
+                "identified.")
+        return held
+    return rows.fillna({"dy_before": 0.0, "z_y": 0.0})
+
+
 def cross_lagged(data: pd.DataFrame, outcome: str, cause: str, unit: str, time: str,
                  confidence: float = 0.95, control: bool | None = None) -> IVEstimate:
     """Effect of ``cause`` in period t on ``outcome`` in t + 1, corrected for survey noise and
@@ -386,34 +402,20 @@ def cross_lagged(data: pd.DataFrame, outcome: str, cause: str, unit: str, time: 
     ``data`` has one row per unit and period with ``outcome``, ``outcome_a``, ``outcome_b``,
     ``cause_a`` and ``cause_b``; a missing score removes the rows that use it.
 
-    **Waves need not be every period**: "t − 1" is the wave before. The waves are the
-    periods in which the cause is measured together with the outcome of the period after
-    (employee surveys every quarter, half-year or year beside quarterly customer scores),
-    and each is compared with the previous one: Δx is the cause's change between waves,
-    Δy(t+1) the outcome's change between the periods just after them and Δy(t−1) between
-    the periods just before them. The model is the same (the effect of a period's cause on
-    the next period's outcome); a wave every period gives the consecutive changes above.
-    Where the outcome is not measured in the period before each wave (the engagement index
-    of annual surveys as the outcome of quarterly NPS), the cause's reaction to it cannot be
-    held fixed: :class:`InsufficientData` says so unless ``control=False``.
+    **Waves need not be every period** (surveys every half-year or year beside quarterly
+    customer scores): each wave is compared with the wave before — the cause's change between
+    them, the outcome's between the periods just after them and just before them
+    (:func:`_cross_lagged_changes`); the model is the same. Where the outcome is never
+    measured the period before a wave, :class:`InsufficientData` says the link is not
+    identified (unless ``control=False``).
     """
     confidence = check_confidence(confidence)
     needed = [unit, time, outcome] + [f"{c}_{h}" for c in (outcome, cause) for h in "ab"]
     missing = [c for c in needed if c not in data.columns]
     if missing:
         raise ParameterError(f"column(s) {missing} are not in the data.")
-    rows = _cross_lagged_changes(data[needed], outcome, cause, unit, time)
-    held = rows.dropna()
-    if len(held) or control is not False:
-        if len(rows) and not len(held) and rows["unit"].nunique() >= 10:
-            raise InsufficientData(
-                "the outcome is not measured in the period before each wave of the cause (for "
-                "example, annual employee surveys beside quarterly customer scores), so the "
-                "cause's reaction to the outcome cannot be held fixed and the link is not "
-                "identified.")
-        rows = held
-    else:  # no control asked for, and none measured
-        rows = rows.fillna({"dy_before": 0.0, "z_y": 0.0})
+    rows = _with_control(_cross_lagged_changes(data[needed], outcome, cause, unit, time),
+                         control)
     groups = rows["unit"].nunique()
     if groups < 10 or rows["period"].nunique() < 2:
         raise InsufficientData("the cross-lagged estimate needs four consecutive waves in at least "

@@ -220,6 +220,25 @@ def _roster_scores(world: LatentWorld, eta: np.ndarray, rng) -> tuple:
             count.to_numpy())
 
 
+def _fresh_scores(world: LatentWorld, eta: np.ndarray, rng) -> tuple:
+    """As :func:`_roster_scores`, with ``employees`` new people answering each surveyed wave,
+    split into two random halves (missing in quarters without a survey)."""
+    n, waves = eta.shape
+    e = world.employees
+    person = eta.reshape(-1).repeat(e) + rng.normal(0, world.person_sd, n * waves * e)
+    centre = expected_item(person)
+    items = np.clip(np.rint(centre + rng.normal(0, world.item_sd, centre.shape)), 1, 5)
+    ei, ei_a, ei_b = _split_scores(items, e, _index_score, rng)
+    person_index = (items.mean(axis=-1) - 1) / 4 * 100
+    ei_se = person_index.reshape(-1, e).std(axis=1, ddof=1) / np.sqrt(e)
+    answered = np.full(n * waves, e)
+    unsurveyed = np.tile(np.arange(waves) % world.ex_every > 0, n)
+    for values in (ei, ei_a, ei_b, ei_se):
+        values[unsurveyed] = np.nan
+    answered[unsurveyed] = 0
+    return ei, ei_a, ei_b, ei_se, answered
+
+
 def _latent_paths(world: LatentWorld, noise: dict, cohort: np.ndarray, pilot: bool):
     """Latent EX per wave and latent CX per quarter and month, from pre-drawn ``noise``;
     ``pilot`` switches the pilot's effects on (the same draws give the counterfactual)."""
@@ -296,18 +315,7 @@ def generate(world: LatentWorld = LatentWorld()) -> dict:
     if world.people == "roster":
         ei, ei_a, ei_b, ei_se, answered = _roster_scores(world, eta, rng)
     else:
-        e = world.employees
-        person = eta.reshape(-1).repeat(e) + rng.normal(0, world.person_sd, n * waves * e)
-        centre = expected_item(person)
-        items = np.clip(np.rint(centre + rng.normal(0, world.item_sd, centre.shape)), 1, 5)
-        ei, ei_a, ei_b = _split_scores(items, e, _index_score, rng)
-        person_index = (items.mean(axis=-1) - 1) / 4 * 100
-        ei_se = person_index.reshape(-1, e).std(axis=1, ddof=1) / np.sqrt(e)
-        answered = np.full(n * waves, e)
-        unsurveyed = np.tile(np.arange(waves) % world.ex_every > 0, n)
-        for values in (ei, ei_a, ei_b, ei_se):
-            values[unsurveyed] = np.nan
-        answered[unsurveyed] = 0
+        ei, ei_a, ei_b, ei_se, answered = _fresh_scores(world, eta, rng)
 
     # customers: a 0-10 answer per respondent per month
     c = world.customers
