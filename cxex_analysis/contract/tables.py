@@ -150,7 +150,7 @@ class Table:
         return None
 
 
-ROLES = ("frontline", "back_office", "manager")
+EMPLOYEE_ROLES = ("frontline", "back_office", "manager")
 
 
 CHANNELS = ("store", "phone", "chat", "web", "other")
@@ -202,7 +202,7 @@ EMPLOYEE_SURVEY = Table(
         Column("response_id", "string", required=True, nullable=False, unique=True),
         Column("wave", "date", required=True, nullable=False),
         Column("unit_id", "string", required=True, nullable=False, references=("units", "unit_id")),
-        Column("role", "string", required=True, nullable=False, allowed=ROLES),
+        Column("role", "string", required=True, nullable=False, allowed=EMPLOYEE_ROLES),
         Column("tenure_band", "string"),
         Column("enps", "integer", minimum=0, maximum=10),
         Column("comment", "text"),

@@ -22,6 +22,7 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, unquote
 
 import adbc_driver_postgresql.dbapi as adbc
@@ -127,7 +128,7 @@ def scrub(text: str, url: str) -> str:
     """``text`` (a driver's message) with the password of ``url`` hidden wherever it appears."""
     _, password = without_password(url)
     text = str(text).replace(str(url), redact(url))
-    for secret in {password, quote(password or "", safe="")} - {None, ""}:
+    for secret in {secret for secret in (password, quote(password or "", safe="")) if secret}:
         text = text.replace(secret, MASK)
     return text
 
@@ -141,7 +142,7 @@ def _raw_connection(url: str):
     except Exception as error:  # OperationalError and friends, with the server's reason
         reason = scrub(str(getattr(error, "orig", error)).strip().splitlines()[0], url)
         raise CxexError(f"{redact(url)}: cannot connect to PostgreSQL ({reason}).") from None
-    connection = raw.driver_connection
+    connection: Any = raw.driver_connection  # psycopg's, once connected
     # NUMERIC (what PostgreSQL's avg() and 100.0 * x return) as float, as DuckDB gives DOUBLE
     connection.adapters.register_loader("numeric", FloatLoader)
     return raw, connection, schema
@@ -159,7 +160,7 @@ class Connection:
     def __init__(self, url: str, read_only: bool = True):
         self.url = str(url)
         self._raw, self._connection, self.schema = _raw_connection(self.url)
-        self._cursor = None
+        self._cursor: Any = None  # the last statement's psycopg cursor
         with self._connection.cursor() as cursor:
             cursor.execute("SET TimeZone = 'UTC'")
             cursor.execute(f'SET search_path = "{self.schema}"')
