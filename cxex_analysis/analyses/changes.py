@@ -10,6 +10,8 @@ confidentiality threshold.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -33,7 +35,7 @@ def _last_two(frame: pd.DataFrame, column: str) -> pd.DataFrame:
 
 def _employee_levels(employees: pd.DataFrame, confidence: float, min_group_size: int) -> list[pd.DataFrame]:
     recent = _last_two(employees, "wave")
-    kwargs = dict(over="wave", confidence=confidence, min_group_size=min_group_size)
+    kwargs: dict[str, Any] = dict(over="wave", confidence=confidence, min_group_size=min_group_size)
     items = item_columns(recent)
     frames = [engagement_index(recent, items, **kwargs), pct_favourable(recent, items, **kwargs)]
     if "enps" in recent and recent["enps"].notna().any():

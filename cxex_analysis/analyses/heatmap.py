@@ -12,6 +12,7 @@ keeps its row with every employee number empty.
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -47,7 +48,7 @@ def _of(frame: pd.DataFrame, only: list[str] | None) -> pd.DataFrame:
 
 def _employee_cells(employees: pd.DataFrame, items: list[str], by: str | None,
                     confidence: float, min_group_size: int) -> list[pd.DataFrame]:
-    kwargs = dict(by=by, confidence=confidence, min_group_size=min_group_size)
+    kwargs: dict[str, Any] = dict(by=by, confidence=confidence, min_group_size=min_group_size)
     frames = [engagement_index(employees, items, **kwargs)]
     if "enps" in employees and employees["enps"].notna().any():
         frames.append(enps(employees, **kwargs))
