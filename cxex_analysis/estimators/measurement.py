@@ -232,10 +232,8 @@ def split_half_iv(data: pd.DataFrame, y: str, x_a: str, x_b: str, unit: str, tim
         raise ParameterError(f"column(s) {missing} are not in the data.")
     frame = data[[unit, time, y, x_a, x_b]].dropna().sort_values([unit, time])
     if design == "first_difference":
-        # the wave before: the previous period any unit has (every period, or a survey's)
-        waves = np.sort(frame[time].unique())
-        wave_before = frame[time].map(pd.Series(waves[:-1], index=waves[1:]))
-        previous = frame.groupby(unit)[time].shift(1)
+        wave_before = _wave_before(frame[time], frame[time]).to_numpy()  # any unit's
+        previous = frame.groupby(unit)[time].shift(1).to_numpy()
         changes = frame[[y, x_a, x_b]] - frame.groupby(unit)[[y, x_a, x_b]].shift(1)
         frame = pd.concat([frame[[unit, time]], changes], axis=1)[previous == wave_before]
         frame = frame.dropna()
@@ -306,6 +304,13 @@ def within_unit_reliability(data: pd.DataFrame, x_a: str, x_b: str, unit: str, t
                   "n": int(len(frame)), "method": method}])
 
 
+def _wave_before(waves, periods) -> pd.Series:
+    """For each of ``periods``, the wave (a period in ``waves``) just before it; NaN for the
+    first wave and for periods that are not waves. Every period a wave: t − 1."""
+    ordered = np.sort(pd.unique(np.asarray(waves)))
+    return pd.Series(ordered[:-1], index=ordered[1:]).reindex(np.asarray(periods))
+
+
 def _cross_lagged_changes(frame: pd.DataFrame, outcome: str, cause: str, unit: str,
                           time: str) -> pd.DataFrame:
     """The changes :func:`cross_lagged` regresses, both orderings of the halves stacked.
@@ -328,10 +333,9 @@ def _cross_lagged_changes(frame: pd.DataFrame, outcome: str, cause: str, unit: s
 
     measured = (frame[f"{cause}_a"].notna() & frame[f"{cause}_b"].notna()).to_numpy() \
         & ~np.isnan(at(outcome, periods + 1))
-    waves = np.sort(pd.unique(periods[measured]))
-    if len(waves) < 2:
+    if pd.unique(periods[measured]).size < 2:
         return pd.DataFrame(columns=["unit", "period", "dy", "dx", "z_x", "dy_before", "z_y"])
-    previous = pd.Series(waves[:-1], index=waves[1:]).reindex(periods).to_numpy()
+    previous = _wave_before(periods[measured], periods).to_numpy()
     keep = measured & ~pd.isna(previous)
     units, periods, previous = units[keep], periods[keep], previous[keep].astype(periods.dtype)
 

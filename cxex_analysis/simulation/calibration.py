@@ -90,20 +90,25 @@ ESTIMANDS = ("ex_to_cx_lagged", "cx_to_ex_lagged", "within_unit_reliability", "e
 CADENCE = {1: "quarterly", 2: "half-yearly", 4: "annual"}
 
 
+def _every(setting: tuple) -> int:
+    """Quarters between employee surveys of a setting (its optional sixth element; 1)."""
+    return setting[5] if len(setting) > 5 else 1
+
+
 def world_for(setting: tuple, seed: int) -> latent.LatentWorld:
-    units, waves, respondents, feedback, export, *every = setting
+    units, waves, respondents, feedback, export = setting[:5]
     people = {"people": "fresh"} if export == "fresh" else {"people": "roster", "export": export}
     return latent.LatentWorld(units=units, waves=waves, employees=respondents,
                               customers=respondents, cx_to_ex=feedback, pilot_share=0.3,
-                              seed=seed, ex_every=every[0] if every else 1, **people)
+                              seed=seed, ex_every=_every(setting), **people)
 
 
 def label(setting: tuple) -> str:
     """``300 units x 8 quarters x 30, feedback, anonymous roster`` (``, annual EX`` when the
     employee survey is not quarterly)."""
-    units, waves, respondents, feedback, export, *every = setting
+    units, waves, respondents, feedback, export = setting[:5]
     who = "fresh people" if export == "fresh" else f"{export} roster"
-    cadence = f", {CADENCE[every[0]]} EX" if every and every[0] != 1 else ""
+    cadence = f", {CADENCE[_every(setting)]} EX" if _every(setting) != 1 else ""
     return (f"{units} units x {waves} quarters x {respondents}{', feedback' if feedback else ''}, "
             f"{who}{cadence}")
 
@@ -253,15 +258,9 @@ def oracle(world: dict, outcome: str, cause: str) -> float:
     """The SE of the same lagged link with the regressors measured without noise: each
     score's halves replaced by its expectation given the latent experience (the outcome's
     own change stays the measured one). What the corrected link's SE is compared with."""
-    quarterly = world["quarterly"]
-    settings = latent.LatentWorld(**world["truth"]["settings"])
-    exact = {"engagement_index": latent.expected_engagement_index(
-                 quarterly["latent_ex"].to_numpy(), settings),
-             "nps": latent.expected_nps(quarterly["latent_cx"].to_numpy(), settings)}
-    exact["engagement_index"] = np.where(quarterly["engagement_index"].isna(), np.nan,
-                                         exact["engagement_index"])  # surveyed quarters only
-    frame = quarterly.assign(**{f"{score}_{half}": exact[score]
-                                for score in (outcome, cause) for half in "ab"})
+    exact = _exact_scores(world)
+    frame = world["quarterly"].assign(**{f"{score}_{half}": exact[f"{score}_{half}"]
+                                         for score in (outcome, cause) for half in "ab"})
     scores = [f"{score}{half}" for score in (outcome, cause) for half in ("", "_a", "_b")]
     frame = blank_scores(frame, scores, "pilot_active")  # as notebook 01
     return float(cross_lagged(frame, outcome, cause, "unit_id", "t")["se"])
@@ -272,9 +271,8 @@ def _replicate(job: tuple) -> list[dict]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         rows = estimates(latent.generate(world_for(setting, seed)), with_oracle)
-    every = setting[5] if len(setting) > 5 else 1
     return [{"setting": label(setting), "feedback": setting[3], "export": setting[4],
-             "cadence": CADENCE[every], "seed": seed, **r} for r in rows]
+             "cadence": CADENCE[_every(setting)], "seed": seed, **r} for r in rows]
 
 
 def parallel(replicate, jobs: list, workers: int = 2, chunksize: int = 4) -> list:
