@@ -148,7 +148,7 @@ def corrected_effects(panel: pd.DataFrame, direction: str = "ex_to_cx",
     H2 and H3 are :func:`cxex_analysis.estimators.measurement.cross_lagged` (first differences holding the
     outcome's earlier change fixed, split-half instruments); the placebo, CX(t) on EX(t + 1),
     is :func:`cxex_analysis.estimators.measurement.split_half_iv` in first differences. A link the data
-    cannot support (too few units with four consecutive waves, a lag other than one period,
+    cannot support (too few units with four waves, a lag other than one period,
     no halves) gets a row with no estimate whose ``method`` says why.
     """
     check_argument("direction", direction, tuple(PUBLIC_EFFECTS))

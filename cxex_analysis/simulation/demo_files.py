@@ -117,7 +117,7 @@ def _employee_frame(params: DemoParameters, d: Draws, world: World) -> tuple[pd.
     months = month_starts(params)
     waves = [(months[3 * q + 2] + pd.offsets.MonthEnd(0)).date().isoformat()
              for q in range(params.n_quarters)]
-    surveyed = (d.employees["q"] % params.ex_every == 0).to_numpy()
+    surveyed = d.employees["q"].isin(params.survey_quarters()).to_numpy()
     emp = d.employees[surveyed]
     items, enps = world.employee_items[surveyed], world.enps[surveyed]
     n = len(emp)
@@ -254,7 +254,7 @@ def generate(out_dir: Path | str, params: DemoParameters | None = None) -> dict:
                    "employee_responses": int(len(employees) - invalid["employee_survey"]),
                    "customer_responses": int(len(customers) - invalid["customer_survey"]),
                    "unit_outcome_rows": int(len(outcomes) - invalid["unit_outcomes"]),
-                   "waves": len(range(0, params.n_quarters, params.ex_every)),
+                   "waves": len(params.survey_quarters()),
                    "months": len(months)},
         "linkage": _linkage_truth(params, draws, factual, len(months), big),
         "pilots": pilot_truth,
@@ -272,7 +272,7 @@ def generate(out_dir: Path | str, params: DemoParameters | None = None) -> dict:
         },
         "expected_ei_by_wave": {
             str(q): float(np.nanmean(factual.ei[big, q]))
-            for q in range(0, params.n_quarters, params.ex_every)},
+            for q in params.survey_quarters()},
     }
     (out / "truth.json").write_text(json.dumps(truth, indent=2, default=_json_default))
     return truth

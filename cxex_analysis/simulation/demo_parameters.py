@@ -101,6 +101,10 @@ class DemoParameters:
     #: write the planted bad rows (see ``truth.json`` ``planted_invalid_rows``)
     messy: bool = True
 
+    def survey_quarters(self) -> range:
+        """The quarters (0-based) with an employee survey: every ``ex_every``-th, from the first."""
+        return range(0, self.n_quarters, self.ex_every)
+
     def validate(self) -> None:
         if len(self.action_cycles) != len(self.action_unit_share):
             raise ParameterError("`action_cycles` and `action_unit_share` must have the same "
