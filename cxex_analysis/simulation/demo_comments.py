@@ -103,7 +103,7 @@ def prompts(params: DemoParameters, has_comment: np.ndarray, themes: np.ndarray,
              nps: np.ndarray, comments: np.ndarray, keep: np.ndarray) -> np.ndarray:
     """``comment_prompt`` per row; about one comment in six answers "what could we do better?"
     (a suggestion on its theme, or "nothing" from a promoter). ``keep`` rows stay as written."""
-    rng = np.random.default_rng(params.seed + 11)
+    rng = params.stream("comments")
     prompts = np.where(has_comment, "why_score", None).astype(object)
     candidates = np.setdiff1d(np.flatnonzero(has_comment), keep)
     improve = candidates[rng.random(len(candidates)) < 1 / 6]

@@ -39,7 +39,7 @@ from cxex_analysis.simulation.demo_world import (
 
 
 def _customer_frame(params: DemoParameters, d: Draws, world: World) -> tuple[pd.DataFrame, dict]:
-    rng = np.random.default_rng(params.seed + 2)
+    rng = params.stream("customer_answers")
     months = month_starts(params)
     cust = world.customers
     units = d.units
@@ -113,7 +113,7 @@ def _customer_frame(params: DemoParameters, d: Draws, world: World) -> tuple[pd.
 
 
 def _employee_frame(params: DemoParameters, d: Draws, world: World) -> tuple[pd.DataFrame, dict]:
-    rng = np.random.default_rng(params.seed + 3)
+    rng = params.stream("employee_answers")
     months = month_starts(params)
     waves = [(months[3 * q + 2] + pd.offsets.MonthEnd(0)).date().isoformat()
              for q in range(params.n_quarters)]
@@ -282,7 +282,7 @@ def _action_plans(params: DemoParameters, draws, ex_eff, cx_eff, repeat_factor):
     """The action plans of every cycle, each chosen from the survey the groups had just read
     (earlier cycles' completed actions included), their effect on the items, and the world
     without any action (the truth's counterfactual)."""
-    rng = np.random.default_rng(params.seed + 5)
+    rng = params.stream("action_plans")
     waves = demo_actions.wave_dates(params, month_starts(params))
     without = simulate_world(params, draws, ex_eff, cx_eff, repeat_factor)
     rows: list[dict] = []
@@ -316,7 +316,7 @@ def _plant_bad_rows(params: DemoParameters, customers: pd.DataFrame, employees: 
     invalid = {"customer_survey": 0, "employee_survey": 0, "unit_outcomes": 0}
     if not params.messy:
         return customers, employees, outcomes, invalid
-    rng = np.random.default_rng(params.seed + 4)
+    rng = params.stream("bad_rows")
     bad_customers = [
         {"response_id": "C9000001", "nps": 11},
         {"response_id": "C9000002", "csat": 0},

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from cxex_analysis.errors import ParameterError
 
 REGIONS = ("North", "South", "East", "West", "Central", "Coastal")
@@ -17,6 +19,12 @@ CUSTOMER_THEMES = ("wait_times", "resolution", "staff_attitude", "tools_systems"
 
 
 EMPLOYEE_THEMES = ("tools_systems", "staffing", "recognition", "manager", "growth")
+
+
+#: the demo's random streams beside the world's own (drawn from ``seed`` alone), each from
+#: the pair (seed, stream): organisations with neighbouring seeds share no draws
+STREAMS = {"local_events": 1, "assignments": 2, "customer_answers": 3, "employee_answers": 4,
+           "bad_rows": 5, "action_plans": 6, "comments": 7}
 
 
 @dataclass
@@ -100,6 +108,11 @@ class DemoParameters:
     comment_share_employee: float = 0.25
     #: write the planted bad rows (see ``truth.json`` ``planted_invalid_rows``)
     messy: bool = True
+
+    def stream(self, name: str) -> np.random.Generator:
+        """The random numbers of one part of the demo (:data:`STREAMS`), independent of the
+        world's and of every other organisation's."""
+        return np.random.default_rng([self.seed, STREAMS[name]])
 
     def survey_quarters(self) -> range:
         """The quarters (0-based) with an employee survey: every ``ex_every``-th, from the first."""

@@ -103,7 +103,7 @@ def draw_organisation(params: DemoParameters) -> Draws:
     cx_noise = rng.normal(0, params.cx_month_noise_sd, (n_units, n_months))
     # local events that linger (a competitor opens, a road closes): persistent AR(1) shocks
     # to what a unit's customers live through, from a stream of their own
-    local = np.random.default_rng([params.seed, 1]).normal(0, 1, (n_units, n_months))
+    local = params.stream("local_events").normal(0, 1, (n_units, n_months))
     shock = local[:, 0] * params.cx_shock_sd
     innovation = params.cx_shock_sd * np.sqrt(1 - params.cx_shock_rho ** 2)
     for m in range(n_months):
@@ -215,7 +215,7 @@ def _draw_customers(params: DemoParameters, rng: np.random.Generator, units: pd.
 
 def draw_assignments(params: DemoParameters, units: pd.DataFrame) -> pd.DataFrame:
     """Pilot assignments: P1 randomized among call centres and branches, P2 staggered stores."""
-    rng = np.random.default_rng(params.seed + 1)
+    rng = params.stream("assignments")
     eligible = units[units["unit_type"].isin(["call_centre", "branch"])]["unit_id"].to_numpy()
     treated = set(rng.permutation(eligible)[: len(eligible) // 2])
     rows = [{"pilot_id": "P1", "unit_id": u, "arm": "treatment" if u in treated else "control",
