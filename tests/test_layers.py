@@ -169,3 +169,30 @@ def test_every_named_module_and_function_exists():
                      for name in re.findall(r"cxex_analysis(?:\.\w+)+", path.read_text())
                      if not resolves(name)})
     assert not broken, broken
+
+
+def caught(path: Path) -> list[tuple[int, str]]:
+    """(line, exception name) of every ``except`` clause in a file."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ExceptHandler):
+            types = (node.type.elts if isinstance(node.type, ast.Tuple) else [node.type])
+            found += [(node.lineno, ast.unparse(t) if t is not None else "everything")
+                      for t in types]
+    return found
+
+
+@pytest.mark.parametrize("module", sorted(m for m in modules() if m.startswith("analyses.")))
+def test_analyses_catch_only_insufficient_data(module):
+    """An analysis turns "the data cannot support it" (InsufficientData) into a sentence and
+    lets everything else through: a caller's bad argument (ParameterError) or a bug caught
+    as ValueError would otherwise become a quiet "not estimated" row."""
+    others = [(line, name) for line, name in caught(modules()[module])
+              if name != "InsufficientData"]
+    assert not others, f"cxex_analysis/{module.replace('.', '/')}.py catches {others}"
+
+
+def test_the_catch_check_sees_a_tuple(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("try:\n    pass\nexcept (InsufficientData, ValueError):\n    pass\n")
+    assert caught(bad) == [(3, "InsufficientData"), (3, "ValueError")]

@@ -161,6 +161,17 @@ def test_bad_arguments():
         staggered.staggered_did(_hand_panel()[0], "y", "unit", "t", "g", control_group="all")
 
 
+def test_a_bad_argument_is_not_a_pilot_without_data(demo_warehouse):
+    """A caller's mistake deep inside the analysis propagates; before, every outcome was
+    listed as "not estimated: `n_boot` ..." and the report published nothing about it."""
+    con = warehouse.connect(demo_warehouse)
+    try:
+        with pytest.raises(ParameterError, match="n_boot"):
+            pilots.analyse(con, "P1", outcomes=["nps"], n_boot=0)
+    finally:
+        con.close()
+
+
 # --------------------------------------------------------------- the demo's planted pilots
 
 @pytest.fixture(scope="module")

@@ -38,7 +38,7 @@ import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
 from cxex_analysis.config import MIN_GROUP_SIZE
-from cxex_analysis.errors import ParameterError, check_confidence
+from cxex_analysis.errors import InsufficientData, check_confidence
 from cxex_analysis.estimators.experiments import balance as balance_table
 from cxex_analysis.estimators.staggered import staggered_did
 from cxex_analysis.panels.action_panels import (
@@ -104,7 +104,7 @@ def _estimate(panel: pd.DataFrame, treated: pd.DataFrame, exclude: set, subject:
               aggregation: str = "simple", skip_plan_survey: bool = True,
               welch: bool = True) -> pd.DataFrame:
     """One ``action_effect`` row: treated units (cohort, delta) against every other unit of
-    the panel not in ``exclude``. Raises ParameterError when the data cannot support it."""
+    the panel not in ``exclude``. Raises InsufficientData when the data cannot support it."""
     treated = treated[treated["cohort"].notna()]
     long = panel[~panel["unit_id"].isin(exclude - set(treated["unit_id"]))]
     long = long.merge(treated[["unit_id", "cohort", "delta"]], on="unit_id", how="left")
@@ -113,14 +113,16 @@ def _estimate(panel: pd.DataFrame, treated: pd.DataFrame, exclude: set, subject:
         long["delta"] = 0
     acting = long.loc[long["cohort"] > 0, "unit_id"].nunique()
     if acting < MIN_ACTING_UNITS:
-        raise ParameterError(f"only {acting} acting unit(s) have results to compare (at least "
+        raise InsufficientData(f"only {acting} acting unit(s) have results to compare (at least "
                              f"{MIN_ACTING_UNITS} are needed)")
     if not (long["cohort"] == 0).any():
-        raise ParameterError("no unit without such an action to compare with")
+        raise InsufficientData("no unit without such an action to compare with")
     rows = staggered_did(long, "value", "unit_id", "t", "cohort", "never_treated", confidence,
                          n_boot=n_boot, seed=seed, subject=subject, baseline=baseline,
                          baseline_periods=BASELINE_PERIODS, aggregations=(aggregation,),
                          anticipation="delta", welch=welch)
+    if rows.empty:  # a pre-trend check with no survey before the plans
+        raise InsufficientData("too few surveys before the plans were made")
     row = rows.iloc[[0]].copy()
     row["analysis"], row["estimand"] = "actions", "action_effect"
     row["outcome"], row["term"] = outcome, term
@@ -191,13 +193,13 @@ def action_effects(con, confidence: float = 0.95, min_group_size: int = MIN_GROU
                       min_group_size=min_group_size, skip_plan_survey=skip_plan_survey)
         try:
             rows.append(_estimate(panel, done, acted, focus, outcome, "completed", **kwargs))
-        except (ParameterError, ValueError, np.linalg.LinAlgError) as why:
+        except InsufficientData as why:
             out["not_estimated"].append({"focus": focus, "reason": str(why)})
             continue
         try:
             rows.append(_estimate(panel, done, acted, focus, outcome, "pre_trend",
                                   baseline="universal", aggregation="pre_trend", **kwargs))
-        except (ParameterError, ValueError, np.linalg.LinAlgError, IndexError):
+        except InsufficientData:
             out["notes"].append(f"No pre-trend check for {focus}: too few surveys before the "
                                 "plans were made.")
         if focus.startswith("eng_"):
@@ -235,7 +237,7 @@ def _placebo_rows(con, cover, done, acted, focus, items, min_group_size, cache, 
         try:
             rows.append(_estimate(found[0], treated, acted | on_other, focus, "item_mean",
                                   f"placebo={other}", **kwargs))
-        except (ParameterError, ValueError, np.linalg.LinAlgError):
+        except InsufficientData:
             continue
     return rows
 
@@ -275,7 +277,7 @@ def _dropped_rows(con, cover, piloted, cache, min_group_size, not_estimated,
         return [_estimate(pd.concat(frames, ignore_index=True),
                           pd.concat(timings, ignore_index=True), set(), "all_foci", "item_mean",
                           "dropped", **kwargs)]
-    except (ParameterError, ValueError, np.linalg.LinAlgError) as why:
+    except InsufficientData as why:
         not_estimated.append({"focus": "dropped plans", "reason": str(why)})
         return []
 
@@ -314,7 +316,7 @@ def _overall_rows(con, cover, min_group_size, cache, confidence, n_boot, seed,
                                   confidence=confidence, n_boot=n_boot, seed=seed,
                                   min_group_size=min_group_size,
                                   skip_plan_survey=skip_plan_survey))
-        except (ParameterError, ValueError, np.linalg.LinAlgError):
+        except InsufficientData:
             continue
     return rows
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cxex_analysis.errors import InsufficientData, ParameterError, check_argument, check_confidence
+from cxex_analysis.errors import InsufficientData, check_argument, check_confidence
 from cxex_analysis.estimators.experiments import (
     CX_OUTCOMES,
     EX_OUTCOMES,
@@ -156,7 +156,7 @@ def _every_outcome(design: str, units: pd.DataFrame, outcomes: list[str], panels
         try:
             part = _outcome_effects(design, units, outcome, panels, pilot_id, control_group,
                                     confidence, n_boot, seed, baseline)
-        except (ParameterError, np.linalg.LinAlgError, ValueError) as why:
+        except InsufficientData as why:
             not_estimated.append({"outcome": outcome, "reason": str(why)})
             continue
         for key in found:
@@ -213,15 +213,14 @@ def staggered_effects(panels: dict, outcome: str, control_group: str, confidence
                                      confidence, n_boot=n_boot, seed=seed, subject=subject,
                                      baseline=baseline, baseline_periods=window,
                                      covariates=adjust, labels=_period_labels(long, freq))
-            except (ParameterError, np.linalg.LinAlgError, ValueError, RuntimeWarning,
-                    UserWarning) as why:
+            except InsufficientData as why:
                 errors.append(str(why))
                 continue
             rows["frequency"] = freq
             tried.append(rows)
             break
     if not tried:
-        raise ParameterError(errors[0] if errors else f"`{outcome}` has no data for these units.")
+        raise InsufficientData(errors[0] if errors else f"`{outcome}` has no data for these units.")
     se = [r.loc[r["estimand"] == "att", "se"].iloc[0] for r in tried]
     best = int(np.nanargmin(se)) if np.isfinite(se).any() else 0
     note = ""
@@ -236,7 +235,7 @@ def staggered_effects(panels: dict, outcome: str, control_group: str, confidence
 def _outcome_effects(design: str, units: pd.DataFrame, outcome: str, panels: dict,
                      pilot_id: str, control_group: str, confidence: float, n_boot: int,
                      seed: int, baseline: str) -> dict:
-    """The effect rows of one outcome under the pilot's design (raises ParameterError when
+    """The effect rows of one outcome under the pilot's design (raises InsufficientData when
     the data cannot support them)."""
     freq = outcome_frequency(outcome)
     long = panels["quarterly" if freq == "quarter" else "monthly"].dropna(subset=[outcome])
@@ -299,7 +298,7 @@ def look_estimate(design: str, long: pd.DataFrame, outcome: str, control_group: 
         means = long.assign(post=long["t"] >= start).pivot_table(
             index="unit_id", columns="post", values=outcome, aggfunc="mean")
         if True not in means.columns:
-            raise ParameterError("no data after the start yet")
+            raise InsufficientData("no data after the start yet")
         units = long.groupby("unit_id")["arm"].first().to_frame()
         units[outcome] = means[True]
         covariate = []
@@ -314,7 +313,7 @@ def look_estimate(design: str, long: pd.DataFrame, outcome: str, control_group: 
         gt = group_time(long, outcome, "unit_id", "t", "cohort", control_group, baseline, window)
         simple = aggregate(gt, "simple")
         if not simple:
-            raise ParameterError("no data after the start yet")
+            raise InsufficientData("no data after the start yet")
         df = min(simple[0].n_treated, simple[0].n_control) - 1
         se = float(analytic_se(simple[0].influence)[0]) * _t_over_z(df)
         return simple[0].estimate, se, gt.n_units
@@ -350,7 +349,7 @@ def monitor(design: str, long: pd.DataFrame, outcome: str, control_group: str,
         try:
             estimate, se, n = look_estimate(design, long[long["t"] <= look], outcome,
                                             control_group, baseline, window)
-        except (ParameterError, ValueError, np.linalg.LinAlgError):
+        except InsufficientData:
             continue
         found.append((look, estimate, se, n))
     found = [f for f in found if np.isfinite(f[2]) and f[2] > 0]
@@ -383,7 +382,7 @@ def _sensitivity(design: str, panels: dict, outcome: str, control_group: str,
         gt = group_time(long, outcome, "unit_id", "t", "cohort", control_group, "universal")
         return sensitivity(gt, outcome, confidence, n_boot=n_boot, seed=seed, subject=subject,
                            max_pre=4, max_post=4)
-    except (ParameterError, ValueError, np.linalg.LinAlgError) as why:
+    except InsufficientData as why:
         notes.append(f"No sensitivity analysis for parallel trends: {str(why).rstrip('.')}.")
         return tidy([])
 

@@ -126,7 +126,10 @@ def _dr_cell(y1: np.ndarray, y0: np.ndarray, treated: np.ndarray, x: np.ndarray)
     from moderndid import drdid_panel
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a failed logit fit is a failure, not a number
-        fit = drdid_panel(y1, y0, treated.astype(float), x, influence_func=True)
+        try:
+            fit = drdid_panel(y1, y0, treated.astype(float), x, influence_func=True)
+        except (RuntimeWarning, UserWarning, ValueError, np.linalg.LinAlgError) as why:
+            raise InsufficientData(f"the doubly robust fit failed on these data ({why})") from None
     if not np.isfinite(fit.att) or not np.all(np.isfinite(fit.att_inf_func)):
         raise InsufficientData("the doubly robust fit did not converge")
     return float(fit.att), np.asarray(fit.att_inf_func, dtype=float)
@@ -396,6 +399,9 @@ def staggered_did(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort
     value × SE. Extra columns ``n_treated`` and ``n_control`` count the units behind each row.
     """
     confidence = check_confidence(confidence)
+    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 2:
+        raise ParameterError(f"`n_boot` must be a whole number of bootstrap draws, 2 or more, "
+                             f"but {n_boot!r} was passed.")
     gt = group_time(data, outcome, unit, time, cohort, control_group, baseline,
                     baseline_periods, covariates, anticipation, welch)
     rows = [a for kind in aggregations for a in aggregate(gt, kind, labels)]
