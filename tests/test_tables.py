@@ -98,3 +98,18 @@ def test_intervals_are_named_at_the_level_they_were_computed():
     audit = " ".join(findings(empty, pd.DataFrame(), pd.DataFrame(
         columns=["source", "responses", "units", "first_period", "last_period"]), alpha))
     assert "alpha 0.86 (90% CI 0.84 to 0.88)" in audit, audit
+
+
+def test_a_chosen_column_list_and_a_label_keep_the_intervals_level(monkeypatch):
+    """A notebook shows some columns of a 90% frame under its own label ("Change ({ci})"):
+    the header says 90%, not the 95% a frame without its ``confidence`` column would get."""
+    from cxex_analysis.reporting import show
+
+    frame = pd.DataFrame([{"outcome": "nps", "term": "Q1 to Q2", "estimate": 2.0, "ci_low": 0.5,
+                           "ci_high": 3.5, "confidence": 0.9, "n": 300}])
+    headers, _ = readable(frame, labels={"estimate": "Change ({ci})"})
+    assert "Change (90% CI)" in headers
+    shown = []
+    monkeypatch.setattr(show, "_display_html", shown.append)
+    show.table(frame, columns=["outcome", "estimate", "ci_low", "ci_high", "n"])
+    assert "Estimate (90% CI)" in shown[0] and "95%" not in shown[0]

@@ -174,9 +174,9 @@ def group_themes(annotated: Annotated, units: list, employees_shown: bool,
             rows.append({"source": source, "theme": theme.label, "estimate": r["estimate"],
                          "ci_low": r["ci_low"], "ci_high": r["ci_high"],
                          "company": 100 * float(k_company / company.sum()),
-                         "n": int(mine.sum())})
+                         "n": int(mine.sum()), "confidence": confidence})
     table = pd.DataFrame(rows, columns=["source", "theme", "estimate", "ci_low", "ci_high",
-                                        "company", "n"])
+                                        "company", "n", "confidence"])
     return (table.sort_values(["source", "estimate"], ascending=[True, False])
             .groupby("source", sort=False).head(top).reset_index(drop=True))
 

@@ -445,7 +445,8 @@ def dual_table(effects: pd.DataFrame) -> pd.DataFrame:
             word = "no clear change"
         rows.append({"side": side, "outcome": row.outcome, "estimate": row.estimate,
                      "ci_low": row.ci_low, "ci_high": row.ci_high, "p_value": row.p_value,
-                     "n": row.n, "reading": word})
+                     "n": row.n, "reading": word,
+                     "confidence": getattr(row, "confidence", np.nan)})
     return pd.DataFrame(rows).sort_values(["side", "outcome"]).reset_index(drop=True) if rows else pd.DataFrame()
 
 

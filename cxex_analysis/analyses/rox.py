@@ -288,7 +288,8 @@ def hidden_costs(inputs: Inputs) -> pd.DataFrame:
 
 
 def what_to_value(con, results: pd.DataFrame, scale_pilot: str, finance: dict,
-                  ex_programme_points: float, min_group_size: int = 5) -> dict:
+                  ex_programme_points: float, min_group_size: int = 5,
+                  confidence: float = 0.95) -> dict:
     """Which programme notebook 03 values on this data set, and the inputs for it.
 
     A pilot (``scale_pilot``, else the first with recorded effects) when the data hold a
@@ -307,7 +308,7 @@ def what_to_value(con, results: pd.DataFrame, scale_pilot: str, finance: dict,
     if not (pilot_ok or programme_ok):
         raise ParameterError("nothing to value: " + " ".join(notes)
                              + (" (ex_programme_points is 0)" if ex_programme_points <= 0 else ""))
-    rows = link_estimates(con, min_group_size)
+    rows = link_estimates(con, min_group_size, confidence)
     notes = notes + [n for n in [noise_note(rows)] if n]
     finance, said = in_registry_currency(finance, registry_currencies(con))
     if finance is None:  # amounts in two currencies: the links are shown, nothing is valued

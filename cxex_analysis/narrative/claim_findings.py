@@ -104,7 +104,7 @@ def recommend_table(rows: pd.DataFrame) -> pd.DataFrame:
         "Promoters, good (%)": 100 * ratios["promoters_good"].astype(float),
         "Promoters, poor (%)": 100 * ratios["promoters_poor"].astype(float),
         "estimate": ratios["estimate"], "ci_low": ratios["ci_low"], "ci_high": ratios["ci_high"],
-        "n": ratios["n"]}).reset_index(drop=True)
+        "n": ratios["n"], "confidence": ratios["confidence"]}).reset_index(drop=True)
 
 
 def metric_table(rows: pd.DataFrame) -> pd.DataFrame:
@@ -118,7 +118,7 @@ def metric_table(rows: pd.DataFrame) -> pd.DataFrame:
                          "estimate": shares["estimate"], "ci_low": shares["ci_low"],
                          "ci_high": shares["ci_high"],
                          "Real change (reliability)": shares["reliability"].astype(float),
-                         "n": shares["n"],
+                         "n": shares["n"], "confidence": shares["confidence"],
                          "Note": shares["method"].where(shares["estimate"].isna(), "")
                          .str.replace("not estimated: its", "Not estimated: the metric's")
                          }).reset_index(drop=True)
@@ -170,7 +170,8 @@ def metric_differences(rows: pd.DataFrame) -> pd.DataFrame:
                          "Compared": pairs["term"].map(DESIGN_WORDS),
                          "Comparison": names, "estimate": pairs["estimate"],
                          "ci_low": pairs["ci_low"], "ci_high": pairs["ci_high"],
-                         "p_value": pairs["p_holm"]}).reset_index(drop=True)
+                         "p_value": pairs["p_holm"],
+                         "confidence": pairs["confidence"]}).reset_index(drop=True)
 
 
 def first_time_sentence(rows: pd.DataFrame) -> str:

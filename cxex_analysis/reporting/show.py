@@ -169,17 +169,11 @@ def table(frame: pd.DataFrame | None, caption: str | None = None, digits: int | 
     if frame.empty and empty is None:
         return
     if columns is not None:
-        frame = frame[[c for c in columns if c in frame.columns]]
+        keep = [c for c in columns if c in frame.columns]
+        if "confidence" in frame.columns and {"estimate", "ci_low", "ci_high"} <= set(keep):
+            keep.append("confidence")  # the interval's level names its column, not a guess
+        frame = frame[keep]
     _display_html(table_html(frame, caption, digits, labels, empty or "None."))
-
-
-def interval_text(estimate: float, low: float, high: float, digits: int = 1, unit: str = "",
-                  confidence: float | None = 0.95) -> str:
-    """'25.2 (95% CI 24.7 to 25.7)' — the way every number with an interval is written."""
-    if estimate is None or np.isnan(estimate):
-        return "not available"
-    level = f"{confidence:.0%} CI " if confidence else ""
-    return (f"{estimate:,.{digits}f}{unit} ({level}{low:,.{digits}f} to {high:,.{digits}f}{unit})")
 
 
 def summary_box_html(title: str, findings: list[str]) -> str:

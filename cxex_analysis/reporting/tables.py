@@ -3,7 +3,8 @@
 The tidy frames keep ids and unrounded numbers (``results.json`` is built from them); a table
 in a report shows words and numbers rounded to what the reader needs:
 
-- an estimate and its interval in one cell, ``3.0 (2.0 to 4.1)``, under "Estimate (95% CI)";
+- an estimate and its interval in one cell, ``3.0 (2.0 to 4.1)``, under "Estimate (95% CI)"
+  at the level the rows were computed at (their ``confidence``; a label's ``{ci}`` likewise);
 - p-values as ``< 0.001`` or three decimals; no number prints as ``0.000``;
 - ids (estimands, measures, terms, groups, methods) and column names in words
   (:mod:`cxex_analysis.vocabulary`);
@@ -100,8 +101,10 @@ def _scale_rates(frame: pd.DataFrame) -> pd.DataFrame:
 
 def readable(frame: pd.DataFrame, digits: int | None = 1,
              labels: dict[str, str] | None = None) -> tuple[list[str], list[list[tuple[str, bool]]]]:
-    """Headers and cells (text, is-number) of ``frame`` in words."""
-    labels = labels or {}
+    """Headers and cells (text, is-number) of ``frame`` in words; ``{ci}`` in a label is the
+    interval's name at the rows' level ("90% CI")."""
+    labels = {column: text.replace("{ci}", ci_label(level_of(frame)))
+              for column, text in (labels or {}).items()}
     levels = (frame["estimand"].map(_in_measure_units) if "estimand" in frame
               else pd.Series(True, index=frame.index))
     row_digits = [_digits(o, digits) if level else digits
