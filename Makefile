@@ -71,8 +71,9 @@ bench: $(STAMP) ## print the benchmark figures, the enterprise run last (about 4
 bench-small: $(STAMP) ## the enterprise benchmark at 2% size (100 units; CI runs it as a test)
 	$(BIN)/python benchmarks/enterprise.py --scale 0.02 --unit-reports 20
 
-lint: $(STAMP) ## ruff
+lint: $(STAMP) ## ruff and mypy
 	$(BIN)/ruff check cxex_analysis tests benchmarks notebooks
+	$(BIN)/mypy
 
 clean: ## remove generated data, reports and the virtualenv
 	rm -rf $(VENV) data/demo data/*.duckdb data/*.wal reports/2* reports/latest reports/.*.partial

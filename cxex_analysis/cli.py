@@ -163,7 +163,7 @@ def _parameters(args) -> dict:
     return given
 
 
-def _select(only: str | None) -> list[Path] | None:
+def _select(only: str | None) -> list[Path]:
     from cxex_analysis.run.parameters import list_notebooks
 
     notebooks = list_notebooks()

@@ -313,7 +313,7 @@ def format_p(p: float) -> str:
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
-def interval_cell(estimate: float, low: float, high: float, digits: int = 1) -> str:
+def interval_cell(estimate: float, low: float, high: float, digits: int | None = 1) -> str:
     """'3.0 (2.0 to 4.1)': an estimate and its interval in one cell."""
     if estimate is None or estimate != estimate:
         return "–"

@@ -102,6 +102,14 @@ def test_the_code_and_the_notebooks_pass_the_linter():
     assert out.returncode == 0, out.stdout + out.stderr
 
 
+def test_the_package_type_checks():
+    """``make lint``'s mypy on the package: an Optional used as a value, a connection typed as
+    a path or a keyword dict of the wrong types fails here, not in a report."""
+    out = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True,
+                         text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
 def test_the_metric_definitions_page_is_generated_from_the_reports_footnote():
     written = (ROOT / "docs" / "metrics.md").read_text(encoding="utf-8")
     assert written == vocabulary.metrics_markdown(), (

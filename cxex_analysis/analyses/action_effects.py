@@ -33,6 +33,8 @@ the balance table shows how alike acting and comparison units were before the ac
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
@@ -189,7 +191,7 @@ def action_effects(con, confidence: float = 0.95, min_group_size: int = MIN_GROU
             out["notes"].append(f"{late} unit(s) completed an action on {focus} after the last "
                                 "survey: their effect shows in the next one.")
         acted = set(on_focus["unit_id"])
-        kwargs = dict(confidence=confidence, n_boot=n_boot, seed=seed,
+        kwargs: dict[str, Any] = dict(confidence=confidence, n_boot=n_boot, seed=seed,
                       min_group_size=min_group_size, skip_plan_survey=skip_plan_survey)
         try:
             rows.append(_estimate(panel, done, acted, focus, outcome, "completed", **kwargs))

@@ -28,7 +28,8 @@ association.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -77,7 +78,7 @@ CX_OUTCOMES = ("nps", "csat", "ces")
 HYPOTHESES = ("H1", "H2", "H3", "H4", "H5", "H6", "dual")
 
 
-def _row(estimand: str, outcome: str, term: str, fit: dict, confidence: float,
+def _row(estimand: str, outcome: str, term: str, fit: Mapping[str, Any], confidence: float,
          subject: str = "all", **extra) -> dict:
     return {"analysis": "linkage", "estimand": estimand, "subject": subject, "outcome": outcome,
             "term": term, "estimate": fit["params"][term], "se": fit["se"][term],

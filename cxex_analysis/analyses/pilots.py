@@ -99,8 +99,8 @@ def analyse(con, pilot_id: str, outcomes: Sequence[str] = CX_OUTCOMES + EX_OUTCO
     out["srm"] = sample_ratio_mismatch(arms_registered, analysed)
     out["balance"] = balance(units, "arm", [f"{o}_pre" for o in outcomes])
     waiting = not_started_note(panels)
-    found = {"effects": [], "aggregations": [], "event_time": [], "naive": [],
-             "frequency_notes": []}
+    found: dict[str, list] = {"effects": [], "aggregations": [], "event_time": [], "naive": [],
+                              "frequency_notes": []}
     if not waiting:
         found, out["not_estimated"] = _every_outcome(design, units, outcomes, panels, pilot_id,
                                                      control_group, confidence, n_boot, seed,

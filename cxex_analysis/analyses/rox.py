@@ -29,6 +29,7 @@ bounded, or that comes out with the unexpected sign, is left out of the value an
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -310,10 +311,11 @@ def what_to_value(con, results: pd.DataFrame, scale_pilot: str, finance: dict,
                              + (" (ex_programme_points is 0)" if ex_programme_points <= 0 else ""))
     rows = link_estimates(con, min_group_size, confidence)
     notes = notes + [n for n in [noise_note(rows)] if n]
-    finance, said = in_registry_currency(finance, registry_currencies(con))
-    if finance is None:  # amounts in two currencies: the links are shown, nothing is valued
+    converted, said = in_registry_currency(finance, registry_currencies(con))
+    if converted is None:  # amounts in two currencies: the links are shown, nothing is valued
         return {"main": None, "subject": scale_pilot or "not_valued", "programme": None,
                 "notes": [said] + notes, "links": rows}
+    finance = converted
     notes = notes + [said] if said else notes
     programme = (build_ex_programme_inputs(con, results, ex_programme_points, finance,
                                            min_group_size, rows) if programme_ok else None)
@@ -338,9 +340,9 @@ def first_pilot_with_effects(results: pd.DataFrame, con) -> str:
     return sorted(registry["pilot_id"])[0]
 
 
-def example_inputs(**changes) -> Inputs:
+def example_inputs(**changes: Any) -> Inputs:
     """Small, round inputs (10 units, 2 months) for examples, tests and benchmarks."""
-    base = dict(
+    base: dict[str, Any] = dict(
         effects={"nps": Quantity(2.0, se=1.0), "engagement_index": Quantity(3.0, se=1.0),
                  "repeat_contacts_per_1000": Quantity(-1.0, se=0.5)},
         links={"churn_per_nps": Quantity(-0.001, se=0.0002),
@@ -401,7 +403,7 @@ def build_ex_programme_inputs(con, results: pd.DataFrame, points: float, finance
         effects={"nps": nps, "engagement_index": Quantity(points, source="programme target (assumption)"),
                  "repeat_contacts_per_1000": Quantity(0.0, source="not modelled")},
         links=links, unusable_links=unusable, assumptions=finance["assumptions"],
-        programme=finance["programme"], units=base["units"],
+        programme=finance["programme"], units=int(base["units"]),
         customers_per_unit=base["customers_per_unit"], employees_per_unit=base["employees_per_unit"],
         revenue_per_customer=base["revenue_per_customer"], churn_rate=base["churn_rate"],
         exit_rate=base["exit_rate"], repeat_contacts_per_1000=base["repeat_contacts_per_1000"],

@@ -21,6 +21,7 @@ from cxex_analysis.contract.staging import (
     QUARANTINE_VALUE_CHARS,
     Staged,
     parse_reason,
+    scalar,
     sql_literal,
     sql_quote,
 )
@@ -90,7 +91,7 @@ def _checks(column: Column, staged: Staged, as_of: str, ref_flag: str | None
     if column.first_of_month:
         checks.append((f"{t} IS NOT NULL AND day({t}) <> 1",
                        "not the first day of a month (expected e.g. 2025-03-01)", shown))
-    if ref_flag is not None:
+    if ref_flag is not None and column.references:
         ref_table = column.references[0]
         checks.append((f"{t} IS NOT NULL AND {ref_flag} IS NULL",
                        f"unknown {column.name} (not among the accepted rows of {ref_table})", shown))
@@ -114,7 +115,7 @@ def validate_staged(con: duckdb.DuckDBPyConnection, table: Table, staged: Staged
     (3) the typed accepted rows written once, straight to their destination; (4) reasons,
     values and issue counts for the bad rows alone.
     """
-    present = [table.column(name) for name in staged.columns]
+    present = [table.known(name) for name in staged.columns]
     joins, checks = _row_checks(con, table, staged, present, as_of, available, accepted_name)
     fails = f"fail_{table.name}"
     con.execute(f"DROP TABLE IF EXISTS {fails}")
@@ -160,7 +161,7 @@ def _row_checks(con, table: Table, staged: Staged, present: list[Column], as_of:
     for rule in table.row_rules:
         if all(name in present_names for name in rule.needs):
             bad = _resolved(con, rule.bad_sql, table, present_names, available, accepted_name)
-            shown = (_shown_value(table.column(rule.column), f"t_{rule.column}")
+            shown = (_shown_value(table.known(rule.column), f"t_{rule.column}")
                      if rule.column in present_names else None)
             checks.append((rule.column, bad, rule.reason, shown))
 
@@ -244,9 +245,9 @@ def _flag_duplicates(con, fails: str, staged: Staged, table: Table, present: lis
         clean = (f"SELECT _row, {key_sql} FROM {staged.relation} "
                  f"WHERE _row NOT IN (SELECT _row FROM {fails})")
         # cheap test first: no repeated key among all rows means none among the clean ones
-        repeated = con.execute(
+        repeated = scalar(con,
             f"SELECT count(*) - count(DISTINCT ({key_sql})) FROM {staged.relation} "
-            f"WHERE {' AND '.join(f't_{k} IS NOT NULL' for k in key)}").fetchone()[0]
+            f"WHERE {' AND '.join(f't_{k} IS NOT NULL' for k in key)}")
         if not repeated:
             continue
         con.execute(f"""
@@ -271,7 +272,7 @@ def _write_accepted(con, table: Table, staged: Staged, present_names: set[str], 
     out_columns += sorted(n for n in present_names if n not in out_columns)  # eng_*
     select = ["_row AS source_row"]
     for name in out_columns:
-        column = table.column(name)
+        column = table.known(name)
         sql_type = KIND_SQL_TYPE[column.kind]
         source = f"t_{name}" if name in present_names else "NULL"
         if column.kind in ("string", "text") and name in present_names:  # shown, not obeyed

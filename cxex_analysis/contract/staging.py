@@ -47,6 +47,12 @@ def sql_literal(text: str) -> str:
     return "'" + str(text).replace("'", "''") + "'"
 
 
+def scalar(con, sql: str, parameters: list | None = None):
+    """The one value a query returns (None when it returns no row)."""
+    row = (con.execute(sql) if parameters is None else con.execute(sql, parameters)).fetchone()
+    return None if row is None else row[0]
+
+
 @dataclass
 class Staged:
     """A file staged for checking.
@@ -67,7 +73,7 @@ class Staged:
     qualtrics: bool
     text_path: bool
     rejects: list[tuple[int, str | None, str, str | None, int]]  # row, column, reason, value, issues
-    stage: duckdb.DuckDBPyConnection | None = None  # the connection that holds ``raw``
+    stage: duckdb.DuckDBPyConnection  # the connection that holds ``raw``
     view_sql: str = ""  # the SELECT behind ``relation``, created when the checks begin
 
 
@@ -198,7 +204,7 @@ def _stage_csv_fast(con: duckdb.DuckDBPyConnection, stage: duckdb.DuckDBPyConnec
                 f"DESCRIBE SELECT * FROM read_csv({sql_literal(str(path))}, all_varchar=true, "
                 f"sample_size=2048, {options})").fetchall()]
             columns, ignored = _map_columns(path, table, originals, {})
-            types = {original: _CSV_READ_TYPE.get(table.column(name).kind, "VARCHAR")
+            types = {original: _CSV_READ_TYPE.get(table.known(name).kind, "VARCHAR")
                      for name, original in columns.items()}
             types.update({original: "VARCHAR" for original in originals
                           if original not in types})
@@ -206,7 +212,7 @@ def _stage_csv_fast(con: duckdb.DuckDBPyConnection, stage: duckdb.DuckDBPyConnec
             # values are normalised once, while reading: later passes only read columns
             select = []
             for name, original in columns.items():
-                column = table.column(name)
+                column = table.known(name)
                 quoted = sql_quote(original)
                 if column.kind in ("integer", "number"):
                     select.append(f"{quoted} AS t_{name}")
@@ -222,9 +228,9 @@ def _stage_csv_fast(con: duckdb.DuckDBPyConnection, stage: duckdb.DuckDBPyConnec
         except duckdb.Error as error:
             last_error = error
             continue
-        bad_encoding = stage.execute(
+        bad_encoding = scalar(stage,
             "SELECT count(*) FROM __rejects WHERE error_type ILIKE '%unicode%' "
-            "OR error_type ILIKE '%encoding%'").fetchone()[0]
+            "OR error_type ILIKE '%encoding%'")
         if bad_encoding and attempt != fallback and (tried or fallback is None):
             # some lines are not valid in this encoding: try the next one, and if none
             # reads the file cleanly, come back and quarantine just those lines
@@ -250,7 +256,7 @@ def _stage_csv_fast(con: duckdb.DuckDBPyConnection, stage: duckdb.DuckDBPyConnec
     row_expr = _number_csv_lines(stage, raw, sorted({r[0] for r in rejects}))
     kept = [c for c in (r[0] for r in stage.execute(f"DESCRIBE {raw}").fetchall()) if c != "__line"]
     view_sql = f"SELECT CAST({row_expr} AS BIGINT) AS _row, {', '.join(kept)} FROM {raw}"
-    rows_read = stage.execute(f"SELECT count(*) FROM {raw}").fetchone()[0] + len(
+    rows_read = scalar(stage, f"SELECT count(*) FROM {raw}") + len(
         {r[0] for r in rejects})
     return Staged(view, raw, list(columns), ignored, rows_read, "csv", encoding, False, False,
                    rejects, stage, view_sql)
@@ -265,7 +271,7 @@ def _stage_text(con: duckdb.DuckDBPyConnection, stage: duckdb.DuckDBPyConnection
     qualtrics = head is not None
     renames: dict[str, str] = {}
     rejects: list = []
-    if qualtrics:
+    if head is not None:
         columns_map = mapping.get(table.name, {}).get("columns", {})
         for header, import_id in zip(head[0], import_ids(head)):
             target = columns_map.get(header) or columns_map.get(import_id)
@@ -275,11 +281,11 @@ def _stage_text(con: duckdb.DuckDBPyConnection, stage: duckdb.DuckDBPyConnection
             stage.execute(
                 f"CREATE TABLE {raw} AS SELECT * FROM read_csv({sql_literal(str(path))}, "
                 f"all_varchar=true, header=true, max_line_size={MAX_LINE_BYTES}, "
-                f"encoding={sql_literal(encoding)})")
+                f"encoding={sql_literal(encoding or 'utf-8')})")
         except duckdb.Error as error:
             raise UnusableFileError(str(path), f"cannot be read as CSV ({_first_line(error)})",
                                     expected="a Qualtrics CSV export") from None
-        base = stage.execute(f"SELECT coalesce(min(rowid), 0) FROM {raw}").fetchone()[0]
+        base = scalar(stage, f"SELECT coalesce(min(rowid), 0) FROM {raw}")
         row_expr, where = f"(rowid - {base} + 2)", f"WHERE (rowid - {base} + 2) > 3"
         fmt = "qualtrics_csv"
     elif suffix == ".parquet":
@@ -316,17 +322,17 @@ def _stage_text(con: duckdb.DuckDBPyConnection, stage: duckdb.DuckDBPyConnection
     select = [f"CAST({row_expr} AS BIGINT) AS _row"]
     names = list(columns)
     for name, original in columns.items():
-        column = table.column(name)
+        column = table.known(name)
         v = _blank_to_null(f"CAST({sql_quote(original)} AS VARCHAR)", column)
         select.append(f"{v} AS v_{name}")
     for name, value in constants.items():
         if name not in columns and table.column(name) is not None:
             names.append(name)
             select.append(f"{sql_literal(str(value))} AS v_{name}")
-    typed = ", ".join(f"{_text_typed_sql(table.column(n), 'v_' + n)} AS t_{n}" for n in names)
+    typed = ", ".join(f"{_text_typed_sql(table.known(n), 'v_' + n)} AS t_{n}" for n in names)
     view_sql = (f"SELECT *{', ' + typed if typed else ''} FROM "
                 f"(SELECT {', '.join(select)} FROM {raw} {where})")
-    rows_read = stage.execute(f"SELECT count(*) FROM ({view_sql})").fetchone()[0]
+    rows_read = scalar(stage, f"SELECT count(*) FROM ({view_sql})")
     return Staged(view, raw, names, ignored, rows_read, fmt, encoding, qualtrics, True, rejects,
                    stage, view_sql)
 
@@ -343,7 +349,7 @@ def _number_csv_lines(con: duckdb.DuckDBPyConnection, name: str, rejected: list[
     contiguous but start at an offset inside a transaction). With rejected lines, parsed
     rows fill the remaining line numbers in order.
     """
-    base = con.execute(f"SELECT coalesce(min(rowid), 0) FROM {name}").fetchone()[0]
+    base = scalar(con, f"SELECT coalesce(min(rowid), 0) FROM {name}")
     if not rejected:
         return f"(rowid - {base} + 2)"
     if len(rejected) <= 256:
@@ -354,7 +360,7 @@ def _number_csv_lines(con: duckdb.DuckDBPyConnection, name: str, rejected: list[
                            for j, line in enumerate(sorted(rejected), start=1))
         return f"(rowid - {base} + 2 + {steps})"
 
-    total = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+    total = scalar(con, f"SELECT count(*) FROM {name}")
     lines = np.setdiff1d(np.arange(2, total + len(rejected) + 2), np.asarray(rejected))[:total]
     mapping = pd.DataFrame({"__rid": np.arange(total), "__ln": lines})
     con.execute(f"ALTER TABLE {name} ADD COLUMN __line BIGINT")
@@ -379,7 +385,7 @@ def _csv_rejects(con: duckdb.DuckDBPyConnection, table: Table,
         line = int(line)
         name = by_original.get(column_name)
         if str(error_type).upper() == "CAST" and name is not None:
-            reason = parse_reason(table.column(name))
+            reason = parse_reason(table.known(name))
             value = _value_from_message(message)
         else:
             kind = str(error_type).lower().replace("_", " ")

@@ -138,6 +138,14 @@ class Table:
     #: a file holding only a header is unusable
     needs_rows: bool = False
 
+    def known(self, name: str) -> Column:
+        """The column ``name``, which the caller knows the table has (a file's column mapped
+        to it); KeyError otherwise."""
+        found = self.column(name)
+        if found is None:
+            raise KeyError(f"table {self.name} has no column {name!r}")
+        return found
+
     def column(self, name: str) -> Column | None:
         for col in self.columns:
             if col.name == name:

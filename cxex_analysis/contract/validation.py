@@ -25,7 +25,7 @@ from cxex_analysis.contract.files import (
     prepare,
 )
 from cxex_analysis.contract.rules import file_level_checks, validate_staged
-from cxex_analysis.contract.staging import Staged, stage_file
+from cxex_analysis.contract.staging import Staged, scalar, stage_file
 from cxex_analysis.contract.tables import SURVEY_TABLES, TABLES
 from cxex_analysis.errors import UnusableFileError
 from cxex_analysis.progress import Progress
@@ -120,8 +120,8 @@ def check_directory(con: duckdb.DuckDBPyConnection, data_dir: Path | str,
     if as_of.tzinfo is not None:
         as_of = as_of.astimezone(dt.UTC).replace(tzinfo=None)
 
-    attached = con.execute("SELECT count(*) FROM duckdb_databases() WHERE database_name = ?",
-                           [SCRATCH]).fetchone()[0]
+    attached = scalar(con, "SELECT count(*) FROM duckdb_databases() WHERE database_name = ?",
+                           [SCRATCH])
     if not attached:
         prepare(con)
     con.execute("DROP TABLE IF EXISTS quarantine_stage")
@@ -243,10 +243,10 @@ def _check_tables(con, staged_tables: dict[str, tuple[Staged, Path]],
         con.execute(f"CREATE TEMP VIEW {staged.relation} AS {staged.view_sql}")
         report.by_reason = validate_staged(con, table, staged, path.name, as_of_text, available,
                                             accepted_name)
-        report.rows_accepted = con.execute(
-            f"SELECT count(*) FROM {accepted_name(table.name)}").fetchone()[0]
-        report.rows_quarantined = con.execute(
-            "SELECT count(*) FROM quarantine_stage WHERE table_name = ?", [table.name]).fetchone()[0]
+        report.rows_accepted = scalar(con,
+            f"SELECT count(*) FROM {accepted_name(table.name)}")
+        report.rows_quarantined = scalar(con,
+            "SELECT count(*) FROM quarantine_stage WHERE table_name = ?", [table.name])
         if report.rows_read != report.rows_accepted + report.rows_quarantined:  # pragma: no cover
             raise RuntimeError(
                 f"{path}: {report.rows_read} rows read but {report.rows_accepted} accepted + "

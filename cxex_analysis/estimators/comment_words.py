@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
+from collections.abc import Set
 
 import pandas as pd
 import snowballstemmer
@@ -100,7 +101,7 @@ class ThemeWords:
         Extra words never to use (brand, unit and region names), lower case.
     """
 
-    def __init__(self, excluded: set = frozenset()):
+    def __init__(self, excluded: Set[str] = frozenset()):
         self.excluded = (frozenset(ENGLISH_STOP_WORDS) | FILLER | sentiment_words()
                          | {w.lower() for w in excluded})
         self.spellings: dict[str, Counter] = {}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import overload
 
 import yaml
 
@@ -49,7 +50,8 @@ def load_finance(path: Path | str | None = None) -> dict:
     for name, low, high in (("gross_margin", 0, 1), ("replacement_cost_fraction", 0, 5),
                             ("discount_rate_annual", 0, 1)):
         q = assumptions[name]
-        if not low <= q.value <= high or (q.low is not None and (q.low < low or q.high > high)):
+        if not low <= q.value <= high or (q.low is not None and q.high is not None
+                                          and (q.low < low or q.high > high)):
             raise ParameterError(f"{label}: `{name}` must lie between {low} and {high}, "
                                  f"but {q.value} (range {q.low} to {q.high}) was given.")
     programme_spec = content.get("programme") or {}
@@ -66,6 +68,14 @@ def load_finance(path: Path | str | None = None) -> dict:
     return {"currency": str(content.get("currency", "")).strip().upper(), "horizon_months": horizon,
             "assumptions": assumptions, "programme": programme, "label": label,
             "explicit": explicit, "rates": {str(k).upper(): float(v) for k, v in rates.items()}}
+
+
+@overload
+def _rough(value: float, factor: float) -> float: ...
+
+
+@overload
+def _rough(value: None, factor: float) -> None: ...
 
 
 def _rough(value: float | None, factor: float) -> float | None:

@@ -126,7 +126,7 @@ def _iv(dy: np.ndarray, dx: np.ndarray, z: np.ndarray, clusters: np.ndarray, abs
     * the p-value of b = 0 (the reduced-form test, equally robust);
     * ``first_stage_f`` = θ_x² / V_xx, the instrument's strength given the control.
     """
-    arrays = [dy, dx, z] + ([] if control is None else [control, control_z])
+    arrays = [dy, dx, z] + ([] if control is None or control_z is None else [control, control_z])
     if min(float(np.abs(a).max(initial=0.0)) for a in arrays) < 1e-9:
         raise InsufficientData(FLAT)
     try:
@@ -138,8 +138,10 @@ def _iv(dy: np.ndarray, dx: np.ndarray, z: np.ndarray, clusters: np.ndarray, abs
 def _iv_fit(dy: np.ndarray, dx: np.ndarray, z: np.ndarray, clusters: np.ndarray, absorbed: int,
             confidence: float, control: np.ndarray | None,
             control_z: np.ndarray | None) -> IVEstimate:
-    regressors = z[:, None] if control is None else np.column_stack([z, control])
-    instruments = z[:, None] if control is None else np.column_stack([z, control_z])
+    if control is None or control_z is None:
+        regressors = instruments = z[:, None]
+    else:
+        regressors, instruments = np.column_stack([z, control]), np.column_stack([z, control_z])
     (theta_y, theta_x), cov, groups = _reduced_forms(dy, dx, regressors, instruments, clusters,
                                                      absorbed)
     (v_yy, v_yx), (_, v_xx) = cov
@@ -429,7 +431,7 @@ def cross_lagged(data: pd.DataFrame, outcome: str, cause: str, unit: str, time: 
     clusters = rows["unit"].to_numpy()
     absorbed = n_levels(effects)
 
-    def fit_with(with_control: bool) -> dict:
+    def fit_with(with_control: bool) -> IVEstimate:
         extra = {"control": values[:, 3], "control_z": values[:, 4]} if with_control else {}
         return _iv(values[:, 0], values[:, 1], values[:, 2], clusters, absorbed + with_control,
                    confidence, **extra)
@@ -440,7 +442,7 @@ def cross_lagged(data: pd.DataFrame, outcome: str, cause: str, unit: str, time: 
         control_f = _iv(values[:, 3], values[:, 3], values[:, 4], clusters, absorbed + 1,
                         confidence, control=values[:, 2], control_z=values[:, 2])["first_stage_f"]
     used = control is True or (control is None and control_f >= WEAK_CONTROL_F)
-    if not used:
+    if fit is None or not used:
         fit = fit_with(False)
     method = ("cross_lagged_first_difference_split_half_iv_anderson_rubin_cr1_unit" if used else
               "first_difference_split_half_iv_anderson_rubin_cr1_unit_without_the_outcome's_"

@@ -248,7 +248,7 @@ def group_time(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: s
     stack = lambda cols: np.column_stack(cols)  # noqa: E731
     return GroupTime(pd.DataFrame(cells), stack(influence), stack(treated_cols),
                      stack(control_cols), groups, baseline, baseline_periods, control_group,
-                     tuple(covariates.columns) if x is not None else ())
+                     tuple(covariates.columns) if covariates is not None and x is not None else ())
 
 
 @dataclass

@@ -26,6 +26,7 @@ Method
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass
 
 import numpy as np
@@ -85,7 +86,7 @@ class Themes:
         return cls([], np.full(n, -1), [], 0, why)
 
 
-def discover(texts: pd.Series, n_themes: int = 10, seed: int = 0, excluded: set = frozenset(),
+def discover(texts: pd.Series, n_themes: int = 10, seed: int = 0, excluded: Set[str] = frozenset(),
              groups=None, n_boot: int = 20, min_label_comments: int = 10,
              min_label_groups: int = 3, context: pd.Series | None = None) -> Themes:
     """Find up to ``n_themes`` stable themes in ``texts`` (see the module docstring).

@@ -130,7 +130,7 @@ def quantity_from(spec: Any, name: str, path: str) -> Quantity:
         raise ParameterError(f"{path}: `{name}` must hold numbers, but {spec!r} was given.") from None
     if (low is None) != (high is None):
         raise ParameterError(f"{path}: `{name}` needs both `low` and `high`, or neither.")
-    if low is not None and not low <= value <= high:
+    if low is not None and high is not None and not low <= value <= high:
         raise ParameterError(f"{path}: `{name}` must satisfy low <= value <= high, "
                              f"but {spec!r} was given.")
     return Quantity(value, low=low, high=high, source="assumption")
@@ -273,10 +273,9 @@ def _uncertain(inputs: Inputs) -> list[tuple[str, str, Quantity]]:
 
 
 def _with(inputs: Inputs, group: str, name: str, value: float) -> Inputs:
-    updated = dict(getattr(inputs, group))
-    updated[name] = Quantity(value)
-    return replace(inputs.certain(), **{group: {**{k: v.certain() for k, v in
-                                                   getattr(inputs, group).items()}, **updated}})
+    certain = {k: v.certain() for k, v in getattr(inputs, group).items()}
+    changed: dict[str, Any] = {group: {**certain, name: Quantity(value)}}
+    return replace(inputs.certain(), **changed)
 
 
 def tornado(inputs: Inputs, metric: str = "npv") -> pd.DataFrame:
@@ -350,7 +349,8 @@ CHANNELS = {"retention": ("churn_per_nps", "nps"),
 
 def channels_left_out(inputs: Inputs) -> tuple[list[str], list[str]]:
     """(links that could not be valued although their effect is there, channels valued)."""
-    missing, valued = [], []
+    missing: list[str] = []
+    valued: list[str] = []
     for channel, (link, effect) in CHANNELS.items():
         present = effect in inputs.effects and inputs.effects[effect].value != 0
         if not present:

@@ -128,7 +128,7 @@ def poll_order_sentences(rows: pd.DataFrame, alpha: float = 0.05) -> list[str]:
     """Per money outcome: the metrics in the order found here, and whether the poll's order
     (CSAT, then CES, then NPS) holds — each step counted only when the pair's Holm-corrected
     p-value is below ``alpha``."""
-    out = []
+    out: list[str] = []
     if rows.empty:
         return out
     shares = rows[(rows["estimand"] == "metric_share_explained") & rows["estimate"].notna()]

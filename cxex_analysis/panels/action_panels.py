@@ -17,6 +17,7 @@ import functools
 import pandas as pd
 
 from cxex_analysis.config import MIN_GROUP_SIZE
+from cxex_analysis.contract.staging import scalar
 from cxex_analysis.contract.tables import CUSTOMER_FOCUSES
 from cxex_analysis.panels.periods import period_index
 from cxex_analysis.panels.unit_panels import cx_panel, ex_panel
@@ -187,7 +188,7 @@ def latest_wave(con):
     """The latest employee survey wave (None without the survey)."""
     if not has_table(con, "employee_survey"):
         return None
-    return con.execute("SELECT max(wave) FROM employee_survey").fetchone()[0]
+    return scalar(con, "SELECT max(wave) FROM employee_survey")
 
 
 def units_in_pilots(con) -> dict[str, pd.Timestamp]:

@@ -216,7 +216,7 @@ def where_to_act(results: pd.DataFrame) -> pd.DataFrame:
         columns={"engagement_index": f"engagement index ({level})", "nps": f"NPS ({level})",
                  "csat": f"CSAT ({level})"})
     table.attrs["order"] = {"engagement_index": "engagement", "nps": "NPS",
-                            "csat": "CSAT"}.get(order, "")
+                            "csat": "CSAT"}.get(order or "", "")
     return table
 
 

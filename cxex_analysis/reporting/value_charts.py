@@ -59,7 +59,9 @@ def roi_distribution(draws: pd.DataFrame, summary: pd.DataFrame | None = None):
     has a return, or the ``summary`` gives none (no channel could be valued)."""
     if summary is not None and not (summary["estimand"] == "roi").any():
         return None
-    roi = draws["roi"].replace([np.inf, -np.inf], np.nan).dropna() * 100 if "roi" in draws else []
+    if "roi" not in draws:
+        return None
+    roi = draws["roi"].replace([np.inf, -np.inf], np.nan).dropna() * 100
     if len(roi) == 0:
         return None
     with house_style():

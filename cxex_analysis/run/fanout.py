@@ -15,7 +15,7 @@ from cxex_analysis.panels.group_scores import list_groups
 from cxex_analysis.run.notebook_runs import NotebookRun
 from cxex_analysis.run.parameters import notebook_parameters
 from cxex_analysis.store.inventory import inventory
-from cxex_analysis.store.warehouse import connect
+from cxex_analysis.store.warehouse import Warehouse, connect
 
 #: Group reports made by default: one per region and one per unit type
 #: (``--param group_by=unit`` makes one per unit).
@@ -51,7 +51,7 @@ def file_names(groups: list[str]) -> list[str]:
     return names
 
 
-def fan_out(path: Path, warehouse: Path, given: dict[str, Any],
+def fan_out(path: Path, warehouse: Warehouse | Path, given: dict[str, Any],
             inv=None) -> list[tuple[str, dict[str, Any], str | None]]:
     """The runs of one notebook: once, once per pilot (``pilot_id``) or once per group, each
     as (file-name suffix, parameters, title for readers or None).

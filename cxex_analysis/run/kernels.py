@@ -167,15 +167,16 @@ def run_batch(path: Path, jobs: list[tuple[str, dict]], work: Path, workers: int
     else:
         context = multiprocessing.get_context("spawn")
         # a queue through a manager process only when someone is told of each job
-        manager = context.Manager() if finished is not None else contextlib.nullcontext()
-        with manager, ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            done = manager.Queue() if finished is not None else None
+        manager = context.Manager() if finished is not None else None
+        with manager or contextlib.nullcontext(), \
+                ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            done = manager.Queue() if manager is not None else None
             futures = [pool.submit(_batch_worker, str(path), chunk, str(work), log, done, strict)
                        for chunk in chunks]
-            while done is not None and not all(f.done() for f in futures):
+            while done is not None and finished is not None and not all(f.done() for f in futures):
                 _relay(done, finished)
             results = [f.result() for f in futures]
-            if done is not None:
+            if done is not None and finished is not None:
                 _relay(done, finished, wait=0.0)
     order = {name: i for i, (name, _) in enumerate(jobs)}
     runs = [NotebookRun(r["name"], r["status"], r["seconds"], r["error"], r["html"],

@@ -27,7 +27,7 @@ from cxex_analysis.results import MIME_TYPE, tidy
 from cxex_analysis.run.notebook_runs import RunResult
 from cxex_analysis.run.run_folders import is_run
 from cxex_analysis.store.accounting import heavy_quarantine, loaded_files
-from cxex_analysis.store.warehouse import connect, has_table, read_table
+from cxex_analysis.store.warehouse import Warehouse, connect, has_table, read_table
 
 
 def git_commit() -> str | None:
@@ -132,7 +132,7 @@ def input_hashes(warehouse) -> list[dict]:
         con.close()
 
 
-def write_index(work: Path, result: RunResult, warehouse: Path) -> None:
+def write_index(work: Path, result: RunResult, warehouse: Warehouse | Path) -> None:
     """The executive summary, generated from the run's results.json."""
     reports = [{"name": n.name, "html": n.html, "title": n.title or report_title(n.name),
                 "status": n.status, "reason": n.reason, "sections_failed": n.sections_failed}

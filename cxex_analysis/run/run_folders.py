@@ -181,6 +181,8 @@ def _finished_runs(out_dir: Path) -> tuple[list[tuple[str, Path, str]], list[str
             others.append(entry.name)
             continue
         info = _manifest(entry)
+        if info is None:  # is_run said it is one
+            continue
         runs.append((info["finished_at"], entry, info["status"]))
     return sorted(runs, key=lambda run: (run[0], run[1].name)), others
 

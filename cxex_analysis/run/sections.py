@@ -69,8 +69,7 @@ def one_line(ename: str, evalue: str) -> str:
     """An error as one line a reader can take: no traceback, no colour codes, no e-mail
     address or phone number, at most :data:`MAX_REASON` characters."""
     first = _ANSI.sub("", str(evalue or "")).strip().splitlines()
-    text = f"{ename}: {first[0]}" if first else str(ename)
-    text = mask_pii(text)
+    text = mask_pii(f"{ename}: {first[0]}" if first else str(ename)) or ""
     return text if len(text) <= MAX_REASON else text[:MAX_REASON - 1] + "…"
 
 

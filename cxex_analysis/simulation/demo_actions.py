@@ -218,8 +218,8 @@ def planted_action_truth(params: DemoParameters, units: pd.DataFrame, employees:
         seen = sum(1 for u, g in starts.items() if np.isfinite(diff[u, g:, item]).any())
         by_focus[focus] = {"completed": _mean(cells), "other_items_not_acted_on": _mean(others),
                            "units": seen}  # units with 5+ answers in a wave after completion
-    overall = [index_diff[u, q] for u, g in first_done.items() for q in range(g, params.n_quarters)]
-    overall = _mean(overall)
+    overall = _mean([index_diff[u, q] for u, g in first_done.items()
+                     for q in range(g, params.n_quarters)])
     return {
         "action_effect": by_focus,
         "dropped": 0.0,
@@ -236,9 +236,9 @@ def planted_action_truth(params: DemoParameters, units: pd.DataFrame, employees:
 
 def _mean(values: list) -> float:
     """Mean of the finite values (NaN when there are none)."""
-    values = np.asarray(values, dtype=float)
-    values = values[np.isfinite(values)]
-    return float(values.mean()) if len(values) else float("nan")
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    return float(finite.mean()) if len(finite) else float("nan")
 
 
 def plans_frame(rows: list[dict]) -> pd.DataFrame:

@@ -61,8 +61,8 @@ def _anonymous(panel: pd.DataFrame, con) -> pd.DataFrame:
 def replicate(job: tuple) -> list[dict]:
     """One demo organisation (``units``, ``seed``[, ``cadence``]): H2 keyed and anonymous,
     with the truth."""
-    units, seed, *cadence = job
-    cadence = cadence[0] if cadence else "quarterly"
+    units, seed, *given = job
+    cadence = given[0] if given else "quarterly"
     rows = []
     with tempfile.TemporaryDirectory(prefix="cxex-calibration-") as folder, \
             warnings.catch_warnings():

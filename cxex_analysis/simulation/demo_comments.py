@@ -104,7 +104,7 @@ def prompts(params: DemoParameters, has_comment: np.ndarray, themes: np.ndarray,
     """``comment_prompt`` per row; about one comment in six answers "what could we do better?"
     (a suggestion on its theme, or "nothing" from a promoter). ``keep`` rows stay as written."""
     rng = params.stream("comments")
-    prompts = np.where(has_comment, "why_score", None).astype(object)
+    prompts = np.where(has_comment, "why_score", np.array(None, dtype=object)).astype(object)
     candidates = np.setdiff1d(np.flatnonzero(has_comment), keep)
     improve = candidates[rng.random(len(candidates)) < 1 / 6]
     for i in improve:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -156,7 +157,7 @@ def _employee_frame(params: DemoParameters, d: Draws, world: World) -> tuple[pd.
     return frame, info
 
 
-def _insert_bad_rows(frame: pd.DataFrame, bad: list[dict], rng: np.random.Generator,
+def _insert_bad_rows(frame: pd.DataFrame, bad: list[dict[str, Any]], rng: np.random.Generator,
                      duplicate_of: int | None = None) -> pd.DataFrame:
     """Insert bad rows (dicts of overrides on a copy of a random row) at random places."""
     out = frame.copy()
@@ -317,7 +318,7 @@ def _plant_bad_rows(params: DemoParameters, customers: pd.DataFrame, employees: 
     if not params.messy:
         return customers, employees, outcomes, invalid
     rng = params.stream("bad_rows")
-    bad_customers = [
+    bad_customers: list[dict[str, Any]] = [
         {"response_id": "C9000001", "nps": 11},
         {"response_id": "C9000002", "csat": 0},
         {"response_id": "C9000003", "ces": "seven"},
@@ -330,7 +331,7 @@ def _plant_bad_rows(params: DemoParameters, customers: pd.DataFrame, employees: 
     ]
     customers = _insert_bad_rows(customers, bad_customers, rng, duplicate_of=100)
     invalid["customer_survey"] = len(bad_customers) + 1
-    bad_employees = [
+    bad_employees: list[dict[str, Any]] = [
         {"response_id": "R9000001", "eng_tools": 6},
         {"response_id": "R9000002", "role": "contractor"},
         {"response_id": "R9000003", "enps": 12},
@@ -339,7 +340,7 @@ def _plant_bad_rows(params: DemoParameters, customers: pd.DataFrame, employees: 
     ]
     employees = _insert_bad_rows(employees, bad_employees, rng, duplicate_of=50)
     invalid["employee_survey"] = len(bad_employees) + 1
-    bad_outcomes = [
+    bad_outcomes: list[dict[str, Any]] = [
         {"period": "2024-05-15", "unit_id": "U001"},
         {"customers_lost": 999999, "period": "2023-12-01", "unit_id": "U002"},
     ]

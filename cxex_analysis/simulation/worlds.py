@@ -335,7 +335,7 @@ def _actions(spec: WorldSpec, units: pd.DataFrame, months: pd.DatetimeIndex,
              rng: np.random.Generator) -> pd.DataFrame:
     """A few actions per region and unit type, the group written as people type it."""
     focuses = list(ITEMS[: spec.items]) if not spec.enps_only else list(spec.customer_scores) or ["nps"]
-    rows = []
+    rows: list[dict] = []
     yesterday = pd.Timestamp(dt.date.today()) - pd.Timedelta(days=1)
     for group_by in ("region", "unit_type"):
         for group in _first_written(units[group_by]):

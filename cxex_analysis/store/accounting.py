@@ -71,7 +71,7 @@ def heavy_quarantine(con, threshold: float = HEAVY_QUARANTINE) -> list[dict]:
         if held / read <= threshold:
             continue
         reasons = json.loads(by_reason) if isinstance(by_reason, str) else dict(by_reason or {})
-        reason = max(reasons, key=reasons.get) if reasons else "not recorded"
+        reason = max(reasons, key=lambda r: reasons[r]) if reasons else "not recorded"
         heavy.append({"table": table, "file": str(file or "").split("/")[-1], "rows_read": int(read),
                       "rows_quarantined": int(held), "share": held / read, "reason": reason,
                       "reason_rows": int(reasons.get(reason, 0))})

@@ -24,7 +24,7 @@ from cxex_analysis.store import postgres
 from cxex_analysis.store.warehouse import Warehouse, engagement_items
 
 
-def ingest(data_dir: Path | str, warehouse: Path | str | None = None,
+def ingest(data_dir: Path | str, warehouse: Warehouse | Path | str | None = None,
            mapping_file: Path | str | None = None,
            as_of: dt.datetime | None = None,
            progress: Callable[[str], None] | None = None) -> ValidationReport:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from cxex_analysis.contract.staging import scalar
 from cxex_analysis.contract.validation import check_directory
 from cxex_analysis.store.warehouse import has_table
 
@@ -86,7 +87,7 @@ def _columns(con, relation: str) -> set[str]:
 
 
 def _count(con, sql: str) -> int:
-    return int(con.execute(sql).fetchone()[0] or 0)
+    return int(scalar(con, sql) or 0)
 
 
 def inventory(con, relations: Mapping[str, str | None] | None = None) -> Inventory:

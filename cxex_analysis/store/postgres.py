@@ -33,6 +33,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import NullPool
 
+from cxex_analysis.contract.staging import scalar
 from cxex_analysis.errors import CxexError
 from cxex_analysis.progress import Progress
 
@@ -64,7 +65,7 @@ def _parse(url: str):
         parsed = make_url(bare)
         parsed.port  # noqa: B018 -- a port that is not a number fails here, not at connect
     except (ArgumentError, ValueError) as error:
-        raise CxexError(f"{redact(url)}: not a PostgreSQL URL ({scrub(error, url)}). Expected "
+        raise CxexError(f"{redact(url)}: not a PostgreSQL URL ({scrub(str(error), url)}). Expected "
                         "postgresql://USER@HOST:PORT/DATABASE[?schema=NAME].") from None
     schema = parsed.query.get("schema", DEFAULT_SCHEMA)
     if isinstance(schema, tuple):
@@ -174,13 +175,13 @@ class Connection:
         """Names this warehouse (and its version) for caches: URL without password + load time."""
         stamp = ""
         if self.has_table("ingest_info"):
-            stamp = str(self.execute("SELECT max(ingested_at) FROM ingest_info").fetchone()[0])
+            stamp = str(scalar(self, "SELECT max(ingested_at) FROM ingest_info"))
         return f"{redact(self.url)}#{self.schema}:{stamp}"
 
     def has_table(self, name: str) -> bool:
-        return bool(self.execute(
+        return bool(scalar(self,
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
-            "AND table_name = ?", [self.schema, name]).fetchone()[0])
+            "AND table_name = ?", [self.schema, name]))
 
     def execute(self, sql: str, params=None) -> Connection:
         if self._cursor is not None:
@@ -297,7 +298,7 @@ def publish(staging, url: str, tables: list[str], drop: list[str], item_columns:
     except adbc.Error as error:
         reason = scrub(scrub(str(error).strip().splitlines()[0], uri), url)
         raise CxexError(f"{redact(url)}: cannot connect to PostgreSQL ({reason}).") from None
-    rows = sum(staging.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in tables)
+    rows = sum(scalar(staging, f'SELECT count(*) FROM "{name}"') for name in tables)
     try:
         with connection.cursor() as cursor, \
                 Progress("loading into PostgreSQL", rows, "rows", progress) as loading:

@@ -15,6 +15,7 @@ contract table with the accounting) and ``ingest_info``; view ``employee_item_re
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,7 @@ import pandas as pd
 
 from cxex_analysis.config import paths
 from cxex_analysis.contract.files import quiet_progress
+from cxex_analysis.contract.staging import scalar
 from cxex_analysis.errors import CxexError
 from cxex_analysis.store import postgres
 
@@ -151,8 +153,8 @@ def location(con) -> str:
     """What :func:`connect` was given for this connection: the DuckDB file or the URL."""
     if getattr(con, "backend", "duckdb") == "postgres":
         return con.url
-    return _remembered(con, "location", lambda: con.execute(
-        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0])
+    return _remembered(con, "location", lambda: scalar(con,
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"))
 
 
 def identity(con) -> str:
@@ -166,7 +168,7 @@ def identity(con) -> str:
 
 def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     """True when the warehouse holds table or view ``name``."""
-    if getattr(con, "backend", "duckdb") == "postgres":
+    if isinstance(con, postgres.Connection):
         return con.has_table(name)
     return name in _remembered(con, "tables", lambda: {r[0] for r in con.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
@@ -202,7 +204,7 @@ def ingest_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         "rows_quarantined FROM ingest_files").df()
 
 
-def _with_unit(con, table: str, columns: list[str] | None) -> pd.DataFrame:
+def _with_unit(con, table: str, columns: Sequence[str] | None) -> pd.DataFrame:
     """Rows of ``table`` (all columns, or ``columns``) with their unit's region and type.
 
     Unit id, region and type come back as pandas categoricals, joined through a small
@@ -240,6 +242,6 @@ def employee_responses(con, columns: list[str] | None = None) -> pd.DataFrame:
     return _with_unit(con, "employee_survey", columns)
 
 
-def customer_responses(con, columns: list[str] | None = None) -> pd.DataFrame:
+def customer_responses(con, columns: Sequence[str] | None = None) -> pd.DataFrame:
     """Customer survey rows (all columns, or ``columns``) with their unit's region and type."""
     return _with_unit(con, "customer_survey", columns)
