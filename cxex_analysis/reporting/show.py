@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -87,7 +88,11 @@ def figure_image(fig) -> tuple[str, bytes]:
     if _marks(fig) > DENSE_MARKS:
         fig.savefig(buffer, format="png")  # constrained layout fits the labels
         return "image/png", buffer.getvalue()
-    with rc_context({"svg.fonttype": "none", "svg.hashsalt": "cxex"}):
+    with rc_context({"svg.fonttype": "none", "svg.hashsalt": "cxex"}), \
+            warnings.catch_warnings():
+        # the words stay text, drawn by the reader's browser in a font that has them (a
+        # region named 東京); matplotlib's own font, used only to measure them, may not
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font")
         fig.savefig(buffer, format="svg", metadata={"Date": None})
     return "image/svg+xml", buffer.getvalue()
 
