@@ -238,6 +238,18 @@ def test_anonymous_rosters_are_not_over_corrected():
     assert 0.85 < np.mean(ratio) < 1.15, ratio
 
 
+def test_half_yearly_waves_are_compared_a_year_apart():
+    """The wave each wave is compared with: the one before (quarterly, annual), but a year
+    before when waves are half a year apart, so that the outcome's change never starts in
+    the period where its control ends (the reverse link's bias was +0.3 SE)."""
+    pairs = measurement._wave_before([0, 2, 4, 6, 8], [0, 2, 4, 6, 8], not_two_before=True)
+    assert pairs.iloc[:2].isna().all() and pairs.iloc[2:].tolist() == [0.0, 2.0, 4.0], pairs
+    for waves in ([0, 1, 2, 3], [0, 4, 8, 12]):  # quarterly and annual: the wave before
+        assert measurement._wave_before(waves, waves, not_two_before=True).tolist()[1:] \
+            == [float(w) for w in waves[:-1]]
+    assert measurement._wave_before([0, 2, 4], [0, 2, 4]).tolist()[1:] == [0.0, 2.0]
+
+
 def test_annual_employee_surveys_are_compared_wave_to_wave():
     """Employee surveys once a year beside monthly customer scores (a roster exported
     anonymously, EX reacting to CX): H2 compares each wave with the one a year before, the

@@ -306,11 +306,20 @@ def within_unit_reliability(data: pd.DataFrame, x_a: str, x_b: str, unit: str, t
                   "n": int(len(frame)), "method": method}])
 
 
-def _wave_before(waves, periods) -> pd.Series:
+def _wave_before(waves, periods, not_two_before: bool = False) -> pd.Series:
     """For each of ``periods``, the wave (a period in ``waves``) just before it; NaN for the
-    first wave and for periods that are not waves. Every period a wave: t − 1."""
+    first wave and for periods that are not waves. Every period a wave: t − 1.
+
+    ``not_two_before``: the latest wave before that is not two periods before (waves every
+    half-year are then compared a year apart), so that the period after the earlier wave is
+    never the period before the later one (see :func:`_cross_lagged_changes`)."""
     ordered = np.sort(pd.unique(np.asarray(waves)))
-    return pd.Series(ordered[:-1], index=ordered[1:]).reindex(np.asarray(periods))
+    before = {}
+    for i, wave in enumerate(ordered):
+        earlier = [w for w in ordered[:i] if not (not_two_before and w == wave - 2)]
+        if earlier:
+            before[wave] = earlier[-1]
+    return pd.Series(before, dtype=float).reindex(np.asarray(periods))
 
 
 def _cross_lagged_changes(frame: pd.DataFrame, outcome: str, cause: str, unit: str,
@@ -323,8 +332,11 @@ def _cross_lagged_changes(frame: pd.DataFrame, outcome: str, cause: str, unit: s
     them from one half (``dx``) and the other (``z_x``), the outcome's change between the
     periods before them likewise (``dy_before``, ``z_y``). With a wave every period these are
     the changes into t + 1, t and t − 1; with annual employee surveys beside quarterly
-    customer scores, a year's changes of the quarters after, at and before each wave. Rows
-    with a missing score have it missing (NaN)."""
+    customer scores, a year's changes of the quarters after, at and before each wave. Waves
+    two periods apart (half-yearly) are compared with the wave before the wave before: with
+    the wave just before, the outcome's change would start in the period where its control
+    ends, and the full score there shares sampling error with the control's instrument.
+    Rows with a missing score have it missing (NaN)."""
     frame = frame.drop_duplicates([unit, time]).set_index([unit, time])
     units = frame.index.get_level_values(0)
     periods = frame.index.get_level_values(1)
@@ -337,7 +349,7 @@ def _cross_lagged_changes(frame: pd.DataFrame, outcome: str, cause: str, unit: s
         & ~np.isnan(at(outcome, periods + 1))
     if pd.unique(periods[measured]).size < 2:
         return pd.DataFrame(columns=["unit", "period", "dy", "dx", "z_x", "dy_before", "z_y"])
-    previous = _wave_before(periods[measured], periods).to_numpy()
+    previous = _wave_before(periods[measured], periods, not_two_before=True).to_numpy()
     keep = measured & ~pd.isna(previous)
     units, periods, previous = units[keep], periods[keep], previous[keep].astype(periods.dtype)
 

@@ -76,7 +76,7 @@ GRID = tuple((*size[:4], export, *size[4:]) for export in ("anonymous", "keyed")
 #: reverse link's halves to be reasonably strong instruments (with 200 units of 30 answers
 #: its small-sample bias is ~0.12 SE)
 TEST_GRID = ((200, 8, 30, 0.0, "anonymous"), (600, 8, 30, 4.0, "anonymous"),
-             (300, 12, 30, 4.0, "keyed"), (150, 6, 100, 0.0, "fresh"),
+             (300, 12, 30, 4.0, "keyed", 2), (150, 6, 100, 0.0, "fresh"),
              (2000, 6, 10, 4.0, "fresh"), (100, 8, 30, 0.0, "keyed"),
              (300, 16, 30, 4.0, "anonymous", 4))
 
