@@ -195,6 +195,22 @@ def test_the_ledger_reads_the_poll_claim_from_the_metric_comparison():
     assert verdicts["ces drives"][0] in ("not supported", "contradicted")
 
 
+def test_a_poll_claim_csat_cannot_test_says_why_in_the_ledger():
+    """CSAT's change within units all noise (planted): the claim is not tested, and the ledger
+    says why — CSAT's own reason, not "needs … CSAT, CES and NPS", which the data have."""
+    frame, _ = _churn_driven_by_effort(np.random.default_rng(5))
+    rng = np.random.default_rng(7)
+    level = frame.groupby("unit_id")["csat_a"].transform("mean")
+    frame["csat_a"] = level + rng.normal(0, 1, len(frame))
+    frame["csat_b"] = level + rng.normal(0, 1, len(frame))
+    rows = metric_strength(frame, "churn_rate", ["csat", "ces", "nps"], draws=300)
+    row = claims.ledger(tidy([]), {"metrics": rows}).set_index("subject").loc[
+        "most_actionable_metric"]
+    assert row["verdict"] == "cannot tell"
+    assert row["method"].startswith("not tested: CSAT could not be compared: its change within "
+                                    "units cannot be told from survey noise"), row["method"]
+
+
 def test_heskett_arithmetic_and_its_interval(con):
     """20% annual churn: 5 more points of retention leave 15%, so a steady-state customer base
     (inflow / churn) grows by 20/15 - 1 = 33.3%. On the demo, the interval comes from a

@@ -104,14 +104,14 @@ def _row(frame, estimand, outcome=None, term=None):
 @pytest.mark.parametrize("outcome", ["nps", "csat", "ces"])
 def test_planted_ex_to_cx_effect_is_recovered(found, truth, outcome):
     """The demo's customers react to employees' real (latent) experience; the corrected link
-    covers the truth in measured units, the uncorrected one is pulled toward zero."""
+    covers the truth in measured units, the uncorrected one is pulled toward zero. (Whether
+    one organisation of 150 units shows it at p < 0.05 is a draw: its SE is about half the
+    link, so about two organisations in three do — `benchmarks/calibration.py`.)"""
     row = _row(found["all"], "ex_to_cx_lagged", outcome)
     planted = truth["linkage"]["ex_to_cx_lagged"][outcome]
     assert row["ci_low"] <= planted <= row["ci_high"]
     plain = _row(found["all"], "ex_to_cx_lagged_uncorrected", outcome)
     assert plain["estimate"] < row["estimate"]
-    if outcome == "nps":
-        assert row["p_value"] < 0.05
 
 
 def test_a_reverse_link_the_noise_hides_is_said_to_be_unmeasurable(found, truth):
@@ -182,7 +182,19 @@ def test_findings_are_plain_sentences_with_intervals(found):
     sentences = linkage_findings.findings(found["all"])
     assert len(sentences) >= 6
     assert all("CI" in s or "cannot be measured" in s for s in sentences)
-    assert any("understates the link by about" in s for s in sentences)
+    assert any("Taking the unit scores as exact, as most tools do, gives" in s for s in sentences)
+
+
+def test_how_much_survey_noise_hid_is_said_only_of_a_clear_link():
+    """A corrected link whose interval excludes zero, above the uncorrected one: "understates
+    the link by about 40%"; a corrected link that could be zero claims no share."""
+    def row(estimate, low, high):
+        return pd.Series({"estimate": estimate, "ci_low": low, "ci_high": high,
+                          "confidence": 0.95})
+    clear = linkage_findings.hidden_sentence(row(0.5, 0.2, 0.8), row(0.3, 0.1, 0.5))
+    assert "understates the link by about 40%" in clear, clear
+    unclear = linkage_findings.hidden_sentence(row(0.5, -0.1, 1.1), row(0.3, 0.1, 0.5))
+    assert "understates" not in unclear and "instead" in unclear, unclear
 
 
 # ---------------------------------------------------------------- other pieces

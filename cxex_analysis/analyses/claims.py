@@ -235,6 +235,17 @@ def _metric_claim(metrics: pd.DataFrame) -> dict | None:
     return None
 
 
+def _metric_reason(metrics: pd.DataFrame) -> str | None:
+    """Why CSAT could not be compared although the data hold the metrics: its own reason
+    ("its change within units cannot be told from survey noise (reliability 0.07)")."""
+    if not len(metrics):
+        return None
+    csat = metrics[(metrics["estimand"] == "metric_share_explained")
+                   & (metrics["subject"] == "csat") & metrics["estimate"].isna()]
+    reasons = csat["method"].astype(str).str.removeprefix("not estimated: ").unique()
+    return f"CSAT could not be compared: {reasons[0]}" if len(reasons) else None
+
+
 def _pilot_term(recorded: pd.DataFrame) -> str | None:
     """The term of the first return recorded for scaling a pilot (not the EX programme)."""
     if recorded.empty:
@@ -283,8 +294,10 @@ def ledger(recorded: pd.DataFrame, tested: dict[str, pd.DataFrame],
         if isinstance(graded, str) and graded:
             base["evidence"] = graded
         if row is None:
+            reason = (_metric_reason(tested.get("metrics", tidy([])))
+                      if claim.id == "most_actionable_metric" else None)
             rows.append({**base, "outcome": "", "term": "", "n": 0, "verdict": "cannot tell",
-                         "method": f"not tested: needs {claim.needs}"})
+                         "method": f"not tested: {reason or 'needs ' + claim.needs}"})
             continue
         rows.append({**base, "outcome": row["outcome"], "term": row["term"] or row["estimand"],
                      **{k: row[k] for k in ("estimate", "se", "ci_low", "ci_high", "p_value",

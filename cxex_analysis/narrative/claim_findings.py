@@ -41,7 +41,7 @@ def number_text(claim_id: str, value: float) -> str:
 def estimate_text(row) -> str:
     """'3.8× (95% CI 3.6× to 4.0×)', or what the data would need."""
     if not math.isfinite(row["estimate"]):
-        return str(row["method"]).replace("not tested: needs", "Not tested here: needs")
+        return str(row["method"]).replace("not tested: ", "Not tested here: ", 1)
     low, high = (number_text(row["subject"], row[c]) for c in ("ci_low", "ci_high"))
     return (f"{number_text(row['subject'], row['estimate'])} "
             f"({row['confidence']:.0%} CI {low} to {high})")
