@@ -135,6 +135,18 @@ def test_the_readme_layout_and_the_design_page_match_the_tree():
         assert (ROOT / link).exists(), f"README links to {link}, which does not exist"
 
 
+def test_the_readme_lists_every_notebook_and_every_analysis():
+    """The README's table of notebooks is the notebooks folder, and its layout names every
+    analysis module (it once said "00-05" of eight notebooks and 9 of 12 analyses)."""
+    readme = (ROOT / "README.md").read_text()
+    listed = re.findall(r"^\| `(\d\d_\w+)` \|", readme, re.MULTILINE)
+    assert listed == sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb")), listed
+    layout = readme[readme.index("  analyses/"):readme.index("  narrative/")]
+    named = set(re.findall(r"\b(\w+)\b", layout.split(":", 1)[1].split("(")[0]))
+    modules = {p.stem for p in (ROOT / "cxex_analysis" / "analyses").glob("*.py")} - {"__init__"}
+    assert modules <= named, sorted(modules - named)
+
+
 #: a reference to the planning folder beside the repository (spelt so as not to match itself)
 OUTSIDE = r"\.\./" + "shared" + r"|" + "shared" + r"/(design|data-contract|style|references)\.md"
 
