@@ -22,7 +22,7 @@ from IPython.display import HTML, Markdown, display
 from matplotlib import rc_context
 
 from cxex_analysis.errors import ParameterError
-from cxex_analysis.reporting.tables import readable
+from cxex_analysis.reporting.tables import ESTIMATE_COLUMNS, readable
 from cxex_analysis.vocabulary import (
     definitions_markdown,
     format_number,
@@ -175,7 +175,7 @@ def table(frame: pd.DataFrame | None, caption: str | None = None, digits: int | 
         return
     if columns is not None:
         keep = [c for c in columns if c in frame.columns]
-        if "confidence" in frame.columns and {"estimate", "ci_low", "ci_high"} <= set(keep):
+        if "confidence" in frame.columns and set(ESTIMATE_COLUMNS) <= set(keep):
             keep.append("confidence")  # the interval's level names its column, not a guess
         frame = frame[keep]
     _display_html(table_html(frame, caption, digits, labels, empty or "None."))
