@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser postgres demo test test-fast fuzz lab bench bench-small lint clean
+.PHONY: help install browser postgres demo test test-all test-fast fuzz lab bench bench-small lint clean
 
 help: ## list the targets
 	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -42,11 +42,16 @@ postgres: ## install Debian's PostgreSQL server for the warehouse tests (skipped
 	  echo "installing postgresql (Debian package) for the warehouse tests ..."; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; }
 
-test: $(STAMP) browser postgres ## run every test, slow ones included, two test files at a time (installs Chromium and PostgreSQL for the tests that need them)
-	CXEX_REQUIRE_POSTGRES=1 $(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=15
+PYTEST := CXEX_REQUIRE_POSTGRES=1 $(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=15
 
-test-fast: $(STAMP) ## run the tests that are not marked slow
-	$(BIN)/python -m pytest -m "not slow"
+test: $(STAMP) browser postgres ## every test but the extended tier, two test files at a time (under 15 minutes on 2 cores; installs Chromium and PostgreSQL for the tests that need them)
+	$(PYTEST) -m "not extended"
+
+test-all: $(STAMP) browser postgres ## every test, the extended tier included (the full calibration grid, 12 drawn organisations run whole); CI runs this
+	$(PYTEST)
+
+test-fast: $(STAMP) ## the tests that start no kernel and simulate no calibration grid (a minute or two)
+	$(BIN)/python -m pytest -m "not e2e and not calibration and not extended"
 
 WORLDS ?= 200
 fuzz: $(STAMP) ## run the whole suite on WORLDS (default 200) freshly drawn organisations and as many drawn shapes of the demo's tables; a failing one prints its WorldSpec

@@ -217,8 +217,20 @@ def postgres_url(tmp_path_factory):
 LONGEST_FIRST = ("test_worlds.py", "test_calibration.py", "test_benchmarks.py",
                  "test_sequential.py", "test_robustness.py")
 
+#: a test that uses one of these fixtures carries the marker without saying so: the tiers
+#: (`make test`, `make test-fast`, `-m "not postgres"`) cannot miss it
+MARKED_BY_FIXTURE = {"postgres_url": ("postgres",),
+                     "demo_cli_run": ("e2e", "browser")}  # `cxex run --pdf` prints with Chromium
 
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects
 def pytest_collection_modifyitems(items):
+    for item in items:
+        for fixture, markers in MARKED_BY_FIXTURE.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                for marker in markers:
+                    item.add_marker(marker)
+
     def rank(item):
         name = Path(str(item.fspath)).name
         return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)

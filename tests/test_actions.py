@@ -264,7 +264,6 @@ def review(demo_warehouse):
         con.close()
 
 
-@pytest.mark.slow
 def test_demo_action_effects_cover_the_planted_truth(demo_warehouse, review, truth):
     """Every focus's interval covers its planted effect at once (Bonferroni over the foci, so
     the test itself has a 5% error rate); acting units as the truth counts them."""
@@ -291,7 +290,6 @@ def test_demo_action_effects_cover_the_planted_truth(demo_warehouse, review, tru
     assert overall.loc["nps", "ci_low"] < 0 < overall.loc["nps", "ci_high"]
 
 
-@pytest.mark.slow
 def test_demo_placebo_items_and_dropped_plans_show_no_effect(review):
     effects = review["effects"]
     placebo = effects[effects["term"].str.startswith("placebo=")]

@@ -10,7 +10,7 @@ import pytest
 
 from .conftest import ROOT
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.e2e, pytest.mark.extended]
 
 
 def test_enterprise_benchmark_small_variant_prints_every_figure(postgres_url):

@@ -19,7 +19,7 @@ from cxex_analysis.config import paths
 from cxex_analysis.results import read_json
 from cxex_analysis.run import runner
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +40,7 @@ def _dask_folders() -> list[str]:
     return sorted(glob.glob(os.path.join(tempfile.gettempdir(), "cxex-dask-*")))
 
 
+@pytest.mark.extended
 def test_dask_executor_gives_the_same_results_json(demo_run, demo_warehouse, cluster, tmp_path):
     """The fanned-out notebooks (one report per pilot and per group) as Dask tasks give
     exactly the records the local run of the whole suite gave for them."""
@@ -76,6 +77,7 @@ def test_dask_executor_gives_the_same_results_json(demo_run, demo_warehouse, clu
     assert manifest["executor"] == f"dask ({local.scheduler_address})"
 
 
+@pytest.mark.extended
 def test_a_killed_workers_task_is_run_again(demo_run, demo_warehouse, cluster, tmp_path):
     local, client = cluster
     notebook = paths().notebooks / "04_group_report.ipynb"

@@ -137,7 +137,8 @@ def _published(out_dir: Path) -> tuple[dict, str]:
     return manifest, (latest / "index.html").read_text(encoding="utf-8")
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
+@pytest.mark.extended
 @pytest.mark.parametrize("shape", sorted(SHAPES))
 def test_cxex_run_publishes_reports_for_every_shape(shapes, shape, tmp_path):
     out = cxex("run", "--data", shapes[shape], "--warehouse", tmp_path / "w.duckdb",
@@ -157,7 +158,7 @@ def test_cxex_run_publishes_reports_for_every_shape(shapes, shape, tmp_path):
     assert any(n["name"].startswith("04_group_report-") for n in ran)
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_cxex_run_on_the_full_demo_skips_nothing(demo_cli_run):
     reports, _, out = demo_cli_run  # the suite's one `cxex run` of the whole demo
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
@@ -230,7 +231,7 @@ def _report_text(html_path: Path) -> str:
     return re.sub(r"\s+", " ", html_module.unescape(text))
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_a_registry_of_awkward_pilots_runs_and_each_report_says_what_it_could_estimate(
         demo_dir, tmp_path):
     """An all-treated staggered rollout, a 2-vs-2 randomized pilot and a pilot that has not

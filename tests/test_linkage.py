@@ -241,7 +241,7 @@ def _simulated_panel(rng, n_units=150, n_periods=8, gamma=0.6):
     return pd.DataFrame({"unit_id": unit, "t": t, "engagement_index": x, "nps": y})
 
 
-@pytest.mark.slow
+@pytest.mark.calibration
 def test_interval_coverage_of_ex_to_cx_lagged_is_nominal():
     rng = np.random.default_rng(2024)
     reps, covered = 250, 0

@@ -15,7 +15,7 @@ from cxex_analysis.run import parameters, runner
 
 from .conftest import ROOT
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture()
@@ -182,6 +182,7 @@ def test_no_report_shows_an_estimand_or_method_id_or_0_000(run):
         assert not found, (page.name, found)
 
 
+@pytest.mark.browser
 def test_cxex_run_pdf_writes_a_pdf_for_every_report(run):
     from pypdf import PdfReader
 
@@ -236,6 +237,7 @@ def _read_in_browser(context, html, width: int, axe: str, shots) -> list:
     return problems
 
 
+@pytest.mark.browser
 def test_reports_read_in_a_real_browser_at_desktop_and_phone_width(run, tmp_path):
     """Chromium with networking off: no console errors, no sideways scrolling of the page at
     390 px, and axe-core finds no serious or critical accessibility violation."""

@@ -16,7 +16,7 @@ from cxex_analysis.store import ingest, warehouse
 
 from .conftest import ROOT
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.e2e
 
 
 def cxex(*args):
@@ -113,6 +113,7 @@ def _chromium() -> str:
     pytest.fail("Chromium is not installed: `make test` installs it (make browser).")
 
 
+@pytest.mark.browser
 def test_reports_open_offline_in_a_real_browser(team_report, tmp_path):
     from PIL import Image
 

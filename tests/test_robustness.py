@@ -109,7 +109,7 @@ def _run(out, *extra):
                             text=True, start_new_session=True)
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_same_inputs_and_seed_give_identical_results(demo_warehouse, tmp_path):
     notebooks = [ROOT / "notebooks" / "01_ex_cx_linkage.ipynb", ROOT / "notebooks" / "02_pilot_analysis.ipynb"]
     first = runner.run(demo_warehouse, tmp_path / "a", notebooks, {"n_boot": 199}, progress=None)
@@ -121,7 +121,7 @@ def test_same_inputs_and_seed_give_identical_results(demo_warehouse, tmp_path):
     assert a == b
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_two_runs_at_once_do_not_corrupt_each_other(demo_warehouse, tmp_path):
     out = tmp_path / "reports"
     runs = [_run(out, "--warehouse", demo_warehouse, "--only", "00") for _ in range(2)]
@@ -134,7 +134,7 @@ def test_two_runs_at_once_do_not_corrupt_each_other(demo_warehouse, tmp_path):
     assert len(complete) == 2
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_a_killed_run_leaves_latest_intact_and_a_later_run_works(demo_warehouse, tmp_path):
     out = tmp_path / "reports"
     first = _run(out, "--warehouse", demo_warehouse, "--only", "00")
@@ -208,7 +208,8 @@ def data_shape(draw):
     return ("units",) + surveys + outcomes + pilots + actions, frozenset(dropped)
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
+@pytest.mark.extended
 @settings(max_examples=int(os.environ.get("CXEX_WORLDS", "10")), deadline=None,
           derandomize=not FUZZ, phases=[Phase.explicit, Phase.generate] if FUZZ else [Phase.explicit],
           suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -220,9 +221,9 @@ def data_shape(draw):
 def test_the_run_plan_never_schedules_a_notebook_that_fails(small_organisation, tmp_path_factory,
                                                             shape):
     """Which optional tables (and optional columns) a data set has; every notebook the plan
-    schedules succeeds, and every other one is skipped with its reason. In CI the two shapes
-    below (one survey each, columns dropped); ``tests/test_worlds.py`` draws the others with
-    every run; ``make fuzz`` draws this test's shapes too."""
+    schedules succeeds, and every other one is skipped with its reason. In `make test-all`
+    (and CI) the two shapes below (one survey each, columns dropped); ``tests/test_worlds.py``
+    draws the others; ``make fuzz`` draws this test's shapes too."""
     import pandas as pd
 
 

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from cxex_analysis import __version__
 from cxex_analysis.run import run_folders
 
@@ -143,6 +145,7 @@ def test_a_hostile_or_wrong_codebook_is_a_clear_error(tmp_path):
 CODEBOOK = "themes:\n  queues:\n    label: Queues of our own\n    terms: [queue*, wait*]\n"
 
 
+@pytest.mark.e2e
 def test_relative_paths_are_found_from_where_the_command_was_typed(tmp_path, demo_warehouse):
     """The README's own `--param codebook=my.yaml` failed: it was looked for in the run folder;
     a relative CXEX_CACHE_DIR put every comment, with its response and unit ids, in the
@@ -187,6 +190,7 @@ def test_a_cache_folder_inside_the_reports_folder_is_exit_2_before_anything_runs
     assert not (tmp_path / "reports").exists()
 
 
+@pytest.mark.e2e
 def test_an_out_that_is_a_file_or_a_latest_that_is_not_cxex_link_is_exit_2(tmp_path,
                                                                           demo_warehouse):
     """`--out` that is a file, or an OUT/latest that is a real folder (after every notebook
@@ -236,6 +240,7 @@ def test_pdf_prints_only_a_cxex_run(tmp_path):
     assert not list(folder.glob("*.pdf"))
 
 
+@pytest.mark.browser
 def test_pdf_of_a_run_reaches_no_file_runs_no_script_and_overwrites_only_with_force(tmp_path):
     """An iframe of /etc/passwd landed in the PDF (file:// access, JavaScript on), a report
     the manifest does not list was printed, and an existing PDF was overwritten."""

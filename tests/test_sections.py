@@ -48,7 +48,7 @@ def test_an_error_is_one_line_without_colour_codes_or_contact_details():
     assert len(sections.one_line("E", "x" * 1000)) == sections.MAX_REASON
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_a_failing_section_shows_a_box_and_the_rest_runs(tmp_path):
     path = _notebook(tmp_path / "nb.ipynb", [
         ("code", "shared = 1"),
@@ -84,7 +84,7 @@ def _cxex(*args, env=None) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, env=env)
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_a_run_with_a_failing_section_publishes_and_exits_4_and_strict_exits_1(demo_warehouse, tmp_path):
     """Notebook 00 with a planted failure in its coverage section, run as a user runs it."""
     folder = tmp_path / "notebooks"

@@ -58,7 +58,8 @@ def _false_positive_rates(design: str, reps: int, seed: int) -> tuple[float, flo
     return float(np.mean(always)), float(np.mean(fixed))
 
 
-@pytest.mark.slow
+@pytest.mark.calibration
+@pytest.mark.extended
 @pytest.mark.parametrize("design,reps", [("randomized", 200), ("staggered", 120)])
 def test_monthly_looks_keep_the_error_rate_only_with_the_confidence_sequence(design, reps):
     always, fixed = _false_positive_rates(design, reps, seed=7)

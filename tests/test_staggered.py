@@ -119,7 +119,7 @@ def _null_rollout(rng, units: int, periods: int = 12):
     return pd.DataFrame(rows)
 
 
-@pytest.mark.slow
+@pytest.mark.calibration
 def test_few_units_get_intervals_that_keep_their_coverage():
     """12 units, no effect: the small-sample intervals (Webb weights, t with Hsu's df) cover
     zero at least at their nominal rate; large-sample ones would not."""

@@ -265,7 +265,7 @@ def test_panel_values_are_the_metric_definitions(wcon):
     assert first["nps_se"] == pytest.approx(100 * np.sqrt((p + d - (p - d) ** 2) / len(part)))
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_the_whole_suite_gives_the_same_results_on_postgres(demo_run, demo_postgres, tmp_path):
     """Every notebook on the PostgreSQL warehouse: the same records as on DuckDB."""
 
@@ -280,7 +280,7 @@ def test_the_whole_suite_gives_the_same_results_on_postgres(demo_run, demo_postg
     assert "schema=demo" in manifest and "postgresql://" in manifest
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 @pytest.mark.parametrize("written", ["user part", "query"])
 def test_a_password_in_the_url_reaches_no_report_or_manifest(demo_postgres, tmp_path, monkeypatch,
                                                              written):

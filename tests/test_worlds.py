@@ -2,9 +2,11 @@
 every report its plan promises.
 
 The worlds come from :mod:`cxex_analysis.simulation.worlds` (its own description of how real
-exports vary), drawn by Hypothesis: ``CXEX_WORLDS`` of them (12 in CI, derandomized so CI
-draws the same ones every time). ``make fuzz`` draws many more with fresh randomness; a world
-that fails prints its spec, which rebuilds it exactly (``write_world(WorldSpec(...), folder)``).
+exports vary), drawn by Hypothesis: ``CXEX_WORLDS`` of them (12, derandomized so every run
+draws the same ones) run the whole suite in ``make test-all`` (and CI), and four times as many
+are read and planned without a kernel in every run (``make test``). ``make fuzz`` draws many
+more with fresh randomness; a world that fails prints its spec, which rebuilds it exactly
+(``write_world(WorldSpec(...), folder)``).
 
 One more organisation, written by hand with every quirk that stopped a first run (repetitive
 comments, a US-dollar registry without a finance file, regions and unit types in other words
@@ -26,10 +28,16 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from cxex_analysis.run import plan
+from cxex_analysis.run.fanout import fan_out, take_inventory
+from cxex_analysis.run.parameters import list_notebooks
 from cxex_analysis.simulation.world_text import COMMENT_STYLES
 from cxex_analysis.simulation.worlds import PILOT_KINDS, WorldSpec, write_world
+from cxex_analysis.store import ingest
 
 WORLDS = int(os.environ.get("CXEX_WORLDS", "12"))
+#: worlds read and planned without a kernel, in every run
+PLANNED_WORLDS = 4 * WORLDS
 FUZZ = os.environ.get("CXEX_FUZZ", "") not in ("", "0")  # fresh draws (make fuzz)
 FAST = ["--param", "n_boot=199", "--param", "draws=2000", "--workers", "1"]
 
@@ -120,7 +128,8 @@ def check_published(folder: Path, expected: dict, done: subprocess.CompletedProc
     return manifest
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
+@pytest.mark.extended
 @settings(max_examples=WORLDS, derandomize=not FUZZ, deadline=None, database=None,
           phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
 @given(spec=world_specs())
@@ -128,6 +137,40 @@ def test_any_organisation_publishes_every_report(spec, tmp_path_factory):
     folder = tmp_path_factory.mktemp("world")
     expected, done = run_world(spec, folder)
     check_published(folder, expected, done, spec)
+
+
+@settings(max_examples=PLANNED_WORLDS, derandomize=not FUZZ, deadline=None, database=None,
+          phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+@given(spec=world_specs())
+def test_any_organisation_is_read_whole_and_planned_report_by_report(spec, tmp_path_factory):
+    """Without a kernel (every run, many worlds): every table written is read whole (each row
+    accepted: the generator writes only valid rows), every notebook is either planned or
+    skipped for a reason the data give, and the fan-out promises a report for every region,
+    unit type and pilot with units, each in a file of its own."""
+    folder = tmp_path_factory.mktemp("planned")
+    expected = write_world(spec, folder / "data")
+    store = folder / "warehouse.duckdb"
+    report = ingest.ingest(folder / "data", store)
+    for table in expected["tables"]:
+        read = report.tables[table]
+        assert read.status == "ok", (spec.describe(), table, read.error)
+        assert read.rows_read == read.rows_accepted > 0, (spec.describe(), table, read)
+    have = take_inventory(store)
+    titles, files, pilot_reports = set(), [], 0
+    for path in list_notebooks():
+        planned = plan.notebook_plan(path.stem, have)
+        if planned.action == "skip":
+            assert "needs" in planned.reason, (path.stem, planned)
+            continue
+        for suffix, _, title in fan_out(path, store, {}, have):
+            files.append(f"{path.stem}-{suffix}" if suffix else path.stem)
+            titles.add(title)
+            pilot_reports += path.stem.startswith("02_")
+    for level, word in (("regions", "region"), ("unit_types", "unit type")):
+        for group in expected[level]:
+            assert f"Group report: {word} {group}" in titles, (spec.describe(), group, titles)
+    assert pilot_reports == len(expected["pilots"]), (spec.describe(), expected["pilots"])
+    assert len({f.lower() for f in files}) == len(files), files
 
 
 # ------------------------------------------------------------------------------------------
@@ -152,13 +195,13 @@ def _text(page: Path) -> str:
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page.read_text(encoding="utf-8"))))
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_the_quirky_organisation_publishes_every_report(quirky):
     folder, expected, done = quirky
     check_published(folder, expected, done, QUIRKY)
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_colliding_group_names_get_a_file_each_and_one_link_each(quirky):
     folder, expected, done = quirky
     assert expected["regions"] == ["A/1", "A-1", "A.1", "東京"]
@@ -175,7 +218,7 @@ def test_colliding_group_names_get_a_file_each_and_one_link_each(quirky):
         assert group in page, (n["title"], page[:300])
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_unit_types_and_regions_in_other_words_and_scripts_keep_their_spelling(quirky):
     folder, expected, done = quirky
     # charts keep the words as text for the browser's fonts: no glyph warning from the fonts
@@ -189,7 +232,7 @@ def test_unit_types_and_regions_in_other_words_and_scripts_keep_their_spelling(q
     assert "call centre (uk)" not in index.replace("Call Centre (UK)", "")
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_a_dollar_registry_without_a_finance_file_is_valued_in_dollars(quirky):
     folder, _, _ = quirky
     page = _text(folder / "reports" / "latest" / "03_return_on_experience.html")
@@ -197,14 +240,14 @@ def test_a_dollar_registry_without_a_finance_file_is_valued_in_dollars(quirky):
     assert "USD" in page and "EUR " not in page.replace("per EUR", "")
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_repetitive_comments_get_no_discovered_theme_and_say_why(quirky):
     folder, _, _ = quirky
     page = _text(folder / "reports" / "latest" / "05_verbatims.html")
     assert "too few different comments to find themes" in page
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_a_run_at_90_percent_names_every_interval_at_90_percent(quirky):
     """`--param confidence=0.9`: every published page names its intervals "90% CI" and none
     says 95% (table headers were read from frames that had dropped their level, notebook
