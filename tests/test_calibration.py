@@ -10,8 +10,6 @@ the money link and the engagement index's within-unit reliability."""
 
 from __future__ import annotations
 
-import pytest
-
 import numpy as np
 import pytest
 

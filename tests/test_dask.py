@@ -129,6 +129,7 @@ def _planted_failure(folder):
     return path
 
 
+@pytest.mark.extended
 def test_a_failed_report_fails_the_run_as_on_the_local_executor(demo_warehouse, cluster, tmp_path):
     local, _ = cluster
     planted = _planted_failure(tmp_path)

@@ -209,18 +209,18 @@ def test_a_staggered_pilot_without_a_control_arm_is_compared_with_the_rest_of_th
     rollout = demo[(demo["pilot_id"] == "P2") & (demo["arm"] == "treatment")]
     result = _analyse_rollout(demo_dir, tmp_path / "data", rollout)
     outside = len(pd.read_csv(demo_dir / "units.csv")) - len(rollout)
-    assert result["control_group"] == "never_treated"
-    assert (result["units"]["comparison"] == "outside").sum() == outside
+    assert result.control_group == "never_treated"
+    assert (result.units["comparison"] == "outside").sum() == outside
     said = " ".join(pilot_findings.findings(result))
     assert f"compared with the {outside} units of the organisation that no pilot changed" in said
-    assert set(result["balance"]["metric"]) == {"nps_pre"}
-    att = result["effects"].iloc[0]
+    assert set(result.balance["metric"]) == {"nps_pre"}
+    att = result.effects.iloc[0]
     assert att["n_control"] == outside and att["ci_low"] < att["estimate"] < att["ci_high"]
     # the organisation is all in the rollout: each start group against the units not started yet
     alone = _analyse_rollout(demo_dir, tmp_path / "only", rollout, only_rollout_units=True)
-    assert alone["control_group"] == "not_yet_treated"
+    assert alone.control_group == "not_yet_treated"
     assert "compared with the units that had not started yet" in " ".join(pilot_findings.findings(alone))
-    assert np.isfinite(alone["effects"].iloc[0]["se"])
+    assert np.isfinite(alone.effects.iloc[0]["se"])
 
 
 def _report_text(html_path: Path) -> str:
@@ -232,6 +232,7 @@ def _report_text(html_path: Path) -> str:
 
 
 @pytest.mark.e2e
+@pytest.mark.extended
 def test_a_registry_of_awkward_pilots_runs_and_each_report_says_what_it_could_estimate(
         demo_dir, tmp_path):
     """An all-treated staggered rollout, a 2-vs-2 randomized pilot and a pilot that has not

@@ -3,7 +3,7 @@ every report its plan promises.
 
 The worlds come from :mod:`cxex_analysis.simulation.worlds` (its own description of how real
 exports vary), drawn by Hypothesis: ``CXEX_WORLDS`` of them (12, derandomized so every run
-draws the same ones) run the whole suite in ``make test-all`` (and CI), and four times as many
+draws the same ones) run the whole suite in ``make test-all`` (and CI), and twice as many
 are read and planned without a kernel in every run (``make test``). ``make fuzz`` draws many
 more with fresh randomness; a world that fails prints its spec, which rebuilds it exactly
 (``write_world(WorldSpec(...), folder)``).
@@ -37,7 +37,7 @@ from cxex_analysis.store import ingest
 
 WORLDS = int(os.environ.get("CXEX_WORLDS", "12"))
 #: worlds read and planned without a kernel, in every run
-PLANNED_WORLDS = 4 * WORLDS
+PLANNED_WORLDS = 2 * WORLDS
 FUZZ = os.environ.get("CXEX_FUZZ", "") not in ("", "0")  # fresh draws (make fuzz)
 FAST = ["--param", "n_boot=199", "--param", "draws=2000", "--workers", "1"]
 
