@@ -53,7 +53,7 @@ def replicate(seed: int) -> list[dict]:
                 started = time.perf_counter()
                 effects = action_effects.action_effects(con, n_boot=299, seed=seed,
                                                  skip_plan_survey=skip,
-                                                 leave_out_pilots=leave_out)["effects"]
+                                                 leave_out_pilots=leave_out).effects
                 seconds = time.perf_counter() - started
                 for row in effects.to_dict("records"):
                     planted = truth["action_effect"].get(row["subject"], {})

@@ -268,13 +268,13 @@ def test_demo_action_effects_cover_the_planted_truth(demo_warehouse, review, tru
     """Every focus's interval covers its planted effect at once (Bonferroni over the foci, so
     the test itself has a 5% error rate); acting units as the truth counts them."""
     planted = truth["actions"]["action_effect"]
-    completed = review["effects"][review["effects"]["term"] == "completed"]
+    completed = review.effects[review.effects["term"] == "completed"]
     foci = [f for f in completed["subject"] if f in planted]
     assert len(foci) >= 4 and "eng_tools" in foci
     con = warehouse.connect(demo_warehouse)
     try:
         together = action_effects.action_effects(con, confidence=1 - 0.05 / len(foci), n_boot=499,
-                                          seed=7)["effects"]
+                                          seed=7).effects
     finally:
         con.close()
     rows = together[together["term"] == "completed"].set_index("subject")
@@ -283,7 +283,7 @@ def test_demo_action_effects_cover_the_planted_truth(demo_warehouse, review, tru
         assert row["ci_low"] < planted[focus]["completed"] < row["ci_high"], (focus, row)
         assert row["n_treated"] == planted[focus]["units"]
     # the engagement index moved by the focus items' share; NPS by nothing
-    effects = review["effects"]
+    effects = review.effects
     overall = effects[effects["subject"] == "all_actions"].set_index("outcome")
     ei = overall.loc["engagement_index"]
     assert ei["ci_low"] < truth["actions"]["engagement_index_any_completed"] < ei["ci_high"]
@@ -291,7 +291,7 @@ def test_demo_action_effects_cover_the_planted_truth(demo_warehouse, review, tru
 
 
 def test_demo_placebo_items_and_dropped_plans_show_no_effect(review):
-    effects = review["effects"]
+    effects = review.effects
     placebo = effects[effects["term"].str.startswith("placebo=")]
     assert len(placebo) >= 15
     assert (placebo["p_holm"] >= 0.05).all(), placebo.nsmallest(3, "p_holm")
@@ -302,9 +302,9 @@ def test_demo_placebo_items_and_dropped_plans_show_no_effect(review):
     assert len(pre) >= 3 and (pre["p_holm"] >= 0.05).all()
     # customer-score plans are open or dropped in the demo: said, not estimated; and so is a
     # focus with fewer than three acting units outside the pilots
-    reasons = {r["focus"]: r["reason"] for r in review["not_estimated"]}
+    reasons = {r["focus"]: r["reason"] for r in review.not_estimated}
     assert {"csat", "nps"} <= set(reasons)
-    assert any("pilot" in note for note in review["notes"])
+    assert any("pilot" in note for note in review.notes)
     sentences = action_findings.effect_sentences(effects)
     assert any("Tools raised its score" in s for s in sentences)
     assert not any("Read with care" in s for s in sentences)
@@ -341,11 +341,11 @@ def test_action_tables_never_show_groups_below_the_threshold(tmp_path):
     con = warehouse.connect(_small_teams_warehouse(tmp_path))
     try:
         review = action_effects.action_effects(con, n_boot=99, min_group_size=5)
-        assert review["effects"].empty  # the acting teams' waves have 3 answers each
-        assert "only 0 acting unit" in review["not_estimated"][0]["reason"]
+        assert review.effects.empty  # the acting teams' waves have 3 answers each
+        assert "only 0 acting unit" in review.not_estimated[0]["reason"]
         plans = action_panels.action_plans(con)
         team = actions.group_review(con, "unit", "U0", ["U0"], ex_shown=False)
-        assert len(team["actions"]) == 1 and team["changes"].empty
+        assert len(team.actions) == 1 and team.changes.empty
         # with employee results shown, a wave of 3 answers still gives no change
         assert actions.focus_changes(con, plans[plans["group"] == "U0"], ["U0"], True,
                                      min_group_size=5).empty

@@ -12,6 +12,7 @@ import pytest
 from scipy.special import expit
 
 from cxex_analysis.analyses import claims
+from cxex_analysis.analyses.claims_result import ClaimTests
 from cxex_analysis.errors import ParameterError
 from cxex_analysis.estimators.claim_verdicts import EVIDENCE, VERDICTS, verdict
 from cxex_analysis.estimators.fixed_effects import absorb_effects
@@ -187,7 +188,7 @@ def test_the_ledger_reads_the_poll_claim_from_the_metric_comparison():
     verdicts = {}
     for name, data in (("csat drives", swapped), ("ces drives", frame)):
         rows = metric_strength(data, "churn_rate", ["csat", "ces", "nps"], draws=300)
-        row = claims.ledger(tidy([]), {"metrics": rows}).set_index("subject").loc[
+        row = claims.ledger(tidy([]), ClaimTests(metrics=rows)).set_index("subject").loc[
             "most_actionable_metric"]
         verdicts[name] = (row["verdict"], row["term"], row["evidence"])
     assert verdicts["csat drives"] == ("supported", "csat_minus_ces_within_unit",
@@ -204,7 +205,7 @@ def test_a_poll_claim_csat_cannot_test_says_why_in_the_ledger():
     frame["csat_a"] = level + rng.normal(0, 1, len(frame))
     frame["csat_b"] = level + rng.normal(0, 1, len(frame))
     rows = metric_strength(frame, "churn_rate", ["csat", "ces", "nps"], draws=300)
-    row = claims.ledger(tidy([]), {"metrics": rows}).set_index("subject").loc[
+    row = claims.ledger(tidy([]), ClaimTests(metrics=rows)).set_index("subject").loc[
         "most_actionable_metric"]
     assert row["verdict"] == "cannot tell"
     assert row["method"].startswith("not tested: CSAT could not be compared: its change within "

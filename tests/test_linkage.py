@@ -107,10 +107,10 @@ def test_planted_ex_to_cx_effect_is_recovered(found, truth, outcome):
     covers the truth in measured units, the uncorrected one is pulled toward zero. (Whether
     one organisation of 150 units shows it at p < 0.05 is a draw: its SE is about half the
     link, so about two organisations in three do — `benchmarks/calibration.py`.)"""
-    row = _row(found["all"], "ex_to_cx_lagged", outcome)
+    row = _row(found.tidy(), "ex_to_cx_lagged", outcome)
     planted = truth["linkage"]["ex_to_cx_lagged"][outcome]
     assert row["ci_low"] <= planted <= row["ci_high"]
-    plain = _row(found["all"], "ex_to_cx_lagged_uncorrected", outcome)
+    plain = _row(found.tidy(), "ex_to_cx_lagged_uncorrected", outcome)
     assert plain["estimate"] < row["estimate"]
 
 
@@ -118,34 +118,34 @@ def test_a_reverse_link_the_noise_hides_is_said_to_be_unmeasurable(found, truth)
     """NPS moves little inside the demo's units compared with its sampling noise: the
     corrected reverse link has an unbounded interval, and the findings say it cannot be
     measured instead of printing a confident zero."""
-    row = _row(found["all"], "cx_to_ex_lagged", "engagement_index", "nps")
+    row = _row(found.tidy(), "cx_to_ex_lagged", "engagement_index", "nps")
     assert np.isnan(row["ci_low"]) and np.isnan(row["ci_high"])
-    plain = _row(found["all"], "cx_to_ex_lagged_uncorrected", "engagement_index", "nps")
+    plain = _row(found.tidy(), "cx_to_ex_lagged_uncorrected", "engagement_index", "nps")
     assert plain["ci_low"] <= truth["linkage"]["cx_to_ex_lagged"]["nps"] <= plain["ci_high"]
-    assert any("reverse link) cannot be measured" in s for s in linkage_findings.findings(found["all"]))
+    assert any("reverse link) cannot be measured" in s for s in linkage_findings.findings(found.tidy()))
 
 
 @pytest.mark.parametrize("outcome", ["revenue_per_customer", "churn_rate"])
 def test_planted_mediation_is_recovered(found, truth, outcome):
-    row = _row(found["all"], "mediation_indirect", outcome)
+    row = _row(found.tidy(), "mediation_indirect", outcome)
     planted = truth["linkage"]["mediation"][outcome]["indirect"]
     assert row["ci_low"] <= planted <= row["ci_high"]
 
 
 def test_planted_drivers_are_recovered(found, truth):
-    weights = found["weights"][(found["weights"]["estimand"] == "relative_weight")
-                               & (found["weights"]["outcome"] == "nps")]
+    weights = found.weights[(found.weights["estimand"] == "relative_weight")
+                               & (found.weights["outcome"] == "nps")]
     planted = truth["linkage"]["driver_weights"]
     top_two = set(weights.nsmallest(2, "rank")["term"].str[4:])
     assert top_two == {k for k, _ in sorted(planted.items(), key=lambda kv: -kv[1])[:2]}
     bottom = set(weights.nlargest(3, "rank")["term"].str[4:])
     assert {k for k, v in planted.items() if v == 0} <= bottom
-    r2 = _row(found["weights"], "relative_weight_r2", "nps")
+    r2 = _row(found.weights, "relative_weight_r2", "nps")
     assert weights["estimate"].sum() == pytest.approx(r2["estimate"], rel=1e-10)
 
 
 def test_between_unit_correlation_matches_truth(found, truth):
-    row = _row(found["all"], "ex_cx_correlation", "nps")
+    row = _row(found.tidy(), "ex_cx_correlation", "nps")
     # truth uses every wave of the units with 5+ staff; the panel hides the odd wave in
     # which fewer than 5 of them answered, so the two differ slightly
     assert row["estimate"] == pytest.approx(
@@ -154,7 +154,7 @@ def test_between_unit_correlation_matches_truth(found, truth):
 
 
 def test_every_required_id_is_present_with_interval_and_n(found):
-    rows = found["all"]
+    rows = found.tidy()
     assert len(rows[rows["estimand"] == "cx_to_ex_lagged"]) == 3
     for estimand in ("ex_to_cx_lagged", "ex_to_cx_lagged_uncorrected",
                      "cx_to_ex_lagged_uncorrected", "ex_lead_placebo",
@@ -170,7 +170,7 @@ def test_every_required_id_is_present_with_interval_and_n(found):
 
 
 def test_holm_is_applied_to_the_family(found):
-    holm = found["holm"]
+    holm = found.holm
     assert len(holm) >= 10
     assert (holm["estimate"] >= holm["p_value"] - 1e-15).all()
     from statsmodels.stats.multitest import multipletests
@@ -179,7 +179,7 @@ def test_holm_is_applied_to_the_family(found):
 
 
 def test_findings_are_plain_sentences_with_intervals(found):
-    sentences = linkage_findings.findings(found["all"])
+    sentences = linkage_findings.findings(found.tidy())
     assert len(sentences) >= 6
     assert all("CI" in s or "cannot be measured" in s for s in sentences)
     assert any("Taking the unit scores as exact, as most tools do, gives" in s for s in sentences)

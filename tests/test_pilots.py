@@ -191,7 +191,7 @@ OUTCOMES = ("nps", "csat", "ces", "repeat_contacts_per_1000", "engagement_index"
 @pytest.mark.parametrize("pilot", ["P1", "P2"])
 @pytest.mark.parametrize("outcome", OUTCOMES)
 def test_planted_pilot_effects_are_recovered(pilot_results, truth, pilot, outcome):
-    effects = pilot_results[pilot]["effects"]
+    effects = pilot_results[pilot].effects
     row = effects[(effects["estimand"] == "att") & (effects["outcome"] == outcome)].iloc[0]
     planted = truth["pilots"][pilot]["att"][outcome]
     assert row["ci_low"] <= planted <= row["ci_high"], (row["estimate"], planted)
@@ -199,16 +199,16 @@ def test_planted_pilot_effects_are_recovered(pilot_results, truth, pilot, outcom
 
 
 def test_pilots_have_their_designs_and_checks(pilot_results):
-    assert pilot_results["P1"]["design"] == "randomized" and pilot_results["P2"]["design"] == "staggered"
-    p1 = pilot_results["P1"]["effects"]
+    assert pilot_results["P1"].design == "randomized" and pilot_results["P2"].design == "staggered"
+    p1 = pilot_results["P1"].effects
     main = p1[p1["estimand"] == "att"].set_index("outcome")
     assert (main.loc[["nps", "csat", "engagement_index"], "variance_reduction"] > 0.3).all()  # CUPED helps
     assert p1["randomization_p"].notna().any()
-    assert pilot_results["P1"]["srm"]["p_value"].iloc[0] > 0.5
-    assert not pilot_results["P2"]["naive"].empty
+    assert pilot_results["P1"].srm["p_value"].iloc[0] > 0.5
+    assert not pilot_results["P2"].naive.empty
     for p in ("P1", "P2"):
-        assert pilot_results[p]["decision"]["verdict"] in ("scale", "extend", "stop")
-        events = pilot_results[p]["event_time"]
+        assert pilot_results[p].decision["verdict"] in ("scale", "extend", "stop")
+        events = pilot_results[p].event_time
         assert {"e=-3", "e=0", "e=+6"} <= set(events["term"])
 
 

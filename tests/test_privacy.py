@@ -61,9 +61,9 @@ def test_comments_need_ten_respondents_even_when_numbers_show(con):
     candidates = counts[(counts["n"] >= 5) & (counts["n"] < 10) & ~counts["unit_id"].isin(hidden)]
     assert len(candidates), "the demo has units of 5-9 respondents"
     data = groups.report_data(con, "unit", candidates["unit_id"].iloc[0])
-    assert data["ex_shown"]
-    assert data["employee_comments"].empty
-    assert any("comments are not shown" in note for note in data["notes"])
+    assert data.ex_shown
+    assert data.employee_comments.empty
+    assert any("comments are not shown" in note for note in data.notes)
 
 
 def test_spreadsheet_exports_cannot_run_formulas(tmp_path):

@@ -343,13 +343,13 @@ def test_group_report_comments_carry_tone_and_themes_issue_comments_first(demo_w
         data = groups.report_data(con, "region", "North", comments=6)
     finally:
         con.close()
-    shown = data["customer_comments"]
+    shown = data.customer_comments
     assert list(shown.columns) == ["comment", "tone", "themes", "about"] and len(shown) == 6
     assert shown["tone"].isin(["negative", "neutral", "positive", "suggestion",
                                "not scored (other language)"]).all()
     about = shown["about"].ne("")
     assert not (about.to_numpy()[1:] & ~about.to_numpy()[:-1]).any()  # issue comments first
-    themes = data["themes"]
+    themes = data.themes
     assert len(themes) and (themes["ci_low"] <= themes["estimate"]).all()
 
 

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
+from cxex_analysis.analyses.action_effects_result import ActionEffects
 from cxex_analysis.config import MIN_GROUP_SIZE
 from cxex_analysis.errors import InsufficientData, check_confidence
 from cxex_analysis.estimators.experiments import balance as balance_table
@@ -151,7 +152,7 @@ def _treated_respondents(long: pd.DataFrame) -> float:
 
 def action_effects(con, confidence: float = 0.95, min_group_size: int = MIN_GROUP_SIZE,
                    n_boot: int = 999, seed: int = 42, skip_plan_survey: bool = True,
-                   leave_out_pilots: bool = True) -> dict:
+                   leave_out_pilots: bool = True) -> ActionEffects:
     """Every effect the action log supports (see the module docstring).
 
     ``skip_plan_survey=False`` lets each baseline end just before the first survey after
@@ -159,17 +160,16 @@ def action_effects(con, confidence: float = 0.95, min_group_size: int = MIN_GROU
     ``benchmarks/actions.py`` compares with); ``leave_out_pilots=False`` keeps the units that
     took part in a pilot.
 
-    Keys: ``effects`` (tidy ``action_effect`` rows; extra columns ``n_treated``,
-    ``n_control`` and ``p_holm`` for placebo rows), ``balance`` (acting vs comparison units
-    before the actions, per focus), ``not_estimated`` (focus and reason), ``notes``.
+    Returns an :class:`ActionEffects`: the effect rows, balance before the actions, the foci
+    the data could not support with the reason, and notes.
     """
     confidence = check_confidence(confidence)
     min_group_size = check_threshold("min_group_size", min_group_size)
     plans, cover = plans_and_cover(con)
-    out: dict = {"effects": tidy([]), "balance": pd.DataFrame(), "not_estimated": [],
-                 "notes": []}
+    not_estimated: list[dict[str, str]] = []
+    notes: list[str] = []
     if plans.empty:
-        return out
+        return ActionEffects()
     items = item_columns(con)
     cache: dict = {}
     piloted = units_in_pilots(con) if leave_out_pilots else {}
@@ -177,10 +177,10 @@ def action_effects(con, confidence: float = 0.95, min_group_size: int = MIN_GROU
     for focus in sorted(cover["focus"].unique()):
         found = focus_panel(con, focus, min_group_size, cache)
         if found is None:
-            out["not_estimated"].append({"focus": focus, "reason": "the data hold no such "
+            not_estimated.append({"focus": focus, "reason": "the data hold no such "
                                                                   "scores"})
             continue
-        panel, periods = _without_pilots(found, piloted, out["notes"])
+        panel, periods = _without_pilots(found, piloted, notes)
         outcome = "item_mean" if focus.startswith("eng_") else focus
         # a plan made after the data end cannot have touched them: its units still compare
         on_focus = cover[(cover["focus"] == focus)
@@ -188,7 +188,7 @@ def action_effects(con, confidence: float = 0.95, min_group_size: int = MIN_GROU
         done = _timed(on_focus[on_focus["status"] == "done"], periods, "completed_on")
         late = done["cohort"].isna().sum()
         if late:
-            out["notes"].append(f"{late} unit(s) completed an action on {focus} after the last "
+            notes.append(f"{late} unit(s) completed an action on {focus} after the last "
                                 "survey: their effect shows in the next one.")
         acted = set(on_focus["unit_id"])
         kwargs: dict[str, Any] = dict(confidence=confidence, n_boot=n_boot, seed=seed,
@@ -196,19 +196,19 @@ def action_effects(con, confidence: float = 0.95, min_group_size: int = MIN_GROU
         try:
             rows.append(_estimate(panel, done, acted, focus, outcome, "completed", **kwargs))
         except InsufficientData as why:
-            out["not_estimated"].append({"focus": focus, "reason": str(why)})
+            not_estimated.append({"focus": focus, "reason": str(why)})
             continue
         try:
             rows.append(_estimate(panel, done, acted, focus, outcome, "pre_trend",
                                   baseline="universal", aggregation="pre_trend", **kwargs))
         except InsufficientData:
-            out["notes"].append(f"No pre-trend check for {focus}: too few surveys before the "
+            notes.append(f"No pre-trend check for {focus}: too few surveys before the "
                                 "plans were made.")
         if focus.startswith("eng_"):
             rows += _placebo_rows(con, cover, done, acted, focus, items, min_group_size, cache,
                                   piloted, kwargs)
         balances.append(_balance(panel, periods, done, acted, on_focus, focus))
-    rows += _dropped_rows(con, cover, piloted, cache, min_group_size, out["not_estimated"],
+    rows += _dropped_rows(con, cover, piloted, cache, min_group_size, not_estimated,
                           dict(confidence=confidence, n_boot=n_boot, seed=seed,
                                min_group_size=min_group_size,
                                skip_plan_survey=skip_plan_survey))
@@ -216,9 +216,10 @@ def action_effects(con, confidence: float = 0.95, min_group_size: int = MIN_GROU
                           skip_plan_survey, piloted)
     effects = tidy(pd.concat(rows, ignore_index=True) if rows else [],
                    extra=["n_treated", "n_control"])
-    out["effects"] = with_holm(effects)
-    out["balance"] = pd.concat(balances, ignore_index=True) if balances else pd.DataFrame()
-    return out
+    return ActionEffects(
+        effects=with_holm(effects),
+        balance=pd.concat(balances, ignore_index=True) if balances else pd.DataFrame(),
+        not_estimated=not_estimated, notes=notes)
 
 
 def _placebo_rows(con, cover, done, acted, focus, items, min_group_size, cache, piloted,

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxex_analysis.analyses.actions_result import GroupActions
 from cxex_analysis.config import MIN_GROUP_SIZE
 from cxex_analysis.errors import check_confidence
 from cxex_analysis.panels.action_panels import focus_answers, plans_and_cover
@@ -195,16 +196,13 @@ def rolled_up(plans: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
 
 
 def group_review(con, group_by: str, group: str, units: list[str], ex_shown: bool, as_of=None,
-                 confidence: float = 0.95, min_group_size: int = MIN_GROUP_SIZE) -> dict:
-    """What a group report shows of its actions: ``actions`` (its own and those of a wider
-    group covering it, newest first), ``follow`` (its ``action_follow_through`` rows,
-    ``subject`` = the group), ``changes`` (:func:`focus_changes`) and, for a region or unit
-    type, ``unit_actions`` (its units' own plans, earliest due first) with ``units_follow``
-    (their follow-through, ``subject`` = ``all``)."""
+                 confidence: float = 0.95, min_group_size: int = MIN_GROUP_SIZE) -> GroupActions:
+    """What a group report shows of its actions: a :class:`GroupActions` (its plans and
+    follow-through, the focus items' changes, and for a region or unit type its units' own
+    plans)."""
     plans, cover = plans_and_cover(con)
     if plans.empty:
-        return {"actions": plans, "follow": tidy([]), "changes": tidy([]),
-                "unit_actions": plans, "units_follow": tidy([])}
+        return GroupActions(actions=plans, unit_actions=plans)
     mine = group_actions(plans, cover, group_by, group, units)
     mine = mine.sort_values(["created_on", "action_id"], ascending=False).reset_index(drop=True)
     follow = follow_through(mine, as_of, confidence)
@@ -214,7 +212,8 @@ def group_review(con, group_by: str, group: str, units: list[str], ex_shown: boo
     of_units = plans[(plans["group_by"] == "unit") & plans["group"].isin(units)] \
         if group_by != "unit" else plans.iloc[0:0]
     units_follow = follow_through(of_units, as_of, confidence) if len(of_units) else tidy([])
-    return {"actions": mine, "follow": follow,
-            "changes": focus_changes(con, mine, units, ex_shown, confidence, min_group_size),
-            "unit_actions": of_units.sort_values(["due_on", "action_id"]).reset_index(drop=True),
-            "units_follow": units_follow}
+    return GroupActions(
+        actions=mine, follow=follow,
+        changes=focus_changes(con, mine, units, ex_shown, confidence, min_group_size),
+        unit_actions=of_units.sort_values(["due_on", "action_id"]).reset_index(drop=True),
+        units_follow=units_follow)

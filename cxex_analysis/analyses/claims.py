@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxex_analysis.analyses.claims_result import ClaimTests
 from cxex_analysis.errors import InsufficientData, check_confidence
 from cxex_analysis.estimators.claim_verdicts import verdict
 from cxex_analysis.estimators.metric_strength import metric_strength
@@ -186,17 +187,16 @@ def metric_comparison(con, confidence: float = 0.95, min_group_size: int = 5,
 
 
 def tested_here(con, confidence: float = 0.95, min_group_size: int = 5,
-                seed: int = 0) -> dict[str, pd.DataFrame]:
-    """The tests this module runs on the warehouse: ``recommend`` (promoter ratios, overall
-    and by channel), ``metrics`` (:func:`metric_comparison`), ``right_first_time`` and
-    ``retention_profit`` (:func:`retention_profit`)."""
+                seed: int = 0) -> ClaimTests:
+    """The tests this module runs on the warehouse (a :class:`ClaimTests`)."""
     confidence = check_confidence(confidence)
     customers = _customers(con)
-    return {"recommend": promoter_ratios(customers, confidence) if customers is not None
-            else tidy([]),
-            "metrics": metric_comparison(con, confidence, min_group_size, seed),
-            "right_first_time": right_first_time(customers, confidence),
-            "retention_profit": retention_profit(con, confidence, seed=seed)}
+    return ClaimTests(
+        recommend=(promoter_ratios(customers, confidence) if customers is not None
+                   else tidy([])),
+        metrics=metric_comparison(con, confidence, min_group_size, seed),
+        right_first_time=right_first_time(customers, confidence),
+        retention_profit=retention_profit(con, confidence, seed=seed))
 
 
 def _first(rows: pd.DataFrame, **where) -> dict | None:
@@ -254,9 +254,9 @@ def _pilot_term(recorded: pd.DataFrame) -> str | None:
     return rows["term"].iloc[0] if len(rows) else None
 
 
-def evidence_rows(recorded: pd.DataFrame, tested: dict[str, pd.DataFrame]) -> dict:
+def evidence_rows(recorded: pd.DataFrame, tested: ClaimTests) -> dict[str, dict | None]:
     """Per claim id, the row whose interval tests it (None when the data could not)."""
-    recommend = tested.get("recommend", tidy([]))
+    recommend = tested.recommend
     return {  # the preferred row first: CSAT's contrast, NPS's correlation
         "recommend_5x": _first(recommend, subject="all", estimand="promoter_risk_ratio",
                                term="csat_top2_vs_bottom2")
@@ -268,15 +268,15 @@ def evidence_rows(recorded: pd.DataFrame, tested: dict[str, pd.DataFrame]) -> di
         "roi_above_9000pct": _first(recorded, analysis="rox", estimand="roi",
                                     outcome="roi", term=_pilot_term(recorded))
         or _first(recorded, analysis="rox", estimand="roi"),  # a pilot scaled, else a programme
-        "heskett_retention_profit": _first(tested.get("retention_profit", tidy([])),
+        "heskett_retention_profit": _first(tested.retention_profit,
                                            estimand="retention_profit_change"),
-        "most_actionable_metric": _metric_claim(tested.get("metrics", tidy([]))),
-        "right_first_time": _first(tested.get("right_first_time", tidy([])),
+        "most_actionable_metric": _metric_claim(tested.metrics),
+        "right_first_time": _first(tested.right_first_time,
                                    estimand="nps_difference"),
     }
 
 
-def ledger(recorded: pd.DataFrame, tested: dict[str, pd.DataFrame],
+def ledger(recorded: pd.DataFrame, tested: ClaimTests,
            confidence: float = 0.95) -> pd.DataFrame:
     """One ``claim`` row per claim of :data:`CLAIMS`: the organisation's number and interval,
     ``verdict`` and ``evidence``, and for display ``claim`` (the words), ``number`` (what
@@ -294,7 +294,7 @@ def ledger(recorded: pd.DataFrame, tested: dict[str, pd.DataFrame],
         if isinstance(graded, str) and graded:
             base["evidence"] = graded
         if row is None:
-            reason = (_metric_reason(tested.get("metrics", tidy([])))
+            reason = (_metric_reason(tested.metrics)
                       if claim.id == "most_actionable_metric" else None)
             rows.append({**base, "outcome": "", "term": "", "n": 0, "verdict": "cannot tell",
                          "method": f"not tested: {reason or 'needs ' + claim.needs}"})

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cxex_analysis.analyses.groups_result import GroupReport
 from cxex_analysis.config import MIN_COMMENT_GROUP_SIZE, MIN_GROUP_SIZE
 from cxex_analysis.errors import check_argument
 from cxex_analysis.estimators.comment_annotation import Annotated
@@ -33,18 +34,10 @@ from cxex_analysis.vocabulary import item_label
 
 def report_data(con, group_by: str, group: str, min_group_size: int = MIN_GROUP_SIZE,
                 min_comment_group_size: int = MIN_COMMENT_GROUP_SIZE, comments: int = 4,
-                codebook: str = "", seed: int = 0, confidence: float = 0.95) -> dict:
-    """Everything a group report shows, with the confidentiality rules applied.
-
-    Keys: ``name`` (the group as its readers know it: a unit's name, not its id), ``units``,
-    ``has_ex`` / ``has_cx`` (which surveys the data set holds), ``ex_shown``
-    (bool), ``scorecard`` (metric, group now / previous /
-    company now), ``ex_trend`` / ``cx_trend`` (group and company by period; employee values
-    hidden where too few answered), ``issues`` (top 2), ``employee_comments`` /
-    ``customer_comments`` (PII masked, escaped when shown; empty when not allowed; each with
-    its tone and codebook themes, those about the top issues first), ``themes`` (the share of
-    the group's comments mentioning each codebook theme beside the company's) and ``notes``.
-    Comments are annotated as in notebook 05 (same ``codebook`` and ``seed``: the same labels).
+                codebook: str = "", seed: int = 0, confidence: float = 0.95) -> GroupReport:
+    """Everything a group report shows, with the confidentiality rules applied: a
+    :class:`GroupReport`. Comments are annotated as in notebook 05 (same ``codebook`` and
+    ``seed``: the same labels).
     """
     units = check_group(con, group_by, group)
     every = group_context(con, group_by)
@@ -105,7 +98,7 @@ def report_data(con, group_by: str, group: str, min_group_size: int = MIN_GROUP_
     out["issues"] = top_issues(priorities)
     _add_comments(out, con, respondents, min_comment_group_size, comments, codebook, seed,
                   confidence)
-    return out
+    return GroupReport(**out)
 
 
 def _add_comments(out: dict, con, respondents: int, min_comment_group_size: int, limit: int,
@@ -226,11 +219,11 @@ def top_issues(priorities: pd.DataFrame, k: int = 2) -> pd.DataFrame:
     return priorities[priorities["priority"] > 0].head(k).reset_index(drop=True)
 
 
-def priority_points(data: dict) -> pd.DataFrame | None:
+def priority_points(data: GroupReport) -> pd.DataFrame | None:
     """The impact × gap chart's points (item, impact, gap), or None when there is nothing to
     chart (employee results hidden, or importance not estimated)."""
-    table = data.get("priorities")
-    if table is None or table.empty:
+    table = data.priorities
+    if table.empty:
         return None
     impact = next((c for c in table.columns if c.startswith("importance")), None)
     if impact is None or table[impact].isna().all():
@@ -238,11 +231,11 @@ def priority_points(data: dict) -> pd.DataFrame | None:
     return table.rename(columns={impact: "impact", "gap (points)": "gap"})[["item", "impact", "gap"]]
 
 
-def recent_answers(con, data: dict) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+def recent_answers(con, data: GroupReport) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
     """The group's answers in the latest two waves and quarters; employees' only when the
     group's employee results may be shown."""
-    employees, customers = recent_responses(con, data["group_by"], data["group"])
-    return (employees if data["ex_shown"] else None), customers
+    employees, customers = recent_responses(con, data.group_by, data.group)
+    return (employees if data.ex_shown else None), customers
 
 
 def group_metrics(con, group_by: str, group: str, confidence: float = 0.95,
@@ -271,20 +264,21 @@ def issues_basis(con, min_group_size: int = MIN_GROUP_SIZE) -> str:
     return "Ranked by how far this group is below the company (importance could not be estimated)."
 
 
-def issues_table(data: dict) -> pd.DataFrame:
+def issues_table(data: GroupReport) -> pd.DataFrame:
     """The top issues as shown in the report (empty when there are none to show)."""
-    issues = data["issues"]
+    issues = data.issues
     if issues.empty:
         return issues
     return issues.drop(columns=["item", "priority"])
 
 
-def shown_ex_trend(data: dict) -> pd.DataFrame | None:
+def shown_ex_trend(data: GroupReport) -> pd.DataFrame | None:
     """The group's engagement trend when the data have it and it may be shown, else None."""
-    return data["ex_trend"] if data["has_ex"] and data["ex_shown"] else None
+    return data.ex_trend if data.has_ex and data.ex_shown else None
 
 
-def top_issues_by_group(con, group_by: str, min_group_size: int = MIN_GROUP_SIZE) -> dict:
+def top_issues_by_group(con, group_by: str,
+                        min_group_size: int = MIN_GROUP_SIZE) -> dict[str, tuple[list[str], float]]:
     """Every group's top 2 issues as in its report: ``{group: (items, priority)}``; groups
     whose employee results are hidden are left out (their issues are not shown anywhere)."""
     check_argument("group_by", group_by, GROUP_BY)
@@ -292,7 +286,7 @@ def top_issues_by_group(con, group_by: str, min_group_size: int = MIN_GROUP_SIZE
     if not every["items"]:
         return {}
     hidden = hidden_by_subtraction(con, group_by, min_group_size)
-    out = {}
+    out: dict[str, tuple[list[str], float]] = {}
     for group in every["ex"]["at"]:
         ex_group = group_part(every["ex"], group)
         if group in hidden or ex_group.empty or not is_shown(

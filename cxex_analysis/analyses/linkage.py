@@ -28,6 +28,7 @@ association.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -35,6 +36,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxex_analysis.analyses.linkage_result import Linkage, ModelChecks
 from cxex_analysis.errors import InsufficientData, ParameterError, check_argument, check_confidence
 from cxex_analysis.estimators import measurement, relative_weights
 from cxex_analysis.estimators.correlation import (
@@ -357,13 +359,13 @@ def item_weights(panel: pd.DataFrame, items: list[str], outcomes: Sequence[str],
 
 def run(con, outcomes: Sequence[str] = CX_OUTCOMES, lag: int = 1, confidence: float = 0.95,
         min_group_size: int = 5, hypotheses: Sequence[str] = HYPOTHESES,
-        exclude_pilot_periods: bool = True, n_boot: int = 2000, seed: int = 42) -> dict:
-    """Run the requested hypotheses on the warehouse; return a dict of tidy frames.
+        exclude_pilot_periods: bool = True, n_boot: int = 2000, seed: int = 42) -> Linkage:
+    """Run the requested hypotheses on the warehouse: a :class:`Linkage`, one tidy frame per
+    hypothesis, the Holm correction over them and the H2 model's checks.
 
-    Keys: ``panel``, ``effects`` (H2, H3, placebo), ``correlations`` (H1), ``mediation``
-    (H4), ``odds_ratio`` (H5), ``weights`` (H6, with ``importance`` tables per outcome),
-    ``trajectories`` and ``dual``, ``holm``, ``checks`` (residuals and influence for H2 on
-    the first outcome), and ``all`` — every tidy row, ready for ``results.record``.
+    A hypothesis the data cannot support (too few units, no unit outcomes, scores whose
+    change is all survey noise) is left out with its reason in ``not_estimated``; a bad
+    argument raises :class:`~cxex_analysis.errors.ParameterError`.
     """
     confidence = check_confidence(confidence)
     for h in hypotheses:
@@ -372,31 +374,24 @@ def run(con, outcomes: Sequence[str] = CX_OUTCOMES, lag: int = 1, confidence: fl
         raise ParameterError(f"`lag` must be a whole number of periods of at least 1, but {lag!r} was passed.")
 
     if not has_both_surveys(con):
-        # the linkage needs both surveys; the notebook says which one is missing
-        return {"panel": None, "outcomes": [], "all": tidy([]), "holm": tidy([])}
+        return Linkage()  # the linkage needs both surveys; the notebook says which one is missing
     panel = build_panel(con, min_group_size)
     outcomes = [o for o in outcomes if o in panel.columns and panel[o].notna().any()]
     exclude = "pilot_active" if exclude_pilot_periods else None
-    out: dict = {"panel": panel, "outcomes": outcomes, "not_estimated": {}}
-    frames = []
+    parts: dict[str, Any] = {}
+    not_estimated: dict[str, str] = {}
 
-    def part(key: str, compute, record: bool = True) -> None:
-        """One hypothesis: its rows (recorded unless ``record`` is False), or the reason the
-        data cannot support it."""
+    def part(key: str, compute) -> None:
+        """One hypothesis: its result, or the reason the data cannot support it."""
         try:
             value = compute()
         except InsufficientData as reason:
-            out["not_estimated"][key] = str(reason)
-            return
-        if value is None:
+            not_estimated[key] = str(reason)
             return
         if isinstance(value, tuple):
-            out[key], out[value_key(key)] = value
-            value = value[0]
-        else:
-            out[key] = value
-        if record and isinstance(value, pd.DataFrame) and not value.empty:
-            frames.append(value)
+            parts[key], parts[value_key(key)] = value
+        elif value is not None:
+            parts[key] = value
 
     if "H1" in hypotheses:
         part("correlations", lambda: correlations(panel, outcomes, confidence=confidence))
@@ -422,24 +417,21 @@ def run(con, outcomes: Sequence[str] = CX_OUTCOMES, lag: int = 1, confidence: fl
         part("weights", lambda: item_weights(panel, items, outcomes, item_performance(con, items),
                                              n_boot, seed, confidence))
     if "dual" in hypotheses and outcomes:
-        part("trajectories", lambda: unit_trajectories(panel, outcomes[0]), record=False)
-        if "trajectories" in out:
-            part("dual", lambda: dual_movement(out["trajectories"], outcomes[0], confidence))
-    everything = pd.concat(frames, ignore_index=True) if frames else tidy([])
-    out["holm"] = holm(everything)
-    out["all"] = pd.concat([everything, out["holm"]], ignore_index=True)
+        part("trajectories", lambda: unit_trajectories(panel, outcomes[0]))
+        if "trajectories" in parts:
+            part("dual", lambda: dual_movement(parts["trajectories"], outcomes[0], confidence))
     if "H2" in hypotheses and outcomes:
-        part("checks", lambda: model_checks(panel, outcomes[0], lag, exclude, confidence),
-             record=False)
-    return out
+        part("checks", lambda: model_checks(panel, outcomes[0], lag, exclude, confidence))
+    found = Linkage(panel=panel, outcomes=tuple(outcomes), not_estimated=not_estimated, **parts)
+    return dataclasses.replace(found, holm=holm(found.estimates()))
 
 
 def model_checks(panel: pd.DataFrame, outcome: str, lag: int, exclude: str | None,
-                 confidence: float) -> dict:
+                 confidence: float) -> ModelChecks:
     """The lagged EX → ``outcome`` model's fit and each unit's influence, for the checks."""
     pairs = lagged_pairs(panel, EX_MEASURE, outcome, lag, exclude=exclude)
     fit = twfe(pairs, "y", "x", "unit_id", "y_time", confidence=confidence)
-    return {"outcome": outcome, "fit": fit, "influence": leave_one_unit_out(pairs, "y", "x")}
+    return ModelChecks(outcome, fit, leave_one_unit_out(pairs, "y", "x"))
 
 
 def value_key(key: str) -> str:
@@ -447,9 +439,10 @@ def value_key(key: str) -> str:
     return {"weights": "importance"}[key]
 
 
-def missing(found: dict, key: str, otherwise: str) -> str:
-    """Why a result of :func:`run` is not shown: the data's reason when one was recorded."""
-    reason = found.get("not_estimated", {}).get(key)
+def missing(found: Linkage, key: str, otherwise: str | None) -> str | None:
+    """Why a part of :func:`run`'s result is not shown: the data's reason when one was
+    recorded."""
+    reason = found.not_estimated.get(key)
     return f"Not estimated: {reason.rstrip('.')}." if reason else otherwise
 
 
@@ -460,12 +453,13 @@ def mde_table(results: pd.DataFrame) -> pd.DataFrame:
     return rows[["estimand", "outcome", "term", "estimate", "mde", "n"]].reset_index(drop=True)
 
 
-def for_first_outcome(found: dict, key: str) -> pd.DataFrame | None:
+def for_first_outcome(found: Linkage, key: str) -> pd.DataFrame | None:
     """H6 results for the first customer outcome: the ``weights`` rows, or the ``importance``
     table; None when H6 was not run."""
-    if key not in found or not found["outcomes"]:
+    value = getattr(found, key)
+    if value is None or not found.outcomes:
         return None
-    first = found["outcomes"][0]
+    first = found.outcomes[0]
     if key == "importance":
-        return found["importance"][first]
-    return found[key][found[key]["outcome"] == first]
+        return value[first]
+    return value[value["outcome"] == first]

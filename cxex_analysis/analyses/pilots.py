@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxex_analysis.analyses.pilots_result import PilotAnalysis
 from cxex_analysis.errors import InsufficientData, check_argument, check_confidence
 from cxex_analysis.estimators.experiments import (
     CX_OUTCOMES,
@@ -61,22 +62,14 @@ def analyse(con, pilot_id: str, outcomes: Sequence[str] = CX_OUTCOMES + EX_OUTCO
             confidence: float = 0.95, pre_periods: int = 0, post_periods: int = 0,
             control_group: str = "never_treated", worthwhile: float = 0.0,
             min_group_size: int = 5, n_boot: int = 999, seed: int = 42,
-            baseline: str = "pooled") -> dict:
-    """Everything notebook 02 shows for one pilot, as tidy frames.
-
-    Keys: ``pilot`` (registry row), ``design``, ``effects`` (one ``att`` row per outcome,
-    subject = pilot id), ``aggregations`` (staggered: ``att_group``, ``att_calendar``,
-    ``att_dynamic``), ``event_time`` (``att_event_time`` rows per outcome), ``sensitivity``
-    (``att_sensitivity``, primary outcome), ``sequential`` (``att_sequential``, primary
-    outcome, one row per monthly look), ``naive`` (two-way fixed effects, staggered pilots),
-    ``balance``, ``srm``, ``heterogeneity``, ``power``, ``decision``, ``dual`` (the
-    dual-impact table), ``dual_test`` (both sides better: one joint test), ``all`` (rows to
-    record), ``control_group``, ``not_estimated`` (outcomes the data could not support, with
-    the reason), ``notes`` (sentences for the report: the comparison used, the frequency
-    chosen, what could not be estimated).
+            baseline: str = "pooled") -> PilotAnalysis:
+    """Everything notebook 02 shows for one pilot: a :class:`PilotAnalysis` (the registry row
+    and design, the balance and sample-ratio checks, the effects by outcome and their
+    aggregations, sensitivity, monthly looks, subgroups, power, the decision and the
+    dual-impact tables), and :meth:`PilotAnalysis.tidy` the rows to record.
 
     No data shape of a valid registry fails here: the report says what could not be
-    estimated and why.
+    estimated and why; a bad argument raises :class:`~cxex_analysis.errors.ParameterError`.
     """
     confidence = check_confidence(confidence)
     check_argument("control_group", control_group, CONTROL_GROUPS)
@@ -388,7 +381,8 @@ def _sensitivity(design: str, panels: dict, outcome: str, control_group: str,
 
 
 def _finish(out: dict, units: pd.DataFrame, arm: pd.Series, found: dict, design: str,
-            primary: str | None, pilot_id: str, confidence: float, worthwhile: float) -> dict:
+            primary: str | None, pilot_id: str, confidence: float,
+            worthwhile: float) -> PilotAnalysis:
     """Heterogeneity, power, decision and the dual-impact tables from the outcomes' rows."""
     def joined(key):
         return pd.concat(found[key], ignore_index=True) if found[key] else tidy([])
@@ -422,11 +416,8 @@ def _finish(out: dict, units: pd.DataFrame, arm: pd.Series, found: dict, design:
             out["decision"]["monitoring"] = out["sequential"].iloc[-1]["decision"]
     out["dual"] = dual_table(main)
     out["dual_test"] = dual_test(main, primary, 1 - confidence)
-    recorded = [out["effects"], out["aggregations"], out["event_time"], out["naive"],
-                out["sensitivity"], out["sequential"], out["heterogeneity"]]
-    kept = [f for f in recorded if not f.empty]
-    out["all"] = pd.concat(kept, ignore_index=True) if kept else tidy([])
-    return out
+    return PilotAnalysis(**{**out, "outcomes": tuple(out["outcomes"]), "notes": tuple(out["notes"]),
+                            "not_estimated": tuple(out["not_estimated"])})
 
 
 def dual_table(effects: pd.DataFrame) -> pd.DataFrame:
@@ -463,34 +454,34 @@ def twfe_gap(effects: pd.DataFrame, naive: pd.DataFrame) -> list[str]:
     return out
 
 
-def power_table(result: dict) -> pd.DataFrame | None:
+def power_table(result: PilotAnalysis) -> pd.DataFrame | None:
     """The power figures of one pilot as a one-row table (None when none were computed)."""
-    if "power" not in result:
+    if result.power is None:
         return None
-    p = result["power"]
-    return pd.DataFrame([{"primary outcome": result["primary"], "units": p["n_units"],
+    p = result.power
+    return pd.DataFrame([{"primary outcome": result.primary, "units": p["n_units"],
                           "minimum detectable effect": p["mde"],
                           "effect to confirm": p["target_effect"],
                           "units needed": p["units_needed"]}])
 
 
-def rows_to_record(result: dict, window: tuple[int, int] = (-6, 12)) -> pd.DataFrame:
+def rows_to_record(result: PilotAnalysis, window: tuple[int, int] = (-6, 12)) -> pd.DataFrame:
     """The pilot's tidy rows, event-time rows limited to ``window``."""
-    rows = result["all"]
+    rows = result.tidy()
     event = rows["estimand"] == "att_event_time"
     inside = rows.loc[event, "term"].map(event_time_of).between(*window)
     return rows[~event | inside.reindex(rows.index, fill_value=False)].reset_index(drop=True)
 
 
-def of_primary(result: dict, key: str) -> pd.DataFrame | None:
-    """The rows of ``result[key]`` for the primary outcome; None when there are none."""
-    frame = result.get(key)
-    if frame is None or frame.empty or not result.get("primary"):
+def of_primary(result: PilotAnalysis, key: str) -> pd.DataFrame | None:
+    """The rows of the part ``key`` for the primary outcome; None when there are none."""
+    frame = getattr(result, key)
+    if frame is None or frame.empty or not result.primary:
         return None
-    rows = frame[frame["outcome"] == result["primary"]]
+    rows = frame[frame["outcome"] == result.primary]
     return rows if not rows.empty else None
 
 
-def latest_looks(result: dict, looks: int = 12) -> pd.DataFrame:
+def latest_looks(result: PilotAnalysis, looks: int = 12) -> pd.DataFrame:
     """The monitoring table's last ``looks`` rows (monthly looks since the start)."""
-    return result["sequential"].tail(looks)
+    return result.sequential.tail(looks)

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxex_analysis.analyses.rox_result import Valuation
 from cxex_analysis.config import paths
 from cxex_analysis.errors import InsufficientData, ParameterError, check_confidence
 from cxex_analysis.estimators.finance import in_registry_currency
@@ -290,17 +291,13 @@ def hidden_costs(inputs: Inputs) -> pd.DataFrame:
 
 def what_to_value(con, results: pd.DataFrame, scale_pilot: str, finance: dict,
                   ex_programme_points: float, min_group_size: int = 5,
-                  confidence: float = 0.95) -> dict:
+                  confidence: float = 0.95) -> Valuation:
     """Which programme notebook 03 values on this data set, and the inputs for it.
 
     A pilot (``scale_pilot``, else the first with recorded effects) when the data hold a
     registry with units, the customer survey and unit outcomes; else, or beside it, an
     engagement programme valued through notebook 01's EX -> CX estimate (both surveys and
-    unit outcomes). Returns ``main`` (the inputs valued first; None when the amounts cannot
-    be put in one currency, the first note says why), ``subject`` (the pilot id or
-    ``ex_programme``), ``programme`` (the engagement programme's inputs beside a pilot, or
-    None), ``notes`` (sentences on what could not be valued and why) and ``links`` (the
-    money links, corrected and uncorrected, as tidy rows to record).
+    unit outcomes). Returns a :class:`Valuation`.
     """
     have = inventory(con)
     pilot_ok = BY_KEY["rox_pilot"].available(have)
@@ -313,19 +310,16 @@ def what_to_value(con, results: pd.DataFrame, scale_pilot: str, finance: dict,
     notes = notes + [n for n in [noise_note(rows)] if n]
     converted, said = in_registry_currency(finance, registry_currencies(con))
     if converted is None:  # amounts in two currencies: the links are shown, nothing is valued
-        return {"main": None, "subject": scale_pilot or "not_valued", "programme": None,
-                "notes": [said] + notes, "links": rows}
+        return Valuation(None, scale_pilot or "not_valued", None, [said] + notes, rows)
     finance = converted
     notes = notes + [said] if said else notes
     programme = (build_ex_programme_inputs(con, results, ex_programme_points, finance,
                                            min_group_size, rows) if programme_ok else None)
     if not pilot_ok:
-        return {"main": programme, "subject": "ex_programme", "programme": None, "notes": notes,
-                "links": rows}
+        return Valuation(programme, "ex_programme", None, notes, rows)
     pilot_id = scale_pilot or first_pilot_with_effects(results, con)
-    return {"main": build_inputs(con, results, pilot_id, finance, min_group_size=min_group_size,
-                                 link_rows=rows),
-            "subject": pilot_id, "programme": programme, "notes": notes, "links": rows}
+    return Valuation(build_inputs(con, results, pilot_id, finance, min_group_size=min_group_size,
+                                  link_rows=rows), pilot_id, programme, notes, rows)
 
 
 def first_pilot_with_effects(results: pd.DataFrame, con) -> str:

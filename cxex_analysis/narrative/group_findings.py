@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import pandas as pd
 
+from cxex_analysis.analyses.groups_result import GroupReport
 from cxex_analysis.vocabulary import measure_label
 
 
-def findings(data: dict) -> list[str]:
+def findings(data: GroupReport) -> list[str]:
     """Plain sentences for the group's summary box (nothing confidential)."""
-    out = [f"{data['group_by'].replace('_', ' ').capitalize()} {data['group']}: "
-           f"{len(data['units'])} unit(s)."]
-    card = data["scorecard"].set_index("metric") if not data["scorecard"].empty else pd.DataFrame()
+    out = [f"{data.group_by.replace('_', ' ').capitalize()} {data.group}: "
+           f"{len(data.units)} unit(s)."]
+    card = data.scorecard.set_index("metric") if not data.scorecard.empty else pd.DataFrame()
 
     def line(label, name, digits=1):
         if label in card.index and pd.notna(card.loc[label, "this group"]):
@@ -20,39 +21,39 @@ def findings(data: dict) -> list[str]:
             out.append(f"{name}: {row['this group']:.{digits}f}, {abs(row['vs company']):.{digits}f} "
                        f"{word} the company ({row['company']:.{digits}f}).")
 
-    if data["ex_shown"]:
+    if data.ex_shown:
         line("Engagement index (0-100)", "Engagement index")
     line("NPS (points)" if "NPS (points)" in card.index else "NPS", "NPS")
-    if not data["issues"].empty:
+    if not data.issues.empty:
         issues = ", ".join(f"{row['issue'].lower()} ({row['gap (points)']:.0f} points below the company)"
-                           for _, row in data["issues"].iterrows())
+                           for _, row in data.issues.iterrows())
         out.append(f"Top issues to work on: {issues}.")
-    elif data["ex_shown"]:
+    elif data.ex_shown:
         out.append("No engagement item is below the company level: keep doing what works.")
-    out.extend(data["notes"])
+    out.extend(data.notes)
     return out
 
 
-def action_plan_markdown(data: dict) -> str:
+def action_plan_markdown(data: GroupReport) -> str:
     """A short action-plan template for the group's top issues."""
-    issues = list(data["issues"]["issue"]) if not data["issues"].empty else ["(choose a focus area)"]
+    issues = list(data.issues["issue"]) if not data.issues.empty else ["(choose a focus area)"]
     rows = "\n".join(f"| {issue} | | | | |" for issue in issues)
     return ("| Focus area | What we will do | Owner | By when | How we will know it worked |\n"
             "| --- | --- | --- | --- | --- |\n" + rows)
 
 
-def ex_trend_missing(data: dict) -> str | None:
+def ex_trend_missing(data: GroupReport) -> str | None:
     """Why a group report shows no engagement trend (None when it shows one)."""
-    if not data["has_ex"]:
+    if not data.has_ex:
         return "This data set has no employee survey, so the report shows the customer half only."
-    if not data["ex_shown"]:
+    if not data.ex_shown:
         return "Employee trends are hidden for this group (too few respondents)."
     return None
 
 
-def cx_trend_missing(data: dict) -> str | None:
+def cx_trend_missing(data: GroupReport) -> str | None:
     """Why a group report shows no NPS trend (None when the data have customer answers)."""
-    if not data["has_cx"]:
+    if not data.has_cx:
         return "This data set has no customer survey, so the report shows the employee half only."
     return None
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cxex_analysis.analyses.pilots_result import PilotAnalysis
 from cxex_analysis.estimators.experiments import MIN_UNITS_FOR_ADJUSTMENT, smallest_randomization_p
 from cxex_analysis.estimators.staggered import SMALL_SAMPLE_UNITS
 from cxex_analysis.vocabulary import format_p, label
@@ -52,27 +53,27 @@ def _digits(outcome: str) -> int:
     return 2 if outcome in ("ces", "exit_rate") else 1
 
 
-def findings(result: dict) -> list[str]:
+def findings(result: PilotAnalysis) -> list[str]:
     """Plain sentences for the summary box of one pilot."""
-    pilot = result["pilot"]
+    pilot = result.pilot
     assignments_note = ""
-    if "units" in result:
-        arms = result["units"]["arm"].value_counts()
+    if "arm" in result.units:
+        arms = result.units["arm"].value_counts()
         assignments_note = (f", {int(arms.get('treatment', 0))} pilot and "
                             f"{int(arms.get('control', 0))} comparison units")
-    out = [f"{pilot['pilot_id']} — {pilot.get('name') or 'pilot'} ({result['design']} design"
+    out = [f"{pilot['pilot_id']} — {pilot.get('name') or 'pilot'} ({result.design} design"
            f"{assignments_note})."]
-    out += result.get("notes", [])
-    for missing in result.get("not_estimated", []):
+    out += result.notes
+    for missing in result.not_estimated:
         if missing["reason"] == "no data after the start yet":
             continue  # said once in the notes
         out.append(f"No estimate for {label(missing['outcome'])}: the data cannot "
                    f"support one ({missing['reason'].rstrip('.')}).")
-    if not result.get("outcomes"):
+    if not result.outcomes:
         out.append("None of the requested outcomes has data for this pilot's units, so no "
                    "effect can be estimated.")
-    dual = result.get("dual")
-    if dual is not None and not dual.empty:
+    dual = result.dual
+    if not dual.empty:
         for side in ("customers", "employees"):
             part = dual[dual["side"] == side]
             if part.empty:
@@ -85,15 +86,15 @@ def findings(result: dict) -> list[str]:
                 bits.append(f"{label(row.outcome)} {row.estimate:+.{digits}f} "
                             f"({interval}{row.reading})")
             out.append(f"For {side}: " + "; ".join(bits) + ".")
-    effects = result.get("effects")
-    if effects is not None and not effects.empty:
+    effects = result.effects
+    if not effects.empty:
         methods = " ".join(effects["method"])
         if "_webb_" in methods:
             out.append(f"With fewer than {SMALL_SAMPLE_UNITS} units the intervals use small-sample "
                        "inference (a wild bootstrap with Webb weights and t critical values with "
                        "degrees of freedom from the smaller side), so they are wider than the "
                        "usual large-sample ones.")
-        if result["design"] == "randomized" and "n_treated" in effects.columns:
+        if result.design == "randomized" and "n_treated" in effects.columns:
             row = effects.iloc[0]
             if "ancova" not in methods:
                 out.append(f"With fewer than {MIN_UNITS_FOR_ADJUSTMENT} units with results before "
@@ -109,22 +110,22 @@ def findings(result: dict) -> list[str]:
         if "no_inference" in methods:
             out.append("Where one side of a comparison has a single unit, the estimate is shown "
                        "without an interval or p-value: one unit cannot be told apart from chance.")
-    if "decision" in result:
-        d = result["decision"]
+    if result.decision is not None:
+        d = result.decision
         chance = (f"Chance that {label(d['outcome'])} (the primary outcome) improved: "
                   f"{d['probability_beneficial']:.0%}. " if np.isfinite(d["probability_beneficial"])
                   else "")
         out.append(f"{chance}Recommendation: {d['verdict'].upper()}. {d['rule']}")
-    test = result.get("dual_test")
+    test = result.dual_test
     if test:
         out.append(f"Better for both customers ({label(test['customers'])}) and "
                    f"employees ({label(test['employees'])}): "
                    f"{'shown' if test['both_better'] else 'not shown'} (joint test, "
                    f"p {format_p(test['p_value'])}; each side's one-sided test must pass).")
-    out += sensitivity_sentences(result.get("sensitivity"))
-    out += monitoring_sentences(result.get("sequential"))
-    if "power" in result and result["power"].get("units_needed"):
-        p = result["power"]
+    out += sensitivity_sentences(result.sensitivity)
+    out += monitoring_sentences(result.sequential)
+    p = result.power
+    if p is not None and p["units_needed"] and p["target_effect"] is not None:
         out.append(f"This design could reliably detect (80% power) a change of {p['mde']:.2f} in "
                    f"the primary outcome; confirming an effect of {abs(p['target_effect']):.2f} "
                    f"would take about {p['units_needed']} units next time (it had {p['n_units']}).")
@@ -164,11 +165,11 @@ def monitoring_sentences(rows: pd.DataFrame | None) -> list[str]:
             "the pilot is looked at."]
 
 
-def sensitivity_note(result: dict) -> list[str]:
+def sensitivity_note(result: PilotAnalysis) -> list[str]:
     """What the sensitivity analysis shows, or why there is none."""
-    if not result["sensitivity"].empty:
-        return sensitivity_sentences(result["sensitivity"])
-    if result["design"] != "staggered":
+    if not result.sensitivity.empty:
+        return sensitivity_sentences(result.sensitivity)
+    if result.design != "staggered":
         return ["No sensitivity analysis: it applies to staggered rollouts with periods before "
                 "and after the start."]
     return ["No sensitivity analysis: the data hold too few periods before the start."]

@@ -7,6 +7,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from scipy import stats
 
+from cxex_analysis.analyses.linkage_result import ModelChecks
 from cxex_analysis.reporting.charts import PALETTE, house_style, new_figure
 from cxex_analysis.vocabulary import item_label
 
@@ -152,12 +153,12 @@ def influence_bar(changes: pd.DataFrame, estimate: float, label: str, top: int =
     return fig
 
 
-def h2_residuals(checks: dict):
+def h2_residuals(checks: ModelChecks):
     """:func:`residual_check` of the H2 model on the first customer outcome."""
-    return residual_check(checks["fit"]["fitted"], checks["fit"]["residuals"],
-                          "H2 " + checks["outcome"].upper())
+    return residual_check(checks.fit["fitted"], checks.fit["residuals"],
+                          "H2 " + checks.outcome.upper())
 
 
-def h2_influence(checks: dict):
+def h2_influence(checks: ModelChecks):
     """:func:`influence_bar` of the H2 estimate on the first customer outcome."""
-    return influence_bar(checks["influence"], checks["fit"]["params"]["x"], "the H2 estimate")
+    return influence_bar(checks.influence, checks.fit["params"]["x"], "the H2 estimate")
