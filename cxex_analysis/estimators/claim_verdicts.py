@@ -33,7 +33,15 @@ EVIDENCE = ("randomized", "quasi-experimental", "within-unit panel", "between-un
 
 def verdict(ci_low: float, ci_high: float, claimed: tuple[float, float], null: float) -> str:
     """The verdict (one of :data:`VERDICTS`) on a claim of ``claimed`` (low, high) given the
-    interval (``ci_low``, ``ci_high``) and the ``null`` value; see the module's rule."""
+    interval (``ci_low``, ``ci_high``) and the ``null`` value; see the module's rule.
+
+    Examples
+    --------
+    >>> verdict(4.1, 6.3, claimed=(5, 5), null=1)  # the claimed 5 inside the interval
+    'supported'
+    >>> verdict(1.2, 2.0, claimed=(5, 5), null=1)  # above the null, well short of the claim
+    'not supported'
+    """
     low, high = sorted(claimed)
     if low < null < high or (low == high == null):
         raise ParameterError(f"`claimed` {claimed} must lie on one side of the null value {null}.")

@@ -66,7 +66,13 @@ def sentiment_text(text: str) -> str:
 
 
 def name_words(names) -> set:
-    """Lower-case words of names (brands, units, regions), camel case split ("SouthwestAir")."""
+    """Lower-case words of names (brands, units, regions), camel case split ("SouthwestAir").
+
+    Examples
+    --------
+    >>> sorted(name_words(["SouthwestAir", "North Region"]))
+    ['air', 'north', 'region', 'southwest', 'southwestair']
+    """
     words = set()
     for name in names:
         if not isinstance(name, str):

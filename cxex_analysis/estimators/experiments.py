@@ -188,7 +188,13 @@ def randomization_p_value(data: pd.DataFrame, outcome: str, arm: str,
 
 
 def smallest_randomization_p(n_units: int, n_treated: int) -> float:
-    """The smallest two-sided p-value any result of a pilot this size can reach."""
+    """The smallest two-sided p-value any result of a pilot this size can reach.
+
+    Examples
+    --------
+    >>> round(smallest_randomization_p(10, 5), 4)  # 2 of the C(10, 5) = 252 assignments
+    0.0079
+    """
     return (2 if n_units == 2 * n_treated else 1) / comb(n_units, n_treated)
 
 
@@ -198,7 +204,13 @@ MIN_UNITS_FOR_ADJUSTMENT = 8
 
 
 def event_time_of(term: str) -> int:
-    """``"e=+3"`` -> 3."""
+    """``"e=+3"`` -> 3.
+
+    Examples
+    --------
+    >>> event_time_of("e=+3"), event_time_of("e=-2")
+    (3, -2)
+    """
     return int(term.split("=")[1])
 
 
@@ -269,7 +281,13 @@ def matched_did(data: pd.DataFrame, outcome: str, unit: str, time: str, treated:
 
 
 def standardized_mean_difference(treated: np.ndarray, control: np.ndarray) -> float:
-    """(mean_t − mean_c) / sqrt((var_t + var_c) / 2); NaN when an arm has fewer than 2 units."""
+    """(mean_t − mean_c) / sqrt((var_t + var_c) / 2); NaN when an arm has fewer than 2 units.
+
+    Examples
+    --------
+    >>> round(standardized_mean_difference(np.array([1.0, 2, 3, 4]), np.array([2.0, 3, 4, 5])), 4)
+    -0.7746
+    """
     treated, control = np.asarray(treated, float), np.asarray(control, float)
     treated, control = treated[~np.isnan(treated)], control[~np.isnan(control)]
     if len(treated) < 2 or len(control) < 2:
@@ -302,6 +320,13 @@ def sample_ratio_mismatch(registered: pd.Series, analysed: pd.Series) -> pd.Data
 
     ``registered`` and ``analysed``: unit counts per arm. A small p-value (< 0.01) means units
     went missing unevenly between arms, which can bias the comparison.
+
+    Examples
+    --------
+    >>> srm = sample_ratio_mismatch(pd.Series({"treatment": 50, "control": 50}),
+    ...                             pd.Series({"treatment": 50, "control": 38}))
+    >>> round(float(srm["p_value"].iloc[0]), 3)  # chi-square, 1 df: (36 + 36) / 44
+    0.201
     """
     arms = registered.index
     expected = registered / registered.sum() * analysed.reindex(arms).fillna(0).sum()
@@ -344,6 +369,17 @@ def decision(row: pd.Series, worthwhile: float = 0.0, lower_is_better: bool = Fa
     Φ(±estimate / SE). Rule: **scale** when the whole interval is on the beneficial side of
     ``worthwhile`` (the smallest effect worth its cost); **stop** when the whole interval is
     on the other side, or P(beneficial) < 0.5; **extend** (collect more data) otherwise.
+
+    Examples
+    --------
+    >>> row = pd.Series({"estimate": 3.0, "se": 1.0, "ci_low": 1.04, "ci_high": 4.96,
+    ...                  "confidence": 0.95})
+    >>> decision(row)["verdict"], round(decision(row)["probability_beneficial"], 4)
+    ('scale', 0.9987)
+    >>> unclear = row.copy()
+    >>> unclear[["estimate", "ci_low", "ci_high"]] = [1.0, -0.96, 2.96]
+    >>> decision(unclear)["verdict"]
+    'extend'
     """
     sign = -1.0 if lower_is_better else 1.0
     estimate, se = sign * row["estimate"], row["se"]

@@ -56,7 +56,13 @@ _NOTHING = re.compile(
 
 def labels_from_scores(nps=None, csat=None, ces=None, item_mean=None, index=None,
                        enps=None) -> pd.Series:
-    """Negative / neutral / positive from a respondent's own scores (first one answered)."""
+    """Negative / neutral / positive from a respondent's own scores (first one answered).
+
+    Examples
+    --------
+    >>> labels_from_scores(nps=pd.Series([9.0, 7, 2])).tolist()  # promoter, passive, detractor
+    ['positive', 'neutral', 'negative']
+    """
     columns = {"nps": nps, "csat": csat, "ces": ces, "items": item_mean, "enps": enps}
     n = len(index) if index is not None else max(len(c) for c in columns.values() if c is not None)
     out = pd.Series(np.nan, index=index if index is not None else range(n), dtype=object)

@@ -66,9 +66,18 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 def pieces(text: str, size: int = PIECE) -> list[str]:
     """``text`` cut between sentences into pieces of at most about ``size`` characters (a
-    sentence longer than ``size`` is cut at a space)."""
+    sentence longer than ``size`` is cut at a space).
+
+    Examples
+    --------
+    >>> pieces("One. Two three. Four five six.", size=10)
+    ['One.', 'Two three.', 'Four five', 'six.']
+    """
     out, current = [], ""
     for sentence in _SENTENCE_END.split(text):
+        if current and len(sentence) > size:  # the pieces so far first: in reading order
+            out.append(current)
+            current = ""
         while len(sentence) > size:
             cut = sentence.rfind(" ", 0, size)
             cut = cut if cut > 0 else size
@@ -83,7 +92,13 @@ def pieces(text: str, size: int = PIECE) -> list[str]:
 
 def polarity(text: str) -> dict:
     """VADER's ``compound``, ``neg`` and ``pos`` of ``text``: the mean over its
-    :func:`pieces` when it is longer than :data:`LONG_COMMENT`."""
+    :func:`pieces` when it is longer than :data:`LONG_COMMENT`.
+
+    Examples
+    --------
+    >>> polarity("The staff were wonderful")["compound"]  # vaderSentiment's own score
+    0.5719
+    """
     model = analyzer()
     if len(text) <= LONG_COMMENT:
         return model.polarity_scores(text)
@@ -92,7 +107,13 @@ def polarity(text: str) -> dict:
 
 
 def language(text: str) -> str:
-    """``'en'`` for English, else the ISO code langdetect finds (``'unknown'`` if none)."""
+    """``'en'`` for English, else the ISO code langdetect finds (``'unknown'`` if none).
+
+    Examples
+    --------
+    >>> language("The queue was far too long today"), language("La cola era demasiado larga hoy")
+    ('en', 'es')
+    """
     words = [w.lower() for w in _WORD.findall(text or "")]
     if not words:
         return "unknown"

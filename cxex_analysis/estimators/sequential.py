@@ -76,7 +76,13 @@ def _erfinv(confidence: float) -> float:
 def decisions(low: np.ndarray, high: np.ndarray, worthwhile: float = 0.0,
               lower_is_better: bool = False) -> list[str]:
     """At each look: stop for benefit (the whole interval better than ``worthwhile``), stop
-    for futility (the whole interval worse than it) or continue."""
+    for futility (the whole interval worse than it) or continue.
+
+    Examples
+    --------
+    >>> decisions(np.array([0.5, -2.0, -1.0]), np.array([3.0, -0.5, 1.0]))
+    ['stop for benefit', 'stop for futility', 'continue']
+    """
     sign = -1.0 if lower_is_better else 1.0
     out = []
     for lo, hi in zip(low, high):

@@ -334,7 +334,13 @@ def heskett_profit_change(monthly_churn, retention_points: float = 5.0):
     """Heskett et al. (1994) claim +5% retention raises profits 25–85%. With a steady inflow
     of new customers the customer base is inversely proportional to the churn rate, so profit
     (margin × customers) rises by churn_before / churn_after − 1 (infinite when the extra
-    retention would leave no churn). Works on a number or an array of monthly churn rates."""
+    retention would leave no churn). Works on a number or an array of monthly churn rates.
+
+    Examples
+    --------
+    >>> round(float(heskett_profit_change(0.02)), 4)  # annual churn 1 − 0.98¹² = 21.5%: 21.5 / 16.5 − 1
+    0.3025
+    """
     annual_churn = 1 - (1 - np.asarray(monthly_churn, dtype=float)) ** 12
     after = annual_churn - retention_points / 100
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -1,0 +1,79 @@
+"""Every public estimator shows how it is called: a numpydoc ``Examples`` section whose
+numbers are pinned to a closed form or another library (named beside it), run here as
+doctests (issue 35)."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import inspect
+import pkgutil
+
+import numpy as np
+import pytest
+
+import cxex_analysis.estimators as estimators
+
+MODULES = [importlib.import_module(f"cxex_analysis.estimators.{m.name}")
+           for m in pkgutil.iter_modules(estimators.__path__)]
+
+#: public estimators still without an example: the list only shrinks (a new estimator comes
+#: with its example, and one that gets its example leaves the list)
+WITHOUT_EXAMPLES = {
+    "codebook.resolve", "codebook.load", "codebook.tag", "codebook.coverage",
+    "comment_annotation.to_parts", "comment_annotation.from_parts",
+    "comment_annotation.annotate", "comment_annotation.labelled",
+    "comment_annotation.with_themes", "comment_words.sentiment_text",
+    "comment_words.handle_words", "correlation.unit_means",
+    "correlation.repeated_measures_correlation", "correlation.disattenuated_correlation",
+    "correlation.top_cx_engagement_odds_ratio", "correlation.unit_trajectories",
+    "correlation.dual_movement", "experiments.cuped", "experiments.randomization_p_value",
+    "experiments.naive_twfe", "experiments.matched_did", "experiments.balance",
+    "experiments.heterogeneity", "experiments.dual_test", "finance.load_finance",
+    "finance.in_registry_currency", "fixed_effects.lagged_pairs", "fixed_effects.blank_scores",
+    "fixed_effects.leave_one_unit_out", "fixed_effects.stack_halves",
+    "fixed_effects.absorb_effects", "intervals.cronbach_alpha_interval",
+    "learned_sentiment.is_nothing", "learned_sentiment.learn", "measurement.split_half_iv",
+    "measurement.within_unit_reliability", "measurement.cross_lagged", "mediation.mediation",
+    "mediation.mediation_corrected", "metric_strength.metric_strength",
+    "promoter_ratio.promoter_ratios", "relative_weights.importance_performance",
+    "sentiment.lexicon_sentiment", "sequential.half_width", "sequential.always_valid_p",
+    "sequential.confidence_sequence", "staggered.start_of", "staggered.group_time",
+    "staggered.aggregate", "staggered.multiplier_weights", "staggered.analytic_se",
+    "staggered.bootstrap", "staggered.bootstrap_se", "staggered.staggered_did",
+    "staggered.inference_rows", "theme_discovery.discover",
+    "trend_sensitivity.event_study_vector", "trend_sensitivity.sensitivity",
+    "value_model.quantity_from", "value_model.evaluate", "value_model.deterministic",
+    "value_model.monte_carlo", "value_model.summarise", "value_model.tornado",
+    "value_model.scenarios", "value_model.break_even", "value_model.heskett_check",
+    "value_model.channels_left_out",
+}
+
+
+def public_functions():
+    for module in MODULES:
+        for name, value in vars(module).items():
+            if (inspect.isfunction(value) and value.__module__ == module.__name__
+                    and not name.startswith("_")):
+                yield f"{module.__name__.rsplit('.', 1)[1]}.{name}", value
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__.rsplit(".", 1)[1])
+def test_the_examples_run_and_give_the_numbers_shown(module):
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    before = np.get_printoptions()
+    np.set_printoptions(legacy="1.25")  # numbers read as people write them: 1.794, not np.float64(1.794)
+    try:
+        for test in doctest.DocTestFinder().find(module):
+            runner.run(test)
+    finally:
+        np.set_printoptions(**before)
+    assert runner.failures == 0, f"{runner.failures} example(s) in {module.__name__} failed"
+
+
+def test_every_public_estimator_has_an_example():
+    without = {name for name, function in public_functions()
+               if "Examples\n" not in (function.__doc__ or "")}
+    assert without <= WITHOUT_EXAMPLES, f"give these an Examples section: {sorted(without - WITHOUT_EXAMPLES)}"
+    assert not WITHOUT_EXAMPLES - without, f"these have examples now: {sorted(WITHOUT_EXAMPLES - without)}"
+    assert len(WITHOUT_EXAMPLES) <= 68  # 98 public estimators, 30 with examples
