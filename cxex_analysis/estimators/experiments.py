@@ -297,7 +297,16 @@ def standardized_mean_difference(treated: np.ndarray, control: np.ndarray) -> fl
 
 
 def balance(units: pd.DataFrame, arm: str, metrics: Sequence[str], threshold: float = 0.1) -> pd.DataFrame:
-    """Pre-period balance: means by arm and the standardized mean difference per metric."""
+    """Pre-period balance: means by arm and the standardized mean difference per metric.
+
+    Examples
+    --------
+    >>> units = pd.DataFrame({"arm": ["treatment"] * 4 + ["control"] * 4,
+    ...                       "x_pre": [1.0, 2, 3, 4, 2, 3, 4, 5]})
+    >>> row = balance(units, "arm", ["x_pre"]).iloc[0]
+    >>> round(row["smd"], 4), row["balanced"]  # -1 / √((var_t + var_c) / 2): far above 0.1
+    (-0.7746, False)
+    """
     treat = _treatment_indicator(units[arm]).astype(bool)
     rows = []
     for metric in metrics:
@@ -409,6 +418,14 @@ def dual_test(effects: pd.DataFrame, primary: str | None, alpha: float = 0.05) -
     its p-value is the larger of the two one-sided p-values, and its error rate is at most
     ``alpha`` without any correction. Sides: the primary outcome if it is on that side, else
     the first estimated outcome of the side. None when a side has no estimate.
+
+    Examples
+    --------
+    >>> effects = pd.DataFrame({"outcome": ["nps", "engagement_index"], "estimate": [4.0, 2.0],
+    ...                         "se": [1.5, 0.8]})
+    >>> test = dual_test(effects, "nps")
+    >>> test["both_better"], round(test["p_value"], 4)  # the larger one-sided p: 1 − Φ(2.0 / 0.8)
+    (True, 0.0062)
     """
     chosen = {}
     for side, names in (("customers", CX_OUTCOMES), ("employees", EX_OUTCOMES)):

@@ -34,6 +34,13 @@ def lagged_pairs(panel: pd.DataFrame, x: str, y: str, lag: int = 1, unit: str = 
 
     ``lag`` may be negative (the placebo pairs a later ``x`` with an earlier ``y``). Rows
     where either side is flagged in ``exclude`` are dropped.
+
+    Examples
+    --------
+    >>> panel = pd.DataFrame({"unit_id": ["a"] * 3, "t": [1, 2, 3],
+    ...                       "ei": [60.0, 62, 65], "nps": [10.0, 12, 15]})
+    >>> lagged_pairs(panel, "ei", "nps")[["x", "y", "y_time"]].to_numpy().tolist()
+    [[60.0, 12.0, 2.0], [62.0, 15.0, 3.0]]
     """
     if lag == 0:
         raise ParameterError("`lag` must not be 0 (use H1 for same-period association).")
@@ -191,7 +198,15 @@ def within_sd(frame: pd.DataFrame, column: str, unit: str, time: str) -> float:
 
 
 def blank_scores(panel: pd.DataFrame, columns: Sequence[str], exclude: str | None) -> pd.DataFrame:
-    """``panel`` with the scores of excluded periods (pilot quarters) set to missing."""
+    """``panel`` with the scores of excluded periods (pilot quarters) set to missing.
+
+    Examples
+    --------
+    >>> panel = pd.DataFrame({"t": [1, 2, 3], "nps": [1.0, 2, 3],
+    ...                       "pilot_active": [False, True, False]})
+    >>> blank_scores(panel, ["nps"], "pilot_active")["nps"].tolist()
+    [1.0, nan, 3.0]
+    """
     if not exclude:
         return panel
     out = panel.copy()

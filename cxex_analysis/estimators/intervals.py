@@ -184,7 +184,16 @@ def correlation_interval(r: float, n: int, confidence: float = 0.95) -> tuple[fl
 
 
 def cronbach_alpha_interval(items: pd.DataFrame, confidence: float = 0.95) -> Interval:
-    """Cronbach's alpha of item columns with the Feldt interval (:func:`pingouin.cronbach_alpha`)."""
+    """Cronbach's alpha of item columns with the Feldt interval (:func:`pingouin.cronbach_alpha`).
+
+    Examples
+    --------
+    >>> items = pd.DataFrame({"q1": [4, 5, 3, 4, 2, 5], "q2": [4, 4, 3, 5, 2, 4],
+    ...                       "q3": [5, 5, 2, 4, 3, 5]})
+    >>> r = cronbach_alpha_interval(items)  # pingouin.cronbach_alpha(items)
+    >>> round(r["estimate"], 3), r["ci_low"], r["ci_high"]
+    (0.889, 0.529, 0.983)
+    """
     # a heavy library, imported where it is used: every kernel would pay for it otherwise
     import pingouin as pg
     confidence = check_confidence(confidence)

@@ -28,14 +28,30 @@ DECISIONS = ("stop for benefit", "stop for futility", "continue")
 
 
 def half_width(variance: np.ndarray, tau2: float, alpha: float) -> np.ndarray:
-    """Normal-mixture boundary: half-width of the always-valid interval at each look."""
+    """Normal-mixture boundary: half-width of the always-valid interval at each look.
+
+    Examples
+    --------
+    >>> half_width(np.array([1.0, 0.25]), tau2=1.0, alpha=0.05).round(3).tolist()
+    [3.656, 1.541]
+    
+    At the first look, √(V (V + τ²) / τ² · (2 ln 20 + ln((V + τ²) / V))) with V = τ² = 1.
+    """
     variance = np.asarray(variance, dtype=float)
     return np.sqrt(variance * (variance + tau2) / tau2
                    * (2 * np.log(1 / alpha) + np.log((variance + tau2) / variance)))
 
 
 def always_valid_p(estimate: np.ndarray, variance: np.ndarray, tau2: float) -> np.ndarray:
-    """Always-valid p-values for "no effect" (1 / mixture likelihood ratio, running minimum)."""
+    """Always-valid p-values for "no effect" (1 / mixture likelihood ratio, running minimum).
+
+    Examples
+    --------
+    >>> always_valid_p(np.array([1.0, 3.0, 0.5]), np.ones(3), tau2=1.0).round(4).tolist()
+    [1.0, 0.1491, 0.1491]
+    
+    At the second look 1 / exp(½ ln ½ + 9 / 4); it never rises again.
+    """
     estimate, variance = np.asarray(estimate, float), np.asarray(variance, float)
     log_ratio = (0.5 * np.log(variance / (variance + tau2))
                  + tau2 * estimate ** 2 / (2 * variance * (variance + tau2)))
