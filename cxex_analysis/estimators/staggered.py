@@ -195,6 +195,15 @@ def group_time(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: s
     welch : bool
         Small groups: each side's variance with the m − 1 divisor (R did's influence
         functions use m, which understates it by (m − 1) / m: a quarter with 4 units).
+
+    Examples
+    --------
+    >>> import moderndid  # R did's example data, mpdta, shipped offline
+    >>> mpdta = moderndid.load_mpdta().to_pandas()
+    >>> gt = group_time(mpdta, "lemp", "countyreal", "year", "first.treat", baseline="varying")
+    >>> cells = gt.cells.set_index(["cohort", "time"])["att"]
+    >>> round(float(cells[(2004, 2004)]), 4), round(float(cells[(2004, 2007)]), 4)  # R did: att_gt()
+    (-0.0105, -0.1008)
     """
     check_argument("control_group", control_group, CONTROL_GROUPS)
     check_argument("baseline", baseline, BASELINES)
@@ -305,6 +314,14 @@ def aggregate(gt: GroupTime, kind: str, labels: Mapping[int, str] | None = None)
     size-weighted mean of the cells before each cohort's baseline ends, a placebo effect that
     should be 0 under parallel trends (use it with ``baseline="universal"``, where each such
     cell is the change from that period to the baseline).
+
+    Examples
+    --------
+    >>> import moderndid  # R did's example data, mpdta, shipped offline
+    >>> mpdta = moderndid.load_mpdta().to_pandas()
+    >>> gt = group_time(mpdta, "lemp", "countyreal", "year", "first.treat", baseline="varying")
+    >>> [(a.term, round(a.estimate, 4)) for a in aggregate(gt, "group")]  # R did: aggte(type = "group")
+    [('overall', -0.031), ('g=2004', -0.0797), ('g=2006', -0.0229), ('g=2007', -0.0261)]
     """
     check_argument("kind", kind, AGGREGATIONS + ("pre_trend",))
     label = (lambda t: str(labels.get(t, t))) if labels else str
@@ -365,7 +382,17 @@ def multiplier_weights(n_units: int, draws: int, kind: str, seed: int) -> np.nda
 
 
 def analytic_se(influence: np.ndarray) -> np.ndarray:
-    """SE from influence functions (units × estimates), as R did without the bootstrap."""
+    """SE from influence functions (units × estimates), as R did without the bootstrap.
+
+    Examples
+    --------
+    >>> import moderndid  # R did's example data, mpdta, shipped offline
+    >>> mpdta = moderndid.load_mpdta().to_pandas()
+    >>> gt = group_time(mpdta, "lemp", "countyreal", "year", "first.treat", baseline="varying")
+    >>> simple = aggregate(gt, "simple")[0]
+    >>> round(simple.estimate, 4), round(float(analytic_se(simple.influence)[0]), 3)  # R did: aggte()
+    (-0.04, 0.012)
+    """
     influence = np.atleast_2d(influence.T).T
     return np.sqrt(np.mean(influence ** 2, axis=0) / influence.shape[0])
 
@@ -397,6 +424,16 @@ def staggered_did(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort
     with ``band_low``/``band_high``: the simultaneous band over all event times). SEs from the
     multiplier bootstrap over units (R did's robust IQR form); intervals estimate ± critical
     value × SE. Extra columns ``n_treated`` and ``n_control`` count the units behind each row.
+
+    Examples
+    --------
+    >>> import moderndid  # R did's example data, mpdta, shipped offline
+    >>> mpdta = moderndid.load_mpdta().to_pandas()
+    >>> rows = staggered_did(mpdta, "lemp", "countyreal", "year", "first.treat",
+    ...                      baseline="varying", n_boot=199, seed=1)
+    >>> att = rows[rows["estimand"] == "att"].iloc[0]
+    >>> round(att["estimate"], 4), bool(att["ci_low"] < att["estimate"] < att["ci_high"] < 0)
+    (-0.04, True)
     """
     confidence = check_confidence(confidence)
     if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 2:
