@@ -176,6 +176,15 @@ def unit_trajectories(panel: pd.DataFrame, outcome: str = "nps", ex: str = EX_ME
 
     Units need 3 or more waves with EX, and 3 or more of those with CX. One grouped pass
     (slope = Σ(t − t̄)·y / Σ(t − t̄)² per unit), equal to a per-unit ``np.polyfit``.
+
+    Examples
+    --------
+    >>> panel = pd.DataFrame({"unit_id": ["a"] * 4, "region": "North", "unit_type": "store",
+    ...                       "t": [0, 1, 2, 3], "engagement_index": [60.0, 61, 63, 64],
+    ...                       "nps": [10.0, 9, 12, 15]})
+    >>> row = unit_trajectories(panel).iloc[0]
+    >>> round(row["ex_change"], 2), round(row["cx_change"], 2), row["movement"]  # np.polyfit(t, y, 1)
+    (1.4, 1.8, 'both improved')
     """
     with_ex = panel.dropna(subset=[ex])
     with_cx = with_ex.dropna(subset=[outcome])

@@ -38,6 +38,14 @@ def mediation(data: pd.DataFrame, x: str, m: str, y: str, unit: str | None = "un
 
     Returns rows ``mediation_indirect`` (a × b), ``mediation_a``, ``mediation_b`` and
     ``mediation_direct``.
+
+    Examples
+    --------
+    >>> import pingouin as pg
+    >>> data = pg.read_dataset("mediation")
+    >>> rows = mediation(data, "X", "M", "Y", unit=None, time=None, within=False, n_boot=500)
+    >>> rows.set_index("estimand")["estimate"].round(4).to_dict()  # pingouin.mediation_analysis
+    {'mediation_indirect': 0.3565, 'mediation_a': 0.561, 'mediation_b': 0.6355, 'mediation_direct': 0.0396}
     """
     confidence = check_confidence(confidence)
     frame = data.dropna(subset=[x, m, y]).reset_index(drop=True)
