@@ -15,7 +15,7 @@ from cxex_analysis.errors import ParameterError
 from cxex_analysis.estimators import correlation, fixed_effects, mediation, power
 from cxex_analysis.narrative import linkage_findings
 from cxex_analysis.narrative.linkage_findings import direction_reading
-from cxex_analysis.reporting.summary import ex_cx_answer
+from cxex_analysis.narrative.summary_findings import ex_cx_answer
 from cxex_analysis.store import warehouse
 
 # ---------------------------------------------------------------- the estimator, pinned

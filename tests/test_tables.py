@@ -74,7 +74,8 @@ def test_intervals_are_named_at_the_level_they_were_computed():
     """`cxex run --param confidence=0.9` gives 90% intervals: the executive summary's sentences,
     its tables and the audit's alpha call them 90%, never 95% (issue 35)."""
     from cxex_analysis.narrative.audit_findings import findings
-    from cxex_analysis.reporting.summary import changes_html, ex_cx_answer, where_to_act
+    from cxex_analysis.narrative.summary_findings import ex_cx_answer, where_to_act
+    from cxex_analysis.reporting.summary import changes_html
 
     link = {"analysis": "linkage", "subject": "all", "confidence": 0.9, "p_value": 0.01, "n": 400}
     results = pd.DataFrame([

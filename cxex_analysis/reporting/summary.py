@@ -12,38 +12,29 @@ import datetime as dt
 import html
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from cxex_analysis.analyses.changes import fdr_note, marked
 from cxex_analysis.analyses.heatmap import matrix
-from cxex_analysis.estimators.experiments import LOWER_IS_BETTER, decision
-from cxex_analysis.narrative.action_findings import (
-    LIMITS,
-    effect_sentences,
-    follow_sentence,
-    overall_sentence,
-)
 from cxex_analysis.narrative.claim_findings import (
     CLAIM_BY_ID,
     VERDICT_RULE,
     ledger_sentences,
     ledger_table,
 )
-from cxex_analysis.narrative.linkage_findings import (
-    direction_reading,
-    hidden_sentence,
-    measured,
-    why_not_measured,
+from cxex_analysis.narrative.summary_findings import (
+    action_answers,
+    ex_cx_answer,
+    pilot_answers,
+    value_answers,
+    where_to_act,
 )
 from cxex_analysis.reporting.group_charts import group_heatmap
 from cxex_analysis.reporting.show import PAGE_CSS, figure_html, scroll_box, table_html
 from cxex_analysis.results import read_json
 from cxex_analysis.vocabulary import (
-    LINK_WORDS,
     ci_label,
     definitions_markdown,
-    group_label,
     label,
     level_of,
 )
@@ -65,20 +56,6 @@ footer{margin-top:2em;font-size:0.9em;color:#5f6b73}
 
 def _e(text) -> str:
     return html.escape(str(text), quote=True)
-
-
-def _ci(row, digits: int = 1, scale: float = 1.0, unit: str = "") -> str:
-    if not (np.isfinite(row["ci_low"]) and np.isfinite(row["ci_high"])):
-        return f"{row['estimate'] * scale:,.{digits}f}{unit} (no interval: too few units)"
-    return (f"{row['estimate'] * scale:,.{digits}f}{unit} ({ci_label(row.get('confidence'))} "
-            f"{row['ci_low'] * scale:,.{digits}f} to {row['ci_high'] * scale:,.{digits}f}{unit})")
-
-
-def _first(results: pd.DataFrame, **where) -> pd.Series | None:
-    rows = results
-    for column, value in where.items():
-        rows = rows[rows[column] == value]
-    return rows.iloc[0] if len(rows) else None
 
 
 def _link(reports: list[dict], prefix: str) -> str:
@@ -107,119 +84,6 @@ def _report_item(r: dict) -> str:
     return f"<li><a href='{_e(r['html'])}'>{_e(r['title'])}</a>{without}</li>"
 
 
-def ex_cx_answer(results: pd.DataFrame) -> list[str]:
-    h2 = _first(results, analysis="linkage", estimand="ex_to_cx_lagged", outcome="nps")
-    h3 = _first(results, analysis="linkage", estimand="cx_to_ex_lagged", term="nps")
-    h1 = _first(results, analysis="linkage", estimand="ex_cx_correlation", outcome="nps")
-    out = []
-    if h2 is not None and measured(h2):
-        placebo = _first(results, analysis="linkage", estimand="ex_lead_placebo", outcome="nps")
-        out.append(f"When a unit's engagement index rose by 5 points, its NPS one quarter later was "
-                   f"{_ci(h2, 1, 5)} points higher (corrected for survey noise) — "
-                   + direction_reading(h2, h3, placebo))
-    elif h2 is not None:
-        out.append("Whether a rise in engagement is followed by better NPS cannot be measured "
-                   "here once survey noise is taken into account: " + why_not_measured(h2))
-    hidden = hidden_sentence(h2, _first(results, analysis="linkage",
-                                        estimand="ex_to_cx_lagged_uncorrected", outcome="nps"))
-    if hidden:
-        out.append(hidden)
-    if h3 is not None and measured(h3):
-        out.append(f"The reverse link: 10 more NPS points came before {_ci(h3, 1, 10)} more engagement "
-                   "points.")
-    elif h3 is not None:
-        out.append("Whether better NPS is followed by higher engagement cannot be measured here: "
-                   + why_not_measured(h3))
-    if h1 is not None:
-        out.append(f"Across units engagement and NPS correlate at r = {_ci(h1, 2)}.")
-    if out:
-        out.append("This is observational evidence (each unit compared with itself over time), "
-                   "consistent with but not proof of cause; pilots are the stronger test.")
-    return out
-
-
-def pilot_answers(results: pd.DataFrame, registry: pd.DataFrame) -> list[dict]:
-    rows = []
-    att = results[(results["analysis"] == "pilot") & (results["estimand"] == "att")]
-    for pilot_id, part in att.groupby("subject"):
-        info = registry[registry["pilot_id"] == pilot_id] if not registry.empty else registry
-        name = info["name"].iloc[0] if len(info) and "name" in info else ""
-        design = info["design"].iloc[0] if len(info) and "design" in info else ""
-        primary = info["primary_outcome"].iloc[0] if len(info) and "primary_outcome" in info else None
-        main = part[part["outcome"] == primary] if primary in set(part["outcome"]) else part.head(1)
-        row = main.iloc[0]
-        verdict = decision(row, 0.0, row["outcome"] in LOWER_IS_BETTER)
-        ex = part[part["outcome"] == "engagement_index"]
-        rows.append({"pilot": pilot_id, "name": name, "design": design, "outcome": row["outcome"],
-                     "effect": _ci(row, 2), "employees": _ci(ex.iloc[0], 1) if len(ex) else "–",
-                     "chance": (f"{verdict['probability_beneficial']:.0%}"
-                                if np.isfinite(verdict["probability_beneficial"]) else "–"),
-                     "verdict": verdict["verdict"]})
-    return rows
-
-
-def value_answers(results: pd.DataFrame) -> list[str]:
-    out = []
-    rox = results[results["analysis"] == "rox"]
-    for subject, part in rox.groupby("subject", sort=False):
-        npv = _first(part, estimand="npv")
-        roi = _first(part, estimand="roi")
-        prob = _first(part, estimand="probability_roi_positive")
-        if npv is None or roi is None:
-            left_out = part[part["estimand"] == "not_valued"]
-            if len(left_out):
-                label = "an engagement programme" if subject == "ex_programme" else f"scaling {subject}"
-                words = ", ".join(LINK_WORDS.get(t, t) for t in left_out["term"])
-                out.append(f"What {label} is worth cannot be told from this data: the links from "
-                           f"its effects to money ({words}) are not informative here, so no "
-                           "return on investment is given.")
-            continue
-        label = "an engagement programme" if subject == "ex_programme" else f"scaling {subject}"
-        left_out = part[part["estimand"] == "not_valued"]
-        prefix = ""
-        if len(left_out):
-            words = ", ".join(LINK_WORDS.get(t, t) for t in left_out["term"])
-            prefix = f"Counting only what can be valued ({words}: not informative here): "
-        out.append(f"{prefix}Value of {label} ({npv['term']}): net present value {npv['outcome']} "
-                   f"{npv['estimate'] / 1e6:,.2f}m ({level_of(npv):.0%} of simulations "
-                   f"{npv['ci_low'] / 1e6:,.2f}m to "
-                   f"{npv['ci_high'] / 1e6:,.2f}m); return {roi['estimate']:.0%} "
-                   f"({roi['ci_low']:.0%} to {roi['ci_high']:.0%})"
-                   + (f"; chance of a positive return {prob['estimate']:.0%}." if prob is not None else "."))
-    return out
-
-
-def where_to_act(results: pd.DataFrame) -> pd.DataFrame:
-    """Groups ordered by engagement, or by NPS without an employee survey (lowest first), each
-    value with its interval; hidden stays hidden. ``attrs["order"]`` names the ordering."""
-    groups = results[(results["analysis"] == "group") & (results["estimand"] == "metric_level")]
-    if groups.empty:
-        return pd.DataFrame()
-    rows = []
-    for subject, part in groups.groupby("subject"):
-        row = {"group": group_label(subject)}
-        for outcome in ("engagement_index", "nps", "csat"):
-            match = part[part["outcome"] == outcome]
-            if match.empty:
-                continue
-            m = match.iloc[0]
-            row[outcome] = ("hidden (too few answers)" if pd.isna(m["estimate"]) else
-                            f"{m['estimate']:.1f} ({m['ci_low']:.1f} to {m['ci_high']:.1f})")
-            row[f"_{outcome}"] = m["estimate"]
-        rows.append(row)
-    table = pd.DataFrame(rows)
-    order = next((o for o in ("engagement_index", "nps", "csat") if f"_{o}" in table), None)
-    if order:
-        table = table.sort_values(f"_{order}", na_position="last")
-    level = ci_label(level_of(groups))
-    table = table.drop(columns=[c for c in table.columns if c.startswith("_")]).rename(
-        columns={"engagement_index": f"engagement index ({level})", "nps": f"NPS ({level})",
-                 "csat": f"CSAT ({level})"})
-    table.attrs["order"] = {"engagement_index": "engagement", "nps": "NPS",
-                            "csat": "CSAT"}.get(order or "", "")
-    return table
-
-
 def heatmaps_html(results: pd.DataFrame) -> str:
     """The groups × measures heatmaps (regions, unit types) the audit recorded, as images."""
     out = []
@@ -235,21 +99,6 @@ def heatmaps_html(results: pd.DataFrame) -> str:
             "standard errors"
             + (f"; {hidden} group(s) hidden for confidentiality." if hidden else "."))))
     return "".join(out)
-
-
-def action_answers(results: pd.DataFrame) -> list[str]:
-    """Follow-through and the effects of completed actions (notebook 06's recorded rows)."""
-    if "analysis" not in results:
-        return []
-    rows = results[results["analysis"] == "actions"]
-    follow = rows[rows["estimand"] == "action_follow_through"]
-    effects = rows[rows["estimand"] == "action_effect"]
-    if follow.empty and effects.empty:
-        return []
-    confidence = level_of(rows)
-    sentences = [follow_sentence(follow)] + effect_sentences(effects, confidence) + [
-        overall_sentence(effects, confidence)]
-    return [s for s in sentences if s] + [LIMITS]
 
 
 def changes_html(results: pd.DataFrame) -> str:
