@@ -4,15 +4,22 @@ Every number on the page comes from the run's recorded results (never typed by h
 headline answers to the four questions — does EX drive CX here, did the pilots work, what is
 it worth, where to act — each in a plain sentence with its interval, and links to every
 report of the run. Self-contained: inline CSS, no scripts, no external resources.
+
+The page is ``reporting/templates/summary.html`` (Jinja, autoescaped); this module gives it
+the answers in words (:mod:`cxex_analysis.narrative.summary_findings`), the tables and the
+charts.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 from pathlib import Path
 
+import jinja2
 import pandas as pd
+from markupsafe import Markup
 
 from cxex_analysis.analyses.changes import fdr_note, marked
 from cxex_analysis.analyses.heatmap import matrix
@@ -58,9 +65,10 @@ def _e(text) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _link(reports: list[dict], prefix: str) -> str:
+def _link(reports: list[dict], prefix: str) -> Markup:
+    """Links to the reports of one notebook (HTML)."""
     matches = [r for r in reports if r["name"].startswith(prefix) and r.get("html")]
-    return " ".join(f'<a href="{_e(r["html"])}">{_e(r["title"])}</a>' for r in matches)
+    return Markup(" ".join(f'<a href="{_e(r["html"])}">{_e(r["title"])}</a>' for r in matches))
 
 
 def _not_shown(reports: list[dict], prefix: str) -> list[str]:
@@ -74,14 +82,6 @@ def _not_shown(reports: list[dict], prefix: str) -> list[str]:
         else:
             out.extend(part.strip() for part in r["reason"].split("; ") if part.strip())
     return list(dict.fromkeys(out))
-
-
-def _report_item(r: dict) -> str:
-    if r.get("status") == "skipped" or not r.get("html"):
-        return f"<li>{_e(r['title'])}: {_e(r.get('reason') or 'not run')}</li>"
-    parts = [part.split(": not run")[0] for part in (r.get("reason") or "").split("; ") if part]
-    without = (f" <span class='meta'>(left out: {_e('; '.join(parts))})</span>" if parts else "")
-    return f"<li><a href='{_e(r['html'])}'>{_e(r['title'])}</a>{without}</li>"
 
 
 def heatmaps_html(results: pd.DataFrame) -> str:
@@ -142,102 +142,68 @@ def claims_html(results: pd.DataFrame, reports: list[dict]) -> str:
 
 def attention_html(reports: list[dict], heavy_quarantine: list[dict]) -> str:
     """What a reader must know before the answers: tables that lost more than 5% of their rows
-    to the quarantine (the reports rest on the rest), and sections that could not be computed."""
-    parts = []
-    for table in heavy_quarantine:
-        parts.append(f"<p><strong>{table['share']:.0%} of the rows of {_e(table['table'])} "
-                     f"({table['rows_quarantined']:,} of {table['rows_read']:,} in "
-                     f"{_e(table['file'])}) were held back</strong>, {table['reason_rows']:,} of them "
-                     f"for this reason: {_e(table['reason'])}. Every report below leaves them out; "
-                     "the data audit lists them with their rows.</p>")
-    failed = [(r, f) for r in reports for f in r.get("sections_failed") or []]
-    if failed:
-        items = "".join(f'<li><a href="{_e(r["html"])}">{_e(r["title"])}</a>, '
-                        f"“{_e(f['section'])}”: {_e(f['reason'])}</li>" for r, f in failed if r.get("html"))
-        parts.append(f"<p><strong>{len(failed)} section(s) could not be computed</strong>; each says "
-                     f"so in its report and the rest was published:</p><ul>{items}</ul>")
-    if not parts:
-        return ""
-    return ("<div class='attention' role='alert'><h2 id='attention'>Before you read</h2>"
-            + "".join(parts) + "</div>")
+    to the quarantine (the reports rest on the rest), and sections that could not be computed
+    ("" when there is neither)."""
+    parts = _environment().get_template("summary_parts.html").module
+    return str(parts.attention(heavy_quarantine, _failed(reports)))  # type: ignore[attr-defined]
+
+
+def _failed(reports: list[dict]) -> list[tuple[dict, dict]]:
+    return [(r, f) for r in reports for f in r.get("sections_failed") or []]
+
+
+@functools.lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    """The templates of ``reporting/templates`` (autoescaped; a name the page does not get
+    is an error, not a blank)."""
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("cxex_analysis.reporting", "templates"),
+        autoescape=True, undefined=jinja2.StrictUndefined)
+    environment.filters["scroll_box"] = lambda content, label: Markup(scroll_box(content, label))
+    return environment
+
+
+def _left_out(report: dict) -> str:
+    """The parts a published report left out, as its reason lists them."""
+    return "; ".join(part.split(": not run")[0]
+                     for part in (report.get("reason") or "").split("; ") if part)
 
 
 def build_index(run_dir: Path, reports: list[dict], registry: pd.DataFrame | None = None,
                 min_group_size: int = 5, run_id: str | None = None,
                 heavy_quarantine: list[dict] | None = None) -> Path:
-    """Write ``run_dir/index.html`` from ``run_dir/results.json``; ``heavy_quarantine``
-    (:func:`cxex_analysis.store.accounting.heavy_quarantine`) and the reports' failed
-    sections open the page."""
+    """Write ``run_dir/index.html`` from ``run_dir/results.json`` through the page's template;
+    ``heavy_quarantine`` (:func:`cxex_analysis.store.accounting.heavy_quarantine`) and the
+    reports' failed sections open the page."""
     results = read_json(run_dir / "results.json") if (run_dir / "results.json").exists() else pd.DataFrame()
     registry = registry if registry is not None else pd.DataFrame()
-    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-             f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
-             f"<title>Experience analytics — executive summary</title><style>{CSS}{PAGE_CSS}</style></head><body>",
-             "<h1>Experience analytics: executive summary</h1>",
-             f"<p class='meta'>Run {_e(run_id or run_dir.name)}, generated "
-             f"{_e(dt.datetime.now().strftime('%Y-%m-%d %H:%M'))}. Every number below comes from the "
-             f"run's results and has its {level_of(results):.0%} interval.</p>",
-             attention_html(reports, heavy_quarantine or []),
-             "<nav><strong>Contents:</strong> <a href='#ex-cx'>EX and CX</a> · <a href='#pilots'>Pilots</a> · "
-             "<a href='#value'>Value</a> · <a href='#act'>Where to act</a> · <a href='#changes'>What changed</a> · "
-             "<a href='#actions'>Actions</a> · <a href='#claims'>Claims</a> · "
-             "<a href='#reports'>All reports</a></nav>"]
-
-    def section(anchor: str, title: str, sentences: list[str], links: str,
-                why_not: list[str] | None = None) -> None:
-        body = "".join(f"<p>{_e(s)}</p>" for s in sentences) or (
-            "<p>Not analysed in this run.</p>" + "".join(f"<p>{_e(s)}</p>" for s in why_not or []))
-        parts.append(f"<h2 id='{anchor}'>{_e(title)}</h2><div class='answer'>{body}</div>"
-                     + (f"<p>Details: {links}</p>" if links else ""))
-
-    section("ex-cx", "1. Does employee experience drive customer experience here?",
-            ex_cx_answer(results) if not results.empty else [], _link(reports, "01_"),
-            [s for s in _not_shown(reports, "01_") if s.startswith(("EX → CX", "Mediation"))])
-    pilots = pilot_answers(results, registry) if not results.empty else []
-    parts.append("<h2 id='pilots'>2. Did the pilots work, for employees and customers?</h2>")
-    if pilots:
-        rows = "".join(
-            f"<tr><td>{_e(p['pilot'])} {_e(p['name'])}</td><td>{_e(p['design'])}</td>"
-            f"<td>{_e(label(p['outcome']))}: {_e(p['effect'])}</td><td>{_e(p['employees'])}</td>"
-            f"<td class='num'>{_e(p['chance'])}</td><td class='{_e(p['verdict'])}'>{_e(p['verdict'].upper())}</td></tr>"
-            for p in pilots)
-        parts.append(scroll_box("<table><thead><tr><th>Pilot</th><th>Design</th>"
-                                "<th>Primary outcome: effect</th><th>Engagement index: effect</th>"
-                                "<th>Chance it helped</th><th>Recommendation</th>"
-                                f"</tr></thead><tbody>{rows}</tbody></table>", "Pilots"))
-        parts.append(f"<p>Details: {_link(reports, '02_')}</p>")
-    else:
-        parts.append("<div class='answer'><p>No pilot was analysed in this run.</p>"
-                     + "".join(f"<p>{_e(s)}</p>" for s in _not_shown(reports, "02_")) + "</div>")
-    section("value", "3. What is it worth?", value_answers(results) if not results.empty else [],
-            _link(reports, "03_"), _not_shown(reports, "03_"))
-    parts.append("<h2 id='act'>4. Where to act</h2>")
-    table = where_to_act(results) if not results.empty else pd.DataFrame()
-    if not table.empty:
-        head = "".join(f"<th>{_e(c.replace('_', ' '))}</th>" for c in table.columns)
-        body = "".join("<tr>" + "".join(f"<td>{_e('' if pd.isna(v) else v)}</td>" for v in row)
-                       + "</tr>" for row in table.itertuples(index=False))
-        parts.append(f"<p>Groups with the lowest {_e(table.attrs.get('order') or 'scores')} first; "
-                     "each group's report names its top "
-                     "two issues.</p>" + scroll_box(f"<table><thead><tr>{head}</tr></thead>"
-                                                  f"<tbody>{body}</tbody></table>", "Groups"))
-    parts.append(heatmaps_html(results) if not results.empty else "")
-    parts.append(f"<p>Group reports: {_link(reports, '04_') or 'none in this run'}</p>")
-    changed = changes_html(results) if not results.empty else ""
-    parts.append("<h2 id='changes'>5. What changed since the last survey</h2>"
-                 + (changed or "<p>Only one survey period so far, or no survey: no change to show.</p>"))
-    section("actions", "6. Did the actions work?",
-            action_answers(results) if not results.empty else [], _link(reports, "06_"),
-            _not_shown(reports, "06_"))
-    parts.append("<h2 id='claims'>7. The claims leaders hear, tested here</h2>"
-                 + (claims_html(results, reports) or "<p>No claims ledger in this run.</p>"))
-    parts.append("<h2 id='reports'>All reports of this run</h2><ul>"
-                 + "".join(_report_item(r) for r in reports) + "</ul>")
-    definitions = "".join(f"<li>{_e(line[2:].replace('**', ''))}</li>"
-                          for line in definitions_markdown(min_group_size).splitlines())
-    parts.append(f"<footer><strong>Metric definitions</strong><ul>{definitions}</ul></footer></body></html>")
+    some = not results.empty
+    act = where_to_act(results) if some else pd.DataFrame()
+    pilots = pilot_answers(results, registry) if some else []
+    page = _environment().get_template("summary.html").render(
+        css=Markup(CSS + PAGE_CSS), run_id=run_id or run_dir.name,
+        generated=dt.datetime.now().strftime("%Y-%m-%d %H:%M"), level=f"{level_of(results):.0%}",
+        quarantine=heavy_quarantine or [], failed=_failed(reports),
+        ex_cx={"sentences": ex_cx_answer(results) if some else [], "links": _link(reports, "01_"),
+               "why_not": [s for s in _not_shown(reports, "01_")
+                           if s.startswith(("EX → CX", "Mediation"))]},
+        pilots={"rows": [{**p, "outcome": label(p["outcome"])} for p in pilots],
+                "links": _link(reports, "02_"), "why_not": _not_shown(reports, "02_")},
+        value={"sentences": value_answers(results) if some else [], "links": _link(reports, "03_"),
+               "why_not": _not_shown(reports, "03_")},
+        act={"columns": [c.replace("_", " ") for c in act.columns],
+             "rows": [["" if pd.isna(v) else v for v in row] for row in act.itertuples(index=False)],
+             "order": act.attrs.get("order"), "links": _link(reports, "04_"),
+             "heatmaps": Markup(heatmaps_html(results) if some else "")},
+        changes=Markup(changes_html(results) if some else ""),
+        actions={"sentences": action_answers(results) if some else [],
+                 "links": _link(reports, "06_"), "why_not": _not_shown(reports, "06_")},
+        claims=Markup(claims_html(results, reports)),
+        reports=[{**r, "left_out": _left_out(r)} for r in reports],
+        definitions=[line[2:].replace("**", "")
+                     for line in definitions_markdown(min_group_size).splitlines()])
     target = run_dir / "index.html"
-    target.write_text("".join(parts), encoding="utf-8")
+    target.write_text(page, encoding="utf-8")
     return target
 
 
