@@ -146,7 +146,15 @@ def _pattern(terms: list[str]) -> re.Pattern:
 
 
 def tag(texts: pd.Series, sources: pd.Series, themes: list[Theme]) -> pd.DataFrame:
-    """A boolean column per theme id: does the comment mention it (multi-label)."""
+    """A boolean column per theme id: does the comment mention it (multi-label).
+
+    Examples
+    --------
+    >>> comments = pd.Series(["The queue was endless", "Staff were rude", "Great, thanks"])
+    >>> tagged = tag(comments, pd.Series(["customer"] * 3), load())  # the default service codebook
+    >>> tagged[["waiting", "staff_attitude"]].to_numpy().tolist()
+    [[True, False], [False, True], [False, False]]
+    """
     clean = texts.fillna("").astype(str)
     unique = pd.Series(clean.unique(), dtype=object)
     lowered = unique.map(sentiment_text)

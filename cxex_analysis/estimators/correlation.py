@@ -135,6 +135,18 @@ def top_cx_engagement_odds_ratio(panel: pd.DataFrame, outcome: str = "nps",
     by default). Odds ratio with the conditional maximum-likelihood estimate and exact
     interval (:func:`scipy.stats.contingency.odds_ratio`), Fisher exact p-value.
     The ``verdict`` column compares the interval with the ``claimed`` ratio.
+
+    Examples
+    --------
+    >>> units = pd.DataFrame({"unit_id": [f"u{i}" for i in range(8)], "t": 0,
+    ...                       "engagement_index": [70.0, 68, 66, 50, 52, 48, 64, 55],
+    ...                       "nps": [40.0, 38, 20, 10, 12, 8, 30, 25]})
+    >>> row = top_cx_engagement_odds_ratio(pd.concat([units, units.assign(t=1)])).iloc[0]
+    >>> row["table"], round(row["p_value"], 4)  # scipy.stats.fisher_exact([[2, 0], [2, 4]])
+    ([[2, 0], [2, 4]], 0.4286)
+    
+    Both top-NPS units are well engaged (an odds ratio without bound), yet 8 units cannot tell it
+    from chance.
     """
     confidence = check_confidence(confidence)
     means = unit_means(panel, [ex, outcome]).dropna()
