@@ -69,6 +69,11 @@ def tidy(rows: Iterable[dict] | pd.DataFrame, extra: Iterable[str] = ()) -> pd.D
     return pd.DataFrame(columns, index=pd.RangeIndex(n), copy=True)
 
 
+
+def no_rows() -> pd.DataFrame:
+    """An empty frame in the results schema (a result part that has no rows)."""
+    return tidy([])
+
 def _floats(values) -> np.ndarray:
     """Numbers as floats; anything that is not a number becomes NaN."""
     if isinstance(values, np.ndarray) and values.dtype == np.float64:

@@ -7,11 +7,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from cxex_analysis.results import tidy
-
-
-def _empty() -> pd.DataFrame:
-    return tidy([])
+from cxex_analysis.results import no_rows
 
 
 @dataclass(frozen=True)
@@ -27,7 +23,7 @@ class ActionEffects:
     notes : sentences for the report
     """
 
-    effects: pd.DataFrame = field(default_factory=_empty)
+    effects: pd.DataFrame = field(default_factory=no_rows)
     balance: pd.DataFrame = field(default_factory=pd.DataFrame)
     not_estimated: list[dict[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)

@@ -7,11 +7,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from cxex_analysis.results import tidy
-
-
-def _empty() -> pd.DataFrame:
-    return tidy([])
+from cxex_analysis.results import no_rows
 
 
 @dataclass(frozen=True)
@@ -29,10 +25,10 @@ class GroupActions:
     """
 
     actions: pd.DataFrame = field(default_factory=pd.DataFrame)
-    follow: pd.DataFrame = field(default_factory=_empty)
-    changes: pd.DataFrame = field(default_factory=_empty)
+    follow: pd.DataFrame = field(default_factory=no_rows)
+    changes: pd.DataFrame = field(default_factory=no_rows)
     unit_actions: pd.DataFrame = field(default_factory=pd.DataFrame)
-    units_follow: pd.DataFrame = field(default_factory=_empty)
+    units_follow: pd.DataFrame = field(default_factory=no_rows)
 
     def tidy(self) -> pd.DataFrame:
         """The rows a group report records: the focus items' changes (follow-through is

@@ -8,11 +8,7 @@ from dataclasses import dataclass, field, fields
 
 import pandas as pd
 
-from cxex_analysis.results import tidy
-
-
-def _empty() -> pd.DataFrame:
-    return tidy([])
+from cxex_analysis.results import no_rows, tidy
 
 
 @dataclass(frozen=True)
@@ -30,10 +26,10 @@ class ClaimTests:
         (:func:`~cxex_analysis.analyses.claims.retention_profit`)
     """
 
-    recommend: pd.DataFrame = field(default_factory=_empty)
-    metrics: pd.DataFrame = field(default_factory=_empty)
-    right_first_time: pd.DataFrame = field(default_factory=_empty)
-    retention_profit: pd.DataFrame = field(default_factory=_empty)
+    recommend: pd.DataFrame = field(default_factory=no_rows)
+    metrics: pd.DataFrame = field(default_factory=no_rows)
+    right_first_time: pd.DataFrame = field(default_factory=no_rows)
+    retention_profit: pd.DataFrame = field(default_factory=no_rows)
 
     def parts(self) -> Iterator[tuple[str, pd.DataFrame]]:
         """(name, rows) of each test, in order."""

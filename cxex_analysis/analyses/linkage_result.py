@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from cxex_analysis.estimators.fixed_effects import FixedEffectsFit
-from cxex_analysis.results import tidy
+from cxex_analysis.results import no_rows, tidy
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class Linkage:
     importance: Mapping[str, pd.DataFrame] | None = None
     trajectories: pd.DataFrame | None = None
     dual: pd.DataFrame | None = None
-    holm: pd.DataFrame = field(default_factory=lambda: tidy([]))
+    holm: pd.DataFrame = field(default_factory=no_rows)
     checks: ModelChecks | None = None
     not_estimated: Mapping[str, str] = field(default_factory=dict)
 

@@ -11,11 +11,7 @@ import pandas as pd
 
 from cxex_analysis.estimators.experiments import DualTest
 from cxex_analysis.estimators.power import Power
-from cxex_analysis.results import tidy
-
-
-def _empty() -> pd.DataFrame:
-    return tidy([])
+from cxex_analysis.results import no_rows, tidy
 
 
 @dataclass(frozen=True)
@@ -60,13 +56,13 @@ class PilotAnalysis:
     units: pd.DataFrame = field(default_factory=pd.DataFrame)
     srm: pd.DataFrame = field(default_factory=pd.DataFrame)
     balance: pd.DataFrame = field(default_factory=pd.DataFrame)
-    effects: pd.DataFrame = field(default_factory=_empty)
-    aggregations: pd.DataFrame = field(default_factory=_empty)
-    event_time: pd.DataFrame = field(default_factory=_empty)
-    naive: pd.DataFrame = field(default_factory=_empty)
-    sensitivity: pd.DataFrame = field(default_factory=_empty)
-    sequential: pd.DataFrame = field(default_factory=_empty)
-    heterogeneity: pd.DataFrame = field(default_factory=_empty)
+    effects: pd.DataFrame = field(default_factory=no_rows)
+    aggregations: pd.DataFrame = field(default_factory=no_rows)
+    event_time: pd.DataFrame = field(default_factory=no_rows)
+    naive: pd.DataFrame = field(default_factory=no_rows)
+    sensitivity: pd.DataFrame = field(default_factory=no_rows)
+    sequential: pd.DataFrame = field(default_factory=no_rows)
+    heterogeneity: pd.DataFrame = field(default_factory=no_rows)
     power: Power | None = None
     decision: dict[str, Any] | None = None
     dual: pd.DataFrame = field(default_factory=pd.DataFrame)
