@@ -12,9 +12,10 @@ executor (a local process, a scheduler, a remote worker) without side files.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,7 @@ import pandas as pd
 from IPython import get_ipython
 from IPython.display import display
 
-from cxex_analysis.errors import ParameterError
+from cxex_analysis.errors import InsufficientData, ParameterError
 
 SCHEMA: tuple[str, ...] = (
     "analysis", "estimand", "subject", "outcome", "term",
@@ -73,6 +74,39 @@ def tidy(rows: Iterable[dict] | pd.DataFrame, extra: Iterable[str] = ()) -> pd.D
 def no_rows() -> pd.DataFrame:
     """An empty frame in the results schema (a result part that has no rows)."""
     return tidy([])
+
+
+class Parts:
+    """A typed result (a frozen dataclass) that a notebook fills section by section.
+
+    Each section computes one part with the public function for its question and keeps it::
+
+        found = found.with_part("correlations", linkage.correlations, found.panel,
+                                found.outcomes, confidence=confidence)
+
+    so that the computation is in the notebook, where an analyst can change it, and a
+    section that fails leaves the parts before it (and the summary built from them) whole.
+    """
+
+    not_estimated: Mapping[str, str]
+
+    def with_part(self, name: str | tuple[str, ...], compute: Callable, /, *args, **kwargs):
+        """A copy with the part ``name`` set to ``compute(*args, **kwargs)`` (a tuple of
+        names takes a tuple of values; None sets nothing). When the data cannot support it
+        (:class:`~cxex_analysis.errors.InsufficientData`) the copy keeps the reason in
+        ``not_estimated`` instead; a bad argument
+        (:class:`~cxex_analysis.errors.ParameterError`) propagates."""
+        first = name if isinstance(name, str) else name[0]
+        try:
+            value = compute(*args, **kwargs)
+        except InsufficientData as reason:
+            return dataclasses.replace(  # type: ignore[type-var]
+                self, not_estimated={**self.not_estimated, first: str(reason)})
+        if value is None:
+            return self
+        names = (name,) if isinstance(name, str) else name
+        values = (value,) if isinstance(name, str) else value
+        return dataclasses.replace(self, **dict(zip(names, values)))  # type: ignore[type-var]
 
 def _floats(values) -> np.ndarray:
     """Numbers as floats; anything that is not a number becomes NaN."""

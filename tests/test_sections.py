@@ -14,6 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from cxex_analysis.reporting import show
 from cxex_analysis.run import sections
 from cxex_analysis.run.kernels import WarmKernel
 
@@ -24,6 +25,9 @@ def _notebook(path: Path, cells: list[tuple[str, str]]) -> Path:
     notebook = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_markdown_cell(text) if kind == "md" else nbformat.v4.new_code_cell(text)
         for kind, text in cells])
+    for cell, (kind, _) in zip(notebook.cells, cells):
+        if kind == "closing":
+            cell.metadata["tags"] = [sections.CLOSING]
     notebook.cells[0].metadata["tags"] = ["parameters"]
     notebook.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Python 3"}
     nbformat.write(notebook, str(path))
@@ -50,10 +54,14 @@ def test_an_error_is_one_line_without_colour_codes_or_contact_details():
 
 @pytest.mark.e2e
 def test_a_failing_section_shows_a_box_and_the_rest_runs(tmp_path):
+    """… and the summary box at the top, shown before the sections run, is filled in by the
+    closing cell even though that cell's section failed."""
     path = _notebook(tmp_path / "nb.ipynb", [
-        ("code", "shared = 1"),
+        ("code", "shared = 1\nfrom cxex_analysis.reporting import show\n"
+                 "summary = show.summary_to_come('At a glance')"),
         ("md", "## 1. Works"), ("code", "print('one', shared)"),
         ("md", "## 2. Breaks"), ("code", "print('before'); made = 1 / 0"), ("code", "print('never')"),
+        ("closing", "summary.fill(['what the sections found'])"),
         ("md", "## 3. Needs the broken one"), ("code", "print(made)"),
         ("md", "## 4. Works again"), ("code", "print('four')")])
     kernel = WarmKernel(str(path), str(tmp_path), str(tmp_path / "kernel.log"), keep_open=False)
@@ -69,10 +77,12 @@ def test_a_failing_section_shows_a_box_and_the_rest_runs(tmp_path):
          "reason": "it needs what an earlier part of this report could not compute (“2. Breaks”)"}]
     texts = [json.dumps(cell.get("outputs", [])) for cell in notebook.cells if cell.cell_type == "code"
              and "injected-parameters" not in cell.metadata.get("tags", [])]
-    assert "one 1" in texts[1] and "four" in texts[5]
+    assert "one 1" in texts[1] and "four" in texts[6]
     assert "before" in texts[2] and "This section could not be computed: ZeroDivisionError" in texts[2]
     assert '"output_type": "error"' not in "".join(texts)
-    assert texts[3] == "[]"  # the rest of the failed section is not run
+    assert texts[3] == "[]"  # the rest of the failed section is not run, but its closing cell
+    assert "At a glance" in texts[0] and "what the sections found" in texts[0]
+    assert json.dumps(show.SUMMARY_PENDING)[1:40] not in texts[0]
     log = (tmp_path / "kernel.log").read_text()
     assert "section '2. Breaks' could not be computed" in log and "ZeroDivisionError" in log
     assert "Traceback" in log or "----> " in log or "1 / 0" in log

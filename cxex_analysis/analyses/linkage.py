@@ -28,7 +28,6 @@ association.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -59,7 +58,6 @@ from cxex_analysis.estimators.intervals import correlation_interval
 from cxex_analysis.estimators.measurement import within_unit_reliability
 from cxex_analysis.estimators.mediation import mediation, mediation_corrected
 from cxex_analysis.estimators.power import (
-    holm,
     minimum_detectable_correlation,
     minimum_detectable_effect,
 )
@@ -357,73 +355,109 @@ def item_weights(panel: pd.DataFrame, items: list[str], outcomes: Sequence[str],
     return pd.concat(weights, ignore_index=True), importance
 
 
+def prepare(con, outcomes: Sequence[str] = CX_OUTCOMES, min_group_size: int = 5) -> Linkage:
+    """What every hypothesis reads: a :class:`Linkage` holding the unit × period panel and the
+    customer outcomes the data have (of ``outcomes``), with no part computed yet; without
+    both surveys, an empty one (the notebook says which survey is missing)."""
+    if not has_both_surveys(con):
+        return Linkage()
+    panel = build_panel(con, min_group_size)
+    found = [o for o in outcomes if o in panel.columns and panel[o].notna().any()]
+    return Linkage(panel=panel, outcomes=tuple(found))
+
+
+def to_run(found: Linkage, hypotheses: Sequence[str]) -> tuple[str, ...]:
+    """Of ``hypotheses``, those the prepared data can take (none without both surveys; H5,
+    the dual view and the checks need a customer outcome); a name outside
+    :data:`HYPOTHESES` is a :class:`~cxex_analysis.errors.ParameterError`."""
+    for h in hypotheses:
+        check_argument("hypotheses", h, HYPOTHESES)
+    if found.panel is None:
+        return ()
+    return tuple(h for h in hypotheses if found.outcomes or h not in ("H5", "dual"))
+
+
+def check_lag(lag) -> int:
+    """``lag`` if it is a whole number of periods of at least 1, else a
+    :class:`~cxex_analysis.errors.ParameterError`."""
+    if not isinstance(lag, (int, np.integer)) or lag < 1:
+        raise ParameterError(f"`lag` must be a whole number of periods of at least 1, but {lag!r} was passed.")
+    return int(lag)
+
+
+def directions(hypotheses: Sequence[str]) -> list[str]:
+    """The lagged links the hypotheses ask for: H2 EX → CX with its placebo, H3 CX → EX."""
+    return ((["ex_to_cx", "placebo"] if "H2" in hypotheses else [])
+            + (["cx_to_ex"] if "H3" in hypotheses else []))
+
+
+def lagged_links(panel: pd.DataFrame, directions: Sequence[str], outcomes: Sequence[str],
+                 lag: int = 1, confidence: float = 0.95,
+                 exclude: str | None = None) -> pd.DataFrame | None:
+    """H2, H3 and the placebo: each direction corrected for survey noise
+    (:func:`corrected_effects`) and, beside it, as before (:func:`lagged_effects`)."""
+    lag = check_lag(lag)
+    frames = []
+    for direction in directions:
+        frames.append(corrected_effects(panel, direction, outcomes, lag=lag,
+                                        confidence=confidence, exclude=exclude))
+        frames.append(lagged_effects(panel, direction, outcomes, lag=lag, confidence=confidence,
+                                     exclude=exclude))
+    return pd.concat(frames, ignore_index=True) if frames else None
+
+
+def engagement_items(panel: pd.DataFrame) -> list[str]:
+    """The engagement items of the panel (``eng_*`` columns), the drivers H6 ranks."""
+    return [c for c in panel.columns if c.startswith("eng_")]
+
+
 def run(con, outcomes: Sequence[str] = CX_OUTCOMES, lag: int = 1, confidence: float = 0.95,
         min_group_size: int = 5, hypotheses: Sequence[str] = HYPOTHESES,
         exclude_pilot_periods: bool = True, n_boot: int = 2000, seed: int = 42) -> Linkage:
     """Run the requested hypotheses on the warehouse: a :class:`Linkage`, one tidy frame per
-    hypothesis, the Holm correction over them and the H2 model's checks.
+    hypothesis, the Holm correction over them and the H2 model's checks — what notebook 01
+    computes section by section, in one call.
 
     A hypothesis the data cannot support (too few units, no unit outcomes, scores whose
     change is all survey noise) is left out with its reason in ``not_estimated``; a bad
     argument raises :class:`~cxex_analysis.errors.ParameterError`.
     """
     confidence = check_confidence(confidence)
-    for h in hypotheses:
-        check_argument("hypotheses", h, HYPOTHESES)
-    if not isinstance(lag, (int, np.integer)) or lag < 1:
-        raise ParameterError(f"`lag` must be a whole number of periods of at least 1, but {lag!r} was passed.")
-
-    if not has_both_surveys(con):
-        return Linkage()  # the linkage needs both surveys; the notebook says which one is missing
-    panel = build_panel(con, min_group_size)
-    outcomes = [o for o in outcomes if o in panel.columns and panel[o].notna().any()]
+    check_lag(lag)
+    found = prepare(con, outcomes, min_group_size)
+    chosen = to_run(found, hypotheses)
+    if found.panel is None:
+        return found
+    panel, outcomes = found.panel, found.outcomes
     exclude = "pilot_active" if exclude_pilot_periods else None
-    parts: dict[str, Any] = {}
-    not_estimated: dict[str, str] = {}
-
-    def part(key: str, compute) -> None:
-        """One hypothesis: its result, or the reason the data cannot support it."""
-        try:
-            value = compute()
-        except InsufficientData as reason:
-            not_estimated[key] = str(reason)
-            return
-        if isinstance(value, tuple):
-            parts[key], parts[value_key(key)] = value
-        elif value is not None:
-            parts[key] = value
-
-    if "H1" in hypotheses:
-        part("correlations", lambda: correlations(panel, outcomes, confidence=confidence))
-    effects = []
-    directions = (["ex_to_cx", "placebo"] if "H2" in hypotheses else []) + \
-        (["cx_to_ex"] if "H3" in hypotheses else [])
-    for direction in directions:  # corrected for survey noise, and beside it as before
-        effects.append(corrected_effects(panel, direction, outcomes, lag=lag,
-                                         confidence=confidence, exclude=exclude))
-        effects.append(lagged_effects(panel, direction, outcomes, lag=lag, confidence=confidence,
-                                      exclude=exclude))
+    if "H1" in chosen:
+        found = found.with_part("correlations", correlations, panel, outcomes,
+                                confidence=confidence)
     # how much of each score's within-unit movement is real change (random halves)
-    part("reliability", lambda: reliabilities(panel, [EX_MEASURE, *outcomes], confidence))
-    if effects:
-        part("effects", lambda: pd.concat(effects, ignore_index=True))
-    if "H4" in hypotheses:
-        part("mediation", lambda: money_links(panel, exclude, n_boot, seed, confidence))
-    if "H5" in hypotheses and outcomes:
-        part("odds_ratio", lambda: top_cx_engagement_odds_ratio(panel, outcomes[0],
-                                                                confidence=confidence))
-    if "H6" in hypotheses:
-        items = [c for c in panel.columns if c.startswith("eng_")]
-        part("weights", lambda: item_weights(panel, items, outcomes, item_performance(con, items),
-                                             n_boot, seed, confidence))
-    if "dual" in hypotheses and outcomes:
-        part("trajectories", lambda: unit_trajectories(panel, outcomes[0]))
-        if "trajectories" in parts:
-            part("dual", lambda: dual_movement(parts["trajectories"], outcomes[0], confidence))
-    if "H2" in hypotheses and outcomes:
-        part("checks", lambda: model_checks(panel, outcomes[0], lag, exclude, confidence))
-    found = Linkage(panel=panel, outcomes=tuple(outcomes), not_estimated=not_estimated, **parts)
-    return dataclasses.replace(found, holm=holm(found.estimates()))
+    found = found.with_part("reliability", reliabilities, panel, [EX_MEASURE, *outcomes],
+                            confidence)
+    if directions(chosen):
+        found = found.with_part("effects", lagged_links, panel, directions(chosen), outcomes,
+                                lag=lag, confidence=confidence, exclude=exclude)
+    if "H4" in chosen:
+        found = found.with_part("mediation", money_links, panel, exclude, n_boot, seed,
+                                confidence)
+    if "H5" in chosen:
+        found = found.with_part("odds_ratio", top_cx_engagement_odds_ratio, panel, outcomes[0],
+                                confidence=confidence)
+    if "H6" in chosen:
+        items = engagement_items(panel)
+        found = found.with_part(("weights", "importance"), item_weights, panel, items, outcomes,
+                                item_performance(con, items), n_boot, seed, confidence)
+    if "dual" in chosen:
+        found = found.with_part("trajectories", unit_trajectories, panel, outcomes[0])
+        if found.trajectories is not None:
+            found = found.with_part("dual", dual_movement, found.trajectories, outcomes[0],
+                                    confidence)
+    if "H2" in chosen and outcomes:
+        found = found.with_part("checks", model_checks, panel, outcomes[0], lag, exclude,
+                                confidence)
+    return found.with_holm()
 
 
 def model_checks(panel: pd.DataFrame, outcome: str, lag: int, exclude: str | None,
@@ -432,11 +466,6 @@ def model_checks(panel: pd.DataFrame, outcome: str, lag: int, exclude: str | Non
     pairs = lagged_pairs(panel, EX_MEASURE, outcome, lag, exclude=exclude)
     fit = twfe(pairs, "y", "x", "unit_id", "y_time", confidence=confidence)
     return ModelChecks(outcome, fit, leave_one_unit_out(pairs, "y", "x"))
-
-
-def value_key(key: str) -> str:
-    """Where :func:`run` keeps the second result of a hypothesis that has two."""
-    return {"weights": "importance"}[key]
 
 
 def missing(found: Linkage, key: str, otherwise: str | None) -> str | None:

@@ -3,13 +3,15 @@ part per hypothesis, each a tidy frame in the results schema, and the rows to re
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from cxex_analysis.estimators.fixed_effects import FixedEffectsFit
-from cxex_analysis.results import no_rows, tidy
+from cxex_analysis.estimators.power import holm
+from cxex_analysis.results import Parts, no_rows, tidy
 
 
 @dataclass(frozen=True)
@@ -23,10 +25,11 @@ class ModelChecks:
 
 
 @dataclass(frozen=True)
-class Linkage:
+class Linkage(Parts):
     """What :func:`run` found: one part per hypothesis, each a tidy frame, or None when it was
     not run or the data could not support it (``not_estimated`` then gives the data's reason,
-    by part name). :meth:`tidy` gives every row to record.
+    by part name). :meth:`tidy` gives every row to record. Notebook 01 fills it section by
+    section (:meth:`~cxex_analysis.results.Parts.with_part`).
 
     Attributes
     ----------
@@ -69,6 +72,10 @@ class Linkage:
         frames = [getattr(self, name) for name in self.RECORDED]
         frames = [f for f in frames if isinstance(f, pd.DataFrame) and not f.empty]
         return pd.concat(frames, ignore_index=True) if frames else tidy([])
+
+    def with_holm(self) -> Linkage:
+        """A copy with the Holm correction over every recorded part's tests."""
+        return dataclasses.replace(self, holm=holm(self.estimates()))
 
     def tidy(self) -> pd.DataFrame:
         """Every row in the results schema: the estimates, then the Holm correction's."""

@@ -194,6 +194,35 @@ def summary_box(title: str, findings: list[str]) -> None:
     _display_html(summary_box_html(title, findings))
 
 
+#: What a summary box shown before its report's sections says until they have run.
+SUMMARY_PENDING = ("The findings are written here once the sections below have run; a "
+                   "section that could not be computed says so where it stands.")
+
+
+class SummaryToCome:
+    """The summary box that opens a report whose sections compute its findings: shown first,
+    as a leader reads it, and filled in at the end (:meth:`fill` updates the same display,
+    in JupyterLab and in the published page)."""
+
+    def __init__(self, title: str):
+        self.title = title
+        self.handle = display(HTML(summary_box_html(title, [SUMMARY_PENDING])), display_id=True)
+
+    def fill(self, findings: list[str]) -> None:
+        """Replace the box's placeholder with ``findings``."""
+        markup = HTML(summary_box_html(self.title, findings))
+        if self.handle is None:  # no display id outside a kernel: show it where it is
+            display(markup)
+        else:
+            self.handle.update(markup)
+
+
+def summary_to_come(title: str) -> SummaryToCome:
+    """Show the summary box titled ``title`` now and fill it in later:
+    ``summary = show.summary_to_come(…)`` first, ``summary.fill(findings)`` last."""
+    return SummaryToCome(title)
+
+
 def definitions(min_group_size: int = 5) -> None:
     """Show the metric definitions footnote."""
     _display_markdown("### Metric definitions\n\n" + definitions_markdown(min_group_size))

@@ -14,7 +14,9 @@ executes a notebook cell by cell (:func:`run_cells`). When a cell raises:
   error, exactly as papermill does, and the run fails.
 
 A section whose cell fails only because an earlier failure left a name undefined says which
-section it needed, rather than Python's words.
+section it needed, rather than Python's words. A cell tagged :data:`CLOSING` (the one that
+fills in the summary at the top and records the results) runs even when its section failed:
+what the other sections found is still summed up and published.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ from cxex_analysis.privacy import mask_pii
 
 #: The section of the cells before the first heading (parameters, imports, shared data).
 PREAMBLE = "the data this report reads"
+
+#: The tag of a cell that runs even when an earlier cell of its section failed.
+CLOSING = "closing"
 
 #: A failure's one line is cut to this many characters in the box and the manifest.
 MAX_REASON = 300
@@ -97,7 +102,8 @@ def run_cells(client, notebook, name: str, strict: bool = True,
         if cell.cell_type != "code":
             continue
         section = titles[index]
-        if section in failed:  # the rest of a failed section: not run
+        closing = CLOSING in cell.get("metadata", {}).get("tags", [])
+        if section in failed and not closing:  # the rest of a failed section: not run
             cell["outputs"] = []
             continue
         try:
