@@ -23,7 +23,10 @@ import ast
 import re
 from pathlib import Path
 
+import nbformat
 import pytest
+
+from cxex_analysis.run import sections
 
 PACKAGE = Path(__file__).resolve().parents[1] / "cxex_analysis"
 LAYERS = ("base", "estimators", "contract", "store", "panels", "analyses", "narrative",
@@ -214,3 +217,48 @@ def test_the_catch_check_sees_a_tuple(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text("try:\n    pass\nexcept (InsufficientData, ValueError):\n    pass\n")
     assert caught(bad) == [(3, "InsufficientData"), (3, "ValueError")]
+
+
+#: notebook -> the part each of its sections computes: (section, the public function called)
+SECTION_PARTS = {
+    "01_ex_cx_linkage": {
+        "correlations": ("H1", "linkage.correlations"),
+        "effects": ("H2 and H3", "linkage.lagged_links"),
+        "reliability": ("H2 and H3", "linkage.reliabilities"),
+        "mediation": ("H4", "linkage.money_links"),
+        "odds_ratio": ("H5", "top_cx_engagement_odds_ratio"),
+        "weights": ("H6", "linkage.item_weights"),
+        "trajectories": ("Dual impact: did EX and CX move together?", "unit_trajectories"),
+        "dual": ("Dual impact: did EX and CX move together?", "dual_movement"),
+        "checks": ("Testing many hypotheses, power and checks", "linkage.model_checks")},
+    "02_pilot_analysis": {
+        "sensitivity": ("4", "pilots.trend_sensitivity"),
+        "sequential": ("5", "pilots.monitor_primary"),
+        "heterogeneity": ("6", "pilots.subgroup_effects"),
+        "power": ("7", "pilots.primary_power"),
+        "decision": ("8", "pilots.decide")},
+}
+
+
+@pytest.mark.parametrize("name", sorted(SECTION_PARTS))
+def test_each_section_computes_its_own_part_and_a_closing_cell_sums_up(name):
+    """Notebooks by section: the story is the computation. Each part is computed by its
+    public function in the section that shows it (an analyst changes one there), nothing
+    is computed for all of them in one call up front, and the summary box at the top is
+    filled in by the one closing cell, which also records the results."""
+    notebook = nbformat.read(str(PACKAGE.parent / "notebooks" / f"{name}.ipynb"), as_version=4)
+    titles = sections.section_titles(notebook)
+    computed = {}
+    for cell, title in zip(notebook.cells, titles):
+        if cell.cell_type == "code":
+            assert not re.search(r"\b(linkage\.run|pilots\.analyse)\(", cell.source)
+            for part, function in re.findall(r'with_part\(\(?"(\w+)"(?:, "\w+"\))?, ([\w.]+)',
+                                              cell.source):
+                computed[part] = (title.split(".")[0], function)
+    assert computed == SECTION_PARTS[name]
+    closing = [c for c in notebook.cells if sections.CLOSING in c.metadata.get("tags", [])]
+    assert len(closing) == 1 and "summary.fill(" in closing[0].source
+    assert "results.record(" in closing[0].source
+    first = next(c for c in notebook.cells if "summary" in c.source and c.cell_type == "code"
+                 and "summary_to_come" in c.source)
+    assert titles[notebook.cells.index(first)] == "Summary"

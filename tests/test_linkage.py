@@ -348,38 +348,3 @@ def test_too_little_data_is_a_row_and_a_bug_is_an_error():
     with pytest.raises(ParameterError, match="not in the data"):
         linkage.corrected_effects(panel.drop(columns="nps_b"), "ex_to_cx", ["nps"])
 
-
-def test_notebook_01_computes_each_hypothesis_in_its_own_section():
-    """Notebooks by section: the story is the computation. Each hypothesis's part is computed
-    by its public function in the section that shows it (so an analyst changes one there),
-    nothing is computed for all of them up front, and the summary at the top is filled in by
-    the closing cell."""
-    import re
-
-    import nbformat
-
-    from cxex_analysis.run import sections
-
-    from .conftest import ROOT
-
-    notebook = nbformat.read(str(ROOT / "notebooks" / "01_ex_cx_linkage.ipynb"), as_version=4)
-    titles = sections.section_titles(notebook)
-    computed = {}
-    for cell, title in zip(notebook.cells, titles):
-        if cell.cell_type == "code":
-            assert "linkage.run(" not in cell.source
-            for part, function in re.findall(r'with_part\(\(?"(\w+)"(?:, "\w+"\))?, ([\w.]+)', cell.source):
-                computed[part] = (title.split(".")[0], function)
-    assert computed == {
-        "correlations": ("H1", "linkage.correlations"),
-        "effects": ("H2 and H3", "linkage.lagged_links"),
-        "reliability": ("H2 and H3", "linkage.reliabilities"),
-        "mediation": ("H4", "linkage.money_links"),
-        "odds_ratio": ("H5", "top_cx_engagement_odds_ratio"),
-        "weights": ("H6", "linkage.item_weights"),
-        "trajectories": ("Dual impact: did EX and CX move together?", "unit_trajectories"),
-        "dual": ("Dual impact: did EX and CX move together?", "dual_movement"),
-        "checks": ("Testing many hypotheses, power and checks", "linkage.model_checks")}
-    closing = [c for c in notebook.cells if sections.CLOSING in c.metadata.get("tags", [])]
-    assert len(closing) == 1 and "summary.fill(" in closing[0].source
-    assert "results.record(found.tidy()" in closing[0].source

@@ -10,7 +10,7 @@ fails here: an outcome the data cannot support is listed with the reason.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -35,7 +35,7 @@ from cxex_analysis.estimators.experiments import (
     randomized_effect,
     sample_ratio_mismatch,
 )
-from cxex_analysis.estimators.power import power
+from cxex_analysis.estimators.power import Power, power
 from cxex_analysis.estimators.sequential import confidence_sequence, decisions
 from cxex_analysis.estimators.staggered import (
     BASELINES,
@@ -63,14 +63,38 @@ def analyse(con, pilot_id: str, outcomes: Sequence[str] = CX_OUTCOMES + EX_OUTCO
             control_group: str = "never_treated", worthwhile: float = 0.0,
             min_group_size: int = 5, n_boot: int = 999, seed: int = 42,
             baseline: str = "pooled") -> PilotAnalysis:
-    """Everything notebook 02 shows for one pilot: a :class:`PilotAnalysis` (the registry row
-    and design, the balance and sample-ratio checks, the effects by outcome and their
-    aggregations, sensitivity, monthly looks, subgroups, power, the decision and the
-    dual-impact tables), and :meth:`PilotAnalysis.tidy` the rows to record.
+    """Everything notebook 02 shows for one pilot, in one call (the notebook makes the same
+    calls section by section): a :class:`PilotAnalysis` (the registry row and design, the
+    balance and sample-ratio checks, the effects by outcome and their aggregations,
+    sensitivity, monthly looks, subgroups, power, the decision and the dual-impact tables),
+    and :meth:`PilotAnalysis.tidy` the rows to record.
 
     No data shape of a valid registry fails here: the report says what could not be
     estimated and why; a bad argument raises :class:`~cxex_analysis.errors.ParameterError`.
     """
+    analysis = estimate(con, pilot_id, outcomes, confidence=confidence,
+                        pre_periods=pre_periods, post_periods=post_periods,
+                        control_group=control_group, min_group_size=min_group_size,
+                        n_boot=n_boot, seed=seed, baseline=baseline)
+    analysis = analysis.with_part("sensitivity", trend_sensitivity, analysis, confidence,
+                                  n_boot, seed)
+    analysis = analysis.with_part("sequential", monitor_primary, analysis, confidence,
+                                  worthwhile)
+    analysis = analysis.with_part("heterogeneity", subgroup_effects, analysis, confidence)
+    analysis = analysis.with_part("power", primary_power, analysis, confidence, worthwhile)
+    return analysis.with_part("decision", decide, analysis, confidence, worthwhile)
+
+
+def estimate(con, pilot_id: str, outcomes: Sequence[str] = CX_OUTCOMES + EX_OUTCOMES,
+             confidence: float = 0.95, pre_periods: int = 0, post_periods: int = 0,
+             control_group: str = "never_treated", min_group_size: int = 5, n_boot: int = 999,
+             seed: int = 42, baseline: str = "pooled") -> PilotAnalysis:
+    """What every section of a pilot's report reads: the registry row and design, the units
+    and the comparison (balance, sample-ratio check), each outcome's effect under the
+    design's estimator with its aggregations, event study and naive beside it, the primary
+    outcome, and the dual-impact table; the later parts (:func:`trend_sensitivity`,
+    :func:`monitor_primary`, :func:`subgroup_effects`, :func:`primary_power`, :func:`decide`)
+    are added by their sections."""
     confidence = check_confidence(confidence)
     check_argument("control_group", control_group, CONTROL_GROUPS)
     check_argument("baseline", baseline, BASELINES)
@@ -80,46 +104,43 @@ def analyse(con, pilot_id: str, outcomes: Sequence[str] = CX_OUTCOMES + EX_OUTCO
     panels, control_group, comparison_note = comparison_units(panels, design, control_group)
     outcomes = available_outcomes(panels, outcomes)
     primary, primary_note = _primary_outcome(pilot, outcomes)
-    out: dict = {"pilot": pilot, "design": design, "outcomes": outcomes, "primary": primary,
-                 "not_estimated": [], "control_group": control_group, "baseline": baseline,
-                 "notes": [note for note in (comparison_note, primary_note) if note]}
+    notes = [note for note in (comparison_note, primary_note) if note]
     units = unit_summary(panels, outcomes, pre_periods, post_periods)
-    out["units"] = units
-    arm = (units["arm"] == "treatment")
     arms_registered = panels["units"]["arm"].value_counts().reindex(["treatment", "control"]).fillna(0)
     analysed = (units.dropna(subset=[primary])["arm"].value_counts() if primary
                 else arms_registered)
-    out["srm"] = sample_ratio_mismatch(arms_registered, analysed)
-    out["balance"] = balance(units, "arm", [f"{o}_pre" for o in outcomes])
     waiting = not_started_note(panels)
     found: dict[str, list] = {"effects": [], "aggregations": [], "event_time": [], "naive": [],
                               "frequency_notes": []}
-    if not waiting:
-        found, out["not_estimated"] = _every_outcome(design, units, outcomes, panels, pilot_id,
-                                                     control_group, confidence, n_boot, seed,
-                                                     baseline)
+    missing: list[dict] = []
     if waiting:
-        out["notes"].append(waiting)
-        out["not_estimated"] = [{"outcome": o, "reason": "no data after the start yet"}
-                                for o in outcomes]
-    out["notes"] += found["frequency_notes"]
+        notes.append(waiting)
+        missing = [{"outcome": o, "reason": "no data after the start yet"} for o in outcomes]
+    else:
+        found, missing = _every_outcome(design, units, outcomes, panels, pilot_id, control_group,
+                                        confidence, n_boot, seed, baseline)
+    notes += found["frequency_notes"]
     estimated = [o for o in outcomes if any((f["outcome"] == o).any() for f in found["effects"])]
     if primary not in estimated:
         if estimated and primary and not waiting:
-            out["notes"].append(f"The primary outcome ({primary.replace('_', ' ')}) could not "
-                                f"be estimated; the decision uses "
-                                f"{estimated[0].replace('_', ' ')}.")
-        primary = out["primary"] = estimated[0] if estimated else None
-    out["sensitivity"] = out["sequential"] = tidy([])
-    if primary:
-        out["sensitivity"] = _sensitivity(design, panels, primary, control_group, confidence,
-                                          n_boot, seed, pilot_id, out["notes"])
-        freq = outcome_frequency(primary)
-        long = panels["quarterly" if freq == "quarter" else "monthly"].dropna(subset=[primary])
-        out["sequential"] = monitor(design, long, primary, control_group, confidence,
-                                    worthwhile, primary in LOWER_IS_BETTER, pilot_id, baseline,
-                                    6 if freq == "month" else 2, _period_labels(long, freq))
-    return _finish(out, units, arm, found, design, primary, pilot_id, confidence, worthwhile)
+            notes.append(f"The primary outcome ({primary.replace('_', ' ')}) could not be "
+                         f"estimated; the decision uses {estimated[0].replace('_', ' ')}.")
+        primary = estimated[0] if estimated else None
+    parts = {key: pd.concat(found[key], ignore_index=True) if found[key] else tidy([])
+             for key in ("effects", "aggregations", "event_time", "naive")}
+    main = parts["effects"][parts["effects"]["estimand"] == "att"]
+    return PilotAnalysis(
+        pilot=pilot, design=design, outcomes=tuple(outcomes), primary=primary,
+        control_group=control_group, baseline=baseline, notes=tuple(notes),
+        outcomes_not_estimated=tuple(missing), units=units, panels=panels,
+        srm=sample_ratio_mismatch(arms_registered, analysed),
+        balance=balance(units, "arm", [f"{o}_pre" for o in outcomes]), **parts,
+        dual=dual_table(main), dual_test=dual_test(main, primary, 1 - confidence))
+
+
+def main_effects(analysis: PilotAnalysis) -> pd.DataFrame:
+    """The overall effect (``att``) row of each outcome."""
+    return analysis.effects[analysis.effects["estimand"] == "att"]
 
 
 def _primary_outcome(pilot: pd.Series, outcomes: list[str]) -> tuple[str | None, str | None]:
@@ -362,37 +383,45 @@ def monitor(design: str, long: pd.DataFrame, outcome: str, control_group: str,
     return tidy(rows, extra=["decision", "fixed_low", "fixed_high"])
 
 
-def _sensitivity(design: str, panels: dict, outcome: str, control_group: str,
-                 confidence: float, n_boot: int, seed: int, subject: str,
-                 notes: list[str]) -> pd.DataFrame:
-    """``att_sensitivity`` rows of the primary outcome (staggered pilots), or a note why not."""
-    if design != "staggered":
+def trend_sensitivity(analysis: PilotAnalysis, confidence: float = 0.95, n_boot: int = 999,
+                      seed: int = 42) -> pd.DataFrame:
+    """``att_sensitivity`` rows of the primary outcome of a staggered pilot (parallel trends
+    relaxed, :func:`~cxex_analysis.estimators.trend_sensitivity.sensitivity`); empty for the
+    other designs; :class:`~cxex_analysis.errors.InsufficientData` when the data hold too few
+    periods."""
+    outcome = analysis.primary
+    if analysis.design != "staggered" or not outcome:
         return tidy([])
     # by quarter: a month's score is too noisy to measure how far trends wander before the start
-    frame = panels["quarterly" if outcome_frequency(outcome) == "quarter" else "cx_quarterly"]
-    try:
-        long = frame.dropna(subset=[outcome])
-        gt = group_time(long, outcome, "unit_id", "t", "cohort", control_group, "universal")
-        return sensitivity(gt, outcome, confidence, n_boot=n_boot, seed=seed, subject=subject,
-                           max_pre=4, max_post=4)
-    except InsufficientData as why:
-        notes.append(f"No sensitivity analysis for parallel trends: {str(why).rstrip('.')}.")
+    frame = analysis.panels["quarterly" if outcome_frequency(outcome) == "quarter"
+                            else "cx_quarterly"]
+    long = frame.dropna(subset=[outcome])
+    gt = group_time(long, outcome, "unit_id", "t", "cohort", analysis.control_group, "universal")
+    return sensitivity(gt, outcome, confidence, n_boot=n_boot, seed=seed,
+                       subject=analysis.pilot["pilot_id"], max_pre=4, max_post=4)
+
+
+def monitor_primary(analysis: PilotAnalysis, confidence: float = 0.95,
+                    worthwhile: float = 0.0) -> pd.DataFrame:
+    """:func:`monitor` of the primary outcome: every look since the start (empty without a
+    primary outcome)."""
+    primary = analysis.primary
+    if not primary:
         return tidy([])
+    freq = outcome_frequency(primary)
+    long = analysis.panels["quarterly" if freq == "quarter" else "monthly"].dropna(subset=[primary])
+    return monitor(analysis.design, long, primary, analysis.control_group, confidence,
+                   worthwhile, primary in LOWER_IS_BETTER, analysis.pilot["pilot_id"],
+                   analysis.baseline, 6 if freq == "month" else 2, _period_labels(long, freq))
 
 
-def _finish(out: dict, units: pd.DataFrame, arm: pd.Series, found: dict, design: str,
-            primary: str | None, pilot_id: str, confidence: float,
-            worthwhile: float) -> PilotAnalysis:
-    """Heterogeneity, power, decision and the dual-impact tables from the outcomes' rows."""
-    def joined(key):
-        return pd.concat(found[key], ignore_index=True) if found[key] else tidy([])
-
-    for key in ("effects", "aggregations", "event_time", "naive"):
-        out[key] = joined(key)
-    main = out["effects"][out["effects"]["estimand"] == "att"]
-    # heterogeneity (randomized pilots: by region and by unit type)
+def subgroup_effects(analysis: PilotAnalysis, confidence: float = 0.95) -> pd.DataFrame:
+    """Randomized pilots: the primary outcome's effect by region and by unit type, Holm
+    adjusted (a subgrouping too small to compare the arms within is left out); empty for
+    the other designs."""
+    units, primary = analysis.units, analysis.primary
     parts = []
-    if design == "randomized" and primary:
+    if analysis.design == "randomized" and primary:
         covariate = ([f"{primary}_pre"] if units[f"{primary}_pre"].notna().sum()
                      >= MIN_UNITS_FOR_ADJUSTMENT else None)
         for by in ("region", "unit_type"):
@@ -401,23 +430,44 @@ def _finish(out: dict, units: pd.DataFrame, arm: pd.Series, found: dict, design:
                     parts.append(heterogeneity(units, primary, "arm", by, covariate, confidence))
                 except InsufficientData:  # subgroups too small to compare arms within
                     continue
-    out["heterogeneity"] = pd.concat(parts, ignore_index=True) if parts else tidy([])
-    # power and decision on the primary outcome
-    if primary and (main["outcome"] == primary).any():
-        row = main[main["outcome"] == primary].iloc[0]
-        n_units = int(arm.sum() + (~arm).sum())
-        target = worthwhile if worthwhile else row["estimate"]
-        out["power"] = power(row["se"], n_units, target, 1 - confidence)
-        out["decision"] = decision(row, worthwhile, primary in LOWER_IS_BETTER)
-        out["decision"]["outcome"] = primary
-        out["decision"]["row"] = row
-        out["decision"]["dual_test"] = dual_test(main, primary, 1 - confidence)
-        if not out["sequential"].empty:
-            out["decision"]["monitoring"] = out["sequential"].iloc[-1]["decision"]
-    out["dual"] = dual_table(main)
-    out["dual_test"] = dual_test(main, primary, 1 - confidence)
-    return PilotAnalysis(**{**out, "outcomes": tuple(out["outcomes"]), "notes": tuple(out["notes"]),
-                            "not_estimated": tuple(out["not_estimated"])})
+    return pd.concat(parts, ignore_index=True) if parts else tidy([])
+
+
+def _primary_row(analysis: PilotAnalysis) -> pd.Series | None:
+    main = main_effects(analysis)
+    if not analysis.primary or not (main["outcome"] == analysis.primary).any():
+        return None
+    return main[main["outcome"] == analysis.primary].iloc[0]
+
+
+def primary_power(analysis: PilotAnalysis, confidence: float = 0.95,
+                  worthwhile: float = 0.0) -> Power | None:
+    """The primary outcome's minimum detectable effect with this pilot's units, and the units
+    needed to confirm ``worthwhile`` (or, when 0, the effect found); None without an
+    estimate."""
+    row = _primary_row(analysis)
+    if row is None:
+        return None
+    target = worthwhile if worthwhile else row["estimate"]
+    return power(row["se"], len(analysis.units), target, 1 - confidence)
+
+
+def decide(analysis: PilotAnalysis, confidence: float = 0.95,
+           worthwhile: float = 0.0) -> dict[str, Any] | None:
+    """Scale, extend or stop on the primary outcome
+    (:func:`~cxex_analysis.estimators.experiments.decision`), with the outcome and row it rests
+    on, the joint dual test and the monitor's last word; None without an estimate."""
+    row = _primary_row(analysis)
+    if row is None:
+        return None
+    primary = analysis.primary
+    made: dict[str, Any] = dict(decision(row, worthwhile, primary in LOWER_IS_BETTER))
+    made["outcome"] = primary
+    made["row"] = row
+    made["dual_test"] = dual_test(main_effects(analysis), primary, 1 - confidence)
+    if not analysis.sequential.empty:
+        made["monitoring"] = analysis.sequential.iloc[-1]["decision"]
+    return made
 
 
 def dual_table(effects: pd.DataFrame) -> pd.DataFrame:

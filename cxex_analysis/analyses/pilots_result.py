@@ -4,6 +4,7 @@ to record."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,13 +12,15 @@ import pandas as pd
 
 from cxex_analysis.estimators.experiments import DualTest
 from cxex_analysis.estimators.power import Power
-from cxex_analysis.results import no_rows, tidy
+from cxex_analysis.results import Parts, no_rows, tidy
 
 
 @dataclass(frozen=True)
-class PilotAnalysis:
+class PilotAnalysis(Parts):
     """One pilot's analysis. Frames are in the results schema unless said otherwise; a part
-    the data could not support is empty (``not_estimated`` and ``notes`` say why).
+    the data could not support is empty (``not_estimated``, ``outcomes_not_estimated`` and
+    ``notes`` say why). Notebook 02 adds the parts after the effects section by section
+    (:meth:`~cxex_analysis.results.Parts.with_part`).
 
     Attributes
     ----------
@@ -27,8 +30,10 @@ class PilotAnalysis:
         rests on (None when none could be estimated)
     control_group, baseline : the comparison used and the pre-period baseline
     notes : sentences for the report (the comparison, the frequency, what was replaced)
-    not_estimated : per outcome the data could not support, ``{"outcome", "reason"}``
+    outcomes_not_estimated : per outcome the data could not support, ``{"outcome", "reason"}``
+    not_estimated : per part the data could not support (``sensitivity``), the reason
     units : one row per unit, its arm and its pre- and post-period means (not recorded)
+    panels : the pilot's panels the parts are estimated from (not recorded)
     srm, balance : the arms' sample-ratio check and pre-period balance (not recorded)
     effects : one ``att`` row per outcome (subject = the pilot id)
     aggregations : staggered pilots' ``att_group``, ``att_calendar``, ``att_dynamic``
@@ -52,8 +57,10 @@ class PilotAnalysis:
     control_group: str
     baseline: str
     notes: tuple[str, ...] = ()
-    not_estimated: tuple[dict[str, str], ...] = ()
+    outcomes_not_estimated: tuple[dict[str, str], ...] = ()
+    not_estimated: Mapping[str, str] = field(default_factory=dict)
     units: pd.DataFrame = field(default_factory=pd.DataFrame)
+    panels: Mapping[str, Any] = field(default_factory=dict, repr=False)
     srm: pd.DataFrame = field(default_factory=pd.DataFrame)
     balance: pd.DataFrame = field(default_factory=pd.DataFrame)
     effects: pd.DataFrame = field(default_factory=no_rows)

@@ -64,7 +64,10 @@ def findings(result: PilotAnalysis) -> list[str]:
     out = [f"{pilot['pilot_id']} — {pilot.get('name') or 'pilot'} ({result.design} design"
            f"{assignments_note})."]
     out += result.notes
-    for missing in result.not_estimated:
+    if "sensitivity" in result.not_estimated:
+        out.append("No sensitivity analysis for parallel trends: "
+                   f"{result.not_estimated['sensitivity'].rstrip('.')}.")
+    for missing in result.outcomes_not_estimated:
         if missing["reason"] == "no data after the start yet":
             continue  # said once in the notes
         out.append(f"No estimate for {label(missing['outcome'])}: the data cannot "

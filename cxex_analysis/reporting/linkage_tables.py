@@ -4,9 +4,7 @@ computes; the layout of what it shows lives here."""
 
 from __future__ import annotations
 
-from typing import Any
-
-Layout = dict[str, Any]
+from cxex_analysis.reporting.show import Layout
 
 CORRELATIONS: Layout = {
     "columns": ["estimand", "outcome", "estimate", "ci_low", "ci_high", "p_value", "n", "mde"],

@@ -15,6 +15,7 @@ import html
 import io
 import warnings
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -157,6 +158,11 @@ def scroll_box(table: str, label: str) -> str:
     can take the keyboard focus, so it scrolls without a mouse too."""
     return (f'<div class="cxex-scroll" role="region" tabindex="0" aria-label="{html.escape(label)}">'
             f"{table}</div>")
+
+
+#: A table's layout: the keyword arguments of :func:`table` (columns, digits, caption, labels,
+#: empty) that a report gives as ``**layout`` (``reporting/linkage_tables.py``, …).
+Layout = dict[str, Any]
 
 
 def table(frame: pd.DataFrame | None, caption: str | None = None, digits: int | None = 1,
