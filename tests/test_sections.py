@@ -89,6 +89,33 @@ def test_a_failing_section_shows_a_box_and_the_rest_runs(tmp_path):
     assert strict["status"] == "failed" and "ZeroDivisionError" in strict["error"]
 
 
+@pytest.mark.e2e
+def test_the_notebooks_that_run_once_take_turns_on_one_kernel_with_nothing_left_over(demo_warehouse, tmp_path):
+    """A run pays one kernel start (and one import of the package) for all its notebooks that
+    run once, not one each: they run in turn on one kernel, whose namespace is reset between
+    them, so that no notebook sees another's names."""
+    from cxex_analysis.run import runner
+
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    first = _notebook(folder / "a_first.ipynb", [
+        ("code", 'warehouse = ""'),
+        ("code", "import os\nleft_behind = 1\nprint('kernel', os.getpid())")])
+    second = _notebook(folder / "b_second.ipynb", [
+        ("code", 'warehouse = ""'),
+        ("code", "import os\nprint('kernel', os.getpid(), 'left_behind' in dir())")])
+    result = runner.run(demo_warehouse, tmp_path / "out", notebooks=[first, second],
+                        progress=None, strict=True)
+    assert result.ok, [n.error for n in result.notebooks]
+    printed = []
+    for name in ("a_first", "b_second"):
+        executed = nbformat.read(str(result.run_dir / f"{name}.ipynb"), as_version=4)
+        printed.append("".join(o.get("text", "") for o in executed.cells[-1].outputs).split())
+    assert printed[0][0] == printed[1][0] == "kernel"
+    assert printed[0][1] == printed[1][1]  # one kernel
+    assert printed[1][2] == "False"  # its namespace reset in between
+
+
 def _cxex(*args, env=None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "cxex_analysis.cli", *map(str, args)],
                           capture_output=True, text=True, env=env)

@@ -97,13 +97,16 @@ class WarmKernel:
     def _copy(node):
         return copy.deepcopy(node)
 
-    def run(self, name: str, parameters: dict, strict: bool = True) -> tuple[dict, Any]:
+    def run(self, name: str, parameters: dict, strict: bool = True,
+            path: str | None = None) -> tuple[dict, Any]:
         """Execute one job; return its outcome (name, status, error, seconds, the sections
         that could not be computed) and the notebook. ``strict``: the first error fails the
         job; else each failing section shows a box and the rest runs
-        (:func:`cxex_analysis.run.sections.run_cells`)."""
+        (:func:`cxex_analysis.run.sections.run_cells`). ``path``: another notebook than the
+        kernel's own (the notebooks of a run that run once share a kernel)."""
         started = time.perf_counter()
-        notebook = parameterize_notebook(self._copy(self.template), parameters,
+        template = load_notebook_node(path) if path else self.template
+        notebook = parameterize_notebook(self._copy(template), parameters,
                                          kernel_name=KERNEL_NAME)
         self.client.nb = notebook
         log = open(self.log_path, "a", encoding="utf-8") if self.log_path else None

@@ -98,6 +98,7 @@ def run(warehouse: Warehouse | Path | str, out_dir: Path | str, notebooks: list[
     work = run_folders.start(out_dir, run_id)
     result = RunResult(run_id, out_dir / run_id)
     frames: list = []
+    solo: WarmKernel | None = None  # the kernel the notebooks that run once share, in turn
     try:
         for path in notebooks:
             planned = plans[path.name]
@@ -115,9 +116,13 @@ def run(warehouse: Warehouse | Path | str, out_dir: Path | str, notebooks: list[
             if len(jobs) > 1:
                 where = ("the Dask cluster" if executor == "dask" else
                          f"{min(workers, len(jobs))} warm kernel(s)")
+                if solo is not None:  # its memory back before the fan-out's kernels start
+                    solo.close()
+                    solo = None
                 batch = _run_many(path, jobs, work, workers, dask, where, progress, strict)
             else:
-                batch = [_run_once(path, *jobs[0], work, say, strict)]
+                solo, item = _run_once(solo, path, *jobs[0], work, say, strict)
+                batch = [item]
             for item in batch:
                 item.reason = "; ".join(planned.left_out) or None
                 item.title = titles.get(item.name)
@@ -130,6 +135,8 @@ def run(warehouse: Warehouse | Path | str, out_dir: Path | str, notebooks: list[
             if any(item.status != "ok" for item in batch):
                 break
     finally:
+        if solo is not None:
+            solo.close()
         _close(dask)
     _publish(work, result, frames, given, warehouse,
              executor if executor == "local" else f"dask ({scheduler or 'local cluster'})",
@@ -224,35 +231,39 @@ def _sections_said(runs: list[NotebookRun]) -> str:
             f"“{first['section']}”: {first['reason']}; tracebacks in kernel.log)")
 
 
-def _run_once(path: Path, name: str, parameters: dict, work: Path,
-              say: Callable[[str], None], strict: bool) -> NotebookRun:
-    """One notebook on a fresh kernel, exported to HTML."""
+def _run_once(kernel: WarmKernel | None, path: Path, name: str, parameters: dict, work: Path,
+              say: Callable[[str], None],
+              strict: bool) -> tuple[WarmKernel | None, NotebookRun]:
+    """One notebook on ``kernel`` (started when None: the notebooks of a run that run once
+    take turns on one kernel, its namespace reset between them, rather than paying a kernel
+    start and the package's imports each), exported to HTML. Returns the kernel for the next
+    notebook (None when it could not be used: the next one starts afresh) and the run."""
     item = NotebookRun(name)
     executed = work / f"{name}.ipynb"
     started = time.perf_counter()
     say(f"  running {name} …")
     log = work / "kernel.log"
-    kernel = None
     try:
-        kernel = WarmKernel(str(path), str(work), str(log), keep_open=False)
+        if kernel is None:
+            kernel = WarmKernel(str(path), str(work), str(log))
         with kernel_chatter_to(log):
-            outcome, notebook = kernel.run(name, parameters, strict)
+            outcome, notebook = kernel.run(name, parameters, strict, path=str(path))
         item.status, item.error = outcome["status"], outcome["error"]
         item.sections_failed = outcome["sections_failed"]
         nbformat.write(notebook, str(executed))
     except Exception as error:  # kernel death, missing kernel, unreadable notebook
         item.status = "failed"
         item.error = f"{name} could not run: {type(error).__name__}: {error}"
-    finally:
-        if kernel is not None:
+        if kernel is not None:  # not reused: the next notebook starts afresh
             kernel.close()
+            kernel = None
     item.seconds = time.perf_counter() - started
     if executed.exists():
         item.html = export_html(executed, work / f"{name}.html").name
     say(f"  {'done' if item.status == 'ok' else 'FAILED'}: {name} "
         f"({item.seconds:.1f} s)" + (f" — {item.error}" if item.error else "")
         + _sections_said([item]))
-    return item
+    return kernel, item
 
 
 def _publish(work: Path, result: RunResult, frames: list, given: dict[str, Any],
