@@ -258,7 +258,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--param", action="append", metavar="NAME=VALUE",
                      help="a notebook parameter (repeatable); checked before any kernel starts")
     run.add_argument("--workers", type=int, default=2, help="warm kernels for per-pilot and "
-                     "per-group reports (default 2)")
+                     "per-group reports (default 2; fewer than 24 reports of a notebook run "
+                     "on the run's own kernel)")
     run.add_argument("--executor", choices=("local", "dask"), default="local",
                      help="where per-pilot and per-group reports run: warm kernels on this "
                           "machine (default) or tasks on a Dask cluster")

@@ -135,16 +135,20 @@ class WarmKernel:
 
 
 def _batch_worker(path: str, jobs: list[tuple[str, dict]], work: str, log_path: str,
-                  finished=None, strict: bool = True) -> list[dict]:
+                  finished=None, strict: bool = True,
+                  kernel: WarmKernel | None = None) -> list[dict]:
     """Execute one notebook for many parameter sets in one warm kernel (a worker process);
-    ``finished`` (a queue, or a callable) is told each job's name as it is done."""
+    ``finished`` (a queue, or a callable) is told each job's name as it is done. ``kernel``:
+    one already running (the run's own, left running), else one started and shut down here."""
     tell = getattr(finished, "put", finished)
     outcomes = []
-    kernel = WarmKernel(path, work, log_path)
+    own = kernel is None
+    kernel = kernel or WarmKernel(path, work, log_path)
     try:
         with kernel_chatter_to(Path(log_path)):
             for name, parameters in jobs:
-                outcome, notebook = kernel.run(name, parameters, strict)
+                outcome, notebook = kernel.run(name, parameters, strict,
+                                               path=None if own else path)
                 executed = Path(work) / f"{name}.ipynb"
                 nbformat.write(notebook, str(executed))
                 outcome["html"] = export_html(executed, Path(work) / f"{name}.html", notebook).name
@@ -152,21 +156,23 @@ def _batch_worker(path: str, jobs: list[tuple[str, dict]], work: str, log_path: 
                 if tell is not None:
                     tell(name)
     finally:
-        kernel.close()
+        if own:
+            kernel.close()
     return outcomes
 
 
 def run_batch(path: Path, jobs: list[tuple[str, dict]], work: Path, workers: int = 1,
               finished: Callable[[str], None] | None = None,
-              strict: bool = True) -> list[NotebookRun]:
+              strict: bool = True, kernel: WarmKernel | None = None) -> list[NotebookRun]:
     """Run ``jobs`` (name, parameters) of one notebook on ``workers`` warm kernels;
     ``finished`` is called with each job's name as it is done (for progress); ``strict``:
-    a failing cell fails its report (else its section shows a box and the report goes on)."""
+    a failing cell fails its report (else its section shows a box and the report goes on).
+    ``kernel``: with one worker, the run's own warm kernel runs the jobs (left running)."""
     workers = max(1, min(workers, len(jobs)))
     chunks = [jobs[i::workers] for i in range(workers)]
     log = str(work / "kernel.log")
     if workers == 1:
-        results = [_batch_worker(str(path), chunks[0], str(work), log, finished, strict)]
+        results = [_batch_worker(str(path), chunks[0], str(work), log, finished, strict, kernel)]
     else:
         context = multiprocessing.get_context("spawn")
         # a queue through a manager process only when someone is told of each job

@@ -59,6 +59,13 @@ from cxex_analysis.run.publish import (
 from cxex_analysis.store import disk_cache
 from cxex_analysis.store.warehouse import Warehouse
 
+#: Reports of one notebook from which a run starts ``workers`` kernels of their own: fewer run
+#: in turn on the run's kernel, because a kernel start and the package's imports (a few
+#: seconds each) cost more than running a few reports side by side saves (the demo's two
+#: pilot and ten group reports: 8.5 s and 11.3 s on two fresh kernels, about 1 and 5 s on the
+#: run's warm one).
+FAN_OUT_FROM = 24
+
 
 def run(warehouse: Warehouse | Path | str, out_dir: Path | str, notebooks: list[Path] | None = None,
         parameters: dict[str, Any] | None = None, run_id: str | None = None,
@@ -68,8 +75,10 @@ def run(warehouse: Warehouse | Path | str, out_dir: Path | str, notebooks: list[
     """Execute ``notebooks`` against ``warehouse`` and publish the run under ``out_dir``.
 
     ``executor="local"`` runs per-pilot and per-group reports on ``workers`` warm kernels of
-    this machine; ``executor="dask"`` runs them as tasks on the Dask cluster at ``scheduler``
-    (or on a local Dask cluster of ``workers`` processes). Notebooks that run once run here.
+    this machine (on the run's own kernel when there are fewer than :data:`FAN_OUT_FROM`);
+    ``executor="dask"`` runs them as tasks on the Dask cluster at ``scheduler`` (or on a
+    local Dask cluster of ``workers`` processes). Notebooks that run once take turns on the
+    run's own kernel.
     ``pdf`` also prints every report to PDF beside its HTML (Chromium is checked first).
     ``strict`` stops a notebook at its first error (default: :func:`strict_default`); else a
     failing section shows a box, is listed in ``sections_failed`` and the rest runs.
@@ -98,7 +107,7 @@ def run(warehouse: Warehouse | Path | str, out_dir: Path | str, notebooks: list[
     work = run_folders.start(out_dir, run_id)
     result = RunResult(run_id, out_dir / run_id)
     frames: list = []
-    solo: WarmKernel | None = None  # the kernel the notebooks that run once share, in turn
+    solo: WarmKernel | None = None  # the run's own kernel: the notebooks that run once take turns
     try:
         for path in notebooks:
             planned = plans[path.name]
@@ -114,12 +123,17 @@ def run(warehouse: Warehouse | Path | str, out_dir: Path | str, notebooks: list[
                 say(f"  skipped {path.stem}: nothing to run it for")
                 continue
             if len(jobs) > 1:
-                where = ("the Dask cluster" if executor == "dask" else
-                         f"{min(workers, len(jobs))} warm kernel(s)")
-                if solo is not None:  # its memory back before the fan-out's kernels start
+                # a few reports, or one worker: the run's own kernel serves them
+                one_here = dask is None and (workers <= 1 or len(jobs) < FAN_OUT_FROM)
+                where = ("the Dask cluster" if dask is not None else "the run's kernel"
+                         if one_here else f"{min(workers, len(jobs))} warm kernel(s)")
+                if solo is not None and not one_here:  # its memory back for the fan-out's
                     solo.close()
                     solo = None
-                batch = _run_many(path, jobs, work, workers, dask, where, progress, strict)
+                if one_here and solo is None:
+                    solo = WarmKernel(str(path), str(work), str(work / "kernel.log"))
+                batch = _run_many(path, jobs, work, 1 if one_here else workers, dask, where,
+                                  progress, strict, solo if one_here else None)
             else:
                 solo, item = _run_once(solo, path, *jobs[0], work, say, strict)
                 batch = [item]
@@ -202,9 +216,10 @@ def strict_default() -> bool:
 
 def _run_many(path: Path, jobs: list[tuple[str, dict]], work: Path, workers: int, dask,
               where: str, progress: Callable[[str], None] | None,
-              strict: bool) -> list[NotebookRun]:
-    """One notebook once per pilot or group, on warm kernels or the Dask cluster, with its
-    progress (a bar on a terminal, a line every tenth or 30 s in a log)."""
+              strict: bool, kernel: WarmKernel | None = None) -> list[NotebookRun]:
+    """One notebook once per pilot or group, on warm kernels (``kernel``, the run's own, with
+    one worker) or the Dask cluster, with its progress (a bar on a terminal, a line every
+    tenth or 30 s in a log)."""
     say = progress or (lambda message: None)
     started = time.perf_counter()
     say(f"  running {path.stem} x {len(jobs)} on {where} …")
@@ -213,7 +228,7 @@ def _run_many(path: Path, jobs: list[tuple[str, dict]], work: Path, workers: int
         if dask is not None:
             batch = run_batch_dask(path, jobs, work, dask[0], finished, strict)
         else:
-            batch = run_batch(path, jobs, work, workers, finished, strict)
+            batch = run_batch(path, jobs, work, workers, finished, strict, kernel)
     failed = [b for b in batch if b.status != "ok"]
     say(f"  {'done' if not failed else 'FAILED'}: {path.stem} x {len(jobs)} "
         f"({time.perf_counter() - started:.1f} s)" + (f" — {failed[0].error}" if failed else "")
