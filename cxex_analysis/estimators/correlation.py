@@ -40,7 +40,20 @@ class CorrectedCorrelation(TypedDict):
 
 def unit_means(panel: pd.DataFrame, columns: Sequence[str], unit: str = "unit_id",
                min_periods: int = 2) -> pd.DataFrame:
-    """Per-unit means of ``columns`` over periods where the EX measure is present."""
+    """Per-unit means of ``columns``, each over the periods it has, for the units with the
+    EX measure in at least ``min_periods`` periods (the others are left out).
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"unit_id": list("aaabbbc"),
+    ...                   "engagement_index": [60.0, 62, None, 50, 49, 53, 70],
+    ...                   "nps": [10.0, 12, 15, 5, 6, 8, 20]})
+    >>> unit_means(d, ["engagement_index", "nps"]).round(2)  # c: one period of EX, left out
+             engagement_index    nps
+    unit_id
+    a                   61.00  12.33
+    b                   50.67   6.33
+    """
     counts = panel.groupby(unit)[EX_MEASURE].count() if EX_MEASURE in panel else None
     means = panel.groupby(unit)[list(columns)].mean()
     if counts is not None:
@@ -90,6 +103,24 @@ def disattenuated_correlation(panel: pd.DataFrame, x: str, y: str, confidence: f
     √(rel_x · rel_y). Harter, Schmidt & Hayes (2002) correct for it before comparing with
     their 0.33. Interval: percentile bootstrap over units. None when the panel has no
     standard errors for both scores or fewer than 10 units.
+
+    Examples
+    --------
+    Planted: 2,000 units whose true scores correlate 0.5, each seen in 4 periods with
+    noise that halves the reliability of both unit means (25 / (25 + 10² / 4) and
+    100 / (100 + 20² / 4)), so that the means correlate about 0.25:
+
+    >>> rng = np.random.default_rng(7)
+    >>> true = rng.multivariate_normal([60, 20], [[25, 25], [25, 100]], 2000)
+    >>> panel = pd.DataFrame({"unit_id": np.repeat(np.arange(2000), 4),
+    ...                       "ei": np.repeat(true[:, 0], 4) + rng.normal(0, 10, 8000),
+    ...                       "nps": np.repeat(true[:, 1], 4) + rng.normal(0, 20, 8000),
+    ...                       "ei_se": 10.0, "nps_se": 20.0})
+    >>> round(panel.groupby("unit_id")[["ei", "nps"]].mean().corr().iloc[0, 1], 2)
+    0.22
+    >>> found = disattenuated_correlation(panel, "ei", "nps", n_boot=200)
+    >>> [round(found[k], 2) for k in ("estimate", "ci_low", "ci_high", "reliability_x")]
+    [0.45, 0.37, 0.53, 0.49]
     """
     se_x, se_y = f"{x}_se", f"{y}_se"
     if not {x, y, se_x, se_y} <= set(panel.columns):
