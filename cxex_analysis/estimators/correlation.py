@@ -254,7 +254,21 @@ def unit_trajectories(panel: pd.DataFrame, outcome: str = "nps", ex: str = EX_ME
 
 def dual_movement(trajectories: pd.DataFrame, outcome: str = "nps",
                   confidence: float = 0.95) -> pd.DataFrame:
-    """Share of units whose EX and CX moved the same way (Wilson interval), and the correlation of changes."""
+    """Share of units whose EX and CX moved the same way (Wilson interval), and the correlation of changes.
+
+    Examples
+    --------
+    10 of 15 units moved the same way: 66.7% (41.7% to 84.8%, statsmodels'
+    ``proportion_confint(10, 15, method="wilson")``), no different from a coin
+    (``scipy.stats.binomtest(10, 15)``: p = 0.3018):
+
+    >>> t = pd.DataFrame({"movement": ["both improved"] * 7 + ["both declined"] * 3
+    ...                               + ["moved apart"] * 5,
+    ...                   "ex_change": np.linspace(-1, 1, 15),
+    ...                   "cx_change": np.linspace(-1, 1, 15) ** 3})
+    >>> dual_movement(t).loc[0, ["estimate", "ci_low", "ci_high", "p_value"]].astype(float).round(4).tolist()
+    [66.6667, 41.7135, 84.8237, 0.3018]
+    """
     n = len(trajectories)
     if n < 3:
         raise InsufficientData(f"only {n} unit(s) have three or more waves with both scores: too "
