@@ -59,7 +59,23 @@ def promoter_ratios(customers: pd.DataFrame, confidence: float = 0.95,
     (``term`` names it), for all customers (``subject`` = ``all``) and for each value of
     ``by`` (``subject`` = ``channel=phone`` …) with at least :data:`MIN_PER_SIDE` customers on
     each side. Extra columns ``promoters_good`` and ``promoters_poor``: the promoter shares.
-    ``se`` is on the log scale; ``p_value`` tests no association."""
+    ``se`` is on the log scale; ``p_value`` tests no association.
+
+    Examples
+    --------
+    60 of 100 satisfied customers (CSAT 5) are promoters, 10 of 50 dissatisfied (CSAT 1):
+    three times as likely, as :func:`scipy.stats.contingency.relative_risk` (60, 100, 10,
+    50) gives with its interval, and an odds ratio of 6 as
+    :func:`scipy.stats.contingency.odds_ratio` (``kind="sample"``) gives; the 20 answers of
+    CSAT 3 are in neither group:
+
+    >>> c = pd.DataFrame({"csat": [5] * 100 + [1] * 50 + [3] * 20,
+    ...                   "nps": [10] * 60 + [7] * 40 + [9] * 10 + [3] * 40 + [10] * 20})
+    >>> promoter_ratios(c, by=None)[["estimand", "estimate", "ci_low", "ci_high", "n"]].round(3)
+                  estimand  estimate  ci_low  ci_high      n
+    0  promoter_risk_ratio       3.0   1.685    5.342  150.0
+    1  promoter_odds_ratio       6.0   2.696   13.355  150.0
+    """
     confidence = check_confidence(confidence)
     if "nps" not in customers:
         return tidy([])
