@@ -65,6 +65,20 @@ def confidence_sequence(estimates, ses, confidence: float = 0.95,
     Returns one row per look: ``ci_low``/``ci_high`` (running intersection of the
     normal-mixture intervals), ``p_value`` (always valid), ``fixed_low``/``fixed_high``
     (the ordinary interval of that look, for comparison) and ``tau``.
+
+    Examples
+    --------
+    Three monthly looks at a pilot's effect. The first look's ordinary interval, 4 ± 1.96 × 2,
+    already excludes 0; the always-valid one (half-width √(4 · 8 / 4 · (2 ln 20 + ln 2)) = 7.31
+    with τ = the first SE, :func:`half_width`) excludes it only at the third look, and it
+    never widens from one look to the next:
+
+    >>> cs = confidence_sequence([4.0, 3.0, 3.5], [2.0, 1.4, 1.0])
+    >>> cs[["estimate", "ci_low", "ci_high", "fixed_low", "fixed_high"]].round(2)
+       estimate  ci_low  ci_high  fixed_low  fixed_high
+    0       4.0   -3.31    11.31       0.08        7.92
+    1       3.0   -1.55     7.55       0.26        5.74
+    2       3.5    0.42     6.58       1.54        5.46
     """
     confidence = check_confidence(confidence)
     estimates, ses = np.asarray(estimates, float), np.asarray(ses, float)
