@@ -193,7 +193,30 @@ def evaluate(inputs: Inputs, values: dict[str, np.ndarray]) -> dict[str, np.ndar
 
 
 def deterministic(inputs: Inputs) -> dict[str, float]:
-    """The model at the central values (no uncertainty)."""
+    """The model at the central values (no uncertainty).
+
+    Examples
+    --------
+    A pilot that raised NPS by 5 points at 10 units of 100 customers, each point worth 0.2
+    a customer-month in revenue at a 50% margin, over 24 months without discounting: 500 a
+    month, 12,000 in all, against a one-off 5,000; the cost is back in month 10:
+
+    >>> zero = Quantity(0.0)
+    >>> inputs = Inputs(
+    ...     effects={"nps": Quantity(5.0, se=1.0)},
+    ...     links={"revenue_per_customer_per_nps": Quantity(0.2, se=0.05),
+    ...            "churn_per_nps": zero, "exit_rate_per_ei": zero},
+    ...     assumptions={"gross_margin": Quantity(0.5), **dict.fromkeys(
+    ...         ["discount_rate_annual", "annual_salary", "replacement_cost_fraction",
+    ...          "cost_per_repeat_contact"], zero)},
+    ...     programme={"one_off_cost": Quantity(5000.0), "cost_per_unit_month": zero,
+    ...                "ramp_months": zero},
+    ...     units=10, customers_per_unit=100, employees_per_unit=0, revenue_per_customer=50,
+    ...     churn_rate=0.02)
+    >>> {k: round(v, 2) for k, v in deterministic(inputs).items() if v}
+    {'value_revenue_per_customer': 12000.0, 'value_total': 12000.0, 'cost_total': 5000.0,
+     'npv': 7000.0, 'roi': 1.4, 'payback_months': 10.0}
+    """
     result = evaluate(inputs, _arrays(inputs, None, 1))
     return {k: float(v[0]) for k, v in result.items()}
 
@@ -311,7 +334,28 @@ def scenarios(inputs: Inputs) -> pd.DataFrame:
 
 
 def break_even(inputs: Inputs, effect: str = "nps") -> float:
-    """The effect size at which NPV is zero, all else at central values (NPV is linear in it)."""
+    """The effect size at which NPV is zero, all else at central values (NPV is linear in it).
+
+    Examples
+    --------
+    With the inputs of :func:`deterministic`'s example the 5,000 are paid back by an NPS
+    effect of 5,000 / (0.2 × 1,000 customers × 0.5 × 24 months) = 2.0833 points:
+
+    >>> zero = Quantity(0.0)
+    >>> inputs = Inputs(
+    ...     effects={"nps": Quantity(5.0, se=1.0)},
+    ...     links={"revenue_per_customer_per_nps": Quantity(0.2, se=0.05),
+    ...            "churn_per_nps": zero, "exit_rate_per_ei": zero},
+    ...     assumptions={"gross_margin": Quantity(0.5), **dict.fromkeys(
+    ...         ["discount_rate_annual", "annual_salary", "replacement_cost_fraction",
+    ...          "cost_per_repeat_contact"], zero)},
+    ...     programme={"one_off_cost": Quantity(5000.0), "cost_per_unit_month": zero,
+    ...                "ramp_months": zero},
+    ...     units=10, customers_per_unit=100, employees_per_unit=0, revenue_per_customer=50,
+    ...     churn_rate=0.02)
+    >>> round(break_even(inputs), 4)
+    2.0833
+    """
     base = inputs.certain()
     current = base.effects.get(effect, Quantity(0.0)).value
     npv_0 = deterministic(_with(base, "effects", effect, current))["npv"]
