@@ -132,7 +132,25 @@ def language(text: str) -> str:
 def lexicon_sentiment(comments: pd.Series) -> pd.DataFrame:
     """Language, lexicon sentiment and label per comment (identical texts scored once):
     ``sentiment`` is VADER's compound score, ``lexicon_negative`` / ``lexicon_positive`` its
-    shares of negative and positive words (NaN when not English)."""
+    shares of negative and positive words (NaN when not English).
+
+    Examples
+    --------
+    The first comment scores as vaderSentiment's own ``polarity_scores`` does (compound
+    0.7184, 60% positive words); the second, neutral to plain VADER (0.0), is negative with
+    the service words of :data:`SERVICE_LEXICON`; a comment in another language or none is
+    not scored:
+
+    >>> said = pd.Series(["The staff were friendly and helpful.",
+    ...                   "I waited an hour and nobody called back.",
+    ...                   "Le personnel était très aimable.", None])
+    >>> lexicon_sentiment(said)[["language", "sentiment", "label", "lexicon_positive"]].round(4)
+      language  sentiment       label  lexicon_positive
+    0       en     0.7184    positive               0.6
+    1       en    -0.3612    negative               0.0
+    2       fr        NaN  not scored               NaN
+    3  unknown        NaN  not scored               NaN
+    """
     texts = comments.fillna("").astype(str)
     unique = pd.Series(texts.unique())
     lang = unique.map(language)
