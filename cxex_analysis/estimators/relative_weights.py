@@ -136,6 +136,22 @@ def importance_performance(weights: pd.DataFrame, performance: pd.Series) -> pd.
 
     ``quadrant`` is split at the medians: *focus* (important, low score), *maintain*
     (important, high), *monitor* (less important, low), *leverage less* (less important, high).
+
+    Examples
+    --------
+    >>> weights = pd.DataFrame({"estimand": "relative_weight", "outcome": "nps",
+    ...                         "term": ["eng_growth", "eng_tools", "eng_manager", "eng_pay"],
+    ...                         "estimate": [0.08, 0.05, 0.02, 0.01], "ci_low": 0.0,
+    ...                         "ci_high": 0.1, "rescaled": [50.0, 31.25, 12.5, 6.25],
+    ...                         "rank": [1, 2, 3, 4], "naive_r": 0.3})
+    >>> favourable = pd.Series({"eng_growth": 48.0, "eng_tools": 81.0, "eng_manager": 55.0,
+    ...                         "eng_pay": 77.0})
+    >>> importance_performance(weights, favourable)[["term", "rescaled", "performance", "quadrant"]]
+              term  rescaled  performance       quadrant
+    0   eng_growth     50.00         48.0          focus
+    1    eng_tools     31.25         81.0       maintain
+    2  eng_manager     12.50         55.0        monitor
+    3      eng_pay      6.25         77.0  leverage less
     """
     table = weights[weights["estimand"] == "relative_weight"][
         ["outcome", "term", "estimate", "ci_low", "ci_high", "rescaled", "rank", "naive_r"]].copy()
