@@ -322,10 +322,10 @@ def tornado(inputs: Inputs, metric: str = "npv") -> pd.DataFrame:
     ...                "ramp_months": zero},
     ...     units=10, customers_per_unit=100, employees_per_unit=0, revenue_per_customer=50,
     ...     churn_rate=0.02)
-    >>> tornado(inputs)[["input", "low_value", "high_value", "metric_at_low", "metric_at_high"]].round(2)
-                              input  low_value  high_value  metric_at_low  metric_at_high
-    0  revenue_per_customer_per_nps       0.10        0.30        1120.11        12879.89
-    1                           nps       3.04        6.96        2296.09        11703.91
+    >>> tornado(inputs)[["input", "low_value", "metric_at_low", "metric_at_high"]].round(2)
+                              input  low_value  metric_at_low  metric_at_high
+    0  revenue_per_customer_per_nps       0.10        1120.11        12879.89
+    1                           nps       3.04        2296.09        11703.91
     """
     base = deterministic(inputs.certain())[metric]
     rows = []
