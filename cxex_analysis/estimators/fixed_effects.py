@@ -311,7 +311,18 @@ def two_way_demean(frame: pd.DataFrame, columns: Sequence[str], unit: str, time:
 def stack_halves(frame: pd.DataFrame, x_a: str, x_b: str) -> pd.DataFrame:
     """Both orderings of the halves: (regressor A, instrument B) and (B, A), each copy with a
     ``_copy`` id: its fixed effects must be its own (shared ones would mix the halves' unit
-    means, whose difference is sampling noise, into both regressor and instrument)."""
+    means, whose difference is sampling noise, into both regressor and instrument).
+
+    Examples
+    --------
+    >>> halves = pd.DataFrame({"unit_id": ["a", "b"], "ei_a": [60.0, 70.0], "ei_b": [62.0, 68.0]})
+    >>> stack_halves(halves, "ei_a", "ei_b")[["unit_id", "_x", "_z", "_copy"]]
+      unit_id    _x    _z  _copy
+    0       a  60.0  62.0      0
+    1       b  70.0  68.0      0
+    2       a  62.0  60.0      1
+    3       b  68.0  70.0      1
+    """
     a = frame.assign(_x=frame[x_a], _z=frame[x_b], _copy=0)
     b = frame.assign(_x=frame[x_b], _z=frame[x_a], _copy=1)
     return pd.concat([a, b], ignore_index=True)
@@ -319,7 +330,18 @@ def stack_halves(frame: pd.DataFrame, x_a: str, x_b: str) -> pd.DataFrame:
 
 def absorb_effects(values: pd.DataFrame, effects: list[pd.Series]) -> np.ndarray:
     """``values`` with the fixed effects ``effects`` projected out (pyfixest's alternating
-    projections; exact in one sweep for a single effect)."""
+    projections; exact in one sweep for a single effect).
+
+    Examples
+    --------
+    On a balanced panel, unit and period effects out is y − its unit's mean − its period's
+    mean + the grand mean, by hand: (1, 2, 6) and (3, 3, 6) about 3.5 give
+
+    >>> d = pd.DataFrame({"unit": list("aaabbb"), "t": [1, 2, 3] * 2,
+    ...                   "y": [1.0, 2.0, 6.0, 3.0, 3.0, 6.0]})
+    >>> absorb_effects(d[["y"]], [d["unit"], d["t"]]).round(4).ravel().tolist()
+    [-0.5, 0.0, 0.5, 0.5, 0.0, -0.5]
+    """
     # a heavy library, imported where it is used: every kernel would pay for it otherwise
     from pyfixest.estimation import demean
     codes = np.column_stack([pd.factorize(e)[0] for e in effects]).astype(np.uint64)

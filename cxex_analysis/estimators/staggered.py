@@ -98,7 +98,13 @@ def _cohort_keys(data: pd.DataFrame, unit: str, anticipation: str | None,
 
 
 def start_of(key: int) -> int:
-    """The start period of a cohort key (:func:`_cohort_keys`); its δ is key // the stride."""
+    """The start period of a cohort key (:func:`_cohort_keys`); its δ is key // the stride.
+
+    Examples
+    --------
+    >>> start_of(7), start_of(7 + 2 * ANTICIPATION_KEY)  # period 7, the second anticipated 2 periods
+    (7, 7)
+    """
     return int(key) % ANTICIPATION_KEY
 
 
