@@ -116,6 +116,32 @@ class Inputs:
                        programme={k: v.certain() for k, v in self.programme.items()})
 
 
+def worked_example() -> Inputs:
+    """A pilot small enough to value by hand, the Examples' starting point: NPS up 5 points
+    (SE 1) at 10 units of 100 customers, each point worth 0.2 a customer-month in revenue
+    (SE 0.05) at a 50% margin, 2% of customers lost a month, 24 months without discounting
+    or ramp-up, a one-off cost of 5,000 and no other channel.
+
+    Examples
+    --------
+    >>> inputs = worked_example()
+    >>> inputs.units * inputs.customers_per_unit, [round(b, 2) for b in inputs.effects["nps"].bounds()]
+    (1000, [3.04, 6.96])
+    """
+    zero = Quantity(0.0)
+    return Inputs(
+        effects={"nps": Quantity(5.0, se=1.0)},
+        links={"revenue_per_customer_per_nps": Quantity(0.2, se=0.05), "churn_per_nps": zero,
+               "exit_rate_per_ei": zero},
+        assumptions={"gross_margin": Quantity(0.5), **dict.fromkeys(
+            ["discount_rate_annual", "annual_salary", "replacement_cost_fraction",
+             "cost_per_repeat_contact"], zero)},
+        programme={"one_off_cost": Quantity(5000.0), "cost_per_unit_month": zero,
+                   "ramp_months": zero},
+        units=10, customers_per_unit=100, employees_per_unit=0, revenue_per_customer=50,
+        churn_rate=0.02)
+
+
 def quantity_from(spec: Any, name: str, path: str) -> Quantity:
     if isinstance(spec, (int, float)) and not isinstance(spec, bool):
         return Quantity(float(spec), source="assumption")
@@ -197,22 +223,10 @@ def deterministic(inputs: Inputs) -> dict[str, float]:
 
     Examples
     --------
-    A pilot that raised NPS by 5 points at 10 units of 100 customers, each point worth 0.2
-    a customer-month in revenue at a 50% margin, over 24 months without discounting: 500 a
-    month, 12,000 in all, against a one-off 5,000; the cost is back in month 10:
+    :func:`worked_example`'s pilot: 0.2 × 5 points × 1,000 customers × 50% margin = 500 a
+    month, 12,000 over 24 months, against a one-off 5,000; the cost is back in month 10:
 
-    >>> zero = Quantity(0.0)
-    >>> inputs = Inputs(
-    ...     effects={"nps": Quantity(5.0, se=1.0)},
-    ...     links={"revenue_per_customer_per_nps": Quantity(0.2, se=0.05),
-    ...            "churn_per_nps": zero, "exit_rate_per_ei": zero},
-    ...     assumptions={"gross_margin": Quantity(0.5), **dict.fromkeys(
-    ...         ["discount_rate_annual", "annual_salary", "replacement_cost_fraction",
-    ...          "cost_per_repeat_contact"], zero)},
-    ...     programme={"one_off_cost": Quantity(5000.0), "cost_per_unit_month": zero,
-    ...                "ramp_months": zero},
-    ...     units=10, customers_per_unit=100, employees_per_unit=0, revenue_per_customer=50,
-    ...     churn_rate=0.02)
+    >>> inputs = worked_example()
     >>> {k: round(v, 2) for k, v in deterministic(inputs).items() if v}
     {'value_revenue_per_customer': 12000.0, 'value_total': 12000.0, 'cost_total': 5000.0,
      'npv': 7000.0, 'roi': 1.4, 'payback_months': 10.0}
@@ -306,22 +320,11 @@ def tornado(inputs: Inputs, metric: str = "npv") -> pd.DataFrame:
 
     Examples
     --------
-    With the inputs of :func:`deterministic`'s example: the link at 0.2 ± 1.96 × 0.05 moves
+    With :func:`worked_example`'s inputs: the link at 0.2 ± 1.96 × 0.05 moves
     the 12,000 of value by 51% either way (NPV 12,000 × 0.51 − 5,000 = 1,120.11 at its low
     end), the effect at 5 ± 1.96 by 39%:
 
-    >>> zero = Quantity(0.0)
-    >>> inputs = Inputs(
-    ...     effects={"nps": Quantity(5.0, se=1.0)},
-    ...     links={"revenue_per_customer_per_nps": Quantity(0.2, se=0.05),
-    ...            "churn_per_nps": zero, "exit_rate_per_ei": zero},
-    ...     assumptions={"gross_margin": Quantity(0.5), **dict.fromkeys(
-    ...         ["discount_rate_annual", "annual_salary", "replacement_cost_fraction",
-    ...          "cost_per_repeat_contact"], zero)},
-    ...     programme={"one_off_cost": Quantity(5000.0), "cost_per_unit_month": zero,
-    ...                "ramp_months": zero},
-    ...     units=10, customers_per_unit=100, employees_per_unit=0, revenue_per_customer=50,
-    ...     churn_rate=0.02)
+    >>> inputs = worked_example()
     >>> tornado(inputs)[["input", "low_value", "metric_at_low", "metric_at_high"]].round(2)
                               input  low_value  metric_at_low  metric_at_high
     0  revenue_per_customer_per_nps       0.10        1120.11        12879.89
@@ -344,21 +347,10 @@ def scenarios(inputs: Inputs) -> pd.DataFrame:
 
     Examples
     --------
-    With the inputs of :func:`deterministic`'s example: conservative is both ends at once,
+    With :func:`worked_example`'s inputs: conservative is both ends at once,
     0.102 × 3.04 × 1,000 × 0.5 × 24 = 3,721 of value, and the 5,000 are never paid back:
 
-    >>> zero = Quantity(0.0)
-    >>> inputs = Inputs(
-    ...     effects={"nps": Quantity(5.0, se=1.0)},
-    ...     links={"revenue_per_customer_per_nps": Quantity(0.2, se=0.05),
-    ...            "churn_per_nps": zero, "exit_rate_per_ei": zero},
-    ...     assumptions={"gross_margin": Quantity(0.5), **dict.fromkeys(
-    ...         ["discount_rate_annual", "annual_salary", "replacement_cost_fraction",
-    ...          "cost_per_repeat_contact"], zero)},
-    ...     programme={"one_off_cost": Quantity(5000.0), "cost_per_unit_month": zero,
-    ...                "ramp_months": zero},
-    ...     units=10, customers_per_unit=100, employees_per_unit=0, revenue_per_customer=50,
-    ...     churn_rate=0.02)
+    >>> inputs = worked_example()
     >>> scenarios(inputs)[["scenario", "value_total", "npv", "payback_months"]].round(2)
            scenario  value_total       npv  payback_months
     0  conservative      3721.07  -1278.93             inf
@@ -386,21 +378,10 @@ def break_even(inputs: Inputs, effect: str = "nps") -> float:
 
     Examples
     --------
-    With the inputs of :func:`deterministic`'s example the 5,000 are paid back by an NPS
+    With :func:`worked_example`'s inputs the 5,000 are paid back by an NPS
     effect of 5,000 / (0.2 × 1,000 customers × 0.5 × 24 months) = 2.0833 points:
 
-    >>> zero = Quantity(0.0)
-    >>> inputs = Inputs(
-    ...     effects={"nps": Quantity(5.0, se=1.0)},
-    ...     links={"revenue_per_customer_per_nps": Quantity(0.2, se=0.05),
-    ...            "churn_per_nps": zero, "exit_rate_per_ei": zero},
-    ...     assumptions={"gross_margin": Quantity(0.5), **dict.fromkeys(
-    ...         ["discount_rate_annual", "annual_salary", "replacement_cost_fraction",
-    ...          "cost_per_repeat_contact"], zero)},
-    ...     programme={"one_off_cost": Quantity(5000.0), "cost_per_unit_month": zero,
-    ...                "ramp_months": zero},
-    ...     units=10, customers_per_unit=100, employees_per_unit=0, revenue_per_customer=50,
-    ...     churn_rate=0.02)
+    >>> inputs = worked_example()
     >>> round(break_even(inputs), 4)
     2.0833
     """
@@ -420,20 +401,9 @@ def heskett_check(inputs: Inputs, retention_points: float = 5.0) -> dict[str, fl
 
     Examples
     --------
-    With the inputs of :func:`deterministic`'s example (2% of customers lost a month):
+    With :func:`worked_example`'s inputs (2% of customers lost a month):
 
-    >>> zero = Quantity(0.0)
-    >>> inputs = Inputs(
-    ...     effects={"nps": Quantity(5.0, se=1.0)},
-    ...     links={"revenue_per_customer_per_nps": Quantity(0.2, se=0.05),
-    ...            "churn_per_nps": zero, "exit_rate_per_ei": zero},
-    ...     assumptions={"gross_margin": Quantity(0.5), **dict.fromkeys(
-    ...         ["discount_rate_annual", "annual_salary", "replacement_cost_fraction",
-    ...          "cost_per_repeat_contact"], zero)},
-    ...     programme={"one_off_cost": Quantity(5000.0), "cost_per_unit_month": zero,
-    ...                "ramp_months": zero},
-    ...     units=10, customers_per_unit=100, employees_per_unit=0, revenue_per_customer=50,
-    ...     churn_rate=0.02)
+    >>> inputs = worked_example()
     >>> {k: round(v, 4) for k, v in heskett_check(inputs).items()}  # 0.98¹²; 21.5 / 16.5 − 1
     {'annual_retention': 0.7847, 'profit_change': 0.3025}
     """
