@@ -92,6 +92,11 @@ def test_intervals_are_named_at_the_level_they_were_computed():
     said = " ".join(ex_cx_answer(results)) + " ".join(where_to_act(results).columns) \
         + changes_html(results)
     assert "90% CI" in said and "95%" not in said, said
+    # the summary's groups table: its cells as every table's, through tables.py
+    groups = where_to_act(results)
+    assert groups.iloc[0].tolist() == ["region: North", "31.0 (27.0 to 35.0)"]
+    from cxex_analysis.reporting.summary import GROUPS_CAPTION, table_html
+    assert "<th scope=\"col\">NPS (90% CI)</th>" in table_html(groups, GROUPS_CAPTION, None)
     alpha = pd.DataFrame([{"subject": "all", "estimate": 0.86, "ci_low": 0.84, "ci_high": 0.88,
                            "confidence": 0.9}])
     empty = pd.DataFrame(columns=["status", "rows_read", "rows_accepted", "rows_quarantined",

@@ -20,7 +20,7 @@ from cxex_analysis.narrative.linkage_findings import (
     measured,
     why_not_measured,
 )
-from cxex_analysis.vocabulary import LINK_WORDS, ci_label, group_label, level_of
+from cxex_analysis.vocabulary import LINK_WORDS, ci_label, group_label, interval_cell, level_of
 
 
 def _ci(row, digits: int = 1, scale: float = 1.0, unit: str = "") -> str:
@@ -134,7 +134,7 @@ def where_to_act(results: pd.DataFrame) -> pd.DataFrame:
                 continue
             m = match.iloc[0]
             row[outcome] = ("hidden (too few answers)" if pd.isna(m["estimate"]) else
-                            f"{m['estimate']:.1f} ({m['ci_low']:.1f} to {m['ci_high']:.1f})")
+                            interval_cell(m["estimate"], m["ci_low"], m["ci_high"], 1))
             row[f"_{outcome}"] = m["estimate"]
         rows.append(row)
     table = pd.DataFrame(rows)

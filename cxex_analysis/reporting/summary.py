@@ -61,6 +61,10 @@ footer{margin-top:2em;font-size:0.9em;color:#5f6b73}
 """
 
 
+#: The caption of the executive summary's table of groups.
+GROUPS_CAPTION = "Where to act: each group's scores with their intervals"
+
+
 def _e(text) -> str:
     return html.escape(str(text), quote=True)
 
@@ -191,8 +195,8 @@ def build_index(run_dir: Path, reports: list[dict], registry: pd.DataFrame | Non
                 "links": _link(reports, "02_"), "why_not": _not_shown(reports, "02_")},
         value={"sentences": value_answers(results) if some else [], "links": _link(reports, "03_"),
                "why_not": _not_shown(reports, "03_")},
-        act={"columns": [c.replace("_", " ") for c in act.columns],
-             "rows": [["" if pd.isna(v) else v for v in row] for row in act.itertuples(index=False)],
+        act={"table": Markup(table_html(act.fillna(""), digits=None, caption=GROUPS_CAPTION)
+                             if not act.empty else ""),
              "order": act.attrs.get("order"), "links": _link(reports, "04_"),
              "heatmaps": Markup(heatmaps_html(results) if some else "")},
         changes=Markup(changes_html(results) if some else ""),
