@@ -82,7 +82,7 @@ def analyse(con, pilot_id: str, outcomes: Sequence[str] = CX_OUTCOMES + EX_OUTCO
                                   worthwhile)
     analysis = analysis.with_part("heterogeneity", subgroup_effects, analysis, confidence)
     analysis = analysis.with_part("power", primary_power, analysis, confidence, worthwhile)
-    return analysis.with_part("decision", decide, analysis, confidence, worthwhile)
+    return analysis.with_part("decision", decide, analysis, worthwhile)
 
 
 def estimate(con, pilot_id: str, outcomes: Sequence[str] = CX_OUTCOMES + EX_OUTCOMES,
@@ -452,8 +452,7 @@ def primary_power(analysis: PilotAnalysis, confidence: float = 0.95,
     return power(row["se"], len(analysis.units), target, 1 - confidence)
 
 
-def decide(analysis: PilotAnalysis, confidence: float = 0.95,
-           worthwhile: float = 0.0) -> dict[str, Any] | None:
+def decide(analysis: PilotAnalysis, worthwhile: float = 0.0) -> dict[str, Any] | None:
     """Scale, extend or stop on the primary outcome
     (:func:`~cxex_analysis.estimators.experiments.decision`), with the outcome and row it rests
     on, the joint dual test and the monitor's last word; None without an estimate."""
@@ -464,7 +463,7 @@ def decide(analysis: PilotAnalysis, confidence: float = 0.95,
     made: dict[str, Any] = dict(decision(row, worthwhile, primary in LOWER_IS_BETTER))
     made["outcome"] = primary
     made["row"] = row
-    made["dual_test"] = dual_test(main_effects(analysis), primary, 1 - confidence)
+    made["dual_test"] = analysis.dual_test  # the joint test estimate() made, on the same rows
     if not analysis.sequential.empty:
         made["monitoring"] = analysis.sequential.iloc[-1]["decision"]
     return made
