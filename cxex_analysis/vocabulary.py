@@ -264,13 +264,14 @@ COLUMN_LABELS = {
     "randomization_p": "Randomization p", "effect_size": "Effect size", "estimand": "What",
     "outcome": "Measure", "term": "Term", "subject": "Group", "method": "Method",
     "variance_reduction": "Variance reduction", "rescaled": "Share of R² (%)", "naive_r": "Simple r",
-    "bounds": "Bounds", "ci": "95% CI", "rows_read": "Rows read", "rows_accepted": "Rows accepted",
+    "bounds": "Bounds", "rows_read": "Rows read", "rows_accepted": "Rows accepted",
     "rows_quarantined": "Rows held back", "table_name": "Table", "first_row": "First row",
     "not_english": "Not English", "share_negative": "% negative", "chi2": "Chi-square",
     "agreement": "Agreement with writers' scores (macro-F1)",
     "lexicon_agreement": "Lexicon alone (macro-F1)", "learnt_from": "Learnt from (comments)",
     "share_tagged": "% in a codebook theme", "closest_codebook_theme": "Closest codebook theme",
     "stability": "Stability (bootstrap)", "label": "Tone",
+    "probability_beneficial": "Chance it helped",
 }
 
 

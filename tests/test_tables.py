@@ -119,3 +119,39 @@ def test_a_chosen_column_list_and_a_label_keep_the_intervals_level(monkeypatch):
     monkeypatch.setattr(show, "_display_html", shown.append)
     show.table(frame, columns=["outcome", "estimate", "ci_low", "ci_high", "n"])
     assert "Estimate (90% CI)" in shown[0] and "95%" not in shown[0]
+
+
+def test_the_summarys_pilots_and_claims_tables_are_every_tables_cells():
+    """The executive summary's pilots table and claims ledger go through tables.py as every
+    table does (issue 35): a pilot's effects on customers and employees rounded by measure
+    under the rows' level, its recommendation in its colour, and each claim linked to the
+    report that tested it."""
+    from cxex_analysis.narrative.summary_findings import pilot_table
+    from cxex_analysis.reporting.summary import claims_html, pilots_html
+
+    att = {"analysis": "pilot", "estimand": "att", "subject": "P1", "term": "treated",
+           "confidence": 0.9, "n": 40, "method": "did", "p_value": 0.01}
+    results = pd.DataFrame([
+        {**att, "outcome": "nps", "estimate": 6.04, "ci_low": 2.26, "ci_high": 9.81, "se": 2.3},
+        {**att, "outcome": "engagement_index", "estimate": 3.46, "ci_low": 1.17,
+         "ci_high": 5.75, "se": 1.4}])
+    registry = pd.DataFrame([{"pilot_id": "P1", "name": "Knowledge base", "design": "randomized",
+                              "primary_outcome": "nps"}])
+    table = pilot_table(results, registry)
+    assert table["outcome"].tolist() == ["nps", "engagement_index"]  # customers, then employees
+    assert table["recommendation"].tolist()[0] == "scale" and table["recommendation"].isna()[1]
+    page = pilots_html(table)
+    assert '<th scope="col">Effect (90% CI)</th>' in page and "95%" not in page
+    assert ">6.0 (2.3 to 9.8)<" in page and ">3.5 (1.2 to 5.8)<" in page  # NPS to 1 decimal
+    assert 'class="scale">SCALE</td>' in page and pilots_html(pilot_table(
+        results.iloc[:0], registry)) == ""
+    claim = {"analysis": "claims", "estimand": "claim", "subject": "harter_engagement_cx_r",
+             "outcome": "nps", "term": "r", "estimate": 0.34, "ci_low": 0.22, "ci_high": 0.47,
+             "confidence": 0.9, "n": 150, "method": "pearson", "verdict": "supported",
+             "evidence": "between-unit correlation"}
+    reports = [{"name": "01_ex_cx_linkage", "html": "01_ex_cx_linkage.html",
+                "title": "EX and CX linkage"}]
+    ledger = claims_html(pd.DataFrame([claim]), reports)
+    assert '<a href="01_ex_cx_linkage.html">EX and CX linkage</a>' in ledger
+    assert "0.34 (90% CI 0.22 to 0.47)" in ledger and "95%" not in ledger
+    assert 'aria-label="Claims ledger"' in ledger

@@ -68,7 +68,15 @@ def ex_cx_answer(results: pd.DataFrame) -> list[str]:
     return out
 
 
-def pilot_answers(results: pd.DataFrame, registry: pd.DataFrame) -> list[dict]:
+#: The columns of :func:`pilot_table`, in order.
+PILOT_COLUMNS = ["pilot", "design", "outcome", "estimate", "ci_low", "ci_high", "confidence", "n",
+                 "probability_beneficial", "recommendation"]
+
+
+def pilot_table(results: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFrame:
+    """Each pilot's effect on its primary outcome and on the engagement index (customers and
+    employees, one row each) with its interval; the primary row carries the chance the pilot
+    helped and the recommendation (scale, extend or stop)."""
     rows = []
     att = results[(results["analysis"] == "pilot") & (results["estimand"] == "att")]
     for pilot_id, part in att.groupby("subject"):
@@ -77,15 +85,18 @@ def pilot_answers(results: pd.DataFrame, registry: pd.DataFrame) -> list[dict]:
         design = info["design"].iloc[0] if len(info) and "design" in info else ""
         primary = info["primary_outcome"].iloc[0] if len(info) and "primary_outcome" in info else None
         main = part[part["outcome"] == primary] if primary in set(part["outcome"]) else part.head(1)
-        row = main.iloc[0]
-        verdict = decision(row, 0.0, row["outcome"] in LOWER_IS_BETTER)
-        ex = part[part["outcome"] == "engagement_index"]
-        rows.append({"pilot": pilot_id, "name": name, "design": design, "outcome": row["outcome"],
-                     "effect": _ci(row, 2), "employees": _ci(ex.iloc[0], 1) if len(ex) else "–",
-                     "chance": (f"{verdict['probability_beneficial']:.0%}"
-                                if np.isfinite(verdict["probability_beneficial"]) else "–"),
-                     "verdict": verdict["verdict"]})
-    return rows
+        shown = [main.iloc[0]]
+        if main["outcome"].iloc[0] != "engagement_index":
+            shown += [row for _, row in part[part["outcome"] == "engagement_index"].head(1).iterrows()]
+        for i, row in enumerate(shown):
+            verdict = decision(row, 0.0, row["outcome"] in LOWER_IS_BETTER) if i == 0 else None
+            rows.append({"pilot": f"{pilot_id} {name}".strip(), "design": design,
+                         **{c: row[c] for c in ("outcome", "estimate", "ci_low", "ci_high",
+                                                "confidence", "n")},
+                         "probability_beneficial": (verdict["probability_beneficial"]
+                                                    if verdict else np.nan),
+                         "recommendation": verdict["verdict"] if verdict else None})
+    return pd.DataFrame(rows, columns=PILOT_COLUMNS)
 
 
 def value_answers(results: pd.DataFrame) -> list[str]:

@@ -14,7 +14,7 @@ import base64
 import html
 import io
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -23,7 +23,7 @@ from IPython.display import HTML, Markdown, display
 from matplotlib import rc_context
 
 from cxex_analysis.errors import ParameterError
-from cxex_analysis.reporting.tables import ESTIMATE_COLUMNS, readable
+from cxex_analysis.reporting.tables import ESTIMATE_COLUMNS, laid_out
 from cxex_analysis.vocabulary import (
     definitions_markdown,
     format_number,
@@ -136,19 +136,35 @@ def plot(draw: Callable, data: pd.DataFrame | None, *args, alt: str, missing: st
 
 
 def table_html(frame: pd.DataFrame, caption: str | None = None, digits: int | None = 1,
-               labels: dict[str, str] | None = None, empty: str = "None.") -> str:
+               labels: dict[str, str] | None = None, empty: str = "None.",
+               classes: Mapping[str, Callable[[Any], str | None]] | None = None,
+               links: Mapping[str, Mapping[str, str]] | None = None) -> str:
     """An escaped HTML table in words (:func:`cxex_analysis.reporting.tables.readable`), inside
-    a box that scrolls sideways on a narrow screen rather than the page."""
+    a box that scrolls sideways on a narrow screen rather than the page.
+
+    ``classes`` gives a column's cells a CSS class from their value (a pilot's verdict in its
+    colour); ``links`` makes a column's cells links, from the cell's text to the address.
+    """
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     if frame is None or frame.empty:
         return (f'<div class="cxex-scroll"><table class="cxex-table">{cap}<tbody><tr><td>'
                 f'{html.escape(empty)}</td></tr></tbody></table></div>')
-    headers, rows = readable(frame, digits, labels)
+    columns, headers, rows = laid_out(frame, digits, labels)
+    classes, links = classes or {}, links or {}
     head = "".join(f'<th scope="col">{html.escape(h)}</th>' for h in headers)
-    body = "".join(
-        "<tr>" + "".join(f'<td style="text-align:{"right" if numeric else "left"}">'
-                         f"{html.escape(shortened(text, MAX_CELL_CHARS))}</td>"
-                         for text, numeric in cells) + "</tr>" for cells in rows)
+
+    def cell(i: int, column: str, text: str, numeric: bool) -> str:
+        style = classes[column](frame[column].iloc[i]) if column in classes else None
+        shown = html.escape(shortened(text, MAX_CELL_CHARS))
+        href = links.get(column, {}).get(text)
+        if href:
+            shown = f'<a href="{html.escape(href)}">{shown}</a>'
+        return (f'<td style="text-align:{"right" if numeric else "left"}"'
+                + (f' class="{html.escape(style)}"' if style else "") + f">{shown}</td>")
+
+    body = "".join("<tr>" + "".join(cell(i, column, text, numeric)
+                                    for column, (text, numeric) in zip(columns, cells)) + "</tr>"
+                   for i, cells in enumerate(rows))
     return scroll_box(f'<table class="cxex-table">{cap}<thead><tr>{head}</tr></thead>'
                       f"<tbody>{body}</tbody></table>", caption or "table")
 

@@ -32,17 +32,16 @@ from cxex_analysis.narrative.claim_findings import (
 from cxex_analysis.narrative.summary_findings import (
     action_answers,
     ex_cx_answer,
-    pilot_answers,
+    pilot_table,
     value_answers,
     where_to_act,
 )
 from cxex_analysis.reporting.group_charts import group_heatmap
-from cxex_analysis.reporting.show import PAGE_CSS, figure_html, scroll_box, table_html
+from cxex_analysis.reporting.show import PAGE_CSS, figure_html, table_html
 from cxex_analysis.results import read_json
 from cxex_analysis.vocabulary import (
     ci_label,
     definitions_markdown,
-    label,
     level_of,
 )
 
@@ -60,6 +59,12 @@ footer{margin-top:2em;font-size:0.9em;color:#5f6b73}
 .attention h2{border:none;margin-top:0.6em}
 """
 
+
+#: The caption of the executive summary's table of pilots.
+PILOTS_CAPTION = "Each pilot's effect on customers and employees, and what to do next"
+
+#: The caption of the executive summary's claims ledger (its region's name in the page).
+CLAIMS_CAPTION = "Claims ledger"
 
 #: The caption of the executive summary's table of groups.
 GROUPS_CAPTION = "Where to act: each group's scores with their intervals"
@@ -121,6 +126,16 @@ def changes_html(results: pd.DataFrame) -> str:
     return table + f"<p>{_e(fdr_note(rows, confidence))}</p>"
 
 
+def pilots_html(pilots: pd.DataFrame) -> str:
+    """The pilots' effects on customers and employees (:func:`pilot_table`), each
+    recommendation in its colour; empty without pilots."""
+    if pilots.empty:
+        return ""
+    return table_html(pilots, caption=PILOTS_CAPTION, digits=2,
+                      labels={"estimate": "Effect ({ci})", "outcome": "Outcome"},
+                      classes={"recommendation": lambda v: v if isinstance(v, str) else None})
+
+
 def claims_html(results: pd.DataFrame, reports: list[dict]) -> str:
     """The claims ledger (from notebook 07's ``claim`` rows): each claim, this organisation's
     number with its interval, the verdict and the evidence, linked to the report that tested
@@ -129,18 +144,12 @@ def claims_html(results: pd.DataFrame, reports: list[dict]) -> str:
         if not results.empty else results
     if rows.empty or "verdict" not in rows:
         return ""
-    table = ledger_table(rows.reset_index(drop=True))
-    body = []
-    for shown, row in zip(table.itertuples(index=False), rows.itertuples(index=False)):
-        claim = CLAIM_BY_ID[row.subject]
-        link = _link(reports, claim.report[:3]) or _e(shown[5])
-        body.append("<tr>" + "".join(f"<td>{_e(v)}</td>" for v in shown[:5])
-                    + f"<td>{link}</td></tr>")
-    head = "".join(f"<th>{_e(c)}</th>" for c in table.columns)
+    titles = {claim.report: report_title(claim.report) for claim in CLAIM_BY_ID.values()}
+    table = ledger_table(rows.reset_index(drop=True), titles)
+    tested_in = {report_title(r["name"]): r["html"] for r in reports if r.get("html")}
     sentences = "".join(f"<p>{_e(s)}</p>" for s in ledger_sentences(rows)[:1])
     return (f"<div class='answer'>{sentences}</div>"
-            + scroll_box(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody>"
-                         "</table>", "Claims ledger")
+            + table_html(table, caption=CLAIMS_CAPTION, links={"Tested in": tested_in})
             + f"<p class='meta'>{_e(VERDICT_RULE)}</p>")
 
 
@@ -163,7 +172,6 @@ def _environment() -> jinja2.Environment:
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("cxex_analysis.reporting", "templates"),
         autoescape=True, undefined=jinja2.StrictUndefined)
-    environment.filters["scroll_box"] = lambda content, label: Markup(scroll_box(content, label))
     return environment
 
 
@@ -183,7 +191,7 @@ def build_index(run_dir: Path, reports: list[dict], registry: pd.DataFrame | Non
     registry = registry if registry is not None else pd.DataFrame()
     some = not results.empty
     act = where_to_act(results) if some else pd.DataFrame()
-    pilots = pilot_answers(results, registry) if some else []
+    pilots = pilot_table(results, registry) if some else pd.DataFrame()
     page = _environment().get_template("summary.html").render(
         css=Markup(CSS + PAGE_CSS), run_id=run_id or run_dir.name,
         generated=dt.datetime.now().strftime("%Y-%m-%d %H:%M"), level=f"{level_of(results):.0%}",
@@ -191,8 +199,8 @@ def build_index(run_dir: Path, reports: list[dict], registry: pd.DataFrame | Non
         ex_cx={"sentences": ex_cx_answer(results) if some else [], "links": _link(reports, "01_"),
                "why_not": [s for s in _not_shown(reports, "01_")
                            if s.startswith(("EX → CX", "Mediation"))]},
-        pilots={"rows": [{**p, "outcome": label(p["outcome"])} for p in pilots],
-                "links": _link(reports, "02_"), "why_not": _not_shown(reports, "02_")},
+        pilots={"table": Markup(pilots_html(pilots)), "links": _link(reports, "02_"),
+                "why_not": _not_shown(reports, "02_")},
         value={"sentences": value_answers(results) if some else [], "links": _link(reports, "03_"),
                "why_not": _not_shown(reports, "03_")},
         act={"table": Markup(table_html(act.fillna(""), digits=None, caption=GROUPS_CAPTION)

@@ -37,6 +37,10 @@ COUNT_COLUMNS = {"n", "rows", "responses", "respondents", "rows_read", "rows_acc
                  "analysed", "customer_comments", "employee_comments", "comments", "rank",
                  "learnt_from", "suggestions", "not_english"}
 
+#: Columns holding a share or a probability (0 to 1): shown as a percentage.
+PERCENT_COLUMNS = {"probability_beneficial"}
+
+
 def _capitalised(words: str) -> str:
     """'engagement' -> 'Engagement'; 'eNPS' stays."""
     return words[:1].upper() + words[1:] if words[1:2].islower() else words
@@ -45,7 +49,8 @@ def _capitalised(words: str) -> str:
 #: Columns of ids, and the words each is shown in.
 ID_COLUMNS = {"estimand": estimand_label, "outcome": lambda m: _capitalised(measure_label(m)), "term": term_label,
               "method": method_label, "subject": group_label, "source": label,
-              "metric": term_label, "input": term_label, "test": estimand_label}
+              "metric": term_label, "input": term_label, "test": estimand_label,
+              "recommendation": str.upper}
 
 #: Measures shown per 1,000 (stored as fractions): the label says so.
 PER_1000 = {"exit_rate": "employee exits per 1,000", "churn_rate": "customers lost per 1,000"}
@@ -103,6 +108,14 @@ def readable(frame: pd.DataFrame, digits: int | None = 1,
              labels: dict[str, str] | None = None) -> tuple[list[str], list[list[tuple[str, bool]]]]:
     """Headers and cells (text, is-number) of ``frame`` in words; ``{ci}`` in a label is the
     interval's name at the rows' level ("90% CI")."""
+    _, headers, rows = laid_out(frame, digits, labels)
+    return headers, rows
+
+
+def laid_out(frame: pd.DataFrame, digits: int | None = 1, labels: dict[str, str] | None = None
+             ) -> tuple[list[str], list[str], list[list[tuple[str, bool]]]]:
+    """:func:`readable` with the frame's column behind each header (an estimate's interval
+    columns fold into its cell), for a caller that styles or links a column's cells."""
     labels = {column: text.replace("{ci}", ci_label(level_of(frame)))
               for column, text in (labels or {}).items()}
     levels = (frame["estimand"].map(_in_measure_units) if "estimand" in frame
@@ -148,12 +161,14 @@ def readable(frame: pd.DataFrame, digits: int | None = 1,
                               f"{format_number(float(value), d)} to {format_number(float(high), d)}", True))
             elif is_p_column(column) and not _missing(value) and not isinstance(value, str):
                 cells.append((format_p(float(value)), True))
+            elif column in PERCENT_COLUMNS and not _missing(value):
+                cells.append((f"{float(value):.0%}", True))
             elif column in ID_COLUMNS and isinstance(value, str):
                 cells.append((ID_COLUMNS[column](value), False))
             else:
                 cells.append(cell_text(value, d, column in COUNT_COLUMNS))
         rows.append(cells)
-    return headers, rows
+    return [column for column, _ in columns], headers, rows
 
 
 def _in_measure_units(estimand) -> bool:
