@@ -237,6 +237,12 @@ SECTION_PARTS = {
         "heterogeneity": ("6", "pilots.subgroup_effects"),
         "power": ("7", "pilots.primary_power"),
         "decision": ("8", "pilots.decide")},
+    "05_verbatims": {
+        "sentiment": ("1", "verbatims.sentiment_summary"),
+        "contrast": ("3", "verbatims.detractor_vs_promoter"),
+        "shares": ("4", "verbatims.theme_share"),
+        "dual": ("5", "verbatims.dual_view"),
+        "emerging": ("6", "verbatims.emerging_themes")},
 }
 
 

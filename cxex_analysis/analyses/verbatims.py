@@ -10,6 +10,9 @@ escaped, comment thresholds).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -20,19 +23,58 @@ from cxex_analysis.errors import check_argument, check_confidence
 from cxex_analysis.estimators.comment_annotation import Annotated, with_themes
 from cxex_analysis.estimators.intervals import correlation_interval, proportion_interval
 from cxex_analysis.panels.comments import annotated_comments, comment_quarters, organisation_names
-from cxex_analysis.results import tidy
+from cxex_analysis.results import Parts, tidy
 
 SCORED = ("negative", "neutral", "positive", "suggestion")
 
 
+@dataclass(frozen=True)
+class Verbatims(Parts):
+    """What notebook 05 found, part by part (:meth:`~cxex_analysis.results.Parts.with_part`);
+    a part is None until its section computed it.
+
+    Attributes
+    ----------
+    annotated : every comment with its tone and codebook themes
+    sentiment : share of comments negative, by source (:func:`sentiment_summary`)
+    contrast : themes detractors raise more than promoters (:func:`detractor_vs_promoter`)
+    shares : theme shares by region and quarter (:func:`theme_share`)
+    dual : employees' and customers' theme shares across units (:func:`dual_view`)
+    emerging : themes found in critical comments without a codebook (:func:`emerging_themes`)
+    """
+
+    annotated: Annotated
+    sentiment: pd.DataFrame | None = None
+    contrast: pd.DataFrame | None = None
+    shares: pd.DataFrame | None = None
+    dual: pd.DataFrame | None = None
+    emerging: pd.DataFrame | None = None
+    not_estimated: Mapping[str, str] = field(default_factory=dict)
+
+    def tidy(self) -> pd.DataFrame:
+        """The rows to record: sentiment, the detractor contrast, the dual view and the
+        theme shares (those computed)."""
+        parts = [p for p in (self.sentiment, self.contrast, self.dual, self.shares)
+                 if p is not None and len(p)]
+        return pd.concat([tidy(p) for p in parts], ignore_index=True) if parts else tidy([])
+
+
 def load_comments(con, codebook: str = "", n_themes: int = 10, seed: int = 0,
                   brand_terms: str = "") -> Annotated:
-    """Every comment in the warehouse annotated (``codebook`` "" = the default service one;
-    ``brand_terms`` comma-separated names kept out of discovery themes, with the units' and
-    regions' own names)."""
-    names = organisation_names(con) + [b.strip() for b in brand_terms.split(",") if b.strip()]
+    """Every comment in the warehouse annotated (``codebook`` "" = the default service one),
+    with up to ``n_themes`` discovery themes (:func:`discover_themes`; 0: none)."""
     # tone and codebook themes as the group reports have them (learnt once per warehouse)
-    return with_themes(annotated_comments(con, codebook, seed), n_themes, seed, names)
+    return discover_themes(con, annotated_comments(con, codebook, seed), n_themes, seed,
+                           brand_terms)
+
+
+def discover_themes(con, annotated: Annotated, n_themes: int = 10, seed: int = 0,
+                    brand_terms: str = "") -> Annotated:
+    """``annotated`` with up to ``n_themes`` themes found in its critical comments without a
+    codebook; ``brand_terms`` (comma-separated), the units' and the regions' own names are
+    kept out of the themes' names."""
+    names = organisation_names(con) + [b.strip() for b in brand_terms.split(",") if b.strip()]
+    return with_themes(annotated, n_themes, seed, names)
 
 
 def _english(annotated: Annotated, source: str | None = None) -> pd.Series:
@@ -235,10 +277,11 @@ def theme_share(con, annotated: Annotated, by: str = "region", source: str = "cu
     return tidy(rows, extra=[by, "quarter"])
 
 
-def top_detractor_theme_share(shares: pd.DataFrame, contrast: pd.DataFrame) -> pd.DataFrame | None:
+def top_detractor_theme_share(shares: pd.DataFrame | None,
+                              contrast: pd.DataFrame | None) -> pd.DataFrame | None:
     """Theme shares by group and quarter for the theme detractors raise most over promoters;
     None when there are no shares or no contrast."""
-    if shares.empty or contrast.empty:
+    if shares is None or contrast is None or shares.empty or contrast.empty:
         return None
     top = contrast.sort_values("estimate", ascending=False)["term"].iloc[0]
     return shares[shares["term"] == top]

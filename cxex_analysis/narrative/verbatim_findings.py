@@ -8,9 +8,11 @@ import pandas as pd
 from cxex_analysis.vocabulary import label
 
 
-def findings(sentiment: pd.DataFrame, contrast: pd.DataFrame, dual: pd.DataFrame,
-             emerging: pd.DataFrame) -> list[str]:
-    """Plain sentences for the summary box."""
+def findings(sentiment: pd.DataFrame | None, contrast: pd.DataFrame | None,
+             dual: pd.DataFrame | None, emerging: pd.DataFrame | None) -> list[str]:
+    """Plain sentences for the summary box (a part not computed, None, says nothing)."""
+    sentiment, contrast, dual, emerging = (pd.DataFrame() if part is None else part
+                                           for part in (sentiment, contrast, dual, emerging))
     out = [_sentiment_sentence(row) for row in sentiment.itertuples()]
     if len(contrast):
         top = contrast[contrast["p_value_holm"] < 0.05].sort_values("estimate", ascending=False).head(2)
