@@ -243,6 +243,11 @@ SECTION_PARTS = {
         "shares": ("4", "verbatims.theme_share"),
         "dual": ("5", "verbatims.dual_view"),
         "emerging": ("6", "verbatims.emerging_themes")},
+    "07_claims": {
+        "recommend": ("2", "claims.recommend_ratios"),
+        "metrics": ("3", "claims.metric_comparison"),
+        "right_first_time": ("4", "claims.right_first_time"),
+        "retention_profit": ("5", "claims.retention_profit")},
 }
 
 

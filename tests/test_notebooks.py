@@ -94,8 +94,9 @@ def test_html_has_no_code_warnings_or_remote_scripts(run):
         html = (result.run_dir / item.html).read_text()
         assert "Traceback" not in html and "Warning" not in html
         assert "from cxex_analysis import" not in html  # code is hidden
-        # a summary shown before its sections ran was filled in once they had
+        # a summary (or a ledger) shown before its sections ran was filled in once they had
         assert show.SUMMARY_PENDING[:60] not in html, item.name
+        assert show.TABLE_PENDING[:60] not in html, item.name
         assert not re.search(r"<script[^>]+src=\"https?://", html)
         assert re.search(r'<img [^>]*alt="[^"]{20,}"', html)
 

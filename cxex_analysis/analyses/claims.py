@@ -100,13 +100,23 @@ MONEY_OUTCOMES = ("churn_rate", "revenue_per_customer", "repeat_contacts_per_100
 POLL_ORDER = ("csat", "ces", "nps")
 
 
-def _customers(con) -> pd.DataFrame | None:
+def customer_answers(con) -> pd.DataFrame | None:
+    """The customers' answers the claims read (NPS, CSAT, CES, channel, first-contact
+    resolution, those the survey has); None without a customer survey."""
     if not has_table(con, "customer_survey"):
         return None
     present = set(table_columns(con, "customer_survey"))
     wanted = [c for c in ("nps", "csat", "ces", "channel", "resolved_first_contact")
               if c in present]
     return customer_responses(con, wanted)
+
+
+def recommend_ratios(customers: pd.DataFrame | None, confidence: float = 0.95) -> pd.DataFrame:
+    """How many times more likely customers with a good experience are to be promoters than
+    those with a poor one, overall and by channel
+    (:func:`~cxex_analysis.estimators.promoter_ratio.promoter_ratios`); no rows without
+    customer answers."""
+    return promoter_ratios(customers, confidence) if customers is not None else tidy([])
 
 
 def right_first_time(customers: pd.DataFrame | None, confidence: float = 0.95) -> pd.DataFrame:
@@ -190,10 +200,9 @@ def tested_here(con, confidence: float = 0.95, min_group_size: int = 5,
                 seed: int = 0) -> ClaimTests:
     """The tests this module runs on the warehouse (a :class:`ClaimTests`)."""
     confidence = check_confidence(confidence)
-    customers = _customers(con)
+    customers = customer_answers(con)
     return ClaimTests(
-        recommend=(promoter_ratios(customers, confidence) if customers is not None
-                   else tidy([])),
+        recommend=recommend_ratios(customers, confidence),
         metrics=metric_comparison(con, confidence, min_group_size, seed),
         right_first_time=right_first_time(customers, confidence),
         retention_profit=retention_profit(con, confidence, seed=seed))

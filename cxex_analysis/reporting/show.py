@@ -221,28 +221,63 @@ SUMMARY_PENDING = ("The findings are written here once the sections below have r
                    "section that could not be computed says so where it stands.")
 
 
-class SummaryToCome:
+class ToCome:
+    """A display shown where a reader expects it and filled in later, when the sections
+    below it have computed what it shows (:meth:`show` updates the same display, in
+    JupyterLab and in the published page)."""
+
+    def __init__(self, placeholder: str):
+        self.handle = display(HTML(placeholder), display_id=True)
+
+    def show(self, markup: str) -> None:
+        """Replace the placeholder with ``markup``."""
+        if self.handle is None:  # no display id outside a kernel: show it where it is
+            display(HTML(markup))
+        else:
+            self.handle.update(HTML(markup))
+
+
+class SummaryToCome(ToCome):
     """The summary box that opens a report whose sections compute its findings: shown first,
-    as a leader reads it, and filled in at the end (:meth:`fill` updates the same display,
-    in JupyterLab and in the published page)."""
+    as a leader reads it, and filled in at the end."""
 
     def __init__(self, title: str):
         self.title = title
-        self.handle = display(HTML(summary_box_html(title, [SUMMARY_PENDING])), display_id=True)
+        super().__init__(summary_box_html(title, [SUMMARY_PENDING]))
 
     def fill(self, findings: list[str]) -> None:
         """Replace the box's placeholder with ``findings``."""
-        markup = HTML(summary_box_html(self.title, findings))
-        if self.handle is None:  # no display id outside a kernel: show it where it is
-            display(markup)
-        else:
-            self.handle.update(markup)
+        self.show(summary_box_html(self.title, findings))
+
+
+class TableToCome(ToCome):
+    """A table shown before the sections that compute its rows (a ledger of what they
+    found), filled in at the end with :func:`table`'s layout."""
+
+    def __init__(self, caption: str):
+        self.caption = caption
+        super().__init__(note_html(TABLE_PENDING))
+
+    def fill(self, frame: pd.DataFrame, **layout: Any) -> None:
+        """Replace the placeholder with ``frame`` as :func:`table` lays it out."""
+        self.show(table_html(frame, self.caption, **layout))
+
+
+#: What a table to come says until the sections below have run.
+TABLE_PENDING = ("This table is filled in once the sections below have run; a section that "
+                 "could not be computed says so where it stands.")
 
 
 def summary_to_come(title: str) -> SummaryToCome:
     """Show the summary box titled ``title`` now and fill it in later:
     ``summary = show.summary_to_come(…)`` first, ``summary.fill(findings)`` last."""
     return SummaryToCome(title)
+
+
+def table_to_come(caption: str) -> TableToCome:
+    """Show where the table captioned ``caption`` goes now and fill it in later:
+    ``ledger = show.table_to_come(…)`` first, ``ledger.fill(frame, digits=…)`` last."""
+    return TableToCome(caption)
 
 
 def definitions(min_group_size: int = 5) -> None:
