@@ -237,6 +237,10 @@ SECTION_PARTS = {
         "heterogeneity": ("6", "pilots.subgroup_effects"),
         "power": ("7", "pilots.primary_power"),
         "decision": ("8", "pilots.decide")},
+    "03_return_on_experience": {
+        "simulated": ("2", "rox.simulate"),
+        "breakeven": ("2", "value_model.break_even"),
+        "programme_simulated": ("5", "rox.simulate")},
     "05_verbatims": {
         "sentiment": ("1", "verbatims.sentiment_summary"),
         "contrast": ("3", "verbatims.detractor_vs_promoter"),

@@ -45,6 +45,8 @@ from cxex_analysis.estimators.value_model import (
     LINKS,
     Inputs,
     Quantity,
+    monte_carlo,
+    summarise,
 )
 from cxex_analysis.panels.linkage_panels import build_money_panel, build_panel
 from cxex_analysis.panels.pilot_panels import pilot_registry, units_like_pilot
@@ -320,6 +322,15 @@ def what_to_value(con, results: pd.DataFrame, scale_pilot: str, finance: dict,
     pilot_id = scale_pilot or first_pilot_with_effects(results, con)
     return Valuation(build_inputs(con, results, pilot_id, finance, min_group_size=min_group_size,
                                   link_rows=rows), pilot_id, programme, notes, rows)
+
+
+def simulate(inputs: Inputs, draws: int = 10_000, seed: int = 42, confidence: float = 0.95,
+             subject: str = "all") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What ``inputs`` are worth: the Monte Carlo draws
+    (:func:`~cxex_analysis.estimators.value_model.monte_carlo`) and their summary rows
+    (:func:`~cxex_analysis.estimators.value_model.summarise`, ``subject`` the programme)."""
+    simulated = monte_carlo(inputs, draws=draws, seed=seed)
+    return simulated, summarise(simulated, inputs, confidence, subject=subject)
 
 
 def first_pilot_with_effects(results: pd.DataFrame, con) -> str:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from cxex_analysis.estimators.value_model import Inputs
+from cxex_analysis.results import Parts, tidy
 
 
 @dataclass(frozen=True)
-class Valuation:
-    """The programme valued first and the money links it rests on.
+class Valuation(Parts):
+    """The programme valued first and the money links it rests on; notebook 03 adds what the
+    inputs are worth section by section (:meth:`~cxex_analysis.results.Parts.with_part`).
 
     Attributes
     ----------
@@ -21,6 +24,11 @@ class Valuation:
     programme : an engagement programme's inputs beside a pilot (or None)
     notes : sentences on what could not be valued and why
     links : the money links, corrected for survey noise and uncorrected (tidy rows)
+    simulated, summary : the Monte Carlo draws of what ``main`` is worth and their summary
+        rows (:func:`~cxex_analysis.analyses.rox.simulate`), None until computed
+    breakeven : the NPS effect at which ``main`` pays back (None until computed)
+    programme_simulated, programme_summary : the same for the engagement programme beside a
+        pilot
     """
 
     main: Inputs | None
@@ -28,7 +36,16 @@ class Valuation:
     programme: Inputs | None = None
     notes: list[str] = field(default_factory=list)
     links: pd.DataFrame = field(default_factory=pd.DataFrame)
+    simulated: pd.DataFrame | None = None
+    summary: pd.DataFrame | None = None
+    breakeven: float | None = None
+    programme_simulated: pd.DataFrame | None = None
+    programme_summary: pd.DataFrame | None = None
+    not_estimated: Mapping[str, str] = field(default_factory=dict)
 
     def tidy(self) -> pd.DataFrame:
-        """The rows to record: the money links."""
-        return self.links
+        """The rows to record: the engagement programme's value, the main programme's and
+        the money links (those computed)."""
+        parts = [p for p in (self.programme_summary, self.summary, self.links)
+                 if p is not None and len(p)]
+        return pd.concat([tidy(p) for p in parts], ignore_index=True) if parts else tidy([])
