@@ -241,6 +241,10 @@ SECTION_PARTS = {
         "simulated": ("2", "rox.simulate"),
         "breakeven": ("2", "value_model.break_even"),
         "programme_simulated": ("5", "rox.simulate")},
+    "04_group_report": {
+        "metrics": ("1", "groups.group_metrics"),
+        "changes": ("2", "groups.group_changes"),
+        "actions": ("6", "actions.group_review")},
     "05_verbatims": {
         "sentiment": ("1", "verbatims.sentiment_summary"),
         "contrast": ("3", "verbatims.detractor_vs_promoter"),

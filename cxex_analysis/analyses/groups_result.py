@@ -3,15 +3,20 @@ with the confidentiality rules already applied."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
 
+from cxex_analysis.analyses.actions_result import GroupActions
+from cxex_analysis.results import Parts, tidy
+
 
 @dataclass(frozen=True)
-class GroupReport:
+class GroupReport(Parts):
     """One group's report data. Employee parts are empty or blank where fewer people answered
-    than the rules allow (``notes`` says so).
+    than the rules allow (``notes`` says so). Notebook 04 adds the parts after ``themes``
+    section by section (:meth:`~cxex_analysis.results.Parts.with_part`).
 
     Attributes
     ----------
@@ -29,6 +34,12 @@ class GroupReport:
     employee_comments, customer_comments : PII masked, each with its tone and themes, those
         about the top issues first (employees' empty unless allowed)
     themes : the share of the group's comments mentioning each theme beside the company's
+    metrics : the group's metrics with intervals (:func:`~cxex_analysis.analyses.groups.
+        group_metrics`), None until computed
+    changes : each score's change since the last survey (:func:`~cxex_analysis.analyses.
+        groups.group_changes`)
+    actions : the group's action plans and what changed on their focus
+        (:func:`~cxex_analysis.analyses.actions.group_review`)
     """
 
     group_by: str
@@ -48,3 +59,15 @@ class GroupReport:
     employee_comments: pd.DataFrame = field(default_factory=pd.DataFrame)
     customer_comments: pd.DataFrame | None = None
     themes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    metrics: pd.DataFrame | None = None
+    changes: pd.DataFrame | None = None
+    actions: GroupActions | None = None
+    not_estimated: Mapping[str, str] = field(default_factory=dict)
+
+    def tidy(self) -> pd.DataFrame:
+        """The rows to record: the metrics, their changes since the last survey and since
+        each action (those computed)."""
+        parts = [p for p in (self.metrics, self.changes,
+                             self.actions.changes if self.actions is not None else None)
+                 if p is not None and len(p)]
+        return pd.concat([tidy(p) for p in parts], ignore_index=True) if parts else tidy([])
