@@ -251,6 +251,9 @@ SECTION_PARTS = {
         "shares": ("4", "verbatims.theme_share"),
         "dual": ("5", "verbatims.dual_view"),
         "emerging": ("6", "verbatims.emerging_themes")},
+    "06_action_review": {
+        "follow": ("1", "actions.follow_through"),
+        "review": ("3", "action_effects.action_effects")},
     "07_claims": {
         "recommend": ("2", "claims.recommend_ratios"),
         "metrics": ("3", "claims.metric_comparison"),

@@ -40,6 +40,9 @@ import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
 from cxex_analysis.analyses.action_effects_result import ActionEffects
+from cxex_analysis.analyses.action_effects_result import (
+    ActionReview as ActionReview,  # notebook 06's
+)
 from cxex_analysis.config import MIN_GROUP_SIZE
 from cxex_analysis.errors import InsufficientData, check_confidence
 from cxex_analysis.estimators.experiments import balance as balance_table

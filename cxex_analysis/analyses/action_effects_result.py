@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from cxex_analysis.results import no_rows
+from cxex_analysis.results import Parts, no_rows, tidy
 
 
 @dataclass(frozen=True)
@@ -31,3 +32,31 @@ class ActionEffects:
     def tidy(self) -> pd.DataFrame:
         """The rows to record."""
         return self.effects
+
+
+@dataclass(frozen=True)
+class ActionReview(Parts):
+    """What notebook 06 found, section by section
+    (:meth:`~cxex_analysis.results.Parts.with_part`); None until its section computed it.
+
+    Attributes
+    ----------
+    follow : every action's follow-through (:func:`~cxex_analysis.analyses.actions.
+        follow_through`)
+    review : the effects of completing actions, their checks and balance
+        (:func:`~cxex_analysis.analyses.action_effects.action_effects`)
+    """
+
+    follow: pd.DataFrame | None = None
+    review: ActionEffects | None = None
+    not_estimated: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def effects(self) -> pd.DataFrame:
+        """The effects' rows (none until estimated)."""
+        return self.review.effects if self.review is not None else no_rows()
+
+    def tidy(self) -> pd.DataFrame:
+        """The rows to record: the follow-through and the effects (those computed)."""
+        parts = [p for p in (self.follow, self.effects) if p is not None and len(p)]
+        return pd.concat([tidy(p) for p in parts], ignore_index=True) if parts else tidy([])

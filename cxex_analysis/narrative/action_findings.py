@@ -42,10 +42,20 @@ def _interval(row, digits: int = 2) -> str:
             f"{format_number(row['ci_high'], digits)}")
 
 
-def follow_sentence(rows: pd.DataFrame, subject: str = "all", whose: str = "") -> str | None:
+def review_findings(follow: pd.DataFrame | None, effects: pd.DataFrame,
+                    confidence: float = 0.95) -> list[str]:
+    """The action review's summary: the follow-through, each focus's effect, the overall
+    effect (those there are to tell) and what the design cannot show."""
+    told = [follow_sentence(follow), *effect_sentences(effects, confidence),
+            overall_sentence(effects, confidence)]
+    return [s for s in told if s] + [LIMITS]
+
+
+def follow_sentence(rows: pd.DataFrame | None, subject: str = "all", whose: str = "") -> str | None:
     """The follow-through of the company (or of ``subject``) in one sentence; ``whose``
-    starts it ("Its units' plans: ")."""
-    company = rows[rows["subject"] == subject].set_index("outcome") if not rows.empty else None
+    starts it ("Its units' plans: "); None when there is none to tell."""
+    company = (rows[rows["subject"] == subject].set_index("outcome")
+               if rows is not None and not rows.empty else None)
     if company is None or company.empty:
         return None
     n = int(company.loc["done", "n"])
