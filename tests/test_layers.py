@@ -243,7 +243,7 @@ SECTION_PARTS = {
         "programme_simulated": ("5", "rox.simulate")},
     "04_group_report": {
         "metrics": ("1", "groups.group_metrics"),
-        "changes": ("2", "groups.group_changes"),
+        "changes": ("2", "changes.since_last_survey"),
         "actions": ("6", "actions.group_review")},
     "05_verbatims": {
         "sentiment": ("1", "verbatims.sentiment_summary"),

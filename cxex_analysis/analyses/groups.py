@@ -11,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cxex_analysis.analyses.changes import since_last_survey
 from cxex_analysis.analyses.groups_result import GroupReport
 from cxex_analysis.config import MIN_COMMENT_GROUP_SIZE, MIN_GROUP_SIZE
 from cxex_analysis.errors import check_argument
@@ -237,15 +236,6 @@ def recent_answers(con, data: GroupReport) -> tuple[pd.DataFrame | None, pd.Data
     group's employee results may be shown."""
     employees, customers = recent_responses(con, data.group_by, data.group)
     return (employees if data.ex_shown else None), customers
-
-
-def group_changes(con, data: GroupReport, confidence: float = 0.95,
-                  min_group_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
-    """Each of the group's scores' change since the previous survey, marked when it is more
-    than survey noise after the FDR correction
-    (:func:`~cxex_analysis.analyses.changes.since_last_survey` on :func:`recent_answers`)."""
-    return since_last_survey(*recent_answers(con, data), confidence, min_group_size,
-                             subject=f"{data.group_by}={data.group}")
 
 
 def group_metrics(con, group_by: str, group: str, confidence: float = 0.95,

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
-from cxex_analysis.analyses.actions_result import GroupActions
 from cxex_analysis.results import Parts, tidy
 
 
@@ -37,7 +37,7 @@ class GroupReport(Parts):
     metrics : the group's metrics with intervals (:func:`~cxex_analysis.analyses.groups.
         group_metrics`), None until computed
     changes : each score's change since the last survey (:func:`~cxex_analysis.analyses.
-        groups.group_changes`)
+        changes.since_last_survey`)
     actions : the group's action plans and what changed on their focus
         (:func:`~cxex_analysis.analyses.actions.group_review`)
     """
@@ -61,7 +61,7 @@ class GroupReport(Parts):
     themes: pd.DataFrame = field(default_factory=pd.DataFrame)
     metrics: pd.DataFrame | None = None
     changes: pd.DataFrame | None = None
-    actions: GroupActions | None = None
+    actions: Any = None  # a GroupActions (analyses/actions_result.py): analyses keep apart
     not_estimated: Mapping[str, str] = field(default_factory=dict)
 
     def tidy(self) -> pd.DataFrame:

@@ -75,14 +75,37 @@ class _Loader(yaml.SafeLoader):
 def resolve(path: str | Path) -> Path:
     """The codebook file ``path`` names, from the working directory, checked and loaded once:
     what a run does before any kernel starts, so a bad codebook is exit 2 naming the file and
-    the problem, and a relative path means what it means where the command was typed."""
+    the problem, and a relative path means what it means where the command was typed.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> mine = pathlib.Path(tempfile.mkdtemp()) / "mine.yaml"
+    >>> _ = mine.write_text("themes:\\n  parking:\\n    label: Parking\\n    terms: [parking, car park]\\n")
+    >>> resolve(mine) == mine.resolve()
+    True
+    >>> resolve(mine.with_name("missing.yaml"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    cxex_analysis.errors.ParameterError: codebook ...missing.yaml: no such file. Expected a YAML
+    codebook (see service_codebook.yaml in the package for the form).
+    """
     resolved = Path(path).expanduser().resolve()
     load(resolved)
     return resolved
 
 
 def load(path: str | Path | None = None) -> list[Theme]:
-    """The themes of the codebook at ``path`` ("" or None: the default service codebook)."""
+    """The themes of the codebook at ``path`` ("" or None: the default service codebook).
+
+    Examples
+    --------
+    >>> themes = load()  # the packaged service codebook
+    >>> len(themes), themes[0].id, themes[0].label
+    (13, 'waiting', 'Waiting and speed')
+    >>> bool(themes[0].pattern.search("we waited an hour")), bool(themes[0].excluded.search("can't wait"))
+    (True, True)
+    """
     path = Path(path) if path else DEFAULT_CODEBOOK
     where = f"codebook {path}"
     expected = f"Expected a YAML codebook (see {DEFAULT_CODEBOOK.name} in the package for the form)."
@@ -170,7 +193,22 @@ def tag(texts: pd.Series, sources: pd.Series, themes: list[Theme]) -> pd.DataFra
 def coverage(tags: pd.DataFrame, discovered: np.ndarray, labels: list[str],
              themes: list[Theme]) -> pd.DataFrame:
     """Per discovery theme: the codebook theme tagging most of its comments, the share tagged
-    by any codebook theme, and whether it is ``emerging`` (less than :data:`COVERED_SHARE`)."""
+    by any codebook theme, and whether it is ``emerging`` (less than :data:`COVERED_SHARE`).
+
+    Examples
+    --------
+    Four comments: the first two found together and both tagged "waiting", the last two
+    found together and tagged by no codebook theme, so their theme is emerging:
+
+    >>> import numpy as np, pandas as pd
+    >>> tags = pd.DataFrame({"waiting": [True, True, False, False], "staff_attitude": [False, True, False, False]})
+    >>> themes = [t for t in load() if t.id in tags]
+    >>> coverage(tags, np.array([0, 0, 1, 1]), ["long queue", "parking"], themes)[
+    ...     ["theme", "share_tagged", "closest_codebook_theme", "emerging"]]
+            theme  share_tagged closest_codebook_theme  emerging
+    0  long queue           1.0      Waiting and speed     False
+    1     parking           0.0                             True
+    """
     names = {t.id: t.label for t in themes}
     rows = []
     for index, label in enumerate(labels):

@@ -37,6 +37,43 @@ MAX_COMMENT_CHARS = 2000
 COLUMNS = ("source", "response_id", "unit_id", "at", "comment", "prompt", "nps", "language",
            "label", "theme_id", "theme")
 
+#: The Examples' comments: what customers write in each tone (:func:`worked_comments`).
+WORKED_TEXT = {
+    "negative": ["I waited far too long to be served", "The wait on hold was forty minutes",
+                 "My problem is still not resolved after three calls",
+                 "The staff were rude and unhelpful", "The system kept crashing",
+                 "The price is too high for what you get", "Hidden fees on top of the price"],
+    "neutral": ["It was fine", "Average service, nothing special", "OK I suppose",
+                "Not bad, not great", "Service was as expected"],
+    "positive": ["Quick service, hardly any wait", "They resolved my problem first time",
+                 "Friendly and helpful staff", "The online system made it easy",
+                 "Good price, good value"],
+}
+
+
+def worked_comments(n: int = 600, seed: int = 0) -> pd.DataFrame:
+    """Customers' comments with a planted tone, the Examples' starting point: each comment's
+    ``tone`` (40% negative, 20% neutral, 40% positive) decides its words
+    (:data:`WORKED_TEXT`), and its writer's ``nps`` follows the tone (3, 7 or 10) except for
+    one answer in five, drawn at random, as survey scores are noisy signals of what people
+    write. Columns as :func:`~cxex_analysis.panels.comments.read_comments` gives them.
+
+    Examples
+    --------
+    >>> comments = worked_comments()
+    >>> comments["tone"].value_counts().to_dict()
+    {'positive': 255, 'negative': 217, 'neutral': 128}
+    """
+    rng = np.random.default_rng(seed)
+    tone = rng.choice(list(WORKED_TEXT), n, p=[0.4, 0.2, 0.4])
+    text = [WORKED_TEXT[t][rng.integers(len(WORKED_TEXT[t]))] for t in tone]
+    score = np.select([tone == "negative", tone == "neutral"], [3, 7], 10)
+    noisy = np.where(rng.random(n) < 0.2, rng.choice([3, 7, 10], n), score)
+    return pd.DataFrame({"response_id": [f"R{i}" for i in range(n)],
+                         "unit_id": [f"U{i % 10}" for i in range(n)],
+                         "at": pd.Timestamp("2026-01-15"), "comment": text, "nps": noisy,
+                         "tone": tone})
+
 
 @dataclass
 class Annotated:
@@ -57,7 +94,15 @@ class Annotated:
 
 def to_parts(annotated: Annotated) -> tuple[dict[str, pd.DataFrame], dict]:
     """``annotated`` as tables and a JSON-able document (to keep on disk without pickles);
-    the codebook is kept as its theme ids and given back to :func:`from_parts`."""
+    the codebook is kept as its theme ids and given back to :func:`from_parts`.
+
+    Examples
+    --------
+    >>> import json
+    >>> frames, document = to_parts(labelled(worked_comments(), None, codebooks.load()))
+    >>> sorted(frames), document["fits"]["customer"]["n_scored"], len(json.dumps(document)) > 0
+    (['comments', 'coverage', 'discovery', 'label:customer', 'tags'], 600, True)
+    """
     found = annotated.discovery
     frames = {"comments": annotated.comments, "tags": annotated.tags,
               "coverage": annotated.coverage,
@@ -75,7 +120,15 @@ def to_parts(annotated: Annotated) -> tuple[dict[str, pd.DataFrame], dict]:
 
 
 def from_parts(parts: tuple[dict[str, pd.DataFrame], dict], codebook: list) -> Annotated:
-    """What :func:`to_parts` kept, with ``codebook`` (its theme ids must be those kept)."""
+    """What :func:`to_parts` kept, with ``codebook`` (its theme ids must be those kept).
+
+    Examples
+    --------
+    >>> annotated = labelled(worked_comments(), None, codebooks.load())
+    >>> back = from_parts(to_parts(annotated), annotated.codebook)
+    >>> back.comments.equals(annotated.comments), back.fits["customer"].method == annotated.fits["customer"].method
+    (True, True)
+    """
     frames, document = parts
     if [t.id for t in codebook] != document["codebook"]:
         raise ValueError("the entry was made with another codebook")
@@ -96,13 +149,35 @@ def annotate(customers: pd.DataFrame | None, employees: pd.DataFrame | None, cod
 
     ``names`` are the organisation's own names (units, regions, brands) kept out of themes;
     ``n_themes = 0`` skips discovery (the group reports need only sentiment and the codebook).
+
+    Examples
+    --------
+    :func:`labelled`, then :func:`with_themes`:
+
+    >>> comments, codebook = worked_comments(), codebooks.load()
+    >>> annotated = annotate(comments, None, codebook, n_themes=3)
+    >>> annotated.comments.equals(with_themes(labelled(comments, None, codebook), 3).comments)
+    True
     """
     return with_themes(labelled(customers, employees, codebook, seed), n_themes, seed, names)
 
 
 def labelled(customers: pd.DataFrame | None, employees: pd.DataFrame | None, codebook: list,
              seed: int = 0) -> Annotated:
-    """The comments with their tone and codebook themes, without discovery themes."""
+    """The comments with their tone and codebook themes, without discovery themes.
+
+    Examples
+    --------
+    The planted tone of :func:`worked_comments` is read back from the words, although one
+    writer's score in five disagrees with them; "waiting" tags the comments about a wait:
+
+    >>> comments = worked_comments()
+    >>> annotated = labelled(comments, None, codebooks.load())
+    >>> float((annotated.comments["label"] == comments["tone"]).mean())
+    1.0
+    >>> int(annotated.tags["waiting"].sum()), int(comments["comment"].str.contains("wait|Quick").sum())
+    (103, 103)
+    """
     parts, fits = [], {}
     for source, frame in (("customer", customers), ("employee", employees)):
         if frame is None or frame.empty:
@@ -127,7 +202,17 @@ def labelled(customers: pd.DataFrame | None, employees: pd.DataFrame | None, cod
 
 def with_themes(annotated: Annotated, n_themes: int = 10, seed: int = 0, names=()) -> Annotated:
     """``annotated`` with up to ``n_themes`` discovery themes among its critical comments
-    (negative, neutral and suggestions, in English); ``n_themes = 0``: as it is."""
+    (negative, neutral and suggestions, in English); ``n_themes = 0``: as it is.
+
+    Examples
+    --------
+    Only the comments that are not praise are grouped; the others keep theme −1:
+
+    >>> annotated = with_themes(labelled(worked_comments(), None, codebooks.load()), n_themes=3)
+    >>> praise = annotated.comments["label"] == "positive"
+    >>> len(annotated.discovery.labels) <= 3, bool((annotated.comments.loc[praise, "theme_id"] == -1).all())
+    (True, True)
+    """
     comments = annotated.comments
     if n_themes <= 0 or comments.empty:
         return annotated

@@ -58,7 +58,13 @@ def sentiment_words() -> frozenset:
 
 
 def sentiment_text(text: str) -> str:
-    """The comment without web addresses, @handles, HTML entities and PII masks, lower case."""
+    """The comment without web addresses, @handles, HTML entities and PII masks, lower case.
+
+    Examples
+    --------
+    >>> sentiment_text("Thanks @AcmeAir! See https://x.co/a &amp; call [phone], it\u2019s #great")
+    "thanks  ! see     call  , it's  great"
+    """
     text = _URL.sub(" ", str(text))
     text = _HANDLE.sub(" ", text)
     text = _ENTITY.sub(" ", text)
@@ -85,7 +91,14 @@ def name_words(names) -> set:
 
 
 def handle_words(texts: pd.Series, min_count: int = 5) -> set:
-    """Words of the @handles written at least ``min_count`` times (brands addressed by name)."""
+    """Words of the @handles written at least ``min_count`` times (brands addressed by name).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> sorted(handle_words(pd.Series(["@AcmeAir late again"] * 5 + ["@bob thanks"])))
+    ['acme', 'acmeair', 'air']
+    """
     counts = Counter(h for text in texts.dropna().astype(str) for h in _HANDLE.findall(text))
     return name_words(h for h, n in counts.items() if n >= min_count)
 

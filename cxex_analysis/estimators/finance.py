@@ -31,6 +31,12 @@ def load_finance(path: Path | str | None = None) -> dict:
     The result says whether the file was given (``explicit``): the packaged defaults are
     illustrative and may be expressed in the registry's currency (:func:`in_registry_currency`),
     a file of the organisation's own is used as it is.
+
+    Examples
+    --------
+    >>> finance = load_finance()  # the packaged, illustrative defaults
+    >>> finance["currency"], finance["explicit"], finance["horizon_months"]
+    ('EUR', False, 24)
     """
     explicit = bool(path)
     path = Path(path) if path else DEFAULT_FINANCE

@@ -80,7 +80,13 @@ def labels_from_scores(nps=None, csat=None, ces=None, item_mean=None, index=None
 
 
 def is_nothing(text: str) -> bool:
-    """True for a short "nothing to improve" answer ("Nothing, keep it up!")."""
+    """True for a short "nothing to improve" answer ("Nothing, keep it up!").
+
+    Examples
+    --------
+    >>> is_nothing("Nothing, keep it up!"), is_nothing("Nothing works, but the staff are kind")
+    (True, False)
+    """
     text = str(text or "").strip()
     return bool(_NOTHING.match(text)) and len(text.split()) <= 12 and " but " not in text.lower()
 
@@ -116,6 +122,18 @@ def learn(texts: pd.Series, score_labels: pd.Series, prompts: pd.Series | None =
     lexicon : DataFrame, optional
         :func:`~cxex_analysis.estimators.sentiment.lexicon_sentiment` of ``texts`` (computed
         when not given); comments not in English are labelled "not scored".
+
+    Examples
+    --------
+    Writers' scores that follow their words except one in five: the labels learnt from them
+    agree with the scores at macro-F1 0.85 (the noise's ceiling), the general lexicon at
+    0.54, and with the planted tone exactly:
+
+    >>> from cxex_analysis.estimators.comment_annotation import worked_comments
+    >>> comments = worked_comments()
+    >>> fit = learn(comments["comment"], labels_from_scores(comments["nps"], None, None))
+    >>> round(fit.agreement, 2), round(fit.lexicon_agreement, 2), float((fit.label == comments["tone"]).mean())
+    (0.85, 0.54, 1.0)
     """
     texts = texts.fillna("").astype(str)
     prompts = (prompts.astype(object) if prompts is not None

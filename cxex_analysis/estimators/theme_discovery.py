@@ -95,6 +95,16 @@ def discover(texts: pd.Series, n_themes: int = 10, seed: int = 0, excluded: Set[
     (one per comment, e.g. unit ids) make labels use only phrases written in several groups;
     ``context`` are more comments of the same organisation (e.g. the positive ones) whose
     words help learn what words mean, though their themes are not sought.
+
+    Examples
+    --------
+    Comments that repeat a few phrases (a drop-down's reasons) have no themes to find, and
+    say so:
+
+    >>> import pandas as pd
+    >>> found = discover(pd.Series(["Waiting time", "Price", "Staff friendliness"] * 40))
+    >>> found.labels, found.method
+    ([], 'too few different comments to find themes (the 120 comments say 3 different things)')
     """
     texts = texts.fillna("").astype(str).reset_index(drop=True)
     written = texts.str.strip().str.lower()

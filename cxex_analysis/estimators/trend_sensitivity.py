@@ -26,7 +26,18 @@ from cxex_analysis.results import tidy
 
 def event_study_vector(gt: GroupTime, max_pre: int = 4, max_post: int = 6):
     """Event-study estimates e = −max_pre … max_post of a universal-baseline study (the
-    reference e = −1 is 0 by construction and left out): (event times, estimates)."""
+    reference e = −1 is 0 by construction and left out): (event times, estimates).
+
+    Examples
+    --------
+    >>> import moderndid  # R did's example data, mpdta, shipped offline
+    >>> from cxex_analysis.estimators.staggered import group_time
+    >>> mpdta = moderndid.load_mpdta().to_pandas()
+    >>> gt = group_time(mpdta, "lemp", "countyreal", "year", "first.treat", baseline="universal")
+    >>> times, estimates = event_study_vector(gt)  # R did: aggte(type = "dynamic"), universal base
+    >>> times.tolist(), estimates.round(4).tolist()
+    ([-4, -3, -2, 0, 1, 2, 3], [0.0033, 0.025, 0.0245, -0.0199, -0.051, -0.1373, -0.1008])
+    """
     if gt.baseline != "universal":
         raise InsufficientData("the sensitivity analysis needs a universal-baseline event study.")
     events = [a for a in aggregate(gt, "dynamic")[1:]
@@ -52,6 +63,23 @@ def sensitivity(gt: GroupTime, outcome: str, confidence: float = 0.95,
     lower bound's α/2 quantile and the upper bound's 1 − α/2 quantile over multiplier-bootstrap
     draws of the event study; conservative). ``estimate`` is the event study's average;
     ``breakdown`` the largest M̄ whose interval excludes zero (NaN if none).
+
+    Examples
+    --------
+    On R did's example data the event study averages −0.0772 after the start; the largest
+    change before it is 0.0245 (e = −2 to the reference), and (e + 1) averages 2.5 over
+    e = 0 … 3, so at M̄ = 1 the set is −0.0772 ± 0.0245 × 2.5:
+
+    >>> import moderndid  # R did's example data, mpdta, shipped offline
+    >>> from cxex_analysis.estimators.staggered import group_time
+    >>> mpdta = moderndid.load_mpdta().to_pandas()
+    >>> gt = group_time(mpdta, "lemp", "countyreal", "year", "first.treat", baseline="universal")
+    >>> rows = sensitivity(gt, "lemp", n_boot=199, seed=1).set_index("term")
+    >>> rows.loc[["Mbar=0", "Mbar=1"], ["estimate", "bound_low", "bound_high"]].round(4)
+            estimate  bound_low  bound_high
+    term
+    Mbar=0   -0.0772    -0.0772     -0.0772
+    Mbar=1   -0.0772    -0.1384     -0.0161
     """
     times, beta = event_study_vector(gt, max_pre, max_post)
     pre, post = times < 0, times >= 0
