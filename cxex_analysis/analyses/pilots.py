@@ -10,13 +10,13 @@ fails here: an outcome the data cannot support is listed with the reason.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cxex_analysis.analyses.pilots_result import PilotAnalysis
+from cxex_analysis.analyses.pilots_result import PilotAnalysis, PilotDecision
 from cxex_analysis.errors import InsufficientData, check_argument, check_confidence
 from cxex_analysis.estimators.experiments import (
     CX_OUTCOMES,
@@ -452,21 +452,20 @@ def primary_power(analysis: PilotAnalysis, confidence: float = 0.95,
     return power(row["se"], len(analysis.units), target, 1 - confidence)
 
 
-def decide(analysis: PilotAnalysis, worthwhile: float = 0.0) -> dict[str, Any] | None:
+def decide(analysis: PilotAnalysis, worthwhile: float = 0.0) -> PilotDecision | None:
     """Scale, extend or stop on the primary outcome
     (:func:`~cxex_analysis.estimators.experiments.decision`), with the outcome and row it rests
     on, the joint dual test and the monitor's last word; None without an estimate."""
     row = _primary_row(analysis)
-    if row is None:
+    if row is None or analysis.primary is None:
         return None
-    primary = analysis.primary
-    made: dict[str, Any] = dict(decision(row, worthwhile, primary in LOWER_IS_BETTER))
-    made["outcome"] = primary
-    made["row"] = row
-    made["dual_test"] = analysis.dual_test  # the joint test estimate() made, on the same rows
-    if not analysis.sequential.empty:
-        made["monitoring"] = analysis.sequential.iloc[-1]["decision"]
-    return made
+    made = decision(row, worthwhile, analysis.primary in LOWER_IS_BETTER)
+    return PilotDecision(
+        probability_beneficial=made["probability_beneficial"], verdict=made["verdict"],
+        rule=made["rule"], outcome=analysis.primary, row=row,
+        dual_test=analysis.dual_test,  # the joint test estimate() made, on the same rows
+        monitoring=(None if analysis.sequential.empty
+                    else analysis.sequential.iloc[-1]["decision"]))
 
 
 def dual_table(effects: pd.DataFrame) -> pd.DataFrame:

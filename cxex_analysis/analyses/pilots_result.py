@@ -10,9 +10,20 @@ from typing import Any
 
 import pandas as pd
 
-from cxex_analysis.estimators.experiments import DualTest
+from cxex_analysis.estimators.experiments import Decision, DualTest
 from cxex_analysis.estimators.power import Power
 from cxex_analysis.results import Parts, no_rows, tidy
+
+
+class PilotDecision(Decision):
+    """Scale, extend or stop on the primary ``outcome``, with the effect ``row`` it rests on,
+    the joint test that both sides improved and the always-valid monitor's last word (None
+    when there is none)."""
+
+    outcome: str
+    row: pd.Series
+    dual_test: DualTest | None
+    monitoring: str | None
 
 
 @dataclass(frozen=True)
@@ -71,7 +82,7 @@ class PilotAnalysis(Parts):
     sequential: pd.DataFrame = field(default_factory=no_rows)
     heterogeneity: pd.DataFrame = field(default_factory=no_rows)
     power: Power | None = None
-    decision: dict[str, Any] | None = None
+    decision: PilotDecision | None = None
     dual: pd.DataFrame = field(default_factory=pd.DataFrame)
     dual_test: DualTest | None = None
 

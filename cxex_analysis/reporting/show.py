@@ -22,6 +22,7 @@ import pandas as pd
 from IPython.display import HTML, Markdown, display
 from matplotlib import rc_context
 
+from cxex_analysis.analyses.pilots_result import PilotDecision
 from cxex_analysis.errors import ParameterError
 from cxex_analysis.reporting.tables import ESTIMATE_COLUMNS, laid_out
 from cxex_analysis.vocabulary import (
@@ -305,7 +306,7 @@ def _signed(value: float) -> str:
     return text if text.startswith("-") or text == "0" else f"+{text}"
 
 
-def decision_panel_html(decision: dict) -> str:
+def decision_panel_html(decision: PilotDecision) -> str:
     """The scale / extend / stop panel: verdict, probability, range, the rule, and where known
     the always-valid monitoring call and the joint test of "better for both"."""
     row = decision["row"]
@@ -319,10 +320,10 @@ def decision_panel_html(decision: dict) -> str:
         evidence = (f"Estimate {_signed(row['estimate'])}, with no interval: too few units on one "
                     "side to tell it from chance.")
     extra = ""
-    if decision.get("monitoring"):
+    if decision["monitoring"]:
         extra += (f"<p>Monthly monitoring (an interval valid however often it is looked at): "
                   f"<strong>{html.escape(decision['monitoring'])}</strong>.</p>")
-    dual = decision.get("dual_test")
+    dual = decision["dual_test"]
     if dual:
         verdict = ("shown" if dual["both_better"] else "not shown")
         p_text = format_p(dual["p_value"])
@@ -339,7 +340,7 @@ def decision_panel_html(decision: dict) -> str:
             f"<p>Rule: {html.escape(decision['rule'])}</p>{extra}</div>")
 
 
-def decision_panel(decision: dict | None, missing: str | None = None) -> None:
+def decision_panel(decision: PilotDecision | None, missing: str | None = None) -> None:
     """Show the decision panel (the ``missing`` note when there is no decision)."""
     if decision is None:
         note(missing)
