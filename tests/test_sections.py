@@ -132,6 +132,11 @@ def test_a_run_with_a_failing_section_publishes_and_exits_4_and_strict_exits_1(d
     audit.cells.insert(at + 1, nbformat.v4.new_code_cell(
         "raise RuntimeError('planted failure for the test')"))
     nbformat.write(audit, str(folder / "00_data_audit.ipynb"))
+    # the crash the first foreign organisation met: theme discovery failing inside notebook 05
+    verbatims = nbformat.read(str(ROOT / "notebooks" / "05_verbatims.ipynb"), as_version=4)
+    discovery = next(c for c in verbatims.cells if "verbatims.discover_themes(" in c.source)
+    discovery.source = "raise ValueError('planted discovery crash')\n" + discovery.source
+    nbformat.write(verbatims, str(folder / "05_verbatims.ipynb"))
     shutil.copy(ROOT / "notebooks" / "06_action_review.ipynb", folder)
     env = {k: v for k, v in os.environ.items() if k != "CXEX_STRICT"}  # as a user runs it
     env["CXEX_NOTEBOOKS_DIR"] = str(folder)
@@ -139,7 +144,7 @@ def test_a_run_with_a_failing_section_publishes_and_exits_4_and_strict_exits_1(d
 
     done = _cxex("run", "--warehouse", demo_warehouse, "--out", out, env=env)
     assert done.returncode == 4, done.stdout[-2000:] + done.stderr[-2000:]
-    assert "1 section(s) could not be computed" in done.stdout
+    assert "2 section(s) could not be computed" in done.stdout
     assert "RuntimeError: planted failure for the test" in done.stdout
     assert "Traceback" not in done.stdout + done.stderr
     latest = out / "latest"
@@ -150,6 +155,14 @@ def test_a_run_with_a_failing_section_publishes_and_exits_4_and_strict_exits_1(d
     assert pages["00_data_audit"]["sections_failed"] == [
         {"section": "3. Coverage by unit and period",
          "reason": "RuntimeError: planted failure for the test"}]
+    assert pages["05_verbatims"]["sections_failed"] == [
+        {"section": "6. Emerging themes", "reason": "ValueError: planted discovery crash"}]
+    comments = (latest / "05_verbatims.html").read_text(encoding="utf-8")
+    assert show.SUMMARY_PENDING[:60] not in comments  # the summary still filled
+    assert "Detractors minus promoters" in comments and "% of comments negative" in comments
+    recorded = json.loads((latest / "results.json").read_text())
+    assert {"share_negative", "theme_share_detractors_minus_promoters"} <= {
+        r["estimand"] for r in recorded if r["analysis"] == "text"}  # its rows recorded
     assert pages["06_action_review"]["status"] == "ok"  # the run went on
     assert pages["06_action_review"]["sections_failed"] == []
     report = (latest / "00_data_audit.html").read_text(encoding="utf-8")
@@ -157,7 +170,7 @@ def test_a_run_with_a_failing_section_publishes_and_exits_4_and_strict_exits_1(d
     assert "Traceback" not in report and "planted failure for the test')" not in report
     assert "Is the engagement scale reliable?" in report and "Cronbach" in report  # later sections
     index = (latest / "index.html").read_text(encoding="utf-8")
-    assert "1 section(s) could not be computed" in index and "3. Coverage by unit and period" in index
+    assert "2 section(s) could not be computed" in index and "3. Coverage by unit and period" in index
     assert "RuntimeError" in (latest / "kernel.log").read_text()
     first = latest.resolve()
 
