@@ -70,8 +70,8 @@ def main(argv=None) -> int:
             sd = f"{row.sd_over_se:6.2f}" if spread else f"{'-':>6s}"  # per setting only
             ratio = row.se_over_oracle
             oracle = f"{ratio:9.2f}" if ratio == ratio else f"{'-':>9s}"
-            print(f"{getattr(row, label_column):56s} {row.estimand:30s} {row.truth:8.4f} "
-                  f"{row.mean_estimate:8.4f} {row.bias_se:+8.2f} {sd} "
+            print(f"{getattr(row, label_column):56s} {row.estimand:30s} {row.truth:8.4g} "
+                  f"{row.mean_estimate:8.4g} {row.bias_se:+8.2f} {sd} "
                   f"{row.coverage:6.2f} {oracle} {row.bias_se_uncorrected:+17.2f} "
                   f"{row.coverage_uncorrected:15.2f}")
 

@@ -290,3 +290,26 @@ def test_the_demo_world_calibration_reads_both_exports_of_one_organisation(caden
     for row in rows.values():
         assert abs(row["estimate"] - row["truth"]) < 3 * row["se"], row
         assert cadence == "annual" or row["estimate"] > row["estimate_uncorrected"], row
+
+
+def test_the_reliability_of_unit_means_counts_the_lasting_traits_of_staff_who_answer_every_wave():
+    """The same staff answer wave after wave (anonymous rosters): their lasting traits do not
+    average out over a unit's waves, so the reliability its sampling variances imply (as if
+    each wave were new people) overstates that of its mean; halves that keep their people
+    read it right (issue 34: every corrected link, including the claims ledger's H1)."""
+    found, fresh_formula, planted = [], [], []
+    for seed in (1, 2, 3):
+        settings = latent.LatentWorld(units=300, waves=8, people="roster", export="anonymous",
+                                      seed=seed)
+        quarterly = latent.generate(settings)["quarterly"]
+        expected = latent.expected_engagement_index(quarterly["latent_ex"].to_numpy(), settings)
+        means = pd.DataFrame({"unit": quarterly["unit_id"], "expected": expected,
+                              "measured": quarterly["engagement_index"]}).groupby("unit").mean()
+        planted.append(np.corrcoef(means["expected"], means["measured"])[0, 1] ** 2)
+        found.append(disattenuated_correlation(quarterly, "engagement_index", "nps",
+                                               n_boot=20)["reliability_x"])
+        without_halves = quarterly.drop(columns=["engagement_index_a", "engagement_index_b"])
+        fresh_formula.append(disattenuated_correlation(without_halves, "engagement_index", "nps",
+                                                       n_boot=20)["reliability_x"])
+    assert abs(np.mean(found) - np.mean(planted)) < 0.03, (found, planted)
+    assert np.mean(fresh_formula) - np.mean(planted) > 0.04, (fresh_formula, planted)

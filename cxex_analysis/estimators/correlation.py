@@ -100,8 +100,14 @@ def disattenuated_correlation(panel: pd.DataFrame, x: str, y: str, confidence: f
     respondents: Var = Σ SE² / T² over its periods with a value (the panel's ``*_se``
     columns). The reliability of the unit means is 1 − (mean of those variances) / (variance
     of the means across units), and the noise lowers the observed correlation by
-    √(rel_x · rel_y). Harter, Schmidt & Hayes (2002) correct for it before comparing with
-    their 0.33. Interval: percentile bootstrap over units. None when the panel has no
+    √(rel_x · rel_y). That variance assumes each period's respondents are new people; where
+    the same staff answer every wave their lasting traits do not average out over the
+    periods, so where the panel has a score's two halves (``*_a``, ``*_b``, halves that keep
+    their people: :mod:`~cxex_analysis.panels.respondent_halves`) the reliability is
+    read from them instead: the covariance of the halves' unit means across units (their
+    people, and so their noise, differ) over the variance of the unit means. Harter, Schmidt
+    & Hayes (2002) correct for the noise before comparing with their 0.33. Interval:
+    percentile bootstrap over units. None when the panel has no
     standard errors for both scores or fewer than 10 units.
 
     Examples
@@ -125,23 +131,37 @@ def disattenuated_correlation(panel: pd.DataFrame, x: str, y: str, confidence: f
     se_x, se_y = f"{x}_se", f"{y}_se"
     if not {x, y, se_x, se_y} <= set(panel.columns):
         return None
-    frame = panel[[unit, x, y, se_x, se_y]]
-    per_unit = pd.DataFrame({
+    halves = {score: [f"{score}_a", f"{score}_b"] for score in (x, y)
+              if {f"{score}_a", f"{score}_b"} <= set(panel.columns)}
+    frame = panel[[unit, x, y, se_x, se_y, *[c for pair in halves.values() for c in pair]]]
+    half_means = {f"{score}{h}": frame.groupby(unit)[f"{score}_{h}"].mean()
+                  for score in halves for h in "ab"}
+    per_unit = pd.DataFrame({**half_means,
         "x": frame.groupby(unit)[x].mean(), "y": frame.groupby(unit)[y].mean(),
         "tx": frame.groupby(unit)[x].count(), "ty": frame.groupby(unit)[y].count(),
         "vx": (frame[se_x].where(frame[x].notna()) ** 2).groupby(frame[unit]).sum(),
         "vy": (frame[se_y].where(frame[y].notna()) ** 2).groupby(frame[unit]).sum()})
-    per_unit = per_unit[(per_unit["tx"] >= 2) & (per_unit["ty"] >= 1)].dropna()
+    per_unit = per_unit[(per_unit["tx"] >= 2) & (per_unit["ty"] >= 1)].dropna(
+        subset=["x", "y", "tx", "ty", "vx", "vy"])  # a unit without halves still counts
     if len(per_unit) < 10:
         return None
     mx, my = per_unit["x"].to_numpy(), per_unit["y"].to_numpy()
     nx = (per_unit["vx"] / per_unit["tx"] ** 2).to_numpy()
     ny = (per_unit["vy"] / per_unit["ty"] ** 2).to_numpy()
+    split = {score: (per_unit[f"{score}a"].to_numpy(), per_unit[f"{score}b"].to_numpy())
+             for score in halves
+             if (per_unit[f"{score}a"].notna() & per_unit[f"{score}b"].notna()).sum() >= 10}
+
+    def reliability(score: str, means: np.ndarray, noise: np.ndarray, idx: np.ndarray) -> float:
+        if score in split:  # halves that keep their people: their covariance is the signal
+            a, b = split[score][0][idx], split[score][1][idx]
+            both = np.isfinite(a) & np.isfinite(b)  # the units that have halves
+            return float(np.cov(a[both], b[both])[0, 1] / means[idx][both].var(ddof=1))
+        return float(1 - noise[idx].mean() / means[idx].var(ddof=1))
 
     def corrected(idx: np.ndarray) -> tuple[float, float, float]:
         a, b = mx[idx], my[idx]
-        rel_x = 1 - nx[idx].mean() / a.var(ddof=1)
-        rel_y = 1 - ny[idx].mean() / b.var(ddof=1)
+        rel_x, rel_y = reliability(x, mx, nx, idx), reliability(y, my, ny, idx)
         r = np.corrcoef(a, b)[0, 1]
         value = r / np.sqrt(rel_x * rel_y) if rel_x > 0 and rel_y > 0 else np.nan
         return value, rel_x, rel_y

@@ -21,6 +21,18 @@ use, and compares each estimate with the truth in the units the estimator sees:
 * ``revenue_per_customer_per_nps``: :func:`~cxex_analysis.estimators.measurement.split_half_iv` within units and
   quarters (revenue a month averaged over the quarter, the quarter's NPS, pilot quarters
   left out, as notebook 03); uncorrected: the same regression on the full NPS;
+* ``ex_cx_correlation_disattenuated``: H1 across units, corrected for the noise of unit means
+  (:func:`~cxex_analysis.estimators.correlation.disattenuated_correlation`; the number the
+  claims ledger holds against Harter et al.'s 0.33); truth: the correlation of the units'
+  mean scores without sampling noise, averaged over the setting's organisations;
+  uncorrected: the plain correlation of the unit means (Fisher interval);
+* ``churn_per_nps`` and ``exit_rate_per_ei``: notebook 03's other money links, the share of
+  customers lost a month on the quarter's NPS and the share of staff who left a month on the
+  engagement of the wave before (:func:`~cxex_analysis.analyses.rox.link_estimates`' split
+  halves, pilot quarters left out); the losses are binomial draws at rates that follow the
+  latent experience, so each truth is a projection, the same regression on the scores
+  without sampling noise, averaged over the setting's organisations; uncorrected: the
+  regression on the full scores;
 * ``pilot_att_nps``: :func:`~cxex_analysis.estimators.staggered.staggered_did` (Callaway & Sant'Anna, never-treated
   units as controls, baseline pooled over the two quarters before each start) on the
   measured NPS; a pilot's effect needs no noise correction (noise in an outcome only widens
@@ -48,7 +60,9 @@ import pandas as pd
 
 from cxex_analysis.analyses import linkage
 from cxex_analysis.errors import InsufficientData
+from cxex_analysis.estimators.correlation import disattenuated_correlation
 from cxex_analysis.estimators.fixed_effects import blank_scores, lagged_pairs, twfe
+from cxex_analysis.estimators.intervals import correlation_interval
 from cxex_analysis.estimators.measurement import cross_lagged, split_half_iv
 from cxex_analysis.estimators.mediation import mediation, mediation_corrected
 from cxex_analysis.estimators.staggered import staggered_did
@@ -81,9 +95,10 @@ TEST_GRID = ((200, 8, 30, 0.0, "anonymous"), (600, 8, 30, 4.0, "anonymous"),
              (300, 16, 30, 4.0, "anonymous", 4))
 
 
-ESTIMANDS = ("ex_to_cx_lagged", "cx_to_ex_lagged", "within_unit_reliability", "ex_lead_placebo",
+ESTIMANDS = ("ex_to_cx_lagged", "cx_to_ex_lagged", "within_unit_reliability",
+             "ex_cx_correlation_disattenuated", "ex_lead_placebo",
              "mediation_a", "mediation_b", "mediation_indirect", "revenue_per_customer_per_nps",
-             "pilot_att_nps", "pilot_att_nps_all_treated")
+             "churn_per_nps", "exit_rate_per_ei", "pilot_att_nps", "pilot_att_nps_all_treated")
 
 
 #: quarters between employee surveys, in words
@@ -143,11 +158,13 @@ def estimates(world: dict, with_oracle: bool = False) -> list[dict]:
         if with_oracle:
             rows[-1]["se_oracle"] = oracle(world, y, x)
     rows.append(_reliability(linkage_data, world))
+    rows.append(_between_units(world))
     rows += _descriptive_links(world, linkage_data)
     money = quarterly[~quarterly["pilot_active"]]  # as notebook 03: quarters, no pilot
     fit = split_half_iv(money, "revenue_per_customer", "nps_a", "nps_b", "unit_id", "t")
     add("revenue_per_customer_per_nps", fit, truth["revenue_per_customer_per_nps_quarterly"],
         plain(money, "revenue_per_customer", "nps"))
+    rows += _loss_links(world, linkage_data)
     def simple_att(data, control_group, baseline):
         att = staggered_did(data, "nps", "unit_id", "t", "cohort", control_group, n_boot=199,
                             seed=0, baseline=baseline, baseline_periods=2,
@@ -196,6 +213,25 @@ def _reliability(linkage_data: pd.DataFrame, world: dict) -> dict:
             "ci_low_uncorrected": formula, "ci_high_uncorrected": formula}
 
 
+def _between_units(world: dict) -> dict:
+    """H1 across units as notebook 01 reports it, corrected for the noise of the unit means,
+    with ``oracle_estimate`` the correlation of the unit means of the scores without noise;
+    the uncorrected twin is the plain correlation of the unit means."""
+    quarterly = world["quarterly"]
+    fit = disattenuated_correlation(quarterly, "engagement_index", "nps", n_boot=500)
+    if fit is None:  # a world always has both scores' standard errors and 10 units or more
+        raise ValueError("the calibration world lacks the scores' standard errors")
+    means = quarterly.groupby("unit_id")[["engagement_index", "nps"]].mean()
+    plain = float(means.corr().iloc[0, 1])
+    low, high = correlation_interval(plain, len(means))
+    exact = _exact_scores(world).groupby("unit_id")[["engagement_index", "nps"]].mean()
+    return {"estimand": "ex_cx_correlation_disattenuated", "estimate": fit["estimate"],
+            "se": fit["se"], "ci_low": fit["ci_low"], "ci_high": fit["ci_high"], "truth": np.nan,
+            "oracle_estimate": float(exact.corr().iloc[0, 1]), "estimate_uncorrected": plain,
+            "se_uncorrected": (high - low) / (2 * 1.96), "ci_low_uncorrected": low,
+            "ci_high_uncorrected": high}
+
+
 def _exact_scores(world: dict) -> pd.DataFrame:
     """The quarterly frame with every score and its halves replaced by its expectation given
     the latent experience (surveyed quarters only): what the scores would be without
@@ -209,6 +245,19 @@ def _exact_scores(world: dict) -> pd.DataFrame:
                                for half in ("", "_a", "_b")})
 
 
+def _exact_linkage(world: dict) -> pd.DataFrame:
+    """:func:`_exact_scores` with the pilot's quarters blanked, as notebook 01's panel."""
+    scores = [f"{c}{h}" for c in ("engagement_index", "nps") for h in ("", "_a", "_b")]
+    return blank_scores(_exact_scores(world), scores, "pilot_active")
+
+
+def _money_panel(data: pd.DataFrame) -> pd.DataFrame:
+    """Notebook 03's money panel of a world's quarters (its money already a month), pilot
+    quarters left out."""
+    money = build_money_panel(data.assign(outcome_months=1.0))
+    return money[~money["pilot_active"]]
+
+
 def _descriptive_links(world: dict, linkage_data: pd.DataFrame) -> list[dict]:
     """The links whose truth is a projection rather than a planted slope: the placebo (this
     quarter's NPS on next quarter's engagement, as notebook 01) and the corrected money
@@ -216,8 +265,7 @@ def _descriptive_links(world: dict, linkage_data: pd.DataFrame) -> list[dict]:
     as notebook 01's H4). Each row carries ``oracle_estimate``, the same estimator on the
     scores without sampling noise (:func:`_exact_scores`); :func:`run` makes the mean of it
     over a setting's organisations the truth (the population value of the projection)."""
-    scores = [f"{c}{h}" for c in ("engagement_index", "nps") for h in ("", "_a", "_b")]
-    exact = blank_scores(_exact_scores(world), scores, "pilot_active")
+    exact = _exact_linkage(world)
     rows = []
 
     def placebo(data):
@@ -241,11 +289,7 @@ def _descriptive_links(world: dict, linkage_data: pd.DataFrame) -> list[dict]:
     except InsufficientData:
         pass
 
-    def money_panel(data):
-        money = build_money_panel(data.assign(outcome_months=1.0))  # revenue: a month already
-        return money[~money["pilot_active"]]
-
-    money, exact_money = money_panel(linkage_data), money_panel(exact)
+    money, exact_money = _money_panel(linkage_data), _money_panel(exact)
     args = ("engagement_index", "nps", "revenue_per_customer")
     fit = mediation_corrected(money, *args, n_boot=500, seed=0).set_index("estimand")
     plain = mediation(money, *args, n_boot=500, seed=0).set_index("estimand")
@@ -257,6 +301,34 @@ def _descriptive_links(world: dict, linkage_data: pd.DataFrame) -> list[dict]:
                      "oracle_estimate": truth_fit.loc[f"{path}_uncorrected", "estimate"],
                      "estimate_uncorrected": base["estimate"], "se_uncorrected": base["se"],
                      "ci_low_uncorrected": base["ci_low"], "ci_high_uncorrected": base["ci_high"]})
+    return rows
+
+
+#: notebook 03's money links from losses: (estimand, monthly rate, the score it follows)
+LOSS_LINKS = (("churn_per_nps", "churn_rate", "nps"),
+              ("exit_rate_per_ei", "exit_rate", "engagement_index"))
+
+
+def _loss_links(world: dict, linkage_data: pd.DataFrame) -> list[dict]:
+    """Customers lost a month per NPS point of the quarter and staff who left a month per
+    engagement point of the wave before, as notebook 03 estimates them (the money panel,
+    pilot quarters left out, split halves), with ``oracle_estimate`` the same regression on
+    the scores without sampling noise (their truth, once averaged over the setting)."""
+    money, exact_money = _money_panel(linkage_data), _money_panel(_exact_linkage(world))
+    rows = []
+    for estimand, y, x in LOSS_LINKS:
+        try:
+            fit = split_half_iv(money, y, f"{x}_a", f"{x}_b", "unit_id", "t")
+        except InsufficientData:
+            continue
+        plain = twfe(money.dropna(subset=[y, x]), y, x, "unit_id", "t")
+        noiseless = twfe(exact_money.dropna(subset=[y, x]), y, x, "unit_id", "t")
+        rows.append({"estimand": estimand, "estimate": fit["estimate"], "se": fit["se"],
+                     "ci_low": fit["ci_low"], "ci_high": fit["ci_high"], "truth": np.nan,
+                     "oracle_estimate": noiseless["params"][x],
+                     "estimate_uncorrected": plain["params"][x], "se_uncorrected": plain["se"][x],
+                     "ci_low_uncorrected": plain["ci_low"][x],
+                     "ci_high_uncorrected": plain["ci_high"][x]})
     return rows
 
 

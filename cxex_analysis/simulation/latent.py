@@ -8,8 +8,10 @@ plants truths the way the world makes them, to test the estimators that link sco
   optionally, reacts to the latent customer experience of the previous quarter;
 * each unit's **latent** customer experience ``mu`` (the mean 0–10 answer its customers
   would give) reacts to the latent EX of the previous quarter and moves month by month;
-* **money follows the latent experience**: revenue per customer follows ``mu``, not the
-  NPS that a handful of customers happened to give;
+* **money follows the latent experience**: revenue per customer and the share of customers
+  lost each month follow ``mu``, and the share of staff who leave each month follows the
+  ``eta`` of the quarter before — not the scores a handful of people happened to give
+  (customers and staff lost are binomial draws from the unit's customer base and roster);
 * **surveys measure**: ``employees`` staff answer seven 1–5 items per wave and ``customers``
   customers a 0–10 recommend question per month, each answer the latent value plus a
   person's own noise, rounded and clipped like real answer scales. Each unit-period's
@@ -78,6 +80,12 @@ class LatentWorld:
     revenue_between_sd: float = 5.0
     revenue_per_cx: float = 1.5  # currency per answer-scale point of latent CX
     revenue_noise_sd: float = 0.8
+    # customers lost a month follow latent CX; staff leaving a month follow last quarter's EX
+    customer_base: int = 1000  # a unit's active customers
+    churn_base: float = 0.02  # a month
+    churn_per_cx: float = 0.01  # fewer lost a month per answer-scale point of latent CX
+    exit_base: float = 0.015  # a month
+    exit_per_ex: float = 0.0008  # fewer leaving a month per index point of last quarter's EX
     # a staggered pilot without a control arm of its own: a share of units starts in one of
     # three consecutive quarters from the middle of the panel; the rest never start
     pilot_share: float = 0.0
@@ -280,6 +288,21 @@ def _pilot_truth(world: LatentWorld, noise: dict, cohort: np.ndarray, mu_m: np.n
             "pilot_att_nps_all_treated": float(expected.mean(axis=2)[comparable].mean())}
 
 
+def _losses(world: LatentWorld, cx_change: np.ndarray, ex_change: np.ndarray, rng) -> tuple:
+    """Each unit-month's share of customers lost and of staff who left: binomial draws from
+    the unit's ``customer_base`` and its roster (``employees / response_rate``) at rates that
+    fall with the unit's latent CX of the month and its latent EX of the quarter before
+    (``cx_change`` unit × month, ``ex_change`` unit × quarter, each from the unit's level;
+    the first quarter's staff follow that quarter's EX)."""
+    n, months = cx_change.shape
+    staff = max(int(round(world.employees / world.response_rate)), 2)
+    churn_p = np.clip(world.churn_base - world.churn_per_cx * cx_change, 0.001, 0.5)
+    before = np.concatenate([ex_change[:, :1], ex_change[:, :-1]], axis=1).repeat(3, axis=1)
+    exit_p = np.clip(world.exit_base - world.exit_per_ex * before, 0.001, 0.5)
+    return (rng.binomial(world.customer_base, churn_p) / world.customer_base,
+            rng.binomial(staff, exit_p) / staff)
+
+
 def generate(world: LatentWorld = LatentWorld()) -> dict:
     """One organisation drawn from ``world``.
 
@@ -287,7 +310,8 @@ def generate(world: LatentWorld = LatentWorld()) -> dict:
     without an employee survey, ``ex_every``) and NPS of the quarter,
     each with its two random halves and its sampling SE, the latent values, the pilot's
     start quarter ``cohort`` (0 = never) and ``pilot_active``), ``monthly`` (unit × month:
-    measured NPS with halves, revenue per customer, latent CX) and ``truth`` (the planted
+    measured NPS with halves, revenue per customer, latent CX; the quarterly frame also has
+    the monthly ``churn_rate`` and ``exit_rate`` averaged over the quarter) and ``truth`` (the planted
     links in the units the estimators see, the measurement slopes they were converted with,
     and the pilot's ATT on NPS from the same world drawn without the pilot).
     """
@@ -331,6 +355,7 @@ def generate(world: LatentWorld = LatentWorld()) -> dict:
     revenue = (world.revenue_base + rng.normal(0, world.revenue_between_sd, n)[:, None]
                + rng.normal(0, 0.5, months)[None, :] + world.revenue_per_cx * (mu_m - cx_unit[:, None])
                + rng.normal(0, world.revenue_noise_sd, (n, months)))
+    churn, exits = _losses(world, mu_m - cx_unit[:, None], eta - noise["ex_unit"][:, None], rng)
 
     unit_ids = np.array([f"U{i:04d}" for i in range(n)])
     quarterly = pd.DataFrame({
@@ -340,6 +365,8 @@ def generate(world: LatentWorld = LatentWorld()) -> dict:
         "nps": nps_q, "nps_a": nps_q_a, "nps_b": nps_q_b, "nps_se": nps_q_se,
         "latent_ex": eta.reshape(-1), "latent_cx": mu_m.reshape(n, waves, 3).mean(axis=2).reshape(-1),
         "revenue_per_customer": revenue.reshape(n, waves, 3).mean(axis=2).reshape(-1),
+        "churn_rate": churn.reshape(n, waves, 3).mean(axis=2).reshape(-1),
+        "exit_rate": exits.reshape(n, waves, 3).mean(axis=2).reshape(-1),
         "cohort": cohort.repeat(waves),
         "pilot_active": ((cohort[:, None] > 0) & (cohort[:, None] <= np.arange(waves))).reshape(-1)})
     monthly = pd.DataFrame({
