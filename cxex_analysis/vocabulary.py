@@ -151,6 +151,8 @@ ESTIMAND_LABELS = {
     "mediation_direct": "direct effect on money", "mediation_indirect": "effect on money through customers",
     "metric_level": "score", "npv": "net present value", "roi": "return on investment",
     "payback_months": "months to pay back", "probability_roi_positive": "chance of a positive return",
+    "break_even": "what a point of the link must be worth to pay back",
+    "not_valued": "a link that cannot be valued here",
     "relative_weight": "share of what is explained", "relative_weight_r2": "share explained by all drivers (R²)",
     "share_negative": "% of comments negative", "theme_share": "share of comments mentioning the theme",
     "theme_share_detractors_minus_promoters": "theme share: detractors minus promoters",

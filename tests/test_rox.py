@@ -3,6 +3,8 @@ and the notebook's inputs read from recorded results."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -207,11 +209,25 @@ def test_no_roi_is_printed_when_no_channel_can_be_valued():
     assert set(summary["estimand"]) == {"not_valued"}
     sentences = value_findings.findings(summary, inputs)
     assert "cannot be told" in sentences[0] and "Return on investment" not in " ".join(sentences)
-    # with the engagement channel valued, the ROI is printed as partial
+    # with the engagement channel valued there is still no return counting the other two as
+    # worth nothing: what each must be worth for the programme to pay for itself (issue 36)
     inputs = simple_inputs(links=links, unusable_links=unusable)
-    summary = value_model.summarise(value_model.monte_carlo(inputs, draws=2000), inputs)
-    assert "roi" in set(summary["estimand"])
-    assert value_findings.findings(summary, inputs)[0].startswith("Counting only the channels")
+    _, summary = rox.simulate(inputs, draws=2000, seed=0)
+    assert not {"roi", "npv", "payback_months", "probability_roi_positive"} & set(summary["estimand"])
+    assert set(summary.loc[summary["estimand"] == "value_driver", "term"]) == {"turnover", "cost_to_serve"}
+    needed = summary[summary["estimand"] == "break_even"].set_index("term")
+    assert set(needed.index) == {"churn_per_nps", "revenue_per_customer_per_nps"}
+    for link, row in needed.iterrows():  # closed form: the net present value is zero there
+        at = value_model.deterministic(replace(inputs, links={**inputs.links,
+                                                              link: Quantity(row["estimate"])}))
+        assert at["npv"] == pytest.approx(0.0, abs=1e-6)
+        assert row["ci_low"] < row["estimate"] < row["ci_high"]
+    sentences = value_findings.findings(summary, inputs)
+    assert sentences[0].startswith("Scaling ") and "pays for itself if one NPS point" in sentences[0]
+    assert "Return on investment" not in " ".join(sentences)
+    from cxex_analysis.narrative.summary_findings import value_answers
+    said = value_answers(summary.assign(subject="P1"))
+    assert said and all("pays for itself if" in s for s in said)
 
 
 def test_one_currency_for_the_report(con, tmp_path):

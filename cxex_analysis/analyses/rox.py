@@ -45,6 +45,8 @@ from cxex_analysis.estimators.value_model import (
     LINKS,
     Inputs,
     Quantity,
+    channels_left_out,
+    link_break_even,
     monte_carlo,
     summarise,
 )
@@ -328,9 +330,15 @@ def simulate(inputs: Inputs, draws: int = 10_000, seed: int = 42, confidence: fl
              subject: str = "all") -> tuple[pd.DataFrame, pd.DataFrame]:
     """What ``inputs`` are worth: the Monte Carlo draws
     (:func:`~cxex_analysis.estimators.value_model.monte_carlo`) and their summary rows
-    (:func:`~cxex_analysis.estimators.value_model.summarise`, ``subject`` the programme)."""
+    (:func:`~cxex_analysis.estimators.value_model.summarise`, ``subject`` the programme),
+    with a ``break_even`` row for each link the data cannot value
+    (:func:`~cxex_analysis.estimators.value_model.link_break_even`): what a point of it must
+    be worth for the programme to pay for itself, where no return is given."""
     simulated = monte_carlo(inputs, draws=draws, seed=seed)
-    return simulated, summarise(simulated, inputs, confidence, subject=subject)
+    rows = [summarise(simulated, inputs, confidence, subject=subject)]
+    missing, _ = channels_left_out(inputs)
+    rows += [link_break_even(inputs, link, draws, seed, confidence, subject) for link in missing]
+    return simulated, pd.concat(rows, ignore_index=True)
 
 
 def first_pilot_with_effects(results: pd.DataFrame, con) -> str:

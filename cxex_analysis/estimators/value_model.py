@@ -285,9 +285,11 @@ def summarise(draws: pd.DataFrame, inputs: Inputs, confidence: float = 0.95,
               subject: str = "all") -> pd.DataFrame:
     """Tidy ``roi``, ``npv``, ``payback_months``, ``value_total`` (median, percentile interval),
     one row per value driver (``value_driver``) and ``probability_roi_positive``; a
-    ``not_valued`` row per link that could not be valued (:func:`links_from`). When no
-    channel with an effect can be valued, only the ``not_valued`` rows are returned: no
-    return on investment is given rather than a confident-looking one.
+    ``not_valued`` row per link that could not be valued (:func:`links_from`). When a
+    channel with an effect cannot be valued, only the ``not_valued`` rows and the value of
+    the channels that can be valued are returned: a return, a net present value or a chance
+    of a positive return would count that channel as worth nothing
+    (:func:`link_break_even` says what it would have to be worth instead).
 
     Examples
     --------
@@ -341,13 +343,64 @@ def summarise(draws: pd.DataFrame, inputs: Inputs, confidence: float = 0.95,
                  "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan,
                  "confidence": confidence, "n": len(draws), "method": method + " (share of draws)"})
     missing, valued = channels_left_out(inputs)
-    if missing and not valued:  # nothing can be valued: no ROI to print, only why not
-        rows = []
+    if missing:  # a driver that cannot be valued would count as zero: no return, no NPV
+        rows = [r for r in rows if r["estimand"] == "value_driver" and r["term"] in valued]
     for link in missing:
         rows.append({"analysis": "rox", "estimand": "not_valued", "subject": subject,
                      "outcome": inputs.currency, "term": link, "confidence": confidence,
                      "n": 0, "method": inputs.links[link].source or "not informative"})
     return tidy(rows)
+
+
+#: what a point of each link is, in words, for the break-even sentence
+LINK_UNITS = {"revenue_per_customer_per_nps": "revenue a customer a month per NPS point",
+              "churn_per_nps": "change in the share of customers lost a month per NPS point",
+              "exit_rate_per_ei": "change in the share of staff who leave a month per "
+                                  "engagement-index point"}
+
+
+def link_break_even(inputs: Inputs, link: str, draws: int = 10_000, seed: int = 42,
+                    confidence: float = 0.95, subject: str = "all") -> pd.DataFrame:
+    """What a point of ``link`` must be worth for the net present value to be zero: one tidy
+    ``break_even`` row, the value at the inputs' central values with a percentile interval
+    over the other inputs' uncertainty (``draws`` simulations; the net present value is
+    linear in the link, so each draw's break-even is exact). For a link the data cannot
+    value: what the programme needs it to be, rather than a return that counts it as zero.
+    A link that lowers a loss (churn, exits) breaks even at a negative value.
+
+    Examples
+    --------
+    :func:`worked_example` pays 5,000 back through revenue alone: 5 points × 1,000
+    customers × 50% margin × 24 months × b = 5,000 at b = 5,000 / 60,000 = 0.0833 a
+    customer-month per point; with the effect uncertain (SE 1 on 5) the interval is wide:
+
+    >>> row = link_break_even(worked_example(), "revenue_per_customer_per_nps").iloc[0]
+    >>> round(row["estimate"], 4), row["ci_low"] < 0.0833 < row["ci_high"], row["term"]
+    (0.0833, True, 'revenue_per_customer_per_nps')
+    """
+    confidence = check_confidence(confidence)
+    if link not in LINKS:
+        raise ParameterError(f"`link` must be one of {sorted(LINKS)}, but {link!r} was given.")
+
+    def needed(values: dict[str, np.ndarray], n: int) -> np.ndarray:
+        npv = [evaluate(inputs, {**values, f"link_{link}": np.full(n, b)})["npv"] for b in (0.0, 1.0)]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(npv[1] != npv[0], -npv[0] / (npv[1] - npv[0]), np.nan)
+
+    central = float(needed(_arrays(inputs, None, 1), 1)[0])
+    simulated = needed(_arrays(inputs, np.random.default_rng(seed), draws), draws)
+    finite = simulated[np.isfinite(simulated)]
+    lo, hi = 50 * (1 - confidence), 50 * (1 + confidence)
+    low, high = (np.percentile(finite, [lo, hi], method="inverted_cdf") if len(finite)
+                 else (np.nan, np.nan))
+    return tidy([{"analysis": "rox", "estimand": "break_even", "subject": subject,
+                  "outcome": inputs.currency, "term": link,
+                  "estimate": central if np.isfinite(central) else np.nan,
+                  "se": float(np.std(finite, ddof=1)) if len(finite) > 1 else np.nan,
+                  "ci_low": float(low), "ci_high": float(high), "p_value": np.nan,
+                  "confidence": confidence, "n": draws,
+                  "method": f"monte_carlo_{draws} (the link's value at which the net present "
+                            "value is zero: central inputs, percentile interval over the others)"}])
 
 
 def _uncertain(inputs: Inputs) -> list[tuple[str, str, Quantity]]:

@@ -20,6 +20,7 @@ from cxex_analysis.narrative.linkage_findings import (
     measured,
     why_not_measured,
 )
+from cxex_analysis.narrative.value_findings import break_even_sentence
 from cxex_analysis.vocabulary import LINK_WORDS, ci_label, group_label, interval_cell, level_of
 
 
@@ -108,8 +109,11 @@ def value_answers(results: pd.DataFrame) -> list[str]:
         prob = _first(part, estimand="probability_roi_positive")
         if npv is None or roi is None:
             left_out = part[part["estimand"] == "not_valued"]
-            if len(left_out):
-                label = "an engagement programme" if subject == "ex_programme" else f"scaling {subject}"
+            label = "an engagement programme" if subject == "ex_programme" else f"scaling {subject}"
+            needed = part[part["estimand"] == "break_even"]
+            if len(needed):  # what the links the data cannot value must be worth
+                out += [break_even_sentence(row, label) for _, row in needed.iterrows()]
+            elif len(left_out):
                 words = ", ".join(LINK_WORDS.get(t, t) for t in left_out["term"])
                 out.append(f"What {label} is worth cannot be told from this data: the links from "
                            f"its effects to money ({words}) are not informative here, so no "

@@ -21,16 +21,16 @@ def findings(summary: pd.DataFrame, inputs: Inputs, breakeven: float | None = No
     money = lambda v: f"{cur} {v / 1e6:,.2f}m" if abs(v) >= 1e6 else f"{cur} {v:,.0f}"  # noqa: E731
     out = []
     npv, roi, prob, pay = get("npv"), get("roi"), get("probability_roi_positive"), get("payback_months")
-    missing, valued = channels_left_out(inputs)
-    if missing and not valued:
-        out.append(f"What scaling {inputs.label} is worth cannot be told from this data: the "
-                   f"links from its effects to money ({', '.join(LINK_WORDS[m] for m in missing)}) "
-                   "are not informative here, so no return on investment is given.")
+    missing, _ = channels_left_out(inputs)
+    if missing:  # no return counting a channel as worth nothing: what it must be worth instead
+        out += [break_even_sentence(row, f"scaling {inputs.label}")
+                for _, row in summary[summary["estimand"] == "break_even"].iterrows()] or [
+            f"What scaling {inputs.label} is worth cannot be told from this data: the links from "
+            f"its effects to money ({', '.join(LINK_WORDS[m] for m in missing)}) are not "
+            "informative here, so no return on investment is given."]
         npv = roi = prob = pay = None
-    prefix = ("Counting only the channels that can be valued here "
-              f"({', '.join(term_label(c) for c in valued)}): " if missing else "")
     if npv is not None:
-        out.append(f"{prefix}Scaling {inputs.label} to {inputs.units} units over {inputs.horizon_months} "
+        out.append(f"Scaling {inputs.label} to {inputs.units} units over {inputs.horizon_months} "
                    f"months: net present value {money(npv['estimate'])} ({level_of(npv):.0%} "
                    "of simulations between "
                    f"{money(npv['ci_low'])} and {money(npv['ci_high'])}).")
@@ -61,6 +61,34 @@ def findings(summary: pd.DataFrame, inputs: Inputs, breakeven: float | None = No
     for note in inputs.notes:
         out.append(note)
     return out
+
+
+#: a point of the score each link turns into money, and who a loss link keeps
+BREAK_EVEN_WORDS = {"revenue_per_customer_per_nps": ("NPS point", None),
+                    "churn_per_nps": ("NPS point", "customers"),
+                    "exit_rate_per_ei": ("engagement-index point", "staff")}
+
+
+def break_even_sentence(row: pd.Series, label: str) -> str:
+    """What a link the data cannot value must be worth for ``label`` (a programme) to pay for
+    itself, from its ``break_even`` row, with the interval over the other inputs."""
+    point, who = BREAK_EVEN_WORDS[row["term"]]
+    value, low, high = row["estimate"], row["ci_low"], row["ci_high"]
+    span = f"{level_of(row):.0%} of simulations"
+    if who is None:  # revenue a customer a month
+        amount = lambda v: f"{row['outcome']} {v:,.3g}"  # noqa: E731
+        need = (f"one {point} is worth at least {amount(value)} of revenue a customer a month "
+                f"({span}: {amount(low)} to {amount(high)})")
+    else:  # a loss: the link is the change in the share lost a month, negative if it keeps
+        points = lambda v: f"{-100 * v:,.2g}"  # noqa: E731  (percentage points kept)
+        need = (f"one {point} lowers the share of {who} lost a month by at least "
+                f"{points(value)} percentage points ({span}: {points(high)} to {points(low)})"
+                if value <= 0 else
+                f"one {point} does not raise the share of {who} lost a month by more than "
+                f"{100 * value:,.2g} percentage points, even without this channel")
+    return (f"{label[:1].upper() + label[1:]} pays for itself if {need}. This data cannot tell "
+            f"what {LINK_WORDS.get(row['term'], row['term'])} is worth, so no return on "
+            "investment is given: it would count that channel as worth nothing.")
 
 
 def heskett_sentence(inputs: Inputs) -> str:
