@@ -100,6 +100,22 @@ def pilot_table(results: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=PILOT_COLUMNS)
 
 
+def held_back(table: dict) -> tuple[str, str]:
+    """A table that lost more than 5% of its rows to the quarantine, in words: the headline
+    and the rest of the sentence (``table`` as
+    :func:`cxex_analysis.store.accounting.heavy_quarantine` gives it)."""
+    return (f"{table['share']:.0%} of the rows of {table['table']} ({table['rows_quarantined']:,} "
+            f"of {table['rows_read']:,} in {table['file']}) were held back",
+            f", {table['reason_rows']:,} of them for this reason: {table['reason']}. Every report "
+            "below leaves them out; the data audit lists them with their rows.")
+
+
+def failed_sections(count: int) -> tuple[str, str]:
+    """Sections that could not be computed, in words: the headline and the rest."""
+    return (f"{count} section(s) could not be computed",
+            "; each says so in its report and the rest was published:")
+
+
 def value_answers(results: pd.DataFrame) -> list[str]:
     out = []
     rox = results[results["analysis"] == "rox"]

@@ -32,6 +32,8 @@ from cxex_analysis.narrative.claim_findings import (
 from cxex_analysis.narrative.summary_findings import (
     action_answers,
     ex_cx_answer,
+    failed_sections,
+    held_back,
     pilot_table,
     value_answers,
     where_to_act,
@@ -158,7 +160,9 @@ def attention_html(reports: list[dict], heavy_quarantine: list[dict]) -> str:
     to the quarantine (the reports rest on the rest), and sections that could not be computed
     ("" when there is neither)."""
     parts = _environment().get_template("summary_parts.html").module
-    return str(parts.attention(heavy_quarantine, _failed(reports)))  # type: ignore[attr-defined]
+    failed = _failed(reports)
+    return str(parts.attention(  # type: ignore[attr-defined]
+        [held_back(t) for t in heavy_quarantine], failed, failed_sections(len(failed))))
 
 
 def _failed(reports: list[dict]) -> list[tuple[dict, dict]]:
@@ -195,7 +199,8 @@ def build_index(run_dir: Path, reports: list[dict], registry: pd.DataFrame | Non
     page = _environment().get_template("summary.html").render(
         css=Markup(CSS + PAGE_CSS), run_id=run_id or run_dir.name,
         generated=dt.datetime.now().strftime("%Y-%m-%d %H:%M"), level=f"{level_of(results):.0%}",
-        quarantine=heavy_quarantine or [], failed=_failed(reports),
+        quarantine=[held_back(t) for t in heavy_quarantine or []], failed=_failed(reports),
+        failed_words=failed_sections(len(_failed(reports))),
         ex_cx={"sentences": ex_cx_answer(results) if some else [], "links": _link(reports, "01_"),
                "why_not": [s for s in _not_shown(reports, "01_")
                            if s.startswith(("EX → CX", "Mediation"))]},
