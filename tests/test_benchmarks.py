@@ -25,7 +25,9 @@ def test_enterprise_benchmark_small_variant_prints_every_figure(postgres_url):
                      "Full suite: cxex run --data", "exit code 0", "Return on experience",
                      "naive: one draw at a time", "Unit reports: 4", "naive: a fresh papermill",
                      "Full suite including a report per unit", "PostgreSQL warehouse",
-                     "panel build in PostgreSQL", "Targets on 2 cores"):
+                     "panel build in PostgreSQL", "Targets on 2 cores",
+                     # each notebook's seconds beside its share of the full suite's target
+                     "01_ex_cx_linkage", "of the 180 s target"):
         assert expected in text, expected
     # the SQL panel and the pandas baseline agree, and the planted H2 effect is in the
     # interval of the estimate corrected for survey noise, keyed and anonymous, each with
