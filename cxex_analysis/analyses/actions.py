@@ -160,18 +160,19 @@ def plans_for_top_issues(plans: pd.DataFrame, cover: pd.DataFrame, top: dict, gr
     latest = pd.Timestamp(latest_survey)
     current = plans[plans["status"].isin(["planned", "in_progress"])
                     | (plans["created_on"] > latest)]
+    # each group's current actions' focuses, looked up once (thousands of units)
+    focus_of = current.groupby("action_id")["focus"].agg(set)
+    own = current[current["group_by"] == group_by]
+    keys = own["group"] if group_by == "unit" else own["group"].str.lower()
+    ids_of = own["action_id"].groupby(keys.to_numpy()).agg(set).to_dict()
+    if group_by == "unit":  # and the wider groups' actions that cover the unit
+        covering = cover[cover["action_id"].isin(current["action_id"])]
+        for unit, found in covering.groupby("unit_id")["action_id"].agg(set).items():
+            ids_of[unit] = ids_of.get(unit, set()) | found
     rows = []
     for group, (items, priority) in top.items():
-        if group_by == "unit":
-            ids = set(current.loc[(current["group_by"] == "unit") & (current["group"] == group),
-                                  "action_id"])
-            ids |= set(cover.loc[(cover["unit_id"] == group)
-                                 & cover["action_id"].isin(current["action_id"]), "action_id"])
-        else:
-            ids = set(current.loc[(current["group_by"] == group_by)
-                                  & (current["group"].str.lower() == str(group).lower()),
-                                  "action_id"])
-        focuses = set(current.loc[current["action_id"].isin(ids), "focus"])
+        ids = ids_of.get(group if group_by == "unit" else str(group).lower(), set())
+        focuses = set().union(*(focus_of.get(i, set()) for i in ids))
         planned = [item in focuses for item in items]
         rows.append({"group": names.get(group, str(group).replace("_", " ")),
                      "top issues": ", ".join(measure_label(i) for i in items),
