@@ -108,6 +108,20 @@ class Parts:
         values = (value,) if isinstance(name, str) else value
         return dataclasses.replace(self, **dict(zip(names, values)))  # type: ignore[type-var]
 
+def stacked(*parts: pd.DataFrame | None) -> pd.DataFrame:
+    """The rows of the parts that were computed (None and empty ones left out), in order, as
+    one tidy frame: what a typed result's ``tidy()`` records.
+
+    Examples
+    --------
+    >>> rows = tidy([{"analysis": "a", "estimand": "e", "estimate": 1.0}])
+    >>> len(stacked(rows, None, rows.iloc[:0], rows))
+    2
+    """
+    kept = [tidy(p) for p in parts if p is not None and len(p)]
+    return pd.concat(kept, ignore_index=True) if kept else tidy([])
+
+
 def _floats(values) -> np.ndarray:
     """Numbers as floats; anything that is not a number becomes NaN."""
     if isinstance(values, np.ndarray) and values.dtype == np.float64:

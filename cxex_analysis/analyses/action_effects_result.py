@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from cxex_analysis.results import Parts, no_rows, tidy
+from cxex_analysis.results import Parts, no_rows, stacked
 
 
 @dataclass(frozen=True)
@@ -58,5 +58,4 @@ class ActionReview(Parts):
 
     def tidy(self) -> pd.DataFrame:
         """The rows to record: the follow-through and the effects (those computed)."""
-        parts = [p for p in (self.follow, self.effects) if p is not None and len(p)]
-        return pd.concat([tidy(p) for p in parts], ignore_index=True) if parts else tidy([])
+        return stacked(self.follow, self.effects)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, fields
 
 import pandas as pd
 
-from cxex_analysis.results import Parts, no_rows, tidy
+from cxex_analysis.results import Parts, no_rows, stacked
 
 
 @dataclass(frozen=True)
@@ -41,5 +41,4 @@ class ClaimTests(Parts):
 
     def tidy(self) -> pd.DataFrame:
         """Every test's rows."""
-        kept = [frame for _, frame in self.parts() if not frame.empty]
-        return pd.concat(kept, ignore_index=True) if kept else tidy([])
+        return stacked(*(frame for _, frame in self.parts()))

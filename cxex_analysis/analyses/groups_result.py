@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from cxex_analysis.results import Parts, tidy
+from cxex_analysis.results import Parts, stacked
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,5 @@ class GroupReport(Parts):
     def tidy(self) -> pd.DataFrame:
         """The rows to record: the metrics, their changes since the last survey and since
         each action (those computed)."""
-        parts = [p for p in (self.metrics, self.changes,
-                             self.actions.changes if self.actions is not None else None)
-                 if p is not None and len(p)]
-        return pd.concat([tidy(p) for p in parts], ignore_index=True) if parts else tidy([])
+        return stacked(self.metrics, self.changes,
+                       self.actions.changes if self.actions is not None else None)

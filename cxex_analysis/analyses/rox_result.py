@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from cxex_analysis.estimators.value_model import Inputs
-from cxex_analysis.results import Parts, tidy
+from cxex_analysis.results import Parts, stacked
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,4 @@ class Valuation(Parts):
     def tidy(self) -> pd.DataFrame:
         """The rows to record: the engagement programme's value, the main programme's and
         the money links (those computed)."""
-        parts = [p for p in (self.programme_summary, self.summary, self.links)
-                 if p is not None and len(p)]
-        return pd.concat([tidy(p) for p in parts], ignore_index=True) if parts else tidy([])
+        return stacked(self.programme_summary, self.summary, self.links)

@@ -23,7 +23,7 @@ from cxex_analysis.errors import check_argument, check_confidence
 from cxex_analysis.estimators.comment_annotation import Annotated, with_themes
 from cxex_analysis.estimators.intervals import correlation_interval, proportion_interval
 from cxex_analysis.panels.comments import annotated_comments, comment_quarters, organisation_names
-from cxex_analysis.results import Parts, tidy
+from cxex_analysis.results import Parts, stacked, tidy
 
 SCORED = ("negative", "neutral", "positive", "suggestion")
 
@@ -54,9 +54,7 @@ class Verbatims(Parts):
     def tidy(self) -> pd.DataFrame:
         """The rows to record: sentiment, the detractor contrast, the dual view and the
         theme shares (those computed)."""
-        parts = [p for p in (self.sentiment, self.contrast, self.dual, self.shares)
-                 if p is not None and len(p)]
-        return pd.concat([tidy(p) for p in parts], ignore_index=True) if parts else tidy([])
+        return stacked(self.sentiment, self.contrast, self.dual, self.shares)
 
 
 def load_comments(con, codebook: str = "", n_themes: int = 10, seed: int = 0,
