@@ -17,7 +17,7 @@ import pytest
 from cxex_analysis.contract import files, validation
 from cxex_analysis.errors import UnusableFileError
 
-from .conftest import GOOD_CUSTOMER_ROWS, UNITS_CSV, write_folder
+from .conftest import CUSTOMER_HEADER, GOOD_CUSTOMER_ROWS, UNITS_CSV, write_folder
 
 AS_OF = dt.datetime(2026, 1, 1)
 
@@ -156,6 +156,25 @@ def test_qualtrics_export_is_recognised_and_mapped(small_folder):
     assert con.execute("SELECT response_id, unit_id, nps FROM acc_customer_survey").fetchall() == [
         ("R_abc1", "U1", 9)]
     assert "IPAddress" in table.ignored_columns  # never loaded
+
+
+def test_qualtrics_external_reference_maps_to_the_customer_key(small_folder):
+    """Qualtrics carries the CRM's id in ExternalReference (issue 36): mapped to
+    customer_key it joins the answers to customer_outcomes; the recipient's e-mail address
+    beside it is never loaded."""
+    export = QUALTRICS.splitlines()
+    extra = [',ExternalReference,RecipientEmail', ',"External Data Reference","Recipient Email"',
+             ',"{""ImportId"":""externalDataReference""}","{""ImportId"":""recipientEmail""}"',
+             ',CRM-0042,ann.lee@example.org', ',CRM-0043,bo.chen@example.org']
+    folder = small_folder(extra={"qualtrics_mapping.yaml": MAPPING + "    ExternalReference: "
+                                 "customer_key\n"})
+    (folder / "customer_survey.csv").write_text(
+        "\n".join(line + more for line, more in zip(export, extra)) + "\n")
+    report, _, con = check(folder)
+    table = report.tables["customer_survey"]
+    assert "RecipientEmail" in table.ignored_columns
+    assert con.execute("SELECT response_id, customer_key FROM acc_customer_survey").fetchall() == [
+        ("R_abc1", "CRM-0042")]
 
 
 def test_qualtrics_export_without_mapping_names_the_missing_column(small_folder):
@@ -363,6 +382,48 @@ def test_unit_outcome_rules(small_folder):
 def test_unit_outcomes_without_any_metric_is_unusable(small_folder):
     report, _, _ = check(small_folder(extra={"unit_outcomes.csv": "unit_id,period\nU1,2025-01-01\n"}))
     assert "none of the columns" in report.tables["unit_outcomes"].error
+
+
+def test_customer_outcome_rules(small_folder):
+    """The CRM's customer-months (issue 36): a key that looks like an e-mail address, a month
+    given twice, a day for a month, negative revenue, an unknown unit and a customer still
+    active after the day they left are quarantined with their row and column."""
+    outcomes = ("customer_key,unit_id,period,revenue,active,churned_on,contacts\n"
+                "K1,U1,2025-01-01,30.5,true,,1\n"
+                "K1,U1,2025-01-01,30,true,,1\n"
+                "K2,U1,2025-01-15,30,true,,0\n"
+                "K3,U2,2025-01-01,-4,true,,0\n"
+                "K4,U9,2025-01-01,20,true,,0\n"
+                "pat@example.com,U1,2025-01-01,20,true,,0\n"
+                "K5,U2,2025-03-01,0,yes,2025-02-10,0\n"
+                "K5,U2,2025-02-01,12,no,2025-02-10,2\n")
+    report, quarantine, con = check(small_folder(extra={"customer_outcomes.csv": outcomes}))
+    rows = quarantine[quarantine["table_name"] == "customer_outcomes"].set_index("row")
+    assert rows.loc[3, "reason"].startswith("duplicate customer_key + period")
+    assert rows.loc[4, "column_name"] == "period" and "first day" in rows.loc[4, "reason"]
+    assert rows.loc[5, "column_name"] == "revenue"
+    assert rows.loc[6, "column_name"] == "unit_id"
+    assert rows.loc[7, "column_name"] == "customer_key" and "e-mail" in rows.loc[7, "reason"]
+    assert rows.loc[8, "column_name"] == "active" and "left" in rows.loc[8, "reason"]
+    entry = report.tables["customer_outcomes"]
+    assert (entry.rows_read, entry.rows_accepted) == (8, 2)
+    assert con.execute("SELECT customer_key, active FROM acc_customer_outcomes ORDER BY period"
+                       ).fetchall() == [("K1", True), ("K5", False)]
+
+
+def test_customer_outcomes_need_a_metric(small_folder):
+    report, _, _ = check(small_folder(extra={
+        "customer_outcomes.csv": "customer_key,unit_id,period\nK1,U1,2025-01-01\n"}))
+    assert "none of the columns" in report.tables["customer_outcomes"].error
+
+
+def test_customer_key_that_looks_like_an_email_is_quarantined(small_folder):
+    folder = small_folder(extra={"customer_survey.csv": CUSTOMER_HEADER.replace(
+        "comment\n", "comment,customer_key\n") + "C1,2025-01-05T10:00:00Z,U1,store,9,5,6,Fine,K1\n"
+        "C2,2025-01-06T11:00:00Z,U2,phone,3,2,2,Slow,ann.lee@example.org\n"})
+    _, quarantine, _ = check(folder)
+    row = only_quarantined(quarantine)
+    assert (row["row"], row["column_name"]) == (3, "customer_key") and "e-mail" in row["reason"]
 
 
 def test_pilot_rules(small_folder):

@@ -186,7 +186,11 @@ def label_key(sql: str) -> str:
     return f"lower(regexp_replace({sql}, '\\s+', ' ', 'g'))"
 
 
-_EMAIL_SQL = r"regexp_matches(t_employee_key, '[^@\s]+@[^@\s]+\.[a-zA-Z]{2,}')"
+def _pseudonymous(column: str) -> RowRule:
+    """A key that must be pseudonymous: a value that looks like an e-mail address is
+    quarantined (a name cannot be told from a key by its look; the contract asks for keys)."""
+    return RowRule(column, rf"regexp_matches(t_{column}, '[^@\s]+@[^@\s]+\.[a-zA-Z]{{2,}}')",
+                   "looks like an e-mail address (expected a pseudonymous key)", needs=(column,))
 
 
 UNITS = Table(
@@ -219,11 +223,7 @@ EMPLOYEE_SURVEY = Table(
     ),
     prefix_columns={"eng_": Column("eng_", "integer", minimum=1, maximum=5)},
     min_prefix_columns={"eng_": 3},
-    row_rules=(
-        RowRule("employee_key", _EMAIL_SQL,
-                "looks like an e-mail address (expected a pseudonymous key)",
-                needs=("employee_key",)),
-    ),
+    row_rules=(_pseudonymous("employee_key"),),
 )
 
 
@@ -245,6 +245,7 @@ CUSTOMER_SURVEY = Table(
     ),
     any_column_of=("nps", "csat", "ces"),
     any_value_of=("nps", "csat", "ces"),
+    row_rules=(_pseudonymous("customer_key"),),
 )
 
 
@@ -272,6 +273,33 @@ UNIT_OUTCOMES = Table(
         RowRule("customers_lost", "t_customers_lost > t_customers_active",
                 "customers_lost is larger than customers_active (expected lost <= active)",
                 needs=("customers_lost", "customers_active")),
+    ),
+)
+
+
+#: What a customer-month of ``customer_outcomes`` may record (one at least).
+CUSTOMER_OUTCOME_METRICS = ("revenue", "active", "churned_on")
+
+
+CUSTOMER_OUTCOMES = Table(
+    name="customer_outcomes",
+    columns=(
+        Column("customer_key", "string", required=True, nullable=False),
+        Column("unit_id", "string", required=True, nullable=False, references=("units", "unit_id")),
+        Column("period", "date", required=True, nullable=False, first_of_month=True),
+        Column("revenue", "number", minimum=0),
+        Column("active", "boolean"),
+        Column("churned_on", "date"),
+        Column("contacts", "integer", minimum=0),
+        Column("cost_to_serve", "number", minimum=0),
+    ),
+    unique_together=("customer_key", "period"),
+    any_column_of=CUSTOMER_OUTCOME_METRICS,
+    row_rules=(
+        _pseudonymous("customer_key"),
+        RowRule("active", "t_active AND t_churned_on < t_period",
+                "active in a month after the customer left (expected active false, or no "
+                "churned_on, from the month after churned_on)", needs=("active", "churned_on")),
     ),
 )
 
@@ -400,8 +428,8 @@ ACTION_PLANS = Table(
 
 #: Tables in the order they are checked (a table's references come before it).
 TABLES: tuple[Table, ...] = (
-    UNITS, PILOTS, EMPLOYEE_SURVEY, CUSTOMER_SURVEY, UNIT_OUTCOMES, PILOT_ASSIGNMENTS, ROLES,
-    ACTION_PLANS,
+    UNITS, PILOTS, EMPLOYEE_SURVEY, CUSTOMER_SURVEY, UNIT_OUTCOMES, CUSTOMER_OUTCOMES,
+    PILOT_ASSIGNMENTS, ROLES, ACTION_PLANS,
 )
 
 
@@ -422,6 +450,15 @@ TABLE_NOTES = {
                        "data) is recognised, its columns mapped by `qualtrics_mapping.yaml`.",
     "unit_outcomes": "One row per unit per month, `period` the first day of the month (needed "
                      "for money and mediation); `unit_id`, `period` and one metric are enough.",
+    "customer_outcomes": "One row per customer per month, `period` the first day of the "
+                         "month, from the CRM (needed for the money of each customer: retention "
+                         "and revenue by promoters, passives and detractors, and the "
+                         "customer-level links): `customer_key` is the pseudonymous key the "
+                         "customer survey's `customer_key` carries, never a name or an e-mail "
+                         "address; `active` says whether the customer was still a customer at "
+                         "the end of the month, `churned_on` the day they left (either will do; "
+                         "a customer with no row after a month is taken as lost only when "
+                         "`active` or `churned_on` says so).",
     "pilots": "One row per pilot (needed for the pilot reports).",
     "pilot_assignments": "One row per unit of a pilot: its arm and, for the pilot's units, "
                          "when it started (may differ between units in a staggered rollout; "
