@@ -7,6 +7,9 @@
    (false positives) against an ordinary 95% interval read at every look.
 3. Few units (12, no effect): coverage of the small-sample intervals (Webb weights, t with
    Hsu's degrees of freedom) against large-sample normal intervals from the same bootstrap.
+4. The winner's curse: organisations' planted pilots (most do little, some work), valued as
+   measured and shrunk as notebook 03 values them; the error of the pilots that looked good
+   (those a leadership team would scale) and the coverage of their intervals.
 
     python benchmarks/pilots.py [--reps 200]
 """
@@ -25,7 +28,7 @@ import numpy as np
 from cxex_analysis.analyses import pilots
 from cxex_analysis.estimators import staggered
 from cxex_analysis.panels import pilot_panels
-from cxex_analysis.simulation import demo_files
+from cxex_analysis.simulation import demo_files, pilot_portfolio
 from cxex_analysis.store import ingest, warehouse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
@@ -82,6 +85,17 @@ def few_unit_coverage(reps: int) -> None:
           f"large-sample normal {np.mean(normal):.3f}")
 
 
+def winners_curse(organisations: int) -> None:
+    found = pilot_portfolio.run(organisations)
+    print(f"\n4. {organisations} organisations' planted pilots ({len(found)}; most do little, "
+          "some work), effect on NPS: measured vs shrunk before valuing")
+    print(f"   {'pilots':34s} {'effect':9s} {'n':>5s} {'mean error':>11s} {'RMSE':>6s} "
+          f"{'coverage':>9s}")
+    for row in pilot_portfolio.summary(found).itertuples():
+        print(f"   {row.pilots:34s} {row.effect:9s} {row.n:5d} {row.mean_error:+11.2f} "
+              f"{row.rmse:6.2f} {row.coverage:9.3f}")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--reps", type=int, default=200, help="simulated pilots per check")
@@ -92,6 +106,7 @@ def main(argv=None) -> int:
         baselines_on_the_demo(Path(folder))
     sequential_error_rates(args.reps)
     few_unit_coverage(args.reps)
+    winners_curse(5 * args.reps)
     print(f"\n({time.perf_counter() - started:.0f} s)")
     return 0
 

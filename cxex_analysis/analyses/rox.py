@@ -15,7 +15,9 @@ The value chain, per unit and month over a horizon, for a programme scaled to ``
   running cost per unit. Effects ramp up linearly over ``ramp_months``.
 
 The pilot effects come from notebook 02's recorded ``att`` rows (a pilot's total effect on
-NPS already includes what runs through engagement, so the two are not added). Every estimated
+NPS already includes what runs through engagement, so the two are not added), shrunk toward
+zero before they are valued (:func:`pilot_effects`: a pilot picked because it looked good
+overstates its effect), the measured effect beside them in the inputs. Every estimated
 effect is drawn from a normal distribution with its SE (a two-piece normal for a link with an
 asymmetric interval) and every assumption from a triangular
 distribution over its stated range, in one vectorized Monte Carlo; the summaries are medians with
@@ -40,6 +42,7 @@ from cxex_analysis.errors import InsufficientData, ParameterError, check_confide
 from cxex_analysis.estimators.finance import in_registry_currency
 from cxex_analysis.estimators.fixed_effects import twfe
 from cxex_analysis.estimators.measurement import split_half_iv
+from cxex_analysis.estimators.shrinkage import shrink
 from cxex_analysis.estimators.value_model import (
     EFFECTS,
     LINKS,
@@ -191,20 +194,58 @@ def estimate_links(con, min_group_size: int = 5) -> dict[str, Quantity]:
     return links_from(link_estimates(con, min_group_size))[0]
 
 
-def pilot_effects(results: pd.DataFrame, pilot_id: str) -> dict[str, Quantity]:
-    """A pilot's recorded ``att`` effects on NPS, engagement and repeat contacts."""
+#: a large pilot effect on each outcome, the scale of the prior on how much pilots' true
+#: effects differ (:func:`~cxex_analysis.estimators.shrinkage.shrink`): 10 NPS points, 5
+#: engagement-index points, and for repeat contacts a fifth of the units' current rate
+LARGE_EFFECT = {"nps": 10.0, "engagement_index": 5.0}
+LARGE_SHARE_OF_BASELINE = 0.2
+
+
+def large_effects(repeat_contacts_per_1000: float) -> dict[str, float]:
+    """:data:`LARGE_EFFECT` with repeat contacts' from the units' current rate."""
+    rate = LARGE_SHARE_OF_BASELINE * repeat_contacts_per_1000
+    return {**LARGE_EFFECT, **({"repeat_contacts_per_1000": rate} if rate > 0 else {})}
+
+
+def pilot_effects(results: pd.DataFrame, pilot_id: str, large: dict[str, float] | None = None
+                  ) -> tuple[dict[str, Quantity], dict[str, Quantity]]:
+    """A pilot's recorded ``att`` effects on NPS, engagement and repeat contacts, as valued and
+    as measured: each outcome's effects of every pilot with one are shrunk together toward
+    zero (:func:`~cxex_analysis.estimators.shrinkage.shrink`, the prior's scale from
+    ``large``, default :func:`large_effects` without repeat contacts), so a pilot that looked
+    good by chance is not valued at its luck; an outcome without a scale is valued as
+    measured."""
+    large = LARGE_EFFECT if large is None else large
     rows = results[(results["analysis"] == "pilot") & (results["estimand"] == "att")
-                   & (results["subject"] == pilot_id)]
-    effects = {}
+                   & results["outcome"].isin(EFFECTS)]
+    # an effect without a standard error (one unit on a side) cannot be valued: taken as
+    # exact it would hide all of its uncertainty
+    rows = rows[np.isfinite(rows["se"].astype(float)) & (rows["se"].astype(float) > 0)]
+    valued, measured = {}, {}
     for outcome in EFFECTS:
-        match = rows[rows["outcome"] == outcome]
-        # an effect without a standard error (one unit on a side) cannot be valued: taken as
-        # exact it would hide all of its uncertainty
-        if len(match) and np.isfinite(match.iloc[0]["se"]):
-            r = match.iloc[0]
-            effects[outcome] = Quantity(float(r["estimate"]), float(r["se"]),
-                                        source=f"notebook 02: {method_label(r['method'])}")
-    return effects
+        pilots = rows[rows["outcome"] == outcome].drop_duplicates("subject")
+        match = pilots[pilots["subject"] == pilot_id]
+        if match.empty:
+            continue
+        r = match.iloc[0]
+        method = method_label(r["method"])
+        measured[outcome] = Quantity(float(r["estimate"]), float(r["se"]),
+                                     source=f"notebook 02: {method}")
+        if outcome not in large:
+            valued[outcome] = measured[outcome]
+            continue
+        fit = shrink(pilots["estimate"].astype(float), pilots["se"].astype(float),
+                     tau_scale=large[outcome])
+        mine = fit.iloc[int(np.flatnonzero(pilots["subject"].to_numpy() == pilot_id)[0])]
+        others = len(pilots) - 1
+        valued[outcome] = Quantity.from_interval(
+            float(mine["shrunk"]), float(mine["ci_low"]), float(mine["ci_high"]),
+            source=f"notebook 02: {method}; pulled toward zero for its noise (measured "
+                   f"{r['estimate']:+.3g}, SE {r['se']:.2g}; a large effect taken as "
+                   f"{large[outcome]:.3g}" + (f"; with {others} other pilot"
+                                              f"{'s' if others > 1 else ''}" if others else "")
+                   + ")")
+    return valued, measured
 
 
 def read_results(path: str | Path | None) -> pd.DataFrame:
@@ -227,18 +268,19 @@ def build_inputs(con, results: pd.DataFrame, pilot_id: str, finance: dict,
     if pilots.empty:
         raise ParameterError(f"pilot {pilot_id!r} is not in the pilot registry.")
     pilot = pilots.iloc[0]
-    effects = pilot_effects(results, pilot_id)
-    notes = []
-    if not effects:
-        notes.append(f"No recorded effects for {pilot_id}: run notebook 02 first (or pass results_path).")
     if scale_units is None:
         scale_units = units_like_pilot(con, pilot_id)
     base = baseline(con, scale_units)
+    effects, measured = pilot_effects(results, pilot_id,
+                                      large_effects(base["repeat_contacts_per_1000"]))
+    notes = []
+    if not effects:
+        notes.append(f"No recorded effects for {pilot_id}: run notebook 02 first (or pass results_path).")
     cost = pilot.get("cost_per_unit")
     links, unusable, link_notes = links_from(
         link_rows if link_rows is not None else link_estimates(con, min_group_size))
     return Inputs(
-        effects=effects, links=links, unusable_links=unusable,
+        effects=effects, measured_effects=measured, links=links, unusable_links=unusable,
         assumptions=finance["assumptions"], programme=finance["programme"],
         units=len(scale_units), customers_per_unit=base["customers_per_unit"],
         employees_per_unit=base["employees_per_unit"],
@@ -253,10 +295,11 @@ def build_inputs(con, results: pd.DataFrame, pilot_id: str, finance: dict,
 def inputs_table(inputs: Inputs) -> pd.DataFrame:
     """Every input with its central value, uncertainty and where it comes from."""
     rows = []
-    for group in ("effects", "links", "assumptions", "programme"):
+    for group in ("effects", "measured_effects", "links", "assumptions", "programme"):
         for name, q in getattr(inputs, group).items():
             low, high = q.bounds() if (q.se > 0 or q.low is not None) else (q.value, q.value)
-            rows.append({"input": name, "kind": group, "value": q.value, "low": low, "high": high,
+            kind = "effects as measured" if group == "measured_effects" else group
+            rows.append({"input": name, "kind": kind, "value": q.value, "low": low, "high": high,
                          "source": q.source or ("estimate" if q.se else "assumption")})
     for name in ("units", "customers_per_unit", "employees_per_unit", "revenue_per_customer",
                  "churn_rate", "registry_cost_per_unit"):

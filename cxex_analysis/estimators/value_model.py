@@ -106,6 +106,8 @@ class Inputs:
     notes: list[str] = field(default_factory=list)
     #: links that could not be valued (not informative, or the wrong sign): left at zero
     unusable_links: list[str] = field(default_factory=list)
+    #: the effects as measured, before they were shrunk into ``effects`` (shown beside them)
+    measured_effects: dict[str, Quantity] = field(default_factory=dict)
 
     def certain(self) -> "Inputs":
         """The same inputs with every uncertainty removed."""
