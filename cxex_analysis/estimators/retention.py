@@ -33,8 +33,9 @@ MIN_CUSTOMERS = 20
 def nps_category(answer) -> pd.Series:
     """Promoter (9–10), passive (7–8) or detractor (0–6) of each 0–10 answer (None: blank)."""
     answer = pd.Series(answer, dtype="float")
-    found = np.select([answer >= 9, answer >= 7, answer >= 0], list(CATEGORIES), "")
-    return pd.Series(np.where(found == "", None, found), index=answer.index, dtype=object)
+    found = pd.Series(np.select([answer >= 9, answer >= 7, answer >= 0], list(CATEGORIES), ""),
+                      index=answer.index, dtype=object)
+    return found.where(found != "", None)
 
 
 def survival_at(durations, churned, at: float, confidence: float = 0.95) -> dict:
