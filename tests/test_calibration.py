@@ -6,8 +6,8 @@ EX and CX feeding each other, a small staggered pilot without a control arm (est
 the never-treated units and, as an all-treated rollout, against its own later starters) —
 recovered by the corrected estimators without bias and with honest intervals, and missed by
 the uncorrected ones: the lagged links both ways, the placebo, the money mediation's paths,
-the money links (revenue, customers lost, staff who leave) and the engagement index's
-within-unit reliability."""
+the money links (revenue, customers lost, staff who leave), the claims ledger's comparison of
+CSAT, CES and NPS on money, and the engagement index's within-unit reliability."""
 
 from __future__ import annotations
 
@@ -29,11 +29,17 @@ SMOKE_REPS = 20
 #: held to 3 Monte Carlo errors rather than 2.5
 BIAS_BOUND = {"pilot_att_nps": 0.15}
 
+#: a share explained is a squared covariance over a noisy variance: its small-sample bias is
+#: upward by about 2% of the share (+0.09 to +0.13 SE pooled over this grid's 700
+#: organisations, Monte Carlo error 0.04 SE); held to issue 34's bar of 0.2 SE
+BIAS_BOUND.update({f"metric_share_explained_{m}": 0.2 for m in ("csat", "ces", "nps")})
+
 ESTIMANDS = {"ex_to_cx_lagged", "cx_to_ex_lagged (truth zero)", "cx_to_ex_lagged (truth non-zero)",
              "within_unit_reliability", "ex_cx_correlation_disattenuated", "ex_lead_placebo",
              "mediation_a", "mediation_b", "mediation_indirect", "revenue_per_customer_per_nps",
-             "churn_per_nps",
-             "exit_rate_per_ei", "pilot_att_nps", "pilot_att_nps_all_treated"}
+             "churn_per_nps", "exit_rate_per_ei", "metric_share_explained_csat",
+             "metric_share_explained_ces", "metric_share_explained_nps",
+             "metric_share_difference_csat-nps", "pilot_att_nps", "pilot_att_nps_all_treated"}
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +101,9 @@ def test_uncorrected_links_miss_the_truth(pooled):
     table = pooled.set_index("estimand")
     for estimand in ("ex_to_cx_lagged", "cx_to_ex_lagged (truth non-zero)",
                      "mediation_a", "mediation_b", "mediation_indirect",
-                     "revenue_per_customer_per_nps", "churn_per_nps"):
+                     "revenue_per_customer_per_nps", "churn_per_nps",
+                     "metric_share_explained_csat", "metric_share_explained_ces",
+                     "metric_share_explained_nps"):
         row = table.loc[estimand]  # pulled toward zero, whatever the link's sign
         assert row["bias_se_uncorrected"] * np.sign(row["truth"]) < -2, estimand
         assert table.loc[estimand, "coverage_uncorrected"] < 0.5, estimand

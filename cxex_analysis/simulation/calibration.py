@@ -33,6 +33,14 @@ use, and compares each estimate with the truth in the units the estimator sees:
   latent experience, so each truth is a projection, the same regression on the scores
   without sampling noise, averaged over the setting's organisations; uncorrected: the
   regression on the full scores;
+* ``metric_share_explained_csat``, ``_ces``, ``_nps`` and ``metric_share_difference_csat-nps``:
+  the claims ledger's "most actionable metric" (:func:`~cxex_analysis.estimators.metric_strength.metric_strength`
+  on revenue per customer, within units and quarters, pilot quarters left out): the % of
+  revenue's within-unit variance each metric's true score accounts for, and CSAT's minus
+  NPS's. Every customer answers all three (a CSAT and an effort answer whose deviation from
+  the unit correlates 0.7 with the NPS one); each truth is a projection (the same estimator
+  on the scores without sampling noise, averaged over the setting's organisations);
+  uncorrected: the same with each half the full score (a squared correlation);
 * ``pilot_att_nps``: :func:`~cxex_analysis.estimators.staggered.staggered_did` (Callaway & Sant'Anna, never-treated
   units as controls, baseline pooled over the two quarters before each start) on the
   measured NPS; a pilot's effect needs no noise correction (noise in an outcome only widens
@@ -65,6 +73,7 @@ from cxex_analysis.estimators.fixed_effects import blank_scores, lagged_pairs, t
 from cxex_analysis.estimators.intervals import correlation_interval
 from cxex_analysis.estimators.measurement import cross_lagged, split_half_iv
 from cxex_analysis.estimators.mediation import mediation, mediation_corrected
+from cxex_analysis.estimators.metric_strength import metric_strength
 from cxex_analysis.estimators.staggered import staggered_did
 from cxex_analysis.panels.linkage_panels import build_money_panel
 from cxex_analysis.simulation import latent
@@ -98,7 +107,9 @@ TEST_GRID = ((200, 8, 30, 0.0, "anonymous"), (600, 8, 30, 4.0, "anonymous"),
 ESTIMANDS = ("ex_to_cx_lagged", "cx_to_ex_lagged", "within_unit_reliability",
              "ex_cx_correlation_disattenuated", "ex_lead_placebo",
              "mediation_a", "mediation_b", "mediation_indirect", "revenue_per_customer_per_nps",
-             "churn_per_nps", "exit_rate_per_ei", "pilot_att_nps", "pilot_att_nps_all_treated")
+             "churn_per_nps", "exit_rate_per_ei", "metric_share_explained_csat",
+             "metric_share_explained_ces", "metric_share_explained_nps",
+             "metric_share_difference_csat-nps", "pilot_att_nps", "pilot_att_nps_all_treated")
 
 
 #: quarters between employee surveys, in words
@@ -165,6 +176,7 @@ def estimates(world: dict, with_oracle: bool = False) -> list[dict]:
     add("revenue_per_customer_per_nps", fit, truth["revenue_per_customer_per_nps_quarterly"],
         plain(money, "revenue_per_customer", "nps"))
     rows += _loss_links(world, linkage_data)
+    rows += _metric_links(world, linkage_data)
     def simple_att(data, control_group, baseline):
         att = staggered_did(data, "nps", "unit_id", "t", "cohort", control_group, n_boot=199,
                             seed=0, baseline=baseline, baseline_periods=2,
@@ -240,7 +252,8 @@ def _exact_scores(world: dict) -> pd.DataFrame:
     settings = latent.LatentWorld(**world["truth"]["settings"])
     ei = latent.expected_engagement_index(quarterly["latent_ex"].to_numpy(), settings)
     exact = {"engagement_index": np.where(quarterly["engagement_index"].isna(), np.nan, ei),
-             "nps": latent.expected_nps(quarterly["latent_cx"].to_numpy(), settings)}
+             "nps": latent.expected_nps(quarterly["latent_cx"].to_numpy(), settings),
+             **latent.expected_other(quarterly["latent_cx"].to_numpy(), settings)}
     return quarterly.assign(**{f"{score}{half}": values for score, values in exact.items()
                                for half in ("", "_a", "_b")})
 
@@ -329,6 +342,46 @@ def _loss_links(world: dict, linkage_data: pd.DataFrame) -> list[dict]:
                      "estimate_uncorrected": plain["params"][x], "se_uncorrected": plain["se"][x],
                      "ci_low_uncorrected": plain["ci_low"][x],
                      "ci_high_uncorrected": plain["ci_high"][x]})
+    return rows
+
+
+#: the claims ledger's customer metrics, compared on the money outcome the latent world has
+METRICS, METRIC_OUTCOME = ("csat", "ces", "nps"), "revenue_per_customer"
+
+#: the pair of metrics whose difference is calibrated (the poll's first against NPS)
+METRIC_PAIR = "csat-nps"
+
+
+def _metric_links(world: dict, linkage_data: pd.DataFrame) -> list[dict]:
+    """The claims ledger's comparison of CSAT, CES and NPS on revenue per customer, as
+    :func:`~cxex_analysis.analyses.claims.metric_comparison` makes it (within units and
+    quarters, pilot quarters left out): each metric's share of revenue's variance its true
+    score accounts for (``metric_share_explained_csat`` …) and the CSAT − NPS difference, with
+    ``oracle_estimate`` the same on the scores without sampling noise; uncorrected: the same
+    estimator with each half the full score (the scores taken as exact: a squared
+    correlation)."""
+    money = _money_panel(linkage_data)
+    exact_money = _money_panel(_exact_linkage(world))
+    exact_as_plain = {f"{m}_{h}": money[m] for m in METRICS for h in "ab"}
+
+    def shares(data, draws=1000):
+        rows = metric_strength(data, METRIC_OUTCOME, list(METRICS), draws=draws, seed=0)
+        wanted = rows[rows["estimand"].isin(["metric_share_explained", "metric_share_difference"])]
+        return wanted.set_index(wanted["estimand"] + "_" + wanted["subject"])
+
+    fit, plain = shares(money), shares(money.assign(**exact_as_plain))
+    noiseless = shares(exact_money, draws=20)
+    rows = []
+    for name in [f"metric_share_explained_{m}" for m in METRICS] + [
+            f"metric_share_difference_{METRIC_PAIR}"]:
+        if name not in fit.index or not np.isfinite(fit.loc[name, "estimate"]):
+            continue  # not measurable in this organisation: the ledger says so
+        row, base = fit.loc[name], plain.loc[name]
+        rows.append({"estimand": name, "estimate": row["estimate"], "se": row["se"],
+                     "ci_low": row["ci_low"], "ci_high": row["ci_high"], "truth": np.nan,
+                     "oracle_estimate": noiseless.loc[name, "estimate"],
+                     "estimate_uncorrected": base["estimate"], "se_uncorrected": base["se"],
+                     "ci_low_uncorrected": base["ci_low"], "ci_high_uncorrected": base["ci_high"]})
     return rows
 
 

@@ -13,7 +13,8 @@ plants truths the way the world makes them, to test the estimators that link sco
   ``eta`` of the quarter before — not the scores a handful of people happened to give
   (customers and staff lost are binomial draws from the unit's customer base and roster);
 * **surveys measure**: ``employees`` staff answer seven 1–5 items per wave and ``customers``
-  customers a 0–10 recommend question per month, each answer the latent value plus a
+  customers a 0–10 recommend question per month (and a CSAT and an effort answer, each the
+  customer's own view mapped to its 1–5 or 1–7 scale), each answer the latent value plus a
   person's own noise, rounded and clipped like real answer scales. Each unit-period's
   respondents are split at random into two halves, two independent measurements of the
   same score.
@@ -141,12 +142,18 @@ def _slope(measured: np.ndarray, latent: np.ndarray, unit, time) -> float:
     return float(x @ y / (x @ x))
 
 
-def _split_scores(values: np.ndarray, per_group: int, score, rng):
-    """Full-sample and random-half scores per group of ``per_group`` consecutive answers."""
+def _random_halves(values: np.ndarray, per_group: int, rng) -> np.ndarray:
+    """Which of each group of ``per_group`` consecutive answers is in the first half (a
+    random half of each group)."""
     n_groups = len(values) // per_group
-    answers = values.reshape(n_groups, per_group, *values.shape[1:])
     order = rng.permuted(np.tile(np.arange(per_group), (n_groups, 1)), axis=1)
-    half = order < per_group // 2
+    return order < per_group // 2
+
+
+def _split_scores(values: np.ndarray, per_group: int, score, half: np.ndarray):
+    """Full-sample and half scores per group of ``per_group`` consecutive answers (``half``:
+    :func:`_random_halves`)."""
+    answers = values.reshape(len(half), per_group, *values.shape[1:])
     full = score(answers, np.ones_like(half))
     return full, score(answers, half), score(answers, ~half)
 
@@ -159,6 +166,46 @@ def _index_score(answers: np.ndarray, mask: np.ndarray) -> np.ndarray:
 def _nps_score(answers: np.ndarray, mask: np.ndarray) -> np.ndarray:
     net = (answers >= 9).astype(float) - (answers <= 6)
     return 100 * (net * mask).sum(axis=1) / mask.sum(axis=1)
+
+
+def _share_score(at_least: int):
+    """The % of answers of ``at_least`` or more (CSAT: 4–5 on 1–5)."""
+    def score(answers: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        return 100 * ((answers >= at_least) * mask).sum(axis=1) / mask.sum(axis=1)
+    return score
+
+
+def _mean_score(answers: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    return (answers * mask).sum(axis=1) / mask.sum(axis=1)
+
+
+#: each customer's CSAT (1–5) and effort (CES 1–7, higher = easier) answers: the centre of the
+#: answer per point of the 0–10 scale, its scale's ends, the score made of the answers
+OTHER_SCALES = {"csat": (1.0, 0.4, 1, 5, _share_score(4)), "ces": (1.0, 0.6, 1, 7, _mean_score)}
+
+#: correlation of a customer's deviation from the unit on CSAT and CES with that on NPS
+OTHER_CORRELATION = 0.7
+
+
+def _other_scores(world: LatentWorld, centre: np.ndarray, deviation: np.ndarray, rng) -> dict:
+    """Each answer's CSAT and CES: the customer's view on the 0–10 scale (``centre`` + a
+    deviation correlated :data:`OTHER_CORRELATION` with their NPS ``deviation``) mapped
+    linearly to the scale, rounded and clipped; with the function that scores them."""
+    found = {}
+    for name, (intercept, slope, low, high, score) in OTHER_SCALES.items():
+        own = rng.normal(0, world.customer_sd, len(centre))
+        view = centre + OTHER_CORRELATION * deviation + np.sqrt(1 - OTHER_CORRELATION ** 2) * own
+        found[name] = (np.clip(np.rint(intercept + slope * view), low, high), score)
+    return found
+
+
+def expected_other(mu: np.ndarray, world: LatentWorld) -> dict:
+    """E[measured CSAT (% 4–5) and CES (mean 1–7) | latent mean answer mu]."""
+    mu = np.asarray(mu, float)
+    csat_a, csat_b, *_ = OTHER_SCALES["csat"]
+    ces_a, ces_b, low, high, _ = OTHER_SCALES["ces"]
+    return {"csat": 100 * stats.norm.cdf((csat_a + csat_b * mu - 3.5) / (csat_b * world.customer_sd)),
+            "ces": expected_rounded(ces_a + ces_b * mu, ces_b * world.customer_sd, low, high)}
 
 
 #: tenure bands (upper bound in quarters, label), as exports give them
@@ -236,7 +283,7 @@ def _fresh_scores(world: LatentWorld, eta: np.ndarray, rng) -> tuple:
     person = eta.reshape(-1).repeat(e) + rng.normal(0, world.person_sd, n * waves * e)
     centre = expected_item(person)
     items = np.clip(np.rint(centre + rng.normal(0, world.item_sd, centre.shape)), 1, 5)
-    ei, ei_a, ei_b = _split_scores(items, e, _index_score, rng)
+    ei, ei_a, ei_b = _split_scores(items, e, _index_score, _random_halves(items, e, rng))
     person_index = (items.mean(axis=-1) - 1) / 4 * 100
     ei_se = person_index.reshape(-1, e).std(axis=1, ddof=1) / np.sqrt(e)
     answered = np.full(n * waves, e)
@@ -307,9 +354,10 @@ def generate(world: LatentWorld = LatentWorld()) -> dict:
     """One organisation drawn from ``world``.
 
     Returns ``quarterly`` (unit × quarter: measured engagement index (missing in quarters
-    without an employee survey, ``ex_every``) and NPS of the quarter,
-    each with its two random halves and its sampling SE, the latent values, the pilot's
-    start quarter ``cohort`` (0 = never) and ``pilot_active``), ``monthly`` (unit × month:
+    without an employee survey, ``ex_every``), NPS, CSAT (% 4–5) and CES (mean 1–7) of the
+    quarter, each with its two random halves (the engagement index and NPS with their
+    sampling SE), the latent values, the pilot's start quarter ``cohort`` (0 = never) and
+    ``pilot_active``), ``monthly`` (unit × month:
     measured NPS with halves, revenue per customer, latent CX; the quarterly frame also has
     the monthly ``churn_rate`` and ``exit_rate`` averaged over the quarter) and ``truth`` (the planted
     links in the units the estimators see, the measurement slopes they were converted with,
@@ -343,11 +391,13 @@ def generate(world: LatentWorld = LatentWorld()) -> dict:
 
     # customers: a 0-10 answer per respondent per month
     c = world.customers
-    answers = np.clip(np.rint(mu_m.reshape(-1).repeat(c)
-                              + rng.normal(0, world.customer_sd, n * months * c)), 0, 10)
-    nps_m, nps_m_a, nps_m_b = _split_scores(answers, c, _nps_score, rng)
+    deviation = rng.normal(0, world.customer_sd, n * months * c)  # each customer's own view
+    answers = np.clip(np.rint(mu_m.reshape(-1).repeat(c) + deviation), 0, 10)
+    nps_m, nps_m_a, nps_m_b = _split_scores(answers, c, _nps_score,
+                                            _random_halves(answers, c, rng))
     quarter_answers = answers.reshape(n, waves, 3 * c).reshape(-1)
-    nps_q, nps_q_a, nps_q_b = _split_scores(quarter_answers, 3 * c, _nps_score, rng)
+    quarter_half = _random_halves(quarter_answers, 3 * c, rng)
+    nps_q, nps_q_a, nps_q_b = _split_scores(quarter_answers, 3 * c, _nps_score, quarter_half)
     p = (quarter_answers.reshape(-1, 3 * c) >= 9).mean(axis=1)
     d = (quarter_answers.reshape(-1, 3 * c) <= 6).mean(axis=1)
     nps_q_se = 100 * np.sqrt(np.maximum(p + d - (p - d) ** 2, 0) / (3 * c))
@@ -356,6 +406,13 @@ def generate(world: LatentWorld = LatentWorld()) -> dict:
                + rng.normal(0, 0.5, months)[None, :] + world.revenue_per_cx * (mu_m - cx_unit[:, None])
                + rng.normal(0, world.revenue_noise_sd, (n, months)))
     churn, exits = _losses(world, mu_m - cx_unit[:, None], eta - noise["ex_unit"][:, None], rng)
+    # CSAT and customer effort from the same customers (drawn last: the draws before are
+    # those of a world without them), per quarter with the NPS's halves
+    other = _other_scores(world, mu_m.reshape(-1).repeat(c), deviation, rng)
+    other = {name: dict(zip((name, f"{name}_a", f"{name}_b"),
+                            _split_scores(values.reshape(n, waves, 3 * c).reshape(-1), 3 * c,
+                                          score, quarter_half)))
+             for name, (values, score) in other.items()}
 
     unit_ids = np.array([f"U{i:04d}" for i in range(n)])
     quarterly = pd.DataFrame({
@@ -363,6 +420,7 @@ def generate(world: LatentWorld = LatentWorld()) -> dict:
         "engagement_index": ei, "engagement_index_a": ei_a, "engagement_index_b": ei_b,
         "engagement_index_se": ei_se, "employees_answered": answered,
         "nps": nps_q, "nps_a": nps_q_a, "nps_b": nps_q_b, "nps_se": nps_q_se,
+        **other["csat"], **other["ces"],
         "latent_ex": eta.reshape(-1), "latent_cx": mu_m.reshape(n, waves, 3).mean(axis=2).reshape(-1),
         "revenue_per_customer": revenue.reshape(n, waves, 3).mean(axis=2).reshape(-1),
         "churn_rate": churn.reshape(n, waves, 3).mean(axis=2).reshape(-1),
