@@ -165,3 +165,30 @@ def test_the_key_covers_every_module_of_the_package(tmp_path, monkeypatch):
     assert comments.__file__ in map(str, sources)
     assert all(str(p).endswith((".py", ".yaml")) for p in sources) and len(sources) > 50
     assert disk_cache.package_digest() == before
+
+
+def test_a_warehouses_themes_are_found_once_and_read_back_the_same(tmp_path, monkeypatch):
+    """The linkage and verbatims reports both find the critical comments' themes: the second
+    reads what the first found (issue 41); other comments, or other settings, find again."""
+    from cxex_analysis.estimators import theme_discovery
+    from cxex_analysis.panels import comments
+
+    from .test_verbatims import topic_comments
+    monkeypatch.setenv("CXEX_CACHE_DIR", str(tmp_path / "cache"))
+    calls = []
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return theme_discovery.discover(*args, **kwargs)
+
+    monkeypatch.setattr(comments, "discover", counted)
+    data = topic_comments()
+    first = comments.kept_discovery(data["comment"], 3, 0, {"acme"}, groups=data["unit"])
+    again = comments.kept_discovery(data["comment"], 3, 0, {"acme"}, groups=data["unit"])
+    assert len(calls) == 1
+    assert (again.labels, again.stability, again.dropped, again.method) == (
+        first.labels, first.stability, first.dropped, first.method)
+    assert (again.theme == first.theme).all() and len(first.labels) == 3
+    comments.kept_discovery(data["comment"].str.upper(), 3, 0, {"acme"}, groups=data["unit"])
+    comments.kept_discovery(data["comment"], 4, 0, {"acme"}, groups=data["unit"])
+    assert len(calls) == 3

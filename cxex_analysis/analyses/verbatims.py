@@ -22,7 +22,12 @@ from statsmodels.stats.proportion import confint_proportions_2indep
 from cxex_analysis.errors import check_argument, check_confidence
 from cxex_analysis.estimators.comment_annotation import Annotated, with_themes
 from cxex_analysis.estimators.intervals import correlation_interval, proportion_interval
-from cxex_analysis.panels.comments import annotated_comments, comment_quarters, organisation_names
+from cxex_analysis.panels.comments import (
+    annotated_comments,
+    comment_quarters,
+    kept_discovery,
+    organisation_names,
+)
 from cxex_analysis.results import Parts, stacked, tidy
 
 SCORED = ("negative", "neutral", "positive", "suggestion")
@@ -72,7 +77,7 @@ def discover_themes(con, annotated: Annotated, n_themes: int = 10, seed: int = 0
     codebook; ``brand_terms`` (comma-separated), the units' and the regions' own names are
     kept out of the themes' names."""
     names = organisation_names(con) + [b.strip() for b in brand_terms.split(",") if b.strip()]
-    return with_themes(annotated, n_themes, seed, names)
+    return with_themes(annotated, n_themes, seed, names, find=kept_discovery)
 
 
 def _english(annotated: Annotated, source: str | None = None) -> pd.Series:

@@ -200,9 +200,12 @@ def labelled(customers: pd.DataFrame | None, employees: pd.DataFrame | None, cod
     return _themed(comments, tags, codebook, critical, found, fits)
 
 
-def with_themes(annotated: Annotated, n_themes: int = 10, seed: int = 0, names=()) -> Annotated:
+def with_themes(annotated: Annotated, n_themes: int = 10, seed: int = 0, names=(),
+                find=discover) -> Annotated:
     """``annotated`` with up to ``n_themes`` discovery themes among its critical comments
-    (negative, neutral and suggestions, in English); ``n_themes = 0``: as it is.
+    (negative, neutral and suggestions, in English); ``n_themes = 0``: as it is. ``find`` is
+    :func:`~cxex_analysis.estimators.theme_discovery.discover` or a function of the same
+    arguments that returns what it would (one that keeps its answers, say).
 
     Examples
     --------
@@ -218,9 +221,9 @@ def with_themes(annotated: Annotated, n_themes: int = 10, seed: int = 0, names=(
         return annotated
     critical = _critical(comments)
     english = comments["language"] == "en"
-    found = discover(comments.loc[critical, "comment"], n_themes, seed, name_words(names),
-                     groups=comments.loc[critical, "unit_id"].to_numpy(),
-                     context=comments.loc[english & ~critical, "comment"])
+    found = find(comments.loc[critical, "comment"], n_themes, seed, name_words(names),
+                 groups=comments.loc[critical, "unit_id"].to_numpy(),
+                 context=comments.loc[english & ~critical, "comment"])
     return _themed(comments.copy(), annotated.tags, annotated.codebook, critical, found,
                    annotated.fits)
 

@@ -10,11 +10,13 @@ import functools
 import hashlib
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import sklearn
 
 from cxex_analysis.estimators import codebook as codebooks
 from cxex_analysis.estimators.comment_annotation import Annotated, from_parts, labelled, to_parts
+from cxex_analysis.estimators.theme_discovery import Themes, discover
 from cxex_analysis.privacy import comments_allowed
 from cxex_analysis.store import disk_cache
 from cxex_analysis.store.warehouse import (
@@ -106,6 +108,38 @@ def _annotated(key: str, path: str, codebook: str, codebook_digest: str, seed: i
         "comments", (key, codebook, codebook_digest, seed, pd.__version__, sklearn.__version__),
         lambda: _annotate(path, codebook, seed), to_parts,
         lambda parts: from_parts(parts, codebooks.load(codebook or None)))
+
+
+def kept_discovery(texts: pd.Series, n_themes: int, seed: int, excluded, groups=None,
+                   context: pd.Series | None = None) -> Themes:
+    """:func:`~cxex_analysis.estimators.theme_discovery.discover`, kept on disk under what it
+    reads (the comments, their groups, the context comments, the words left out and the
+    settings): the linkage and verbatims reports find a warehouse's themes once (issue 41: 15 s
+    each at 5,000 units)."""
+    content = [pd.util.hash_pandas_object(texts.fillna(""), index=False).to_numpy().tobytes()]
+    if groups is not None:
+        content.append(pd.util.hash_pandas_object(pd.Series(groups, dtype=str), index=False)
+                       .to_numpy().tobytes())
+    if context is not None:
+        content.append(pd.util.hash_pandas_object(context.fillna(""), index=False)
+                       .to_numpy().tobytes())
+    key = hashlib.sha256(b"|".join(content)).hexdigest()
+    return disk_cache.cached(
+        "themes", (key, n_themes, seed, sorted(excluded), pd.__version__, sklearn.__version__),
+        lambda: discover(texts, n_themes, seed, excluded, groups=groups, context=context),
+        _themes_parts, _themes_from_parts)
+
+
+def _themes_parts(found: Themes) -> tuple[dict[str, pd.DataFrame], dict]:
+    return ({"theme": pd.DataFrame({"theme": np.asarray(found.theme, dtype="int64")})},
+            {"labels": list(found.labels), "stability": [float(x) for x in found.stability],
+             "dropped": int(found.dropped), "method": found.method})
+
+
+def _themes_from_parts(parts: tuple[dict[str, pd.DataFrame], dict]) -> Themes:
+    frames, document = parts
+    return Themes(list(document["labels"]), frames["theme"]["theme"].to_numpy(),
+                  list(document["stability"]), int(document["dropped"]), document["method"])
 
 
 def _annotate(path: str, codebook: str, seed: int) -> Annotated:
