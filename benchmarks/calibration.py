@@ -19,7 +19,7 @@ panel): the lagged EX -> CX link of its keyed export and of the same export with
 (With annual surveys the reverse link CX -> EX is not identified, and the tables say so by
 its absence: its control, the engagement index of the quarter before, is never measured.)
 
-    python benchmarks/calibration.py [--reps 100] [--demo-reps 40] [--demo-seed 5000]
+    python benchmarks/calibration.py [--reps 100] [--demo-reps 100] [--demo-seed 5000]
                                      [--quick] [--workers 2] [--save rows.csv]
 """
 
@@ -35,10 +35,12 @@ from cxex_analysis.simulation import calibration, demo_calibration
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--reps", type=int, default=100, help="organisations per setting")
-    parser.add_argument("--demo-reps", type=int, default=40,
-                        help="demo organisations per size and cadence (0: none; 40 reads a "
-                             "setting's bias to about 0.15 SE, 10 to 0.3)")
+    parser.add_argument("--reps", type=int, default=100,
+                        help="organisations per setting (0: the demo's world only)")
+    parser.add_argument("--demo-reps", type=int, default=100,
+                        help="demo organisations per size and cadence (0: none; 100 reads a "
+                             "setting's coverage to about 0.02 and its bias to 0.1 SE, 40 to "
+                             "0.035 and 0.15 SE)")
     parser.add_argument("--demo-seed", type=int, default=5000,
                         help="the first demo organisation's seed (the others follow)")
     parser.add_argument("--quick", action="store_true", help="the first two settings only")
@@ -47,6 +49,30 @@ def main(argv=None) -> int:
                         help="also write every replication's row to this CSV (and *-demo.csv)")
     args = parser.parse_args(argv)
 
+    if args.reps:
+        latent_world(args)
+    if args.demo_reps:
+        demo_world(args)
+    return 0
+
+
+def show(table, label_column, spread=True):
+    for row in table.itertuples():
+        sd = f"{row.sd_over_se:6.2f}" if spread else f"{'-':>6s}"  # per setting only
+        ratio = row.se_over_oracle
+        oracle = f"{ratio:9.2f}" if ratio == ratio else f"{'-':>9s}"
+        print(f"{getattr(row, label_column):56s} {row.estimand:32s} {row.truth:8.4g} "
+              f"{row.mean_estimate:8.4g} {row.bias_se:+8.2f} {sd} "
+              f"{row.coverage:6.2f} {oracle} {row.bias_se_uncorrected:+17.2f} "
+              f"{row.coverage_uncorrected:15.2f}")
+
+
+HEADER = (f"{'setting':56s} {'estimand':32s} {'truth':>8s} {'mean':>8s} {'bias/SE':>8s} "
+          f"{'sd/SE':>6s} {'cover':>6s} {'SE/oracle':>9s} {'baseline bias/SE':>17s} "
+          f"{'baseline cover':>15s}")
+
+
+def latent_world(args) -> None:
     grid = calibration.GRID[:2] if args.quick else calibration.GRID
     started = time.perf_counter()
     found = calibration.run(grid, reps=args.reps, workers=args.workers, with_oracle=True)
@@ -60,37 +86,25 @@ def main(argv=None) -> int:
           "holding the truth; SE/oracle = mean SE over the mean SE of the same link with the "
           "regressors measured without noise (lagged links); baseline = uncorrected (scores "
           "taken as exact)\n")
-    header = (f"{'setting':56s} {'estimand':30s} {'truth':>8s} {'mean':>8s} {'bias/SE':>8s} "
-              f"{'sd/SE':>6s} {'cover':>6s} {'SE/oracle':>9s} {'baseline bias/SE':>17s} "
-              f"{'baseline cover':>15s}")
-    print(header)
-
-    def show(table, label_column, spread=True):
-        for row in table.itertuples():
-            sd = f"{row.sd_over_se:6.2f}" if spread else f"{'-':>6s}"  # per setting only
-            ratio = row.se_over_oracle
-            oracle = f"{ratio:9.2f}" if ratio == ratio else f"{'-':>9s}"
-            print(f"{getattr(row, label_column):56s} {row.estimand:30s} {row.truth:8.4g} "
-                  f"{row.mean_estimate:8.4g} {row.bias_se:+8.2f} {sd} "
-                  f"{row.coverage:6.2f} {oracle} {row.bias_se_uncorrected:+17.2f} "
-                  f"{row.coverage_uncorrected:15.2f}")
-
+    print(HEADER)
     show(calibration.table(found), "setting")
     print()
     show(calibration.pooled(found, "export"), "grid", spread=False)
     show(calibration.pooled(found), "grid", spread=False)
-    if args.demo_reps:
-        sizes = demo_calibration.DEMO_SIZES[:1] if args.quick else demo_calibration.DEMO_SIZES
-        started = time.perf_counter()
-        demo = demo_calibration.run(sizes, reps=args.demo_reps, first_seed=args.demo_seed,
-                                    workers=args.workers)
-        if args.save:
-            demo.to_csv(args.save.with_name(args.save.stem + "-demo.csv"), index=False)
-        print(f"\nThe demo's world: {args.demo_reps} organisations per size, "
-              f"{time.perf_counter() - started:.0f} s")
-        show(calibration.table(demo), "setting")
-        show(calibration.pooled(demo, "export"), "grid", spread=False)
-    return 0
+
+
+def demo_world(args) -> None:
+    sizes = demo_calibration.DEMO_SIZES[:1] if args.quick else demo_calibration.DEMO_SIZES
+    started = time.perf_counter()
+    demo = demo_calibration.run(sizes, reps=args.demo_reps, first_seed=args.demo_seed,
+                                workers=args.workers)
+    if args.save:
+        demo.to_csv(args.save.with_name(args.save.stem + "-demo.csv"), index=False)
+    print(f"\nThe demo's world: {args.demo_reps} organisations per size and cadence, "
+          f"{time.perf_counter() - started:.0f} s")
+    print(HEADER)
+    show(calibration.table(demo), "setting")
+    show(calibration.pooled(demo, "export"), "grid", spread=False)
 
 
 if __name__ == "__main__":
