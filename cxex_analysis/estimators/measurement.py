@@ -308,6 +308,51 @@ def split_half_iv(data: pd.DataFrame, y: str, x_a: str, x_b: str, unit: str, tim
             "method": f"split_half_iv_{design}_anderson_rubin_cr1_unit"}
 
 
+def other_question_iv(data: pd.DataFrame, y: str, x: str, z: str, unit: str, time: str,
+                      confidence: float = 0.95) -> IVEstimate:
+    """Slope of ``y`` on a single answer ``x`` within ``unit`` (a customer who answered more
+    than once) and ``time``, corrected for the answer's own noise with another question of the
+    same response ``z`` (the satisfaction answer beside the recommend one).
+
+    Two questions answered at once measure the same experience, each with noise of its own:
+    ``z`` is an instrument for ``x`` whatever its scale (the slope stays per point of ``x``).
+    Units with one row carry nothing within a unit and are left out. Estimate, SE and
+    Anderson–Rubin interval as :func:`split_half_iv` (clustered by unit).
+
+    Examples
+    --------
+    A customer's monthly spend rises 3 per point of their satisfaction, which each answer
+    measures with noise as large as its real changes: the answer alone finds half of it, the
+    second question restores it.
+
+    >>> rng = np.random.default_rng(0)
+    >>> real = rng.normal(0, 1, (3000, 4))
+    >>> frame = pd.DataFrame({"customer": np.repeat(np.arange(3000), 4),
+    ...                       "month": np.tile(range(4), 3000),
+    ...                       "spend": (3 * real + rng.normal(0, 2, real.shape)).ravel(),
+    ...                       "recommend": (real + rng.normal(0, 1, real.shape)).ravel(),
+    ...                       "satisfied": (real + rng.normal(0, 1, real.shape)).ravel()})
+    >>> link = other_question_iv(frame, "spend", "recommend", "satisfied", "customer", "month")
+    >>> round(link["estimate"], 1), bool(link["ci_low"] < 3 < link["ci_high"]), link["n_units"]
+    (3.1, True, 3000)
+    """
+    confidence = check_confidence(confidence)
+    missing = [c for c in (y, x, z, unit, time) if c not in data.columns]
+    if missing:
+        raise ParameterError(f"column(s) {missing} are not in the data.")
+    frame = data[[unit, time, y, x, z]].dropna()
+    frame = frame[frame[unit].map(frame[unit].value_counts()) > 1]
+    if frame[unit].nunique() < 3 or len(frame) < 10:
+        raise InsufficientData("too few customers answered more than once to follow a customer "
+                               "over time.")
+    effects = [frame[unit].astype(str), frame[time].astype(str)]
+    values = absorb_effects(frame[[y, x, z]], effects)
+    fit = _iv(values[:, 0], values[:, 1], values[:, 2], frame[unit].to_numpy(),
+              n_levels(effects) - frame[unit].nunique(), confidence)
+    return {**fit, "n": int(len(frame)),
+            "method": "other_question_iv_within_unit_anderson_rubin_cr1_unit"}
+
+
 def within_unit_reliability(data: pd.DataFrame, x_a: str, x_b: str, unit: str, time: str,
                             confidence: float = 0.95, outcome: str | None = None,
                             x: str | None = None) -> pd.DataFrame:
