@@ -72,6 +72,25 @@ def test_reingest_replaces_rows_and_never_duplicates(small_folder, target):
     assert count(target, "customer_survey") == 3
 
 
+def test_customer_outcomes_load_typed_on_both_back_ends(small_folder, target):
+    """The CRM's customer-months (issue 36) reach either warehouse with their types: a month,
+    money, a yes/no, a date; the row that breaks a rule is held back on both."""
+    outcomes = ("customer_key,unit_id,period,revenue,active,churned_on,contacts\n"
+                "K1,U1,2025-01-01,30.5,yes,,1\n"
+                "K1,U1,2025-02-01,12,no,2025-02-10,0\n"
+                "K2,U2,2025-01-01,-3,yes,,0\n")
+    ingest.ingest(small_folder(extra={"customer_outcomes.csv": outcomes}), target)
+    con = warehouse.connect(target)
+    try:
+        rows = con.execute("SELECT customer_key, period, revenue, active, churned_on, contacts "
+                           "FROM customer_outcomes ORDER BY period").fetchall()
+    finally:
+        con.close()
+    assert [(k, str(p)[:10], float(r), bool(a), None if c is None else str(c)[:10], int(n))
+            for k, p, r, a, c, n in rows] == [("K1", "2025-01-01", 30.5, True, None, 1),
+                                               ("K1", "2025-02-01", 12.0, False, "2025-02-10", 0)]
+
+
 def test_tables_absent_from_a_new_ingest_are_removed(small_folder, target):
     folder = small_folder(extra={"unit_outcomes.csv": "unit_id,period,revenue\nU1,2025-01-01,10\n"})
     ingest.ingest(folder, target)
