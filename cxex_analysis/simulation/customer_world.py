@@ -23,6 +23,7 @@ confounded comparison converges to).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -127,3 +128,29 @@ def truth(world: CustomerWorld, satisfaction: np.ndarray, spend: np.ndarray,
     return {"revenue_per_nps_point": float((centred["y"] * centred["z"]).sum()
                                            / (centred["x"] * centred["z"]).sum()),
             "between_customers": float(np.polyfit(means["x"], means["y"], 1)[0])}
+
+
+def write_files(world: dict, folder: Path, start: str = "2024-01-01") -> Path:
+    """The organisation as a data folder: ``units.csv``, ``customer_survey.csv`` (keyed answers
+    in their month, recommend and satisfaction) and ``customer_outcomes.csv`` (the CRM: a row
+    per customer and month while a customer, ``active`` false in the month they leave)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    months = pd.date_range(start, periods=int(world["months"]["month"].max()) + 1, freq="MS")
+    answers, crm = world["answers"], world["months"]
+    units = sorted(set(crm["unit_id"]))
+    pd.DataFrame({"unit_id": units, "region": "North", "unit_type": "branch"}).to_csv(
+        folder / "units.csv", index=False)
+    day = (np.arange(len(answers)) % 27) + 1
+    pd.DataFrame({
+        "response_id": [f"A{i:07d}" for i in range(len(answers))],
+        "responded_at": [(months[m] + pd.Timedelta(days=int(d) - 1, hours=12)).isoformat()
+                         for m, d in zip(answers["month"], day)],
+        "unit_id": answers["unit_id"], "channel": "store",
+        "nps": answers["nps"].astype(int), "csat": answers["csat"].astype(int),
+        "customer_key": answers["customer_key"]}).to_csv(folder / "customer_survey.csv",
+                                                         index=False)
+    pd.DataFrame({"customer_key": crm["customer_key"], "unit_id": crm["unit_id"],
+                  "period": months[crm["month"]].strftime("%Y-%m-%d"),
+                  "revenue": crm["revenue"].clip(lower=0).round(2),
+                  "active": ~crm["churned"]}).to_csv(folder / "customer_outcomes.csv", index=False)
+    return folder

@@ -1,0 +1,122 @@
+"""Customer value: what promoters, passives and detractors are worth, measured per customer
+(issue 36; analysis ``customer_value``).
+
+Unit-month averages are too coarse for money: the links they give are unbiased but often too
+wide to value anything. CX teams measure money where it is, per customer, from survey answers
+joined to the CRM (Bain's loyalty economics). From a customer survey with ``customer_key`` and
+the CRM's ``customer_outcomes``:
+
+* ``retention_by_nps_category``: 12-month Kaplan–Meier retention of customers by the category
+  of their first answer, and promoters' minus detractors'
+  (:func:`~cxex_analysis.estimators.retention.retention_by_category`);
+* ``revenue_by_nps_category``: revenue a month over the 12 months after that answer, by
+  category (t interval over customers);
+* ``revenue_per_nps_point``: revenue a month per point of a customer's own NPS contribution
+  (100 promoter, 0 passive, −100 detractor: a unit's NPS is their mean), **within customers**
+  who answered more than once, so a customer's lasting spend level cannot pose as an effect,
+  and the single answer's noise corrected by the satisfaction answer of the same response
+  (:func:`~cxex_analysis.estimators.measurement.other_question_iv`). Where that cannot be
+  estimated, customers are compared with each other instead and the method says it is the
+  weaker, between-customer comparison (the more satisfied by nature may spend more anyway).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from cxex_analysis.errors import InsufficientData, check_confidence
+from cxex_analysis.estimators.intervals import mean_interval
+from cxex_analysis.estimators.measurement import other_question_iv
+from cxex_analysis.estimators.retention import (
+    CATEGORIES,
+    MIN_CUSTOMERS,
+    nps_category,
+    retention_by_category,
+)
+from cxex_analysis.panels.customer_panels import (
+    answers_with_money,
+    customers_followed,
+    has_customer_money,
+)
+from cxex_analysis.results import tidy
+
+#: months customers are followed after their first answer
+HORIZON = 12
+
+
+def contribution(nps: pd.Series) -> pd.Series:
+    """A 0–10 answer's share of NPS: 100 for a promoter, 0 passive, −100 detractor."""
+    return 100 * ((nps >= 9).astype(float) - (nps <= 6).astype(float)).where(nps.notna())
+
+
+def revenue_by_category(customers: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """Revenue a month over the customers' first :data:`HORIZON` months after their answer,
+    by NPS category (mean over customers, t interval)."""
+    rows = []
+    for name in CATEGORIES:
+        values = customers.loc[customers["category"] == name, "revenue_a_month"].dropna()
+        if len(values) < MIN_CUSTOMERS:
+            continue
+        interval = mean_interval(values.to_numpy(dtype=float), confidence)
+        rows.append({"analysis": "customer_value", "estimand": "revenue_by_nps_category",
+                     "subject": "all", "outcome": "revenue_a_month", "term": name,
+                     **{k: interval[k] for k in ("estimate", "se", "ci_low", "ci_high", "n")},
+                     "confidence": confidence,
+                     "method": f"mean_over_customers_t_interval_first_{HORIZON}_months "
+                               "(n = customers)"})
+    return tidy(rows)
+
+
+def revenue_per_nps_point(answers: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """Revenue a month per point of a customer's NPS contribution: within customers, the
+    answer's noise corrected by the same response's satisfaction answer; else between
+    customers (each customer's mean revenue on their mean contribution, clustered by
+    customer), graded as the weaker evidence."""
+    frame = answers.assign(contribution=contribution(answers["nps"])).dropna(
+        subset=["contribution", "revenue"])
+    base = {"analysis": "customer_value", "estimand": "revenue_per_nps_point", "subject": "all",
+            "outcome": "revenue_a_month", "term": "nps_contribution", "confidence": confidence}
+    reason = "the answers carry no satisfaction question"
+    if frame["csat"].notna().any():
+        try:
+            fit = other_question_iv(frame, "revenue", "contribution", "csat", "customer_key",
+                                    "month", confidence)
+            return tidy([{**base, **{k: fit[k] for k in ("estimate", "se", "ci_low", "ci_high",
+                                                          "p_value")},
+                          "n": fit["n_units"],
+                          "method": f"{fit['method']}_customer_level (n = customers who "
+                                    f"answered more than once; {fit['n']} answers)"}])
+        except InsufficientData as why:
+            reason = str(why).rstrip(".")
+    means = frame.groupby("customer_key")[["contribution", "revenue"]].mean()
+    if len(means) < 2 * MIN_CUSTOMERS or means["contribution"].nunique() < 2:
+        return tidy([])
+    x = means["contribution"] - means["contribution"].mean()
+    y = means["revenue"] - means["revenue"].mean()
+    slope = float((x * y).sum() / (x * x).sum())
+    residual = y - slope * x
+    se = float(np.sqrt((x ** 2 * residual ** 2).sum()) / (x * x).sum()
+               * np.sqrt(len(x) / (len(x) - 2)))
+    t = stats.t.ppf(0.5 + confidence / 2, len(x) - 2)
+    return tidy([{**base, "estimate": slope, "se": se, "ci_low": slope - t * se,
+                  "ci_high": slope + t * se, "n": len(x),
+                  "p_value": float(2 * stats.t.sf(abs(slope / se), len(x) - 2)),
+                  "method": "between_customers_ols_hc1 (weaker: customers compared with each "
+                            f"other, not followed over time, because {reason}; n = customers)"}])
+
+
+def customer_value(con, confidence: float = 0.95) -> pd.DataFrame:
+    """Every ``customer_value`` row the warehouse supports (empty without keyed answers and
+    customer outcomes)."""
+    confidence = check_confidence(confidence)
+    if not has_customer_money(con):
+        return tidy([])
+    customers = customers_followed(con, HORIZON)
+    customers = customers.assign(category=nps_category(customers["nps"]))
+    frames = [retention_by_category(customers, HORIZON, confidence),
+              revenue_by_category(customers, confidence),
+              revenue_per_nps_point(answers_with_money(con), confidence)]
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else tidy([])
