@@ -12,14 +12,15 @@ from cxex_analysis.simulation import customer_world
 from cxex_analysis.store import ingest, warehouse
 
 
-def _rows(tmp_path, drop_csat: bool = False, seed: int = 3):
+def _rows(tmp_path, drop_csat: bool = False, seed: int = 3, target=None):
     world = customer_world.generate(customer_world.CustomerWorld(units=20, seed=seed))
     folder = customer_world.write_files(world, tmp_path / "data")
     if drop_csat:
         survey = folder / "customer_survey.csv"
         pd.read_csv(survey).drop(columns="csat").to_csv(survey, index=False)
-    ingest.ingest(folder, tmp_path / "w.duckdb")
-    con = warehouse.connect(tmp_path / "w.duckdb")
+    target = target or tmp_path / "w.duckdb"
+    ingest.ingest(folder, target)
+    con = warehouse.connect(target)
     try:
         return customer_value(con), world["truth"]
     finally:
@@ -55,3 +56,10 @@ def test_a_survey_without_the_crm_gives_no_rows(small_folder, tmp_path):
         assert customer_value(con).empty
     finally:
         con.close()
+
+
+def test_postgres_gives_the_same_rows(tmp_path, postgres_url):
+    here, _ = _rows(tmp_path / "duckdb")
+    there, _ = _rows(tmp_path / "postgres", target=f"{postgres_url}?schema=customer_value")
+    columns = ["estimand", "term", "estimate", "ci_low", "ci_high", "n"]
+    pd.testing.assert_frame_equal(here[columns], there[columns], rtol=1e-9)
