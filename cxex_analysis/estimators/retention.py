@@ -31,7 +31,13 @@ MIN_CUSTOMERS = 20
 
 
 def nps_category(answer) -> pd.Series:
-    """Promoter (9–10), passive (7–8) or detractor (0–6) of each 0–10 answer (None: blank)."""
+    """Promoter (9–10), passive (7–8) or detractor (0–6) of each 0–10 answer (None: blank).
+
+    Examples
+    --------
+    >>> nps_category([10, 8, 6, None]).tolist()
+    ['promoter', 'passive', 'detractor', None]
+    """
     answer = pd.Series(answer, dtype="float")
     found = pd.Series(np.select([answer >= 9, answer >= 7, answer >= 0], list(CATEGORIES), ""),
                       index=answer.index, dtype=object)
