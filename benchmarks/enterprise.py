@@ -20,7 +20,10 @@ Targets on 2 cores: full suite without unit reports <= 3 minutes, peak memory <=
 reports <= 0.5 s each amortized. ``--scale 0.02`` is the small variant CI runs.
 
     python benchmarks/enterprise.py [--scale 1.0] [--unit-reports all|N] [--keep DIR]
-                                    [--postgres URL]
+                                    [--postgres URL] [--budget SECONDS]
+
+``--budget`` makes it a regression guard: exit 1 when the full suite takes more than 1.5 times
+the budget (CI runs the small variant with its own budget).
 
 With ``--keep DIR``, a later run with the same ``--scale`` reuses the organisation in DIR.
 """
@@ -115,6 +118,9 @@ def timed_command(args: list[str], log: Path) -> tuple[float, float, int]:
 #: the full suite's target on 2 cores at 5,000 units (seconds, without unit reports)
 SUITE_TARGET = 180.0
 
+#: ``--budget``: the run fails past this multiple of the budget (a regression, not noise)
+BUDGET_MARGIN = 1.5
+
 
 def notebook_seconds(manifest: Path) -> list[tuple[str, float]]:
     """Seconds per notebook of a run (a notebook's per-group or per-pilot reports summed,
@@ -172,6 +178,9 @@ def main(argv=None) -> int:
     parser.add_argument("--keep", help="folder to keep the data, warehouse and reports in")
     parser.add_argument("--postgres", metavar="URL",
                         help="also time ingest and the panel build on this PostgreSQL database")
+    parser.add_argument("--budget", type=float, metavar="SECONDS",
+                        help="the full suite's budget at this scale: exit 1 when it takes more "
+                             "than 1.5 times as long (CI's regression guard)")
     args = parser.parse_args(argv)
     sys.stdout.reconfigure(line_buffering=True)  # figures as they come, also into a log file
 
@@ -286,6 +295,12 @@ def main(argv=None) -> int:
         for name, seconds in notebook_seconds(latest / "manifest.json"):
             line(f"  {name}", f"{seconds:6.1f} s  {seconds / SUITE_TARGET:4.0%} of the "
                  f"{SUITE_TARGET:.0f} s target")
+        if args.budget:
+            over = suite_seconds > BUDGET_MARGIN * args.budget
+            line(f"budget at this scale {args.budget:.0f} s", f"{suite_seconds / args.budget:4.0%} "
+                 f"of it ({'OVER' if over else 'within'} the {BUDGET_MARGIN:.1f} x guard)")
+            if over:
+                return 1
 
         # ---------------------------------------------------------------- Monte Carlo
         con = warehouse.connect(second)

@@ -1,4 +1,5 @@
-"""The enterprise benchmark's small variant runs in CI, so the benchmark code cannot rot."""
+"""The enterprise benchmark's small variant runs in CI, so the benchmark code cannot rot, and
+guards the full suite's time at its scale (issue 41: a regression, not a timing test)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,17 @@ from .conftest import ROOT
 pytestmark = [pytest.mark.e2e, pytest.mark.extended]
 
 
+#: the small variant's full suite (74 units) on 2 busy cores: 32 s beside another test's two
+#: processes when it was set; the run fails past 1.5 times this (a notebook that scales badly
+#: or a kernel that restarts), not for a slow machine's few seconds
+SMALL_SUITE_BUDGET = 45
+
+
 def test_enterprise_benchmark_small_variant_prints_every_figure(postgres_url):
     out = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "enterprise.py"), "--scale", "0.015",
-         "--unit-reports", "4", "--postgres", f"{postgres_url}?schema=bench"],
+         "--unit-reports", "4", "--postgres", f"{postgres_url}?schema=bench",
+         "--budget", str(SMALL_SUITE_BUDGET)],
         capture_output=True, text=True, timeout=900)
     text = out.stdout + out.stderr
     assert out.returncode == 0, text[-3000:]
@@ -27,7 +35,9 @@ def test_enterprise_benchmark_small_variant_prints_every_figure(postgres_url):
                      "Full suite including a report per unit", "PostgreSQL warehouse",
                      "panel build in PostgreSQL", "Targets on 2 cores",
                      # each notebook's seconds beside its share of the full suite's target
-                     "01_ex_cx_linkage", "of the 180 s target"):
+                     "01_ex_cx_linkage", "of the 180 s target",
+                     # the regression guard: the full suite within 1.5 times its budget
+                     "within the 1.5 x guard"):
         assert expected in text, expected
     # the SQL panel and the pandas baseline agree, and the planted H2 effect is in the
     # interval of the estimate corrected for survey noise, keyed and anonymous, each with
