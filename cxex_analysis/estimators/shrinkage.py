@@ -30,9 +30,10 @@ GRID = 4000
 
 
 def _given_tau(y: np.ndarray, se: np.ndarray, tau: np.ndarray, mu_prior: float,
-               mu_scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+               mu_scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """For each ``tau`` (rows) and effect (columns): the log marginal likelihood of all the
-    estimates (per row), and each effect's posterior mean and variance given ``tau``."""
+    estimates and the centre's posterior mean (per row), and each effect's posterior mean and
+    variance given ``tau``."""
     var = se[None, :] ** 2 + tau[:, None] ** 2
     if mu_scale > 0:
         precision = 1 / mu_scale ** 2 + (1 / var).sum(axis=1)
@@ -48,7 +49,7 @@ def _given_tau(y: np.ndarray, se: np.ndarray, tau: np.ndarray, mu_prior: float,
     weight = tau[:, None] ** 2 / var  # the share of an estimate's deviation from mu kept
     mean = mu[:, None] + weight * (y[None, :] - mu[:, None])
     variance = weight * se[None, :] ** 2 + (1 - weight) ** 2 * mu_var[:, None]
-    return log_like, mean, variance
+    return log_like, mu, mean, variance
 
 
 def shrink(estimates, ses, tau_scale: float, mu_prior: float = 0.0, mu_scale: float = 0.0,
@@ -108,7 +109,7 @@ def shrink(estimates, ses, tau_scale: float, mu_prior: float = 0.0, mu_scale: fl
     # tau at the midpoints of GRID equal slices of its prior's probability: the prior is
     # then the same weight on every point, and the posterior weight is the likelihood
     tau = tau_scale * np.tan(np.pi / 2 * (np.arange(GRID) + 0.5) / GRID)
-    log_like, mean, variance = _given_tau(y, se, tau, mu_prior, mu_scale)
+    log_like, centres, mean, variance = _given_tau(y, se, tau, mu_prior, mu_scale)
     weight = np.exp(log_like - log_like.max())
     weight /= weight.sum()
     shrunk = weight @ mean
@@ -117,8 +118,7 @@ def shrink(estimates, ses, tau_scale: float, mu_prior: float = 0.0, mu_scale: fl
     bounds = np.array([_mixture_quantiles(weight, mean[:, k], np.sqrt(variance[:, k]),
                                           (tail, 1 - tail), shrunk[k], spread[k])
                        for k in range(len(y))])
-    centre = float(mu_prior) if mu_scale == 0 else _posterior_mu(y, se, tau, weight, mu_prior,
-                                                                   mu_scale)
+    centre = float(weight @ centres)
     moved = y - centre
     kept = np.divide(shrunk - centre, moved, out=np.ones_like(y), where=moved != 0)
     fit = pd.DataFrame({"estimate": y, "se": se, "shrunk": shrunk, "shrunk_se": spread,
@@ -126,11 +126,6 @@ def shrink(estimates, ses, tau_scale: float, mu_prior: float = 0.0, mu_scale: fl
     fit.attrs.update(tau=float(weight @ tau), mu=centre)
     return fit
 
-
-def _posterior_mu(y, se, tau, weight, mu_prior, mu_scale) -> float:
-    var = se[None, :] ** 2 + tau[:, None] ** 2
-    precision = 1 / mu_scale ** 2 + (1 / var).sum(axis=1)
-    return float(weight @ ((mu_prior / mu_scale ** 2 + (y / var).sum(axis=1)) / precision))
 
 
 def _mixture_quantiles(weight, means, sds, levels, centre, spread) -> list[float]:
