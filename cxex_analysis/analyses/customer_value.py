@@ -22,9 +22,8 @@ the CRM's ``customer_outcomes``:
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
-from scipy import stats
+from statsmodels.api import OLS, add_constant
 
 from cxex_analysis.errors import InsufficientData, check_confidence
 from cxex_analysis.estimators.intervals import mean_interval
@@ -93,16 +92,13 @@ def revenue_per_nps_point(answers: pd.DataFrame, confidence: float = 0.95) -> pd
     means = frame.groupby("customer_key")[["contribution", "revenue"]].mean()
     if len(means) < 2 * MIN_CUSTOMERS or means["contribution"].nunique() < 2:
         return tidy([])
-    x = means["contribution"] - means["contribution"].mean()
-    y = means["revenue"] - means["revenue"].mean()
-    slope = float((x * y).sum() / (x * x).sum())
-    residual = y - slope * x
-    se = float(np.sqrt((x ** 2 * residual ** 2).sum()) / (x * x).sum()
-               * np.sqrt(len(x) / (len(x) - 2)))
-    t = stats.t.ppf(0.5 + confidence / 2, len(x) - 2)
-    return tidy([{**base, "estimate": slope, "se": se, "ci_low": slope - t * se,
-                  "ci_high": slope + t * se, "n": len(x),
-                  "p_value": float(2 * stats.t.sf(abs(slope / se), len(x) - 2)),
+    fit = OLS(means["revenue"], add_constant(means["contribution"])).fit(
+        cov_type="HC1", use_t=True)
+    low, high = fit.conf_int(alpha=1 - confidence).loc["contribution"]
+    return tidy([{**base, "estimate": float(fit.params["contribution"]),
+                  "se": float(fit.bse["contribution"]), "ci_low": float(low),
+                  "ci_high": float(high), "n": len(means),
+                  "p_value": float(fit.pvalues["contribution"]),
                   "method": "between_customers_ols_hc1 (weaker: customers compared with each "
                             f"other, not followed over time, because {reason}; n = customers)"}])
 
