@@ -147,6 +147,11 @@ ESTIMAND_LABELS = {
     "top_cx_engagement_odds_ratio": "odds of top customer scores with top engagement",
     "holm_adjusted_p_value": "p adjusted for many tests (Holm)",
     "link": "link to money", "link_uncorrected": "link to money, scores taken as exact",
+    "link_unit_level": "link to money, unit by unit (not used: measured per customer instead)",
+    "retention_by_nps_category": "still customers 12 months after their answer",
+    "revenue_by_nps_category": "revenue a month after their answer",
+    "revenue_per_nps_point": "revenue a customer a month per NPS point",
+    "churn_per_nps_point": "customers leaving a month per NPS point",
     "mediation_a": "engagement → customer score", "mediation_b": "customer score → money",
     "mediation_direct": "direct effect on money", "mediation_indirect": "effect on money through customers",
     "metric_level": "score", "npv": "net present value", "roi": "return on investment",
@@ -181,7 +186,13 @@ METHOD_WORDS = [
     ("multiplier_bootstrap_mammen", "multiplier bootstrap"), ("difference_in_means", "difference in means"),
     ("ancova_ols_hc2_adjusting", "regression (HC2 errors) adjusting for"),
     ("ols_hc2", "regression, HC2 errors"), ("twfe_absorbing_ls", "two-way fixed effects"),
-    ("cluster_unit", "errors clustered by unit"), ("cr1_unit", "errors clustered by unit"),
+    ("cluster_unit", "errors clustered by unit"), ("cr1_customer", "errors clustered by customer"),
+    ("customer_level:", "measured customer by customer:"),
+    ("other_question_iv_within_unit", "within customers over time, the other question of the "
+                                      "answer as instrument (a single answer's noise corrected)"),
+    ("other_question_iv_between_unit", "customers compared, the other question of the answer as "
+                                       "instrument (a single answer's noise corrected)"),
+    ("cr1_unit", "errors clustered by unit"),
     ("split_half_iv", "split-half instrument (survey noise corrected)"),
     ("anderson_rubin", "Anderson–Rubin interval"), ("first_difference", "changes"),
     ("nps_trinomial_adjusted_wald", "adjusted Wald (trinomial)"), ("nps_trinomial_wald", "Wald (trinomial)"),
@@ -216,6 +227,10 @@ def method_label(method: str) -> str:
     return " ".join(text.replace("_", " ").split())
 
 
+#: The rows of what a customer is worth, in words.
+CUSTOMER_TERMS = {"nps_contribution": "per point of a customer's NPS answer",
+                  "promoter - detractor": "promoters minus detractors"}
+
 #: The rows of an action review, in words.
 ACTION_TERMS = {"completed": "after the action was completed",
                 "pre_trend": "before the plan (should be 0)",
@@ -235,8 +250,8 @@ def term_label(term) -> str:
         return f"{term_label(term.removesuffix('_pre'))} before the start"
     if term in LINK_WORDS:
         return LINK_WORDS[term]
-    if term in ACTION_TERMS:
-        return ACTION_TERMS[term]
+    if term in ACTION_TERMS or term in CUSTOMER_TERMS:
+        return ACTION_TERMS.get(term) or CUSTOMER_TERMS[term]
     if term.startswith("placebo="):
         return f"placebo: {measure_label(term.split('=', 1)[1])} (should not move)"
     key, _, value = term.partition("=")

@@ -6,8 +6,15 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from cxex_analysis.analyses.customer_value import customer_value
+from cxex_analysis.analyses import rox
+from cxex_analysis.analyses.customer_value import (
+    customer_value,
+    retention_curves,
+    revenue_per_nps_point,
+)
+from cxex_analysis.panels.customer_panels import answers_with_money
 from cxex_analysis.simulation import customer_world
 from cxex_analysis.store import ingest, warehouse
 
@@ -37,7 +44,7 @@ def test_keyed_answers_and_the_crm_give_retention_revenue_and_the_customer_link(
     revenue = rows[rows["estimand"] == "revenue_by_nps_category"].set_index("term")
     assert revenue.loc["promoter", "estimate"] > revenue.loc["detractor", "estimate"]
     link = rows[rows["estimand"] == "revenue_per_nps_point"].iloc[0]
-    assert "customer_level" in link["method"] and "within" in link["method"]
+    assert link["method"].startswith("other_question_iv_within") and "cr1_customer" in link["method"]
     assert link["ci_low"] <= truth["revenue_per_nps_point"] <= link["ci_high"]
     assert np.isfinite(link["ci_high"]) and link["ci_high"] < truth["between_customers"]
 
@@ -63,3 +70,38 @@ def test_postgres_gives_the_same_rows(tmp_path, postgres_url):
     there, _ = _rows(tmp_path / "postgres", target=f"{postgres_url}?schema=customer_value")
     columns = ["estimand", "term", "estimate", "ci_low", "ci_high", "n"]
     pd.testing.assert_frame_equal(here[columns], there[columns], rtol=1e-9)
+
+
+def test_the_demo_follows_its_customers_and_values_money_with_them(con, truth):
+    """The demo's keyed customers (simulation/demo_customers.py): the link within customers
+    covers the planted one with a finite interval, customers compared with each other
+    overstate it (the more satisfied by nature spend more), leaving follows the answer as
+    planted, and the money links notebook 03 values pilots with use it."""
+    planted = truth["customer_value"]
+    rows = customer_value(con).set_index(["estimand", "term"])
+    link = rows.loc[("revenue_per_nps_point", "nps_contribution")]
+    assert link["ci_low"] <= planted["revenue_per_nps_point"] <= link["ci_high"]
+    assert link["ci_high"] - link["ci_low"] < 0.5 * planted["revenue_per_nps_point"]
+    # what a comparison of customers converges to is far from it, and outside the interval
+    assert planted["between_customers"] > max(1.2 * planted["revenue_per_nps_point"],
+                                              link["ci_high"])
+    compared = revenue_per_nps_point(answers_with_money(con).assign(csat=np.nan)).iloc[0]
+    assert compared["method"].startswith("between_customers") and "weaker" in compared["method"]
+    churn = rows.loc[("churn_per_nps_point", "nps_contribution")]
+    assert churn["ci_low"] <= planted["churn_per_nps_point"] <= churn["ci_high"] < 0
+    kept = rows.loc[("retention_by_nps_category", "promoter - detractor")]
+    assert kept["ci_low"] > 0
+    curves = retention_curves(con)
+    assert set(curves["category"]) == {"promoter", "passive", "detractor"}
+    assert (curves.groupby("category")["retention"].diff().dropna() <= 0).all()
+    twelve = curves[curves["month"] == 12].set_index("category")["retention"]
+    assert twelve["promoter"] == pytest.approx(rows.loc[("retention_by_nps_category", "promoter"),
+                                                        "estimate"])
+    links = rox.with_customer_links(rox.link_estimates(con), customer_value(con))
+    valued = rox.links_from(links)[0]["revenue_per_customer_per_nps"]
+    assert valued.value == pytest.approx(link["estimate"])
+    assert valued.source.startswith("customers followed over time")
+    # the leaving link stays the unit-level one where that one can be valued
+    churn_link = links[(links["estimand"] == "link") & (links["term"] == "churn_per_nps")]
+    assert churn_link["method"].iloc[0].startswith("split_half_iv")
+    assert (links["estimand"] == "link_unit_level").sum() == 1

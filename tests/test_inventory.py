@@ -23,6 +23,7 @@ SHAPES = {
     "both_surveys": ("units", "employee_survey", "customer_survey"),
     "cx_team": ("units", "customer_survey", "unit_outcomes"),
     "hr_team": ("units", "employee_survey"),
+    "cx_team_crm": ("units", "customer_survey", "unit_outcomes", "customer_outcomes"),
 }
 
 #: per shape: notebooks skipped (with a word of the reason) and analyses validate calls usable
@@ -42,6 +43,11 @@ EXPECTED = {
                             "06_action_review": "action log"},
                 "yes": ["Employee experience", "Group reports"],
                 "no": ["Customer experience", "EX → CX linkage", "Return on experience"]},
+    # a CX team with the CRM: what customers are worth is shown, nothing is valued
+    "cx_team_crm": {"skipped": {"02_pilot_analysis": "pilot registry",
+                                "06_action_review": "action log"},
+                    "yes": ["Customer value", "Customer experience"],
+                    "no": ["Employee experience", "Return on experience: value of scaling"]},
 }
 
 
@@ -69,7 +75,7 @@ def shapes(demo_dir, tmp_path_factory):
 
 def test_the_plan_runs_what_the_data_feed_and_says_why_it_skips_the_rest():
     full = inventory.Inventory(rows={t: 10 for t in inventory.TABLES}, customer_comments=3,
-                          pilots=("P1",), pilots_with_units=("P1",))
+                          pilots=("P1",), pilots_with_units=("P1",), keyed_customer_answers=10)
     assert all(plan.notebook_plan(n, full).action == "run" for n in plan.NOTEBOOK_ANALYSES)
     assert all(not plan.notebook_plan(n, full).left_out for n in plan.NOTEBOOK_ANALYSES)
 
@@ -92,6 +98,13 @@ def test_the_plan_runs_what_the_data_feed_and_says_why_it_skips_the_rest():
                                     "unit_outcomes": 9})
     decided = plan.notebook_plan("03", no_pilot)
     assert decided.action == "run" and "scaling a pilot" in decided.left_out[0]
+    # customers keyed but no CRM: what customers are worth needs it, said by its file
+    assert "customer_outcomes.csv" in decided.left_out[1]
+    crm = inventory.Inventory(rows={"units": 3, "customer_survey": 9, "customer_outcomes": 9},
+                              keyed_customer_answers=9)
+    assert plan.notebook_plan("03", crm).action == "run"
+    unkeyed = inventory.Inventory(rows={"units": 3, "customer_survey": 9, "customer_outcomes": 9})
+    assert "customer_key" in plan.notebook_plan("03", unkeyed).reason
 
 
 def test_the_inventory_counts_what_the_warehouse_holds(con, truth):

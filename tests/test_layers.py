@@ -238,9 +238,9 @@ SECTION_PARTS = {
         "power": ("7", "pilots.primary_power"),
         "decision": ("8", "pilots.decide")},
     "03_return_on_experience": {
-        "simulated": ("2", "rox.simulate"),
-        "breakeven": ("2", "value_model.break_even"),
-        "programme_simulated": ("5", "rox.simulate")},
+        "simulated": ("3", "rox.simulate"),
+        "breakeven": ("3", "value_model.break_even"),
+        "programme_simulated": ("6", "rox.simulate")},
     "04_group_report": {
         "metrics": ("1", "groups.group_metrics"),
         "changes": ("2", "changes.since_last_survey"),

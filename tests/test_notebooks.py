@@ -75,6 +75,18 @@ def test_results_json_has_exactly_the_schema_keys(run):
         assert required in ids, required
     links = {r["term"] for r in records if (r["analysis"], r["estimand"]) == ("rox", "link")}
     assert links == {"churn_per_nps", "revenue_per_customer_per_nps", "exit_rate_per_ei"}
+    # the demo's customers are followed in the CRM (issue 36): the revenue link the pilots are
+    # valued with is measured customer by customer, with a finite interval
+    revenue = next(r for r in records if (r["analysis"], r["estimand"], r["term"])
+                   == ("rox", "link", "revenue_per_customer_per_nps"))
+    assert revenue["method"].startswith("customer_level: other_question_iv_within")
+    assert revenue["ci_low"] < revenue["estimate"] < revenue["ci_high"] < 1
+    assert {("customer_value", e) for e in ("retention_by_nps_category", "revenue_by_nps_category",
+                                            "revenue_per_nps_point", "churn_per_nps_point")} <= ids
+    valued = (result.run_dir / "03_return_on_experience.html").read_text(encoding="utf-8")
+    assert "customers followed over time, a single answer&#x27;s noise corrected" in valued \
+        or "customers followed over time, a single answer's noise corrected" in valued
+    assert "Customers who stay, by their answer to the recommend question" in valued
     # every id the run wrote is documented for the people who read results.json
     documented = (ROOT / "docs" / "estimands.md").read_text()
     undocumented = sorted(e for a, e in ids if f"`{e}`" not in documented)

@@ -33,6 +33,7 @@ from cxex_analysis.estimators.retention import (
     MIN_CUSTOMERS,
     nps_category,
     retention_by_category,
+    survival_curve,
 )
 from cxex_analysis.panels.customer_panels import (
     answers_with_money,
@@ -85,7 +86,7 @@ def revenue_per_nps_point(answers: pd.DataFrame, confidence: float = 0.95) -> pd
             return tidy([{**base, **{k: fit[k] for k in ("estimate", "se", "ci_low", "ci_high",
                                                           "p_value")},
                           "n": fit["n_units"],
-                          "method": f"{fit['method']}_customer_level (n = customers who "
+                          "method": f"{fit['method'].replace('cr1_unit', 'cr1_customer')} (n = customers who "
                                     f"answered more than once; {fit['n']} answers)"}])
         except InsufficientData as why:
             reason = str(why).rstrip(".")
@@ -103,6 +104,43 @@ def revenue_per_nps_point(answers: pd.DataFrame, confidence: float = 0.95) -> pd
                             f"other, not followed over time, because {reason}; n = customers)"}])
 
 
+def churn_per_nps_point(answers: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """The monthly leaving rate per point of a customer's NPS contribution, in the month of the
+    answer (as the unit-level link reads a quarter's churn beside its NPS): customers compared
+    with each other, since a customer leaves once and cannot be followed across it; the
+    answer's noise corrected by the same response's satisfaction answer, month effects out,
+    SE clustered by customer."""
+    frame = answers.assign(contribution=contribution(answers["nps"])).dropna(
+        subset=["contribution", "left", "csat"])
+    if frame["left"].sum() < MIN_CUSTOMERS or frame["customer_key"].nunique() < 2 * MIN_CUSTOMERS:
+        return tidy([])
+    try:
+        fit = other_question_iv(frame, "left", "contribution", "csat", "customer_key", "month",
+                                confidence, within=False)
+    except InsufficientData:
+        return tidy([])
+    return tidy([{"analysis": "customer_value", "estimand": "churn_per_nps_point",
+                  "subject": "all", "outcome": "left_that_month", "term": "nps_contribution",
+                  "confidence": confidence, "n": fit["n_units"],
+                  **{k: fit[k] for k in ("estimate", "se", "ci_low", "ci_high", "p_value")},
+                  "method": f"{fit['method'].replace('cr1_unit', 'cr1_customer')} (between customers: a customer "
+                            f"leaves once; n = customers; {fit['n']} answers)"}])
+
+
+def retention_curves(con, months: int = HORIZON, confidence: float = 0.95) -> pd.DataFrame:
+    """Each NPS category's Kaplan–Meier retention curve from the first answer, month by month
+    (:func:`~cxex_analysis.estimators.retention.survival_curve`; column ``category``); empty
+    without keyed answers and customer outcomes."""
+    if not has_customer_money(con):
+        return pd.DataFrame()
+    customers = customers_followed(con, months)
+    customers = customers.assign(category=nps_category(customers["nps"]))
+    curves = [survival_curve(part["months_followed"], part["churned"], months, confidence)
+              .assign(category=name)
+              for name, part in customers.groupby("category") if len(part) >= MIN_CUSTOMERS]
+    return pd.concat(curves, ignore_index=True) if curves else pd.DataFrame()
+
+
 def customer_value(con, confidence: float = 0.95) -> pd.DataFrame:
     """Every ``customer_value`` row the warehouse supports (empty without keyed answers and
     customer outcomes)."""
@@ -111,8 +149,9 @@ def customer_value(con, confidence: float = 0.95) -> pd.DataFrame:
         return tidy([])
     customers = customers_followed(con, HORIZON)
     customers = customers.assign(category=nps_category(customers["nps"]))
+    answers = answers_with_money(con)
     frames = [retention_by_category(customers, HORIZON, confidence),
               revenue_by_category(customers, confidence),
-              revenue_per_nps_point(answers_with_money(con), confidence)]
+              revenue_per_nps_point(answers, confidence), churn_per_nps_point(answers, confidence)]
     frames = [f for f in frames if len(f)]
     return pd.concat(frames, ignore_index=True) if frames else tidy([])

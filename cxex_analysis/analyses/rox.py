@@ -150,8 +150,10 @@ def links_from(rows: pd.DataFrame) -> tuple[dict[str, Quantity], list[str], list
             notes.append(f"The {words} cannot be estimated from this data: {reason}. The value "
                          "that runs through it is left out, so the money answer is partial.")
             continue
-        source = (f"estimated within units and quarters, corrected for survey noise, "
-                  f"n = {int(r['n'])} unit-quarters")
+        source = (f"customers followed over time, a single answer's noise corrected, "
+                  f"n = {int(r['n'])} customers" if str(r["method"]).startswith(CUSTOMER_LEVEL)
+                  else f"estimated within units and quarters, corrected for survey noise, "
+                       f"n = {int(r['n'])} unit-quarters")
         if (r["ci_high"] < 0 if r["expected_sign"] > 0 else r["ci_low"] > 0):
             links[name] = Quantity(0.0, source="wrong sign: " + source)
             unusable.append(name)
@@ -166,6 +168,49 @@ def links_from(rows: pd.DataFrame) -> tuple[dict[str, Quantity], list[str], list
     return links, unusable, notes
 
 
+#: the method of a money link measured customer by customer starts with this
+CUSTOMER_LEVEL = "customer_level: "
+
+
+#: customer_value's links, each: (the money link it can stand for, only where the unit-level
+#: one cannot be valued)
+CUSTOMER_LINKS = {"revenue_per_nps_point": ("revenue_per_customer_per_nps", False),
+                  "churn_per_nps_point": ("churn_per_nps", True)}
+
+
+def with_customer_links(rows: pd.DataFrame, customers: pd.DataFrame | None) -> pd.DataFrame:
+    """The money links with those measured **customer by customer** in their place, from
+    ``customers`` (the ``customer_value`` rows of
+    :func:`cxex_analysis.analyses.customer_value.customer_value`): CRM money per customer
+    answer is far finer than unit-months, so its interval is finite where the unit-level one
+    often is not. The revenue link followed within customers over time replaces the unit-level
+    one (kept beside it as ``link_unit_level``); a between-customer revenue comparison is never
+    used (the more satisfied by nature may spend more anyway). The leaving link can only
+    compare customers (a customer leaves once), so it stands in only where the unit-level one
+    cannot be valued."""
+    if customers is None or customers.empty:
+        return rows
+    for estimand, (name, fallback) in CUSTOMER_LINKS.items():
+        found = customers[(customers["estimand"] == estimand)
+                          & ~customers["method"].str.startswith("between_customers")]
+        if found.empty or not np.isfinite(found.iloc[0][["ci_low", "ci_high"]].astype(float)).all():
+            continue
+        mine = (rows["estimand"] == "link") & (rows["term"] == name)
+        if fallback and rows.loc[mine, "bounded"].astype(bool).all() and mine.any() \
+                and np.isfinite(rows.loc[mine, "estimate"].astype(float)).all():
+            continue
+        r = found.iloc[0]
+        customer = {"analysis": "rox", "estimand": "link", "subject": "all",
+                    "outcome": LINK_SPECS[name][0], "term": name, "bounded": True,
+                    "expected_sign": LINK_SPECS[name][2], "confidence": r["confidence"],
+                    **{k: r[k] for k in ("estimate", "se", "ci_low", "ci_high", "p_value", "n")},
+                    "method": CUSTOMER_LEVEL + str(r["method"])}
+        rows = pd.concat([rows[~mine], rows[mine].assign(estimand="link_unit_level"),
+                          tidy([customer], extra=["bounded", "expected_sign"])],
+                         ignore_index=True)
+    return rows
+
+
 def noise_note(rows: pd.DataFrame) -> str:
     """How much the money links would shrink if unit scores were taken as exact."""
     if rows is None or rows.empty:
@@ -175,7 +220,8 @@ def noise_note(rows: pd.DataFrame) -> str:
         both = rows[rows["term"] == name].set_index("estimand")
         if not {"link", "link_uncorrected"} <= set(both.index):
             continue
-        corrected, plain = both.loc["link"], both.loc["link_uncorrected"]
+        corrected = both.loc["link_unit_level" if "link_unit_level" in both.index else "link"]
+        plain = both.loc["link_uncorrected"]
         if not (bool(corrected["bounded"]) and np.isfinite(corrected["estimate"])
                 and corrected["estimate"] != 0):
             continue
@@ -338,35 +384,40 @@ def hidden_costs(inputs: Inputs) -> pd.DataFrame:
 
 def what_to_value(con, results: pd.DataFrame, scale_pilot: str, finance: dict,
                   ex_programme_points: float, min_group_size: int = 5,
-                  confidence: float = 0.95) -> Valuation:
+                  confidence: float = 0.95, customers: pd.DataFrame | None = None) -> Valuation:
     """Which programme notebook 03 values on this data set, and the inputs for it.
 
     A pilot (``scale_pilot``, else the first with recorded effects) when the data hold a
     registry with units, the customer survey and unit outcomes; else, or beside it, an
     engagement programme valued through notebook 01's EX -> CX estimate (both surveys and
-    unit outcomes). Returns a :class:`Valuation`.
+    unit outcomes). The revenue link is the one measured customer by customer where
+    ``customers`` (the ``customer_value`` rows) hold it (:func:`with_customer_links`).
+    Returns a :class:`Valuation`.
     """
     have = inventory(con)
     pilot_ok = BY_KEY["rox_pilot"].available(have)
     programme_ok = BY_KEY["rox_programme"].available(have) and ex_programme_points > 0
     notes = left_out(have, ["rox_pilot", "rox_programme"])
+    customers = customers if customers is not None else pd.DataFrame()
     if not (pilot_ok or programme_ok):
+        if len(customers):  # what customers are worth is shown; no programme to value
+            return Valuation(None, "not_valued", None, notes, tidy([]), customers)
         raise ParameterError("nothing to value: " + " ".join(notes)
                              + (" (ex_programme_points is 0)" if ex_programme_points <= 0 else ""))
-    rows = link_estimates(con, min_group_size, confidence)
+    rows = with_customer_links(link_estimates(con, min_group_size, confidence), customers)
     notes = notes + [n for n in [noise_note(rows)] if n]
     converted, said = in_registry_currency(finance, registry_currencies(con))
     if converted is None:  # amounts in two currencies: the links are shown, nothing is valued
-        return Valuation(None, scale_pilot or "not_valued", None, [said] + notes, rows)
+        return Valuation(None, scale_pilot or "not_valued", None, [said] + notes, rows, customers)
     finance = converted
     notes = notes + [said] if said else notes
     programme = (build_ex_programme_inputs(con, results, ex_programme_points, finance,
                                            min_group_size, rows) if programme_ok else None)
     if not pilot_ok:
-        return Valuation(programme, "ex_programme", None, notes, rows)
+        return Valuation(programme, "ex_programme", None, notes, rows, customers)
     pilot_id = scale_pilot or first_pilot_with_effects(results, con)
     return Valuation(build_inputs(con, results, pilot_id, finance, min_group_size=min_group_size,
-                                  link_rows=rows), pilot_id, programme, notes, rows)
+                                  link_rows=rows), pilot_id, programme, notes, rows, customers)
 
 
 def simulate(inputs: Inputs, draws: int = 10_000, seed: int = 42, confidence: float = 0.95,

@@ -24,6 +24,8 @@ class Valuation(Parts):
     programme : an engagement programme's inputs beside a pilot (or None)
     notes : sentences on what could not be valued and why
     links : the money links, corrected for survey noise and uncorrected (tidy rows)
+    customers : what a customer is worth by their answer, measured customer by customer
+        (the ``customer_value`` rows; empty without keyed answers and the CRM)
     simulated, summary : the Monte Carlo draws of what ``main`` is worth and their summary
         rows (:func:`~cxex_analysis.analyses.rox.simulate`), None until computed
     breakeven : the NPS effect at which ``main`` pays back (None until computed)
@@ -36,6 +38,7 @@ class Valuation(Parts):
     programme: Inputs | None = None
     notes: list[str] = field(default_factory=list)
     links: pd.DataFrame = field(default_factory=pd.DataFrame)
+    customers: pd.DataFrame = field(default_factory=pd.DataFrame)
     simulated: pd.DataFrame | None = None
     summary: pd.DataFrame | None = None
     breakeven: float | None = None
@@ -44,6 +47,6 @@ class Valuation(Parts):
     not_estimated: Mapping[str, str] = field(default_factory=dict)
 
     def tidy(self) -> pd.DataFrame:
-        """The rows to record: the engagement programme's value, the main programme's and
-        the money links (those computed)."""
-        return stacked(self.programme_summary, self.summary, self.links)
+        """The rows to record: the engagement programme's value, the main programme's, the
+        money links and what customers are worth (those computed)."""
+        return stacked(self.programme_summary, self.summary, self.links, self.customers)

@@ -309,7 +309,7 @@ def split_half_iv(data: pd.DataFrame, y: str, x_a: str, x_b: str, unit: str, tim
 
 
 def other_question_iv(data: pd.DataFrame, y: str, x: str, z: str, unit: str, time: str,
-                      confidence: float = 0.95) -> IVEstimate:
+                      confidence: float = 0.95, within: bool = True) -> IVEstimate:
     """Slope of ``y`` on a single answer ``x`` within ``unit`` (a customer who answered more
     than once) and ``time``, corrected for the answer's own noise with another question of the
     same response ``z`` (the satisfaction answer beside the recommend one).
@@ -317,7 +317,9 @@ def other_question_iv(data: pd.DataFrame, y: str, x: str, z: str, unit: str, tim
     Two questions answered at once measure the same experience, each with noise of its own:
     ``z`` is an instrument for ``x`` whatever its scale (the slope stays per point of ``x``).
     Units with one row carry nothing within a unit and are left out. Estimate, SE and
-    Anderson–Rubin interval as :func:`split_half_iv` (clustered by unit).
+    Anderson–Rubin interval as :func:`split_half_iv` (clustered by unit). ``within=False``
+    compares units with each other instead (``time`` effects only, every row kept, still
+    clustered by unit): for an outcome that happens once, such as a customer leaving.
 
     Examples
     --------
@@ -341,16 +343,18 @@ def other_question_iv(data: pd.DataFrame, y: str, x: str, z: str, unit: str, tim
     if missing:
         raise ParameterError(f"column(s) {missing} are not in the data.")
     frame = data[[unit, time, y, x, z]].dropna()
-    frame = frame[frame[unit].map(frame[unit].value_counts()) > 1]
+    if within:
+        frame = frame[frame[unit].map(frame[unit].value_counts()) > 1]
     if frame[unit].nunique() < 3 or len(frame) < 10:
         raise InsufficientData("too few customers answered more than once to follow a customer "
-                               "over time.")
-    effects = [frame[unit].astype(str), frame[time].astype(str)]
+                               "over time." if within else "too few customers answered.")
+    effects = [frame[unit].astype(str)] * within + [frame[time].astype(str)]
     values = absorb_effects(frame[[y, x, z]], effects)
     fit = _iv(values[:, 0], values[:, 1], values[:, 2], frame[unit].to_numpy(),
-              n_levels(effects) - frame[unit].nunique(), confidence)
+              n_levels(effects) - frame[unit].nunique() * within, confidence)
     return {**fit, "n": int(len(frame)),
-            "method": "other_question_iv_within_unit_anderson_rubin_cr1_unit"}
+            "method": f"other_question_iv_{'within' if within else 'between'}_unit_"
+                      "anderson_rubin_cr1_unit"}
 
 
 def within_unit_reliability(data: pd.DataFrame, x_a: str, x_b: str, unit: str, time: str,

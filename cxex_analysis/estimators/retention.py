@@ -76,6 +76,32 @@ def survival_at(durations, churned, at: float, confidence: float = 0.95) -> dict
             "at_risk": int((time >= at).sum())}
 
 
+def survival_curve(durations, churned, months: int, confidence: float = 0.95) -> pd.DataFrame:
+    """The Kaplan–Meier curve at whole months 0 … ``months``: ``month``, ``retention`` (the
+    probability of lasting beyond it), ``ci_low``/``ci_high`` (log(−log), pointwise) and
+    ``at_risk``.
+
+    Examples
+    --------
+    >>> curve = survival_curve([1, 2, 2, 3, 5], [1, 1, 0, 1, 0], 4)
+    >>> curve["retention"].round(3).tolist(), curve["at_risk"].tolist()
+    ([1.0, 0.8, 0.6, 0.3, 0.3], [5, 5, 4, 2, 1])
+    """
+    confidence = check_confidence(confidence)
+    time, event = np.asarray(durations, float), np.asarray(churned, float)
+    if len(time) == 0:
+        raise InsufficientData("no customers to follow")
+    fit = SurvfuncRight(time, event)
+    grid = np.arange(months + 1)
+    last = np.searchsorted(fit.surv_times, grid, side="right") - 1
+    retention = np.where(last >= 0, fit.surv_prob[np.maximum(last, 0)], 1.0)
+    se = np.where(last >= 0, fit.surv_prob_se[np.maximum(last, 0)], 0.0)
+    bounds = [_log_log_interval(float(r), float(e), confidence) for r, e in zip(retention, se)]
+    return pd.DataFrame({"month": grid, "retention": retention,
+                         "ci_low": [b[0] for b in bounds], "ci_high": [b[1] for b in bounds],
+                         "at_risk": [(time >= m).sum() for m in grid]})
+
+
 def _log_log_interval(estimate: float, se: float, confidence: float) -> tuple[float, float]:
     """The log(−log) interval of a survival probability (its ends inside 0–1)."""
     if not 0 < estimate < 1 or se <= 0:

@@ -105,3 +105,48 @@ def programme_not_modelled(subject: str, notes: list[str]) -> str:
     if subject == "ex_programme":
         return "The valuation above is the engagement programme: this data set has no pilot to value."
     return "Not modelled: " + (" ".join(notes) or "ex_programme_points is 0.")
+
+
+def customer_findings(rows: pd.DataFrame, currency: str = "") -> list[str]:
+    """What promoters, passives and detractors are worth here, measured customer by customer
+    (the ``customer_value`` rows), in sentences; none without them."""
+    if rows is None or rows.empty:
+        return []
+
+    def get(estimand: str, term: str) -> pd.Series | None:
+        found = rows[(rows["estimand"] == estimand) & (rows["term"] == term)]
+        return found.iloc[0] if len(found) else None
+
+    money = lambda v: f"{currency} {v:,.2f}".strip()  # noqa: E731
+    out = []
+    p, d = (get("retention_by_nps_category", name) for name in ("promoter", "detractor"))
+    gap = get("retention_by_nps_category", "promoter - detractor")
+    if p is not None and d is not None:
+        out.append(f"{p['estimate']:.0%} of promoters are still customers 12 months after their "
+                   f"answer ({p['ci_low']:.0%} to {p['ci_high']:.0%}, {int(p['n']):,} customers), "
+                   f"against {d['estimate']:.0%} of detractors ({d['ci_low']:.0%} to "
+                   f"{d['ci_high']:.0%}, {int(d['n']):,})"
+                   + (f": {100 * gap['estimate']:.1f} points more kept ({100 * gap['ci_low']:.1f} "
+                      f"to {100 * gap['ci_high']:.1f})." if gap is not None else "."))
+    p, d = (get("revenue_by_nps_category", name) for name in ("promoter", "detractor"))
+    if p is not None and d is not None:
+        out.append(f"Promoters bring {money(p['estimate'])} a month ({money(p['ci_low'])} to "
+                   f"{money(p['ci_high'])}), detractors {money(d['estimate'])} "
+                   f"({money(d['ci_low'])} to {money(d['ci_high'])}). Part of that gap is who "
+                   "they are, not what the service did for them; the next sentence separates it.")
+    link = get("revenue_per_nps_point", "nps_contribution")
+    if link is not None:
+        between = str(link["method"]).startswith("between_customers")
+        how = ("comparing customers with each other (weaker: the more satisfied by nature may "
+               "spend more anyway)" if between else
+               f"following {int(link['n']):,} customers who answered more than once over time, "
+               "so a customer's lasting spend level cannot pose as an effect")
+        out.append(f"A point of NPS is worth {money(link['estimate'])} of revenue a customer a "
+                   f"month ({money(link['ci_low'])} to {money(link['ci_high'])}), measured {how}.")
+    churn = get("churn_per_nps_point", "nps_contribution")
+    if churn is not None:
+        out.append(f"Each point of NPS goes with {-100 * churn['estimate']:.3f} percentage points "
+                   f"fewer customers leaving a month ({-100 * churn['ci_high']:.3f} to "
+                   f"{-100 * churn['ci_low']:.3f}; customers compared with each other, as a "
+                   "customer leaves only once).")
+    return out

@@ -20,15 +20,22 @@ def has_customer_money(con) -> bool:
 
 def answers_with_money(con) -> pd.DataFrame:
     """One row per keyed answer with an NPS: ``customer_key``, ``month`` (first day),
-    ``nps``, ``csat`` (NaN when not asked) and the customer's ``revenue`` that month (NaN
-    without a CRM row for it)."""
+    ``nps``, ``csat`` (NaN when not asked), the customer's ``revenue`` that month and ``left``
+    (1 when they left that month — ``active`` false or a ``churned_on`` date in it — else 0;
+    both NaN without a CRM row for the month)."""
     csat = "s.csat" if "csat" in table_columns(con, "customer_survey") else "NULL"
-    revenue = ("o.revenue" if "revenue" in table_columns(con, "customer_outcomes")
-               else "CAST(NULL AS DOUBLE PRECISION)")
+    columns = table_columns(con, "customer_outcomes")
+    revenue = "o.revenue" if "revenue" in columns else "CAST(NULL AS DOUBLE PRECISION)"
+    leaving = (["NOT o.active"] if "active" in columns else []) + (
+        ["o.churned_on < CAST(date_trunc('month', s.responded_at) AS DATE) + INTERVAL '1 month'"]
+        if "churned_on" in columns else [])
+    left = (f"CASE WHEN o.customer_key IS NULL THEN NULL WHEN {' OR '.join(leaving)} THEN 1.0 "
+            "ELSE 0.0 END" if leaving else "CAST(NULL AS DOUBLE PRECISION)")
     return con.execute(f"""
         SELECT s.customer_key, CAST(date_trunc('month', s.responded_at) AS DATE) AS month,
                CAST(s.nps AS DOUBLE PRECISION) AS nps, CAST({csat} AS DOUBLE PRECISION) AS csat,
-               CAST({revenue} AS DOUBLE PRECISION) AS revenue
+               CAST({revenue} AS DOUBLE PRECISION) AS revenue,
+               CAST({left} AS DOUBLE PRECISION) AS "left"
         FROM customer_survey s
         LEFT JOIN customer_outcomes o ON o.customer_key = s.customer_key
              AND o.period = CAST(date_trunc('month', s.responded_at) AS DATE)

@@ -98,3 +98,26 @@ def iceberg(costs: pd.DataFrame, currency: str):
         ax.set_xlabel("Above the line: on a budget line; below: hidden in other numbers")
         ax.set_ylabel(f"Cost per month ({money_axis(ax.yaxis, currency)})")
     return fig
+
+
+def retention_curves(curves: pd.DataFrame):
+    """Share of customers still customers, month by month after their answer, one line per NPS
+    category with its pointwise interval (Kaplan–Meier); None without curves."""
+    if curves is None or curves.empty:
+        return None
+    colours = {"promoter": PALETTE[2], "passive": PALETTE[5], "detractor": PALETTE[3]}
+    with house_style():
+        fig, ax = new_figure(8, 4)
+        for name in ("promoter", "passive", "detractor"):
+            part = curves[curves["category"] == name]
+            if part.empty:
+                continue
+            ax.step(part["month"], part["retention"] * 100, where="post", color=colours[name],
+                    label=f"{name.capitalize()}s ({int(part['at_risk'].iloc[0]):,})")
+            ax.fill_between(part["month"], part["ci_low"] * 100, part["ci_high"] * 100,
+                            step="post", color=colours[name], alpha=0.15, linewidth=0)
+        ax.set_title("Customers who stay, by their answer to the recommend question")
+        ax.set_xlabel("Months after their answer")
+        ax.set_ylabel("Still a customer (%)")
+        ax.legend(fontsize=8, title="First answer (customers)", title_fontsize=8)
+    return fig

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cxex_analysis.simulation import demo_actions
+from cxex_analysis.simulation import demo_actions, demo_customers
 from cxex_analysis.simulation import demo_comments as comments_bank
 from cxex_analysis.simulation.demo_measurement import cx_measurement_slopes, ex_measurement_slope
 from cxex_analysis.simulation.demo_parameters import (
@@ -39,7 +39,8 @@ from cxex_analysis.simulation.demo_world import (
 )
 
 
-def _customer_frame(params: DemoParameters, d: Draws, world: World) -> tuple[pd.DataFrame, dict]:
+def _customer_frame(params: DemoParameters, d: Draws, world: World,
+                    keys: np.ndarray) -> tuple[pd.DataFrame, dict]:
     rng = params.stream("customer_answers")
     months = month_starts(params)
     cust = world.customers
@@ -74,8 +75,9 @@ def _customer_frame(params: DemoParameters, d: Draws, world: World) -> tuple[pd.
         "csat": cust["csat"].astype("Int64"),
         "ces": cust["ces"].astype("Int64"),
         "resolved_first_contact": rfc,
-        "customer_key": [f"K{k:07d}" for k in rng.integers(0, n, n)],
+        "customer_key": keys,
     })
+    rng.integers(0, n, n)  # the keys of earlier demos: still drawn, so every draw after is kept
     # comments tied to the scores; units with a poor tools profile get more tools/resolution talk
     has_comment = rng.random(n) < params.comment_share_customer
     tools = d.item_profile[:, ITEMS.index("tools")][cust["u"].to_numpy()]
@@ -228,7 +230,8 @@ def generate(out_dir: Path | str, params: DemoParameters | None = None) -> dict:
         .to_dict())
 
     units = draws.units[["unit_id", "unit_name", "region", "unit_type", "opened_on"]]
-    customers, customer_info = _customer_frame(params, draws, factual)
+    followed = demo_customers.follow_customers(params, factual, draws.units["unit_id"].to_numpy())
+    customers, customer_info = _customer_frame(params, draws, factual, followed.keys)
     employees, employee_info = _employee_frame(params, draws, factual)
     customers, employees, outcomes, invalid = _plant_bad_rows(params, customers, employees,
                                                               factual.outcomes)
@@ -237,6 +240,7 @@ def generate(out_dir: Path | str, params: DemoParameters | None = None) -> dict:
     customers.to_csv(out / "customer_survey.csv", index=False)
     employees.to_csv(out / "employee_survey.csv", index=False)
     outcomes.to_csv(out / "unit_outcomes.csv", index=False)
+    followed.crm.to_csv(out / "customer_outcomes.csv", index=False)
     PILOTS.to_csv(out / "pilots.csv", index=False)
     assignments.to_csv(out / "pilot_assignments.csv", index=False)
     plans_written.to_csv(out / "action_plans.csv", index=False)
@@ -259,6 +263,7 @@ def generate(out_dir: Path | str, params: DemoParameters | None = None) -> dict:
                    "months": len(months)},
         "linkage": _linkage_truth(params, draws, factual, len(months), big),
         "pilots": pilot_truth,
+        "customer_value": followed.truth,
         "actions": {**action_truth, "plans": len(plans),
                     "by_status": plans["status"].value_counts().to_dict()},
         "planted_invalid_rows": invalid,

@@ -24,7 +24,7 @@ EMPLOYEE_THEMES = ("tools_systems", "staffing", "recognition", "manager", "growt
 #: the demo's random streams beside the world's own (drawn from ``seed`` alone), each from
 #: the pair (seed, stream): organisations with neighbouring seeds share no draws
 STREAMS = {"local_events": 1, "assignments": 2, "customer_answers": 3, "employee_answers": 4,
-           "bad_rows": 5, "action_plans": 6, "comments": 7}
+           "bad_rows": 5, "action_plans": 6, "comments": 7, "customers": 8}
 
 
 @dataclass
@@ -80,6 +80,14 @@ class DemoParameters:
     churn_per_nps: float = -0.0002
     revenue_per_customer_base: float = 40.0
     revenue_per_customer_per_nps: float = 0.15
+    # customers followed in the CRM (demo_customers): who gave the keyed answers, and their
+    # spend and leaving month by month, following their own experience
+    customer_keyed_share: float = 0.5  # answers that carry the customer's key
+    customer_answers_each: float = 2.5  # keyed answers a unit's pool of customers gives each
+    customer_lasting_share: float = 0.5  # of a customer's view of a month, the lasting part
+    customer_spend_confound: float = 4.0  # spend a month per SD of lasting satisfaction (not caused)
+    customer_spend_sd: float = 10.0
+    customer_revenue_noise_sd: float = 8.0
     exit_rate_base: float = 0.015
     exit_rate_per_ei: float = -0.00025
     # pilots
@@ -127,7 +135,11 @@ class DemoParameters:
                                  f"survey (every {self.ex_every} quarters).")
         if self.n_quarters < 3:
             raise ParameterError(f"`n_quarters` must be at least 3, but {self.n_quarters} was passed.")
-        for name in ("employee_response_rate", "comment_share_customer", "comment_share_employee"):
+        if not 0 < self.customer_lasting_share < 1 or self.customer_answers_each <= 0:
+            raise ParameterError("`customer_lasting_share` must be between 0 and 1 (exclusive) "
+                                 "and `customer_answers_each` positive.")
+        for name in ("employee_response_rate", "comment_share_customer", "comment_share_employee",
+                     "customer_keyed_share"):
             value = getattr(self, name)
             if not 0 <= value <= 1:
                 raise ParameterError(f"`{name}` must be between 0 and 1, but {value!r} was passed.")

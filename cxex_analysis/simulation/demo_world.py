@@ -52,6 +52,10 @@ from scipy.stats import binom, norm
 
 from cxex_analysis.simulation.demo_parameters import ITEMS, REGIONS, DemoParameters
 
+#: each answer's questions load this much on the respondent's own view of the unit's
+#: experience (``common``, standard normal; the rest is each question's own noise)
+SHARED_LOADING = 0.75
+
 
 @dataclass
 class Draws:
@@ -69,7 +73,7 @@ class Draws:
     item_noise: np.ndarray  # respondents x items
     item_missing: np.ndarray
     enps_noise: np.ndarray
-    customers: pd.DataFrame  # per response, with uniforms
+    customers: pd.DataFrame  # per response: the respondent's view (common) and uniforms
     exit_uniform: np.ndarray
     churn_noise: np.ndarray
     rpc_noise: np.ndarray
@@ -196,11 +200,11 @@ def _draw_customers(params: DemoParameters, rng: np.random.Generator, units: pd.
     n_c = len(u_idx)
     common = rng.normal(size=n_c)
 
-    def correlated_uniform(loading: float = 0.75) -> np.ndarray:  # loading on the shared draw
+    def correlated_uniform(loading: float = SHARED_LOADING) -> np.ndarray:
         return norm.cdf(loading * common + np.sqrt(1 - loading ** 2) * rng.normal(size=n_c))
 
     customers = pd.DataFrame({
-        "u": u_idx, "m": m_idx,
+        "u": u_idx, "m": m_idx, "common": common,
         "u_nps": correlated_uniform(), "u_csat": correlated_uniform(),
         "u_ces": correlated_uniform(), "u_rfc": correlated_uniform(0.3),
         "u_within": rng.random(n_c), "u_within2": rng.random(n_c),

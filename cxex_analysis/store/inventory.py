@@ -25,8 +25,8 @@ from cxex_analysis.contract.validation import check_directory
 from cxex_analysis.store.warehouse import has_table
 
 #: The tables an inventory counts, in contract order.
-TABLES = ("units", "employee_survey", "customer_survey", "unit_outcomes", "pilots",
-          "pilot_assignments", "action_plans")
+TABLES = ("units", "employee_survey", "customer_survey", "unit_outcomes", "customer_outcomes",
+          "pilots", "pilot_assignments", "action_plans")
 
 
 #: How a missing table is named to the user, with the file that would bring it.
@@ -34,6 +34,8 @@ ADD = {
     "employee_survey": "the employee survey (employee_survey.csv)",
     "customer_survey": "the customer survey (customer_survey.csv)",
     "unit_outcomes": "unit outcomes (unit_outcomes.csv)",
+    "customer_outcomes": "the CRM's months per customer (customer_outcomes.csv)",
+    "customer_keys": "a customer_key on the customer survey's answers",
     "pilots": "a pilot registry (pilots.csv and pilot_assignments.csv)",
     "pilot_assignments": "the pilots' units (pilot_assignments.csv)",
     "comments": "comments in either survey (a comment column)",
@@ -49,7 +51,8 @@ class Inventory:
     ``employee_comments`` / ``customer_comments`` count non-blank comments;
     ``cx_scores`` lists which of nps, csat, ces were answered at least once;
     ``pilots`` lists the registry's pilot ids and ``pilots_with_units`` those that have at
-    least one unit in ``pilot_assignments``.
+    least one unit in ``pilot_assignments``; ``keyed_customer_answers`` counts customer
+    answers that carry a ``customer_key``.
     """
 
     rows: Mapping[str, int] = field(default_factory=dict)
@@ -60,6 +63,7 @@ class Inventory:
     cx_scores: tuple[str, ...] = ()
     pilots: tuple[str, ...] = ()
     pilots_with_units: tuple[str, ...] = ()
+    keyed_customer_answers: int = 0
 
     def has(self, table: str) -> bool:
         """True when ``table`` was provided and holds at least one accepted row."""
@@ -122,6 +126,9 @@ def inventory(con, relations: Mapping[str, str | None] | None = None) -> Invento
             counts = con.execute("SELECT " + ", ".join(f"count({c})" for c in answered)
                                  + f" FROM {relation}").fetchone()
             facts["cx_scores"] = tuple(c for c, n in zip(answered, counts) if n)
+        if "customer_key" in columns:
+            facts["keyed_customer_answers"] = _count(
+                con, f"SELECT count(customer_key) FROM {relation}")
     if relations.get("pilots") and rows["pilots"]:
         facts["pilots"] = tuple(r[0] for r in con.execute(
             f"SELECT pilot_id FROM {relations['pilots']} ORDER BY pilot_id").fetchall())
@@ -169,6 +176,12 @@ def _pilot_value(inv: Inventory) -> list[str]:
     return _pilots(inv) + _tables("customer_survey", "unit_outcomes")(inv)
 
 
+def _customer_money(inv: Inventory) -> list[str]:
+    return (_tables("customer_survey")(inv)
+            + ([] if inv.keyed_customer_answers or not inv.cx else ["customer_keys"])
+            + _tables("customer_outcomes")(inv))
+
+
 def _comments(inv: Inventory) -> list[str]:
     return [] if inv.comments else ["comments"]
 
@@ -189,6 +202,9 @@ ANALYSES: tuple[Analysis, ...] = (
     Analysis("rox_programme", "Return on experience: value of an engagement programme", "03",
              _tables("employee_survey", "customer_survey", "unit_outcomes"),
              "to value an engagement programme"),
+    Analysis("customer_value", "Customer value: retention and revenue of promoters, passives "
+             "and detractors, and what a point of NPS is worth, customer by customer", "03",
+             _customer_money, "to show what customers are worth"),
     Analysis("groups", "Group reports: scorecard, top 2 issues, action plan", "04",
              lambda inv: []),
     Analysis("verbatims", "Verbatims: sentiment and themes of comments", "05", _comments),
