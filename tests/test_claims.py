@@ -13,6 +13,7 @@ from scipy.special import expit
 
 from cxex_analysis.analyses import claims
 from cxex_analysis.analyses.claims_result import ClaimTests
+from cxex_analysis.analyses.customer_value import customer_value
 from cxex_analysis.errors import ParameterError
 from cxex_analysis.estimators.claim_verdicts import EVIDENCE, VERDICTS, verdict
 from cxex_analysis.estimators.fixed_effects import absorb_effects
@@ -275,3 +276,9 @@ def test_the_demo_ledger_lists_every_claim_with_a_verdict_and_an_evidence_grade(
     assert recommend["term"] == "csat_top2_vs_bottom2" and recommend["n"] > 1000
     assert table.loc["roi_above_9000pct", "method"].startswith("not tested: needs a pilot")
     assert table.loc["roi_above_9000pct", "verdict"] == "cannot tell"
+    # what notebook 03 recorded tests that promoters stay (issue 36); without it, it says so
+    assert table.loc["promoters_stay", "method"].startswith("not tested: needs customer answers")
+    recorded = customer_value(con)
+    stays = claims.ledger(recorded, tested).set_index("subject").loc["promoters_stay"]
+    assert stays["verdict"] == "supported" and stays["ci_low"] > 0
+    assert stays["report"] == "03_return_on_experience"

@@ -45,7 +45,8 @@ def test_results_json_has_exactly_the_schema_keys(run):
     assert all(list(r) == [*results.SCHEMA, *results.RECORDED_EXTRAS] for r in claims)
     assert [r["subject"] for r in claims] == [
         "recommend_5x", "top_cx_engagement_5x", "harter_engagement_cx_r", "roi_above_9000pct",
-        "heskett_retention_profit", "most_actionable_metric", "right_first_time"]
+        "heskett_retention_profit", "most_actionable_metric", "right_first_time",
+        "promoters_stay"]
     tested = {r["subject"]: r for r in claims if r["estimate"] is not None}
     # on the demo every claim has its number, interval and verdict, or says what stopped it
     # (the poll's claim needs CSAT's change within units to stand out of its survey noise)
@@ -55,6 +56,7 @@ def test_results_json_has_exactly_the_schema_keys(run):
         assert untested["method"].startswith("not tested: CSAT could not be compared: "), untested
     assert all(r["ci_low"] <= r["estimate"] <= r["ci_high"] for r in tested.values())
     assert tested["right_first_time"]["ci_low"] > 0  # planted: resolved customers happier
+    assert tested["promoters_stay"]["verdict"] == "supported"  # planted: leaving follows the answer
     assert tested["roi_above_9000pct"]["subject"] == "roi_above_9000pct"
     audit = [r for r in records if r["analysis"] == "metrics" and r["subject"] == "all"
              and r["outcome"] == "nps" and r["estimand"] == "metric_level"]

@@ -15,7 +15,7 @@ Three claims are tested here, from the warehouse:
 
 The others were tested by earlier reports of the run and are read from what they recorded
 (``results.json``): ``top_cx_engagement_5x`` and ``harter_engagement_cx_r`` (notebook 01),
-``roi_above_9000pct`` (notebook 03). Each ledger row gets a verdict by the one rule of
+``roi_above_9000pct`` and ``promoters_stay`` (notebook 03). Each ledger row gets a verdict by the one rule of
 :mod:`cxex_analysis.estimators.claim_verdicts` and the evidence grade of the design behind it;
 a claim the data cannot test gets ``cannot tell`` and says what it would need.
 """
@@ -91,6 +91,12 @@ CLAIMS = (
           "NPS of customers resolved at first contact minus the others' (points)", "07_claims",
           "between-customer correlation",
           "customer answers with NPS and whether the contact was resolved first time"),
+    Claim("promoters_stay", "Promoters stay longer than detractors: loyal customers are where "
+          "growth comes from.", "Reichheld (2003), The One Number You Need to Grow",
+          (0.0, math.inf), 0.0, "12-month retention of promoters minus detractors (share, "
+          "customers followed in the CRM)", "03_return_on_experience",
+          "between-customer correlation",
+          "customer answers with a customer key and the CRM's months per customer"),
 )
 
 #: The money outcomes the metrics are compared on, the first deciding the ledger's verdict.
@@ -282,6 +288,8 @@ def evidence_rows(recorded: pd.DataFrame, tested: ClaimTests) -> dict[str, dict 
         "most_actionable_metric": _metric_claim(tested.metrics),
         "right_first_time": _first(tested.right_first_time,
                                    estimand="nps_difference"),
+        "promoters_stay": _first(recorded, analysis="customer_value",
+                                 estimand="retention_by_nps_category", term="promoter - detractor"),
     }
 
 
