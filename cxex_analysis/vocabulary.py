@@ -150,6 +150,7 @@ ESTIMAND_LABELS = {
     "link_unit_level": "link to money, unit by unit (not used: measured per customer instead)",
     "retention_by_nps_category": "still customers 12 months after their answer",
     "revenue_by_nps_category": "revenue a month after their answer",
+    "lifetime_revenue_by_nps_category": "revenue over their time as a customer",
     "revenue_per_nps_point": "revenue a customer a month per NPS point",
     "churn_per_nps_point": "customers leaving a month per NPS point",
     "mediation_a": "engagement → customer score", "mediation_b": "customer score → money",

@@ -11,50 +11,29 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxex_analysis.estimators.fixed_effects import twfe
 from cxex_analysis.estimators.measurement import other_question_iv
-from cxex_analysis.simulation import customer_world
+from cxex_analysis.simulation import customer_calibration
 
 ORGANISATIONS = 40
 
 
-def _answers_with_revenue(world: dict) -> pd.DataFrame:
-    answers = world["answers"].copy()
-    answers["contribution"] = 100 * ((answers["nps"] >= 9).astype(float) - (answers["nps"] <= 6))
-    revenue = world["months"].set_index(["customer_key", "month"])["revenue"]
-    answers["revenue"] = revenue.reindex(
-        pd.MultiIndex.from_frame(answers[["customer_key", "month"]])).to_numpy()
-    return answers
-
-
 @pytest.fixture(scope="module")
 def organisations() -> pd.DataFrame:
-    rows = []
-    for seed in range(ORGANISATIONS):
-        world = customer_world.generate(customer_world.CustomerWorld(units=20, seed=seed))
-        answers = _answers_with_revenue(world)
-        fit = other_question_iv(answers, "revenue", "contribution", "csat", "customer_key", "month")
-        again = answers[answers["customer_key"].map(answers["customer_key"].value_counts()) > 1]
-        plain = twfe(again, "revenue", "contribution", "customer_key", "month")
-        means = answers.groupby("customer_key")[["contribution", "revenue"]].mean()
-        rows.append({**world["truth"], "estimate": fit["estimate"], "se": fit["se"],
-                     "ci_low": fit["ci_low"], "ci_high": fit["ci_high"],
-                     "answer_alone": plain["params"]["contribution"],
-                     "between_answers": np.polyfit(means["contribution"], means["revenue"], 1)[0]})
-    return pd.DataFrame(rows)
+    return pd.DataFrame([row for seed in range(ORGANISATIONS)
+                         for row in customer_calibration.customer_world_row(seed)])
 
 
 @pytest.mark.calibration
 def test_following_customers_with_the_other_question_finds_the_planted_link(organisations):
     found = organisations
-    truth = found["revenue_per_nps_point"]
+    truth = found["truth"]
     bias = ((found["estimate"] - truth) / found["se"]).mean()
     covered = ((found["ci_low"] <= truth) & (truth <= found["ci_high"])).mean()
     assert abs(bias) <= 4 / np.sqrt(ORGANISATIONS), bias  # within 4 Monte Carlo errors
     assert covered >= 0.95 - 4 * np.sqrt(0.95 * 0.05 / ORGANISATIONS), covered
     # the answer alone is pulled far toward zero; customers compared with each other overstate
     # what satisfaction is worth (the more satisfied by nature spend more anyway)
-    assert (found["answer_alone"] < 0.5 * truth).all()
+    assert (found["estimate_uncorrected"] < 0.5 * truth).all()
     assert (found["between_customers"] > 1.5 * truth).all()
 
 

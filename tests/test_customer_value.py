@@ -11,11 +11,13 @@ import pytest
 from cxex_analysis.analyses import rox
 from cxex_analysis.analyses.customer_value import (
     customer_value,
+    lifetime_revenue_by_category,
     retention_curves,
     revenue_per_nps_point,
 )
 from cxex_analysis.panels.customer_panels import answers_with_money
 from cxex_analysis.simulation import customer_world
+from cxex_analysis.results import tidy
 from cxex_analysis.store import ingest, warehouse
 
 
@@ -105,3 +107,19 @@ def test_the_demo_follows_its_customers_and_values_money_with_them(con, truth):
     churn_link = links[(links["estimand"] == "link") & (links["term"] == "churn_per_nps")]
     assert churn_link["method"].iloc[0].startswith("split_half_iv")
     assert (links["estimand"] == "link_unit_level").sum() == 1
+
+
+def test_lifetime_revenue_is_a_year_of_retention_made_steady_with_a_delta_method_interval():
+    """By hand: 81% kept over 12 months is 0.9^(1/6) a month, a customer stays 1 / (1 − that)
+    months and brings 10 a month over them; the delta-method SE matches simulated errors."""
+    rows = tidy([{"analysis": "customer_value", "estimand": "retention_by_nps_category",
+                  "term": "promoter", "estimate": 0.81, "se": 0.02, "n": 500},
+                 {"analysis": "customer_value", "estimand": "revenue_by_nps_category",
+                  "term": "promoter", "estimate": 10.0, "se": 0.5, "n": 500}])
+    found = lifetime_revenue_by_category(rows).iloc[0]
+    monthly = 0.9 ** (1 / 6)
+    assert found["estimate"] == pytest.approx(10 / (1 - monthly))
+    rng = np.random.default_rng(0)
+    kept, spend = rng.normal(0.81, 0.02, 200_000), rng.normal(10, 0.5, 200_000)
+    assert found["se"] == pytest.approx(np.std(spend / (1 - kept ** (1 / 12))), rel=0.05)
+    assert found["ci_low"] < found["estimate"] < found["ci_high"] and found["n"] == 500

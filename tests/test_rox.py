@@ -9,14 +9,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxex_analysis.analyses import rox
+from cxex_analysis.analyses import linkage, pilots, rox
+from cxex_analysis.analyses.customer_value import customer_value
 from cxex_analysis.errors import ParameterError
 from cxex_analysis.estimators import value_model
 from cxex_analysis.estimators.finance import DEFAULT_FINANCE, in_registry_currency, load_finance
 from cxex_analysis.estimators.value_model import Quantity
 from cxex_analysis.narrative import value_findings
-from cxex_analysis.panels import unit_economics
-from cxex_analysis.store import warehouse
+from cxex_analysis.narrative.summary_findings import value_answers
+from cxex_analysis.panels import linkage_panels, unit_economics
+from cxex_analysis.simulation import demo_files
+from cxex_analysis.simulation.demo_parameters import DemoParameters
+from cxex_analysis.store import ingest, warehouse
 
 
 def simple_inputs(**changes) -> value_model.Inputs:
@@ -276,3 +280,38 @@ def test_the_summary_says_how_much_survey_noise_hides_of_the_money_links():
     note = rox.noise_note(rows)
     assert "revenue per customer per NPS point by about 80%" in note
     assert "customers lost per NPS point by about 75%" in note
+
+
+def test_an_organisation_whose_money_links_cannot_be_measured_gets_break_even_rows(tmp_path):
+    """Issue 36: a demo organisation with three customer answers a unit-month and no CRM —
+    the unit-level revenue and leaving links are unbounded — values the pilot and the
+    engagement programme with a break-even for each link, no return and no chance of a
+    positive return, and the executive summary says what a point must be worth."""
+    params = replace(DemoParameters(seed=11), comment_share_customer=0.05,
+                     comment_share_employee=0.05, monthly_responses_by_type={
+                         "store": 3.0, "branch": 3.0, "call_centre": 6.0, "team": 2.0})
+    demo_files.generate(tmp_path / "data", params)
+    (tmp_path / "data" / "customer_outcomes.csv").unlink()
+    ingest.ingest(tmp_path / "data", tmp_path / "w.duckdb")
+    con = warehouse.connect(tmp_path / "w.duckdb")
+    try:
+        recorded = pd.concat(  # what notebooks 01 and 02 record
+            [linkage.corrected_effects(linkage_panels.build_panel(con), "ex_to_cx", ["nps"])]
+            + [pilots.analyse(con, p, ["nps", "engagement_index", "repeat_contacts_per_1000"],
+                              n_boot=99).tidy() for p in ("P1", "P2")])
+        valued = rox.what_to_value(con, recorded, "", load_finance(None), 5.0,
+                                   customers=customer_value(con))
+    finally:
+        con.close()
+    links = valued.links[valued.links["estimand"] == "link"].set_index("term")
+    assert not links.loc[["churn_per_nps", "revenue_per_customer_per_nps"], "bounded"].any()
+    summaries = [rox.simulate(inputs, draws=2000, seed=0, subject=subject)[1]
+                 for inputs, subject in ((valued.main, valued.subject),
+                                         (valued.programme, "ex_programme"))]
+    for summary in summaries:
+        assert set(summary.loc[summary["estimand"] == "break_even", "term"]) == {
+            "churn_per_nps", "revenue_per_customer_per_nps"}
+        assert not {"roi", "npv", "probability_roi_positive"} & set(summary["estimand"])
+    said = value_answers(pd.concat(summaries))
+    assert len(said) == 4 and all(" pays for itself if one NPS point " in s for s in said)
+    assert said[0].startswith("Scaling P1") and said[2].startswith("An engagement programme")

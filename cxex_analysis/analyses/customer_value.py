@@ -22,7 +22,9 @@ the CRM's ``customer_outcomes``:
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+from scipy import stats
 from statsmodels.api import OLS, add_constant
 
 from cxex_analysis.errors import InsufficientData, check_confidence
@@ -67,6 +69,36 @@ def revenue_by_category(customers: pd.DataFrame, confidence: float = 0.95) -> pd
                      "method": f"mean_over_customers_t_interval_first_{HORIZON}_months "
                                "(n = customers)"})
     return tidy(rows)
+
+
+def lifetime_revenue_by_category(rows: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """Revenue over a customer's expected lifetime, by NPS category, from the category's
+    ``retention_by_nps_category`` and ``revenue_by_nps_category`` rows: the first year's
+    retention taken as a steady monthly one, r = S₁₂^(1/12), a customer stays 1 / (1 − r)
+    months on average and brings revenue a month × that (undiscounted and before margin: the
+    finance assumptions are notebook 03's). Normal interval by the delta method, the two
+    estimates' errors taken as independent."""
+    out = []
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    for name in CATEGORIES:
+        kept = rows[(rows["estimand"] == "retention_by_nps_category") & (rows["term"] == name)]
+        spend = rows[(rows["estimand"] == "revenue_by_nps_category") & (rows["term"] == name)]
+        if kept.empty or spend.empty or not 0 < kept["estimate"].iloc[0] < 1:
+            continue
+        s, s_se = float(kept["estimate"].iloc[0]), float(kept["se"].iloc[0])
+        r, r_se = float(spend["estimate"].iloc[0]), float(spend["se"].iloc[0])
+        monthly = s ** (1 / HORIZON)
+        value = r / (1 - monthly)
+        d_s = r * monthly / (HORIZON * s) / (1 - monthly) ** 2  # d value / d S12
+        se = float(np.hypot(r_se / (1 - monthly), d_s * s_se))
+        out.append({"analysis": "customer_value", "estimand": "lifetime_revenue_by_nps_category",
+                    "subject": "all", "outcome": "revenue_a_lifetime", "term": name,
+                    "estimate": value, "se": se, "ci_low": value - z * se,
+                    "ci_high": value + z * se, "n": int(kept["n"].iloc[0]),
+                    "confidence": confidence,
+                    "method": f"revenue_a_month_over_1_minus_monthly_retention_from_{HORIZON}_"
+                              "months_delta_method (undiscounted, before margin; n = customers)"})
+    return tidy(out)
 
 
 def revenue_per_nps_point(answers: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
@@ -150,8 +182,9 @@ def customer_value(con, confidence: float = 0.95) -> pd.DataFrame:
     customers = customers_followed(con, HORIZON)
     customers = customers.assign(category=nps_category(customers["nps"]))
     answers = answers_with_money(con)
-    frames = [retention_by_category(customers, HORIZON, confidence),
-              revenue_by_category(customers, confidence),
+    by_category = pd.concat([retention_by_category(customers, HORIZON, confidence),
+                             revenue_by_category(customers, confidence)], ignore_index=True)
+    frames = [by_category, lifetime_revenue_by_category(by_category, confidence),
               revenue_per_nps_point(answers, confidence), churn_per_nps_point(answers, confidence)]
     frames = [f for f in frames if len(f)]
     return pd.concat(frames, ignore_index=True) if frames else tidy([])

@@ -134,6 +134,13 @@ def customer_findings(rows: pd.DataFrame, currency: str = "") -> list[str]:
                    f"{money(p['ci_high'])}), detractors {money(d['estimate'])} "
                    f"({money(d['ci_low'])} to {money(d['ci_high'])}). Part of that gap is who "
                    "they are, not what the service did for them; the next sentence separates it.")
+    p, d = (get("lifetime_revenue_by_nps_category", name) for name in ("promoter", "detractor"))
+    if p is not None and d is not None:
+        out.append(f"Staying as long as their first year suggests, a promoter brings "
+                   f"{money(p['estimate'])} of revenue over their time as a customer "
+                   f"({money(p['ci_low'])} to {money(p['ci_high'])}), a detractor "
+                   f"{money(d['estimate'])} ({money(d['ci_low'])} to {money(d['ci_high'])}); "
+                   "undiscounted and before margin.")
     link = get("revenue_per_nps_point", "nps_contribution")
     if link is not None:
         between = str(link["method"]).startswith("between_customers")
