@@ -16,8 +16,8 @@ from cxex_analysis.analyses.customer_value import (
     revenue_per_nps_point,
 )
 from cxex_analysis.panels.customer_panels import answers_with_money
-from cxex_analysis.simulation import customer_world
 from cxex_analysis.results import tidy
+from cxex_analysis.simulation import customer_world
 from cxex_analysis.store import ingest, warehouse
 
 
