@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 import pytest
 
 from cxex_analysis import results
+from cxex_analysis.analyses import claims
 from cxex_analysis.errors import ParameterError
 from cxex_analysis.reporting import show
 from cxex_analysis.run import parameters, runner
@@ -89,6 +90,8 @@ def test_results_json_has_exactly_the_schema_keys(run):
     assert "customers followed over time, a single answer&#x27;s noise corrected" in valued \
         or "customers followed over time, a single answer's noise corrected" in valued
     assert "Customers who stay, by their answer to the recommend question" in valued
+    index = (result.run_dir / "index.html").read_text(encoding="utf-8")
+    assert "of promoters are still customers 12 months after their answer" in index
     # every id the run wrote is documented for the people who read results.json
     documented = (ROOT / "docs" / "estimands.md").read_text()
     undocumented = sorted(e for a, e in ids if f"`{e}`" not in documented)
@@ -284,7 +287,7 @@ def test_reports_read_in_a_real_browser_at_desktop_and_phone_width(run, tmp_path
         page.goto((result.run_dir / "index.html").as_uri())
         ledger = page.get_by_role("region", name="Claims ledger")
         assert ledger.is_visible()
-        assert ledger.locator("tbody tr").count() == 7
+        assert ledger.locator("tbody tr").count() == len(claims.CLAIMS)
         assert ledger.get_by_role("link", name="Claims ledger").count() >= 1
         assert "five times more likely to recommend" in ledger.inner_text()
         browser.close()

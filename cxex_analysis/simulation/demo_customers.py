@@ -89,13 +89,14 @@ def follow_customers(params: DemoParameters, world: World, unit_ids: np.ndarray)
         next_key += len(spend)
     months = pd.concat(units, ignore_index=True)
     revenue = months["spend"] + params.revenue_per_customer_per_nps * months["g"] + months["noise"]
+    periods = np.array(month_starts(params).strftime("%Y-%m-%d"))
     crm = pd.DataFrame({
-        "customer_key": months["i"].map(_key),
+        "customer_key": _keys(months["i"].to_numpy()),
         "unit_id": unit_ids[months["unit"].to_numpy()],
-        "period": month_starts(params)[months["m"].to_numpy()].strftime("%Y-%m-%d"),
+        "period": periods[months["m"].to_numpy()],
         "revenue": revenue.clip(lower=0).round(2),
         "active": ~months["leaves"]})
-    written = np.array([_key(k) if k >= 0 else None for k in keys], dtype=object)
+    written = np.where(keys >= 0, _keys(np.maximum(keys, 0)), None)
     return CustomerBook(written, crm, _truth(params, months))
 
 
@@ -107,58 +108,63 @@ def _unit_customers(params: DemoParameters, rng: np.random.Generator, c: np.ndar
     ``g``, ``noise``, ``leaves``, ``answered``) and every customer's spend level."""
     lasting = params.customer_lasting_share
     pool = max(2, int(round(len(month_of) / params.customer_answers_each)))
-    trait = list(rng.normal(0, np.sqrt(lasting), pool))
+    trait = rng.normal(0, np.sqrt(lasting), pool)
     who = np.full(len(month_of), -1)
-    views: dict[tuple[int, int], float] = {}  # (customer, month) -> the view of their answer
-    active, frames = list(range(pool)), []
+    active = np.arange(pool)
+    parts: dict[str, list] = {k: [] for k in ("i", "m", "g", "leaves", "noise", "answered")}
     for m in range(len(c)):
         here = np.flatnonzero(month_of == m)
-        if len(here) and active:
-            chosen = _who_answered(rng, common[here], np.array([trait[i] for i in active]), lasting)
-            for j, slot in zip(here, chosen):
-                who[j] = active[slot]
-                views[(active[slot], m)] = common[j]
         # every active customer's view of the month: their answer's, else a fresh one
-        fresh = np.array([trait[i] for i in active]) + rng.normal(0, np.sqrt(1 - lasting), len(active))
-        x = np.array([views.get((i, m), f) for i, f in zip(active, fresh)])
+        x = trait[active] + rng.normal(0, np.sqrt(1 - lasting), len(active))
+        answered = np.zeros(len(active), dtype=bool)
+        if len(here):
+            slots = _who_answered(rng, common[here], trait[active], lasting)
+            who[here] = active[slots]
+            x[slots], answered[slots] = common[here], True
         g = expected_contribution(np.full(len(active), c[m]), x)
         leave = rng.random(len(active)) < np.clip(
             params.churn_base + params.churn_per_nps * (g - params.cx_mean), 0.001, 0.2)
-        frames.append(pd.DataFrame({
-            "i": active, "m": m, "g": g, "leaves": leave,
-            "noise": rng.normal(0, params.customer_revenue_noise_sd, len(active)),
-            "answered": [(i, m) in views for i in active]}))
-        newcomers = list(range(len(trait), len(trait) + int(leave.sum())))  # replace who left
-        trait += list(rng.normal(0, np.sqrt(lasting), len(newcomers)))
-        active = [i for i, out in zip(active, leave) if not out] + newcomers
+        for key, value in (("i", active), ("m", np.full(len(active), m)), ("g", g),
+                           ("leaves", leave), ("answered", answered),
+                           ("noise", rng.normal(0, params.customer_revenue_noise_sd, len(active)))):
+            parts[key].append(value)
+        newcomers = np.arange(len(trait), len(trait) + int(leave.sum()))  # replace who left
+        trait = np.concatenate([trait, rng.normal(0, np.sqrt(lasting), len(newcomers))])
+        active = np.concatenate([active[~leave], newcomers])
     spend_centre = (params.revenue_per_customer_base
                     - params.revenue_per_customer_per_nps * params.cx_mean)
-    spend = (spend_centre + params.customer_spend_confound * np.array(trait) / np.sqrt(lasting)
+    spend = (spend_centre + params.customer_spend_confound * trait / np.sqrt(lasting)
              + rng.normal(0, params.customer_spend_sd, len(trait)))
-    months = pd.concat(frames, ignore_index=True)
-    first = pd.Series(month_of, index=who).groupby(level=0).min()
-    return who, months[months["i"].map(first).le(months["m"])], spend  # in the CRM from the first answer
+    months = pd.DataFrame({k: np.concatenate(v) for k, v in parts.items()})
+    first = np.full(len(trait), len(c))  # each customer's first answer's month
+    np.minimum.at(first, who, month_of)
+    return who, months[first[months["i"].to_numpy()] <= months["m"].to_numpy()], spend
 
 
-def _key(i: int) -> str:
-    return f"K{i:07d}"
+def _keys(numbers: np.ndarray) -> np.ndarray:
+    """Customer keys ``K0000001`` … for customer numbers."""
+    return np.char.add("K", np.char.zfill(numbers.astype(str), 7)).astype(object)
 
 
 def _who_answered(rng: np.random.Generator, common: np.ndarray, traits: np.ndarray,
                   lasting: float) -> np.ndarray:
     """For each answer, the slot of the active customer who gave it: drawn with probability
     proportional to the density of the answer's view given the customer's lasting
-    satisfaction, no customer twice in a month while another is free."""
+    satisfaction (Gumbel-max), no customer twice in a month while another is free (answers
+    taken in a random order; one that finds its customer taken draws again from the rest)."""
     score = norm.logpdf(common[:, None], traits[None, :], np.sqrt(1 - lasting))
-    score = score + rng.gumbel(size=score.shape)  # Gumbel-max: a draw from each row's softmax
+    score = score + rng.gumbel(size=score.shape)
     chosen = np.full(len(common), -1)
     taken = np.zeros(len(traits), dtype=bool)
-    for j in np.argsort(rng.random(len(common))):
+    pending = rng.permutation(len(common))
+    while len(pending):
         if taken.all():
             taken[:] = False
-        row = np.where(taken, -np.inf, score[j])
-        chosen[j] = int(np.argmax(row))
-        taken[chosen[j]] = True
+        best = np.argmax(np.where(taken[None, :], -np.inf, score[pending]), axis=1)
+        _, first = np.unique(best, return_index=True)  # the earliest answer wins a customer
+        chosen[pending[first]] = best[first]
+        taken[best[first]] = True
+        pending = np.delete(pending, first)
     return chosen
 
 
