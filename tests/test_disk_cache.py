@@ -192,3 +192,55 @@ def test_a_warehouses_themes_are_found_once_and_read_back_the_same(tmp_path, mon
     comments.kept_discovery(data["comment"].str.upper(), 3, 0, {"acme"}, groups=data["unit"])
     comments.kept_discovery(data["comment"], 4, 0, {"acme"}, groups=data["unit"])
     assert len(calls) == 3
+
+
+def test_a_warehouses_panel_is_built_once_and_read_back_the_same(tmp_path, monkeypatch,
+                                                                demo_warehouse):
+    """The linkage, return-on-experience and claims reports and the group reports all start
+    from the unit × quarter panel (issue 41: 13 s at 5,000 units): built once per warehouse
+    version, read back identical; another threshold, or a new version of the warehouse, builds
+    again, and an in-memory warehouse (no version to key it by) is never kept."""
+    import shutil
+
+    import duckdb
+
+    from cxex_analysis.panels import linkage_panels
+    from cxex_analysis.store import warehouse
+
+    monkeypatch.setenv("CXEX_CACHE_DIR", str(tmp_path / "cache"))
+    calls = []
+
+    def counted(con, min_group_size):
+        calls.append(min_group_size)
+        return built(con, min_group_size)
+
+    built = linkage_panels._assembled_panel
+    monkeypatch.setattr(linkage_panels, "_assembled_panel", counted)
+    copy = tmp_path / "w.duckdb"
+    shutil.copy(demo_warehouse, copy)
+    con = warehouse.connect(copy)
+    try:
+        first = linkage_panels.build_panel(con)
+        again = linkage_panels.build_panel(con)
+        pd.testing.assert_frame_equal(again, first)
+        assert calls == [5]
+        linkage_panels.build_panel(con, min_group_size=10)
+        assert calls == [5, 10]
+    finally:
+        con.close()
+    os.utime(copy, (time.time() + 5, time.time() + 5))  # a new version (ingested again)
+    con = warehouse.connect(copy)
+    try:
+        linkage_panels.build_panel(con)
+    finally:
+        con.close()
+    assert calls == [5, 10, 5]
+    memory = duckdb.connect()  # the same tables in memory: built each time, never kept
+    memory.execute(f"ATTACH '{copy}' AS w (READ_ONLY)")
+    for (table,) in memory.execute("SELECT table_name FROM duckdb_tables() "
+                                   "WHERE database_name = 'w'").fetchall():
+        memory.execute(f"CREATE TABLE memory.main.{table} AS SELECT * FROM w.main.{table}")
+    memory.execute("DETACH w")
+    pd.testing.assert_frame_equal(linkage_panels.build_panel(memory), first)
+    linkage_panels.build_panel(memory)
+    assert calls == [5, 10, 5, 5, 5]
