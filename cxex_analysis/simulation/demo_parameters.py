@@ -86,8 +86,8 @@ class DemoParameters:
     customer_answers_each: float = 2.5  # keyed answers a unit's pool of customers gives each
     customer_lasting_share: float = 0.5  # of a customer's view of a month, the lasting part
     customer_spend_confound: float = 4.0  # spend a month per SD of lasting satisfaction (not caused)
-    customer_spend_sd: float = 10.0
-    customer_revenue_noise_sd: float = 8.0
+    customer_spend_sd: float = 6.0
+    customer_revenue_noise_sd: float = 5.0  # small enough that revenue is never near 0 (clipped)
     exit_rate_base: float = 0.015
     exit_rate_per_ei: float = -0.00025
     # pilots
