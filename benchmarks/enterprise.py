@@ -73,7 +73,8 @@ def parameters(scale: float):
 
 class TreeMemory:
     """Peak resident memory of a process and all its descendants (sampled every 0.2 s);
-    ``descendants_only``: of its descendants alone (this process's kernels, not itself)."""
+    ``descendants_only``: of its descendants alone (this process's kernels, not itself).
+    ``kernels``: each Jupyter kernel's own peak, by process id."""
 
     def __init__(self, pid: int, descendants_only: bool = False):
         import psutil
@@ -81,6 +82,7 @@ class TreeMemory:
         self.root = psutil.Process(pid)
         self.descendants_only = descendants_only
         self.peak = 0
+        self.kernels: dict[int, int] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
@@ -94,7 +96,10 @@ class TreeMemory:
                 mine = [] if self.descendants_only else [self.root]
                 for process in [*mine, *self.root.children(recursive=True)]:
                     try:
-                        total += process.memory_info().rss
+                        rss = process.memory_info().rss
+                        total += rss
+                        if "ipykernel" in " ".join(process.cmdline()):
+                            self.kernels[process.pid] = max(self.kernels.get(process.pid, 0), rss)
                     except psutil.Error:
                         pass
             except psutil.Error:
@@ -347,6 +352,10 @@ def main(argv=None) -> int:
             batch = kernels.run_batch(notebook, jobs, work, workers=args.workers)
             seconds = time.perf_counter() - started
             unit_peak = memory.stop()
+            each = sorted(memory.kernels.values(), reverse=True)
+            print(f"Warm kernels: {len(each)} ({len(each) - args.workers} restarted past the "
+                  f"{kernels.kernel_memory_ceiling() / 1024 ** 3:.1f} GB ceiling), peaks "
+                  + ", ".join(f"{b / 1024 ** 3:.2f}" for b in each) + " GB")
             code = 0 if all(b.status == "ok" for b in batch) else 1
         started = time.perf_counter()
         with kernels.kernel_chatter_to(folder / "kernel.log"):

@@ -200,3 +200,33 @@ def test_a_table_that_loses_more_than_5_percent_of_its_rows_opens_the_summary(sm
     assert "10% of the rows of customer_survey (4 of 40 in customer_survey.csv) were held back" in text
     assert "nps: out of range" in text and "Before you read" in text
     assert attention_html([], []) == ""
+
+
+@pytest.mark.e2e
+def test_a_kernel_that_holds_too_much_after_a_report_is_restarted(tmp_path, monkeypatch):
+    """Issue 41: a warm kernel that holds more than CXEX_KERNEL_MEMORY_GB after a report is
+    restarted before the next, which is published all the same (the kernel log says so); under
+    the ceiling one kernel runs them all."""
+    from cxex_analysis.run import kernels
+
+    path = _notebook(tmp_path / "nb.ipynb", [
+        ("code", "size = 0"),  # kept where a library would keep it: past the reset
+        ("code", "import builtins, os\nbuiltins.__dict__.setdefault('_kept', []).append(b'x' * size)"
+                 "\nprint(os.getpid())")])
+    jobs = [(f"r{i}", {"size": 300 * 1024 ** 2}) for i in range(3)]
+    monkeypatch.setenv("CXEX_KERNEL_MEMORY_GB", "0.2")
+    outcomes = kernels._batch_worker(str(path), jobs, str(tmp_path), str(tmp_path / "kernel.log"))
+    assert [o["status"] for o in outcomes] == ["ok"] * 3
+    pids = {nbformat.read(str(tmp_path / f"r{i}.ipynb"), 4).cells[-1].outputs[0].text.strip()
+            for i in range(3)}
+    assert len(pids) == 3  # each report after the first on a fresh kernel
+    assert (tmp_path / "kernel.log").read_text().count("restarted") == 2
+    monkeypatch.setenv("CXEX_KERNEL_MEMORY_GB", "4")
+    kernels._batch_worker(str(path), [(f"s{i}", {"size": 1024}) for i in range(2)], str(tmp_path),
+                          str(tmp_path / "again.log"))
+    pids = {nbformat.read(str(tmp_path / f"s{i}.ipynb"), 4).cells[-1].outputs[0].text.strip()
+            for i in range(2)}
+    assert len(pids) == 1
+    assert kernels.kernel_memory_ceiling() == 4 * 1024 ** 3
+    monkeypatch.setenv("CXEX_KERNEL_MEMORY_GB", "lots")
+    assert kernels.kernel_memory_ceiling() == kernels.DEFAULT_KERNEL_MEMORY_GB * 1024 ** 3

@@ -31,6 +31,22 @@ from cxex_analysis.store.warehouse import KEEP_OPEN
 
 KERNEL_NAME = "python3"
 
+#: A warm kernel that holds more than this after a report is restarted before the next one
+#: (issue 41: whatever a report or a library keeps between reports cannot grow without
+#: bound); ``CXEX_KERNEL_MEMORY_GB`` sets it.
+DEFAULT_KERNEL_MEMORY_GB = 2.5
+
+
+def kernel_memory_ceiling() -> float:
+    """The ceiling in bytes: ``CXEX_KERNEL_MEMORY_GB`` (a positive number), else
+    :data:`DEFAULT_KERNEL_MEMORY_GB`."""
+    given = os.environ.get("CXEX_KERNEL_MEMORY_GB", "")
+    try:
+        gigabytes = float(given) if given.strip() else DEFAULT_KERNEL_MEMORY_GB
+    except ValueError:
+        gigabytes = DEFAULT_KERNEL_MEMORY_GB
+    return (gigabytes if gigabytes > 0 else DEFAULT_KERNEL_MEMORY_GB) * 1024 ** 3
+
 
 class SocketFileKernelManager(AsyncKernelManager):
     """A kernel that talks over Unix sockets in a folder of its own.
@@ -127,6 +143,15 @@ class WarmKernel:
                  "seconds": time.perf_counter() - started,
                  "sections_failed": [f.as_dict() for f in failures]}, notebook)
 
+    def memory(self) -> int:
+        """The kernel process's resident memory in bytes (0 when it cannot be read)."""
+        import psutil
+
+        try:
+            return int(psutil.Process(self.client.km.provisioner.pid).memory_info().rss)
+        except (AttributeError, TypeError, psutil.Error):
+            return 0
+
     def close(self) -> None:
         try:
             self.client._cleanup_kernel()  # what nbclient's setup_kernel() does on exit
@@ -144,9 +169,10 @@ def _batch_worker(path: str, jobs: list[tuple[str, dict]], work: str, log_path: 
     outcomes = []
     own = kernel is None
     kernel = kernel or WarmKernel(path, work, log_path)
+    ceiling = kernel_memory_ceiling()
     try:
         with kernel_chatter_to(Path(log_path)):
-            for name, parameters in jobs:
+            for i, (name, parameters) in enumerate(jobs):
                 outcome, notebook = kernel.run(name, parameters, strict,
                                                path=None if own else path)
                 executed = Path(work) / f"{name}.ipynb"
@@ -155,10 +181,20 @@ def _batch_worker(path: str, jobs: list[tuple[str, dict]], work: str, log_path: 
                 outcomes.append(outcome)
                 if tell is not None:
                     tell(name)
+                if own and i + 1 < len(jobs) and kernel.memory() > ceiling:
+                    _note(log_path, f"{name}: the kernel holds more than "
+                                    f"{ceiling / 1024 ** 3:.1f} GB after it; restarted")
+                    kernel.close()
+                    kernel = WarmKernel(path, work, log_path)
     finally:
         if own:
             kernel.close()
     return outcomes
+
+
+def _note(log_path: str, line: str) -> None:
+    with open(log_path, "a", encoding="utf-8") as log:
+        log.write(f"[cxex] {line}\n")
 
 
 def run_batch(path: Path, jobs: list[tuple[str, dict]], work: Path, workers: int = 1,
