@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+import psutil
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from papermill.iorw import load_notebook_node
@@ -145,11 +146,10 @@ class WarmKernel:
 
     def memory(self) -> int:
         """The kernel process's resident memory in bytes (0 when it cannot be read)."""
-        import psutil
-
+        pid = getattr(getattr(self.client.km, "provisioner", None), "pid", None)
         try:
-            return int(psutil.Process(self.client.km.provisioner.pid).memory_info().rss)
-        except (AttributeError, TypeError, psutil.Error):
+            return int(psutil.Process(pid).memory_info().rss) if pid else 0
+        except psutil.Error:
             return 0
 
     def close(self) -> None:

@@ -96,7 +96,8 @@ def follow_customers(params: DemoParameters, world: World, unit_ids: np.ndarray)
         "period": periods[months["m"].to_numpy()],
         "revenue": revenue.clip(lower=0).round(2),
         "active": ~months["leaves"]})
-    written = np.where(keys >= 0, _keys(np.maximum(keys, 0)), None)
+    written = _keys(np.maximum(keys, 0))
+    written[keys < 0] = None  # answers without a key
     return CustomerBook(written, crm, _truth(params, months))
 
 
