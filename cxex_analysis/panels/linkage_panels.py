@@ -5,6 +5,7 @@ beside the previous wave's engagement.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 
 import numpy as np
@@ -36,11 +37,20 @@ def build_panel(con, min_group_size: int = 5) -> pd.DataFrame:
     build at 5,000 units, most of it the random halves of ten million customer answers).
     """
     if not location(con):  # an in-memory warehouse has no version to keep it under
-        return _assembled_panel(con, min_group_size)
+        return _as_kept(_assembled_panel(con, min_group_size))
     return disk_cache.cached("panel", (identity(con), int(min_group_size), pd.__version__),
-                             lambda: _assembled_panel(con, min_group_size),
+                             lambda: _as_kept(_assembled_panel(con, min_group_size)),
                              lambda panel: ({"panel": panel}, {}),
                              lambda parts: parts[0]["panel"])
+
+
+def _as_kept(panel: pd.DataFrame) -> pd.DataFrame:
+    """The panel as it reads back from disk (through Parquet in memory): the same values
+    either way, and the same memory layout, so that the estimates built on it agree to the
+    last digit whether this run built the panel or read it."""
+    buffer = io.BytesIO()
+    panel.to_parquet(buffer)
+    return pd.read_parquet(buffer)
 
 
 def _assembled_panel(con, min_group_size: int) -> pd.DataFrame:
