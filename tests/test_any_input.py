@@ -182,3 +182,15 @@ def test_issues_of_flat_answers_are_ranked_by_gap_alone():
 
     means = pd.DataFrame({"eng_a": 4.0, "eng_b": 3.0, "nps": np.arange(20.0)})
     assert group_scores._importance(means, ["eng_a", "eng_b"], "nps").empty
+
+
+def test_a_region_whose_units_have_no_employee_answers_in_the_latest_wave_gets_its_heatmap(con):
+    """A freshly drawn organisation (make fuzz: five units, two employees each, monthly
+    waves) stopped its region report here: the region's units had no employee answers in the
+    last wave. Its heatmap has no employee cells for them, and the company's all the same."""
+    from cxex_analysis.analyses import heatmap
+
+    rows = heatmap.group_scores(con, "unit", only=["no such unit"])
+    company = rows[rows["subject"] == "all"]
+    assert len(company) and company["estimate"].notna().any()
+    assert set(rows["subject"]) == {"all"}

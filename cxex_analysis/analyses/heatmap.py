@@ -67,15 +67,16 @@ def group_scores(con, group_by: str, confidence: float = 0.95,
     frames = []
     employees = _whole(every.get("employees_latest"))
     if employees is not None and len(employees):
-        items = every["items"]
-        grouped = pd.concat(_employee_cells(_of(employees, only), items, "grp", confidence,
-                                            min_group_size))
-        hidden = hidden_by_subtraction(con, group_by, min_group_size)
-        rule = grouped["grp"].isin(hidden) & grouped["estimate"].notna()
-        for column in ("estimate", "se", "ci_low", "ci_high", "n"):
-            grouped.loc[rule, column] = np.nan
-        grouped.loc[rule, "method"] = SUPPRESSED_METHOD.format(k=min_group_size)
-        frames += [grouped, *_employee_cells(employees, items, None, confidence, min_group_size)]
+        items, mine = every["items"], _of(employees, only)
+        if len(mine):  # the groups shown may have no employee answers in the latest wave
+            grouped = pd.concat(_employee_cells(mine, items, "grp", confidence, min_group_size))
+            hidden = hidden_by_subtraction(con, group_by, min_group_size)
+            rule = grouped["grp"].isin(hidden) & grouped["estimate"].notna()
+            for column in ("estimate", "se", "ci_low", "ci_high", "n"):
+                grouped.loc[rule, column] = np.nan
+            grouped.loc[rule, "method"] = SUPPRESSED_METHOD.format(k=min_group_size)
+            frames.append(grouped)
+        frames += _employee_cells(employees, items, None, confidence, min_group_size)
     customers = _whole(every.get("customers_latest"))
     if customers is not None and len(customers):
         for measure in (nps, csat):
