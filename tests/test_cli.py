@@ -21,7 +21,8 @@ def test_validate_json_accounting_adds_up_for_every_table(demo_dir, truth):
     analyses = report.pop("analyses")  # what the data set supports (every analysis, here)
     assert analyses and all(a["available"] for a in analyses)
     assert set(report) == {"units", "pilots", "employee_survey", "customer_survey",
-                           "unit_outcomes", "customer_outcomes", "pilot_assignments", "roles",
+                           "unit_outcomes", "customer_outcomes", "employee_scores",
+                           "customer_scores", "unit_metrics", "pilot_assignments", "roles",
                            "action_plans"}
     for table, entry in report.items():
         assert {"rows_read", "rows_accepted", "rows_quarantined", "by_reason"} <= set(entry)

@@ -411,6 +411,46 @@ def test_customer_outcome_rules(small_folder):
                        ).fetchall() == [("K1", True), ("K5", False)]
 
 
+def test_platform_score_rules(small_folder):
+    """A platform's unit-level exports (issue 37): an unknown measure, a measure given twice
+    for a unit and period, no respondents, a value outside the scale and a scale upside down
+    are quarantined with their row and column; periods of any length are accepted."""
+    scores = ("unit_id,period,measure,value,n,sd,scale_min,scale_max\n"
+              "U1,2025-01-01,engagement,72.5,40,14,0,100\n"
+              "U1,2025-01-01,ENG_Manager,3.9,40,0.8,1,5\n"
+              "U1,2025-01-01,happiness,70,40,,,\n"
+              "U1,2025-01-01,engagement,71,40,,,\n"
+              "U2,2024-07-01,enps,12,0,,,\n"
+              "U2,2024-07-01,pct_favourable,104,30,,0,100\n"
+              "U2,2024-07-01,eng_voice,4,30,,5,1\n"
+              "U2,2024-01-01,enps,-8,25,,-100,100\n")
+    metrics = ("unit_id,period,metric,value,better,unit\n"
+               "U1,2024-01-01,readmission index,0.92,lower,ratio\n"
+               "U1,2024-01-01,readmission index,0.93,lower,ratio\n"
+               "U2,2024-01-01,readmission index,1.04,sometimes,ratio\n"
+               "U2,2024-01-01,sales per m2,,higher,EUR\n")
+    report, quarantine, con = check(small_folder(extra={
+        "employee_scores.csv": scores, "unit_metrics.csv": metrics,
+        "customer_scores.csv": "unit_id,period,measure,value,n\nU1,2025-01-01,nps,31,88\n"
+                               "U1,2025-01-01,engagement,70,9\n"}))
+    rows = quarantine[quarantine["table_name"] == "employee_scores"].set_index("row")
+    assert rows.loc[4, "column_name"] == "measure" and "not a measure" in rows.loc[4, "reason"]
+    assert rows.loc[5, "reason"].startswith("duplicate unit_id + period + measure")
+    assert rows.loc[6, "column_name"] == "n"
+    assert rows.loc[7, "column_name"] == "value" and "scale" in rows.loc[7, "reason"]
+    assert rows.loc[8, "column_name"] == "scale_max"
+    assert (report.tables["employee_scores"].rows_read,
+            report.tables["employee_scores"].rows_accepted) == (8, 3)
+    assert con.execute("SELECT measure FROM acc_employee_scores ORDER BY period, measure"
+                       ).fetchall() == [("enps",), ("ENG_Manager",), ("engagement",)]
+    customers = quarantine[quarantine["table_name"] == "customer_scores"]
+    assert customers["row"].tolist() == [3] and "nps, csat or ces" in customers["reason"].iloc[0]
+    bad = quarantine[quarantine["table_name"] == "unit_metrics"].set_index("row")
+    assert bad.loc[3, "reason"].startswith("duplicate unit_id + period + metric")
+    assert bad.loc[4, "column_name"] == "better" and bad.loc[5, "column_name"] == "value"
+    assert report.tables["unit_metrics"].rows_accepted == 1
+
+
 def test_customer_outcomes_need_a_metric(small_folder):
     report, _, _ = check(small_folder(extra={
         "customer_outcomes.csv": "customer_key,unit_id,period\nK1,U1,2025-01-01\n"}))

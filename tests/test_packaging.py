@@ -12,7 +12,7 @@ import papermill as pm
 import yaml
 
 from cxex_analysis import vocabulary
-from cxex_analysis.contract import tables
+from cxex_analysis.contract import document, tables
 
 from .conftest import ROOT
 
@@ -89,10 +89,10 @@ def test_import_prints_nothing_and_keeps_matplotlib_backend():
 
 def test_the_data_contract_document_is_generated_from_the_rules_the_loader_enforces():
     written = (ROOT / "docs" / "data-contract.md").read_text(encoding="utf-8")
-    assert written == tables.markdown(), (
+    assert written == document.markdown(), (
         "docs/data-contract.md is out of step with cxex_analysis/contract/tables.py: regenerate it "
-        "with python -c \"from cxex_analysis.contract import tables; "
-        "open('docs/data-contract.md', 'w').write(tables.markdown())\"")
+        "with python -c \"from cxex_analysis.contract import document; "
+        "open('docs/data-contract.md', 'w').write(document.markdown())\"")
     for table in tables.TABLES:  # every table and column of the contract is documented
         assert f"## {table.name} (" in written
         assert all(f"| `{column.name}` |" in written for column in table.columns)

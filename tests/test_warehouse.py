@@ -91,6 +91,28 @@ def test_customer_outcomes_load_typed_on_both_back_ends(small_folder, target):
                                                ("K1", "2025-02-01", 12.0, False, "2025-02-10", 0)]
 
 
+def test_platform_scores_and_own_metrics_load_typed_on_both_back_ends(small_folder, target):
+    """A platform's unit-level scores and the organisation's own metrics (issue 37) reach
+    either warehouse with their types, a half-year period among them."""
+    scores = ("unit_id,period,measure,value,n,sd\n"
+              "U1,2024-07-01,engagement,72.5,40,14.2\n"
+              "U2,2024-01-01,enps,-8,25,\n")
+    metrics = "unit_id,period,metric,value,better\nU1,2024-01-01,readmission index,0.92,lower\n"
+    ingest.ingest(small_folder(extra={"employee_scores.csv": scores,
+                                      "unit_metrics.csv": metrics}), target)
+    con = warehouse.connect(target)
+    try:
+        got = con.execute("SELECT unit_id, period, measure, value, n, sd FROM employee_scores "
+                          "ORDER BY period").fetchall()
+        own = con.execute("SELECT metric, value, better FROM unit_metrics").fetchall()
+    finally:
+        con.close()
+    assert [(u, str(p)[:10], m, float(v), int(n), None if sd is None else float(sd))
+            for u, p, m, v, n, sd in got] == [("U2", "2024-01-01", "enps", -8.0, 25, None),
+                                              ("U1", "2024-07-01", "engagement", 72.5, 40, 14.2)]
+    assert [(m, float(v), b) for m, v, b in own] == [("readmission index", 0.92, "lower")]
+
+
 def test_tables_absent_from_a_new_ingest_are_removed(small_folder, target):
     folder = small_folder(extra={"unit_outcomes.csv": "unit_id,period,revenue\nU1,2025-01-01,10\n"})
     ingest.ingest(folder, target)

@@ -306,6 +306,57 @@ CUSTOMER_OUTCOMES = Table(
 )
 
 
+def _scores(name: str, measures: str, measure_sql: str) -> Table:
+    """A platform's unit-level export: one row per unit, period and measure (issue 37)."""
+    return Table(
+        name=name,
+        columns=(
+            Column("unit_id", "string", required=True, nullable=False,
+                   references=("units", "unit_id")),
+            Column("period", "date", required=True, nullable=False),
+            Column("measure", "string", required=True, nullable=False),
+            Column("value", "number", required=True, nullable=False),
+            Column("n", "integer", required=True, nullable=False, minimum=1),
+            Column("sd", "number", minimum=0),
+            Column("scale_min", "number"),
+            Column("scale_max", "number"),
+        ),
+        unique_together=("unit_id", "period", "measure"),
+        row_rules=(
+            RowRule("measure", f"NOT ({measure_sql})", f"not a measure (expected {measures})"),
+            RowRule("scale_max", "t_scale_max <= t_scale_min",
+                    "scale_max is not above scale_min (expected the scale's lowest and highest "
+                    "value, lowest first)", needs=("scale_min", "scale_max")),
+            RowRule("value", "t_value < t_scale_min OR t_value > t_scale_max",
+                    "outside the scale (expected a value from scale_min to scale_max)",
+                    needs=("scale_min", "scale_max")),
+        ),
+    )
+
+
+EMPLOYEE_SCORES = _scores(
+    "employee_scores", "engagement, enps, pct_favourable or an eng_* item",
+    "lower(t_measure) IN ('engagement', 'enps', 'pct_favourable') "
+    "OR lower(t_measure) LIKE 'eng\\_%' ESCAPE '\\'")
+
+CUSTOMER_SCORES = _scores("customer_scores", "nps, csat or ces",
+                          "lower(t_measure) IN ('nps', 'csat', 'ces')")
+
+
+UNIT_METRICS = Table(
+    name="unit_metrics",
+    columns=(
+        Column("unit_id", "string", required=True, nullable=False, references=("units", "unit_id")),
+        Column("period", "date", required=True, nullable=False),
+        Column("metric", "string", required=True, nullable=False),
+        Column("value", "number", required=True, nullable=False),
+        Column("better", "string", required=True, nullable=False, allowed=("higher", "lower")),
+        Column("unit", "string"),
+    ),
+    unique_together=("unit_id", "period", "metric"),
+)
+
+
 PILOTS = Table(
     name="pilots",
     columns=(
@@ -431,7 +482,7 @@ ACTION_PLANS = Table(
 #: Tables in the order they are checked (a table's references come before it).
 TABLES: tuple[Table, ...] = (
     UNITS, PILOTS, EMPLOYEE_SURVEY, CUSTOMER_SURVEY, UNIT_OUTCOMES, CUSTOMER_OUTCOMES,
-    PILOT_ASSIGNMENTS, ROLES, ACTION_PLANS,
+    EMPLOYEE_SCORES, CUSTOMER_SCORES, UNIT_METRICS, PILOT_ASSIGNMENTS, ROLES, ACTION_PLANS,
 )
 
 
@@ -442,95 +493,6 @@ TABLE_BY_NAME = {table.name: table for table in TABLES}
 SURVEY_TABLES = ("employee_survey", "customer_survey")
 
 
-#: What a table is, in the words of the data-contract document.
-TABLE_NOTES = {
-    "units": "One row per unit (store, branch, call centre, team).",
-    "employee_survey": "One row per employee response per survey wave (needed for the "
-                       "employee analyses).",
-    "customer_survey": "One row per customer response (needed for the customer analyses). "
-                       "A Qualtrics-style export (header, question texts, import ids, then "
-                       "data) is recognised, its columns mapped by `qualtrics_mapping.yaml`.",
-    "unit_outcomes": "One row per unit per month, `period` the first day of the month (needed "
-                     "for money and mediation); `unit_id`, `period` and one metric are enough.",
-    "customer_outcomes": "One row per customer per month, `period` the first day of the "
-                         "month, from the CRM (needed for the money of each customer: retention "
-                         "and revenue by promoters, passives and detractors, and the "
-                         "customer-level links): `customer_key` is the pseudonymous key the "
-                         "customer survey's `customer_key` carries, never a name or an e-mail "
-                         "address; `active` says whether the customer was still a customer at "
-                         "the end of the month, `churned_on` the day they left (either will do; "
-                         "a customer with no row after a month is taken as lost only when "
-                         "`active` or `churned_on` says so).",
-    "pilots": "One row per pilot (needed for the pilot reports).",
-    "pilot_assignments": "One row per unit of a pilot: its arm and, for the pilot's units, "
-                         "when it started (may differ between units in a staggered rollout; "
-                         "empty for control units).",
-    "roles": "The organisation's own owner roles, one a row (\"Kaizen facilitator\", "
-             "\"店長\"): their words are role words for `owner_role` besides the built-in ones "
-             "(manager, head, lead, team, store, customer experience, …) and the words of the "
-             "regions and unit types of `units`.",
-    "action_plans": "One row per action a group committed to after a survey (needed for the "
-                    "action review). A region or unit-type action applies to every unit of "
-                    "that group; `action` is free text, shown PII-masked like comments.",
-}
-
-
 #: The dates a survey, a pilot or an action can have (0001-01-01 and 9999-12-31 are
 #: placeholders of other systems, not dates).
 EARLIEST, LATEST = "1900-01-01", "2100-12-31"
-
-_PREAMBLE = f"""# Input data contract
-
-Generated from `cxex_analysis/contract/tables.py` (the rules the loader enforces); a test keeps this
-file in step with it.
-
-A data folder holds these tables, each as `<table>.csv` (UTF-8 or latin-1), `.parquet` or
-`.xlsx` (first sheet). Column names are case-insensitive and surrounding spaces are ignored.
-Optional tables may be absent: the analyses that need them say so in the report instead of
-failing. `cxex validate --data FOLDER` checks a folder and lists what it supports.
-
-**Bad input.** A file that cannot be used at all (unreadable, empty, a required column absent)
-stops the load with an error naming the file, the column and what was expected. A row that
-breaks a rule is moved to the quarantine table with the file, the row number, the column, the
-value and the reason, and is counted in the data-audit report: rows read = rows accepted + rows
-quarantined, always.
-
-**Every text field** is plain text: a control character (a NUL byte, an escape sequence; tabs
-and line breaks are fine) quarantines its row. Characters that reverse the direction of text
-(U+202A–U+202E, U+2066–U+2069) are kept visible as � rather than obeyed. **Every date** lies
-between {EARLIEST[:4]} and {LATEST[:4]}.
-"""
-
-
-def markdown() -> str:
-    """The data contract as a Markdown document (``docs/data-contract.md``)."""
-    parts = [_PREAMBLE]
-    for table in TABLES:
-        parts.append(f"\n## {table.name} ({'required' if table.required else 'optional'})\n")
-        if table.name in TABLE_NOTES:
-            parts.append(TABLE_NOTES[table.name] + "\n")
-        parts.append("\n| column | must be present | a valid value |\n| --- | --- | --- |\n")
-        for column in table.columns:
-            parts.append(f"| `{column.name}` | {'yes' if column.required else 'no'} | "
-                         f"{column.expected()} |\n")
-        for prefix, template in table.prefix_columns.items():
-            least = table.min_prefix_columns.get(prefix, 0)
-            parts.append(f"| `{prefix}*` | at least {least} such columns | "
-                         f"{template.expected()} |\n")
-        rules = []
-        if table.unique_together:
-            rules.append("no two rows share " + " and ".join(f"`{c}`" for c in
-                                                             table.unique_together))
-        if table.any_column_of:
-            rules.append("the file has at least one of " + ", ".join(
-                f"`{c}`" for c in table.any_column_of))
-        if table.any_value_of:
-            rules.append("each row has a value in at least one of " + ", ".join(
-                f"`{c}`" for c in table.any_value_of))
-        rules += [f"`{rule.column}`, a row is quarantined: {rule.reason}"
-                  for rule in table.row_rules]
-        if table.needs_rows:
-            rules.append("a file with a header and no rows is unusable")
-        if rules:
-            parts.append("\n" + "".join(f"- {rule}\n" for rule in rules))
-    return "".join(parts)
