@@ -33,9 +33,14 @@ TEXT_COLUMNS = ("analysis", "estimand", "subject", "outcome", "term", "method")
 NUMBER_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "p_value", "confidence", "n")
 MIME_TYPE = "application/vnd.cxex.results+json"
 
-#: Columns beyond the schema that a tested claim's record (estimand ``claim``) keeps where
-#: they hold a value: its ``verdict`` and ``evidence``.
-RECORDED_EXTRAS = ("verdict", "evidence")
+#: Columns beyond the schema that a record keeps where they hold a value, by estimand: a
+#: tested claim's ``verdict`` and ``evidence``; an EX → outcome link's direction of better,
+#: the outcome's unit and the waves' length (the words of a sentence read from the results).
+OUTCOME_EXTRAS = ("better", "outcome_unit", "wave_length")
+RECORDED_EXTRAS: dict[str, tuple[str, ...]] = {
+    "claim": ("verdict", "evidence"),
+    "ex_to_outcome_fe": OUTCOME_EXTRAS, "ex_to_outcome_ldv": OUTCOME_EXTRAS}
+_ALL_EXTRAS = tuple(dict.fromkeys(c for extras in RECORDED_EXTRAS.values() for c in extras))
 
 _recorded: list[pd.DataFrame] = []
 
@@ -166,19 +171,19 @@ def _clean(value):
 
 
 def to_records(frame: pd.DataFrame) -> list[dict]:
-    """Records with the schema keys, NaN as None (JSON null); a tested claim's row (estimand
-    ``claim``) keeps its :data:`RECORDED_EXTRAS` (verdict and evidence) too."""
+    """Records with the schema keys, NaN as None (JSON null); a row whose estimand has
+    :data:`RECORDED_EXTRAS` (a tested claim, an EX → outcome link) keeps those too."""
     validate(frame)
-    extras = [c for c in RECORDED_EXTRAS if c in frame.columns]
+    extras = [c for c in _ALL_EXTRAS if c in frame.columns]
     records = []
     for row in frame[list(SCHEMA) + extras].itertuples(index=False):
         record = {key: _clean(value) for key, value in zip(SCHEMA, row)}
         for key in TEXT_COLUMNS:
             record[key] = "" if record[key] is None else str(record[key])
-        if record["estimand"] == "claim":
-            for key, value in zip(extras, row[len(SCHEMA):]):
-                if _clean(value) not in (None, ""):
-                    record[key] = str(value)
+        kept = RECORDED_EXTRAS.get(record["estimand"], ())
+        for key, value in zip(extras, row[len(SCHEMA):]):
+            if key in kept and _clean(value) not in (None, ""):
+                record[key] = str(value)
         records.append(record)
     return records
 
@@ -193,7 +198,7 @@ def record(frame: pd.DataFrame | None, label: str | None = None) -> None:
     if frame is None or frame.empty:  # nothing estimated: nothing to record
         return
     records = to_records(frame)
-    _recorded.append(frame[list(SCHEMA) + [c for c in RECORDED_EXTRAS if c in frame]].copy())
+    _recorded.append(frame[list(SCHEMA) + [c for c in _ALL_EXTRAS if c in frame]].copy())
     note = f"Recorded {len(records)} result row(s)" + (f": {label}" if label else "")
     if get_ipython() is None:
         return
@@ -209,8 +214,8 @@ def recorded() -> pd.DataFrame:
 
 
 def write_json(frames: pd.DataFrame | Iterable[pd.DataFrame], path: Path | str) -> Path:
-    """Write ``results.json``: a list of records with the schema keys (and a claim's
-    :data:`RECORDED_EXTRAS`)."""
+    """Write ``results.json``: a list of records with the schema keys (and the
+    :data:`RECORDED_EXTRAS` of the estimands that have them)."""
     if isinstance(frames, pd.DataFrame):
         frames = [frames]
     records: list[dict] = []

@@ -136,6 +136,8 @@ ESTIMAND_LABELS = {
     "change_since_previous": "change since the previous period",
     "cronbach_alpha": "Cronbach's alpha",
     "ex_to_cx_lagged": "engagement → later customer score",
+    "ex_to_outcome_fe": "engagement → outcome, each unit against itself over time",
+    "ex_to_outcome_ldv": "engagement → outcome, holding the outcome's previous value fixed",
     "cx_to_ex_lagged": "customer score → later engagement",
     "ex_lead_placebo": "placebo: later engagement → earlier customer score",
     "ex_cx_correlation": "correlation across units",
@@ -194,6 +196,14 @@ METHOD_WORDS = [
     ("other_question_iv_between_unit", "customers compared, the other question of the answer as "
                                        "instrument (a single answer's noise corrected)"),
     ("cr1_unit", "errors clustered by unit"),
+    ("fixed_effects_unit_and_wave_corrected_least_squares",
+     "fixed effects (unit and wave), corrected for survey noise:"),
+    ("lagged_dependent_variable_wave_effects_corrected_least_squares",
+     "the outcome's previous value and wave effects, corrected for survey noise:"),
+    ("wave_noise_correlation", "a unit's survey noise correlates between waves"),
+    ("_halves_decay", " (measured from halves that keep their people), fading"),
+    ("_assumed_decay", " (assumed), fading"), ("_set_decay", " (as set), fading"),
+    ("_per_wave_weighted_by_respondents", " a wave; weighted by respondents,"),
     ("split_half_iv", "split-half instrument (survey noise corrected)"),
     ("anderson_rubin", "Anderson–Rubin interval"), ("first_difference", "changes"),
     ("nps_trinomial_adjusted_wald", "adjusted Wald (trinomial)"), ("nps_trinomial_wald", "Wald (trinomial)"),
@@ -232,6 +242,10 @@ def method_label(method: str) -> str:
 CUSTOMER_TERMS = {"nps_contribution": "per point of a customer's NPS answer",
                   "promoter - detractor": "promoters minus detractors"}
 
+#: The terms of EX → an outcome, in words.
+OUTCOME_TERMS = {"lag0": "engagement of the same wave", "lag1": "engagement of the wave before",
+                 "previous_outcome": "the outcome's value the wave before"}
+
 #: The rows of an action review, in words.
 ACTION_TERMS = {"completed": "after the action was completed",
                 "pre_trend": "before the plan (should be 0)",
@@ -251,8 +265,9 @@ def term_label(term) -> str:
         return f"{term_label(term.removesuffix('_pre'))} before the start"
     if term in LINK_WORDS:
         return LINK_WORDS[term]
-    if term in ACTION_TERMS or term in CUSTOMER_TERMS:
-        return ACTION_TERMS.get(term) or CUSTOMER_TERMS[term]
+    for named in (ACTION_TERMS, CUSTOMER_TERMS, OUTCOME_TERMS):
+        if term in named:
+            return named[term]
     if term.startswith("placebo="):
         return f"placebo: {measure_label(term.split('=', 1)[1])} (should not move)"
     key, _, value = term.partition("=")

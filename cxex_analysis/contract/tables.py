@@ -492,6 +492,9 @@ TABLE_BY_NAME = {table.name: table for table in TABLES}
 #: Needed for the analyses: units always, and at least one of the two surveys.
 SURVEY_TABLES = ("employee_survey", "customer_survey")
 
+#: a platform's unit-level exports: a data set with one of them needs no respondent table
+SCORE_TABLES = ("employee_scores", "customer_scores")
+
 
 #: The dates a survey, a pilot or an action can have (0001-01-01 and 9999-12-31 are
 #: placeholders of other systems, not dates).

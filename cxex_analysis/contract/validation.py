@@ -26,7 +26,7 @@ from cxex_analysis.contract.files import (
 )
 from cxex_analysis.contract.rules import file_level_checks, validate_staged
 from cxex_analysis.contract.staging import Staged, scalar, stage_file
-from cxex_analysis.contract.tables import SURVEY_TABLES, TABLES
+from cxex_analysis.contract.tables import SCORE_TABLES, SURVEY_TABLES, TABLES
 from cxex_analysis.errors import UnusableFileError
 from cxex_analysis.progress import Progress
 
@@ -147,11 +147,13 @@ def check_directory(con: duckdb.DuckDBPyConnection, data_dir: Path | str,
         for name, (_, path) in staged_tables.items():
             reports[name].sha256 = file_sha256(path)
     surveys = [reports[name] for name in SURVEY_TABLES]
-    if all(r.status == "missing" for r in surveys):
+    scores = [reports[name] for name in SCORE_TABLES if name in reports]
+    if all(r.status == "missing" for r in surveys + scores):
         for r in surveys:
             _mark_unusable(r, UnusableFileError(
                 str(data_dir / (r.table + ".csv")), "missing: neither survey file was found",
-                expected="employee_survey and/or customer_survey (.csv, .parquet or .xlsx)"))
+                expected="employee_survey and/or customer_survey, or a platform's "
+                         "employee_scores and/or customer_scores (.csv, .parquet or .xlsx)"))
     return ValidationReport(str(data_dir), reports)
 
 

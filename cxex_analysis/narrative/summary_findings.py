@@ -20,6 +20,7 @@ from cxex_analysis.narrative.linkage_findings import (
     measured,
     why_not_measured,
 )
+from cxex_analysis.narrative.outcome_findings import pair_readings
 from cxex_analysis.narrative.value_findings import break_even_sentence, customer_findings
 from cxex_analysis.vocabulary import LINK_WORDS, ci_label, group_label, interval_cell, level_of
 
@@ -63,6 +64,7 @@ def ex_cx_answer(results: pd.DataFrame) -> list[str]:
                    + why_not_measured(h3))
     if h1 is not None:
         out.append(f"Across units engagement and NPS correlate at r = {_ci(h1, 2)}.")
+    out += pair_readings(results)
     if out:
         out.append("This is observational evidence (each unit compared with itself over time), "
                    "consistent with but not proof of cause; pilots are the stronger test.")

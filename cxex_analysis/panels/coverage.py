@@ -14,8 +14,18 @@ from cxex_analysis.store.warehouse import customer_responses, employee_responses
 
 
 def coverage(con: duckdb.DuckDBPyConnection, freq: str = "month") -> pd.DataFrame:
-    """Customer responses and employee respondents per unit and period (for the audit)."""
+    """Customer responses and employee respondents per unit and period (for the audit); from a
+    platform's unit scores where the data set has them instead of answers (the most
+    respondents of any of the unit-period's measures)."""
     parts = []
+    for table, source in (("customer_scores", "customer_responses"),
+                          ("employee_scores", "employee_respondents")):
+        answers = "customer_survey" if table == "customer_scores" else "employee_survey"
+        if has_table(con, table) and not has_table(con, answers):
+            parts.append(con.execute(
+                f"SELECT unit_id, period, '{source}' AS source, sum(n) AS responses FROM ("
+                f"SELECT unit_id, {period_sql('period', freq)} AS period, period AS wave, "
+                f"max(n) AS n FROM {table} GROUP BY 1, 2, 3) s GROUP BY 1, 2").df())
     if has_table(con, "customer_survey"):
         parts.append(con.execute(
             f"SELECT unit_id, {period_sql('responded_at', freq)} AS period, "
@@ -53,14 +63,19 @@ def coverage_summary(con: duckdb.DuckDBPyConnection,
 def units_without_data(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Units with no customer responses or no employee responses at all."""
     parts, joins = ["SELECT u.unit_id, u.region, u.unit_type"], []
-    if has_table(con, "customer_survey"):
-        parts.append(", coalesce(c.n, 0) AS customer_responses")
-        joins.append(" LEFT JOIN (SELECT unit_id, count(*) AS n FROM customer_survey "
-                     "GROUP BY unit_id) c ON c.unit_id = u.unit_id")
-    if has_table(con, "employee_survey"):
-        parts.append(", coalesce(e.n, 0) AS employee_responses")
-        joins.append(" LEFT JOIN (SELECT unit_id, count(*) AS n FROM employee_survey "
-                     "GROUP BY unit_id) e ON e.unit_id = u.unit_id")
+    for alias, survey, scores, column in (("c", "customer_survey", "customer_scores",
+                                           "customer_responses"),
+                                          ("e", "employee_survey", "employee_scores",
+                                           "employee_responses")):
+        if has_table(con, survey):
+            counted = f"SELECT unit_id, count(*) AS n FROM {survey} GROUP BY unit_id"
+        elif has_table(con, scores):
+            counted = (f"SELECT unit_id, sum(n) AS n FROM (SELECT unit_id, period, max(n) AS n "
+                       f"FROM {scores} GROUP BY 1, 2) s GROUP BY unit_id")
+        else:
+            continue
+        parts.append(f", coalesce({alias}.n, 0) AS {column}")
+        joins.append(f" LEFT JOIN ({counted}) {alias} ON {alias}.unit_id = u.unit_id")
     frame = con.execute("".join(parts) + " FROM units u" + "".join(joins)
                         + " ORDER BY u.unit_id").df()
     counts = [c for c in ("customer_responses", "employee_responses") if c in frame.columns]

@@ -125,7 +125,10 @@ def responses_over_time(coverage: pd.DataFrame):
 
 
 def coverage_heatmap(coverage: pd.DataFrame, source: str = "customer_responses", max_units: int = 60):
-    """Heatmap of responses per unit and period for one source (units with fewest first)."""
+    """Heatmap of responses per unit and period for one source (units with fewest first);
+    None when the source has no responses."""
+    if not (coverage["source"] == source).any():
+        return None
     with house_style():
         data = coverage[coverage["source"] == source]
         table = data.pivot_table(index="unit_id", columns="period", values="responses",

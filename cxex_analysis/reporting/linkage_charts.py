@@ -162,3 +162,40 @@ def h2_residuals(checks: ModelChecks):
 def h2_influence(checks: ModelChecks):
     """:func:`influence_bar` of the H2 estimate on the first customer outcome."""
     return influence_bar(checks.influence, checks.fit["params"]["x"], "the H2 estimate")
+
+
+def outcome_pair(rows: pd.DataFrame):
+    """EX → each outcome, both models side by side: the change in the outcome for 10 more
+    engagement points in the wave before (``lag1``) and in the same wave (``lag0``), with
+    intervals, one panel per outcome (their units differ); the panel's title says whether
+    lower or higher is better. None when no model could be fitted."""
+    models = {"ex_to_outcome_fe": "each unit against itself", "ex_to_outcome_ldv":
+              "holding the previous value fixed"}
+    terms = {"lag1": "engagement the wave before", "lag0": "engagement the same wave"}
+    data = rows[rows["estimand"].isin(list(models)) & rows["term"].isin(list(terms))
+                & np.isfinite(rows["estimate"])]
+    outcomes = list(dict.fromkeys(data["outcome"]))
+    if not outcomes:
+        return None
+    with house_style():
+        fig = Figure(figsize=(8.5, 0.8 + 1.9 * len(outcomes)), layout="constrained")
+        axes = fig.subplots(len(outcomes), 1, squeeze=False)[:, 0]
+        for ax, outcome in zip(axes, outcomes):
+            part = data[data["outcome"] == outcome]
+            for i, (estimand, model) in enumerate(models.items()):
+                rows_m = part[part["estimand"] == estimand]
+                y = np.array([list(terms).index(t) for t in rows_m["term"]]) + (0.15 - 0.3 * i)
+                x = 10 * rows_m["estimate"].to_numpy()
+                ax.errorbar(x, y, xerr=[x - 10 * rows_m["ci_low"].to_numpy(),
+                                        10 * rows_m["ci_high"].to_numpy() - x],
+                            fmt="os"[i], color=PALETTE[i], capsize=3, label=model)
+            ax.axvline(0, color="#555555", linewidth=1)
+            ax.set_yticks(range(len(terms)), list(terms.values()))
+            better = str(part["better"].iloc[0]) if "better" in part else "higher"
+            unit = str(part["outcome_unit"].iloc[0]) if "outcome_unit" in part else ""
+            name = outcome.replace("_", " ") + (f" ({unit})" if unit and unit != "nan" else "")
+            ax.set_title(f"{name}: {better} is better", fontsize=10, loc="left")
+            ax.set_xlabel(f"Change in {name} for 10 more engagement points, with interval")
+        axes[0].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+        fig.suptitle("How each outcome follows engagement, two ways")
+    return fig

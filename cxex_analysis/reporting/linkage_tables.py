@@ -89,3 +89,12 @@ HOLM: Layout = {
     "caption": "p-values before and after the Holm correction"}
 
 MDE: Layout = {"digits": 3, "caption": "Minimum detectable effects (80% power)"}
+
+OUTCOME_PAIR: Layout = {
+    "columns": ["outcome", "estimand", "term", "estimate", "ci_low", "ci_high", "p_value",
+                "uncorrected", "n", "n_units"],
+    "labels": {"uncorrected": "scores taken as exact"},
+    "digits": 4,
+    "caption": "Engagement and each outcome, two ways: each unit against itself over time "
+               "(fixed effects) and holding the outcome's previous value fixed; per engagement "
+               "point, corrected for survey noise, errors clustered by unit"}

@@ -203,7 +203,7 @@ def build_index(run_dir: Path, reports: list[dict], registry: pd.DataFrame | Non
         failed_words=failed_sections(len(_failed(reports))),
         ex_cx={"sentences": ex_cx_answer(results) if some else [], "links": _link(reports, "01_"),
                "why_not": [s for s in _not_shown(reports, "01_")
-                           if s.startswith(("EX → CX", "Mediation"))]},
+                           if s.startswith(("EX → CX", "EX → each outcome", "Mediation"))]},
         pilots={"table": Markup(pilots_html(pilots)), "links": _link(reports, "02_"),
                 "why_not": _not_shown(reports, "02_")},
         value={"sentences": value_answers(results) if some else [], "links": _link(reports, "03_"),

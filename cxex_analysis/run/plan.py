@@ -24,7 +24,7 @@ class NotebookPlan:
 #: The analyses each notebook shows; a notebook runs when at least one is available.
 NOTEBOOK_ANALYSES = {
     "00": ("audit",),
-    "01": ("ex_metrics", "cx_metrics", "linkage", "mediation"),
+    "01": ("ex_metrics", "cx_metrics", "linkage", "outcome_links", "mediation"),
     "02": ("pilots",),
     "03": ("rox_pilot", "rox_programme", "customer_value"),
     "04": ("groups",),

@@ -80,7 +80,7 @@ from cxex_analysis.simulation import latent
 
 #: who answers the employee survey, and what the export carries: "fresh" people each wave
 #: (the textbook case), or the same staff wave after wave (rosters with lasting traits,
-#: non-response and turnover; :func:`cxex_analysis.simulation.latent._roster_answers`)
+#: non-response and turnover; :func:`cxex_analysis.simulation.latent.roster_answers`)
 #: exported "anonymous" (role and tenure band only) or "keyed" (a key that follows a person)
 EXPORTS = ("fresh", "anonymous", "keyed")
 

@@ -212,14 +212,15 @@ def expected_other(mu: np.ndarray, world: LatentWorld) -> dict:
 TENURE_BANDS = ((4, "<1y"), (12, "1-3y"), (20, "3-5y"), (None, "5y+"))
 
 
-def _roster_answers(world: LatentWorld, eta: np.ndarray, rng) -> pd.DataFrame:
+def roster_answers(world: LatentWorld, eta: np.ndarray, rng, with_items: bool = False) -> pd.DataFrame:
     """Each unit-wave's answers by the unit's roster, one row per response: ``employees /
     response_rate`` jobs per unit (the first a manager, the others frontline or back office),
     held by people with a lasting trait who answer with a state of the wave; each answers
     with probability ``response_rate`` (more often the higher their trait, by
     ``response_trait`` log-odds per SD); ``turnover`` of the jobs change hands every quarter
     (a new person, a new trait, tenure from zero). A keyed export gives each person's key;
-    an anonymous one gives only role and tenure band."""
+    an anonymous one gives only role and tenure band. ``with_items`` keeps each answer's
+    seven 1–5 items (``eng_1`` … ``eng_7``), as a respondent export has them."""
     n, waves = eta.shape
     size = max(int(round(world.employees / world.response_rate)), 2)
     trait_sd = world.person_sd * np.sqrt(world.trait_share)
@@ -249,9 +250,13 @@ def _roster_answers(world: LatentWorld, eta: np.ndarray, rng) -> pd.DataFrame:
         band = np.select([tenure < limit for limit, _ in TENURE_BANDS[:-1]],
                          [label for _, label in TENURE_BANDS[:-1]], TENURE_BANDS[-1][1])
         unit = np.broadcast_to(np.arange(n)[:, None], (n, size))
-        parts.append(pd.DataFrame({"unit": unit[answer], "t": t, "role": role[answer],
-                                   "tenure_band": band[answer], "person": person[answer],
-                                   "engagement_index": index[answer]}))
+        part = pd.DataFrame({"unit": unit[answer], "t": t, "role": role[answer],
+                             "tenure_band": band[answer], "person": person[answer],
+                             "engagement_index": index[answer]})
+        if with_items:
+            for k in range(items.shape[-1]):
+                part[f"eng_{k + 1}"] = items[..., k][answer].astype(int)
+        parts.append(part)
     answers = pd.concat(parts, ignore_index=True)
     if world.export == "keyed":
         answers["employee_key"] = "P" + answers["person"].astype(str)
@@ -262,7 +267,7 @@ def _roster_scores(world: LatentWorld, eta: np.ndarray, rng) -> tuple:
     """Full and half engagement index, its SE and the respondents per unit-wave (unit-major),
     the halves made as cxex makes them (:func:`respondent_halves`)."""
     n, waves = eta.shape
-    answers = _roster_answers(world, eta, rng)
+    answers = roster_answers(world, eta, rng)
     answers["half"] = respondent_halves(answers.rename(columns={"unit": "unit_id"}))
     cell = answers["unit"] * waves + answers["t"]
     grouped = answers.groupby(cell)["engagement_index"]

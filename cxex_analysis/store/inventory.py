@@ -26,7 +26,8 @@ from cxex_analysis.store.warehouse import has_table
 
 #: The tables an inventory counts, in contract order.
 TABLES = ("units", "employee_survey", "customer_survey", "unit_outcomes", "customer_outcomes",
-          "pilots", "pilot_assignments", "action_plans")
+          "employee_scores", "customer_scores", "unit_metrics", "pilots", "pilot_assignments",
+          "action_plans")
 
 
 #: How a missing table is named to the user, with the file that would bring it.
@@ -40,6 +41,10 @@ ADD = {
     "pilot_assignments": "the pilots' units (pilot_assignments.csv)",
     "comments": "comments in either survey (a comment column)",
     "action_plans": "an action log (action_plans.csv)",
+    "ex_scores": "employee survey results (employee_survey.csv, or a platform's unit scores "
+                 "in employee_scores.csv)",
+    "outcome": "an outcome to link them to (your own metrics in unit_metrics.csv, or customer "
+               "scores)",
 }
 
 
@@ -182,6 +187,12 @@ def _customer_money(inv: Inventory) -> list[str]:
             + _tables("customer_outcomes")(inv))
 
 
+def _ex_outcome(inv: Inventory) -> list[str]:
+    return ([] if inv.has("employee_survey") or inv.has("employee_scores") else ["ex_scores"]) + (
+        [] if any(inv.has(t) for t in ("unit_metrics", "customer_scores", "customer_survey"))
+        else ["outcome"])
+
+
 def _comments(inv: Inventory) -> list[str]:
     return [] if inv.comments else ["comments"]
 
@@ -194,6 +205,8 @@ ANALYSES: tuple[Analysis, ...] = (
              _tables("customer_survey")),
     Analysis("linkage", "EX → CX linkage: correlation, which comes first, key drivers", "01",
              _tables("employee_survey", "customer_survey")),
+    Analysis("outcome_links", "EX → each outcome: each unit against itself beside the "
+             "outcome's previous value, the truth between them", "01", _ex_outcome),
     Analysis("mediation", "Mediation to money: engagement → NPS → revenue and churn", "01",
              _tables("employee_survey", "customer_survey", "unit_outcomes")),
     Analysis("pilots", "Pilot analysis: did it work, for employees and customers", "02", _pilots),
