@@ -195,6 +195,9 @@ METHOD_WORDS = [
                                       "answer as instrument (a single answer's noise corrected)"),
     ("other_question_iv_between_unit", "customers compared, the other question of the answer as "
                                        "instrument (a single answer's noise corrected)"),
+    ("respondent_weighted_mean_of_unit_scores_stratified_sampling_variance_normal",
+     "mean of the units' scores weighted by respondents, each unit's sampling error, normal "
+     "interval"),
     ("cr1_unit", "errors clustered by unit"),
     ("fixed_effects_unit_and_wave_corrected_least_squares",
      "fixed effects (unit and wave), corrected for survey noise:"),

@@ -167,7 +167,7 @@ def test_the_scores_a_platform_exports_give_the_same_links_within_their_interval
     truth, runs, _ = both_ways
     found, scores = runs["scores"]
     respondents = runs["respondents"][1]
-    assert found.ex_source == "employee_scores" and found.ex_measure == "engagement"
+    assert found.ex_source == "employee_scores" and found.ex_measure == "engagement_index"
     for estimand in ("ex_to_outcome_fe", "ex_to_outcome_ldv"):
         a, b = _lag1(respondents, estimand), _lag1(scores, estimand)
         assert b["ci_low"] < a["estimate"] < b["ci_high"], estimand

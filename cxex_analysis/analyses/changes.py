@@ -26,6 +26,8 @@ from cxex_analysis.panels.respondent_scores import (
     nps,
     pct_favourable,
 )
+from cxex_analysis.panels.score_tables import levels
+from cxex_analysis.results import tidy
 
 
 def _last_two(frame: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -46,11 +48,16 @@ def _employee_levels(employees: pd.DataFrame, confidence: float, min_group_size:
 
 def since_last_survey(employees: pd.DataFrame | None, customers: pd.DataFrame | None,
                       confidence: float = 0.95, min_group_size: int = MIN_GROUP_SIZE,
-                      subject: str = "all") -> pd.DataFrame:
+                      subject: str = "all",
+                      scores: tuple[pd.DataFrame | None, pd.DataFrame | None] = (None, None)
+                      ) -> pd.DataFrame:
     """Tidy ``change_since_previous`` rows, one per score, with ``q_value`` (BH) and ``mark``
     ("rise", "fall" or "") columns. ``employees`` need a ``wave`` column, ``customers`` a
-    ``quarter`` column; either may be None."""
-    frames = []
+    ``quarter`` column; either may be None. ``scores``: (employee, customer) unit scores of
+    a platform (:mod:`cxex_analysis.panels.score_tables`) for a survey the data set has only
+    as scores; each period's level is their respondent-weighted mean."""
+    frames = [_score_changes(rows, confidence, min_group_size if employee else None)
+              for rows, employee in zip(scores, (True, False)) if rows is not None]
     if employees is not None and len(employees) and employees["wave"].nunique() > 1:
         levels = [level for level in _employee_levels(employees, confidence, min_group_size)
                   if len(level)]
@@ -72,6 +79,17 @@ def since_last_survey(employees: pd.DataFrame | None, customers: pd.DataFrame | 
     out["subject"] = subject
     out["analysis"] = "changes"
     return marked(out, confidence)
+
+
+def _score_changes(rows: pd.DataFrame, confidence: float,
+                   min_group_size: int | None) -> pd.DataFrame:
+    """The change of each measure between the latest two periods of unit scores."""
+    recent = rows[rows["period"].isin(sorted(rows["period"].unique())[-2:])]
+    if recent["period"].nunique() < 2:
+        return tidy([])
+    levelled = [levels(part, confidence=confidence, min_group_size=min_group_size)
+                .assign(wave=period) for period, part in recent.groupby("period")]
+    return change_since_previous(pd.concat(levelled, ignore_index=True), "wave", confidence)
 
 
 def marked(changes: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:

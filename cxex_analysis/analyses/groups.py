@@ -28,8 +28,12 @@ from cxex_analysis.panels.group_scores import (
     unit_names,
 )
 from cxex_analysis.panels.respondent_scores import summary
-from cxex_analysis.privacy import blank_small, comments_allowed, is_shown
+from cxex_analysis.panels.score_tables import levels
+from cxex_analysis.privacy import SUPPRESSED_METHOD, blank_small, comments_allowed, is_shown
 from cxex_analysis.vocabulary import item_label
+
+#: the employee measures of a group's metrics (hidden together)
+EMPLOYEE_MEASURES = ("engagement_index", "pct_favourable", "enps")
 
 
 def report_data(con, group_by: str, group: str, min_group_size: int = MIN_GROUP_SIZE,
@@ -42,7 +46,7 @@ def report_data(con, group_by: str, group: str, min_group_size: int = MIN_GROUP_
     units = check_group(con, group_by, group)
     every = group_context(con, group_by)
     items = every["items"]
-    has_ex = bool(items)
+    has_ex = "ex" in every  # answers or a platform's scores
     has_cx = "cx" in every
     name = unit_names(con, [group]).get(group, group) if group_by == "unit" else group
     out: dict = {"group_by": group_by, "group": group, "name": name, "units": units, "notes": [],
@@ -193,7 +197,7 @@ def item_priorities(con, ex_group: pd.DataFrame, ex_company: pd.DataFrame, items
     level) × gap (company % favourable − group % favourable, latest wave). Empty when employee
     results cannot be shown.
     """
-    if not ex_shown or ex_group.empty:
+    if not ex_shown or ex_group.empty or not items:
         return pd.DataFrame()
     context = company_context(con, min_group_size)
     importance = context["importance"]
@@ -231,6 +235,16 @@ def priority_points(data: GroupReport) -> pd.DataFrame | None:
     return table.rename(columns={impact: "impact", "gap (points)": "gap"})[["item", "impact", "gap"]]
 
 
+def recent_scores(con, data: GroupReport) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """The group's unit scores of a platform in the latest two periods, (employees,
+    customers), for a survey the data set has only as scores; employees' only when the
+    group's employee results may be shown."""
+    every = group_context(con, data.group_by)
+    found = [group_part(every[key], data.group) if key in every else None
+             for key in ("ex_scores_recent", "cx_scores_recent")]
+    return (found[0] if data.ex_shown else None), found[1]
+
+
 def recent_answers(con, data: GroupReport) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
     """The group's answers in the latest two waves and quarters; employees' only when the
     group's employee results may be shown."""
@@ -240,12 +254,23 @@ def recent_answers(con, data: GroupReport) -> tuple[pd.DataFrame | None, pd.Data
 
 def group_metrics(con, group_by: str, group: str, confidence: float = 0.95,
                   min_group_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
-    """The group's metrics with intervals for the latest quarter and survey wave (tidy)."""
+    """The group's metrics with intervals for the latest quarter and survey wave (tidy), from
+    answers or a platform's unit scores; a group whose employee results could be worked out
+    by subtraction keeps its employee rows with every number empty, as in its scorecard."""
     check_argument("group_by", group_by, GROUP_BY)
     every = group_context(con, group_by)
+    hidden = group in hidden_by_subtraction(con, group_by, min_group_size)
     customers = group_part(every["customers_latest"], group) if "customers_latest" in every else None
     employees = group_part(every["employees_latest"], group) if "employees_latest" in every else None
     frame = summary(customers, employees, confidence=confidence, min_group_size=min_group_size)
+    scored = [levels(group_part(every[key], group), confidence=confidence,
+                     min_group_size=min_group_size if key.startswith("ex") else None)
+              for key in ("cx_scores_latest", "ex_scores_latest") if key in every]
+    frame = pd.concat([frame, *scored], ignore_index=True) if scored else frame
+    if hidden and len(frame):
+        employee = frame["outcome"].isin(EMPLOYEE_MEASURES) | frame["outcome"].str.startswith("eng_")
+        frame.loc[employee, ["estimate", "se", "ci_low", "ci_high", "n"]] = np.nan
+        frame.loc[employee, "method"] = SUPPRESSED_METHOD.format(k=min_group_size)
     frame["analysis"] = "group"
     frame["subject"] = f"{group_by}={group}"
     return frame

@@ -21,6 +21,7 @@ from cxex_analysis.config import MIN_GROUP_SIZE
 from cxex_analysis.errors import check_argument
 from cxex_analysis.panels.group_scores import GROUP_BY, group_context, hidden_by_subtraction
 from cxex_analysis.panels.respondent_scores import csat, engagement_index, enps, nps, pct_favourable
+from cxex_analysis.panels.score_tables import levels
 from cxex_analysis.privacy import SUPPRESSED_METHOD
 from cxex_analysis.results import tidy
 
@@ -61,7 +62,9 @@ def group_scores(con, group_by: str, confidence: float = 0.95,
                  min_group_size: int = MIN_GROUP_SIZE, only: list[str] | None = None) -> pd.DataFrame:
     """Tidy rows (analysis ``heatmap``, estimand ``metric_level``) of every group (or of the
     groups in ``only``, e.g. one region's units) and the company: ``subject`` is
-    ``"region=North"`` or ``"all"``; hidden employee cells are empty."""
+    ``"region=North"`` or ``"all"``; hidden employee cells are empty. From answers, or from a
+    platform's unit scores (:func:`cxex_analysis.panels.score_tables.levels`) for a survey
+    the data set has only as scores."""
     check_argument("group_by", group_by, GROUP_BY)
     every = group_context(con, group_by)
     frames = []
@@ -69,19 +72,25 @@ def group_scores(con, group_by: str, confidence: float = 0.95,
     if employees is not None and len(employees):
         items, mine = every["items"], _of(employees, only)
         if len(mine):  # the groups shown may have no employee answers in the latest wave
-            grouped = pd.concat(_employee_cells(mine, items, "grp", confidence, min_group_size))
-            hidden = hidden_by_subtraction(con, group_by, min_group_size)
-            rule = grouped["grp"].isin(hidden) & grouped["estimate"].notna()
-            for column in ("estimate", "se", "ci_low", "ci_high", "n"):
-                grouped.loc[rule, column] = np.nan
-            grouped.loc[rule, "method"] = SUPPRESSED_METHOD.format(k=min_group_size)
-            frames.append(grouped)
+            frames.append(_hidden(pd.concat(_employee_cells(mine, items, "grp", confidence,
+                                                            min_group_size)),
+                                  con, group_by, min_group_size))
         frames += _employee_cells(employees, items, None, confidence, min_group_size)
+    scored = _whole(every.get("ex_scores_latest"))  # a platform's unit scores, not answers
+    if scored is not None and len(scored):
+        if len(_of(scored, only)):
+            frames.append(_hidden(levels(_of(scored, only), "grp", confidence, min_group_size),
+                                  con, group_by, min_group_size))
+        frames.append(levels(scored, None, confidence, min_group_size))
     customers = _whole(every.get("customers_latest"))
     if customers is not None and len(customers):
         for measure in (nps, csat):
             frames += [measure(_of(customers, only), by="grp", confidence=confidence),
                        measure(customers, confidence=confidence)]
+    scored = _whole(every.get("cx_scores_latest"))
+    if scored is not None and len(scored):
+        shown = scored[scored["measure"].isin(CUSTOMER_COLUMNS)]
+        frames += [levels(_of(shown, only), "grp", confidence), levels(shown, None, confidence)]
     if not frames:
         return tidy([])
     out = tidy(pd.concat(frames, ignore_index=True), extra=["grp"])
@@ -89,6 +98,17 @@ def group_scores(con, group_by: str, confidence: float = 0.95,
                       for g in out.get("grp", pd.Series([None] * len(out)))]
     out["analysis"] = "heatmap"
     return out.drop(columns=[c for c in ("grp", "suppressed") if c in out])
+
+
+def _hidden(grouped: pd.DataFrame, con, group_by: str, min_group_size: int) -> pd.DataFrame:
+    """``grouped`` with the employee cells of groups that could be worked out by subtraction
+    emptied (:func:`cxex_analysis.panels.group_scores.hidden_by_subtraction`)."""
+    hidden = hidden_by_subtraction(con, group_by, min_group_size)
+    rule = grouped["grp"].isin(hidden) & grouped["estimate"].notna()
+    for column in ("estimate", "se", "ci_low", "ci_high", "n"):
+        grouped.loc[rule, column] = np.nan
+    grouped.loc[rule, "method"] = SUPPRESSED_METHOD.format(k=min_group_size)
+    return grouped
 
 
 def matrix(cells: pd.DataFrame, group_by: str, names: dict[str, str] | None = None,

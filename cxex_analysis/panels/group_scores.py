@@ -18,6 +18,13 @@ from cxex_analysis.errors import InsufficientData, ParameterError, check_argumen
 from cxex_analysis.estimators.correlation import unit_means
 from cxex_analysis.estimators.relative_weights import relative_weights
 from cxex_analysis.panels.linkage_panels import build_panel
+from cxex_analysis.panels.score_tables import (
+    by_period,
+    customer_score_rows,
+    employee_score_rows,
+    latest,
+    recent,
+)
 from cxex_analysis.panels.unit_panels import respondent_scores_sql, share_sql
 from cxex_analysis.privacy import hidden_in_hierarchy
 from cxex_analysis.store.warehouse import connect, engagement_items, has_table, identity, location
@@ -159,6 +166,8 @@ def _every_group(key: str, location: str, group_by: str) -> dict:
                 JOIN units u USING (unit_id)
                 WHERE e.wave = (SELECT max(wave) FROM employee_survey) GROUP BY 1, 2, 3
                 ORDER BY 1""").df()
+        elif not has_table(con, "employee_survey") and has_table(con, "employee_scores"):
+            out.update(_from_scores(con, employee_score_rows(con)[0], column, "ex"))
         if has_table(con, "customer_survey"):
             out["cx"] = _split(_cx_scores(con, column))
             out["cx_company"] = _cx_scores(con)
@@ -168,9 +177,34 @@ def _every_group(key: str, location: str, group_by: str) -> dict:
                 WHERE date_trunc('quarter', c.responded_at) =
                       (SELECT max(date_trunc('quarter', responded_at)) FROM customer_survey)
                 ORDER BY c.source_row""").df())
+        elif not has_table(con, "customer_survey") and has_table(con, "customer_scores"):
+            out.update(_from_scores(con, customer_score_rows(con)[0], column, "cx"))
         return out
     finally:
         con.close()
+
+
+def _from_scores(con, rows: pd.DataFrame, column: str, survey: str) -> dict:
+    """A platform's unit scores as the group reports read answers: each group's and the
+    company's respondents and scores per period (``ex`` / ``cx``, periods in ``wave`` /
+    ``quarter``), the latest period's unit scores by group (``ex_scores_latest`` /
+    ``cx_scores_latest``; of the latest two in ``*_scores_recent``) and, for employees,
+    the latest respondents per unit (the confidentiality rules' counts)."""
+    if rows.empty:
+        return {}
+    units = con.execute(f"SELECT u.unit_id, u.region, u.unit_type, {column} AS grp "
+                        "FROM units u").df()
+    rows = rows.merge(units, on="unit_id")
+    period = "wave" if survey == "ex" else "quarter"
+    out = {survey: _split(by_period(rows, "grp").rename(columns={"period": period})),
+           f"{survey}_company": by_period(rows).rename(columns={"period": period}),
+           f"{survey}_scores_latest": _split(latest(rows)),
+           f"{survey}_scores_recent": _split(recent(rows))}
+    if survey == "ex":
+        out["items"] = sorted(m for m in rows["measure"].unique() if m.startswith("eng_"))
+        out["latest_counts"] = (latest(rows).groupby(["unit_id", "region", "unit_type"])["n"]
+                                .max().reset_index())
+    return out
 
 
 def group_context(con, group_by: str) -> dict:

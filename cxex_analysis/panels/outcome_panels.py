@@ -14,12 +14,9 @@ monthly pulses, quarters, half-years and years are all "waves", and "the wave be
 previous one in the organisation's calendar. An outcome's value for a wave is its mean over
 the rows that fall in the wave's period (a customer score's: weighted by answers).
 
-**Sampling variance.** From ``sd² / n`` where the export gives ``sd``; else from the
-measure's known variance: % favourable and CSAT as a share, p(1 − p) / n (an upper bound
-for % favourable, whose respondents answer several items); eNPS and NPS from the trinomial
-bound (1 − (score / 100)²) / n (exact when nobody is passive, an upper bound otherwise);
-an engagement score without ``sd`` takes the spread of the export's rows that have one.
-What was assumed is said in :attr:`OutcomePanel.notes`.
+**Sampling variance.** Each score's, from respondent rows or as
+:mod:`cxex_analysis.panels.score_tables` reads a platform's export (from ``sd`` and ``n``,
+or the measure's known variance); what was assumed is said in :attr:`OutcomePanel.notes`.
 """
 
 from __future__ import annotations
@@ -30,11 +27,12 @@ import numpy as np
 import pandas as pd
 
 from cxex_analysis.config import MIN_GROUP_SIZE
+from cxex_analysis.panels.score_tables import customer_score_rows, employee_score_rows
 from cxex_analysis.panels.unit_panels import cx_panel, ex_halves, ex_panel
 from cxex_analysis.store.warehouse import has_table, read_table
 
-#: the EX measures of a platform's export, in the order one is chosen
-EX_SCORES = ("engagement", "pct_favourable", "enps")
+#: the EX measures of a platform's export (cxex's names), in the order one is chosen
+EX_SCORES = ("engagement_index", "pct_favourable", "enps")
 
 #: customer scores as outcomes
 CX_SCORES = ("nps", "csat", "ces")
@@ -87,52 +85,15 @@ def wave_length(periods: pd.Series) -> str:
 
 
 def _ex_from_scores(con) -> tuple[pd.DataFrame, str, list[str]]:
-    scores = read_table(con, "employee_scores")
-    scores["measure"] = scores["measure"].str.lower()
-    measure = next((m for m in EX_SCORES if (scores["measure"] == m).any()), "")
+    rows, notes = employee_score_rows(con)
+    measure = next((m for m in EX_SCORES if (rows["measure"] == m).any()), "")
     if not measure:
         return pd.DataFrame(), "", []
-    rows = scores[scores["measure"] == measure].copy()
-    notes = []
-    if measure == "engagement" and {"scale_min", "scale_max"} <= set(rows.columns):
-        low, high = rows["scale_min"], rows["scale_max"]
-        ranged = low.notna() & high.notna()
-        span = (high - low).where(ranged, 100.0)
-        rows["value"] = np.where(ranged, (rows["value"] - low) / span * 100, rows["value"])
-        rows["sd"] = rows["sd"] / span * 100 if "sd" in rows.columns else np.nan
-        if (ranged & ((low != 0) | (high != 100))).any():
-            notes.append("Engagement scores given on another scale are rescaled to 0–100 "
-                         "from their scale's ends, as cxex's engagement index is.")
-    sd = rows["sd"] if "sd" in rows.columns else pd.Series(np.nan, index=rows.index)
-    variance = sd ** 2 / rows["n"]
-    if variance.isna().any():
-        fallback, said = _known_variance(measure, rows["value"], rows["n"], sd)
-        variance = variance.fillna(fallback)
-        notes.append(said)
-    frame = pd.DataFrame({"unit_id": rows["unit_id"], "date": pd.to_datetime(rows["period"]),
-                          "ex": rows["value"].astype(float), "ex_var": variance.astype(float),
+    rows = rows[rows["measure"] == measure]
+    frame = pd.DataFrame({"unit_id": rows["unit_id"], "date": rows["period"],
+                          "ex": rows["value"].astype(float), "ex_var": rows["var"].astype(float),
                           "n": rows["n"].astype(float)})
     return frame, measure, notes
-
-
-def _known_variance(measure: str, value: pd.Series, n: pd.Series,
-                    sd: pd.Series) -> tuple[pd.Series, str]:
-    """A score's sampling variance where the export gives no ``sd``, and what was assumed."""
-    if measure in ("enps", "nps"):
-        return ((1 - (value / 100) ** 2).clip(lower=0) * 1e4 / n,
-                f"Where the export gives no sd, the {measure}'s sampling variance is its "
-                "bound (1 − (score / 100)²) / n, exact when nobody answers 7–8 and larger "
-                "otherwise: the correction may be a little too strong.")
-    if measure in ("pct_favourable", "csat"):
-        share = (value / 100).clip(0, 1)
-        return (share * (1 - share) * 1e4 / n,
-                f"Where the export gives no sd, the {measure}'s sampling variance is that of "
-                "a share, p(1 − p) / n.")
-    pooled = float(np.sqrt(np.nanmean(sd ** 2))) if sd.notna().any() else np.nan
-    return (pd.Series(pooled ** 2, index=value.index) / n,
-            f"Where the export gives no sd, the {measure}'s spread is the average of the rows "
-            f"that give one ({pooled:.1f})." if np.isfinite(pooled) else
-            f"The export gives no sd for {measure}, so its sampling noise cannot be corrected.")
 
 
 def _ex_from_respondents(con, min_group_size: int) -> pd.DataFrame:
@@ -217,17 +178,8 @@ def _metrics(con, windows: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Outcom
 
 
 def _customer_scores(con, windows: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    scores = read_table(con, "customer_scores")
-    scores["measure"] = scores["measure"].str.lower()
-    scores = _in_wave(scores.assign(date=pd.to_datetime(scores["period"])), windows)
-    sd = scores["sd"] if "sd" in scores.columns else pd.Series(np.nan, index=scores.index)
-    scores["var"] = sd ** 2 / scores["n"]
-    notes = []
-    for measure, rows in scores.groupby("measure"):
-        if rows["var"].isna().any():
-            fallback, said = _known_variance(str(measure), rows["value"], rows["n"], sd[rows.index])
-            scores.loc[rows.index, "var"] = rows["var"].fillna(fallback)
-            notes.append(said)
+    scores, notes = customer_score_rows(con)
+    scores = _in_wave(scores.assign(date=scores["period"]), windows)
     scores["nv"] = scores["n"] * scores["value"]
     scores["n2v"] = scores["n"] ** 2 * scores["var"]
     cell = scores.groupby(["unit_id", "wave", "measure"])[["n", "nv", "n2v"]].sum()
@@ -271,7 +223,8 @@ def outcome_panel(con, min_group_size: int = MIN_GROUP_SIZE) -> OutcomePanel:
         return OutcomePanel(pd.DataFrame())
     notes: list[str] = []
     if has_table(con, "employee_survey"):
-        ex, measure, source = _ex_from_respondents(con, min_group_size), "engagement", "employee_survey"
+        ex, measure, source = (_ex_from_respondents(con, min_group_size), "engagement_index",
+                               "employee_survey")
     else:
         ex, measure, notes = _ex_from_scores(con)
         source = "employee_scores"
