@@ -244,3 +244,65 @@ def test_a_score_only_organisation_publishes_every_report_its_data_can_feed(both
     records = json.loads((latest / "results.json").read_text())
     pair = [r for r in records if r["estimand"] in ("ex_to_outcome_fe", "ex_to_outcome_ldv")]
     assert pair and all(r["better"] == "lower" and r["wave_length"] == "year" for r in pair)
+
+
+# ---------------------------------------------------------------------------------------
+# group views from a platform's scores: the pooled level, and confidentiality on n
+# ---------------------------------------------------------------------------------------
+
+
+def test_a_group_level_from_unit_scores_is_the_answers_pooled(both_ways):
+    """The region's engagement from the exported unit scores equals the mean of its
+    respondents' engagement index in the latest wave (the scores were rounded to 2 places)."""
+    from cxex_analysis.analyses import heatmap
+
+    _, _, root = both_ways
+    levels = {}
+    for shape in ("respondents", "scores"):
+        con = wh.connect(str(root / f"{shape}.duckdb"))
+        cells = heatmap.group_scores(con, "region")
+        levels[shape] = cells[cells["outcome"] == "engagement_index"].set_index("subject")
+        con.close()
+    both = levels["respondents"].join(levels["scores"].add_suffix("_scores"))
+    assert len(both) == 5  # four regions and the company
+    assert np.allclose(both["estimate"], both["estimate_scores"], atol=0.01)
+    assert (both["n"] == both["n_scores"]).all()
+    # the group's sampling error is a stratified sample's: within units only
+    assert (both["se_scores"] <= both["se"] + 1e-9).all()
+
+
+@pytest.fixture(scope="module")
+def small_region(tmp_path_factory):
+    """Scores of three regions; West has 3 respondents, so South (6, the next smallest) must
+    be hidden too: company minus North minus South would give West."""
+    folder = tmp_path_factory.mktemp("small_region")
+    units = pd.DataFrame({"unit_id": ["N1", "N2", "S1", "W1"], "region": ["North", "North",
+                          "South", "West"], "unit_type": "Store"})
+    periods = ["2024-01-01", "2025-01-01"]
+    n = {"N1": 12, "N2": 9, "S1": 6, "W1": 3}
+    scores = pd.DataFrame([{"unit_id": u, "period": p, "measure": "engagement",
+                            "value": 60.0 + i + k, "n": n[u], "sd": 15.0}
+                           for i, u in enumerate(n) for k, p in enumerate(periods)])
+    units.to_csv(folder / "units.csv", index=False)
+    scores.to_csv(folder / "employee_scores.csv", index=False)
+    ingest.ingest(folder, folder / "w.duckdb")
+    con = wh.connect(str(folder / "w.duckdb"))
+    yield con
+    con.close()
+
+
+def test_a_group_that_could_be_worked_out_is_hidden_everywhere_its_scores_show(small_region):
+    from cxex_analysis.analyses import groups, heatmap
+
+    con = small_region
+    cells = heatmap.group_scores(con, "region")
+    shown = cells.set_index("subject")["estimate"]
+    assert np.isnan(shown["region=West"]) and np.isnan(shown["region=South"])
+    assert np.isfinite(shown["region=North"]) and np.isfinite(shown["all"])
+    for region in ("South", "West"):
+        metrics = groups.group_metrics(con, "region", region)
+        assert metrics["estimate"].isna().all() and metrics["n"].isna().all(), region
+        report = groups.report_data(con, "region", region)
+        assert not report.ex_shown and report.scorecard["this group"].isna().all()
+    north = groups.group_metrics(con, "region", "North")
+    assert north["n"].iloc[0] == 21 and np.isfinite(north["estimate"].iloc[0])
