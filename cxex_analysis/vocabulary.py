@@ -41,10 +41,14 @@ def level_of(results: pd.DataFrame | pd.Series) -> float:
 
 def period_label(value, freq: str = "quarter") -> str:
     """A period as a reader writes it: 'Q2 2025' for a quarter, 'Mar 2025' for a month or a
-    survey wave, the date otherwise."""
+    survey wave, 'H2 2025' for a half-year, '2025' for a year, the date otherwise."""
     stamp = pd.Timestamp(value)
     if freq == "quarter":
         return f"Q{stamp.quarter} {stamp.year}"
+    if freq == "year":
+        return str(stamp.year)
+    if freq == "half-year":
+        return f"H{1 if stamp.month <= 6 else 2} {stamp.year}"
     if freq in ("month", "wave"):
         return stamp.strftime("%b %Y")
     return format_value(stamp)

@@ -23,7 +23,8 @@ from cxex_analysis.estimators.outcome_links import (
     planted_outcome_panel,
 )
 from cxex_analysis.narrative import outcome_findings, summary_findings
-from cxex_analysis.panels.outcome_panels import _windows, period_starts, wave_length
+from cxex_analysis.panels.outcome_panels import _windows
+from cxex_analysis.panels.periods import period_starts, wave_length
 from cxex_analysis.simulation.outcome_world import OutcomeWorld, write
 from cxex_analysis.store import ingest
 from cxex_analysis.store import warehouse as wh

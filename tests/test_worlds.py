@@ -68,7 +68,9 @@ def world_specs():
         outcomes=st.booleans(),
         currency=st.sampled_from(["EUR", "USD", "GBP", "JPY", ""]),
         pilots=st.lists(st.sampled_from(PILOT_KINDS), max_size=3, unique=True).map(tuple),
-        actions=st.booleans())
+        actions=st.booleans(),
+        export=st.sampled_from(["answers", "answers", "scores", "mixed"]),
+        score_sd=st.booleans())
     # the contract needs units and one of the two surveys
     return specs.filter(lambda s: s.employee_waves != "none" or bool(s.customer_scores))
 

@@ -17,6 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from cxex_analysis.config import MIN_GROUP_SIZE
+from cxex_analysis.panels.periods import wave_length
 from cxex_analysis.panels.respondent_scores import (
     change_since_previous,
     csat,
@@ -87,9 +88,11 @@ def _score_changes(rows: pd.DataFrame, confidence: float,
     recent = rows[rows["period"].isin(sorted(rows["period"].unique())[-2:])]
     if recent["period"].nunique() < 2:
         return tidy([])
+    length = wave_length(rows["period"])  # periods named as the waves are long ('2024')
+    length = length if length in ("year", "half-year", "quarter", "month") else "wave"
     levelled = [levels(part, confidence=confidence, min_group_size=min_group_size)
-                .assign(wave=period) for period, part in recent.groupby("period")]
-    return change_since_previous(pd.concat(levelled, ignore_index=True), "wave", confidence)
+                .assign(**{length: period}) for period, part in recent.groupby("period")]
+    return change_since_previous(pd.concat(levelled, ignore_index=True), length, confidence)
 
 
 def marked(changes: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:

@@ -30,14 +30,24 @@ TABLE_NOTES = {
                        "respondents `n` and, where the platform gives it, their standard "
                        "deviation `sd` and the scale's ends. `period` is the first day of the "
                        "period the wave belongs to, of any length (a quarter, a half-year, a "
-                       "year). Loaded and checked; the analyses do not read them yet.",
+                       "year). An alternative to `employee_survey` (if both are given, the answers are "
+                       "used): the audit, the heatmap, the group reports, the pilots and the "
+                       "link from engagement to each outcome read it. An engagement score or an "
+                       "item on another scale (a 1–5 mean) is rescaled to 0–100 from "
+                       "`scale_min` and `scale_max`; an `eng_*` item on 0–100 is its % "
+                       "favourable. Without `sd`, a score's sampling variance is the measure's "
+                       "known one (a share's, NPS's bound) or the average of the rows that give "
+                       "one, and the report says so.",
     "customer_scores": "A platform's unit-level customer results, as `employee_scores`: "
-                       "measures `nps`, `csat` or `ces`.",
+                       "measures `nps`, `csat` (% 4–5 on 0–100) or `ces` (the 1–7 mean), an "
+                       "alternative to `customer_survey`.",
     "unit_metrics": "The organisation's own outcomes, one row per unit, period (of any length) "
                     "and metric (a readmission index, sales per square foot, safety "
                     "incidents): its `value`, whether `better` is `higher` or `lower`, and "
-                    "optionally its `unit`. Loaded and checked; the analyses do not read them "
-                    "yet.",
+                    "optionally its `unit`. Each metric is linked to engagement (notebook 01: "
+                    "each unit against itself beside the metric's previous value), the rows "
+                    "of an EX wave's period averaged; `better` changes the words, never the "
+                    "numbers.",
     "pilots": "One row per pilot (needed for the pilot reports).",
     "pilot_assignments": "One row per unit of a pilot: its arm and, for the pilot's units, "
                          "when it started (may differ between units in a staggered rollout; "

@@ -101,7 +101,8 @@ def pair_reading(results: pd.DataFrame, outcome: str) -> str:
             f"({'lower' if better == 'lower' else 'higher'} is better).")
 
 
-def pair_readings(results: pd.DataFrame) -> list[str]:
-    """:func:`pair_reading` for every outcome with the pair, in the results' order."""
-    pairs = results[results["estimand"].isin(list(MODEL_WORDS))]
+def pair_readings(results: pd.DataFrame, skip=()) -> list[str]:
+    """:func:`pair_reading` for every outcome with the pair (but those in ``skip``), in the
+    results' order."""
+    pairs = results[results["estimand"].isin(list(MODEL_WORDS)) & ~results["outcome"].isin(skip)]
     return [s for s in (pair_reading(results, o) for o in dict.fromkeys(pairs["outcome"])) if s]

@@ -64,7 +64,8 @@ def ex_cx_answer(results: pd.DataFrame) -> list[str]:
                    + why_not_measured(h3))
     if h1 is not None:
         out.append(f"Across units engagement and NPS correlate at r = {_ci(h1, 2)}.")
-    out += pair_readings(results)
+    # the organisation's own outcomes; customer scores too when the lagged tests did not run
+    out += pair_readings(results, skip=("nps", "csat", "ces") if h2 is not None else ())
     if out:
         out.append("This is observational evidence (each unit compared with itself over time), "
                    "consistent with but not proof of cause; pilots are the stronger test.")

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from cxex_analysis.config import MIN_GROUP_SIZE
+from cxex_analysis.panels.periods import LENGTHS, period_starts, wave_length
 from cxex_analysis.panels.score_tables import customer_score_rows, employee_score_rows
 from cxex_analysis.panels.unit_panels import cx_panel, ex_halves, ex_panel
 from cxex_analysis.store.warehouse import has_table, read_table
@@ -72,18 +73,6 @@ def has_ex_and_outcome(con) -> bool:
     return ex and outcome
 
 
-def wave_length(periods: pd.Series) -> str:
-    """The waves' usual length in words, from the median gap between consecutive waves."""
-    dates = pd.Series(pd.to_datetime(periods).unique()).sort_values()
-    if len(dates) < 2:
-        return "wave"
-    days = dates.diff().dt.days.median()
-    for limit, name in ((45, "month"), (135, "quarter"), (270, "half-year"), (500, "year")):
-        if days < limit:
-            return name
-    return "wave"
-
-
 def _ex_from_scores(con) -> tuple[pd.DataFrame, str, list[str]]:
     rows, notes = employee_score_rows(con)
     measure = next((m for m in EX_SCORES if (rows["measure"] == m).any()), "")
@@ -111,22 +100,6 @@ def _ex_from_respondents(con, min_group_size: int) -> pd.DataFrame:
                          "n": scores["respondents"].astype(float),
                          "ex_a": scores["engagement_index_a"],
                          "ex_b": scores["engagement_index_b"]})
-
-
-def period_starts(dates: pd.Series, length: str) -> pd.Series:
-    """The first day of the calendar period of ``length`` ('month', 'quarter', 'half-year',
-    'year') that holds each date; the date itself for waves of no usual length. A survey
-    fielded in October belongs to its year, as a platform's annual export says."""
-    dates = pd.to_datetime(dates)
-    if length == "half-year":
-        return pd.to_datetime(dict(year=dates.dt.year, month=np.where(dates.dt.month > 6, 7, 1),
-                                   day=1))
-    code = {"month": "M", "quarter": "Q", "year": "Y"}.get(length)
-    return dates.dt.to_period(code).dt.start_time if code else dates
-
-
-LENGTHS = {"month": pd.DateOffset(months=1), "quarter": pd.DateOffset(months=3),
-           "half-year": pd.DateOffset(months=6), "year": pd.DateOffset(years=1)}
 
 
 def _windows(starts: pd.Series, length: str) -> pd.DataFrame:

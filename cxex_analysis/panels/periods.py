@@ -1,9 +1,11 @@
 """Periods: calendar months and quarters as consecutive integers, period columns on response
-frames, and which unit-periods a pilot was running in.
+frames, which unit-periods a pilot was running in, and survey waves of any length (their
+usual length in words, the calendar period each wave belongs to).
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from cxex_analysis.errors import check_argument
@@ -44,3 +46,31 @@ def with_period(data: pd.DataFrame, column: str, freq: str = "quarter",
     out[name or freq] = pd.Categorical.from_codes(
         codes, categories=[period.start_time.date() for period in periods], ordered=True)
     return out
+
+
+def wave_length(periods: pd.Series) -> str:
+    """The waves' usual length in words, from the median gap between consecutive waves."""
+    dates = pd.Series(pd.to_datetime(periods).unique()).sort_values()
+    if len(dates) < 2:
+        return "wave"
+    days = dates.diff().dt.days.median()
+    for limit, name in ((45, "month"), (135, "quarter"), (270, "half-year"), (500, "year")):
+        if days < limit:
+            return name
+    return "wave"
+
+
+def period_starts(dates: pd.Series, length: str) -> pd.Series:
+    """The first day of the calendar period of ``length`` ('month', 'quarter', 'half-year',
+    'year') that holds each date; the date itself for waves of no usual length. A survey
+    fielded in October belongs to its year, as a platform's annual export says."""
+    dates = pd.to_datetime(dates)
+    if length == "half-year":
+        return pd.to_datetime(dict(year=dates.dt.year, month=np.where(dates.dt.month > 6, 7, 1),
+                                   day=1))
+    code = {"month": "M", "quarter": "Q", "year": "Y"}.get(length)
+    return dates.dt.to_period(code).dt.start_time if code else dates
+
+
+LENGTHS = {"month": pd.DateOffset(months=1), "quarter": pd.DateOffset(months=3),
+           "half-year": pd.DateOffset(months=6), "year": pd.DateOffset(years=1)}

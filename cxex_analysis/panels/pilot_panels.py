@@ -15,7 +15,9 @@ import pandas as pd
 
 from cxex_analysis.errors import ParameterError
 from cxex_analysis.panels.periods import period_index
+from cxex_analysis.panels.score_tables import scores_only, unit_panel
 from cxex_analysis.panels.unit_panels import cx_panel, ex_panel, outcomes_panel
+from cxex_analysis.privacy import blank_small
 from cxex_analysis.store.warehouse import has_table, read_table
 
 
@@ -53,8 +55,12 @@ def pilot_panels(con, pilot_id: str, min_group_size: int = 5) -> dict:
     if assignments.empty:
         raise ParameterError(f"pilot {pilot_id!r} has no unit assignments.")
 
+    customer_scores, employee_scores = _platform_scores(con)
+
     def merged(freq: str) -> pd.DataFrame:
         parts = [cx_panel(con, freq)] if has_table(con, "customer_survey") else []
+        if customer_scores is not None:  # a platform's unit scores, not answers
+            parts.append(unit_panel(customer_scores, freq))
         if has_table(con, "unit_outcomes"):
             parts.append(outcomes_panel(con, freq).drop(columns=["months"]))
         if len(parts) == 2:
@@ -63,10 +69,7 @@ def pilot_panels(con, pilot_id: str, min_group_size: int = 5) -> dict:
                                                     "period": pd.Series(dtype="datetime64[ns]")})
 
     frames = {"monthly": merged("month"), "cx_quarterly": merged("quarter"),
-              "quarterly": (ex_panel(con, min_group_size, include_items=False)
-                            if has_table(con, "employee_survey") else
-                            pd.DataFrame({"unit_id": pd.Series(dtype=object),
-                                          "period": pd.Series(dtype="datetime64[ns]")}))}
+              "quarterly": _employee_panel(con, employee_scores, min_group_size)}
     last = max((f["period"].max() for f in frames.values() if not f.empty), default=pd.NaT)
     # units never treated by any pilot while the data run: no pilot, or another pilot's controls
     outside = con.execute(
@@ -89,6 +92,30 @@ def pilot_panels(con, pilot_id: str, min_group_size: int = 5) -> dict:
         frames[name] = frame
     return {"pilot": pilot, "assignments": assignments, "outside": outside,
             "last_period": last, **frames}
+
+
+def _platform_scores(con) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """(customer, employee) unit scores of a platform for a survey the data set has only as
+    scores, else None."""
+    employees, customers = scores_only(con)
+    return customers, employees
+
+
+def _employee_panel(con, scores: pd.DataFrame | None, min_group_size: int) -> pd.DataFrame:
+    """Employee scores by survey wave: from the answers, or a platform's unit scores
+    (``wave`` the export's period, ``period`` its quarter), each hidden under
+    ``min_group_size`` respondents."""
+    if has_table(con, "employee_survey"):
+        return ex_panel(con, min_group_size, include_items=False)
+    if scores is None:
+        return pd.DataFrame({"unit_id": pd.Series(dtype=object),
+                             "period": pd.Series(dtype="datetime64[ns]")})
+    panel = unit_panel(scores[~scores["measure"].str.startswith("eng_")]).rename(
+        columns={"responses": "respondents"})
+    panel.insert(1, "wave", panel["period"])
+    panel["period"] = panel["wave"].dt.to_period("Q").dt.start_time
+    measures = [c for c in panel.columns if c not in ("unit_id", "wave", "period", "respondents")]
+    return blank_small(panel, "respondents", measures, min_group_size)
 
 
 def outcome_frequency(outcome: str) -> str:

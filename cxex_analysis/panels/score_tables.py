@@ -182,3 +182,23 @@ def by_period(rows: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     respondents = (rows.groupby(keys + ["unit_id"])["n"].max().groupby(keys).sum()
                    .rename("respondents"))
     return pd.concat([respondents, values], axis=1).reset_index()
+
+
+def unit_panel(rows: pd.DataFrame, freq: str | None = None) -> pd.DataFrame:
+    """Unit × period of a platform's scores in the shape of the answers' panels
+    (:func:`cxex_analysis.panels.unit_panels.cx_panel` and ``ex_panel``): per measure its
+    value, ``<measure>_se`` and ``<measure>_n``, and ``responses`` (the most of any
+    measure); periods as exported, or pooled into ``freq`` ('month', 'quarter') weighted by
+    respondents."""
+    data = rows.copy()
+    if freq:
+        data["period"] = data["period"].dt.to_period({"month": "M", "quarter": "Q"}[freq]) \
+            .dt.start_time
+    data = data.assign(nv=data["n"] * data["value"], n2v=data["n"] ** 2 * data["var"])
+    cells = data.groupby(["unit_id", "period", "measure"])[["n", "nv", "n2v"]].sum()
+    wide = pd.DataFrame({"value": cells["nv"] / cells["n"], "se": np.sqrt(cells["n2v"]) / cells["n"],
+                         "n": cells["n"]}).unstack("measure")
+    wide.columns = [m if part == "value" else f"{m}_{part}" for part, m in wide.columns]
+    measures = [c for c in wide.columns if not c.endswith(("_se", "_n"))]
+    wide["responses"] = wide[[f"{m}_n" for m in measures]].max(axis=1)
+    return wide.reset_index().sort_values(["unit_id", "period"], ignore_index=True)

@@ -57,7 +57,8 @@ class OutcomeWorld:
 
 def generate(world: OutcomeWorld = OutcomeWorld()) -> dict:
     """The organisation's tables (``units``, ``employee_survey``, ``employee_scores``,
-    ``unit_metrics``) and ``truth``."""
+    ``unit_metrics``), ``truth`` and ``expected``: each unit-wave's expected engagement index
+    given its latent experience (the score without sampling noise)."""
     rng = np.random.default_rng(world.seed)
     n, years = world.units, world.years
     level = rng.normal(0, world.ex_between_sd, n)
@@ -106,8 +107,11 @@ def generate(world: OutcomeWorld = OutcomeWorld()) -> dict:
     truth = {"lag1": world.effect, "lag0": 0.0,
              "noise_correlation": _noise_correlation(cells["mean"], expected),
              "settings": asdict(world)}
+    latent_scores = pd.DataFrame({"unit_id": np.repeat(ids, years),
+                                  "period": np.tile(starts.strftime("%Y-%m-%d"), n),
+                                  "expected": expected.ravel()})
     return {"units": units, "employee_survey": survey, "employee_scores": scores,
-            "unit_metrics": metrics, "truth": truth}
+            "unit_metrics": metrics, "truth": truth, "expected": latent_scores}
 
 
 def _noise_correlation(scores: pd.Series, expected: np.ndarray) -> float:

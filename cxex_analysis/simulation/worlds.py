@@ -22,7 +22,11 @@ with Hypothesis):
   emoji only, pasted pages (:mod:`~cxex_analysis.simulation.world_text`);
 * **money**: unit outcomes or none; pilot costs in EUR, USD, GBP, JPY or no currency;
 * **pilots**: randomized, staggered, observational, one unit, every unit, starting next year;
-* **action plans**, naming groups in other case than the units file.
+* **action plans**, naming groups in other case than the units file;
+* **the export**: answers, or a survey platform's unit scores instead of the answers
+  (``employee_scores`` and ``customer_scores``: each unit's engagement, % favourable, eNPS,
+  items, NPS, CSAT and CES per period with n, and sd or not), or employees as scores beside
+  the customers' answers; with money, the organisation's own metrics in ``unit_metrics``.
 
 Every row is valid: whatever the run does with such a folder, it must publish every report
 the plan promises. Underneath, a latent world: each unit has a lasting employee and customer
@@ -79,6 +83,8 @@ class WorldSpec:
     currency: str = "EUR"  # "" writes no currency column
     pilots: tuple[str, ...] = ()
     actions: bool = False
+    export: str = "answers"  # answers | scores | mixed (employees as scores, customers as answers)
+    score_sd: bool = True  # the platform's scores give their standard deviation
     extra: dict = field(default_factory=dict)
 
     def describe(self) -> str:
@@ -111,12 +117,88 @@ def write_world(spec: WorldSpec, folder: Path | str) -> dict:
     if spec.actions and "employee_survey" in files:
         files["action_plans"] = _actions(spec, units, months, rng)
     files["units"] = units.drop(columns="size")
+    if spec.export != "answers":
+        _platform_export(spec, files, rng)
     for name, frame in files.items():
         frame.to_csv(folder / f"{name}.csv", index=False)
     return {"regions": _first_written(units["region"]),
             "unit_types": _first_written(units["unit_type"]),
             "pilots": sorted(assignments["pilot_id"].unique()) if len(assignments) else [],
             "tables": sorted(files), "spec": spec.describe()}
+
+
+def _platform_export(spec: WorldSpec, files: dict, rng: np.random.Generator) -> None:
+    """Replace the answers by what a survey platform exports from them: unit scores per
+    period (employees always, customers too unless ``mixed``), and the unit outcomes' rates
+    as the organisation's own metrics. Comments and action plans need the answers, so they
+    go with them."""
+    files.pop("action_plans", None)
+    if "employee_survey" in files:
+        files["employee_scores"] = _employee_scores(files.pop("employee_survey"), spec)
+    if "customer_survey" in files and spec.export == "scores":
+        files["customer_scores"] = _customer_scores(files.pop("customer_survey"), spec)
+    if "unit_outcomes" in files:
+        outcomes = files["unit_outcomes"]
+        lost = outcomes["customers_lost"] / outcomes["customers_active"].clip(lower=1) * 100
+        files["unit_metrics"] = pd.concat([
+            outcomes[["unit_id", "period"]].assign(metric="customers lost", value=lost.round(3),
+                                                   better="lower", unit="% a month"),
+            outcomes[["unit_id", "period"]].assign(
+                metric="complaints", value=outcomes["complaints"], better="lower", unit="")],
+            ignore_index=True)
+    if not spec.score_sd:
+        for name in ("employee_scores", "customer_scores"):
+            if name in files:
+                files[name] = files[name].drop(columns="sd")
+
+
+def _scores(cells, measures: dict, spec: WorldSpec) -> pd.DataFrame:
+    """Long unit scores from grouped answers: ``measures`` maps a measure to (its values per
+    answer, its scale's ends)."""
+    parts = []
+    for measure, (values, low, high) in measures.items():
+        stats = values.groupby(cells).agg(["mean", "count", "std"]).reset_index()
+        stats = stats[stats["count"] > 0]
+        parts.append(pd.DataFrame({"unit_id": stats["unit_id"], "period": stats["period"],
+                                   "measure": measure, "value": stats["mean"].round(2),
+                                   "n": stats["count"], "sd": stats["std"].round(2).fillna(0.0),
+                                   "scale_min": low, "scale_max": high}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _employee_scores(survey: pd.DataFrame, spec: WorldSpec) -> pd.DataFrame:
+    items = [c for c in survey.columns if c.startswith("eng_")]
+    code = {"monthly": "M", "annual": "Y"}.get(spec.employee_waves, "Q")
+    period = pd.to_datetime(survey["wave"]).dt.to_period(code).dt.start_time.dt.strftime("%Y-%m-%d")
+    cells = [survey["unit_id"], period.rename("period")]
+    answers = survey[items].astype(float)
+    measures = {"enps": (100 * ((survey["enps"] >= 9).astype(float)
+                                - (survey["enps"] <= 6).astype(float)), -100, 100)}
+    if answers.notna().any().any():
+        measures["engagement"] = ((answers.mean(axis=1) - 1) / 4 * 100, 0, 100)
+        measures["pct_favourable"] = (100 * (answers >= 4).sum(axis=1)
+                                      / answers.notna().sum(axis=1).replace(0, np.nan), 0, 100)
+        for item in items:
+            measures[item] = (100 * (answers[item] >= 4).astype(float).where(answers[item].notna()),
+                              0, 100)
+    return _scores(cells, measures, spec)
+
+
+def _customer_scores(survey: pd.DataFrame, spec: WorldSpec) -> pd.DataFrame:
+    period = pd.to_datetime(survey["responded_at"]).dt.tz_localize(None).dt.to_period("M") \
+        .dt.start_time.dt.strftime("%Y-%m-%d")
+    cells = [survey["unit_id"], period.rename("period")]
+    measures = {}
+    if "nps" in survey and survey["nps"].notna().any():
+        nps = survey["nps"].astype(float)
+        measures["nps"] = (100 * ((nps >= 9).astype(float) - (nps <= 6).astype(float))
+                           .where(nps.notna()), -100, 100)
+    if "csat" in survey and survey["csat"].notna().any():
+        measures["csat"] = (100 * (survey["csat"].astype(float) >= 4).astype(float)
+                            .where(survey["csat"].notna()), 0, 100)
+    if "ces" in survey and survey["ces"].notna().any():
+        measures["ces"] = (survey["ces"].astype(float), 1, 7)
+    return _scores(cells, measures, spec)
 
 
 def _first_written(labels: pd.Series) -> list[str]:
