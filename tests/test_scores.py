@@ -309,14 +309,16 @@ def test_a_group_that_could_be_worked_out_is_hidden_everywhere_its_scores_show(s
     assert north["n"].iloc[0] == 21 and np.isfinite(north["estimate"].iloc[0])
 
 
-def test_a_pilot_reads_the_same_effects_from_a_platforms_scores_as_from_the_answers(tmp_path):
+def test_a_pilot_and_the_linkage_read_the_same_from_a_platforms_scores_as_from_the_answers(
+        tmp_path):
     """One drawn organisation written twice, as answers and as the unit scores a platform
-    exports from them: its randomized pilot's effects on NPS, CSAT and engagement agree (the
-    scores were rounded to 2 places)."""
-    from cxex_analysis.analyses import pilots
+    exports from them: its randomized pilot's effects on NPS, CSAT and engagement, and the
+    correlation of engagement and NPS across units, agree (the scores were rounded to 2
+    places)."""
+    from cxex_analysis.analyses import linkage, pilots
     from cxex_analysis.simulation.worlds import WorldSpec, write_world
 
-    effects = {}
+    effects, correlations = {}, {}
     for export in ("answers", "scores"):
         write_world(WorldSpec(seed=7, units=40, months=12, employees_per_unit=12,
                               pilots=("randomized",), export=export), tmp_path / export)
@@ -324,7 +326,12 @@ def test_a_pilot_reads_the_same_effects_from_a_platforms_scores_as_from_the_answ
         con = wh.connect(str(tmp_path / f"{export}.duckdb"))
         found = pilots.estimate(con, "P1", n_boot=99)
         effects[export] = pilots.main_effects(found).set_index("outcome")
+        # the linkage's unit × quarter panel, and H1 across units, from either shape
+        panel = linkage.prepare(con).panel
+        correlations[export] = linkage.correlations(panel, ("nps",)).set_index("estimand")
         con.close()
+    h1 = correlations["answers"].loc["ex_cx_correlation"]
+    assert abs(h1["estimate"] - correlations["scores"].loc["ex_cx_correlation", "estimate"]) < 0.01
     both = effects["answers"].join(effects["scores"].add_suffix("_scores"), how="inner")
     assert {"nps", "csat", "engagement_index", "enps"} <= set(both.index)
     assert np.allclose(both["estimate"], both["estimate_scores"], atol=0.05)

@@ -37,15 +37,19 @@ def _side(row: pd.Series | None) -> int:
     return 1 if row["ci_low"] > 0 else -1 if row["ci_high"] < 0 else 0
 
 
-def _change(row: pd.Series, better: str) -> str:
-    """'0.56 lower (95% CI 0.45 to 0.67)': the change for STEP points, its direction in words."""
+def _change(row: pd.Series) -> str:
+    """The change for STEP points: '0.56 lower (95% CI 0.45 to 0.67; …)' when the interval is
+    on one side of zero, else signed: '−5.8 (95% CI −26 to +14; …)'."""
     estimate, low, high = (row[c] * STEP for c in ("estimate", "ci_low", "ci_high"))
+    places = _places(abs(estimate))
+    level, model = ci_label(row.get("confidence")), MODEL_WORDS[row["estimand"]]
+    if _side(row) == 0:
+        return (f"{estimate:+.{places}f} ({level} {low:+.{places}f} to {high:+.{places}f}; "
+                f"{model})")
     word = "higher" if estimate >= 0 else "lower"
     if estimate < 0:
         low, high = -high, -low
-    places = _places(abs(estimate))
-    return (f"{abs(estimate):.{places}f} {word} ({ci_label(row.get('confidence'))} "
-            f"{low:.{places}f} to {high:.{places}f}; {MODEL_WORDS[row['estimand']]})")
+    return f"{abs(estimate):.{places}f} {word} ({level} {low:.{places}f} to {high:.{places}f}; {model})"
 
 
 def _places(value: float) -> int:
@@ -80,8 +84,8 @@ def pair_reading(results: pd.DataFrame, outcome: str) -> str:
     if missing:
         why = str(missing[0]["method"]).removeprefix("not estimated: ")
         return (f"How {name} follows engagement cannot be measured here: {why}.")
-    lead = (f"Where a unit's engagement was {STEP} points higher {before}, its {name} was "
-            f"{_change(fe, better)} to {_change(ldv, better)}")
+    lead = (f"Where a unit's engagement was {STEP} points higher {before}, its {name} came out "
+            f"{_change(fe)} to {_change(ldv)}")
     sides = {_side(fe), _side(ldv)}
     if sides == {1} or sides == {-1}:
         sign = sides.pop()

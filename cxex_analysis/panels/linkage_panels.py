@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from cxex_analysis.panels.periods import period_index, pilot_exposure
+from cxex_analysis.panels.score_tables import scores_only
 from cxex_analysis.panels.unit_panels import cx_halves, ex_halves, share_sql, unit_panel
 from cxex_analysis.store import disk_cache
 from cxex_analysis.store.warehouse import has_table, identity, location, read_table
@@ -19,8 +20,10 @@ from cxex_analysis.vocabulary import EX_MEASURE
 
 
 def has_both_surveys(con) -> bool:
-    """The linkage needs the employee and the customer survey."""
-    return has_table(con, "employee_survey") and has_table(con, "customer_survey")
+    """The linkage needs the employee and the customer survey: the answers, or a platform's
+    unit scores."""
+    return (any(has_table(con, t) for t in ("employee_survey", "employee_scores"))
+            and any(has_table(con, t) for t in ("customer_survey", "customer_scores")))
 
 
 def build_panel(con, min_group_size: int = 5) -> pd.DataFrame:
@@ -103,9 +106,17 @@ def mediation_outcomes(money: pd.DataFrame) -> list[str]:
 
 
 def item_performance(con, items: Sequence[str]) -> pd.Series:
-    """% favourable (answers 4–5) of each item over all respondents."""
+    """% favourable (answers 4–5) of each item over all respondents (from a platform's
+    scores: its units' item scores weighted by respondents)."""
     if not items:
         return pd.Series(dtype=float)
+    if not has_table(con, "employee_survey"):
+        rows = scores_only(con)[0]
+        rows = rows[rows["measure"].isin(items)] if rows is not None else pd.DataFrame()
+        if rows.empty:
+            return pd.Series(dtype=float)
+        weighted = rows.assign(nv=rows["n"] * rows["value"]).groupby("measure")[["nv", "n"]].sum()
+        return (weighted["nv"] / weighted["n"]).reindex(items).astype(float)
 
     parts = ", ".join(f"100.0 * {share_sql(f'{i} >= 4')} AS {i}" for i in items)
     row = con.execute(f"SELECT {parts} FROM employee_survey").df().iloc[0]

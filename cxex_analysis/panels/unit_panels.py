@@ -23,6 +23,8 @@ import pandas as pd
 from cxex_analysis.config import MIN_GROUP_SIZE
 from cxex_analysis.errors import CxexError, check_argument
 from cxex_analysis.panels.respondent_halves import HALF_SEED, respondent_halves
+from cxex_analysis.panels.score_tables import scores_only
+from cxex_analysis.panels.score_tables import unit_panel as score_panel
 from cxex_analysis.privacy import blank_small
 from cxex_analysis.store.warehouse import engagement_items, has_table, table_columns
 
@@ -263,11 +265,20 @@ def unit_panel(con: duckdb.DuckDBPyConnection, min_group_size: int = MIN_GROUP_S
     """
     units = con.execute("SELECT unit_id, region, unit_type FROM units").df()
     frames = []
+    employee_scores, customer_scores = scores_only(con)
     if has_table(con, "customer_survey"):
         frames.append(cx_panel(con, "quarter"))
+    elif customer_scores is not None:  # a platform's unit scores, not answers
+        frames.append(score_panel(customer_scores, "quarter"))
     if has_table(con, "employee_survey"):
         ex = ex_panel(con, min_group_size, include_items=True).drop(columns=["wave"])
         frames.append(ex)
+    elif employee_scores is not None:
+        ex = score_panel(employee_scores, "quarter").rename(columns={"responses": "respondents"})
+        ex = ex.drop(columns=[c for c in ex.columns if c.endswith("_n") and c != "enps_n"
+                              or c.startswith("eng_") and c.endswith("_se")])
+        frames.append(blank_small(ex, "respondents", [c for c in ex.columns if c not in (
+            "unit_id", "period", "respondents")], min_group_size))
     if has_table(con, "unit_outcomes"):
         out = outcomes_panel(con, "quarter").rename(columns={"months": "outcome_months"})
         frames.append(out)

@@ -187,6 +187,13 @@ def _customer_money(inv: Inventory) -> list[str]:
             + _tables("customer_outcomes")(inv))
 
 
+def _both_surveys(inv: Inventory) -> list[str]:
+    """The employee and the customer survey, as answers or a platform's scores."""
+    return ([] if inv.has("employee_survey") or inv.has("employee_scores")
+            else ["employee_survey"]) + (
+        [] if inv.has("customer_survey") or inv.has("customer_scores") else ["customer_survey"])
+
+
 def _ex_outcome(inv: Inventory) -> list[str]:
     return ([] if inv.has("employee_survey") or inv.has("employee_scores") else ["ex_scores"]) + (
         [] if any(inv.has(t) for t in ("unit_metrics", "customer_scores", "customer_survey"))
@@ -204,7 +211,7 @@ ANALYSES: tuple[Analysis, ...] = (
     Analysis("cx_metrics", "Customer experience: NPS, CSAT, CES and their trends", "01",
              _tables("customer_survey")),
     Analysis("linkage", "EX → CX linkage: correlation, which comes first, key drivers", "01",
-             _tables("employee_survey", "customer_survey")),
+             _both_surveys),
     Analysis("outcome_links", "EX → each outcome: each unit against itself beside the "
              "outcome's previous value, the truth between them", "01", _ex_outcome),
     Analysis("mediation", "Mediation to money: engagement → NPS → revenue and churn", "01",
