@@ -547,3 +547,32 @@ def test_rows_keep_their_line_numbers_among_many_unparseable_lines(small_folder,
     assert sorted(quarantine["row"]) == expected_bad and len(expected_bad) == bad_lines
     assert con.execute("SELECT response_id, source_row FROM acc_customer_survey "
                        "ORDER BY source_row").fetchall() == expected_good
+
+
+def test_a_platform_export_in_its_own_words_is_mapped_as_csv_and_as_excel(small_folder):
+    """A unit-level export with the platform's own headers and no scale columns (issue 37):
+    the mapping renames its columns and adds the scale as constants, from a plain CSV and
+    from an Excel workbook alike; a column it does not map is ignored, not guessed."""
+    mapping = ("employee_scores:\n  columns:\n    Team ID: unit_id\n    Survey period: period\n"
+               "    Metric: measure\n    Score: value\n    Responses: n\n    Std dev: sd\n"
+               "  constants:\n    scale_min: 0\n    scale_max: 100\n")
+    export = pd.DataFrame({"Team ID": ["U1", "U2", "U1"],
+                           "Survey period": ["2025-01-01", "2025-01-01", "2024-01-01"],
+                           "Metric": ["engagement", "engagement", "enps"],
+                           "Score": [72.5, 140.0, 12.0], "Responses": [40, 31, 38],
+                           "Std dev": [14.0, 12.0, None], "Benchmark": [70, 70, 10]})
+    for suffix in ("csv", "xlsx"):
+        folder = small_folder(extra={"column_mapping.yaml": mapping})
+        (folder / "employee_scores.csv").unlink(missing_ok=True)  # the folder is reused
+        path = folder / f"employee_scores.{suffix}"
+        export.to_csv(path, index=False) if suffix == "csv" else export.to_excel(path, index=False)
+        report, quarantine, con = check(folder)
+        table = report.tables["employee_scores"]
+        assert (table.rows_read, table.rows_accepted) == (3, 2), (suffix, table)
+        held = quarantine[quarantine["table_name"] == "employee_scores"]
+        # 140 is outside the 0-100 scale the mapping gave: row 3 of the file
+        assert held["row"].tolist() == [3] and held["column_name"].tolist() == ["value"], suffix
+        rows = con.execute("SELECT unit_id, measure, value, n, scale_max FROM "
+                           "acc_employee_scores ORDER BY period").fetchall()
+        assert rows == [("U1", "enps", 12.0, 38, 100.0), ("U1", "engagement", 72.5, 40, 100.0)]
+        assert "Benchmark" in table.ignored_columns, suffix

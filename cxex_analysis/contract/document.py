@@ -12,7 +12,9 @@ TABLE_NOTES = {
                        "employee analyses).",
     "customer_survey": "One row per customer response (needed for the customer analyses). "
                        "A Qualtrics-style export (header, question texts, import ids, then "
-                       "data) is recognised, its columns mapped by `qualtrics_mapping.yaml`.",
+                       "data) is recognised. Any table's export in its own words is mapped "
+                       "by `column_mapping.yaml` (or `qualtrics_mapping.yaml`): its columns "
+                       "by name (or Qualtrics import id) and constants for columns it lacks.",
     "unit_outcomes": "One row per unit per month, `period` the first day of the month (needed "
                      "for money and mediation); `unit_id`, `period` and one metric are enough.",
     "customer_outcomes": "One row per customer per month, `period` the first day of the "

@@ -23,7 +23,8 @@ from cxex_analysis.errors import UnusableFileError
 SUPPORTED_SUFFIXES = (".csv", ".parquet", ".xlsx")
 
 
-MAPPING_FILE_NAMES = ("qualtrics_mapping.yaml", "qualtrics_mapping.yml")
+MAPPING_FILE_NAMES = ("column_mapping.yaml", "column_mapping.yml", "qualtrics_mapping.yaml",
+                      "qualtrics_mapping.yml")
 
 
 #: A CSV line longer than this is quarantined as unparseable (a 100,000-character comment is
@@ -81,10 +82,11 @@ def find_table_file(data_dir: Path, table: str) -> Path | None:
 
 
 def load_mapping(path: Path | None) -> dict[str, dict[str, Any]]:
-    """Read a Qualtrics column mapping (YAML), checking its shape.
+    """Read a column mapping (YAML), checking its shape.
 
-    The file maps, per table, export column names (or import ids such as ``QID12``) to
-    contract columns, and may give constant values::
+    The file maps, per table, an export's column names (or, in a Qualtrics export, import
+    ids such as ``QID12``) to contract columns, and may give constant values (a platform's
+    export of one measure per file, a survey of one channel)::
 
         customer_survey:
           columns:

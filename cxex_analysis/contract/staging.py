@@ -182,13 +182,24 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: Table,
             seen.setdefault(name, original)
         if is_qualtrics_export(head):
             return _stage_text(con, stage, path, table, mapping, raw, view, head, encoding)
-        return _stage_csv_fast(con, stage, path, table, raw, view, encoding)
+        return _stage_csv_fast(con, stage, path, table, raw, view, encoding,
+                               mapping.get(table.name, {}))
     return _stage_text(con, stage, path, table, mapping, raw, view, None, None)
 
 
+def _renames(originals: list[str], spec: dict[str, Any]) -> dict[str, str]:
+    """The mapping's renames of a plain export's headers (by column name)."""
+    columns = spec.get("columns", {})
+    return {o.strip(): columns[o.strip()] for o in originals if o.strip() in columns}
+
+
 def _stage_csv_fast(con: duckdb.DuckDBPyConnection, stage: duckdb.DuckDBPyConnection,
-                    path: Path, table: Table, raw: str, view: str, encoding: str) -> Staged:
-    """Plain CSV: DuckDB parses numbers and timestamps while reading, in parallel."""
+                    path: Path, table: Table, raw: str, view: str, encoding: str,
+                    spec: dict[str, Any] | None = None) -> Staged:
+    """Plain CSV: DuckDB parses numbers and timestamps while reading, in parallel; the
+    mapping's ``spec`` for the table renames headers and adds constant columns (a
+    platform's export in its own words)."""
+    spec = spec or {}
     last_error: Exception | None = None
     tried = [encoding] + [e for e in ("utf-8", "latin-1") if e != encoding]
     fallback = None  # an encoding that read the file with some undecodable lines
@@ -203,7 +214,7 @@ def _stage_csv_fast(con: duckdb.DuckDBPyConnection, stage: duckdb.DuckDBPyConnec
             originals = [r[0] for r in stage.execute(
                 f"DESCRIBE SELECT * FROM read_csv({sql_literal(str(path))}, all_varchar=true, "
                 f"sample_size=2048, {options})").fetchall()]
-            columns, ignored = _map_columns(path, table, originals, {})
+            columns, ignored = _map_columns(path, table, originals, _renames(originals, spec))
             types = {original: _CSV_READ_TYPE.get(table.known(name).kind, "VARCHAR")
                      for name, original in columns.items()}
             types.update({original: "VARCHAR" for original in originals
@@ -223,6 +234,7 @@ def _stage_csv_fast(con: duckdb.DuckDBPyConnection, stage: duckdb.DuckDBPyConnec
                     if column.kind in ("date", "boolean"):
                         select.append(f"{v} AS v_{name}")
                     select.append(f"{_text_typed_sql(column, v)} AS t_{name}")
+            select += _constant_selects(table, _constants(table, columns, spec))
             stage.execute(f"CREATE TABLE {raw} AS SELECT {', '.join(select) or '1 AS _none'} "
                         f"FROM read_csv({sql_literal(str(path))}, {options}, types={type_sql})")
         except duckdb.Error as error:
@@ -258,8 +270,26 @@ def _stage_csv_fast(con: duckdb.DuckDBPyConnection, stage: duckdb.DuckDBPyConnec
     view_sql = f"SELECT CAST({row_expr} AS BIGINT) AS _row, {', '.join(kept)} FROM {raw}"
     rows_read = scalar(stage, f"SELECT count(*) FROM {raw}") + len(
         {r[0] for r in rejects})
-    return Staged(view, raw, list(columns), ignored, rows_read, "csv", encoding, False, False,
+    names = list(columns) + list(_constants(table, columns, spec))
+    return Staged(view, raw, names, ignored, rows_read, "csv", encoding, False, False,
                    rejects, stage, view_sql)
+
+
+def _constant_selects(table: Table, constants: dict[str, Any]) -> list[str]:
+    """The fast path's select items of the mapping's constant columns (typed as read)."""
+    select = []
+    for name, value in constants.items():
+        column, v = table.known(name), sql_literal(str(value))
+        if column.kind in ("date", "boolean"):
+            select.append(f"{v} AS v_{name}")
+        select.append(f"{_text_typed_sql(column, v)} AS t_{name}")
+    return select
+
+
+def _constants(table: Table, columns: dict[str, str], spec: dict[str, Any]) -> dict[str, Any]:
+    """The mapping's constant columns the file does not have."""
+    return {name: value for name, value in spec.get("constants", {}).items()
+            if name not in columns and table.column(name) is not None}
 
 
 def _stage_text(con: duckdb.DuckDBPyConnection, stage: duckdb.DuckDBPyConnection,
@@ -317,8 +347,10 @@ def _stage_text(con: duckdb.DuckDBPyConnection, stage: duckdb.DuckDBPyConnection
 
     originals = [r[0] for r in stage.execute(f"DESCRIBE {raw}").fetchall()
                  if r[0] not in ("file_row_number", "__xl_row")]
-    columns, ignored = _map_columns(path, table, originals, renames)
-    constants = mapping.get(table.name, {}).get("constants", {}) if qualtrics else {}
+    spec = mapping.get(table.name, {})
+    columns, ignored = _map_columns(path, table, originals,
+                                    renames if qualtrics else _renames(originals, spec))
+    constants = spec.get("constants", {})
     select = [f"CAST({row_expr} AS BIGINT) AS _row"]
     names = list(columns)
     for name, original in columns.items():

@@ -101,7 +101,8 @@ def check_directory(con: duckdb.DuckDBPyConnection, data_dir: Path | str,
     data_dir : path
         Folder with ``units.csv`` (or .parquet/.xlsx) and the other contract files.
     mapping_file : path, optional
-        Qualtrics column mapping; defaults to ``qualtrics_mapping.yaml`` in ``data_dir``.
+        column mapping; defaults to ``column_mapping.yaml`` (or ``qualtrics_mapping.yaml``)
+        in ``data_dir``.
     as_of : datetime, optional
         Time against which "not in the future" is checked (UTC); defaults to now.
     progress : callable, optional
