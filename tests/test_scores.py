@@ -85,7 +85,7 @@ def test_fixed_effects_recover_a_planted_link_that_scores_taken_as_exact_halve()
 def test_a_link_lost_in_noise_or_too_few_units_is_not_estimated_and_says_why():
     rows = lagged_rows(planted_outcome_panel(noise_variance=400.0), "y", "ex", "ex_var", "unit",
                        "wave", "n")
-    with pytest.raises(InsufficientData, match="mostly survey noise"):
+    with pytest.raises(InsufficientData, match="lag0, lag1: 0% of it real"):
         fixed_effects(rows, WaveNoise(0.0))
     few = lagged_rows(planted_outcome_panel(units=2), "y", "ex", "ex_var", "unit", "wave", "n")
     with pytest.raises(InsufficientData, match="too few units"):
@@ -337,3 +337,27 @@ def test_a_pilot_and_the_linkage_read_the_same_from_a_platforms_scores_as_from_t
     assert np.allclose(both["estimate"], both["estimate_scores"], atol=0.05)
     assert np.allclose(both["ci_high"] - both["ci_low"],
                        both["ci_high_scores"] - both["ci_low_scores"], rtol=0.05)
+
+
+def test_the_money_links_from_a_platforms_scores_correct_with_their_sampling_variance(tmp_path):
+    """Return on experience reads a platform's scores: without halves of the respondents, the
+    link from NPS to revenue is corrected with each unit-quarter's sampling variance
+    (customers are new people each quarter); it agrees with the split-half link of the same
+    organisation's answers and, unlike the scores taken as exact, is not pulled to zero."""
+    from cxex_analysis.analyses import rox
+    from cxex_analysis.simulation.worlds import WorldSpec, write_world
+
+    links = {}
+    for export in ("answers", "scores"):
+        write_world(WorldSpec(seed=3, units=150, months=24, answers_per_unit_month=80,
+                              employees_per_unit=20, export=export, customer_comments="none",
+                              employee_comments="none"), tmp_path / export)
+        ingest.ingest(tmp_path / export, tmp_path / f"{export}.duckdb")
+        con = wh.connect(str(tmp_path / f"{export}.duckdb"))
+        rows = rox.link_estimates(con)
+        links[export] = rows[rows["term"] == "revenue_per_customer_per_nps"].set_index("estimand")
+        con.close()
+    scored, answered = links["scores"].loc["link"], links["answers"].loc["link"]
+    assert scored["method"].startswith("fixed_effects_unit_and_period_corrected_least_squares")
+    assert scored["ci_low"] < answered["estimate"] < scored["ci_high"]
+    assert scored["estimate"] > 3 * links["scores"].loc["link_uncorrected", "estimate"] > 0

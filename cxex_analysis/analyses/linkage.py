@@ -69,16 +69,16 @@ from cxex_analysis.panels.linkage_panels import (
     mediation_outcomes,
 )
 from cxex_analysis.panels.respondent_halves import NO_STABLE_HALVES, not_halved
+from cxex_analysis.panels.score_tables import NO_HALVES
 from cxex_analysis.results import tidy
 from cxex_analysis.vocabulary import EX_MEASURE
 
 CX_OUTCOMES = ("nps", "csat", "ces")
 
 #: why a link corrected with halves of the respondents is not estimated from a platform's scores
-NO_HALVES_IN_SCORES = ("a platform's unit scores cannot be split into halves of their "
-                       "respondents, which this correction for survey noise needs; the link "
-                       "from engagement to each outcome, corrected with the scores' own sampling "
-                       "variance, is measured in 'Engagement and your own outcomes'")
+NO_HALVES_IN_SCORES = (f"{NO_HALVES}; the link from engagement to each outcome, corrected with "
+                       "the scores' own sampling variance, is measured in 'Engagement and your "
+                       "own outcomes'")
 
 
 HYPOTHESES = ("H1", "H2", "H3", "H4", "H5", "H6", "dual")
@@ -174,8 +174,8 @@ def corrected_effects(panel: pd.DataFrame, direction: str = "ex_to_cx",
         why = None  # a link the data or the design cannot support gets a row saying why
         if lag != 1:
             why = "the noise-corrected lagged links are estimated for a lag of one period"
-        elif not any(f"{c}_{h}" in data.columns for c in (ex, outcome) for h in "ab"):
-            why = NO_HALVES_IN_SCORES  # a platform's scores: no halves at all
+        elif any(not {f"{c}_a", f"{c}_b"} & set(data.columns) for c in (ex, outcome)):
+            why = NO_HALVES_IN_SCORES  # a score given by a platform: no halves at all
         elif not_halved(data, ex):
             why = NO_STABLE_HALVES
         else:
@@ -332,7 +332,7 @@ def money_links(panel: pd.DataFrame, exclude: str | None, n_boot: int, seed: int
         raise InsufficientData("the customers gave no NPS, and the link to money runs through it")
     parts = []
     reasons = []
-    halved = {f"{EX_MEASURE}_a", "nps_a"} <= set(money.columns)
+    halved = {f"{EX_MEASURE}_a", "nps_a"} <= set(money.columns)  # not a platform's scores
     for y in mediation_outcomes(money):
         try:
             if not halved:

@@ -41,7 +41,8 @@ from cxex_analysis.config import paths
 from cxex_analysis.errors import InsufficientData, ParameterError, check_confidence
 from cxex_analysis.estimators.finance import in_registry_currency
 from cxex_analysis.estimators.fixed_effects import twfe
-from cxex_analysis.estimators.measurement import split_half_iv
+from cxex_analysis.estimators.measurement import IVEstimate, split_half_iv
+from cxex_analysis.estimators.outcome_links import WaveNoise, corrected_within, yearly_decay
 from cxex_analysis.estimators.shrinkage import shrink
 from cxex_analysis.estimators.value_model import (
     EFFECTS,
@@ -56,6 +57,7 @@ from cxex_analysis.estimators.value_model import (
 from cxex_analysis.panels.linkage_panels import build_money_panel, build_panel
 from cxex_analysis.panels.pilot_panels import pilot_registry, units_like_pilot
 from cxex_analysis.panels.respondent_halves import NO_STABLE_HALVES, not_halved
+from cxex_analysis.panels.score_tables import NO_HALVES
 from cxex_analysis.panels.unit_economics import baseline, registry_currencies
 from cxex_analysis.results import read_json, tidy
 from cxex_analysis.store.inventory import BY_KEY, inventory, left_out
@@ -107,8 +109,11 @@ def link_estimates(con, min_group_size: int = 5, confidence: float = 0.95) -> pd
                      "n": plain["n"], "bounded": True,
                      "method": plain["method"] + " (n = unit-quarters)"})
         try:
-            fit = split_half_iv(usable, y, f"{x}_a", f"{x}_b", "unit_id", "t",
-                                confidence=confidence)
+            if {f"{x}_a", f"{x}_b"} & set(usable.columns):
+                fit = split_half_iv(usable, y, f"{x}_a", f"{x}_b", "unit_id", "t",
+                                    confidence=confidence)
+            else:  # a platform's scores: no halves, but each score's sampling variance
+                fit = _from_sampling_variance(usable, y, x, confidence)
         except InsufficientData as reason:
             why = NO_STABLE_HALVES if x in (EX_MEASURE, "enps") and not_halved(usable, x) else \
                 str(reason).rstrip(".")
@@ -119,6 +124,21 @@ def link_estimates(con, min_group_size: int = 5, confidence: float = 0.95) -> pd
             "estimate", "se", "ci_low", "ci_high", "p_value", "n", "bounded", "first_stage_f")},
             "method": fit["method"] + " (n = unit-quarters)"})
     return tidy(rows, extra=["bounded", "expected_sign", "first_stage_f"])
+
+
+def _from_sampling_variance(usable: pd.DataFrame, y: str, x: str,
+                            confidence: float) -> IVEstimate:
+    """A money link from a platform's scores: within units and quarters, the score's noise
+    taken out with its own sampling variance (customers: new people each quarter; staff: the
+    same people answer again, :class:`~cxex_analysis.estimators.outcome_links.WaveNoise`)."""
+    if f"{x}_se" not in usable.columns:
+        raise InsufficientData(NO_HALVES)
+    noise = WaveNoise(0.0, 1.0, "set") if x == "nps" else WaveNoise(decay=yearly_decay("quarter"))
+    fit = corrected_within(usable.assign(variance=usable[f"{x}_se"] ** 2), y, x, "variance",
+                           "unit_id", "t", noise, confidence)
+    return IVEstimate(estimate=fit.estimate[0], se=fit.se[0], ci_low=fit.ci_low[0],
+                      ci_high=fit.ci_high[0], p_value=fit.p_value[0], n=fit.n, bounded=True,
+                      first_stage_f=np.nan, method=fit.method)
 
 
 def links_from(rows: pd.DataFrame) -> tuple[dict[str, Quantity], list[str], list[str]]:

@@ -175,9 +175,9 @@ def _solve(z: np.ndarray, y: np.ndarray, w: np.ndarray, omega: np.ndarray,
              or np.diag(inverse)[j] <= 0]
     if noisy:
         raise InsufficientData(
-            f"engagement's change from wave to wave is mostly survey noise ({', '.join(noisy)}: "
-            f"{max(float(np.nanmin(reliability)), 0):.0%} of it real), so its link cannot "
-            "be told from noise")
+            f"the score's change from one period to the next is mostly survey noise "
+            f"({', '.join(noisy)}: {max(float(np.nanmin(reliability)), 0):.0%} of it real), so "
+            "its link cannot be told from noise")
     zy = z.T @ (w * y)
     beta = inverse @ zy
     residual = y - z @ beta
@@ -214,14 +214,52 @@ def fixed_effects(rows: pd.DataFrame, noise: WaveNoise = WaveNoise(),
     (True, True)
     """
     confidence = check_confidence(confidence)
+    method = (f"fixed_effects_unit_and_wave_corrected_least_squares_{noise.describe()}_"
+              "weighted_by_respondents_cr1_unit")
+    return _within(rows, (("x0", "v0", 0), ("x1", "v1", 1)), noise, confidence, TERMS, method)
+
+
+def corrected_within(data: pd.DataFrame, y: str, x: str, variance: str, unit: str, time: str,
+                     noise: WaveNoise = WaveNoise(0.0, 1.0, "set"),
+                     confidence: float = 0.95) -> Fit:
+    """``y`` on ``x`` of the same period within units, with an effect per period, ``x``'s
+    survey noise (sampling ``variance``, correlated between periods as ``noise`` says; by
+    default new people each period, as customers are) taken out; unweighted. What the
+    money links use where the scores cannot be split into halves (a platform's export).
+
+    Examples
+    --------
+    >>> panel = planted_outcome_panel(seed=2)
+    >>> fit = corrected_within(panel.assign(lead=panel.groupby("unit")["y"].shift(-1)),
+    ...                        "lead", "ex", "ex_var", "unit", "wave")
+    >>> bool(fit.ci_low[0] < -0.3 < fit.ci_high[0]), bool(fit.uncorrected[0] > -0.25)
+    (True, True)
+    """
+    confidence = check_confidence(confidence)
+    missing = [c for c in (y, x, variance, unit, time) if c not in data.columns]
+    if missing:
+        raise ParameterError(f"column(s) {missing} are not in the data.")
+    rows = pd.DataFrame({"unit": data[unit].to_numpy(), "wave": data[time].to_numpy(),
+                         "y": data[y].to_numpy(float), "x0": data[x].to_numpy(float),
+                         "v0": data[variance].to_numpy(float), "w": 1.0}).dropna()
+    method = (f"fixed_effects_unit_and_period_corrected_least_squares_{noise.describe()}_"
+              "cr1_unit")
+    return _within(rows.reset_index(drop=True), (("x0", "v0", 0),), noise, confidence,
+                   (x,), method)
+
+
+def _within(rows: pd.DataFrame, terms: tuple, noise: WaveNoise, confidence: float,
+            names: tuple[str, ...], method: str) -> Fit:
+    """Corrected least squares within units (weighted unit means removed) with an effect per
+    wave: ``terms`` are (regressor, its sampling variance, how many waves back it was
+    measured)."""
     counts = rows.groupby("unit")["wave"].transform("size")
     rows = rows[counts > 1].reset_index(drop=True)
     if rows["unit"].nunique() < 3:
-        raise InsufficientData("too few units have two waves with an outcome and the EX of "
-                               "the wave before")
+        raise InsufficientData("too few units have two periods with the outcome and the score")
     w = rows["w"].to_numpy(float)
     unit = rows["unit"].to_numpy()
-    z = np.column_stack([rows[["x0", "x1"]].to_numpy(float),
+    z = np.column_stack([rows[[t[0] for t in terms]].to_numpy(float),
                          _wave_dummies(rows["wave"], drop_first=True)])
     y = rows["y"].to_numpy(float)
     total = rows.groupby("unit")["w"].transform("sum").to_numpy()
@@ -231,16 +269,15 @@ def fixed_effects(rows: pd.DataFrame, noise: WaveNoise = WaveNoise(),
         return values - frame / total[:, None]
 
     z, y = demean(z), demean(y[:, None])[:, 0]
-    unit_omega = _within_noise(rows, noise, z.shape[1])
-    method = (f"fixed_effects_unit_and_wave_corrected_least_squares_{noise.describe()}_"
-              "weighted_by_respondents_cr1_unit")
-    return _solve(z, y, w, unit_omega.sum(axis=0), unit_omega, unit, 2, confidence, TERMS,
-                  method)
+    unit_omega = _within_noise(rows, noise, z.shape[1], terms)
+    return _solve(z, y, w, unit_omega.sum(axis=0), unit_omega, unit, len(terms), confidence,
+                  names, method)
 
 
-def _within_noise(rows: pd.DataFrame, noise: WaveNoise, k: int) -> np.ndarray:
+def _within_noise(rows: pd.DataFrame, noise: WaveNoise, k: int,
+                  terms: tuple = (("x0", "v0", 0), ("x1", "v1", 1))) -> np.ndarray:
     """Each unit's expected noise contribution to the demeaned regressors' weighted
-    cross-products (G × K × K; only the two EX terms, of the row's wave and the one before,
+    cross-products (G × K × K; only ``terms``, (regressor, sampling variance, waves back),
     are noisy).
 
     Weighted demeaning within a unit is M = I − 1w'/S, so M'WM = W − ww'/S; the noise of the
@@ -252,19 +289,22 @@ def _within_noise(rows: pd.DataFrame, noise: WaveNoise, k: int) -> np.ndarray:
     waves = waves - waves.min()
     calendar = waves.max() + 1
     w = rows["w"].to_numpy(float)
-    s = [np.sqrt(rows["v0"].to_numpy(float)), np.sqrt(rows["v1"].to_numpy(float))]
+    s = [np.sqrt(rows[variance].to_numpy(float)) for _, variance, _ in terms]
+    back = [offset for _, _, offset in terms]
     weighted = []
-    for a in (0, 1):
+    for a in range(len(terms)):
         dense = np.zeros((len(order), calendar))
         dense[codes, waves] = w * s[a]
         weighted.append(dense)
-    total = np.bincount(codes, weights=w)
+    total = np.bincount(codes, weights=w, minlength=len(order))
     gap = np.subtract.outer(np.arange(calendar), np.arange(calendar))
     omega = np.zeros((len(order), k, k))
-    for a, b in ((0, 0), (1, 1), (0, 1)):
-        own = np.bincount(codes, weights=w * noise.at(b - a) * s[a] * s[b])
-        shared = np.einsum("ut,ts,us->u", weighted[a], noise.at(gap - a + b), weighted[b])
-        omega[:, a, b] = omega[:, b, a] = own - shared / total
+    for a in range(len(terms)):
+        for b in range(a, len(terms)):
+            lag = back[b] - back[a]
+            own = np.bincount(codes, weights=w * noise.at(lag) * s[a] * s[b], minlength=len(order))
+            shared = np.einsum("ut,ts,us->u", weighted[a], noise.at(gap + lag), weighted[b])
+            omega[:, a, b] = omega[:, b, a] = own - shared / total
     return omega
 
 

@@ -84,7 +84,8 @@ def build_money_panel(panel: pd.DataFrame, unit: str = "unit_id", time: str = "t
     while what customers live through moves slowly, so a quarter's score carries about three
     times the signal share and the noise-corrected money links are far more precise.
     """
-    ex = [c for c in (EX_MEASURE, f"{EX_MEASURE}_a", f"{EX_MEASURE}_b") if c in panel.columns]
+    ex = [c for c in (EX_MEASURE, f"{EX_MEASURE}_a", f"{EX_MEASURE}_b", f"{EX_MEASURE}_se")
+          if c in panel.columns]
     frame = panel.drop(columns=ex)
     if ex:
         earlier = panel[[unit, time, *ex]].assign(**{time: panel[time] + 1})

@@ -37,6 +37,10 @@ NAMES = {"engagement": "engagement_index"}
 #: measures rescaled to 0–100 when the export gives another scale
 RESCALED = ("engagement", "pct_favourable")
 
+#: why a correction that needs halves of the respondents is not made from a platform's scores
+NO_HALVES = ("a platform's unit scores cannot be split into halves of their respondents, which "
+             "this correction for survey noise needs")
+
 #: the method of a level from unit scores
 LEVEL_METHOD = "respondent_weighted_mean_of_unit_scores_stratified_sampling_variance_normal"
 

@@ -178,7 +178,9 @@ def _pilots(inv: Inventory) -> list[str]:
 
 
 def _pilot_value(inv: Inventory) -> list[str]:
-    return _pilots(inv) + _tables("customer_survey", "unit_outcomes")(inv)
+    customers = [] if inv.has("customer_survey") or inv.has("customer_scores") \
+        else ["customer_survey"]
+    return _pilots(inv) + customers + _tables("unit_outcomes")(inv)
 
 
 def _customer_money(inv: Inventory) -> list[str]:
@@ -220,7 +222,7 @@ ANALYSES: tuple[Analysis, ...] = (
     Analysis("rox_pilot", "Return on experience: value of scaling a pilot", "03", _pilot_value,
              "to value a pilot"),
     Analysis("rox_programme", "Return on experience: value of an engagement programme", "03",
-             _tables("employee_survey", "customer_survey", "unit_outcomes"),
+             lambda inv: _both_surveys(inv) + _tables("unit_outcomes")(inv),
              "to value an engagement programme"),
     Analysis("customer_value", "Customer value: retention and revenue of promoters, passives "
              "and detractors, and what a point of NPS is worth, customer by customer", "03",
