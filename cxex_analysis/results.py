@@ -39,7 +39,8 @@ MIME_TYPE = "application/vnd.cxex.results+json"
 OUTCOME_EXTRAS = ("better", "outcome_unit", "wave_length")
 RECORDED_EXTRAS: dict[str, tuple[str, ...]] = {
     "claim": ("verdict", "evidence"),
-    "ex_to_outcome_fe": OUTCOME_EXTRAS, "ex_to_outcome_ldv": OUTCOME_EXTRAS}
+    "ex_to_outcome_fe": OUTCOME_EXTRAS, "ex_to_outcome_ldv": OUTCOME_EXTRAS,
+    "metric_change": OUTCOME_EXTRAS[:2], "metric_value": OUTCOME_EXTRAS[:2]}
 _ALL_EXTRAS = tuple(dict.fromkeys(c for extras in RECORDED_EXTRAS.values() for c in extras))
 
 _recorded: list[pd.DataFrame] = []

@@ -142,6 +142,8 @@ ESTIMAND_LABELS = {
     "ex_to_cx_lagged": "engagement → later customer score",
     "ex_to_outcome_fe": "engagement → outcome, each unit against itself over time",
     "ex_to_outcome_ldv": "engagement → outcome, holding the outcome's previous value fixed",
+    "metric_change": "change in your own metric from the programme",
+    "metric_value": "the programme's change in money, over the units",
     "cx_to_ex_lagged": "customer score → later engagement",
     "ex_lead_placebo": "placebo: later engagement → earlier customer score",
     "ex_cx_correlation": "correlation across units",
@@ -211,6 +213,8 @@ METHOD_WORDS = [
     ("_halves_decay", " (measured from halves that keep their people), fading"),
     ("_assumed_decay", " (assumed), fading"), ("_set_decay", " (as set), fading"),
     ("_per_wave_weighted_by_respondents", " a wave; weighted by respondents,"),
+    ("_points_times_the_link_a_wave_later_of_", " engagement points × the link a wave later, "),
+    ("metric_change_times_", "the change × "), ("_units_reporting_it", " units reporting it"),
     ("split_half_iv", "split-half instrument (survey noise corrected)"),
     ("anderson_rubin", "Anderson–Rubin interval"), ("first_difference", "changes"),
     ("nps_trinomial_adjusted_wald", "adjusted Wald (trinomial)"), ("nps_trinomial_wald", "Wald (trinomial)"),
@@ -251,7 +255,9 @@ CUSTOMER_TERMS = {"nps_contribution": "per point of a customer's NPS answer",
 
 #: The terms of EX → an outcome, in words.
 OUTCOME_TERMS = {"lag0": "engagement of the same wave", "lag1": "engagement of the wave before",
-                 "previous_outcome": "the outcome's value the wave before"}
+                 "previous_outcome": "the outcome's value the wave before",
+                 "ex_to_outcome_fe": "each unit against itself",
+                 "ex_to_outcome_ldv": "holding the previous value fixed"}
 
 #: The rows of an action review, in words.
 ACTION_TERMS = {"completed": "after the action was completed",

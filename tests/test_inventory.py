@@ -99,7 +99,7 @@ def test_the_plan_runs_what_the_data_feed_and_says_why_it_skips_the_rest():
     decided = plan.notebook_plan("03", no_pilot)
     assert decided.action == "run" and "scaling a pilot" in decided.left_out[0]
     # customers keyed but no CRM: what customers are worth needs it, said by its file
-    assert "customer_outcomes.csv" in decided.left_out[1]
+    assert any("customer_outcomes.csv" in s for s in decided.left_out)
     crm = inventory.Inventory(rows={"units": 3, "customer_survey": 9, "customer_outcomes": 9},
                               keyed_customer_answers=9)
     assert plan.notebook_plan("03", crm).action == "run"

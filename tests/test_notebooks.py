@@ -36,7 +36,7 @@ def test_every_notebook_succeeds_and_latest_points_at_the_run(run):
     assert manifest["status"] == "ok" and manifest["inputs"]
 
 
-def test_results_json_has_exactly_the_schema_keys(run):
+def test_results_json_has_exactly_the_schema_keys(run, truth):
     _, result = run
     records = json.loads((result.run_dir / "results.json").read_text())
     assert records
@@ -104,6 +104,17 @@ def test_results_json_has_exactly_the_schema_keys(run):
         rox_subjects - {"ex_programme", "all"} <= pilot_subjects
     # and an engagement programme valued through notebook 01's EX -> CX estimate
     assert "ex_programme" in rox_subjects
+    # the demo's own metrics (issue 37): each linked to engagement two ways, the planted
+    # link a wave later inside the fixed-effects interval, and the programme in them
+    for metric, planted in truth["unit_metrics"]["lag1"].items():
+        fe = next(r for r in records if (r["estimand"], r["outcome"], r["term"])
+                  == ("ex_to_outcome_fe", metric, "lag1"))
+        assert fe["ci_low"] < planted < fe["ci_high"], (metric, fe, planted)
+    changed = {(r["estimand"], r["outcome"]) for r in records if r["subject"] == "ex_programme"}
+    assert {("metric_change", "staff_absence"), ("metric_change", "sales_per_m2"),
+            ("metric_value", "sales_per_m2")} <= changed
+    assert ("metric_value", "staff_absence") not in changed  # not kept in money
+    assert "Raising engagement by 5 points in every unit would change staff absence" in index
 
 
 def test_html_has_no_code_warnings_or_remote_scripts(run):

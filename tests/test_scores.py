@@ -245,6 +245,13 @@ def test_a_score_only_organisation_publishes_every_report_its_data_can_feed(both
     records = json.loads((latest / "results.json").read_text())
     pair = [r for r in records if r["estimand"] in ("ex_to_outcome_fe", "ex_to_outcome_ldv")]
     assert pair and all(r["better"] == "lower" and r["wave_length"] == "year" for r in pair)
+    # return on experience in the organisation's own metric: 5 engagement points in every
+    # unit; the planted change a wave later is 5 × −0.05, inside the two models' range
+    assert "03_return_on_experience" in ran
+    changes = [r for r in records if r["estimand"] == "metric_change"]
+    assert {r["term"] for r in changes} == {"ex_to_outcome_fe", "ex_to_outcome_ldv"}
+    assert min(r["ci_low"] for r in changes) < 5 * WORLD.effect < max(r["ci_high"] for r in changes)
+    assert "Raising engagement by 5 points in every unit" in index
 
 
 # ---------------------------------------------------------------------------------------
@@ -361,3 +368,45 @@ def test_the_money_links_from_a_platforms_scores_correct_with_their_sampling_var
     assert scored["method"].startswith("fixed_effects_unit_and_period_corrected_least_squares")
     assert scored["ci_low"] < answered["estimate"] < scored["ci_high"]
     assert scored["estimate"] > 3 * links["scores"].loc["link_uncorrected", "estimate"] > 0
+
+
+def test_a_metric_kept_in_money_is_valued_over_the_units_that_report_it(tmp_path):
+    """The programme's change in an own metric kept in a currency is summed over the units
+    reporting it in its latest period; a metric in other units is not money."""
+    from cxex_analysis.analyses import metric_value
+    from cxex_analysis.narrative.value_findings import metric_sentences
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    pd.DataFrame({"unit_id": ["A", "B", "C"], "region": "North", "unit_type": "Store"}).to_csv(
+        folder / "units.csv", index=False)
+    pd.DataFrame({"unit_id": ["A", "B", "C"], "period": "2025-01-01", "measure": "engagement",
+                  "value": 70.0, "n": 20}).to_csv(folder / "employee_scores.csv", index=False)
+    metrics = pd.DataFrame({"unit_id": ["A", "B", "C", "A", "B"],
+                            "period": ["2025-01-01"] * 3 + ["2024-01-01"] * 2,
+                            "metric": ["sales", "sales", "sales", "incidents", "incidents"],
+                            "value": [100.0, 90, 80, 3, 4], "better": ["higher"] * 3 + ["lower"] * 2,
+                            "unit": ["EUR a month"] * 3 + [""] * 2})
+    metrics.to_csv(folder / "unit_metrics.csv", index=False)
+    ingest.ingest(folder, tmp_path / "w.duckdb")
+    con = wh.connect(str(tmp_path / "w.duckdb"))
+    results = pd.DataFrame([
+        {"analysis": "linkage", "estimand": estimand, "subject": "all", "outcome": metric,
+         "term": "lag1", "estimate": estimate, "se": 0.1, "ci_low": estimate - 0.2,
+         "ci_high": estimate + 0.2, "p_value": 0.01, "confidence": 0.95, "n": 40,
+         "method": "", "better": better, "outcome_unit": unit}
+        for metric, better, unit in (("sales", "higher", "EUR a month"), ("incidents", "lower", ""))
+        for estimand, estimate in (("ex_to_outcome_fe", 0.6), ("ex_to_outcome_ldv", 0.4))])
+    rows = metric_value.metric_changes(con, results, 5.0)
+    assert metric_value.metric_changes(con, results, 0.0).empty  # no programme
+    con.close()
+    value = rows[rows["estimand"] == "metric_value"].set_index("term")
+    assert list(value.index) == ["ex_to_outcome_fe", "ex_to_outcome_ldv"]
+    assert np.allclose(value["estimate"], [3 * 5 * 0.6, 3 * 5 * 0.4]) and (value["n"] == 3).all()
+    incidents = rows[rows["outcome"] == "incidents"]
+    assert set(incidents["estimand"]) == {"metric_change"}  # not money
+    assert np.allclose(incidents["estimate"], [3.0, 2.0])
+    said = " ".join(metric_sentences(rows))
+    assert "sales (EUR a month) a wave later by +3 (95% CI +2 to +4" in said and "better, as higher is better" in said
+    assert "worse, as lower is better" in said  # more incidents
+    assert "Over the 3 units that report sales (EUR a month), that is +6 to +9 EUR a month" in said

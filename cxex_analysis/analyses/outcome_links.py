@@ -111,6 +111,7 @@ def pair(found: OutcomePanel, confidence: float = 0.95,
 
 
 def _rows(fit: Fit, estimand: str, base: dict) -> list[dict]:
+    """One row per term."""
     return [{**base, "estimand": estimand, "term": term, "estimate": fit.estimate[j],
              "se": fit.se[j], "ci_low": fit.ci_low[j], "ci_high": fit.ci_high[j],
              "p_value": fit.p_value[j], "n": fit.n, "n_units": fit.n_units,

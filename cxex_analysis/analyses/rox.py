@@ -420,7 +420,9 @@ def what_to_value(con, results: pd.DataFrame, scale_pilot: str, finance: dict,
     notes = left_out(have, ["rox_pilot", "rox_programme"])
     customers = customers if customers is not None else pd.DataFrame()
     if not (pilot_ok or programme_ok):
-        if len(customers):  # what customers are worth is shown; no programme to value
+        if len(customers) or BY_KEY["rox_metrics"].available(have):
+            # what customers are worth, or the programme in the organisation's own metrics,
+            # is shown; no programme to value in money
             return Valuation(None, "not_valued", None, notes, tidy([]), customers)
         raise ParameterError("nothing to value: " + " ".join(notes)
                              + (" (ex_programme_points is 0)" if ex_programme_points <= 0 else ""))

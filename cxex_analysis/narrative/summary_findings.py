@@ -21,7 +21,11 @@ from cxex_analysis.narrative.linkage_findings import (
     why_not_measured,
 )
 from cxex_analysis.narrative.outcome_findings import pair_readings
-from cxex_analysis.narrative.value_findings import break_even_sentence, customer_findings
+from cxex_analysis.narrative.value_findings import (
+    break_even_sentence,
+    customer_findings,
+    metric_sentences,
+)
 from cxex_analysis.vocabulary import LINK_WORDS, ci_label, group_label, interval_cell, level_of
 
 
@@ -150,6 +154,7 @@ def value_answers(results: pd.DataFrame) -> list[str]:
                    f"{npv['ci_high'] / 1e6:,.2f}m); return {roi['estimate']:.0%} "
                    f"({roi['ci_low']:.0%} to {roi['ci_high']:.0%})"
                    + (f"; chance of a positive return {prob['estimate']:.0%}." if prob is not None else "."))
+    out += metric_sentences(rox)  # an engagement programme in the organisation's own metrics
     # what customers are worth, measured customer by customer: the retention gap first
     return out + customer_findings(results[results["analysis"] == "customer_value"])[:1]
 

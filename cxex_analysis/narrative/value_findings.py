@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from cxex_analysis.estimators.value_model import Inputs, channels_left_out, heskett_check
-from cxex_analysis.vocabulary import LINK_WORDS, level_of, term_label
+from cxex_analysis.vocabulary import LINK_WORDS, ci_label, level_of, term_label
 
 
 def findings(summary: pd.DataFrame, inputs: Inputs, breakeven: float | None = None) -> list[str]:
@@ -156,4 +156,40 @@ def customer_findings(rows: pd.DataFrame, currency: str = "") -> list[str]:
                    f"fewer customers leaving a month ({-100 * churn['ci_high']:.3f} to "
                    f"{-100 * churn['ci_low']:.3f}; customers compared with each other, as a "
                    "customer leaves only once).")
+    return out
+
+
+def metric_sentences(rows: pd.DataFrame) -> list[str]:
+    """What an engagement programme would change in each of the organisation's own metrics
+    (:func:`cxex_analysis.analyses.metric_value.metric_changes`), the two models as a range,
+    and in money where the metric is kept in a currency."""
+    out = []
+    changes = rows[rows["estimand"] == "metric_change"]
+    for metric, part in changes.groupby("outcome", sort=False):
+        by_model = {r["term"]: r for _, r in part.iterrows()}
+        if not {"ex_to_outcome_fe", "ex_to_outcome_ldv"} <= set(by_model):
+            continue
+        fe, ldv = by_model["ex_to_outcome_fe"], by_model["ex_to_outcome_ldv"]
+        points = str(fe["method"]).split("_points_times")[0]  # as metric_changes writes it
+        unit = str(fe.get("outcome_unit") or "")
+        name = metric.replace("_", " ") + (f" ({unit})" if unit and unit != "nan" else "")
+        better = str(fe.get("better") or "higher")
+        level = ci_label(fe.get("confidence"))
+        ranges = [f"{r['estimate']:+.3g} ({level} {r['ci_low']:+.3g} to {r['ci_high']:+.3g}; "
+                  f"{words})" for r, words in ((fe, "each unit against itself"),
+                                                (ldv, "holding its previous value"))]
+        sign = {np.sign(fe["estimate"]), np.sign(ldv["estimate"])}
+        reading = ""
+        if len(sign) == 1 and all(r["ci_low"] > 0 or r["ci_high"] < 0 for r in (fe, ldv)):
+            good = (sign.pop() > 0) == (better != "lower")
+            reading = f" — {'better' if good else 'worse'}, as {better} is better"
+        out.append(f"Raising engagement by {points} points in every unit would change {name} "
+                   f"a wave later by {ranges[0]} to {ranges[1]}{reading}, if the link is "
+                   "causal.")
+        value = rows[(rows["estimand"] == "metric_value") & (rows["outcome"] == metric)]
+        if len(value) == 2:
+            low, high = value["ci_low"].min(), value["ci_high"].max()
+            out.append(f"Over the {int(value['n'].iloc[0])} units that report {name}, that is "
+                       f"{value['estimate'].min():+,.0f} to {value['estimate'].max():+,.0f} "
+                       f"{unit} ({level}s together {low:+,.0f} to {high:+,.0f}).")
     return out

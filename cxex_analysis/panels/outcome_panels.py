@@ -229,3 +229,13 @@ def outcome_panel(con, min_group_size: int = MIN_GROUP_SIZE) -> OutcomePanel:
     panel = panel.drop(columns="date").sort_values(["unit_id", "wave"], ignore_index=True)
     return OutcomePanel(panel, outcomes, measure, source, length,
                         tuple(dict.fromkeys(notes)))
+
+
+def units_reporting(con) -> dict[str, int]:
+    """Each own metric's number of units in its latest period (none without ``unit_metrics``)."""
+    if not has_table(con, "unit_metrics"):
+        return {}
+    rows = con.execute("SELECT metric, count(DISTINCT unit_id) FROM unit_metrics u WHERE period = "
+                       "(SELECT max(period) FROM unit_metrics m WHERE m.metric = u.metric) "
+                       "GROUP BY metric").fetchall()
+    return {str(metric): int(count) for metric, count in rows}

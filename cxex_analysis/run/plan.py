@@ -26,7 +26,7 @@ NOTEBOOK_ANALYSES = {
     "00": ("audit",),
     "01": ("ex_metrics", "cx_metrics", "linkage", "outcome_links", "mediation"),
     "02": ("pilots",),
-    "03": ("rox_pilot", "rox_programme", "customer_value"),
+    "03": ("rox_pilot", "rox_programme", "rox_metrics", "customer_value"),
     "04": ("groups",),
     "05": ("verbatims",),
     "06": ("actions",),

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cxex_analysis.simulation import demo_actions, demo_customers
+from cxex_analysis.simulation import demo_actions, demo_customers, demo_metrics
 from cxex_analysis.simulation import demo_comments as comments_bank
 from cxex_analysis.simulation.demo_measurement import cx_measurement_slopes, ex_measurement_slope
 from cxex_analysis.simulation.demo_parameters import (
@@ -241,6 +241,8 @@ def generate(out_dir: Path | str, params: DemoParameters | None = None) -> dict:
     employees.to_csv(out / "employee_survey.csv", index=False)
     outcomes.to_csv(out / "unit_outcomes.csv", index=False)
     followed.crm.to_csv(out / "customer_outcomes.csv", index=False)
+    metrics, metrics_truth = demo_metrics.unit_metrics(params, draws, factual, months)
+    metrics.to_csv(out / "unit_metrics.csv", index=False)
     PILOTS.to_csv(out / "pilots.csv", index=False)
     assignments.to_csv(out / "pilot_assignments.csv", index=False)
     plans_written.to_csv(out / "action_plans.csv", index=False)
@@ -264,6 +266,7 @@ def generate(out_dir: Path | str, params: DemoParameters | None = None) -> dict:
         "linkage": _linkage_truth(params, draws, factual, len(months), big),
         "pilots": pilot_truth,
         "customer_value": followed.truth,
+        "unit_metrics": metrics_truth,
         "actions": {**action_truth, "plans": len(plans),
                     "by_status": plans["status"].value_counts().to_dict()},
         "planted_invalid_rows": invalid,

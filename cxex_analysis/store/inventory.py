@@ -45,6 +45,7 @@ ADD = {
                  "in employee_scores.csv)",
     "outcome": "an outcome to link them to (your own metrics in unit_metrics.csv, or customer "
                "scores)",
+    "unit_metrics": "your own metrics (unit_metrics.csv)",
 }
 
 
@@ -224,6 +225,11 @@ ANALYSES: tuple[Analysis, ...] = (
     Analysis("rox_programme", "Return on experience: value of an engagement programme", "03",
              lambda inv: _both_surveys(inv) + _tables("unit_outcomes")(inv),
              "to value an engagement programme"),
+    Analysis("rox_metrics", "Return on experience in your own metrics: what an engagement "
+             "programme would change in each of them", "03",
+             lambda inv: ([] if inv.has("employee_survey") or inv.has("employee_scores")
+                          else ["ex_scores"]) + _tables("unit_metrics")(inv),
+             "to show an engagement programme in your own metrics"),
     Analysis("customer_value", "Customer value: retention and revenue of promoters, passives "
              "and detractors, and what a point of NPS is worth, customer by customer", "03",
              _customer_money, "to show what customers are worth"),
