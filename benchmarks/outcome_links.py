@@ -26,6 +26,7 @@ import time
 import numpy as np
 import pandas as pd
 
+from cxex_analysis.errors import InsufficientData
 from cxex_analysis.estimators.outcome_links import (
     WaveNoise,
     fixed_effects,
@@ -77,10 +78,14 @@ def one_world(seed: int, units: int) -> dict:
         target = fit(exact, WaveNoise(0.0)).estimate[1]
         out[f"{model}|target"] = target
         for method, noise in noises.items():
-            result = fit(noisy, noise)
+            try:
+                result = fit(noisy, noise)
+            except InsufficientData:  # over-corrected until nothing real is left
+                out[f"{model}|{method}|estimate"] = np.nan
+                out[f"{model}|{method}|covered"] = np.nan
+                continue
             out[f"{model}|{method}|estimate"] = result.estimate[1]
-            out[f"{model}|{method}|covered"] = result.ci_low[1] < target < result.ci_high[1]
-            out[f"{model}|{method}|se"] = result.se[1]
+            out[f"{model}|{method}|covered"] = float(result.ci_low[1] < target < result.ci_high[1])
         result = fit(noisy, WaveNoise())
         out[f"{model}|{METHODS[3]}|estimate"] = result.uncorrected[1]
     return out
@@ -118,13 +123,14 @@ def main() -> None:
                         ("ldv", "holding the previous value (ex_to_outcome_ldv)")):
         target = worlds[f"{model}|target"]
         print(f"\n  {name}: the same model without sampling noise gives {target.mean():+.4f}")
-        print(f"    {'method':32} {'mean':>8} {'bias/SD':>8} {'coverage':>9}")
+        print(f"    {'method':32} {'mean':>8} {'bias/SD':>8} {'coverage':>9} {'estimated':>10}")
         for method in METHODS:
             estimate = worlds[f"{model}|{method}|estimate"]
             bias = (estimate - target).mean() / (estimate - target).std()
             covered = worlds.get(f"{model}|{method}|covered")
             cover = f"{covered.mean():9.2f}" if covered is not None else f"{'—':>9}"
-            print(f"    {method:32} {estimate.mean():+8.4f} {bias:+8.2f} {cover}")
+            print(f"    {method:32} {estimate.mean():+8.4f} {bias:+8.2f} {cover} "
+                  f"{estimate.notna().mean():10.0%}")
     for method in METHODS[:2]:
         fe, ldv = worlds[f"fe|{method}|estimate"], worlds[f"ldv|{method}|estimate"]
         planted = worlds["planted"]
