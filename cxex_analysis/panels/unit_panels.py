@@ -18,6 +18,7 @@ Metric definitions are those of :mod:`cxex_analysis.panels.respondent_scores`.
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from cxex_analysis.config import MIN_GROUP_SIZE
@@ -275,6 +276,9 @@ def unit_panel(con: duckdb.DuckDBPyConnection, min_group_size: int = MIN_GROUP_S
         frames.append(ex)
     elif employee_scores is not None:
         ex = score_panel(employee_scores, "quarter").rename(columns={"responses": "respondents"})
+        for column in ("engagement_index", "engagement_index_se"):  # an export of eNPS only
+            if column not in ex.columns:
+                ex[column] = np.nan
         ex = ex.drop(columns=[c for c in ex.columns if c.endswith("_n") and c != "enps_n"
                               or c.startswith("eng_") and c.endswith("_se")])
         frames.append(blank_small(ex, "respondents", [c for c in ex.columns if c not in (
