@@ -111,8 +111,8 @@ def test_results_json_has_exactly_the_schema_keys(run, truth):
                   == ("ex_to_outcome_fe", metric, "lag1"))
         assert fe["ci_low"] < planted < fe["ci_high"], (metric, fe, planted)
     changed = {(r["estimand"], r["outcome"]) for r in records if r["subject"] == "ex_programme"}
-    assert {("metric_change", "staff_absence"), ("metric_change", "sales_per_m2"),
-            ("metric_value", "sales_per_m2")} <= changed
+    assert {("metric_change", "staff_absence"), ("metric_change", "sales"),
+            ("metric_value", "sales")} <= changed
     assert ("metric_value", "staff_absence") not in changed  # not kept in money
     assert "Raising engagement by 5 points in every unit would change staff absence" in index
 

@@ -372,7 +372,8 @@ def test_the_money_links_from_a_platforms_scores_correct_with_their_sampling_var
 
 def test_a_metric_kept_in_money_is_valued_over_the_units_that_report_it(tmp_path):
     """The programme's change in an own metric kept in a currency is summed over the units
-    reporting it in its latest period; a metric in other units is not money."""
+    reporting it in its latest period; a metric in other units, or a ratio in money, is not
+    summed."""
     from cxex_analysis.analyses import metric_value
     from cxex_analysis.narrative.value_findings import metric_sentences
 
@@ -399,6 +400,7 @@ def test_a_metric_kept_in_money_is_valued_over_the_units_that_report_it(tmp_path
         for estimand, estimate in (("ex_to_outcome_fe", 0.6), ("ex_to_outcome_ldv", 0.4))])
     rows = metric_value.metric_changes(con, results, 5.0)
     assert metric_value.metric_changes(con, results, 0.0).empty  # no programme
+    assert not metric_value.is_amount("sales_per_m2", "EUR a month")  # a ratio adds up to nothing
     con.close()
     value = rows[rows["estimand"] == "metric_value"].set_index("term")
     assert list(value.index) == ["ex_to_outcome_fe", "ex_to_outcome_ldv"]

@@ -5,9 +5,10 @@ organisation's own metrics (``unit_metrics``: a readmission rate, sales per squa
 notebook 01's bracketing pair (:mod:`cxex_analysis.analyses.outcome_links`): the ``lag1``
 term of each model — the outcome a wave after engagement rose — times ``points``. The two
 models bracket the change (Angrist & Pischke); both are shown, never one number. A metric
-kept in money (its ``unit`` a currency: ``EUR``, ``USD a month``, ``£``) is also summed over
-the units that report it: what the programme would be worth in it a period, in that
-currency. Like the engagement programme of
+kept in money (its ``unit`` a currency: ``EUR``, ``USD a month``, ``£``) and not a ratio
+(its name has no "per", "rate", "ratio", "average", "mean" or "index": sales per m² summed over
+units is no amount) is also summed over the units that report it: what the programme would
+be worth in it a period, in that currency. Like the engagement programme of
 the value chain, this reads an observational link as if it were causal, and says so.
 """
 
@@ -27,6 +28,20 @@ MODELS = ("ex_to_outcome_fe", "ex_to_outcome_ldv")
 
 #: a metric's unit that names a currency: an ISO 4217 code or a currency sign first
 _CURRENCY = re.compile(r"^\s*(?:[A-Z]{3}(?![A-Za-z])|[€$£¥₹₩])")
+
+
+#: words of a metric's name that make it a ratio, which summed over units is no amount
+_RATIO = re.compile(r"(?:^|[\s_])(?:per|rate|ratio|average|avg|mean|index)(?:$|[\s_])", re.I)
+
+
+def is_amount(metric: str, unit: str | None) -> bool:
+    """A metric kept in money that adds up over units ('sales', EUR) — not a ratio
+    ('sales per m2', 'revenue per customer').
+
+    >>> is_amount("sales", "EUR a month"), is_amount("sales_per_m2", "EUR"), is_amount("sales", "%")
+    (True, False, False)
+    """
+    return is_money(unit) and not _RATIO.search(str(metric))
 
 
 def is_money(unit: str | None) -> bool:
@@ -63,7 +78,7 @@ def metric_changes(con, results: pd.DataFrame, points: float,
         change = {k: points * getattr(row, k) for k in ("estimate", "se", "ci_low", "ci_high")}
         rows.append({**base, "estimand": "metric_change", **change, "n": row.n,
                      "method": f"{points:g}_points_times_the_link_a_wave_later_of_{row.estimand}"})
-        if is_money(unit):
+        if is_amount(str(row.outcome), unit):
             count = int(reporting[row.outcome])
             rows.append({**base, "estimand": "metric_value", "n": count,
                          **{k: count * v for k, v in change.items()},

@@ -6,7 +6,7 @@ to any outcome (notebook 01) and a programme valued in them (notebook 03, sectio
 * **staff absence** (% of hours, quarterly, lower is better): a unit's lasting level, and a
   deviation that carries half of itself into the next quarter and falls
   ``ABSENCE_PER_POINT`` for each latent point of the previous quarter's employee experience;
-* **sales per m²** (EUR a month, monthly, higher is better): a unit's level, and
+* **sales** (EUR thousand a month, monthly, higher is better): a unit's level, and
   ``SALES_PER_POINT`` a month for each latent point of the previous quarter's experience.
 
 They follow the latent experience, not the scores; the truth is given in the units the
@@ -25,7 +25,7 @@ from cxex_analysis.simulation.demo_measurement import ex_measurement_slope
 #: absence (percentage points of hours) per latent engagement point of the quarter before
 ABSENCE_PER_POINT = -0.04
 
-#: sales per m² (EUR a month) per latent engagement point of the quarter before
+#: sales (EUR thousand a month) per latent engagement point of the quarter before
 SALES_PER_POINT = 1.2
 
 
@@ -57,10 +57,10 @@ def unit_metrics(params, draws, factual, months: pd.DatetimeIndex) -> tuple[pd.D
                       "better": "lower", "unit": "% of hours"}),
         pd.DataFrame({"unit_id": np.repeat(ids, len(months)),
                       "period": np.tile(months.strftime("%Y-%m-%d"), n_units),
-                      "metric": "sales_per_m2", "value": sales.ravel().round(2),
-                      "better": "higher", "unit": "EUR a month"})], ignore_index=True)
+                      "metric": "sales", "value": sales.ravel().round(2),
+                      "better": "higher", "unit": "EUR thousand a month"})], ignore_index=True)
     slope = ex_measurement_slope(params, draws, latent)
     truth = {"lag1": {"staff_absence": ABSENCE_PER_POINT / slope,
-                      "sales_per_m2": SALES_PER_POINT / slope},
+                      "sales": SALES_PER_POINT / slope},
              "units": "per point of the measured engagement index of the wave before"}
     return frame, truth
