@@ -412,3 +412,19 @@ def test_a_metric_kept_in_money_is_valued_over_the_units_that_report_it(tmp_path
     assert "sales (EUR a month) a wave later by +3 (95% CI +2 to +4" in said and "better, as higher is better" in said
     assert "worse, as lower is better" in said  # more incidents
     assert "Over the 3 units that report sales (EUR a month), that is +6 to +9 EUR a month" in said
+
+
+def test_the_top_issues_from_a_platforms_scores_are_ranked_by_importance_for_customers(tmp_path):
+    """With item scores and NPS exported by a platform, the group reports weigh each item by
+    its share of the NPS differences between units, as they do with answers."""
+    from cxex_analysis.panels.group_scores import company_context
+    from cxex_analysis.simulation.worlds import WorldSpec, write_world
+
+    write_world(WorldSpec(seed=5, units=60, months=12, items=5, export="scores",
+                          customer_comments="none", employee_comments="none"), tmp_path / "d")
+    ingest.ingest(tmp_path / "d", tmp_path / "w.duckdb")
+    con = wh.connect(str(tmp_path / "w.duckdb"))
+    context = company_context(con)
+    con.close()
+    assert context["basis"] == "nps" and len(context["items"]) == 5
+    assert set(context["importance"].index) == set(context["items"])

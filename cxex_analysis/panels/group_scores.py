@@ -69,10 +69,12 @@ def _company(key: str, path: str, min_group_size: int) -> dict:
     Importance is each item's share of the differences in NPS between units; without a
     customer survey, its share of the differences in eNPS (what goes with employees
     recommending the workplace); without either, none (issues are then ranked by gap alone).
+    The items are the answers' or, for a platform's export, its ``eng_*`` unit scores.
     """
     con = connect(path)
     try:
-        items = engagement_items(con)
+        items = engagement_items(con) if has_table(con, "employee_survey") else sorted(
+            m for m in employee_score_rows(con)[0]["measure"].unique() if m.startswith("eng_"))
         importance, basis = pd.Series(dtype=float), None
         if not items:
             return {"items": items, "importance": importance, "basis": basis}
