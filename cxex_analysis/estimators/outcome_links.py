@@ -114,19 +114,6 @@ class Fit:
     n: int
     n_units: int
     method: str
-    covariance: np.ndarray | None = None  # of the terms' estimates (cluster-robust)
-
-    def total(self, terms: tuple[str, ...] = TERMS,
-              confidence: float = 0.95) -> tuple[float, float, float, float, float]:
-        """The sum of ``terms`` (EX held higher over both waves: ``lag0`` + ``lag1``) with
-        its SE, interval (t, G − 1 df) and p-value: (estimate, se, low, high, p)."""
-        picks = np.array([self.terms.index(t) for t in terms])
-        estimate = float(self.estimate[picks].sum())
-        se = float(np.sqrt(max(self.covariance[np.ix_(picks, picks)].sum(), 0.0))) \
-            if self.covariance is not None else np.nan
-        t = stats.t.ppf(0.5 + confidence / 2, self.n_units - 1)
-        p = float(2 * stats.t.sf(abs(estimate / se), self.n_units - 1)) if se > 0 else np.nan
-        return estimate, se, estimate - t * se, estimate + t * se, p
 
 
 def lagged_rows(data: pd.DataFrame, outcome: str, ex: str, ex_var: str, unit: str, wave: str,
@@ -206,8 +193,7 @@ def _solve(z: np.ndarray, y: np.ndarray, w: np.ndarray, omega: np.ndarray,
     with np.errstate(divide="ignore", invalid="ignore"):
         p = 2 * stats.t.sf(np.abs(estimate / se), groups - 1)
     return Fit(names, estimate, se, estimate - t * se, estimate + t * se, p,
-               (plain @ zy)[:n_terms], reliability, int(n), int(groups), method,
-               covariance[:n_terms, :n_terms])
+               (plain @ zy)[:n_terms], reliability, int(n), int(groups), method)
 
 
 def fixed_effects(rows: pd.DataFrame, noise: WaveNoise = WaveNoise(),
