@@ -139,9 +139,9 @@ def test_tone_learnt_on_a_sample_reads_as_well_and_says_so(monkeypatch):
     data = written_comments()
     scores = learned_sentiment.labels_from_scores(nps=data["nps"])
     whole = learned_sentiment.learn(data["comment"], scores)
-    monkeypatch.setattr(learned_sentiment, "FIT_SAMPLE", len(data) // 3)
+    monkeypatch.setattr(learned_sentiment, "FIT_SAMPLE", len(data) // 2)
     sampled = learned_sentiment.learn(data["comment"], scores)
-    assert f"(a random {len(data) // 3:,} of {len(data):,})" in sampled.method
+    assert f"(a random {len(data) // 2:,} of {len(data):,})" in sampled.method
     assert (sampled.label == data["truth"]).mean() > 0.9
     assert (sampled.label == whole.label).mean() > 0.9
     assert abs(sampled.agreement - whole.agreement) < 0.05

@@ -25,7 +25,8 @@ import pandas as pd
 
 from cxex_analysis.estimators import codebook as codebooks
 from cxex_analysis.estimators.comment_words import name_words
-from cxex_analysis.estimators.learned_sentiment import Sentiment, labels_from_scores, learn
+from cxex_analysis.estimators.learned_sentiment import (Sentiment, first_scores, learn,
+                                                         score_labels, score_levels)
 from cxex_analysis.estimators.sentiment import lexicon_sentiment
 from cxex_analysis.estimators.theme_discovery import Themes, discover
 from cxex_analysis.privacy import mask_pii
@@ -168,13 +169,14 @@ def labelled(customers: pd.DataFrame | None, employees: pd.DataFrame | None, cod
 
     Examples
     --------
-    The planted tone of :func:`worked_comments` is read back from the words, although one
-    writer's score in five disagrees with them; "waiting" tags the comments about a wait:
+    The planted tone of :func:`worked_comments` is read back from the words for all but one
+    comment in 600 (praise its writer scored 7), although one writer's score in five
+    disagrees with them; "waiting" tags the comments about a wait:
 
     >>> comments = worked_comments()
     >>> annotated = labelled(comments, None, codebooks.load())
-    >>> float((annotated.comments["label"] == comments["tone"]).mean())
-    1.0
+    >>> int((annotated.comments["label"] != comments["tone"]).sum())
+    1
     >>> int(annotated.tags["waiting"].sum()), int(comments["comment"].str.contains("wait|Quick").sum())
     (103, 103)
     """
@@ -246,11 +248,12 @@ def _with_sentiment(source: str, frame: pd.DataFrame, seed: int) -> tuple[pd.Dat
     def column(name):
         return frame[name] if name in frame else None
 
-    scores = labels_from_scores(column("nps"), column("csat"), column("ces"),
-                                column("item_mean"), index=frame.index, enps=column("enps"))
+    first = first_scores(column("nps"), column("csat"), column("ces"), column("item_mean"),
+                         index=frame.index, enps=column("enps"))
     prompts = frame["comment_prompt"] if "comment_prompt" in frame else None
     lexicon = lexicon_sentiment(frame["comment"])
-    fit = learn(frame["comment"], scores, prompts, lexicon, seed)
+    fit = learn(frame["comment"], score_labels(first), prompts, lexicon, seed,
+                score_levels(first))
     part = pd.DataFrame({
         "source": source, "response_id": frame["response_id"], "unit_id": frame["unit_id"],
         "at": frame["at"] if "at" in frame else pd.NaT, "comment": frame["comment"],
