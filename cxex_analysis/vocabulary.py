@@ -264,6 +264,11 @@ ACTION_TERMS = {"completed": "after the action was completed",
                 "pre_trend": "before the plan (should be 0)",
                 "dropped": "plans that were dropped (should be 0)"}
 
+#: The kinds of comment that need a response, in words.
+TEXT_TERMS = {"needs_response": "any of these (needs a response)",
+              "request": "asks for something", "question": "asks a question",
+              "fault": "names a specific fault"}
+
 
 def term_label(term) -> str:
     """A term or contrast in words: items and metrics by name, ``e=+2`` as '2 periods after the
@@ -278,7 +283,7 @@ def term_label(term) -> str:
         return f"{term_label(term.removesuffix('_pre'))} before the start"
     if term in LINK_WORDS:
         return LINK_WORDS[term]
-    for named in (ACTION_TERMS, CUSTOMER_TERMS, OUTCOME_TERMS):
+    for named in (ACTION_TERMS, CUSTOMER_TERMS, OUTCOME_TERMS, TEXT_TERMS):
         if term in named:
             return named[term]
     if term.startswith("placebo="):
@@ -313,7 +318,7 @@ COLUMN_LABELS = {
     "bounds": "Bounds", "rows_read": "Rows read", "rows_accepted": "Rows accepted",
     "rows_quarantined": "Rows held back", "table_name": "Table", "first_row": "First row",
     "not_english": "Not English", "share_negative": "% negative", "chi2": "Chi-square",
-    "agreement": "Agreement with writers' scores (macro-F1)",
+    "agreement": "Words alone vs writers' scores (macro-F1)", "actionable": "Needs a response",
     "lexicon_agreement": "Lexicon alone (macro-F1)", "learnt_from": "Learnt from (comments)",
     "share_tagged": "% in a codebook theme", "closest_codebook_theme": "Closest codebook theme",
     "stability": "Stability (bootstrap)", "label": "Tone",

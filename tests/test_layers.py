@@ -247,6 +247,7 @@ SECTION_PARTS = {
         "actions": ("6", "actions.group_review")},
     "05_verbatims": {
         "sentiment": ("1", "verbatims.sentiment_summary"),
+        "actionable": ("1", "verbatims.actionable_summary"),
         "contrast": ("3", "verbatims.detractor_vs_promoter"),
         "shares": ("4", "verbatims.theme_share"),
         "dual": ("5", "verbatims.dual_view"),

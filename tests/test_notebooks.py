@@ -304,3 +304,31 @@ def test_reports_read_in_a_real_browser_at_desktop_and_phone_width(run, tmp_path
         assert "five times more likely to recommend" in ledger.inner_text()
         browser.close()
     assert not problems, problems
+
+
+def test_no_sensitive_employee_comment_reaches_a_report_and_hr_gets_them(run, demo_warehouse):
+    """The demo plants six employee comments that need a person (bullying, a threat, a
+    blocked fire exit, …): none is in any published page or PDF, the verbatims report counts
+    them, and the confidential file beside the warehouse holds them for HR."""
+    import pandas as pd
+
+    from cxex_analysis.simulation.demo_comments import SENSITIVE_EMPLOYEE_TEXT
+
+    _, result = run
+    routed = list((demo_warehouse.parent / "confidential").glob("comments_for_hr_*.csv"))
+    assert len(routed) == 1
+    table = pd.read_csv(routed[0])
+    assert set(SENSITIVE_EMPLOYEE_TEXT) <= set(table["comment"])
+    pages = sorted(result.run_dir.glob("*.html"))
+    texts = {page.name: visible_text(page) for page in pages}
+    for page in pages:
+        pdf = page.with_suffix(".pdf")
+        if pdf.exists():
+            from pypdf import PdfReader
+            texts[pdf.name] = " ".join(" ".join(p.extract_text().split())
+                                       for p in PdfReader(pdf).pages)
+    for name, text in texts.items():
+        for comment in table["comment"]:
+            assert comment[:40] not in text, (name, comment)
+    assert (f"{len(table)} employee comments were about harassment, discrimination, bullying"
+            in texts["05_verbatims.html"])

@@ -16,8 +16,9 @@ from sklearn.metrics import adjusted_mutual_info_score
 from cxex_analysis.analyses import groups, verbatims
 from cxex_analysis.errors import ParameterError
 from cxex_analysis.estimators import codebook, learned_sentiment, sentiment, theme_discovery
-from cxex_analysis.estimators.comment_annotation import annotate
+from cxex_analysis.estimators.comment_annotation import annotate, worked_comments
 from cxex_analysis.estimators.comment_words import ThemeWords
+from cxex_analysis.narrative import group_findings
 from cxex_analysis.store import warehouse
 
 # Labelled by hand before scoring.
@@ -373,7 +374,7 @@ def test_group_report_comments_carry_tone_and_themes_issue_comments_first(demo_w
     finally:
         con.close()
     shown = data.customer_comments
-    assert list(shown.columns) == ["comment", "tone", "themes", "about"] and len(shown) == 6
+    assert list(shown.columns) == ["comment", "tone", "themes", "about", "actionable"] and len(shown) == 6
     assert shown["tone"].isin(["negative", "neutral", "positive", "suggestion",
                                "not scored (other language)"]).all()
     about = shown["about"].ne("")
@@ -417,3 +418,56 @@ def test_drop_down_reasons_are_named_as_repetitive_not_as_too_few():
                                                         "Price"], 1800))
     found = theme_discovery.discover(texts)
     assert found.labels == [] and "the 1,800 comments say 3 different things" in found.method
+
+
+def test_comments_that_need_a_response_are_told_apart_from_feelings():
+    """Written for this test: requests, questions and specific faults someone can put right,
+    beside feelings and general remarks nobody can answer one by one."""
+    from cxex_analysis.estimators.actionable import actionable_kinds
+
+    needs = {"Please call me back about the bill": "request",
+             "Could you add a bus stop near the store": "request",
+             "I need a refund for the broken kettle": "request",
+             "When will my replacement card arrive?": "question",
+             "Why was my appointment moved without telling me": "question",
+             "Is the branch open on Sundays": "question",
+             "I was charged twice for one order": "fault",
+             "The card machine is broken again": "fault",
+             "My parcel never arrived": "fault",
+             "Still no reply to my complaint from March": "fault",
+             "The app won't let me log in since the update": "fault",
+             "Wrong size delivered, second time": "fault"}
+    feelings = ["Terrible service, really disappointed", "Love this shop", "The staff were lovely",
+                "It's too expensive these days", "Average, nothing special", "Great as always",
+                "Queues are long at lunchtime", "Not the best experience"]
+    kinds = actionable_kinds(pd.Series(list(needs) + feelings))
+    assert kinds.tolist() == list(needs.values()) + [""] * len(feelings)
+
+
+def test_representative_comments_are_the_themes_own_and_each_once():
+    annotated = annotate(worked_comments(), None, codebook.load(), n_themes=0)
+    shown = verbatims.examples(annotated, set(), per_theme=3)
+    labels = {t.label: t.id for t in annotated.codebook}
+    for theme, part in shown.groupby(["theme", "source"]):
+        theme = theme[0]
+        assert len(part) <= 3 and part["comment"].is_unique
+        on_theme = annotated.comments.loc[annotated.tags[labels[theme]], "comment"]
+        assert part["comment"].isin(on_theme).all(), theme
+    waiting = shown[shown["theme"] == annotated.theme_label("waiting")]
+    # the most typical comments about a wait are about waiting, not about price or staff
+    assert waiting["comment"].str.contains("wait|hold", case=False).all()
+
+
+def test_a_group_report_quotes_its_themes_typical_comments_and_counts_those_needing_a_response(
+        demo_warehouse):
+    con = warehouse.connect(demo_warehouse)
+    try:
+        data = groups.report_data(con, "region", "North", comments=6)
+    finally:
+        con.close()
+    quoted = data.theme_comments
+    assert not quoted.empty and set(quoted["theme"]) <= set(data.themes["theme"])
+    assert quoted.groupby(["theme", "source"]).size().le(2).all()
+    row = data.actionable.iloc[0]
+    assert 0 < row["estimate"] < 100 and row["ci_low"] < row["estimate"] < row["ci_high"]
+    assert any("need a response" in s for s in group_findings.findings(data))

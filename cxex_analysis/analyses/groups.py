@@ -16,6 +16,7 @@ from cxex_analysis.config import MIN_COMMENT_GROUP_SIZE, MIN_GROUP_SIZE
 from cxex_analysis.errors import check_argument
 from cxex_analysis.estimators.comment_annotation import Annotated
 from cxex_analysis.estimators.intervals import proportion_interval
+from cxex_analysis.estimators.representative import most_central
 from cxex_analysis.panels.comments import annotated_comments
 from cxex_analysis.panels.group_scores import (
     GROUP_BY,
@@ -30,7 +31,7 @@ from cxex_analysis.panels.group_scores import (
 from cxex_analysis.panels.respondent_scores import summary
 from cxex_analysis.panels.score_tables import levels
 from cxex_analysis.privacy import SUPPRESSED_METHOD, blank_small, comments_allowed, is_shown
-from cxex_analysis.vocabulary import item_label
+from cxex_analysis.vocabulary import TEXT_TERMS, item_label
 
 #: the employee measures of a group's metrics (hidden together)
 EMPLOYEE_MEASURES = ("engagement_index", "pct_favourable", "enps")
@@ -119,9 +120,49 @@ def _add_comments(out: dict, con, respondents: int, min_comment_group_size: int,
     units = out["units"]
     if employees_shown:
         out["employee_comments"] = comment_table(annotated, "employee", units, out["issues"], limit)
+        out["routed_to_hr"] = int(annotated.routed["unit_id"].isin(units).sum())
     if out["has_cx"]:
         out["customer_comments"] = comment_table(annotated, "customer", units, out["issues"], limit)
+        out["actionable"] = actionable_share(annotated, units, confidence)
     out["themes"] = group_themes(annotated, units, employees_shown, confidence)
+    out["theme_comments"] = theme_comments(annotated, units, out["themes"])
+
+
+def actionable_share(annotated: Annotated, units: list, confidence: float = 0.95) -> pd.DataFrame:
+    """Share of the group's English customer comments that need a response (a request, a
+    question or a specific fault), Wilson interval; empty without any."""
+    comments = annotated.comments
+    mine = ((comments["source"] == "customer") & (comments["language"] == "en")
+            & comments["unit_id"].isin(units))
+    if not mine.any():
+        return pd.DataFrame()
+    hit = comments.loc[mine, "actionable"].fillna("") != ""
+    r = proportion_interval(float(hit.sum()), float(mine.sum()), confidence)
+    return pd.DataFrame([{**r, "confidence": confidence}])
+
+
+def theme_comments(annotated: Annotated, units: list, themes: pd.DataFrame,
+                   per_theme: int = 2) -> pd.DataFrame:
+    """The ``per_theme`` most representative of the group's comments on each theme of
+    ``themes`` (:func:`group_themes`: employees' only where they may be shown), PII masked."""
+    columns = ["theme", "source", "comment", "tone"]
+    if themes.empty:
+        return pd.DataFrame(columns=columns)
+    comments = annotated.comments
+    ids = {t.label: t.id for t in annotated.codebook}
+    parts = []
+    for row in themes.itertuples():
+        mine = ((comments["source"] == row.source) & comments["unit_id"].isin(units)
+                & (comments["label"] != "not scored") & annotated.tags[ids[row.theme]])
+        parts.append(comments.loc[mine, ["source", "comment", "label"]].assign(theme=row.theme))
+    pooled = pd.concat(parts, ignore_index=True)
+    if pooled.empty:
+        return pd.DataFrame(columns=columns)
+    rank = most_central(pooled["comment"], pooled["theme"] + "|" + pooled["source"], per_theme)
+    picked = pooled.assign(rank=rank, tone=pooled["label"]).dropna(subset=["rank"])
+    order = {(r.source, r.theme): i for i, r in enumerate(themes.itertuples())}
+    picked = picked.assign(order=[order[(s, t)] for s, t in zip(picked["source"], picked["theme"])])
+    return picked.sort_values(["order", "rank"])[columns].reset_index(drop=True)
 
 
 def comment_table(annotated: Annotated, source: str, units: list, issues: pd.DataFrame,
@@ -145,8 +186,11 @@ def comment_table(annotated: Annotated, source: str, units: list, issues: pd.Dat
     shown = tags.loc[frame.index]  # themes of the comments shown only
     frame = frame.assign(
         tone=frame["label"].replace({"not scored": "not scored (other language)"}),
-        themes=[", ".join(names[t] for t in shown.columns[hits]) for hits in shown.to_numpy()])
-    return frame[["comment", "tone", "themes", "about"]].reset_index(drop=True)
+        themes=[", ".join(names[t] for t in shown.columns[hits]) for hits in shown.to_numpy()],
+        actionable=comments.loc[frame.index, "actionable"].fillna("").map(
+            lambda kind: TEXT_TERMS.get(kind, "")))
+    columns = ["comment", "tone", "themes", "about"] + (["actionable"] if source == "customer" else [])
+    return frame[columns].reset_index(drop=True)
 
 
 def group_themes(annotated: Annotated, units: list, employees_shown: bool,

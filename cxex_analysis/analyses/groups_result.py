@@ -27,6 +27,10 @@ class GroupReport(Parts):
     ex_shown : whether the group's employee results may be shown; ``respondents`` its latest
         wave's respondents when they are (else None)
     notes : sentences for the report (why something is not shown)
+    actionable : share of the group's customer comments that need a response (one row)
+    theme_comments : the most representative comments of the group's main themes
+    routed_to_hr : the group's employee comments routed to HR in confidence (counted only
+        where its employee comments may be shown)
     ex_trend, cx_trend : the group and the company by wave and by quarter (employee values
         hidden where too few answered)
     scorecard : each metric, the group now and the period before, the company now
@@ -58,6 +62,9 @@ class GroupReport(Parts):
     issues: pd.DataFrame = field(default_factory=pd.DataFrame)
     employee_comments: pd.DataFrame = field(default_factory=pd.DataFrame)
     customer_comments: pd.DataFrame | None = None
+    routed_to_hr: int = 0
+    actionable: pd.DataFrame = field(default_factory=pd.DataFrame)
+    theme_comments: pd.DataFrame = field(default_factory=pd.DataFrame)
     themes: pd.DataFrame = field(default_factory=pd.DataFrame)
     metrics: pd.DataFrame | None = None
     changes: pd.DataFrame | None = None

@@ -20,8 +20,10 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 from cxex_analysis.errors import check_argument, check_confidence
+from cxex_analysis.estimators.actionable import KINDS
 from cxex_analysis.estimators.comment_annotation import Annotated, with_themes
 from cxex_analysis.estimators.intervals import correlation_interval, proportion_interval
+from cxex_analysis.estimators.representative import most_central
 from cxex_analysis.panels.comments import (
     annotated_comments,
     comment_quarters,
@@ -29,6 +31,7 @@ from cxex_analysis.panels.comments import (
     organisation_names,
 )
 from cxex_analysis.results import Parts, stacked, tidy
+from cxex_analysis.vocabulary import TEXT_TERMS
 
 SCORED = ("negative", "neutral", "positive", "suggestion")
 
@@ -46,10 +49,12 @@ class Verbatims(Parts):
     shares : theme shares by region and quarter (:func:`theme_share`)
     dual : employees' and customers' theme shares across units (:func:`dual_view`)
     emerging : themes found in critical comments without a codebook (:func:`emerging_themes`)
+    actionable : share of customer comments that need a response (:func:`actionable_summary`)
     """
 
     annotated: Annotated
     sentiment: pd.DataFrame | None = None
+    actionable: pd.DataFrame | None = None
     contrast: pd.DataFrame | None = None
     shares: pd.DataFrame | None = None
     dual: pd.DataFrame | None = None
@@ -57,9 +62,9 @@ class Verbatims(Parts):
     not_estimated: Mapping[str, str] = field(default_factory=dict)
 
     def tidy(self) -> pd.DataFrame:
-        """The rows to record: sentiment, the detractor contrast, the dual view and the
-        theme shares (those computed)."""
-        return stacked(self.sentiment, self.contrast, self.dual, self.shares)
+        """The rows to record: sentiment, the actionable share, the detractor contrast, the
+        dual view and the theme shares (those computed)."""
+        return stacked(self.sentiment, self.actionable, self.contrast, self.dual, self.shares)
 
 
 def load_comments(con, codebook: str = "", n_themes: int = 10, seed: int = 0,
@@ -215,7 +220,9 @@ def emerging_themes(annotated: Annotated) -> pd.DataFrame:
 
 def examples(annotated: Annotated, allowed_units: set, per_theme: int = 2,
              emerging: bool = False) -> pd.DataFrame:
-    """A few comments per codebook theme (or per emerging theme) and source, PII masked.
+    """The ``per_theme`` most representative comments of each codebook theme (or emerging
+    theme) and source (:func:`~cxex_analysis.estimators.representative.most_central`), PII
+    masked, with their tone and whether they need a response.
 
     Employee comments come only from units allowed by the comment threshold.
     """
@@ -230,13 +237,34 @@ def examples(annotated: Annotated, allowed_units: set, per_theme: int = 2,
     else:
         for theme in annotated.codebook:
             parts.append(comments[usable & annotated.tags[theme.id]].assign(theme=theme.label))
-    if not parts:
-        return pd.DataFrame(columns=["theme", "source", "label", "comment"])
-    picked = (pd.concat(parts).sort_values("response_id")
-              .drop_duplicates(["theme", "source", "comment"])
-              .groupby(["theme", "source"], sort=False).head(per_theme))
-    return picked[["theme", "source", "label", "comment"]].sort_values(
-        ["theme", "source"]).reset_index(drop=True)
+    columns = ["theme", "source", "label", "actionable", "comment"]
+    if not parts or all(part.empty for part in parts):
+        return pd.DataFrame(columns=columns)
+    pooled = pd.concat(parts, ignore_index=True)
+    rank = most_central(pooled["comment"], pooled["theme"] + "|" + pooled["source"], per_theme)
+    picked = pooled.assign(rank=rank, actionable=pooled["actionable"].map(
+        lambda kind: TEXT_TERMS.get(kind, ""))).dropna(subset=["rank"])
+    return picked.sort_values(["theme", "source", "rank"])[columns].reset_index(drop=True)
+
+
+def actionable_summary(annotated: Annotated, confidence: float = 0.95) -> pd.DataFrame:
+    """Share of customer comments that need a response (Wilson interval): all of them, and
+    each kind — a request, a question, a specific fault
+    (:mod:`~cxex_analysis.estimators.actionable`)."""
+    comments = annotated.comments
+    mine = comments[(comments["source"] == "customer") & (comments["language"] == "en")]
+    rows: list[dict] = []
+    if mine.empty:
+        return tidy(rows)
+    kinds = mine["actionable"].fillna("")
+    for term, hit in [("needs_response", kinds != "")] + [(k, kinds == k) for k in KINDS]:
+        r = proportion_interval(float(hit.sum()), float(len(mine)), confidence)
+        rows.append({"analysis": "text", "estimand": "share_actionable", "subject": "all",
+                     "outcome": "customer_comments", "term": term, **r,
+                     "confidence": confidence, "p_value": np.nan,
+                     "method": "phrase rules for a request, a question or a specific fault; "
+                               "Wilson interval (n = English customer comments)"})
+    return tidy(rows)
 
 
 def language_table(annotated: Annotated) -> pd.DataFrame:

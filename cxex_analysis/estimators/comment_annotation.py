@@ -5,7 +5,14 @@ comment reads the same in both:
 
 * **sentiment** learnt per source (customers from their NPS / CSAT / effort answers,
   employees from their engagement items) — :mod:`~cxex_analysis.estimators.learned_sentiment`;
+* **actionable** customer comments — a request, a question or a specific fault, someone
+  should answer — :mod:`~cxex_analysis.estimators.actionable` ("" for none and for
+  employees');
 * **codebook themes**, multi-label — :mod:`~cxex_analysis.estimators.codebook`;
+* **comments that need a person** (harassment, discrimination, bullying, threats, unsafe
+  conditions, self-harm — :mod:`~cxex_analysis.estimators.sensitive`): an employee's is set
+  aside in :attr:`Annotated.routed` before anything reads it, so no tone, theme, table or
+  example of a report can carry it;
 * **discovery themes** in the comments that are not praise (negative, neutral, suggestions):
   what to fix — :mod:`~cxex_analysis.estimators.theme_discovery`; those no codebook theme
   covers are "emerging".
@@ -24,9 +31,16 @@ import numpy as np
 import pandas as pd
 
 from cxex_analysis.estimators import codebook as codebooks
+from cxex_analysis.estimators.actionable import actionable_kinds
 from cxex_analysis.estimators.comment_words import name_words
-from cxex_analysis.estimators.learned_sentiment import (Sentiment, first_scores, learn,
-                                                         score_labels, score_levels)
+from cxex_analysis.estimators.learned_sentiment import (
+    Sentiment,
+    first_scores,
+    learn,
+    score_labels,
+    score_levels,
+)
+from cxex_analysis.estimators.sensitive import sensitive_topics
 from cxex_analysis.estimators.sentiment import lexicon_sentiment
 from cxex_analysis.estimators.theme_discovery import Themes, discover
 from cxex_analysis.privacy import mask_pii
@@ -36,7 +50,10 @@ from cxex_analysis.vocabulary import shortened
 MAX_COMMENT_CHARS = 2000
 
 COLUMNS = ("source", "response_id", "unit_id", "at", "comment", "prompt", "nps", "language",
-           "label", "theme_id", "theme")
+           "label", "actionable", "theme_id", "theme")
+
+#: What is kept of an employee comment routed to HR (:attr:`Annotated.routed`).
+ROUTED_COLUMNS = ("response_id", "unit_id", "at", "topic", "comment")
 
 #: The Examples' comments: what customers write in each tone (:func:`worked_comments`).
 WORKED_TEXT = {
@@ -80,7 +97,9 @@ def worked_comments(n: int = 600, seed: int = 0) -> pd.DataFrame:
 class Annotated:
     """Comments (one row each, columns :data:`COLUMNS`), their codebook tags (a boolean column
     per codebook theme id, same index), the codebook, the discovery themes, which discovery
-    themes a codebook theme covers, and the sentiment fit of each source."""
+    themes a codebook theme covers, the sentiment fit of each source, and the employee
+    comments routed to HR instead (columns :data:`ROUTED_COLUMNS`, PII masked; in none of
+    the others)."""
 
     comments: pd.DataFrame
     tags: pd.DataFrame
@@ -88,6 +107,7 @@ class Annotated:
     discovery: Themes
     coverage: pd.DataFrame
     fits: dict[str, Sentiment] = field(default_factory=dict)
+    routed: pd.DataFrame = field(default_factory=lambda: _no_routed())
 
     def theme_label(self, theme_id: str) -> str:
         return {t.id: t.label for t in self.codebook}[theme_id]
@@ -102,11 +122,11 @@ def to_parts(annotated: Annotated) -> tuple[dict[str, pd.DataFrame], dict]:
     >>> import json
     >>> frames, document = to_parts(labelled(worked_comments(), None, codebooks.load()))
     >>> sorted(frames), document["fits"]["customer"]["n_scored"], len(json.dumps(document)) > 0
-    (['comments', 'coverage', 'discovery', 'label:customer', 'tags'], 600, True)
+    (['comments', 'coverage', 'discovery', 'label:customer', 'routed', 'tags'], 600, True)
     """
     found = annotated.discovery
     frames = {"comments": annotated.comments, "tags": annotated.tags,
-              "coverage": annotated.coverage,
+              "coverage": annotated.coverage, "routed": annotated.routed,
               "discovery": pd.DataFrame({"theme": np.asarray(found.theme, dtype="int64")})}
     fits = {}
     for source, fit in annotated.fits.items():
@@ -141,7 +161,7 @@ def from_parts(parts: tuple[dict[str, pd.DataFrame], dict], codebook: list) -> A
                               fit["lexicon_agreement"])
             for source, fit in document["fits"].items()}
     return Annotated(frames["comments"], frames["tags"], codebook, discovery,
-                     frames["coverage"], fits)
+                     frames["coverage"], fits, frames["routed"])
 
 
 def annotate(customers: pd.DataFrame | None, employees: pd.DataFrame | None, codebook: list,
@@ -180,12 +200,17 @@ def labelled(customers: pd.DataFrame | None, employees: pd.DataFrame | None, cod
     >>> int(annotated.tags["waiting"].sum()), int(comments["comment"].str.contains("wait|Quick").sum())
     (103, 103)
     """
-    parts, fits = [], {}
+    parts, fits, routed = [], {}, _no_routed()
     for source, frame in (("customer", customers), ("employee", employees)):
         if frame is None or frame.empty:
             continue
         frame = frame[frame["comment"].fillna("").str.strip() != ""].reset_index(drop=True)
         frame = frame.assign(comment=frame["comment"].map(lambda text: mask_pii(shortened(text, MAX_COMMENT_CHARS))))
+        if source == "employee":
+            topic = sensitive_topics(frame["comment"])
+            routed = frame[topic != ""].assign(topic=topic[topic != ""], at=frame.get("at"))
+            routed = routed[list(ROUTED_COLUMNS)].reset_index(drop=True)
+            frame = frame[topic == ""].reset_index(drop=True)
         if frame.empty:
             continue
         part, fits[source] = _with_sentiment(source, frame, seed)
@@ -194,12 +219,13 @@ def labelled(customers: pd.DataFrame | None, employees: pd.DataFrame | None, cod
         empty = pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
         return Annotated(empty, codebooks.tag(empty["comment"], empty["source"], codebook),
                          codebook, Themes.none(0, "no comments"),
-                         codebooks.coverage(pd.DataFrame(), np.array([]), [], codebook), fits)
+                         codebooks.coverage(pd.DataFrame(), np.array([]), [], codebook), fits,
+                         routed)
     comments = pd.concat(parts, ignore_index=True)
     tags = codebooks.tag(comments["comment"], comments["source"], codebook)
     critical = _critical(comments)
     found = Themes.none(int(critical.sum()), "discovery not run")
-    return _themed(comments, tags, codebook, critical, found, fits)
+    return _themed(comments, tags, codebook, critical, found, fits, routed)
 
 
 def with_themes(annotated: Annotated, n_themes: int = 10, seed: int = 0, names=(),
@@ -227,7 +253,7 @@ def with_themes(annotated: Annotated, n_themes: int = 10, seed: int = 0, names=(
                  groups=comments.loc[critical, "unit_id"].to_numpy(),
                  context=comments.loc[english & ~critical, "comment"])
     return _themed(comments.copy(), annotated.tags, annotated.codebook, critical, found,
-                   annotated.fits)
+                   annotated.fits, annotated.routed)
 
 
 def _critical(comments: pd.DataFrame) -> pd.Series:
@@ -235,13 +261,17 @@ def _critical(comments: pd.DataFrame) -> pd.Series:
         ("negative", "neutral", "suggestion"))
 
 
+def _no_routed() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in ROUTED_COLUMNS})
+
+
 def _themed(comments: pd.DataFrame, tags: pd.DataFrame, codebook: list, critical: pd.Series,
-            found: Themes, fits: dict) -> Annotated:
+            found: Themes, fits: dict, routed: pd.DataFrame) -> Annotated:
     comments["theme_id"] = -1
     comments.loc[critical, "theme_id"] = found.theme
     comments["theme"] = [found.labels[t] if t >= 0 else "" for t in comments["theme_id"]]
     cover = codebooks.coverage(tags, comments["theme_id"].to_numpy(), found.labels, codebook)
-    return Annotated(comments[list(COLUMNS)], tags, codebook, found, cover, fits)
+    return Annotated(comments[list(COLUMNS)], tags, codebook, found, cover, fits, routed)
 
 
 def _with_sentiment(source: str, frame: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, Sentiment]:
@@ -259,5 +289,6 @@ def _with_sentiment(source: str, frame: pd.DataFrame, seed: int) -> tuple[pd.Dat
         "at": frame["at"] if "at" in frame else pd.NaT, "comment": frame["comment"],
         "prompt": prompts if prompts is not None else None,
         "nps": frame["nps"] if "nps" in frame else np.nan,
-        "language": lexicon["language"], "label": fit.label})
+        "language": lexicon["language"], "label": fit.label,
+        "actionable": actionable_kinds(frame["comment"]) if source == "customer" else ""})
     return part, fit

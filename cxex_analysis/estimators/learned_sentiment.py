@@ -147,7 +147,13 @@ def labels_from_scores(nps=None, csat=None, ces=None, item_mean=None, index=None
 
 
 def score_labels(first: pd.DataFrame) -> pd.Series:
-    """Negative / neutral / positive of :func:`first_scores` (NaN where none was answered)."""
+    """Negative / neutral / positive of :func:`first_scores` (NaN where none was answered).
+
+    Examples
+    --------
+    >>> score_labels(first_scores(nps=[3.0, None], csat=[5.0, 4.0])).tolist()
+    ['negative', 'positive']
+    """
     low = first["scale"].map(lambda s: _CUTS[s][0] if s in _CUTS else np.nan).astype(float)
     high = first["scale"].map(lambda s: _CUTS[s][1] if s in _CUTS else np.nan).astype(float)
     x = first["value"]
@@ -157,7 +163,13 @@ def score_labels(first: pd.DataFrame) -> pd.Series:
 
 def score_levels(first: pd.DataFrame) -> pd.Series:
     """The score each respondent gave, as a category of its scale ("nps 8", "items 3.5"): the
-    engagement items' mean to the nearest half point; NaN where none was answered."""
+    engagement items' mean to the nearest half point; NaN where none was answered.
+
+    Examples
+    --------
+    >>> score_levels(first_scores(nps=[8.0, None, None], item_mean=[None, 3.7, None])).tolist()
+    ['nps 8', 'items 3.5', nan]
+    """
     value = first["value"].where(first["scale"] != "items", (first["value"] * 2).round() / 2)
     text = first["scale"] + " " + value.map(lambda v: f"{v:g}")
     return text.where(first["scale"].notna())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cxex_analysis.analyses.groups_result import GroupReport
+from cxex_analysis.narrative.verbatim_findings import routed_sentence
 from cxex_analysis.vocabulary import measure_label
 
 
@@ -30,8 +31,14 @@ def findings(data: GroupReport) -> list[str]:
         out.append(f"Top issues to work on: {issues}.")
     elif data.ex_shown:
         out.append("No engagement item is below the company level: keep doing what works.")
+    if not data.actionable.empty:
+        row = data.actionable.iloc[0]
+        out.append(f"{row['estimate']:.0f}% of this group's customer comments need a response "
+                   f"(a request, a question or a specific fault; {row['confidence']:.0%} CI "
+                   f"{row['ci_low']:.0f}% to {row['ci_high']:.0f}%, n = {int(row['n']):,}).")
     out.extend(data.notes)
-    return out
+    routed = routed_sentence(data.routed_to_hr, True, group=True)
+    return out + [routed] if routed else out
 
 
 def action_plan_markdown(data: GroupReport) -> str:

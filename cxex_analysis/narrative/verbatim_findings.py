@@ -41,8 +41,9 @@ def findings(sentiment: pd.DataFrame | None, contrast: pd.DataFrame | None,
 
 def _sentiment_sentence(row) -> str:
     learnt = isinstance(row.agreement, float) and not np.isnan(row.agreement)
-    how = (f"sentiment learnt from {int(row.learnt_from):,} comments with their writers' scores; "
-           f"it agrees with those scores at macro-F1 {row.agreement:.2f}, the general-purpose "
+    how = (f"tone read from the words, learnt from {int(row.learnt_from):,} comments with their "
+           "writers' scores, and weighed with the score where the words are unclear; the words "
+           f"alone agree with those scores at macro-F1 {row.agreement:.2f}, the general-purpose "
            f"lexicon at {row.lexicon_agreement:.2f}" if learnt else
            "too few scored comments to learn from, so a general-purpose lexicon was used and "
            "its labels are rougher")
@@ -52,3 +53,29 @@ def _sentiment_sentence(row) -> str:
             f"({row.confidence:.0%} CI {row.ci_low:.0f}% to {row.ci_high:.0f}%) of "
             f"{int(row.n):,} in English ({how}){suggestions}; {int(row.not_english)} in other "
             "languages were set aside, not scored.")
+
+
+def routed_sentence(count: int, owner_named: bool, group: bool = False) -> str:
+    """What a report says of the employee comments routed to HR: how many, never what they
+    say nor who received them.
+
+    Examples
+    --------
+    >>> routed_sentence(3, True)[:60]
+    '3 employee comments were about harassment, discrimination, b'
+    >>> routed_sentence(1, False, group=True).split(":")[1]
+    ' they were routed in confidence to a confidential file beside the warehouse for HR (no HR owner was named'
+    >>> routed_sentence(0, True)
+    ''
+    """
+    if count == 0:
+        return ""
+    whose = "from this group " if group else ""
+    comments = "1 employee comment " + whose + "was" if count == 1 else \
+        f"{count:,} employee comments {whose}were"
+    owner = ("the HR owner named for this run" if owner_named else
+             "a confidential file beside the warehouse for HR (no HR owner was named: set the "
+             "parameter hr_owner)")
+    return (f"{comments} about harassment, discrimination, bullying, threats, unsafe conditions "
+            f"or self-harm: they were routed in confidence to {owner} and are not shown in any "
+            "report.")

@@ -41,6 +41,17 @@ CUSTOMER_TEXT = {
 }
 
 
+#: What a few employees write that needs a person, not a leader's report: routed to HR
+#: (:mod:`cxex_analysis.analyses.hr_routing`); none may appear in a published report.
+SENSITIVE_EMPLOYEE_TEXT = [
+    "My shift manager shouts at me in front of customers and I dread coming in",
+    "A customer threatened to hit me last month and nothing was done",
+    "The fire exit in the stockroom is blocked with boxes every weekend",
+    "I have been bullied by two colleagues since I joined",
+    "Some days I feel like I can't go on with this job",
+    "There are sexist jokes in the staff room and the manager laughs along",
+]
+
 EMPLOYEE_TEXT = {
     "tools_systems": (
         ["Our systems are slow and crash during calls", "The system makes it hard to help customers",

@@ -152,10 +152,18 @@ def _employee_frame(params: DemoParameters, d: Draws, world: World) -> tuple[pd.
     pii = rng.choice(np.flatnonzero(has_comment), size=10, replace=False)
     for j, i in enumerate(pii):
         comments[i] += f" Contact me at {comments_bank.PHONE_NAMES[j % 4]}@example.com or 07700 900{j + 500:03d}"
+    # a few comments that need a person (their own stream: the demo's other draws stay)
+    own = params.stream("sensitive_comments")
+    sensitive = own.choice(np.setdiff1d(np.flatnonzero(has_comment), pii),
+                           size=len(comments_bank.SENSITIVE_EMPLOYEE_TEXT), replace=False)
+    for j, i in enumerate(sensitive):
+        comments[i] = comments_bank.SENSITIVE_EMPLOYEE_TEXT[j]
+        themes[i] = "sensitive"
     frame["comment"] = comments
     frame["employee_key"] = emp["employee_key"].to_numpy()
     info = {"comment_themes": dict(zip(frame["response_id"][has_comment], themes[has_comment])),
-            "pii_response_ids": frame["response_id"].to_numpy()[pii].tolist()}
+            "pii_response_ids": frame["response_id"].to_numpy()[pii].tolist(),
+            "sensitive_response_ids": frame["response_id"].to_numpy()[sensitive].tolist()}
     return frame, info
 
 

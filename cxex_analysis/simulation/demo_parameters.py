@@ -24,7 +24,8 @@ EMPLOYEE_THEMES = ("tools_systems", "staffing", "recognition", "manager", "growt
 #: the demo's random streams beside the world's own (drawn from ``seed`` alone), each from
 #: the pair (seed, stream): organisations with neighbouring seeds share no draws
 STREAMS = {"local_events": 1, "assignments": 2, "customer_answers": 3, "employee_answers": 4,
-           "bad_rows": 5, "action_plans": 6, "comments": 7, "customers": 8, "unit_metrics": 9}
+           "bad_rows": 5, "action_plans": 6, "comments": 7, "customers": 8, "unit_metrics": 9,
+           "sensitive_comments": 10}
 
 
 @dataclass
