@@ -1,8 +1,9 @@
 """Comments that need a person (issue 38): the sensitive tag on a test set written for it,
 and employee comments it tags kept out of leader reports.
 
-The comments were written for this test before the phrase list was last reviewed, from the
-kinds of things employees write in engagement surveys: half about harassment,
+The comments were written for this test while the tag was built (the last 24 of each kind
+after a first list missed most of them), from the kinds of things employees write in
+engagement surveys: half about harassment,
 discrimination, bullying, threats, unsafe conditions or self-harm (several in other
 languages), half not — including near-misses that name the same words ("the harassment
 training was useful", "I have never been bullied here", "the deadline is killing me").
@@ -47,6 +48,18 @@ SENSITIVE = [
     "There is a strong smell of chemical fumes in the warehouse and people get headaches",
     "A patient's relative threatened me and my manager said it's part of the job",
     "I'm scared of one of the managers, he gets violent when targets are missed",
+    'My supervisor keeps touching my shoulder and making comments about my body',
+    "I was told I'm too old to learn the new system and got moved off the tills",
+    'The team leader mocks my accent in front of everyone',
+    'A man followed me to my car after closing and security did nothing',
+    'We have to climb the racking without a harness to reach stock',
+    'I feel hopeless and have thought about not being here anymore',
+    'My manager threatens to cut my hours if I complain',
+    "Colleagues exclude me and make fun of me every day, it's relentless",
+    'A customer grabbed me by the arm and shouted in my face',
+    'The floor in the freezer is always icy and two people have slipped and been hurt',
+    'Muslim staff are not allowed breaks to pray while others get smoke breaks',
+    'Il mio responsabile mi umilia davanti ai clienti',
 ]
 
 NOT_SENSITIVE = [
@@ -82,6 +95,18 @@ NOT_SENSITIVE = [
     "Nobody has discriminated against me in my eight years here.",
     "La formación sobre acoso fue muy útil",
     "We did a manual handling assessment and it was sensible.",
+    "I'd like a clearer career path",
+    'The safety briefing this morning was quick and clear',
+    'Our manager made everyone feel welcome at the team day',
+    'Nobody threatened anyone, it was a calm shift',
+    'The new bullying reporting app is easy to use',
+    'I was a bit hurt not to be thanked for covering',
+    'The heat in summer is awful in the stockroom',
+    'More notice for overtime please',
+    'Customers can be rude but the team supports each other',
+    'Training on discrimination law was interesting',
+    'The lifts are slow in the morning',
+    "I'm tired after double shifts",
 ]
 
 
@@ -109,3 +134,23 @@ def test_each_topic_is_named_and_near_misses_are_spared():
     assert sensitive_topic("I keep thinking about suicide") == "self-harm"
     assert sensitive_topic("The bullying policy is fine. My manager bullies me though.") == "bullying"
     assert sensitive_topic("The bullying policy is fine.") == ""
+
+
+def test_ordinary_comments_of_every_kind_are_not_routed():
+    """Routing takes a comment out of every leader report: the ordinary comments the demo
+    and the drawn organisations of ``make fuzz`` write (with order numbers, shifts, places)
+    stay in. Averaged word vectors alone routed a quarter of the demo's ("we are always
+    short on every shift" read as a threat) before meaning needed a word of harm."""
+    import numpy as np
+
+    from cxex_analysis.simulation import world_text
+    from cxex_analysis.simulation.demo_comments import CUSTOMER_TEXT, EMPLOYEE_TEXT
+
+    demo = [t for bank in (EMPLOYEE_TEXT, CUSTOMER_TEXT) for pair in bank.values()
+            for said in pair for t in said]
+    rng = np.random.default_rng(0)
+    drawn = (world_text.comments("varied", 3000, rng, employee=True, share=1.0)
+             + world_text.comments("varied", 3000, rng, share=1.0))
+    texts = pd.Series(demo + [f"{t} (shift {i})" for i, t in enumerate(demo)] + drawn)
+    routed = sensitive_topics(texts) != ""
+    assert routed.sum() == 0, texts[routed].tolist()[:5]
