@@ -332,3 +332,5 @@ def test_no_sensitive_employee_comment_reaches_a_report_and_hr_gets_them(run, de
             assert comment[:40] not in text, (name, comment)
     assert (f"{len(table)} employee comments were about harassment, discrimination, bullying"
             in texts["05_verbatims.html"])
+    assert any("routed to HR in confidence" in text for name, text in texts.items()
+               if name.startswith("04_group_report") and name.endswith(".html"))

@@ -3,19 +3,27 @@
 A theme's table says how many comments mention it; a leader believes it when reading two or
 three of them. The ones shown are those most like the theme's comments as a whole (cosine of
 their TF-IDF words to the mean of the theme's, as in centroid-based extractive summarisation,
-Radev et al. 2004), each different text once, preferring comments of at least
-:data:`MIN_WORDS` words; nothing is generated or rewritten.
+Radev et al. 2004), preferring comments of at least :data:`MIN_WORDS` words and skipping one
+that repeats one already shown (:data:`SAME` of the shorter one's words in the other: the
+same comment with a phone number added); nothing is generated or rewritten.
 """
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
+_WORD = re.compile(r"\w[\w']*")
+
 #: Comments shorter than this are shown only when a theme has no longer ones.
 MIN_WORDS = 4
+
+#: Share of the shorter comment's words in the other above which a comment repeats one.
+SAME = 0.8
 
 
 def most_central(texts: pd.Series, groups: pd.Series, per_group: int = 3) -> pd.Series:
@@ -27,11 +35,11 @@ def most_central(texts: pd.Series, groups: pd.Series, per_group: int = 3) -> pd.
     --------
     >>> texts = pd.Series(["waited an hour in the queue", "the queue was an hour long",
     ...                    "queue", "an hour queue again today", "rude staff at the desk",
-    ...                    "staff were rude to me at the desk"])
+    ...                    "staff were rude and unhelpful to me"])
     >>> rank = most_central(texts, pd.Series(["wait"] * 4 + ["staff"] * 2), per_group=2)
     >>> texts[rank.notna()].tolist()  # doctest: +NORMALIZE_WHITESPACE
     ['waited an hour in the queue', 'the queue was an hour long',
-     'rude staff at the desk', 'staff were rude to me at the desk']
+     'rude staff at the desk', 'staff were rude and unhelpful to me']
     """
     out = pd.Series(np.nan, index=texts.index)
     texts = texts.fillna("").astype(str)
@@ -46,12 +54,14 @@ def most_central(texts: pd.Series, groups: pd.Series, per_group: int = 3) -> pd.
         closeness = vectors[rows] @ centre
         short = texts.iloc[rows].str.split().str.len().to_numpy() < MIN_WORDS
         order = np.lexsort((-closeness, short))  # long enough first, then most central
-        seen, rank = set(), 0
+        shown: list[set] = []
+        rank = 0
         for i in order:
-            key = texts.iloc[rows[i]].strip().lower()
-            if key in seen or not key:
+            words = set(_WORD.findall(texts.iloc[rows[i]].lower()))
+            if not words or any(len(words & seen) > SAME * min(len(words), len(seen))
+                                for seen in shown):
                 continue
-            seen.add(key)
+            shown.append(words)
             rank += 1
             out.iloc[rows[i]] = rank
             if rank == per_group:

@@ -37,7 +37,7 @@ def findings(data: GroupReport) -> list[str]:
                    f"(a request, a question or a specific fault; {row['confidence']:.0%} CI "
                    f"{row['ci_low']:.0f}% to {row['ci_high']:.0f}%, n = {int(row['n']):,}).")
     out.extend(data.notes)
-    routed = routed_sentence(data.routed_to_hr, True, group=True)
+    routed = routed_sentence(data.routed_to_hr, None, group=True)
     return out + [routed] if routed else out
 
 

@@ -55,27 +55,29 @@ def _sentiment_sentence(row) -> str:
             "languages were set aside, not scored.")
 
 
-def routed_sentence(count: int, owner_named: bool, group: bool = False) -> str:
+def routed_sentence(count: int, owner_named: bool | None, group: bool = False) -> str:
     """What a report says of the employee comments routed to HR: how many, never what they
-    say nor who received them.
+    say nor who received them (``owner_named`` None: the report does not know).
 
     Examples
     --------
     >>> routed_sentence(3, True)[:60]
     '3 employee comments were about harassment, discrimination, b'
-    >>> routed_sentence(1, False, group=True).split(":")[1]
-    ' they were routed in confidence to a confidential file beside the warehouse for HR (no HR owner was named'
+    >>> routed_sentence(1, None, group=True).split(": ")[1]
+    'it was routed to HR in confidence and is not shown in any report.'
     >>> routed_sentence(0, True)
     ''
     """
     if count == 0:
         return ""
     whose = "from this group " if group else ""
-    comments = "1 employee comment " + whose + "was" if count == 1 else \
-        f"{count:,} employee comments {whose}were"
-    owner = ("the HR owner named for this run" if owner_named else
+    one = count == 1
+    comments = (f"1 employee comment {whose}was" if one
+                else f"{count:,} employee comments {whose}were")
+    owner = ("HR in confidence" if owner_named is None else
+             "the HR owner named for this run in confidence" if owner_named else
              "a confidential file beside the warehouse for HR (no HR owner was named: set the "
              "parameter hr_owner)")
     return (f"{comments} about harassment, discrimination, bullying, threats, unsafe conditions "
-            f"or self-harm: they were routed in confidence to {owner} and are not shown in any "
-            "report.")
+            f"or self-harm: {'it was' if one else 'they were'} routed to {owner} and "
+            f"{'is' if one else 'are'} not shown in any report.")
