@@ -367,12 +367,18 @@ def test_theme_share_by_region_and_quarter(annotated, demo_warehouse):
     assert shares["estimate"].le(100).all()
 
 
-def test_group_report_comments_carry_tone_and_themes_issue_comments_first(demo_warehouse):
+@pytest.fixture(scope="module")
+def north(demo_warehouse):
+    """Region North's group report data, six comments of each kind."""
     con = warehouse.connect(demo_warehouse)
     try:
-        data = groups.report_data(con, "region", "North", comments=6)
+        return groups.report_data(con, "region", "North", comments=6)
     finally:
         con.close()
+
+
+def test_group_report_comments_carry_tone_and_themes_issue_comments_first(north):
+    data = north
     shown = data.customer_comments
     assert list(shown.columns) == ["comment", "tone", "themes", "about", "actionable"] and len(shown) == 6
     assert shown["tone"].isin(["negative", "neutral", "positive", "suggestion",
@@ -459,12 +465,8 @@ def test_representative_comments_are_the_themes_own_and_each_once():
 
 
 def test_a_group_report_quotes_its_themes_typical_comments_and_counts_those_needing_a_response(
-        demo_warehouse):
-    con = warehouse.connect(demo_warehouse)
-    try:
-        data = groups.report_data(con, "region", "North", comments=6)
-    finally:
-        con.close()
+        north):
+    data = north
     quoted = data.theme_comments
     assert not quoted.empty and set(quoted["theme"]) <= set(data.themes["theme"])
     assert quoted.groupby(["theme", "source"]).size().le(2).all()
