@@ -163,14 +163,16 @@ def score_labels(first: pd.DataFrame) -> pd.Series:
 
 def score_levels(first: pd.DataFrame) -> pd.Series:
     """The score each respondent gave, as a category of its scale ("nps 8", "items 3.5"): the
-    engagement items' mean to the nearest half point; NaN where none was answered.
+    engagement items' mean to the nearest half point (halves up); NaN where none was answered.
 
     Examples
     --------
     >>> score_levels(first_scores(nps=[8.0, None, None], item_mean=[None, 3.7, None])).tolist()
     ['nps 8', 'items 3.5', nan]
     """
-    value = first["value"].where(first["scale"] != "items", (first["value"] * 2).round() / 2)
+    # to 9 places first: a mean a database computed as 3.7499999999 is 3.75 (a half point up)
+    value = first["value"].round(9)
+    value = value.where(first["scale"] != "items", np.floor(value * 2 + 0.5) / 2)
     text = first["scale"] + " " + value.map(lambda v: f"{v:g}")
     return text.where(first["scale"].notna())
 

@@ -53,7 +53,8 @@ def read_comments(con) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
             FROM customer_survey WHERE comment IS NOT NULL ORDER BY source_row""").df()
     if has_table(con, "employee_survey"):
         items = engagement_items(con)
-        mean = (f"({' + '.join(f'coalesce({i}, 0)' for i in items)}) / nullif("
+        # in floating point on both back ends (PostgreSQL divides integers as integers)
+        mean = (f"CAST({' + '.join(f'coalesce({i}, 0)' for i in items)} AS DOUBLE PRECISION) / nullif("
                 f"{' + '.join(f'CAST({i} IS NOT NULL AS INTEGER)' for i in items)}, 0)"
                 if items else "NULL")
         employees = con.execute(f"""
