@@ -131,9 +131,8 @@ def _add_comments(out: dict, con, respondents: int, min_comment_group_size: int,
 def actionable_share(annotated: Annotated, units: list, confidence: float = 0.95) -> pd.DataFrame:
     """Share of the group's English customer comments that need a response (a request, a
     question or a specific fault), Wilson interval; empty without any."""
-    comments = annotated.comments
-    mine = ((comments["source"] == "customer") & (comments["language"] == "en")
-            & comments["unit_id"].isin(units))
+    comments = annotated.comments[annotated.comments["unit_id"].isin(units).to_numpy()]
+    mine = (comments["source"] == "customer") & (comments["language"] == "en")
     if not mine.any():
         return pd.DataFrame()
     hit = comments.loc[mine, "actionable"].fillna("") != ""
@@ -148,12 +147,14 @@ def theme_comments(annotated: Annotated, units: list, themes: pd.DataFrame,
     columns = ["theme", "source", "comment", "tone"]
     if themes.empty:
         return pd.DataFrame(columns=columns)
-    comments = annotated.comments
+    group = annotated.comments["unit_id"].isin(units).to_numpy()  # the group's, once
+    comments = annotated.comments[group]
+    tags = annotated.tags[group]
     ids = {t.label: t.id for t in annotated.codebook}
     parts = []
     for row in themes.itertuples():
-        mine = ((comments["source"] == row.source) & comments["unit_id"].isin(units)
-                & (comments["label"] != "not scored") & annotated.tags[ids[row.theme]])
+        mine = ((comments["source"] == row.source) & (comments["label"] != "not scored")
+                & tags[ids[row.theme]])
         parts.append(comments.loc[mine, ["source", "comment", "label"]].assign(theme=row.theme))
     pooled = pd.concat(parts, ignore_index=True)
     if pooled.empty:
