@@ -168,3 +168,22 @@ def test_praise_in_answer_to_improve_is_praise_and_requests_are_suggestions():
     compound = sentiment.lexicon_sentiment(texts)["sentiment"]
     read = [learned_sentiment.is_praise(t, c) for t, c in zip(texts, compound)]
     assert read == [True] * len(praise) + [False] * len(requests)
+
+
+def test_phrases_many_wrote_word_for_word_keep_their_words_tone():
+    """A drop-down's phrases: each praise or complaint written word for word by promoters or
+    detractors and by passives (7-8). Confident learning once dropped every promoter's copy
+    of a praise phrase that passives also wrote, and the praise came out "neutral"; the
+    words of a repeated phrase say nothing about which of its scores is noise, so all stay."""
+    rng = np.random.default_rng(3)
+    tone = rng.choice(["negative", "positive"], 1_200)
+    text = [WRITTEN[t][rng.integers(10)] for t in tone]
+    passive = rng.random(len(tone)) < 0.4
+    nps = np.where(passive, rng.integers(7, 9, len(tone)),
+                   np.where(tone == "positive", rng.integers(9, 11, len(tone)),
+                            rng.integers(0, 7, len(tone)))).astype(float)
+    scores = pd.Series(nps)
+    fit = learned_sentiment.learn(pd.Series(text), learned_sentiment.labels_from_scores(nps=scores),
+                                  levels=learned_sentiment.score_levels(
+                                      learned_sentiment.first_scores(nps=scores)))
+    assert (fit.label == pd.Series(tone)).mean() >= 0.95

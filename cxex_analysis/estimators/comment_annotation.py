@@ -189,14 +189,13 @@ def labelled(customers: pd.DataFrame | None, employees: pd.DataFrame | None, cod
 
     Examples
     --------
-    The planted tone of :func:`worked_comments` is read back from the words for all but one
-    comment in 600 (praise its writer scored 7), although one writer's score in five
-    disagrees with them; "waiting" tags the comments about a wait:
+    The planted tone of :func:`worked_comments` is read back from the words, although one
+    writer's score in five disagrees with them; "waiting" tags the comments about a wait:
 
     >>> comments = worked_comments()
     >>> annotated = labelled(comments, None, codebooks.load())
     >>> int((annotated.comments["label"] != comments["tone"]).sum())
-    1
+    0
     >>> int(annotated.tags["waiting"].sum()), int(comments["comment"].str.contains("wait|Quick").sum())
     (103, 103)
     """

@@ -16,14 +16,17 @@ score is not a label: customers who give 8 write complaints, customers who give 
   words refine. It is **cross-fitted** (a comment is read by a model fitted on the other
   folds, so its own score never labels it) and learnt **twice**: the second time without the
   scored comments whose score the first model finds least likely for their words (below the
-  mean confidence of their score's label: confident learning, Northcutt, Jiang & Chuang
-  2021), so that complaints scored 8 stop teaching that complaints are neutral.
+  mean confidence of their score's label: confident learning, Northcutt, Jiang & Chuang 2021),
+  so that complaints scored 8 stop teaching that complaints are neutral. Words many wrote word
+  for word (a drop-down's phrases) are all kept: they tell nothing about which score is noise.
 * **What the score adds**: how each tone's writers score, read from the comments whose words
   are clearest about it (the 5% the words model gives most probability to that tone: anchor
   points, Patrini et al. 2017; Xia et al. 2019), gives the likelihood of a comment's score
   under each tone; the tone is the most probable given both — the words' probability times
   the score's likelihood. Where words are clear, a surprising score does not move them; where
-  they are not, the score decides; a comment without a score is read from its words.
+  they are not, the score decides; a comment without a score is read from its words, and so
+  is one many wrote word for word (:data:`REPEATED`: the words model learnt from all their
+  scores, and the same words have one tone).
 * **Prompt**: answers to "what could we do better?" (``comment_prompt = improve``) are
   suggestions unless they are praise ("nothing, all excellent", "I could not fault them",
   or words that read positive with no request in them: :func:`is_praise`); they are not used
@@ -103,6 +106,16 @@ ANCHOR_SHARE = 0.05
 #: for something else): each tone's likelihood of a score is mixed with this much of the
 #: uniform, so that no single score can outweigh words that are clear.
 UNRELATED_SCORES = 0.05
+
+#: Comments written word for word by this many are all kept in the second learning, and
+#: read from their words alone: the words model has learnt from all their scores, and the
+#: same words have one tone.
+REPEATED = 3
+
+#: A tone is one the words can find when its clearest comments give it at least this
+#: probability on average; the score weighs only those (where passives write the same
+#: complaints and praise as everyone, a 7 does not make a complaint neutral).
+FINDABLE = 0.5
 
 _SCALES = ("nps", "csat", "ces", "items", "enps")
 #: Negative below the first cut, positive from the second.
@@ -254,13 +267,13 @@ def learn(texts: pd.Series, score_labels: pd.Series, prompts: pd.Series | None =
     --------
     Writers' scores that follow their words except one in five: the words alone agree with
     the scores at macro-F1 0.85 (the noise's ceiling), the general lexicon at 0.54, and the
-    tone read from both is the planted one for all but one comment in 600:
+    tone read from both is the planted one:
 
     >>> from cxex_analysis.estimators.comment_annotation import worked_comments
     >>> comments = worked_comments()
     >>> fit = learn(comments["comment"], labels_from_scores(comments["nps"], None, None))
     >>> round(fit.agreement, 2), round(fit.lexicon_agreement, 2), int((fit.label != comments["tone"]).sum())
-    (0.85, 0.54, 1)
+    (0.85, 0.54, 0)
     """
     texts = texts.fillna("").astype(str)
     prompts = (prompts.astype(object) if prompts is not None
@@ -279,7 +292,9 @@ def learn(texts: pd.Series, score_labels: pd.Series, prompts: pd.Series | None =
         words = _cross_fitted(texts, lexicon, score_labels, train, target, seed)
         words_label = pd.Series(np.asarray(LABELS, dtype=object)[words.argmax(1)],
                                 index=texts.index[target])
-        label[target] = _with_scores(words, levels[target], train[target].to_numpy())
+        said = texts[target].str.strip().str.lower()
+        repeated = said.map(said.value_counts()).to_numpy() >= REPEATED
+        label[target] = _with_scores(words, levels[target], train[target].to_numpy() & ~repeated)
         agreement = _macro_f1(score_labels[train], words_label[train[target]])
         learnt = int(train.sum())
         method = (f"the words of each comment, learnt from {min(learnt, FIT_SAMPLE):,} comments "
@@ -318,7 +333,7 @@ def _cross_fitted(texts, lexicon, score_labels, train, target, seed) -> np.ndarr
     out-of-fold for the comments learnt from (at most :data:`FIT_SAMPLE` of the scored
     ones), from the model of all of them for the others; learnt twice, the second time
     without the comments whose score's label the first found less likely than the mean of
-    that label (confident learning)."""
+    that label, unless :data:`REPEATED` or more wrote the same words (confident learning)."""
     rows = np.flatnonzero(target.to_numpy())
     features = _features(texts.iloc[rows], lexicon.iloc[rows])
     y = pd.Series(score_labels.to_numpy()[rows]).map({k: i for i, k in enumerate(LABELS)})
@@ -331,7 +346,12 @@ def _cross_fitted(texts, lexicon, score_labels, train, target, seed) -> np.ndarr
                          others=False)
     given = first[learn_at, y[learn_at].astype(int)]
     mean = pd.Series(given).groupby(y[learn_at]).transform("mean").to_numpy()
-    return _out_of_fold(features, y, learn_at, given >= mean, seed)
+    # kept whatever the first model says: the words of a comment many wrote word for word
+    # (a drop-down's phrase, "Good service") tell nothing about which of its scores is noise
+    said = texts.iloc[rows].iloc[learn_at].str.strip().str.lower()
+    repeated = said.map(said.value_counts()).to_numpy() >= REPEATED
+    wrong = (given < mean) & ~repeated
+    return _out_of_fold(features, y, learn_at, ~wrong, seed)
 
 
 def _out_of_fold(features, y, learn_at, keep, seed, others=True) -> np.ndarray:
@@ -363,7 +383,8 @@ def _probabilities(model, features) -> np.ndarray:
 def _with_scores(words: np.ndarray, levels: pd.Series, scored: np.ndarray) -> np.ndarray:
     """The tone most probable given the words' probabilities and the score: each tone's
     likelihood of each score level is read from the :data:`ANCHOR_SHARE` of scored comments
-    the words find clearest about it, mixed with :data:`UNRELATED_SCORES` of the uniform."""
+    the words find clearest about it, mixed with :data:`UNRELATED_SCORES` of the uniform; a
+    tone the words cannot find (:data:`FINDABLE`) gets a flat likelihood."""
     level = levels.to_numpy()
     has = pd.notna(level) & scored
     kinds = pd.Index(pd.unique(level[has]))
@@ -371,11 +392,15 @@ def _with_scores(words: np.ndarray, levels: pd.Series, scored: np.ndarray) -> np
     if len(kinds) and has.sum():
         at = kinds.get_indexer(level[has])
         likelihood = np.zeros((len(LABELS), len(kinds)))
+        findable = np.zeros(len(LABELS), dtype=bool)
         for k in range(len(LABELS)):
             clearest = words[has, k] >= np.quantile(words[has, k], 1 - ANCHOR_SHARE)
             likelihood[k] = np.bincount(at[clearest], minlength=len(kinds))
+            findable[k] = words[has, k][clearest].mean() >= FINDABLE
         likelihood /= likelihood.sum(axis=1, keepdims=True)
         likelihood = (1 - UNRELATED_SCORES) * likelihood + UNRELATED_SCORES / len(kinds)
+        # a tone the words cannot find: the score says nothing for or against it
+        likelihood[~findable] = 1.0 / len(kinds)
         posterior[has] = words[has] * likelihood[:, at].T
     return np.asarray(LABELS, dtype=object)[posterior.argmax(axis=1)]
 
