@@ -7,6 +7,10 @@
     cxex clean --out DIR [--keep N] [--dry-run]   (keep the last N successful runs, never latest's)
     cxex validate --data DIR [--mapping FILE] [--json]   (also: which analyses the data support)
     cxex ingest --data DIR [--warehouse FILE|URL] [--mapping FILE]
+    cxex design --pilot-id ID --name TEXT --outcome METRIC --mde EFFECT --start DATE --out DIR
+                [--warehouse FILE|URL] [--units-from COLUMN=V1,V2] [--exclude-pilots]
+                [--design randomized|staggered] [--waves N] [--months N] [--power P]
+                [--alpha A] [--looks final|monthly] [--max-smd S] [--seed N]
 
 A warehouse is a DuckDB file (the default, data/warehouse.duckdb) or a PostgreSQL URL
 (postgresql://USER@HOST:PORT/DATABASE[?schema=NAME]).
@@ -232,6 +236,60 @@ def cmd_clean(args) -> int:
     return 0
 
 
+DESIGN_FILES = ("pilots.csv", "pilot_assignments.csv", "design.json")
+
+
+def _units_from(values: list[str] | None) -> dict[str, list[str]]:
+    chosen: dict[str, list[str]] = {}
+    for item in values or []:
+        column, sep, listed = item.partition("=")
+        if not sep or not column.strip() or not listed.strip():
+            raise ParameterError(f"--units-from must look like COLUMN=VALUE1,VALUE2 "
+                                 f"(e.g. region=North,South), but {item!r} was passed.")
+        chosen.setdefault(column.strip(), []).extend(v for v in listed.split(",") if v.strip())
+    return chosen
+
+
+def cmd_design(args) -> int:
+    import pandas as pd
+
+    from cxex_analysis.analyses.pilot_design import design
+    from cxex_analysis.narrative.design_findings import design_lines
+    from cxex_analysis.store.warehouse import connect, target
+
+    out = Path(args.out)
+    taken = [name for name in DESIGN_FILES if (out / name).exists()]
+    if taken:
+        raise ParameterError(f"--out {out}: {', '.join(taken)} already there; cxex never "
+                             "replaces a file, so choose a new folder (then add the rows to "
+                             "your data folder's files).")
+    try:
+        start = pd.Timestamp(args.start)
+    except ValueError:
+        raise ParameterError(f"--start must be a date such as 2026-04-01, not {args.start!r}.") from None
+    con = connect(target(args.warehouse), read_only=True)
+    try:
+        made = design(con, args.pilot_id, args.name, args.outcome, args.mde, str(start.date()),
+                      _units_from(args.units_from), args.exclude_pilots, args.design,
+                      args.waves, args.power, args.alpha,
+                      "each" if args.looks == "monthly" else args.looks, args.months, args.seed,
+                      args.max_smd)
+    finally:
+        con.close()
+    for line in design_lines(made):
+        print(line)
+    out.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame([made.pilot]).to_csv(out / "pilots.csv", index=False)
+    made.assignments.to_csv(out / "pilot_assignments.csv", index=False)
+    (out / "design.json").write_text(json.dumps(made.registration(), indent=2, ensure_ascii=False)
+                                     + "\n", encoding="utf-8")
+    print(f"Wrote {', '.join(str(out / name) for name in DESIGN_FILES)}.")
+    print("Add the two files' rows to your data folder's pilots and pilot_assignments files and "
+          "put design.json in the data folder (or a folder inside it): the next cxex ingest "
+          "keeps the registration and notebook 02 analyses the pilot as registered.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cxex", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -300,6 +358,37 @@ def build_parser() -> argparse.ArgumentParser:
                         "or PostgreSQL URL")
     ingest.add_argument("--mapping", help="Qualtrics column mapping (YAML)")
     ingest.set_defaults(func=cmd_ingest)
+    made = sub.add_parser("design", help="size a pilot from the organisation's history, "
+                          "assign its units at random with balance, and write its registration")
+    made.add_argument("--warehouse", help="DuckDB file (default: data/warehouse.duckdb) or "
+                      "PostgreSQL URL, holding the organisation's history")
+    made.add_argument("--pilot-id", required=True, help="the new pilot's id (not in the registry)")
+    made.add_argument("--name", required=True, help="the pilot's name, as leaders will read it")
+    made.add_argument("--outcome", required=True, help="primary outcome, e.g. nps, csat, "
+                      "engagement_index, revenue")
+    made.add_argument("--mde", type=float, required=True,
+                      help="smallest effect worth detecting, in the outcome's units (5 = 5 points)")
+    made.add_argument("--start", required=True, help="first day of the pilot, e.g. 2026-04-01")
+    made.add_argument("--months", type=int, default=6, help="how long it runs (default 6)")
+    made.add_argument("--units-from", action="append", metavar="COLUMN=V1,V2",
+                      help="only units whose column holds one of the values (repeatable), "
+                           "e.g. region=North,South")
+    made.add_argument("--exclude-pilots", action="store_true",
+                      help="leave out units already in another pilot")
+    made.add_argument("--design", choices=("randomized", "staggered"), default="randomized",
+                      help="all pilot units start together, or in randomized start waves")
+    made.add_argument("--waves", type=int, default=3, help="start waves of a staggered design")
+    made.add_argument("--power", type=float, default=0.8, help="chance of detecting --mde (0.8)")
+    made.add_argument("--alpha", type=float, default=0.05, help="false-positive rate (0.05)")
+    made.add_argument("--looks", choices=("final", "monthly"), default="final",
+                      help="decide at the end (default) or look every month (every survey "
+                           "wave for employee outcomes) with always-valid intervals")
+    made.add_argument("--max-smd", type=float, default=0.1,
+                      help="balance rule: re-draw until every |SMD| is below this (0.1)")
+    made.add_argument("--seed", type=int, default=1, help="random seed of the assignment")
+    made.add_argument("--out", required=True, help="new folder for pilots.csv, "
+                      "pilot_assignments.csv and design.json")
+    made.set_defaults(func=cmd_design)
     return parser
 
 

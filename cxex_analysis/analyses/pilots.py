@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cxex_analysis.analyses.pilots_result import PilotAnalysis, PilotDecision
+from cxex_analysis.analyses.pilots_result import PilotAnalysis, PilotDecision, follow
 from cxex_analysis.errors import InsufficientData, check_argument, check_confidence
+from cxex_analysis.estimators.assignment import restricted_randomization_p
 from cxex_analysis.estimators.experiments import (
     CX_OUTCOMES,
     EX_OUTCOMES,
@@ -55,6 +56,7 @@ from cxex_analysis.panels.pilot_panels import (
     unit_summary,
 )
 from cxex_analysis.results import tidy
+from cxex_analysis.store.registrations import registration
 from cxex_analysis.vocabulary import label
 
 
@@ -100,6 +102,15 @@ def estimate(con, pilot_id: str, outcomes: Sequence[str] = CX_OUTCOMES + EX_OUTC
     check_argument("baseline", baseline, BASELINES)
     panels = pilot_panels(con, pilot_id, min_group_size)
     pilot = panels["pilot"]
+    registered, followed = registration(con, pilot_id), None
+    if registered:  # the registered outcome, level, window and looks are the ones analysed
+        followed = follow(registered, pilot, panels["assignments"], confidence, post_periods,
+                          panels["last_period"])
+        confidence, post_periods = followed.confidence, followed.post_periods
+        pilot = pilot.copy()
+        pilot["primary_outcome"] = followed.primary
+        if followed.primary not in outcomes:
+            outcomes = [followed.primary, *outcomes]
     design = pilot["design"]
     panels, control_group, comparison_note = comparison_units(panels, design, control_group)
     outcomes = available_outcomes(panels, outcomes)
@@ -118,13 +129,15 @@ def estimate(con, pilot_id: str, outcomes: Sequence[str] = CX_OUTCOMES + EX_OUTC
         missing = [{"outcome": o, "reason": "no data after the start yet"} for o in outcomes]
     else:
         found, missing = _every_outcome(design, units, outcomes, panels, pilot_id, control_group,
-                                        confidence, n_boot, seed, baseline)
+                                        confidence, n_boot, seed, baseline, registered)
     notes += found["frequency_notes"]
     estimated = [o for o in outcomes if any((f["outcome"] == o).any() for f in found["effects"])]
+    deviations = list(followed.deviations) if followed else []
     if primary not in estimated:
         if estimated and primary and not waiting:
-            notes.append(f"The primary outcome ({primary.replace('_', ' ')}) could not be "
-                         f"estimated; the decision uses {estimated[0].replace('_', ' ')}.")
+            replaced = (f"The primary outcome ({primary.replace('_', ' ')}) could not be "
+                        f"estimated; the decision uses {estimated[0].replace('_', ' ')}.")
+            (deviations if followed else notes).append(replaced)
         primary = estimated[0] if estimated else None
     parts = {key: pd.concat(found[key], ignore_index=True) if found[key] else tidy([])
              for key in ("effects", "aggregations", "event_time", "naive")}
@@ -132,6 +145,7 @@ def estimate(con, pilot_id: str, outcomes: Sequence[str] = CX_OUTCOMES + EX_OUTC
     return PilotAnalysis(
         pilot=pilot, design=design, outcomes=tuple(outcomes), primary=primary,
         control_group=control_group, baseline=baseline, notes=tuple(notes),
+        registration=registered, registered=followed, deviations=tuple(deviations),
         outcomes_not_estimated=tuple(missing), units=units, panels=panels,
         srm=sample_ratio_mismatch(arms_registered, analysed),
         balance=balance(units, "arm", [f"{o}_pre" for o in outcomes]), **parts,
@@ -160,7 +174,8 @@ def _primary_outcome(pilot: pd.Series, outcomes: list[str]) -> tuple[str | None,
 
 def _every_outcome(design: str, units: pd.DataFrame, outcomes: list[str], panels: dict,
                    pilot_id: str, control_group: str, confidence: float, n_boot: int,
-                   seed: int, baseline: str) -> tuple[dict[str, list], list[dict]]:
+                   seed: int, baseline: str,
+                   registered: dict | None = None) -> tuple[dict[str, list], list[dict]]:
     """Each outcome's effects; an outcome the data cannot support is listed with the reason
     and the others are still estimated."""
     found: dict[str, list] = {"effects": [], "aggregations": [], "event_time": [], "naive": [],
@@ -169,7 +184,7 @@ def _every_outcome(design: str, units: pd.DataFrame, outcomes: list[str], panels
     for outcome in outcomes:
         try:
             part = _outcome_effects(design, units, outcome, panels, pilot_id, control_group,
-                                    confidence, n_boot, seed, baseline)
+                                    confidence, n_boot, seed, baseline, registered)
         except InsufficientData as why:
             not_estimated.append({"outcome": outcome, "reason": str(why)})
             continue
@@ -248,7 +263,7 @@ def staggered_effects(panels: dict, outcome: str, control_group: str, confidence
 
 def _outcome_effects(design: str, units: pd.DataFrame, outcome: str, panels: dict,
                      pilot_id: str, control_group: str, confidence: float, n_boot: int,
-                     seed: int, baseline: str) -> dict:
+                     seed: int, baseline: str, registered: dict | None = None) -> dict:
     """The effect rows of one outcome under the pilot's design (raises InsufficientData when
     the data cannot support them)."""
     freq = outcome_frequency(outcome)
@@ -262,6 +277,13 @@ def _outcome_effects(design: str, units: pd.DataFrame, outcome: str, panels: dic
         primary_row = both.iloc[[-1]].copy()
         primary_row["randomization_p"] = randomization_p_value(
             units, outcome, "arm", f"{outcome}_pre" if len(both) > 1 else None, seed=seed)
+        restricted = (_restricted(registered, units, outcome, len(both) > 1, seed)
+                      if registered else None)
+        if restricted is not None:  # only the assignments the registered rule accepts
+            primary_row["randomization_p"] = restricted[0]
+            primary_row["method"] = primary_row["method"].str.replace(
+                " (n = units)", f"; randomization test over {restricted[1]:,} assignments the "
+                "registered balance rule accepts (n = units)", regex=False)
         out["effects"].append(primary_row)
         if len(both) > 1:
             unadjusted = both.iloc[[0]].copy()
@@ -295,6 +317,30 @@ def _outcome_effects(design: str, units: pd.DataFrame, outcome: str, panels: dic
                                           exact=("unit_type",), confidence=confidence,
                                           subject=pilot_id))
     return out
+
+
+def _restricted(registered: dict, units: pd.DataFrame, outcome: str, adjust: bool,
+                seed: int) -> tuple[float, int] | None:
+    """Randomization p-value of one outcome (CUPED-adjusted as the unrestricted test is) over
+    the assignments the registered rule accepts, on the covariate values it balanced, and
+    how many it drew; None when the units analysed are not all among those drawn."""
+    plan = pd.DataFrame(registered.get("assignment") or [])
+    if plan.empty or "covariates" not in plan:
+        return None
+    plan = plan.set_index("unit_id")
+    columns = ["unit_id", "arm", outcome] + ([f"{outcome}_pre"] if adjust else [])
+    frame = units[columns].dropna()
+    if not frame["unit_id"].isin(plan.index).all() or len(frame) < 4:
+        return None
+    y = frame[outcome].to_numpy(dtype=float)
+    if adjust:
+        x = frame[f"{outcome}_pre"].to_numpy(dtype=float)
+        y = y - np.cov(y, x)[0, 1] / np.var(x, ddof=1) * (x - x.mean())
+    drawn_on = np.array(plan.loc[frame["unit_id"], "covariates"].tolist(), dtype=float)
+    strata = plan.loc[frame["unit_id"], "stratum"].astype(str).to_numpy()
+    return restricted_randomization_p(y, (frame["arm"] == "treatment").to_numpy(), drawn_on,
+                                      strata, float(registered["randomization"]["max_smd"]),
+                                      seed=seed)
 
 
 def look_estimate(design: str, long: pd.DataFrame, outcome: str, control_group: str,
@@ -459,8 +505,15 @@ def decide(analysis: PilotAnalysis, worthwhile: float = 0.0) -> PilotDecision | 
     row = _primary_row(analysis)
     if row is None or analysis.primary is None:
         return None
+    followed = analysis.registered
+    if followed and followed.looks == "each" and not analysis.sequential.empty:
+        row = analysis.sequential.iloc[-1]  # registered: decide on the always-valid interval
     made = decision(row, worthwhile, analysis.primary in LOWER_IS_BETTER)
+    if followed and followed.looks == "each":
+        made["rule"] += " (Registered with a look every period: the interval is the always-valid one.)"
     return PilotDecision(
+        registered=followed.summary if followed else None,
+        deviations=analysis.deviations,
         probability_beneficial=made["probability_beneficial"], verdict=made["verdict"],
         rule=made["rule"], outcome=analysis.primary, row=row,
         dual_test=analysis.dual_test,  # the joint test estimate() made, on the same rows

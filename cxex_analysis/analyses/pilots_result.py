@@ -1,6 +1,7 @@
 """What a pilot's analysis found (:func:`cxex_analysis.analyses.pilots.analyse`), typed: the
 registry row and design, the checks, the effects by outcome and the decision, and the rows
-to record."""
+to record; and what a pilot's registration (the ``design.json`` of ``cxex design``) fixes for
+it (:func:`follow`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,72 @@ import pandas as pd
 from cxex_analysis.estimators.experiments import Decision, DualTest
 from cxex_analysis.estimators.power import Power
 from cxex_analysis.results import Parts, no_rows, tidy
+from cxex_analysis.vocabulary import label
+
+
+@dataclass(frozen=True)
+class Followed:
+    """What the registration fixes for this analysis, and where the data depart from it."""
+
+    primary: str
+    confidence: float
+    post_periods: int
+    looks: str
+    deviations: tuple[str, ...]
+    registered_on: str
+    summary: str
+
+
+def follow(registered: dict, pilot: pd.Series, assignments: pd.DataFrame, confidence: float,
+           post_periods: int, last_period) -> Followed:
+    """The registered plan, with the deviations of the data and of this run from it."""
+    deviations = []
+    primary = registered["primary_outcome"]
+    listed = pilot.get("primary_outcome")
+    if isinstance(listed, str) and listed and listed != primary:
+        deviations.append(f"The pilot registry names {label(listed)} as the primary outcome; the "
+                          f"registration names {label(primary)}, which this report uses.")
+    if pilot.get("design") != registered["design"]:
+        deviations.append(f"Registered as a {registered['design']} pilot; the registry now says "
+                          f"{pilot.get('design')}.")
+    wanted = 1 - float(registered["alpha"])
+    if abs(confidence - wanted) > 1e-9:
+        deviations.append(f"This run asked for {confidence:.0%} intervals; the registered test is "
+                          f"at {registered['alpha']:g}, so the intervals are {wanted:.0%}.")
+    plan = pd.DataFrame(registered.get("assignment") or [])
+    if not plan.empty:
+        now = assignments.set_index("unit_id")["arm"]
+        was = plan.set_index("unit_id")["arm"]
+        added = now.index.difference(was.index)
+        dropped = was.index.difference(now.index)
+        both = now.index.intersection(was.index)
+        switched = (now[both] != was[both]).sum()
+        for count, what in ((len(added), "added after the registration"),
+                            (len(dropped), "registered but no longer in the pilot"),
+                            (int(switched), "in another arm than the one drawn")):
+            if count:
+                deviations.append(f"{count} unit{'s' if count > 1 else ''} {what}.")
+        starts = pd.to_datetime(assignments.loc[assignments["arm"] == "treatment", "start_date"])
+        if starts.notna().any() and starts.min() != pd.Timestamp(registered["start"]):
+            deviations.append(f"The first unit started on {starts.min():%Y-%m-%d}; the registered "
+                              f"start was {registered['start']}.")
+    periods = int(registered["periods"])
+    if post_periods and post_periods != periods:
+        deviations.append(f"This run reads {post_periods} periods after the start; the "
+                          f"registration fixed {periods}.")
+    elif pd.notna(last_period) and pd.Timestamp(last_period) >= pd.Timestamp(registered["end"]):
+        deviations.append(f"The data run past the registered end ({registered['end']}); the "
+                          f"periods after it are not part of the registered analysis.")
+    looks = registered.get("looks", "final")
+    summary = (f"Registered on {registered['registered_at'][:10]}: primary outcome "
+               f"{label(primary)}, {periods} {'months' if registered.get('frequency') == 'month' else 'survey waves'}, "
+               + ("one look at the end" if looks == "final" else "a look every period with "
+                  "always-valid intervals")
+               + f", alpha {registered['alpha']:g}, sized for {registered['mde']:g} at "
+               f"{registered['power']:.0%} power.")
+    return Followed(primary=primary, confidence=wanted, post_periods=post_periods or periods,
+                    looks=looks, deviations=tuple(deviations),
+                    registered_on=registered["registered_at"][:10], summary=summary)
 
 
 class PilotDecision(Decision):
@@ -24,6 +91,8 @@ class PilotDecision(Decision):
     row: pd.Series
     dual_test: DualTest | None
     monitoring: str | None
+    registered: str | None
+    deviations: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -59,6 +128,10 @@ class PilotAnalysis(Parts):
         (or None)
     dual, dual_test : the dual-impact table (customers and employees) and the joint test
         that both sides improved
+    registration : the pilot's pre-registration (``design.json``), None when it has none
+    registered : what the registration fixed for this analysis
+        (:class:`~cxex_analysis.analyses.pilot_registration.Followed`)
+    deviations : sentences on where the data or this run depart from the registration
     """
 
     pilot: pd.Series
@@ -85,6 +158,9 @@ class PilotAnalysis(Parts):
     decision: PilotDecision | None = None
     dual: pd.DataFrame = field(default_factory=pd.DataFrame)
     dual_test: DualTest | None = None
+    registration: dict | None = field(default=None, repr=False)
+    registered: Followed | None = None
+    deviations: tuple[str, ...] = ()
 
     #: the parts whose rows are recorded, in this order
     RECORDED = ("effects", "aggregations", "event_time", "naive", "sensitivity", "sequential",

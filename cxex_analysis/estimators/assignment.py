@@ -97,6 +97,38 @@ def rerandomized(units: pd.DataFrame, covariates: list[str], strata: list[str] |
                      f"to |SMD| < {max_smd:g} in {max_draws:,} draws: add units or loosen the rule")
 
 
+def stratified_draws(strata: np.ndarray, share: float, rng: np.random.Generator,
+                     size: int) -> np.ndarray:
+    """``size`` assignments at once (rows), each as :func:`stratified_draw` makes one.
+
+    Examples
+    --------
+    >>> draws = stratified_draws(np.array(["a"] * 4 + ["b"] * 6), 0.5, np.random.default_rng(0), 3)
+    >>> draws[:, :4].sum(axis=1).tolist(), draws[:, 4:].sum(axis=1).tolist()
+    ([2, 2, 2], [3, 3, 3])
+    """
+    treated = np.zeros((size, len(strata)), dtype=bool)
+    for value in pd.unique(strata):
+        rows = np.flatnonzero(strata == value)
+        k = int(round(share * len(rows)))
+        if len(rows) >= 2:
+            k = min(max(k, 1), len(rows) - 1)
+        picked = np.argsort(rng.random((size, len(rows))), axis=1)[:, :k]
+        treated[np.arange(size)[:, None], rows[picked]] = True
+    return treated
+
+
+def _smds_of_draws(x: np.ndarray, draws: np.ndarray) -> np.ndarray:
+    """|SMD| of each covariate (columns) for each assignment (rows of ``draws``)."""
+    t = draws.astype(float)
+    n1, n0 = t.sum(axis=1, keepdims=True), (1 - t).sum(axis=1, keepdims=True)
+    m1, m0 = t @ x / n1, (1 - t) @ x / n0
+    v1 = (t @ x ** 2 - n1 * m1 ** 2) / (n1 - 1)
+    v0 = ((1 - t) @ x ** 2 - n0 * m0 ** 2) / (n0 - 1)
+    pooled = np.sqrt(np.clip((v1 + v0) / 2, 0, None))
+    return np.abs(np.where(pooled > 0, (m1 - m0) / np.where(pooled > 0, pooled, 1), 0.0))
+
+
 def restricted_randomization_p(y: np.ndarray, treated: np.ndarray, covariates: np.ndarray,
                                strata: np.ndarray | None = None, max_smd: float = 0.1,
                                draws: int = 2_000, seed: int = 0,
@@ -119,12 +151,15 @@ def restricted_randomization_p(y: np.ndarray, treated: np.ndarray, covariates: n
     share = float(np.mean(treated))
     observed = y[treated].mean() - y[~treated].mean()
     rng = np.random.default_rng(seed)
-    kept: list[float] = []
-    for _ in range(max_tries):
-        draw = stratified_draw(groups, share, rng)
-        if np.all(np.abs(_smds(x, draw)) < max_smd):
-            kept.append(y[draw].mean() - y[~draw].mean())
-            if len(kept) == draws:
-                break
-    diffs = np.abs(np.asarray(kept))
-    return float((np.sum(diffs >= abs(observed) - 1e-12) + 1) / (len(kept) + 1)), len(kept)
+    kept: list[np.ndarray] = []
+    found = tried = 0
+    while found < draws and tried < max_tries:
+        batch = stratified_draws(groups, share, rng, min(5_000, max_tries - tried))
+        tried += len(batch)
+        accepted = batch[np.all(_smds_of_draws(x, batch) < max_smd, axis=1)][:draws - found]
+        kept.append(accepted)
+        found += len(accepted)
+    every = np.concatenate(kept) if kept else np.zeros((0, len(y)), dtype=bool)
+    t = every.astype(float)
+    diffs = np.abs(t @ y / t.sum(axis=1) - (1 - t) @ y / (1 - t).sum(axis=1))
+    return float((np.sum(diffs >= abs(observed) - 1e-12) + 1) / (len(every) + 1)), len(every)

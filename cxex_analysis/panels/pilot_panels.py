@@ -55,21 +55,8 @@ def pilot_panels(con, pilot_id: str, min_group_size: int = 5) -> dict:
     if assignments.empty:
         raise ParameterError(f"pilot {pilot_id!r} has no unit assignments.")
 
-    customer_scores, employee_scores = _platform_scores(con)
-
-    def merged(freq: str) -> pd.DataFrame:
-        parts = [cx_panel(con, freq)] if has_table(con, "customer_survey") else []
-        if customer_scores is not None:  # a platform's unit scores, not answers
-            parts.append(unit_panel(customer_scores, freq))
-        if has_table(con, "unit_outcomes"):
-            parts.append(outcomes_panel(con, freq).drop(columns=["months"]))
-        if len(parts) == 2:
-            return parts[0].merge(parts[1], on=["unit_id", "period"], how="outer")
-        return parts[0] if parts else pd.DataFrame({"unit_id": pd.Series(dtype=object),
-                                                    "period": pd.Series(dtype="datetime64[ns]")})
-
-    frames = {"monthly": merged("month"), "cx_quarterly": merged("quarter"),
-              "quarterly": _employee_panel(con, employee_scores, min_group_size)}
+    frames = {"monthly": unit_outcomes(con, "month"), "cx_quarterly": unit_outcomes(con, "quarter"),
+              "quarterly": employee_outcomes(con, min_group_size)}
     last = max((f["period"].max() for f in frames.values() if not f.empty), default=pd.NaT)
     # units never treated by any pilot while the data run: no pilot, or another pilot's controls
     outside = con.execute(
@@ -94,19 +81,28 @@ def pilot_panels(con, pilot_id: str, min_group_size: int = 5) -> dict:
             "last_period": last, **frames}
 
 
-def _platform_scores(con) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
-    """(customer, employee) unit scores of a platform for a survey the data set has only as
-    scores, else None."""
-    employees, customers = scores_only(con)
-    return customers, employees
+def unit_outcomes(con, freq: str) -> pd.DataFrame:
+    """Every unit's customer scores (from the answers, or a platform's unit scores) and
+    money outcomes by month or quarter, one row per unit and period."""
+    _, customer_scores = scores_only(con)
+    parts = [cx_panel(con, freq)] if has_table(con, "customer_survey") else []
+    if customer_scores is not None:  # a platform's unit scores, not answers
+        parts.append(unit_panel(customer_scores, freq))
+    if has_table(con, "unit_outcomes"):
+        parts.append(outcomes_panel(con, freq).drop(columns=["months"]))
+    if len(parts) == 2:
+        return parts[0].merge(parts[1], on=["unit_id", "period"], how="outer")
+    return parts[0] if parts else pd.DataFrame({"unit_id": pd.Series(dtype=object),
+                                                "period": pd.Series(dtype="datetime64[ns]")})
 
 
-def _employee_panel(con, scores: pd.DataFrame | None, min_group_size: int) -> pd.DataFrame:
+def employee_outcomes(con, min_group_size: int) -> pd.DataFrame:
     """Employee scores by survey wave: from the answers, or a platform's unit scores
     (``wave`` the export's period, ``period`` its quarter), each hidden under
     ``min_group_size`` respondents."""
     if has_table(con, "employee_survey"):
         return ex_panel(con, min_group_size, include_items=False)
+    scores, _ = scores_only(con)
     if scores is None:
         return pd.DataFrame({"unit_id": pd.Series(dtype=object),
                              "period": pd.Series(dtype="datetime64[ns]")})

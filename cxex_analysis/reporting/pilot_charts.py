@@ -91,3 +91,23 @@ def dual_impact(table: pd.DataFrame):
             ax.set_xlabel("Estimate in units of its own interval half-width")
         axes[0].set_ylabel("Outcome: estimate [interval]")
     return fig
+
+
+def power_curve(curve: pd.DataFrame, effect: float, outcome: str, target: float = 0.8,
+                chosen: int | None = None):
+    """Chance of detecting ``effect`` against the number of pilot units (the rest of the
+    eligible units the comparison), with the target power and the units chosen marked."""
+    with house_style():
+        fig, ax = new_figure(8, 3.4)
+        ax.plot(curve["pilot_units"], curve["power"], color=PALETTE[0], marker="o", markersize=3)
+        ax.axhline(target, color=PALETTE[3], linestyle="--", linewidth=1,
+                   label=f"target power {target:.0%}")
+        if chosen:
+            ax.axvline(chosen, color="#555555", linewidth=1, label=f"{chosen} pilot units chosen")
+        ax.set_ylim(0, 1.02)
+        ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+        ax.legend(loc="lower right", frameon=False, fontsize=8)
+        ax.set_title(f"Chance of detecting an effect of {effect:g} on {label(outcome)}, by pilot units")
+        ax.set_xlabel("Pilot units (every other eligible unit is the comparison)")
+        ax.set_ylabel("Chance of detecting it")
+    return fig

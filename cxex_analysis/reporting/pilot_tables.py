@@ -54,3 +54,8 @@ SUBGROUPS: Layout = {
              "support them."}
 
 POWER: Layout = {"digits": 2, "caption": "Minimum detectable effect (80% power) and units needed"}
+
+REGISTERED_BALANCE: Layout = {
+    "columns": ["metric", "treated_mean", "control_mean", "smd", "n_treated", "n_control"],
+    "caption": "Balance of the registered assignment (before the start, means by arm)",
+    "digits": 3}

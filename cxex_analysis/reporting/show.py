@@ -320,6 +320,13 @@ def decision_panel_html(decision: PilotDecision) -> str:
         evidence = (f"Estimate {_signed(row['estimate'])}, with no interval: too few units on one "
                     "side to tell it from chance.")
     extra = ""
+    if decision.get("registered"):
+        extra += (f"<p><strong>REGISTERED</strong> before the start. "
+                  f"{html.escape(decision['registered'])}</p>")
+        deviations = decision.get("deviations") or ()
+        extra += ("<p>Deviations from the registration:</p><ul>"
+                  + "".join(f"<li>{html.escape(d)}</li>" for d in deviations) + "</ul>"
+                  if deviations else "<p>No deviation from the registration.</p>")
     if decision["monitoring"]:
         extra += (f"<p>Monthly monitoring (an interval valid however often it is looked at): "
                   f"<strong>{html.escape(decision['monitoring'])}</strong>.</p>")
@@ -335,7 +342,9 @@ def decision_panel_html(decision: PilotDecision) -> str:
     return (f'<div class="cxex-decision" role="note" style="border:2px solid {colour};'
             f'border-radius:6px;padding:0.6em 1.2em;margin:0.8em 0">'
             f'<p style="font-size:1.4em;margin:0.2em 0;color:{colour}"><strong>'
-            f'{html.escape(decision["verdict"].upper())}</strong></p>'
+            f'{html.escape(decision["verdict"].upper())}</strong>'
+            + (' <span style="font-size:0.6em;color:#1f1f1f">(registered)</span>'
+               if decision.get("registered") else "") + '</p>'
             f"<p>Primary outcome: <strong>{outcome}</strong>. {evidence}</p>"
             f"<p>Rule: {html.escape(decision['rule'])}</p>{extra}</div>")
 

@@ -20,7 +20,7 @@ from cxex_analysis import __version__
 from cxex_analysis.contract.files import prepare
 from cxex_analysis.contract.tables import TABLES
 from cxex_analysis.contract.validation import ValidationReport, check_directory
-from cxex_analysis.store import postgres
+from cxex_analysis.store import postgres, registrations
 from cxex_analysis.store.warehouse import Warehouse, engagement_items
 
 
@@ -80,7 +80,8 @@ def _ingest_postgres(data_dir, url: str, mapping_file, as_of, progress) -> Valid
         kept = [t.name for t in TABLES if report.tables[t.name].status == "ok"]
         dropped = [t.name for t in TABLES if report.tables[t.name].status != "ok"]
         items = engagement_items(con) if "employee_survey" in kept else []
-        postgres.publish(con, url, kept + ["quarantine", "ingest_files", "ingest_info"],
+        postgres.publish(con, url, kept + ["quarantine", "ingest_files", "ingest_info",
+                                           registrations.TABLE],
                          dropped, items, progress)
     finally:
         con.close()
@@ -103,6 +104,14 @@ def _publish(con: duckdb.DuckDBPyConnection, report: ValidationReport,
     con.register("__ingest_files", frame)
     con.execute("CREATE OR REPLACE TABLE main.ingest_files AS SELECT * FROM __ingest_files")
     con.unregister("__ingest_files")
+    pilots = ({r[0] for r in con.execute("SELECT pilot_id FROM main.pilots").fetchall()}
+              if report.tables["pilots"].status == "ok" else set())
+    registered = registrations.read_registrations(report.data_dir, pilots)  # design.json files
+    con.register("__registrations", registered)
+    con.execute(f"CREATE OR REPLACE TABLE main.{registrations.TABLE} AS "
+                "SELECT CAST(pilot_id AS VARCHAR) AS pilot_id, CAST(file AS VARCHAR) AS file, "
+                "CAST(document AS VARCHAR) AS document FROM __registrations")
+    con.unregister("__registrations")
     con.execute(
         "CREATE OR REPLACE TABLE main.ingest_info AS SELECT ? AS data_dir, "
         "CAST(? AS TIMESTAMP) AS ingested_at, ? AS cxex_version",
