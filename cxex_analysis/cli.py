@@ -73,13 +73,18 @@ def _print_analyses(rows: list[dict]) -> None:
 
 def cmd_validate(args) -> int:
     from cxex_analysis.store.inventory import check_folder, supported
+    from cxex_analysis.store.registrations import read_registrations
 
     report, inv = check_folder(args.data, args.mapping, progress=None if args.json else print)
+    registered = read_registrations(args.data)  # a design.json that cannot be used stops here
     analyses = supported(inv) if report.usable else []
     if args.json:
-        print(json.dumps({**_json_report(report), "analyses": analyses}, indent=2))
+        print(json.dumps({**_json_report(report), "analyses": analyses, "registrations":
+                          registered[["pilot_id", "file"]].to_dict("records")}, indent=2))
     else:
         _print_report(report)
+        for row in registered.itertuples():
+            print(f"{'registration':18s} pilot {row.pilot_id} ({row.file})")
         if analyses:
             _print_analyses(analyses)
         print("usable" if report.usable else "NOT usable: fix the files named above")
@@ -290,6 +295,41 @@ def cmd_design(args) -> int:
     return 0
 
 
+def _design_parser(sub) -> None:
+    """The options of `cxex design`."""
+    made = sub.add_parser("design", help="size a pilot from the organisation's history, "
+                          "assign its units at random with balance, and write its registration")
+    made.add_argument("--warehouse", help="DuckDB file (default: data/warehouse.duckdb) or "
+                      "PostgreSQL URL, holding the organisation's history")
+    made.add_argument("--pilot-id", required=True, help="the new pilot's id (not in the registry)")
+    made.add_argument("--name", required=True, help="the pilot's name, as leaders will read it")
+    made.add_argument("--outcome", required=True, help="primary outcome, e.g. nps, csat, "
+                      "engagement_index, revenue")
+    made.add_argument("--mde", type=float, required=True,
+                      help="smallest effect worth detecting, in the outcome's units (5 = 5 points)")
+    made.add_argument("--start", required=True, help="first day of the pilot, e.g. 2026-04-01")
+    made.add_argument("--months", type=int, default=6, help="how long it runs (default 6)")
+    made.add_argument("--units-from", action="append", metavar="COLUMN=V1,V2",
+                      help="only units whose column holds one of the values (repeatable), "
+                           "e.g. region=North,South")
+    made.add_argument("--exclude-pilots", action="store_true",
+                      help="leave out units already in another pilot")
+    made.add_argument("--design", choices=("randomized", "staggered"), default="randomized",
+                      help="all pilot units start together, or in randomized start waves")
+    made.add_argument("--waves", type=int, default=3, help="start waves of a staggered design")
+    made.add_argument("--power", type=float, default=0.8, help="chance of detecting --mde (0.8)")
+    made.add_argument("--alpha", type=float, default=0.05, help="false-positive rate (0.05)")
+    made.add_argument("--looks", choices=("final", "monthly"), default="final",
+                      help="decide at the end (default) or look every month (every survey "
+                           "wave for employee outcomes) with always-valid intervals")
+    made.add_argument("--max-smd", type=float, default=0.1,
+                      help="balance rule: re-draw until every |SMD| is below this (0.1)")
+    made.add_argument("--seed", type=int, default=1, help="random seed of the assignment")
+    made.add_argument("--out", required=True, help="new folder for pilots.csv, "
+                      "pilot_assignments.csv and design.json")
+    made.set_defaults(func=cmd_design)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cxex", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -358,37 +398,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "or PostgreSQL URL")
     ingest.add_argument("--mapping", help="Qualtrics column mapping (YAML)")
     ingest.set_defaults(func=cmd_ingest)
-    made = sub.add_parser("design", help="size a pilot from the organisation's history, "
-                          "assign its units at random with balance, and write its registration")
-    made.add_argument("--warehouse", help="DuckDB file (default: data/warehouse.duckdb) or "
-                      "PostgreSQL URL, holding the organisation's history")
-    made.add_argument("--pilot-id", required=True, help="the new pilot's id (not in the registry)")
-    made.add_argument("--name", required=True, help="the pilot's name, as leaders will read it")
-    made.add_argument("--outcome", required=True, help="primary outcome, e.g. nps, csat, "
-                      "engagement_index, revenue")
-    made.add_argument("--mde", type=float, required=True,
-                      help="smallest effect worth detecting, in the outcome's units (5 = 5 points)")
-    made.add_argument("--start", required=True, help="first day of the pilot, e.g. 2026-04-01")
-    made.add_argument("--months", type=int, default=6, help="how long it runs (default 6)")
-    made.add_argument("--units-from", action="append", metavar="COLUMN=V1,V2",
-                      help="only units whose column holds one of the values (repeatable), "
-                           "e.g. region=North,South")
-    made.add_argument("--exclude-pilots", action="store_true",
-                      help="leave out units already in another pilot")
-    made.add_argument("--design", choices=("randomized", "staggered"), default="randomized",
-                      help="all pilot units start together, or in randomized start waves")
-    made.add_argument("--waves", type=int, default=3, help="start waves of a staggered design")
-    made.add_argument("--power", type=float, default=0.8, help="chance of detecting --mde (0.8)")
-    made.add_argument("--alpha", type=float, default=0.05, help="false-positive rate (0.05)")
-    made.add_argument("--looks", choices=("final", "monthly"), default="final",
-                      help="decide at the end (default) or look every month (every survey "
-                           "wave for employee outcomes) with always-valid intervals")
-    made.add_argument("--max-smd", type=float, default=0.1,
-                      help="balance rule: re-draw until every |SMD| is below this (0.1)")
-    made.add_argument("--seed", type=int, default=1, help="random seed of the assignment")
-    made.add_argument("--out", required=True, help="new folder for pilots.csv, "
-                      "pilot_assignments.csv and design.json")
-    made.set_defaults(func=cmd_design)
+    _design_parser(sub)
     return parser
 
 

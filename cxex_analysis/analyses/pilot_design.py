@@ -23,7 +23,7 @@ import pandas as pd
 from cxex_analysis import __version__
 from cxex_analysis.contract.tables import METRIC_NAMES
 from cxex_analysis.errors import InsufficientData, ParameterError, check_argument
-from cxex_analysis.estimators.assignment import Assignment, rerandomized
+from cxex_analysis.estimators.assignment import Assignment, rerandomized_at_least
 from cxex_analysis.estimators.pilot_sizing import (
     LOOKS,
     Sizing,
@@ -189,6 +189,22 @@ def _pre_levels(con, history: pd.DataFrame, outcome: str, min_group_size: int) -
     return levels
 
 
+def _balanced_on(units: pd.DataFrame, outcome: str, min_group_size: int,
+                 notes: list[str]) -> tuple[pd.DataFrame, list[str]]:
+    """The covariates the assignment balances: the outcome before the start, and engagement
+    when at least 80% of the units show it (the others at its average, said in ``notes``)."""
+    covariates = [f"{outcome}_pre"]
+    if "engagement_index_pre" in units and units["engagement_index_pre"].notna().mean() >= 0.8:
+        gaps = units["engagement_index_pre"].isna()
+        if gaps.any():
+            notes.append(f"{int(gaps.sum())} units have no engagement score shown (fewer "
+                         f"respondents than {min_group_size}); their balance uses the average.")
+        units["engagement_index_pre"] = units["engagement_index_pre"].fillna(
+            units["engagement_index_pre"].mean())
+        covariates.append("engagement_index_pre")
+    return units, covariates
+
+
 def design(con, pilot_id: str, name: str, outcome: str, mde: float, start: str,
            units_from: dict[str, list[str]] | None = None, exclude_pilots: bool = False,
            kind: str = "randomized", waves: int = 3, power: float = 0.8, alpha: float = 0.05,
@@ -238,31 +254,16 @@ def design(con, pilot_id: str, name: str, outcome: str, mde: float, start: str,
         notes.append(f"{int(missing.sum())} eligible units have no {label(outcome)} in the last "
                      "year and were left out (nothing to compare them with).")
         units = units[~missing].reset_index(drop=True)
-    covariates = [f"{outcome}_pre"]
-    if "engagement_index_pre" in units and units["engagement_index_pre"].notna().mean() >= 0.8:
-        gaps = units["engagement_index_pre"].isna()
-        if gaps.any():
-            notes.append(f"{int(gaps.sum())} units have no engagement score shown (fewer "
-                         f"respondents than {min_group_size}); their balance uses the average.")
-        units["engagement_index_pre"] = units["engagement_index_pre"].fillna(
-            units["engagement_index_pre"].mean())
-        covariates.append("engagement_index_pre")
+    units, covariates = _balanced_on(units, outcome, min_group_size, notes)
     sizing = units_needed(variance, abs(mde), len(units), alpha, power, looks, seed)
     if sizing.n_treated is None:
         raise DesignRefused(refusal(sizing, outcome, span, freq))
     strata = [c for c in ("region", "unit_type") if c in units and units[c].nunique() > 1]
-    share = sizing.n_treated / len(units)
     words = {"region": "region", "unit_type": "unit type"} | {
         c: f"{label(c.removesuffix('_pre'))} before the start" for c in covariates}
     named = units.rename(columns=words)  # the rule and the balance table in words
-    assignment = None
-    for _ in range(20):  # rounding within strata can fall a unit or two short
-        assignment = rerandomized(named, [words[c] for c in covariates],
-                                  [words[c] for c in strata], share, max_smd, seed)
-        if assignment.treated.sum() >= sizing.n_treated:
-            break
-        share = min(0.5, share + 1 / len(units))
-    assert assignment is not None
+    assignment = rerandomized_at_least(named, [words[c] for c in covariates],
+                                       [words[c] for c in strata], sizing.n_treated, max_smd, seed)
     treated_n = int(assignment.treated.sum())
     sizing = replace(sizing, n_treated=treated_n, n_control=len(units) - treated_n,
                      achieved=power_at(variance, abs(mde), treated_n, len(units) - treated_n,

@@ -18,7 +18,7 @@ from scipy import stats
 
 from cxex_analysis.analyses.pilots_result import PilotAnalysis, PilotDecision, follow
 from cxex_analysis.errors import InsufficientData, check_argument, check_confidence
-from cxex_analysis.estimators.assignment import restricted_randomization_p
+from cxex_analysis.estimators.assignment import randomization_p_as_drawn
 from cxex_analysis.estimators.experiments import (
     CX_OUTCOMES,
     EX_OUTCOMES,
@@ -277,8 +277,10 @@ def _outcome_effects(design: str, units: pd.DataFrame, outcome: str, panels: dic
         primary_row = both.iloc[[-1]].copy()
         primary_row["randomization_p"] = randomization_p_value(
             units, outcome, "arm", f"{outcome}_pre" if len(both) > 1 else None, seed=seed)
-        restricted = (_restricted(registered, units, outcome, len(both) > 1, seed)
-                      if registered else None)
+        restricted = (randomization_p_as_drawn(
+            units, outcome, pd.DataFrame(registered.get("assignment") or []),
+            float(registered["randomization"]["max_smd"]),
+            f"{outcome}_pre" if len(both) > 1 else None, seed) if registered else None)
         if restricted is not None:  # only the assignments the registered rule accepts
             primary_row["randomization_p"] = restricted[0]
             primary_row["method"] = primary_row["method"].str.replace(
@@ -317,30 +319,6 @@ def _outcome_effects(design: str, units: pd.DataFrame, outcome: str, panels: dic
                                           exact=("unit_type",), confidence=confidence,
                                           subject=pilot_id))
     return out
-
-
-def _restricted(registered: dict, units: pd.DataFrame, outcome: str, adjust: bool,
-                seed: int) -> tuple[float, int] | None:
-    """Randomization p-value of one outcome (CUPED-adjusted as the unrestricted test is) over
-    the assignments the registered rule accepts, on the covariate values it balanced, and
-    how many it drew; None when the units analysed are not all among those drawn."""
-    plan = pd.DataFrame(registered.get("assignment") or [])
-    if plan.empty or "covariates" not in plan:
-        return None
-    plan = plan.set_index("unit_id")
-    columns = ["unit_id", "arm", outcome] + ([f"{outcome}_pre"] if adjust else [])
-    frame = units[columns].dropna()
-    if not frame["unit_id"].isin(plan.index).all() or len(frame) < 4:
-        return None
-    y = frame[outcome].to_numpy(dtype=float)
-    if adjust:
-        x = frame[f"{outcome}_pre"].to_numpy(dtype=float)
-        y = y - np.cov(y, x)[0, 1] / np.var(x, ddof=1) * (x - x.mean())
-    drawn_on = np.array(plan.loc[frame["unit_id"], "covariates"].tolist(), dtype=float)
-    strata = plan.loc[frame["unit_id"], "stratum"].astype(str).to_numpy()
-    return restricted_randomization_p(y, (frame["arm"] == "treatment").to_numpy(), drawn_on,
-                                      strata, float(registered["randomization"]["max_smd"]),
-                                      seed=seed)
 
 
 def look_estimate(design: str, long: pd.DataFrame, outcome: str, control_group: str,

@@ -130,7 +130,7 @@ class PilotAnalysis(Parts):
         that both sides improved
     registration : the pilot's pre-registration (``design.json``), None when it has none
     registered : what the registration fixed for this analysis
-        (:class:`~cxex_analysis.analyses.pilot_registration.Followed`)
+        (:class:`Followed`)
     deviations : sentences on where the data or this run depart from the registration
     """
 

@@ -53,7 +53,12 @@ TABLE_NOTES = {
     "pilots": "One row per pilot (needed for the pilot reports).",
     "pilot_assignments": "One row per unit of a pilot: its arm and, for the pilot's units, "
                          "when it started (may differ between units in a staggered rollout; "
-                         "empty for control units).",
+                         "empty for control units). A pilot designed with `cxex design` also "
+                         "has a pre-registration, `design.json` (in the data folder or up to "
+                         "two folders inside it, any name starting with `design`): ingest "
+                         "keeps it and notebook 02 analyses the pilot as registered; a "
+                         "registration of a pilot that `pilots` does not list, or a second "
+                         "one of the same pilot, makes the file unusable.",
     "roles": "The organisation's own owner roles, one a row (\"Kaizen facilitator\", "
              "\"店長\"): their words are role words for `owner_role` besides the built-in ones "
              "(manager, head, lead, team, store, customer experience, …) and the words of the "

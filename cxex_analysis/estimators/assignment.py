@@ -129,6 +129,26 @@ def _smds_of_draws(x: np.ndarray, draws: np.ndarray) -> np.ndarray:
     return np.abs(np.where(pooled > 0, (m1 - m0) / np.where(pooled > 0, pooled, 1), 0.0))
 
 
+def rerandomized_at_least(units: pd.DataFrame, covariates: list[str], strata: list[str],
+                          n_treated: int, max_smd: float = 0.1, seed: int = 0) -> Assignment:
+    """:func:`rerandomized` with at least ``n_treated`` units in the pilot (rounding within
+    strata can fall a unit or two short of a share: the share is raised until it does not).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> units = pd.DataFrame({"region": rng.choice(list("abcdefg"), 300), "pre": rng.normal(size=300)})
+    >>> int(rerandomized_at_least(units, ["pre"], ["region"], 31, seed=2).treated.sum()) >= 31
+    True
+    """
+    share = n_treated / len(units)
+    while True:
+        done = rerandomized(units, covariates, strata, share, max_smd, seed)
+        if done.treated.sum() >= n_treated or share >= 0.5:
+            return done
+        share = min(0.5, share + 1 / len(units))
+
+
 def restricted_randomization_p(y: np.ndarray, treated: np.ndarray, covariates: np.ndarray,
                                strata: np.ndarray | None = None, max_smd: float = 0.1,
                                draws: int = 2_000, seed: int = 0,
@@ -163,3 +183,40 @@ def restricted_randomization_p(y: np.ndarray, treated: np.ndarray, covariates: n
     t = every.astype(float)
     diffs = np.abs(t @ y / t.sum(axis=1) - (1 - t) @ y / (1 - t).sum(axis=1))
     return float((np.sum(diffs >= abs(observed) - 1e-12) + 1) / (len(every) + 1)), len(every)
+
+
+def randomization_p_as_drawn(units: pd.DataFrame, outcome: str, drawn: pd.DataFrame,
+                             max_smd: float, pre: str | None = None,
+                             seed: int = 0) -> tuple[float, int] | None:
+    """:func:`restricted_randomization_p` of a pilot assigned by :func:`rerandomized`, from the
+    record of its draw: ``drawn`` has one row per unit drawn (``unit_id``, ``stratum``, and
+    ``covariates``, the values it was balanced on); ``units`` the analysed units (``unit_id``,
+    ``arm``, ``outcome`` and ``pre``). With ``pre`` the outcome is first CUPED-adjusted, as
+    :func:`~cxex_analysis.estimators.experiments.randomization_p_value` does. None when an
+    analysed unit was not drawn (the unrestricted test then stands) or fewer than four are.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> drawn = pd.DataFrame({"unit_id": range(40), "stratum": "all",
+    ...                       "covariates": [[v] for v in rng.normal(size=40)]})
+    >>> units = pd.DataFrame({"unit_id": range(40), "arm": ["treatment", "control"] * 20,
+    ...                       "nps": rng.normal(size=40)})
+    >>> p, used = randomization_p_as_drawn(units, "nps", drawn, 0.1)
+    >>> 0 < p <= 1, used
+    (True, 2000)
+    """
+    if drawn.empty or "covariates" not in drawn:
+        return None
+    plan = drawn.set_index("unit_id")
+    frame = units[["unit_id", "arm", outcome] + ([pre] if pre else [])].dropna()
+    if not frame["unit_id"].isin(plan.index).all() or len(frame) < 4:
+        return None
+    y = frame[outcome].to_numpy(dtype=float)
+    if pre:
+        x = frame[pre].to_numpy(dtype=float)
+        y = y - np.cov(y, x)[0, 1] / np.var(x, ddof=1) * (x - x.mean())
+    covariates = np.array(plan.loc[frame["unit_id"], "covariates"].tolist(), dtype=float)
+    strata = plan.loc[frame["unit_id"], "stratum"].astype(str).to_numpy()
+    return restricted_randomization_p(y, (frame["arm"] == "treatment").to_numpy(), covariates,
+                                      strata, max_smd, seed=seed)

@@ -5,7 +5,7 @@ teams is sized here from what the analysis will actually see: each unit's mean o
 pilot's months, adjusted for its mean before the start (the ANCOVA / CUPED estimate of
 notebook 02), with the survey noise of the current response volume inside those means.
 
-:func:`history_windows` places the pilot's window (its pre-period and ``periods`` periods
+:func:`_history_windows` places the pilot's window (its pre-period and ``periods`` periods
 after the start) at the latest starts the history holds and takes each unit's residual
 after the pre-period adjustment, at every look; :func:`residual_covariance` averages their
 covariance across looks. The estimate at look *k* with ``n_t`` pilot and ``n_c`` comparison
@@ -68,7 +68,7 @@ class Variance:
     periods: int
 
 
-def history_windows(history: pd.DataFrame, value: str, periods: int, unit: str = "unit_id",
+def _history_windows(history: pd.DataFrame, value: str, periods: int, unit: str = "unit_id",
                     time: str = "t", starts: int = STARTS) -> list[pd.DataFrame]:
     """Per pseudo-start, each unit's residual at looks 1…``periods`` (columns) after the
     pre-period adjustment: the post-start mean up to the look, regressed on the mean of
@@ -128,7 +128,7 @@ def residual_covariance(history: pd.DataFrame, value: str, periods: int,
     >>> round(float(v.covariance[-1, -1]))  # between 67 + 25 and 67 + 36, and sampling
     102
     """
-    windows = history_windows(history, value, periods, unit, time, starts)
+    windows = _history_windows(history, value, periods, unit, time, starts)
     looks = list(range(1, periods + 1))
     covariance = np.mean([np.cov(w[looks].to_numpy(), rowvar=False).reshape(periods, periods)
                           for w in windows], axis=0)

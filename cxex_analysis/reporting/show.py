@@ -322,7 +322,7 @@ def decision_panel_html(decision: PilotDecision) -> str:
     extra = ""
     if decision.get("registered"):
         extra += (f"<p><strong>REGISTERED</strong> before the start. "
-                  f"{html.escape(decision['registered'])}</p>")
+                  f"{html.escape(str(decision['registered']))}</p>")
         deviations = decision.get("deviations") or ()
         extra += ("<p>Deviations from the registration:</p><ul>"
                   + "".join(f"<li>{html.escape(d)}</li>" for d in deviations) + "</ul>"

@@ -18,6 +18,11 @@ import pandas as pd
 from scipy import optimize
 from scipy.special import expit
 
+from cxex_analysis.analyses.pilots import monitor
+from cxex_analysis.estimators.assignment import rerandomized_at_least
+from cxex_analysis.estimators.experiments import cuped
+from cxex_analysis.estimators.pilot_sizing import power_at, residual_covariance, units_needed
+
 
 @dataclass(frozen=True)
 class PilotWorld:
@@ -46,6 +51,19 @@ def organisation(n_units: int = 300, history: int = 24, months: int = 6,
     units = pd.DataFrame({"unit_id": [f"U{i:04d}" for i in range(n_units)], "region": region,
                           "unit_type": unit_type, "level": level, "volume": volume})
     return PilotWorld(units=units, latent=level[:, None] + drift, history=history)
+
+
+def future(world: PilotWorld, seed: int) -> PilotWorld:
+    """The same organisation up to the start, its months after it drawn afresh (the drift
+    continued from where the history left it)."""
+    rng = np.random.default_rng(seed)
+    level = world.units["level"].to_numpy()
+    latent = world.latent.copy()
+    drift = latent[:, world.history - 1] - level
+    for t in range(world.history, latent.shape[1]):
+        drift = 0.85 * drift + rng.normal(0, 0.12, len(level))
+        latent[:, t] = level + drift
+    return PilotWorld(units=world.units, latent=latent, history=world.history)
 
 
 def expected_nps(latent: np.ndarray) -> np.ndarray:
@@ -81,3 +99,77 @@ def monthly_nps(world: PilotWorld, shift: np.ndarray, seed: int) -> pd.DataFrame
         "t": np.tile(np.arange(months), units),
         "nps": (100 * (p - d)).ravel(), "responses": n.ravel(),
         "nps_se": (100 * np.sqrt(np.clip(p + d - (p - d) ** 2, 1e-9, None) / n)).ravel()})
+
+
+@dataclass(frozen=True)
+class PowerCheck:
+    """What the design promised (``stated`` power for ``effect`` with ``n_treated`` pilot
+    units) and how often the analysis found the planted effect (``detected``) and declared
+    one when there was none (``false_positive``), over ``draws`` pilots."""
+
+    effect: float
+    n_treated: int
+    n_control: int
+    stated: float
+    detected: float
+    false_positive: float
+    alpha: float
+    draws: int
+    looks: str
+
+
+def power_check(effect: float, looks: str = "final", n_units: int = 300, alpha: float = 0.05,
+                power: float = 0.8, draws: int = 400, seed: int = 0) -> PowerCheck:
+    """Design a pilot on one organisation's history as ``cxex design`` does, then run it
+    ``draws`` times (a new assignment by the rule, new months after the start) with the
+    planted ``effect`` and with none, analysed as notebook 02 analyses a registered pilot:
+    ANCOVA on the pre-period mean, two-sided at ``alpha`` (one look), or the always-valid
+    monitor clearing zero by the last look (a look every month)."""
+    world = organisation(n_units, seed=seed)
+    months = world.latent.shape[1] - world.history
+    history = monthly_nps(world, np.zeros_like(world.latent), seed)
+    history = history[history["t"] < world.history]
+    variance = residual_covariance(history, "nps", months, se="nps_se")
+    sizing = units_needed(variance, effect, n_units, alpha, power, looks, seed)
+    if sizing.n_treated is None:
+        raise ValueError(f"{n_units} units cannot reach {power:.0%} power for {effect}")
+    units = world.units.set_index("unit_id")
+    units["nps_pre"] = history[history["t"] >= world.history - 12].groupby("unit_id")["nps"].mean()
+    units = units.reset_index()
+    found: dict[float, list[str]] = {effect: [], 0.0: []}
+    n_treated = []
+    for r in range(draws):
+        treated = rerandomized_at_least(units, ["nps_pre"], ["region", "unit_type"],
+                                        sizing.n_treated, 0.1, seed * 100_000 + r).treated.to_numpy()
+        n_treated.append(int(treated.sum()))
+        later = future(world, seed * 100_000 + r)
+        for planted in found:
+            shift = np.zeros_like(later.latent)
+            shift[treated, later.history:] = shift_for(later, treated, planted)
+            months_after = monthly_nps(later, shift, seed * 100_000 + r + 7)
+            panel = pd.concat([history, months_after[months_after["t"] >= later.history]])
+            arm = pd.Series(np.where(treated, "treatment", "control"), index=units["unit_id"])
+            panel["arm"] = panel["unit_id"].map(arm)
+            found[planted].append(_found(panel, later.history, looks, alpha))
+    n_t = int(np.median(n_treated))
+    stated = power_at(variance, effect, n_t, n_units - n_t, alpha, looks, seed)
+    detected = float(np.mean([d == "better" for d in found[effect]]))
+    false_positive = float(np.mean([d != "no" for d in found[0.0]]))
+    return PowerCheck(effect=effect, n_treated=n_t, n_control=n_units - n_t, stated=stated,
+                      detected=detected, false_positive=false_positive, alpha=alpha,
+                      draws=draws, looks=looks)
+
+
+def _found(panel: pd.DataFrame, start: int, looks: str, alpha: float) -> str:
+    """"better", "worse" or "no": what the registered analysis of one pilot concludes."""
+    if looks == "final":
+        before = panel[panel["t"] < start].groupby("unit_id")["nps"].mean()
+        units = panel[panel["t"] >= start].groupby("unit_id").agg(
+            nps=("nps", "mean"), arm=("arm", "first"))
+        units["nps_pre"] = before
+        row = cuped(units.reset_index(), "nps", "arm", "nps_pre", 1 - alpha).iloc[-1]
+    else:
+        long = panel.assign(cohort=np.where(panel["arm"] == "treatment", start, 0))
+        row = monitor("randomized", long, "nps", "never_treated", 1 - alpha, 0.0, False,
+                      "check").iloc[-1]
+    return "better" if row["ci_low"] > 0 else "worse" if row["ci_high"] < 0 else "no"
