@@ -323,6 +323,8 @@ COLUMN_LABELS = {
     "share_tagged": "% in a codebook theme", "closest_codebook_theme": "Closest codebook theme",
     "stability": "Stability (bootstrap)", "label": "Tone",
     "probability_beneficial": "Chance it helped",
+    "smd": "Standardized difference", "n_treated": "Pilot units", "n_control": "Comparison units",
+    "treated_mean": "Pilot mean", "control_mean": "Comparison mean",
 }
 
 

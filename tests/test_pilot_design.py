@@ -133,3 +133,22 @@ def test_a_registration_of_an_unknown_pilot_is_refused_naming_the_file(small_fol
     folder = small_folder(extra={"design_Q1.json": json.dumps({"cxex_design": 1, "pilot_id": "Q1"})})
     with pytest.raises(UnusableFileError, match="design_Q1.json.*Q1"):
         ingest.ingest(folder, tmp_path / "w.duckdb")
+
+
+@pytest.mark.e2e
+def test_a_registered_pilots_report_shows_the_design_and_marks_the_decision(
+        tmp_path, demo_dir, demo_warehouse):
+    """Notebook 02 on a registered pilot: the design section (what it can detect, the power
+    curve, the registered balance, the rule) and the decision marked registered."""
+    data, _ = _designed(tmp_path, demo_dir, demo_warehouse)
+    code = main(["run", "--data", str(data), "--warehouse", str(tmp_path / "w.duckdb"),
+                 "--out", str(tmp_path / "reports"), "--only", "02", "--param", "pilot_id=P9",
+                 "--param", "n_boot=199"])
+    assert code == 0
+    page = next((tmp_path / "reports" / "latest").glob("02_pilot_analysis*.html")).read_text()
+    assert "As designed and registered" in page and "pilot and" in page
+    assert "detect an effect of 10 on NPS" in page
+    assert "chance of detecting the registered effect against the number of pilot units" in page
+    assert "Balance of the registered assignment" in page
+    assert "re-drawn until every |SMD| &lt; 0.1" in page or "re-drawn until every |SMD| < 0.1" in page
+    assert "(registered)" in page and "No deviation from the registration." in page

@@ -185,12 +185,30 @@ def power_at(variance: Variance, effect: float, n_treated: int, n_control: int,
         q = stats.t.ppf(1 - alpha / 2, df)
         found = float(stats.nct.sf(q, df, ncp) + stats.nct.cdf(-q, df, ncp))
         return found if np.isfinite(found) else float(stats.norm.sf(q - ncp))  # far tail
-    covariance = variance.covariance * scale
-    ses = np.sqrt(np.diag(covariance)) * _t_over_z(df, alpha)
-    widths = half_width(ses ** 2, ses[0] ** 2, alpha)
-    draws = _normal_draws(covariance * _t_over_z(df, alpha) ** 2, seed)
+    draws, widths = _looks(variance, n_treated, n_control, alpha, seed)
     lower = np.maximum.accumulate(abs(effect) + draws - widths, axis=1)
     return float(np.mean(lower[:, -1] > 0))
+
+
+def _looks(variance: Variance, n_treated: int, n_control: int, alpha: float,
+           seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``DRAWS`` simulated pilots' estimates at every look (rows) and the half-widths of the
+    monitor's always-valid intervals they get. The monitor reads its SEs (and τ, the first
+    look's) from the data: each pilot's SEs are the true ones times √(χ²_ν / ν), one draw
+    per pilot (the same units at every look), ν the Welch–Satterthwaite degrees of freedom
+    of the two arms, then scaled by t/z as the monitor does."""
+    df = n_treated + n_control - 3
+    covariance = variance.covariance * _scale(n_treated, n_control)
+    ses = np.sqrt(np.diag(covariance)) * _t_over_z(df, alpha)
+    widths = half_width(ses ** 2, ses[0] ** 2, alpha)  # scales with the SEs when τ does too
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal((DRAWS, len(covariance)))
+    values, vectors = np.linalg.eigh(covariance)
+    draws = z @ (vectors * np.sqrt(np.clip(values, 0, None))).T
+    nu = _scale(n_treated, n_control) ** 2 / (1 / (n_treated ** 2 * (n_treated - 1))
+                                              + 1 / (n_control ** 2 * (n_control - 1)))
+    read = np.sqrt(stats.chi2.ppf(rng.uniform(size=(DRAWS, 1)), nu) / nu)
+    return draws, widths * read
 
 
 def false_positive_rate(variance: Variance, n_treated: int, n_control: int,
@@ -206,23 +224,10 @@ def false_positive_rate(variance: Variance, n_treated: int, n_control: int,
     """
     if looks == "final":
         return alpha
-    df = n_treated + n_control - 3
-    covariance = variance.covariance * _scale(n_treated, n_control) * _t_over_z(df, alpha) ** 2
-    ses = np.sqrt(np.diag(covariance))
-    widths = half_width(ses ** 2, ses[0] ** 2, alpha)
-    draws = _normal_draws(covariance, seed)
+    draws, widths = _looks(variance, n_treated, n_control, alpha, seed)
     low = np.maximum.accumulate(draws - widths, axis=1)[:, -1]
     high = np.minimum.accumulate(draws + widths, axis=1)[:, -1]
     return float(np.mean((low > 0) | (high < 0)))
-
-
-def _normal_draws(covariance: np.ndarray, seed: int) -> np.ndarray:
-    """``DRAWS`` correlated normal looks (rows) with this covariance, from the same standard
-    normals whatever the covariance (so that power is monotone in the units)."""
-    z = np.random.default_rng(seed).standard_normal((DRAWS, len(covariance)))
-    values, vectors = np.linalg.eigh(covariance)
-    root = vectors * np.sqrt(np.clip(values, 0, None))
-    return z @ root.T
 
 
 def mde_at(variance: Variance, n_treated: int, n_control: int, alpha: float = 0.05,
