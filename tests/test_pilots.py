@@ -260,3 +260,15 @@ def test_one_unit_a_side_gets_no_p_value_from_two_way_fixed_effects():
     assert np.isfinite(row["estimate"])
     assert np.isnan(row["se"]) and np.isnan(row["p_value"]) and np.isnan(row["ci_low"])
     assert "no_inference" in row["method"]
+
+
+def test_a_primary_outcome_without_data_leaves_no_primary_when_no_outcome_has_data():
+    """A drawn world (make fuzz, seed 27044) whose pilot names revenue as its primary outcome
+    while its units hold no outcome at all stopped notebook 02 with a KeyError."""
+    from cxex_analysis.analyses.pilots import _primary_outcome
+
+    primary, note = _primary_outcome(pd.Series({"primary_outcome": "revenue"}), [])
+    assert primary is None and "nor has any other outcome" in note
+    primary, note = _primary_outcome(pd.Series({"primary_outcome": "revenue"}), ["nps"])
+    assert primary == "nps" and "the decision uses nps" in note
+    assert _primary_outcome(pd.Series({"primary_outcome": "nps"}), ["csat", "nps"]) == ("nps", None)

@@ -428,3 +428,14 @@ def test_the_top_issues_from_a_platforms_scores_are_ranked_by_importance_for_cus
     con.close()
     assert context["basis"] == "nps" and len(context["items"]) == 5
     assert set(context["importance"].index) == set(context["items"])
+
+
+def test_scores_without_sampling_variance_measure_no_noise_correlation():
+    """A drawn world (make fuzz, seed 101818639) where every employee answered alike: the
+    scores' sampling variance is zero, and the noise correlation of the halves divided by it
+    (ZeroDivisionError in notebook 01). It is not measured; the default is used instead."""
+    from cxex_analysis.estimators.outcome_links import noise_correlation
+
+    frame = pd.DataFrame({"unit": np.repeat(np.arange(40), 3), "wave": np.tile(np.arange(3), 40),
+                          "f": 80.0, "v": 0.0, "a": 80.0, "b": 80.0})
+    assert noise_correlation(frame, "f", "v", "a", "b", "unit", "wave") is None

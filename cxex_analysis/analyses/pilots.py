@@ -162,13 +162,12 @@ def _primary_outcome(pilot: pd.Series, outcomes: list[str]) -> tuple[str | None,
     first available; and a sentence when the registered one had to be replaced."""
     registered = pilot.get("primary_outcome")
     registered = registered if isinstance(registered, str) and registered.strip() else None
-    primary = registered or (outcomes[0] if outcomes else None)
-    if primary not in outcomes and outcomes:
-        primary = outcomes[0]
+    primary = registered if registered in outcomes else (outcomes[0] if outcomes else None)
     note = None
-    if registered and registered != primary and primary:
+    if registered and registered != primary:
         note = (f"The registered primary outcome ({registered.replace('_', ' ')}) has no data "
-                f"for this pilot's units; the decision uses {primary.replace('_', ' ')}.")
+                f"for this pilot's units; " + (f"the decision uses {primary.replace('_', ' ')}."
+                                                if primary else "nor has any other outcome."))
     return primary, note
 
 

@@ -353,7 +353,8 @@ def noise_correlation(data: pd.DataFrame, score: str, variance: str, half_a: str
     ``Σ (v_t + v_{t−k}) − 2 ρ(k) Σ s_t s_{t−k}``, which gives ρ(k) (changes taken within
     waves, so what every unit shared drops out). ρ₁ from consecutive waves; the decay from
     ρ₂ / ρ₁ where two waves apart are measured, else ``default_decay``. None when fewer
-    than 30 units have both halves in consecutive waves.
+    than 30 units have both halves in consecutive waves, or the scores have no sampling
+    variance (every respondent answered alike).
 
     Examples
     --------
@@ -387,6 +388,8 @@ def noise_correlation(data: pd.DataFrame, score: str, variance: str, half_a: str
         noise = float((change[score] ** 2 - change[half_a] * change[half_b]).sum())
         cross = float(np.sqrt(pairs[variance] * pairs[f"{variance}_e"]).sum())
         both = float((pairs[variance] + pairs[f"{variance}_e"]).sum())
+        if not cross > 0:  # no sampling variance (every respondent gave the same answers)
+            return np.nan, 0
         return (both - noise) / (2 * cross), int(pairs[unit].nunique())
 
     first, units = at_lag(1)
