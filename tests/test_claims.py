@@ -25,12 +25,23 @@ from cxex_analysis.results import read_json, tidy, write_json
 
 @pytest.mark.parametrize(("interval", "claimed", "null", "expected"), [
     ((3.8, 6.1), (5, 5), 1, "supported"),          # reaches the claimed 5x, excludes no effect
-    ((1.9, 2.6), (5, 5), 1, "not supported"),      # an effect, but about 2x, not 5x
+    ((1.9, 2.6), (5, 5), 1, "weaker here"),        # an effect, but about 2x, not 5x
+    ((0.8, 2.6), (5, 5), 1, "weaker here"),        # short of 5x, no effect not ruled out
+    ((182.1, 392.5), (5, 5), 1, "stronger here"),  # a drawn organisation: far more than 5x
+    ((1.5, 9.0), (5, 5), 1, "consistent with the claim"),  # reaches 5x, spans a factor of 6
+    ((3.0, 8.5), (5, 5), 1, "supported"),          # spans a factor of 2.8
+    ((3.0, 9.5), (5, 5), 1, "consistent with the claim"),  # spans a factor of 3.2
+    ((0.2, 0.5), (0.33, 0.33), 0, "supported"),    # r: far end 2.5 times the near end
+    ((0.1, 0.5), (0.33, 0.33), 0, "consistent with the claim"),  # 5 times
+    ((-0.5, -0.05), (-math.inf, 0.0), 0, "supported"),  # "lowers": any width below 0
+    ((20.0, 200.0), (25, 85), 0, "consistent with the claim"),  # reaches 25-85%, and 200%
     ((0.4, 0.8), (5, 5), 1, "contradicted"),       # the other way
     ((0.7, 6.0), (5, 5), 1, "cannot tell"),        # 5x and no effect both inside
     ((float("nan"), float("nan")), (5, 5), 1, "cannot tell"),
     ((30.0, 60.0), (25, 85), 0, "supported"),      # inside a claimed range
-    ((90.0, 120.0), (25, 85), 0, "not supported"),  # beyond it
+    ((90.0, 120.0), (25, 85), 0, "stronger here"),  # beyond it
+    ((5.0, 20.0), (25, 85), 0, "weaker here"),      # short of it
+    ((-0.4, 0.7), (0.0, math.inf), 0, "cannot tell"),  # "raises": both ways possible
     ((-0.2, -0.05), (0.0, math.inf), 0, "contradicted"),  # "raises", but it lowers
     ((-0.4, -0.1), (-math.inf, 0.0), 0, "supported"),      # "lowers", and it does
 ])
@@ -93,7 +104,7 @@ def test_a_twice_as_likely_organisation_does_not_support_five_times():
     rows = promoter_ratios(customers, by=None).set_index("estimand")
     rr = rows.loc["promoter_risk_ratio"]
     assert rr["ci_low"] < 2.0 < rr["ci_high"]
-    assert verdict(rr["ci_low"], rr["ci_high"], (5, 5), 1) == "not supported"
+    assert verdict(rr["ci_low"], rr["ci_high"], (5, 5), 1) == "weaker here"
 
 
 def test_too_few_poor_experiences_give_no_ratio():
@@ -194,7 +205,7 @@ def test_the_ledger_reads_the_poll_claim_from_the_metric_comparison():
         verdicts[name] = (row["verdict"], row["term"], row["evidence"])
     assert verdicts["csat drives"] == ("supported", "csat_minus_ces_within_unit",
                                        "within-unit panel")
-    assert verdicts["ces drives"][0] in ("not supported", "contradicted")
+    assert verdicts["ces drives"][0] in ("weaker here", "contradicted")
 
 
 def test_a_poll_claim_csat_cannot_test_says_why_in_the_ledger():
@@ -248,7 +259,7 @@ def test_a_claims_verdict_and_evidence_travel_in_results_json(tmp_path):
     rows = tidy([{"analysis": "claims", "estimand": "claim", "subject": "recommend_5x",
                   "outcome": "promoter", "term": "csat_top2_vs_bottom2", "estimate": 2.1,
                   "ci_low": 1.8, "ci_high": 2.5, "confidence": 0.95, "n": 900,
-                  "method": "risk_ratio_katz_log", "verdict": "not supported",
+                  "method": "risk_ratio_katz_log", "verdict": "weaker here",
                   "evidence": "between-customer correlation"},
                  {"analysis": "linkage", "estimand": "top_cx_engagement_odds_ratio",
                   "subject": "all", "estimate": 3.0, "n": 10, "method": "fisher",
@@ -256,7 +267,7 @@ def test_a_claims_verdict_and_evidence_travel_in_results_json(tmp_path):
     path = write_json(rows, tmp_path / "results.json")
     back = read_json(path)
     claim = back[back["analysis"] == "claims"].iloc[0]
-    assert (claim["verdict"], claim["evidence"]) == ("not supported", "between-customer correlation")
+    assert (claim["verdict"], claim["evidence"]) == ("weaker here", "between-customer correlation")
     other = json.loads(path.read_text())[1]
     assert "verdict" not in other  # other rows keep exactly the schema keys, whatever they carry
 

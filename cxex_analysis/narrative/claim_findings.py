@@ -12,15 +12,24 @@ CLAIM_BY_ID = {claim.id: claim for claim in CLAIMS}
 
 #: How a verdict reads in a report.
 VERDICT_WORDS = {"supported": "Supported here",
-                 "not supported": "Not supported here",
+                 "consistent with the claim": "Consistent with the claim (a wide interval)",
+                 "stronger here": "Stronger here than claimed",
+                 "weaker here": "Weaker here than claimed",
                  "contradicted": "Contradicted here",
                  "cannot tell": "Cannot tell yet"}
 
+#: How the verdicts are counted in a sentence.
+VERDICT_COUNTS = {"supported": "supported", "consistent with the claim": "consistent with the claim",
+                  "stronger here": "stronger here", "weaker here": "weaker here",
+                  "contradicted": "contradicted", "cannot tell": "cannot tell yet"}
+
 #: What each verdict means, for the notes under the ledger.
-VERDICT_RULE = ("Supported: the interval reaches the claimed value or range and rules out no "
-                "effect. Not supported: the interval misses the claim (any effect is of another "
-                "size here). Contradicted: the effect goes the other way. Cannot tell: no test, "
-                "or the interval reaches both the claim and no effect.")
+VERDICT_RULE = ("Supported: the interval reaches the claimed value or range, rules out no effect "
+                "and is narrow (its far end within 3 times its near end, from no effect). "
+                "Consistent with the claim: the same, but the interval is wider than that. "
+                "Stronger or weaker here: the whole interval lies beyond the claim, or between "
+                "it and no effect. Contradicted: the effect goes the other way. Cannot tell: "
+                "no test, or the interval reaches both the claim and no effect.")
 
 
 def number_text(claim_id: str, value: float) -> str:
@@ -70,12 +79,12 @@ def ledger_sentences(ledger: pd.DataFrame) -> list[str]:
     if ledger.empty:
         return []
     counts = ledger["verdict"].value_counts()
-    parts = [f"{int(counts.get(v, 0))} {VERDICT_WORDS[v].lower().replace(' here', '')}"
-             for v in ("supported", "not supported", "contradicted", "cannot tell")
+    parts = [f"{int(counts.get(v, 0))} {words}" for v, words in VERDICT_COUNTS.items()
              if counts.get(v, 0)]
     out = [f"Of {len(ledger)} claims leaders often hear, on this organisation's data: "
            + ", ".join(parts) + "."]
-    for row in ledger[ledger["verdict"].isin(["not supported", "contradicted"])].itertuples():
+    for row in ledger[ledger["verdict"].isin(["stronger here", "weaker here",
+                                              "contradicted"])].itertuples():
         claim = CLAIM_BY_ID.get(row.subject)
         if claim is not None:
             out.append(f"“{claim.words}” — here: {estimate_text(row._asdict())}.")

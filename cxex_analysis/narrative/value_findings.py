@@ -53,7 +53,7 @@ def findings(summary: pd.DataFrame, inputs: Inputs, breakeven: float | None = No
                    f"the pilot measured {measured.value:.1f} (interval {low:.1f} to {high:.1f}).")
     if roi is not None:
         if roi["ci_high"] < 90:
-            out.append(f"Claims of CX returns 'above 9000%' are not supported here: even the upper "
+            out.append(f"Claims of CX returns 'above 9000%' are far weaker here: even the upper "
                        f"end of the simulated return is {roi['ci_high']:.0%}.")
         else:
             out.append(f"A return 'above 9000%' is within the simulated range here (upper end "
