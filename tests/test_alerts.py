@@ -57,3 +57,10 @@ def test_small_groups_and_small_changes_raise_no_alert():
     big = organisation(4, {"R1": 4}, respondents=400)  # clears the noise, but under 5 points
     assert alerts(big, ["engagement"], ["region", "unit_id"]).empty
     assert not alerts(big, ["engagement"], ["region", "unit_id"], min_change=3).empty
+
+
+def test_units_and_regions_as_categoricals_as_the_warehouse_gives_them():
+    rows = organisation(5, {"U12": 25})
+    rows[["unit_id", "region"]] = rows[["unit_id", "region"]].astype("category")
+    found = alerts(rows, ["engagement"], ["region", "unit_id"])
+    assert found["subject"].tolist() == ["unit_id=U12"]

@@ -33,7 +33,7 @@ COMPANY = "company"
 def _changes(rows: pd.DataFrame, level: str | None, measures: Sequence[str], wave: str,
              waves: list, min_group_size: int) -> list[dict]:
     keys = [level] if level else []
-    grouped = rows.groupby(keys + [wave]) if keys else rows.groupby(wave)
+    grouped = rows.groupby(keys + [wave], observed=True)  # units come as categoricals
     summary = grouped[list(measures)].agg(["mean", "var", "count"])
     out = []
     groups = rows[level].dropna().unique() if level else [COMPANY]
