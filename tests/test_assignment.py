@@ -10,7 +10,7 @@ import pytest
 from scipy import stats
 
 from cxex_analysis.estimators.assignment import (
-    _smds,
+    _smds_of_draws,
     rerandomized,
     restricted_randomization_p,
     stratified_draw,
@@ -30,7 +30,7 @@ def test_rerandomization_shrinks_the_covariates_difference_as_morgan_and_rubin_d
     for _ in range(20_000):
         draw = stratified_draw(strata, 0.5, rng)
         diffs.append(x[draw, 0].mean() - x[~draw, 0].mean())
-        accepted.append(abs(_smds(x, draw)[0]) < 0.1)
+        accepted.append(_smds_of_draws(x, draw[None, :])[0, 0] < 0.1)
     diffs, accepted = np.array(diffs), np.array(accepted)
     a = 0.1 ** 2 * n / 4
     v_a = stats.chi2.cdf(a, 3) / stats.chi2.cdf(a, 1)

@@ -274,13 +274,14 @@ def _outcome_effects(design: str, units: pd.DataFrame, outcome: str, panels: dic
             if units[f"{outcome}_pre"].notna().sum() >= MIN_UNITS_FOR_ADJUSTMENT else \
             randomized_effect(units, outcome, "arm", confidence=confidence, subject=pilot_id)
         primary_row = both.iloc[[-1]].copy()
-        primary_row["randomization_p"] = randomization_p_value(
-            units, outcome, "arm", f"{outcome}_pre" if len(both) > 1 else None, seed=seed)
+        pre = f"{outcome}_pre" if len(both) > 1 else None
         restricted = (randomization_p_as_drawn(
             units, outcome, pd.DataFrame(registered.get("assignment") or []),
-            float(registered["randomization"]["max_smd"]),
-            f"{outcome}_pre" if len(both) > 1 else None, seed) if registered else None)
-        if restricted is not None:  # only the assignments the registered rule accepts
+            float(registered["randomization"]["max_smd"]), pre, seed) if registered else None)
+        if restricted is None:
+            primary_row["randomization_p"] = randomization_p_value(units, outcome, "arm", pre,
+                                                                   seed=seed)
+        else:  # only the assignments the registered rule accepts
             primary_row["randomization_p"] = restricted[0]
             primary_row["method"] = primary_row["method"].str.replace(
                 " (n = units)", f"; randomization test over {restricted[1]:,} assignments the "

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cxex_analysis.estimators.experiments import balance
+from cxex_analysis.estimators.experiments import balance, cuped_adjusted
 
 
 @dataclass(frozen=True)
@@ -55,13 +55,6 @@ def stratified_draw(strata: np.ndarray, share: float, rng: np.random.Generator) 
     return treated
 
 
-def _smds(x: np.ndarray, treated: np.ndarray) -> np.ndarray:
-    """Standardized mean difference of each column of ``x`` (as :func:`balance` computes it)."""
-    a, b = x[treated], x[~treated]
-    pooled = np.sqrt((a.var(axis=0, ddof=1) + b.var(axis=0, ddof=1)) / 2)
-    return np.where(pooled > 0, (a.mean(axis=0) - b.mean(axis=0)) / np.where(pooled > 0, pooled, 1), 0.0)
-
-
 def rerandomized(units: pd.DataFrame, covariates: list[str], strata: list[str] | None = None,
                  share: float = 0.5, max_smd: float = 0.1, seed: int = 0,
                  max_draws: int = 10_000) -> Assignment:
@@ -86,7 +79,7 @@ def rerandomized(units: pd.DataFrame, covariates: list[str], strata: list[str] |
     rng = np.random.default_rng(seed)
     for draw in range(1, max_draws + 1):
         treated = stratified_draw(groups, share, rng)
-        if np.all(np.abs(_smds(x, treated)) < max_smd):
+        if np.all(_smds_of_draws(x, treated[None, :]) < max_smd):
             arm = pd.Series(np.where(treated, "treatment", "control"), index=units.index)
             table = balance(units.assign(_arm=arm), "_arm", covariates, max_smd)
             rule = (f"drawn within {' × '.join(strata) if strata else 'the whole'} "
@@ -214,8 +207,7 @@ def randomization_p_as_drawn(units: pd.DataFrame, outcome: str, drawn: pd.DataFr
         return None
     y = frame[outcome].to_numpy(dtype=float)
     if pre:
-        x = frame[pre].to_numpy(dtype=float)
-        y = y - np.cov(y, x)[0, 1] / np.var(x, ddof=1) * (x - x.mean())
+        y = cuped_adjusted(y, frame[pre].to_numpy(dtype=float))
     covariates = np.array(plan.loc[frame["unit_id"], "covariates"].tolist(), dtype=float)
     strata = plan.loc[frame["unit_id"], "stratum"].astype(str).to_numpy()
     return restricted_randomization_p(y, (frame["arm"] == "treatment").to_numpy(), covariates,

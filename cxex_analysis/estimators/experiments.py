@@ -170,6 +170,18 @@ def cuped(data: pd.DataFrame, outcome: str, arm: str, pre: str, confidence: floa
     return pd.concat([plain, adjusted], ignore_index=True)
 
 
+def cuped_adjusted(y: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """The outcome less its part explained by the pre-period value: y − θ (x − x̄), θ =
+    cov(y, x) / var(x) (Deng et al. 2013), so that a test on it has the ANCOVA's precision.
+
+    Examples
+    --------
+    >>> cuped_adjusted(np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 3.0])).tolist()
+    [2.0, 2.0, 2.0]
+    """
+    return y - np.cov(y, x)[0, 1] / np.var(x, ddof=1) * (x - x.mean())
+
+
 def randomization_p_value(data: pd.DataFrame, outcome: str, arm: str,
                           covariate: str | None = None, draws: int = 5000,
                           seed: int = 42) -> float:
@@ -194,9 +206,7 @@ def randomization_p_value(data: pd.DataFrame, outcome: str, arm: str,
     treat = _treatment_indicator(frame[arm]).astype(bool)
     y = frame[outcome].to_numpy(dtype=float)
     if covariate:
-        x = frame[covariate].to_numpy(dtype=float)
-        theta = np.cov(y, x)[0, 1] / np.var(x, ddof=1)
-        y = y - theta * (x - x.mean())
+        y = cuped_adjusted(y, frame[covariate].to_numpy(dtype=float))
     observed = y[treat].mean() - y[~treat].mean()
     n, k = len(y), int(treat.sum())
     if comb(n, k) <= draws:
