@@ -22,8 +22,10 @@ reports <= 0.5 s each amortized. ``--scale 0.02`` is the small variant CI runs.
     python benchmarks/enterprise.py [--scale 1.0] [--unit-reports all|N] [--keep DIR]
                                     [--postgres URL] [--budget SECONDS]
 
-``--budget`` makes it a regression guard: exit 1 when the full suite takes more than 1.5 times
-the budget (CI runs the small variant with its own budget).
+``--budget`` makes it a regression guard: exit 1 when the full suite's process tree uses more
+than 1.5 times the budget in CPU seconds (CI runs the small variant with its own budget; CPU
+seconds, because a test running beside it on the same cores stretches the wall clock, not the
+work).
 
 With ``--keep DIR``, a later run with the same ``--scale`` reuses the organisation in DIR.
 """
@@ -33,6 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -113,14 +116,20 @@ class TreeMemory:
         return self.peak / 1024 ** 3
 
 
-def timed_command(args: list[str], log: Path) -> tuple[float, float, int]:
-    """Run a command, its output to ``log``: (seconds, peak GB of its process tree, exit code)."""
+def timed_command(args: list[str], log: Path) -> tuple[float, float, float, int]:
+    """Run a command, its output to ``log``: (seconds, CPU seconds of its process tree, peak GB
+    of its process tree, exit code). The CPU seconds count every process the command waited
+    for (its kernels included); a test running beside it on the same cores does not add to
+    them as it adds to the seconds."""
     started = time.perf_counter()
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with log.open("w") as handle:
         process = subprocess.Popen(args, stdout=handle, stderr=subprocess.STDOUT)
         memory = TreeMemory(process.pid)
         code = process.wait()
-    return time.perf_counter() - started, memory.stop(), code
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
+    return time.perf_counter() - started, cpu, memory.stop(), code
 
 
 #: the full suite's target on 2 cores at 5,000 units (seconds, without unit reports)
@@ -187,8 +196,8 @@ def main(argv=None) -> int:
     parser.add_argument("--postgres", metavar="URL",
                         help="also time ingest and the panel build on this PostgreSQL database")
     parser.add_argument("--budget", type=float, metavar="SECONDS",
-                        help="the full suite's budget at this scale: exit 1 when it takes more "
-                             "than 1.5 times as long (CI's regression guard)")
+                        help="the full suite's budget at this scale in CPU seconds of its "
+                             "process tree: exit 1 past 1.5 times it (CI's regression guard)")
     args = parser.parse_args(argv)
     sys.stdout.reconfigure(line_buffering=True)  # figures as they come, also into a log file
 
@@ -289,14 +298,14 @@ def main(argv=None) -> int:
 
         # ---------------------------------------------------------------- the full suite
         second = folder / "suite.duckdb"
-        suite_seconds, peak, code = timed_command(
+        suite_seconds, suite_cpu, peak, code = timed_command(
             cxex + ["run", "--data", str(data), "--warehouse", str(second), "--out", str(reports),
                     "--workers", str(args.workers)], folder / "suite.log")
         latest = reports / "latest"
         made = len(list(latest.glob("*.html"))) if latest.exists() else 0
         print("Full suite: cxex run --data (ingest + every notebook; region and unit-type reports)")
         line(f"{made} HTML reports, exit code {code}", f"{suite_seconds:6.1f} s, peak memory {peak:.2f} GB "
-             "(process tree)")
+             f"(process tree; {suite_cpu:.0f} CPU s)")
         if code != 0:
             print((folder / "suite.log").read_text()[-3000:])
             return 1
@@ -304,8 +313,10 @@ def main(argv=None) -> int:
             line(f"  {name}", f"{seconds:6.1f} s  {seconds / SUITE_TARGET:4.0%} of the "
                  f"{SUITE_TARGET:.0f} s target")
         if args.budget:
-            over = suite_seconds > BUDGET_MARGIN * args.budget
-            line(f"budget at this scale {args.budget:.0f} s", f"{suite_seconds / args.budget:4.0%} "
+            # CPU seconds, not seconds: a test beside it on the same two cores doubles the
+            # seconds (CI, 70 s where 36 s alone) but not the work the suite does
+            over = suite_cpu > BUDGET_MARGIN * args.budget
+            line(f"budget at this scale {args.budget:.0f} CPU s", f"{suite_cpu / args.budget:4.0%} "
                  f"of it ({'OVER' if over else 'within'} the {BUDGET_MARGIN:.1f} x guard)")
             if over:
                 return 1
@@ -336,7 +347,7 @@ def main(argv=None) -> int:
         out = folder / "unit-reports"
         notebook = paths().notebooks / "04_group_report.ipynb"
         if wanted == len(units):
-            seconds, unit_peak, code = timed_command(
+            seconds, _, unit_peak, code = timed_command(
                 cxex + ["run", "--warehouse", str(second), "--out", str(out), "--only", "04",
                         "--param", "group_by=unit", "--workers", str(args.workers)],
                 folder / "units.log")

@@ -14,9 +14,10 @@ from .conftest import ROOT
 pytestmark = [pytest.mark.e2e, pytest.mark.extended]
 
 
-#: the small variant's full suite (74 units) on 2 busy cores: 32 s beside another test's two
-#: processes when it was set; the run fails past 1.5 times this (a notebook that scales badly
-#: or a kernel that restarts), not for a slow machine's few seconds
+#: the small variant's full suite (74 units) in CPU seconds of its process tree: 33-37 when
+#: set (alone, and beside two busy loops on the same two cores, where CI's wall clock once
+#: read 70 s for 36 s of work); the run fails past 1.5 times this (a notebook that scales
+#: badly or a kernel that restarts), not for a neighbour's load or a slow machine's seconds
 SMALL_SUITE_BUDGET = 45
 
 
