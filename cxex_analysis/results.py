@@ -23,6 +23,7 @@ import pandas as pd
 from IPython import get_ipython
 from IPython.display import display
 
+from cxex_analysis.config import paths
 from cxex_analysis.errors import InsufficientData, ParameterError
 
 SCHEMA: tuple[str, ...] = (
@@ -40,7 +41,8 @@ OUTCOME_EXTRAS = ("better", "outcome_unit", "wave_length")
 RECORDED_EXTRAS: dict[str, tuple[str, ...]] = {
     "claim": ("verdict", "evidence"),
     "ex_to_outcome_fe": OUTCOME_EXTRAS, "ex_to_outcome_ldv": OUTCOME_EXTRAS,
-    "metric_change": OUTCOME_EXTRAS[:2], "metric_value": OUTCOME_EXTRAS[:2]}
+    "metric_change": OUTCOME_EXTRAS[:2], "metric_value": OUTCOME_EXTRAS[:2],
+    "change_alert": ("group_name", "level", "q_value", "n_before", "min_change")}
 _ALL_EXTRAS = tuple(dict.fromkeys(c for extras in RECORDED_EXTRAS.values() for c in extras))
 
 _recorded: list[pd.DataFrame] = []
@@ -233,6 +235,19 @@ def read_json(path: Path | str) -> pd.DataFrame:
     """Read a ``results.json`` back into a tidy frame."""
     records = json.loads(Path(path).read_text(encoding="utf-8"))
     return tidy(records)
+
+
+def run_results(path: Path | str | None) -> pd.DataFrame:
+    """What the run recorded so far: ``path`` if it exists (a run gives its notebooks the
+    absolute path of its ``results.json``), else — for a relative ``path``, as a notebook
+    opened in JupyterLab has — the last published run's (``reports/latest``), else none."""
+    candidates = [Path(path)] if path else []
+    if not (path and Path(path).is_absolute()):
+        candidates.append(paths().reports / "latest" / "results.json")
+    for candidate in candidates:
+        if candidate.exists():
+            return read_json(candidate)
+    return tidy([])
 
 
 def lookup(results: pd.DataFrame, **where) -> pd.DataFrame:

@@ -302,6 +302,14 @@ def test_reports_read_in_a_real_browser_at_desktop_and_phone_width(run, tmp_path
         assert ledger.locator("tbody tr").count() == len(claims.CLAIMS)
         assert ledger.get_by_role("link", name="Claims ledger").count() >= 1
         assert "five times more likely to recommend" in ledger.inner_text()
+        # the alerts the audit recorded, under what changed; each group report reads its own
+        assert page.get_by_role("heading", name="Alerts").is_visible()
+        alerts = page.get_by_role("region", name="Alerts: changes since the last survey beyond "
+                                                 "survey noise")
+        assert alerts.is_visible() and alerts.locator("tbody tr").count() >= 1
+        assert "Respondents before" in alerts.inner_text()
+        for report in result.run_dir.glob("04_group_report-*.html"):
+            assert "whose results this report cannot read" not in report.read_text()
         browser.close()
     assert not problems, problems
 

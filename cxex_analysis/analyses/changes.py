@@ -17,6 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from cxex_analysis.config import MIN_GROUP_SIZE
+from cxex_analysis.estimators import alerts as alert_rule
 from cxex_analysis.panels.periods import wave_length
 from cxex_analysis.panels.respondent_scores import (
     change_since_previous,
@@ -26,9 +27,17 @@ from cxex_analysis.panels.respondent_scores import (
     item_columns,
     nps,
     pct_favourable,
+    respondent_engagement,
 )
 from cxex_analysis.panels.score_tables import levels
 from cxex_analysis.results import tidy
+from cxex_analysis.vocabulary import period_label
+
+#: the smallest change an alert is raised for (points on 0-100 scales)
+MIN_CHANGE = 5.0
+
+#: the hierarchy alerts are reported along, highest first (unit types cut across it)
+ALERT_HIERARCHY = ["region", "unit_id"]
 
 
 def _last_two(frame: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -116,3 +125,78 @@ def fdr_note(changes: pd.DataFrame, confidence: float = 0.95) -> str:
             f"changes in this table at once (Benjamini–Hochberg false discovery rate "
             f"{1 - confidence:.0%}); unmarked changes may be chance. The interval is each change's "
             f"own {confidence:.0%} interval.")
+
+
+def _net(values: pd.Series) -> pd.Series:
+    """Each 0-10 answer coded as in a net score: promoter +100, passive 0, detractor -100."""
+    x = values.astype(float)
+    return pd.Series(np.where(x >= 9, 100.0, np.where(x <= 6, -100.0, 0.0)),
+                     index=values.index).where(x.notna())
+
+
+def _as_dates(values: pd.Series) -> pd.Series:
+    """Waves or quarters as Timestamps (a categorical converted once per category)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.rename_categories(pd.to_datetime(values.cat.categories.astype(str))) \
+            .astype("datetime64[ns]")
+    return pd.to_datetime(values)
+
+
+def alert_rows(employees: pd.DataFrame | None,
+               customers: pd.DataFrame | None) -> tuple[pd.DataFrame, dict]:
+    """(one row per respondent with each measure an alert looks at, the readers' names of its
+    waves). Measures are on their 0-100 scale (a net score's -100..100): engagement, eNPS and
+    each item's % favourable for employees (their survey wave), NPS and CSAT (% 4-5) for
+    customers (their quarter); ``wave`` is a Timestamp."""
+    parts, names = [], {}
+    if employees is not None and len(employees) and any(c.startswith("eng_") for c in employees):
+        items = item_columns(employees)
+        measured = pd.DataFrame({
+            "engagement_index": respondent_engagement(employees, items),
+            **{item: (employees[item].astype(float) >= 4).astype(float).mul(100)
+               .where(employees[item].notna()) for item in items}})
+        if "enps" in employees:
+            measured["enps"] = _net(employees["enps"])
+        wave = _as_dates(employees["wave"])
+        names.update({w: period_label(w, "wave") for w in wave.dropna().unique()})
+        parts.append(measured.assign(wave=wave, **{c: employees[c] for c in ALERT_HIERARCHY}))
+    if customers is not None and len(customers) and "unit_id" in customers:
+        measured = pd.DataFrame(index=customers.index)
+        if "nps" in customers:
+            measured["nps"] = _net(customers["nps"])
+        if "csat" in customers:
+            x = customers["csat"].astype(float)
+            measured["csat"] = (x >= 4).astype(float).mul(100).where(x.notna())
+        wave = _as_dates(customers["quarter"])
+        names.update({w: period_label(w) for w in wave.dropna().unique()})
+        parts.append(measured.assign(wave=wave, **{c: customers[c] for c in ALERT_HIERARCHY}))
+    if not parts:
+        return pd.DataFrame(), names
+    for column in ALERT_HIERARCHY:  # one set of categories across both surveys
+        categories = sorted(set().union(*(p[column].astype("category").cat.categories for p in parts)))
+        for part in parts:
+            part[column] = part[column].astype("category").cat.set_categories(categories)
+    return pd.concat(parts, ignore_index=True), names
+
+
+def alerts(employees: pd.DataFrame | None, customers: pd.DataFrame | None,
+           unit_names: dict[str, str], confidence: float = 0.95,
+           min_group_size: int = MIN_GROUP_SIZE, min_change: float = MIN_CHANGE) -> pd.DataFrame:
+    """Tidy ``change_alert`` rows (:func:`cxex_analysis.estimators.alerts.alerts`) for the
+    company, its regions and its units on every measure of :func:`alert_rows`, employees and
+    customers corrected together; an extra ``group_name`` column names each group as readers
+    know it (a unit's name, a region, "The whole organisation")."""
+    rows, names = alert_rows(employees, customers)
+    if rows.empty:
+        return tidy([])
+    measures = [c for c in rows.columns
+                if c not in ("wave", *ALERT_HIERARCHY) and rows[c].notna().any()]
+    found = alert_rule.alerts(rows, measures, ALERT_HIERARCHY, "wave", min_group_size,
+                              min_change, confidence, wave_names=names)
+    if found.empty:
+        return found
+    group = found["subject"].str.partition("=")[2]
+    found["group_name"] = np.where(found["level"] == "unit_id", group.map(unit_names).fillna(group),
+                                   np.where(found["level"] == "region", group,
+                                            "The whole organisation"))
+    return found

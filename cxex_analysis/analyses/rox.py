@@ -30,14 +30,12 @@ bounded, or that comes out with the unexpected sign, is left out of the value an
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from cxex_analysis.analyses.rox_result import Valuation
-from cxex_analysis.config import paths
 from cxex_analysis.errors import InsufficientData, ParameterError, check_confidence
 from cxex_analysis.estimators.finance import in_registry_currency
 from cxex_analysis.estimators.fixed_effects import twfe
@@ -59,7 +57,7 @@ from cxex_analysis.panels.pilot_panels import pilot_registry, units_like_pilot
 from cxex_analysis.panels.respondent_halves import NO_STABLE_HALVES, not_halved
 from cxex_analysis.panels.score_tables import NO_HALVES
 from cxex_analysis.panels.unit_economics import baseline, registry_currencies
-from cxex_analysis.results import read_json, tidy
+from cxex_analysis.results import run_results, tidy
 from cxex_analysis.store.inventory import BY_KEY, inventory, left_out
 from cxex_analysis.vocabulary import EX_MEASURE, LINK_WORDS, method_label
 
@@ -314,14 +312,8 @@ def pilot_effects(results: pd.DataFrame, pilot_id: str, large: dict[str, float] 
     return valued, measured
 
 
-def read_results(path: str | Path | None) -> pd.DataFrame:
-    """The run's results so far: ``path`` if it exists, else ``reports/latest/results.json``."""
-    candidates = [Path(path)] if path else []
-    candidates.append(paths().reports / "latest" / "results.json")
-    for candidate in candidates:
-        if candidate.exists():
-            return read_json(candidate)
-    return tidy([])
+#: the run's results so far (:func:`cxex_analysis.results.run_results`)
+read_results = run_results
 
 
 def build_inputs(con, results: pd.DataFrame, pilot_id: str, finance: dict,

@@ -90,6 +90,6 @@ def responses(con) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
     employees = employee_responses(con) if has_table(con, "employee_survey") else None
     customers = None
     if has_table(con, "customer_survey"):
-        customers = with_period(customer_responses(con, ["responded_at", "nps", "csat", "ces"]),
+        customers = with_period(customer_responses(con, ["unit_id", "responded_at", "nps", "csat", "ces"]),
                                 "responded_at", "quarter")
     return employees, customers

@@ -42,14 +42,26 @@ def list_groups(con: duckdb.DuckDBPyConnection, group_by: str) -> list[str]:
     return [r[0] for r in con.execute(f"SELECT DISTINCT {column} FROM units ORDER BY 1").fetchall()]
 
 
-def unit_names(con, units: list[str]) -> dict[str, str]:
-    """The readers' names of ``units`` (their id where the units file gives no name)."""
+def unit_names(con, units: list[str] | None = None) -> dict[str, str]:
+    """The readers' names of ``units``, or of every unit (their id where the units file gives
+    no name)."""
+    if units is None:
+        return dict(con.execute("SELECT unit_id, coalesce(unit_name, unit_id) FROM units").fetchall())
     if not units:
         return {}
     marks = ", ".join("?" for _ in units)
     rows = con.execute(f"SELECT unit_id, coalesce(unit_name, unit_id) FROM units "
                        f"WHERE unit_id IN ({marks})", list(units)).fetchall()
     return dict(rows)
+
+
+def regions_of(con, units: list[str]) -> list[str]:
+    """The regions ``units`` lie in."""
+    if not units:
+        return []
+    marks = ", ".join("?" for _ in units)
+    return [r[0] for r in con.execute(f"SELECT DISTINCT region FROM units WHERE unit_id IN "
+                                      f"({marks}) ORDER BY 1", list(units)).fetchall()]
 
 
 def check_group(con, group_by: str, group: str) -> list[str]:

@@ -23,6 +23,13 @@ from markupsafe import Markup
 
 from cxex_analysis.analyses.changes import fdr_note, marked
 from cxex_analysis.analyses.heatmap import matrix
+from cxex_analysis.narrative.alert_findings import (
+    ALERT_LABELS,
+    alert_rule,
+    alert_sentence,
+    alert_table,
+    recorded_alerts,
+)
 from cxex_analysis.narrative.claim_findings import (
     CLAIM_BY_ID,
     VERDICT_RULE,
@@ -128,6 +135,21 @@ def changes_html(results: pd.DataFrame) -> str:
     return table + f"<p>{_e(fdr_note(rows, confidence))}</p>"
 
 
+def alerts_html(results: pd.DataFrame, min_group_size: int) -> str:
+    """The groups whose scores moved beyond survey noise (the audit's ``change_alert`` rows);
+    empty when the audit did not run."""
+    rows = recorded_alerts(results)
+    if rows is None:
+        return ""
+    if rows.empty:
+        return f"<h3>Alerts</h3><p>{_e(alert_sentence(rows))}</p>"
+    confidence = float(rows["confidence"].iloc[0])
+    table = table_html(alert_table(rows), digits=1, labels=ALERT_LABELS,
+                       caption="Alerts: changes since the last survey beyond survey noise")
+    return (f"<h3>Alerts</h3><p>{_e(alert_sentence(rows))}</p>{table}<p class='meta'>"
+            f"{_e(alert_rule(confidence, float(rows['min_change'].iloc[0]), min_group_size))}</p>")
+
+
 def pilots_html(pilots: pd.DataFrame) -> str:
     """The pilots' effects on customers and employees (:func:`pilot_table`), each
     recommendation in its colour; empty without pilots."""
@@ -213,6 +235,7 @@ def build_index(run_dir: Path, reports: list[dict], registry: pd.DataFrame | Non
              "order": act.attrs.get("order"), "links": _link(reports, "04_"),
              "heatmaps": Markup(heatmaps_html(results) if some else "")},
         changes=Markup(changes_html(results) if some else ""),
+        alerts=Markup(alerts_html(results, min_group_size) if some else ""),
         actions={"sentences": action_answers(results) if some else [],
                  "links": _link(reports, "06_"), "why_not": _not_shown(reports, "06_")},
         claims=Markup(claims_html(results, reports)),

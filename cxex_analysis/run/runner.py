@@ -44,7 +44,7 @@ from cxex_analysis.run.dask_executor import dask_client, run_batch_dask
 from cxex_analysis.run.fanout import fan_out, pilots_without_units, take_inventory
 from cxex_analysis.run.kernels import WarmKernel, kernel_chatter_to, run_batch
 from cxex_analysis.run.notebook_runs import NotebookRun, RunResult
-from cxex_analysis.run.parameters import check_parameters, list_notebooks
+from cxex_analysis.run.parameters import check_parameters, list_notebooks, notebook_parameters
 from cxex_analysis.run.plan import describe, notebook_plan
 from cxex_analysis.run.publish import (
     collect_notebook,
@@ -115,6 +115,9 @@ def run(warehouse: Warehouse | Path | str, out_dir: Path | str, notebooks: list[
                 result.notebooks.append(NotebookRun(path.stem, "skipped", reason=planned.reason))
                 continue
             result.notebooks.extend(pilots_without_units(path, inv, per_notebook[path.name]))
+            if "results_path" in notebook_parameters(path) and "results_path" not in given:
+                # later notebooks read what earlier ones recorded, wherever their kernel runs
+                per_notebook[path.name]["results_path"] = str(work / "results.json")
             fanned = fan_out(path, warehouse, per_notebook[path.name], inv)
             jobs = [(path.stem + (f"-{suffix}" if suffix else ""), {**per_notebook[path.name], **extra})
                     for suffix, extra, _ in fanned]
