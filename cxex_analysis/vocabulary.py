@@ -64,7 +64,7 @@ LABELS = {"nps": "NPS", "csat": "CSAT", "ces": "customer effort (CES)", "enps": 
           "ces_top3": "% easy (CES 5–7)",
           "item_mean": "item score (1–5)", "all_actions": "any action",
           "in_progress": "in progress", "done_on_time": "% done on time",
-          "months": "months"}
+          "months": "months", "participation": "participation (%)"}
 
 
 def label(name: str) -> str:

@@ -28,6 +28,11 @@ from cxex_analysis.panels.group_scores import (
     recent_responses,
     unit_names,
 )
+from cxex_analysis.panels.participation import (
+    LOW_PARTICIPATION,
+    PARTICIPATION_METHOD,
+    participation,
+)
 from cxex_analysis.panels.respondent_scores import summary
 from cxex_analysis.panels.score_tables import levels
 from cxex_analysis.privacy import SUPPRESSED_METHOD, blank_small, comments_allowed, is_shown
@@ -39,10 +44,12 @@ EMPLOYEE_MEASURES = ("engagement_index", "pct_favourable", "enps")
 
 def report_data(con, group_by: str, group: str, min_group_size: int = MIN_GROUP_SIZE,
                 min_comment_group_size: int = MIN_COMMENT_GROUP_SIZE, comments: int = 4,
-                codebook: str = "", seed: int = 0, confidence: float = 0.95) -> GroupReport:
+                codebook: str = "", seed: int = 0, confidence: float = 0.95,
+                low_participation: float = LOW_PARTICIPATION) -> GroupReport:
     """Everything a group report shows, with the confidentiality rules applied: a
     :class:`GroupReport`. Comments are annotated as in notebook 05 (same ``codebook`` and
-    ``seed``: the same labels).
+    ``seed``: the same labels). A participation rate under ``low_participation`` is said
+    beside the group's results.
     """
     units = check_group(con, group_by, group)
     every = group_context(con, group_by)
@@ -96,6 +103,12 @@ def report_data(con, group_by: str, group: str, min_group_size: int = MIN_GROUP_
         rows.append({"metric": label, "this group": now, "previous period": before,
                      "company": company[metric].iloc[-1],
                      "vs company": now - company[metric].iloc[-1]})
+    if has_ex:
+        taking = group_participation(con, group_by, group, min_group_size)
+        out["participation"] = taking
+        out["low_participation"] = low_participation
+        if len(taking):  # the data give a headcount
+            rows.append(_participation_row(taking))
     out["scorecard"] = pd.DataFrame(rows)
     priorities = item_priorities(con, ex_group, ex_company, items, ex_shown, min_group_size) \
         if has_ex else pd.DataFrame()
@@ -104,6 +117,26 @@ def report_data(con, group_by: str, group: str, min_group_size: int = MIN_GROUP_
     _add_comments(out, con, respondents, min_comment_group_size, comments, codebook, seed,
                   confidence)
     return GroupReport(**out)
+
+
+def group_participation(con, group_by: str, group: str,
+                        min_group_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
+    """The group's participation by survey wave (respondents, headcount, ``rate`` 0-1, hidden
+    as its employee results are), with the company's ``company_rate`` beside it."""
+    hidden = hidden_by_subtraction(con, group_by, min_group_size)
+    mine = participation(con, group_by, hidden, min_group_size)
+    company = participation(con, None, frozenset(), min_group_size)
+    mine = mine[mine["group"] == group].drop(columns="group")
+    return mine.merge(company[["wave", "rate"]].rename(columns={"rate": "company_rate"}),
+                      on="wave", how="left").reset_index(drop=True)
+
+
+def _participation_row(taking: pd.DataFrame) -> dict:
+    now = 100 * taking["rate"].iloc[-1] if len(taking) else np.nan
+    before = 100 * taking["rate"].iloc[-2] if len(taking) > 1 else np.nan
+    company = 100 * taking["company_rate"].iloc[-1] if len(taking) else np.nan
+    return {"metric": "Participation (% who answered)", "this group": now,
+            "previous period": before, "company": company, "vs company": now - company}
 
 
 def _add_comments(out: dict, con, respondents: int, min_comment_group_size: int, limit: int,
@@ -312,8 +345,16 @@ def group_metrics(con, group_by: str, group: str, confidence: float = 0.95,
                      min_group_size=min_group_size if key.startswith("ex") else None)
               for key in ("cx_scores_latest", "ex_scores_latest") if key in every]
     frame = pd.concat([frame, *scored], ignore_index=True) if scored else frame
+    taking = group_participation(con, group_by, group, min_group_size) if employees is not None else None
+    if taking is not None and len(taking):
+        last = taking.iloc[-1]
+        frame = pd.concat([frame, pd.DataFrame([{
+            "analysis": "group", "estimand": "metric_level", "outcome": "participation",
+            "estimate": 100 * last["rate"], "n": last["respondents"], "confidence": confidence,
+            "method": PARTICIPATION_METHOD}])], ignore_index=True)
     if hidden and len(frame):
-        employee = frame["outcome"].isin(EMPLOYEE_MEASURES) | frame["outcome"].str.startswith("eng_")
+        employee = (frame["outcome"].isin(EMPLOYEE_MEASURES + ("participation",))
+                    | frame["outcome"].str.startswith("eng_"))
         frame.loc[employee, ["estimate", "se", "ci_low", "ci_high", "n"]] = np.nan
         frame.loc[employee, "method"] = SUPPRESSED_METHOD.format(k=min_group_size)
     frame["analysis"] = "group"

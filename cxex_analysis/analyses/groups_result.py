@@ -34,6 +34,9 @@ class GroupReport(Parts):
     ex_trend, cx_trend : the group and the company by wave and by quarter (employee values
         hidden where too few answered)
     scorecard : each metric, the group now and the period before, the company now
+    participation : the group's respondents, headcount and rate (0-1) by survey wave, hidden
+        as its employee results are, beside the company's rate; a latest rate under
+        ``low_participation`` is said beside the results
     priorities : every engagement item's impact × gap; ``issues`` the top two
     employee_comments, customer_comments : PII masked, each with its tone and themes, those
         about the top issues first (employees' empty unless allowed)
@@ -70,6 +73,8 @@ class GroupReport(Parts):
     changes: pd.DataFrame | None = None
     actions: Any = None  # a GroupActions (analyses/actions_result.py): analyses keep apart
     not_estimated: Mapping[str, str] = field(default_factory=dict)
+    participation: pd.DataFrame = field(default_factory=pd.DataFrame)
+    low_participation: float = 0.5
 
     def tidy(self) -> pd.DataFrame:
         """The rows to record: the metrics, their changes since the last survey and since

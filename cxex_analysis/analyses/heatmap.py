@@ -20,6 +20,7 @@ import pandas as pd
 from cxex_analysis.config import MIN_GROUP_SIZE
 from cxex_analysis.errors import check_argument
 from cxex_analysis.panels.group_scores import GROUP_BY, group_context, hidden_by_subtraction
+from cxex_analysis.panels.participation import PARTICIPATION_METHOD, participation
 from cxex_analysis.panels.respondent_scores import csat, engagement_index, enps, nps, pct_favourable
 from cxex_analysis.panels.score_tables import levels
 from cxex_analysis.privacy import SUPPRESSED_METHOD
@@ -91,6 +92,8 @@ def group_scores(con, group_by: str, confidence: float = 0.95,
     if scored is not None and len(scored):
         shown = scored[scored["measure"].isin(CUSTOMER_COLUMNS)]
         frames += [levels(_of(shown, only), "grp", confidence), levels(shown, None, confidence)]
+    if employees is not None and len(employees):
+        frames.append(participation_cells(con, group_by, only, confidence, min_group_size))
     if not frames:
         return tidy([])
     out = tidy(pd.concat(frames, ignore_index=True), extra=["grp"])
@@ -98,6 +101,26 @@ def group_scores(con, group_by: str, confidence: float = 0.95,
                       for g in out.get("grp", pd.Series([None] * len(out)))]
     out["analysis"] = "heatmap"
     return out.drop(columns=[c for c in ("grp", "suppressed") if c in out])
+
+
+def participation_cells(con, group_by: str, only: list[str] | None, confidence: float,
+                        min_group_size: int) -> pd.DataFrame:
+    """Each group's and the company's share of employees who answered the latest wave (%),
+    empty where the group's employee results are hidden (a count, so no interval); no cells
+    unless every group's headcount is known (an empty cell reads "hidden")."""
+    hidden = hidden_by_subtraction(con, group_by, min_group_size)
+    cells = pd.concat([participation(con, group_by, hidden, min_group_size),
+                       participation(con, None, frozenset(), min_group_size)], ignore_index=True)
+    latest = cells[cells["wave"] == cells["wave"].max()]
+    if latest.empty or latest.loc[latest["respondents"].notna(), "rate"].isna().any():
+        return tidy([])
+    cells = cells[(cells["wave"] == cells["wave"].max())
+                  & (cells["group"].isna() | (cells["group"].isin(only) if only is not None else True))]
+    return tidy(pd.DataFrame({"analysis": "heatmap", "estimand": "metric_level",
+                              "outcome": "participation", "estimate": 100 * cells["rate"],
+                              "n": cells["respondents"], "confidence": confidence,
+                              "method": PARTICIPATION_METHOD, "grp": cells["group"]}),
+                extra=["grp"])
 
 
 def _hidden(grouped: pd.DataFrame, con, group_by: str, min_group_size: int) -> pd.DataFrame:
@@ -129,7 +152,8 @@ def matrix(cells: pd.DataFrame, group_by: str, names: dict[str, str] | None = No
         grid = grid.reindex(sorted(groups["subject"].unique()))
         order = ([c for c in EMPLOYEE_COLUMNS if c in grid]
                  + sorted(c for c in grid if c.startswith("eng_"))
-                 + [c for c in CUSTOMER_COLUMNS if c in grid])
+                 + [c for c in CUSTOMER_COLUMNS if c in grid]
+                 + [c for c in ("participation",) if c in grid])
         grid = grid.reindex(columns=order).astype(float)
         grid.index = _row_names([s.split("=", 1)[1] for s in grid.index], names or {})
         grids.append(grid)

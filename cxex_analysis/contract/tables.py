@@ -205,6 +205,7 @@ UNITS = Table(
         Column("region", "string", required=True, nullable=False, label=True),
         Column("unit_type", "string", required=True, nullable=False, label=True),
         Column("opened_on", "date"),
+        Column("headcount", "integer", minimum=0),
     ),
 )
 

@@ -104,5 +104,9 @@ def group_alert_sentence(alerts: pd.DataFrame | None) -> str:
     if alerts.empty:
         return ("Across the organisation, no change of this group, its units or the levels above it "
                 "is larger than survey noise since the last survey.")
-    return alert_sentence(alerts).replace(" since the last survey", " for this group since the "
-                                          "last survey", 1)
+    count = len(alerts)
+    whole = alert_sentence(alerts)
+    detail = whole.split(": ", 1)[1] if ": " in whole else ""
+    return (f"{count} alert{'s' if count != 1 else ''} of the organisation's (changes since the "
+            f"last survey beyond survey noise across every group at once) concern{'s' if count == 1 else ''} "
+            f"this group, its units or the levels above it" + (f": {detail}" if detail else "."))

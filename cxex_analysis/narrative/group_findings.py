@@ -36,6 +36,7 @@ def findings(data: GroupReport) -> list[str]:
         out.append(f"{row['estimate']:.0f}% of this group's customer comments need a response "
                    f"(a request, a question or a specific fault; {row['confidence']:.0%} CI "
                    f"{row['ci_low']:.0f}% to {row['ci_high']:.0f}%, n = {int(row['n']):,}).")
+    out.extend(participation_sentences(data))
     out.extend(data.notes)
     routed = routed_sentence(data.routed_to_hr, None, group=True)
     return out + [routed] if routed else out
@@ -86,3 +87,21 @@ def units_shown_note(grid: pd.DataFrame, units: list[str]) -> str | None:
     return (f"The {len(grid)} of the group's {len(units)} units with the lowest "
             f"{measure_label(grid.columns[0])} are shown; each unit's own report "
             "(group_by=unit) has the others.")
+
+
+def participation_sentences(data: GroupReport) -> list[str]:
+    """What the report says of the group's participation in the latest wave: the rate with
+    its counts, a warning under ``data.low_participation``, or that it is not known."""
+    taking = data.participation
+    if taking is None or taking.empty or not data.ex_shown:
+        return []
+    last = taking.iloc[-1]
+    if pd.isna(last["rate"]):
+        return ["Participation is not known: the data hold no headcount for every unit of this "
+                "group (unit_outcomes.employees or units.headcount)."]
+    said = (f"{last['rate']:.0%} of this group's employees answered the latest survey "
+            f"({int(last['respondents']):,} of {int(last['headcount']):,})")
+    if last["rate"] < data.low_participation:
+        return [f"Only {said}: below {data.low_participation:.0%}, its employee results may not "
+                "represent the whole group."]
+    return [f"{said[:1].upper()}{said[1:]}."]

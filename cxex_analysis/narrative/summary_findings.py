@@ -26,6 +26,7 @@ from cxex_analysis.narrative.value_findings import (
     customer_findings,
     metric_sentences,
 )
+from cxex_analysis.panels.participation import LOW_PARTICIPATION
 from cxex_analysis.vocabulary import LINK_WORDS, ci_label, group_label, interval_cell, level_of
 
 
@@ -176,6 +177,12 @@ def where_to_act(results: pd.DataFrame) -> pd.DataFrame:
             row[outcome] = ("hidden (too few answers)" if pd.isna(m["estimate"]) else
                             interval_cell(m["estimate"], m["ci_low"], m["ci_high"], 1))
             row[f"_{outcome}"] = m["estimate"]
+        taking = part[part["outcome"] == "participation"]
+        if len(taking):
+            rate = taking["estimate"].iloc[0]
+            row["participation"] = ("hidden (too few answers)" if pd.isna(taking["n"].iloc[0]) else
+                                    "not known (no headcount)" if pd.isna(rate) else
+                                    f"{rate:.0f}%" + (" (low)" if rate < 100 * LOW_PARTICIPATION else ""))
         rows.append(row)
     table = pd.DataFrame(rows)
     order = next((o for o in ("engagement_index", "nps", "csat") if f"_{o}" in table), None)
@@ -184,7 +191,7 @@ def where_to_act(results: pd.DataFrame) -> pd.DataFrame:
     level = ci_label(level_of(groups))
     table = table.drop(columns=[c for c in table.columns if c.startswith("_")]).rename(
         columns={"engagement_index": f"engagement index ({level})", "nps": f"NPS ({level})",
-                 "csat": f"CSAT ({level})"})
+                 "csat": f"CSAT ({level})", "participation": "% who answered"})
     table.attrs["order"] = {"engagement_index": "engagement", "nps": "NPS",
                             "csat": "CSAT"}.get(order or "", "")
     return table

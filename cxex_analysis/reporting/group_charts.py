@@ -73,7 +73,8 @@ def group_heatmap(grid: pd.DataFrame, company: pd.Series, se: pd.DataFrame, titl
                       [measure_name(c) for c in grid.columns], rotation=35, ha="right")
         ax.set_yticks(np.arange(len(rows)) + 0.5, rows)
         ax.set_title(title)
-        ax.set_xlabel("Engagement and eNPS, engagement items (% favourable), NPS and CSAT")
+        ax.set_xlabel("Engagement and eNPS, engagement items (% favourable), NPS and CSAT"
+                      + (", participation (% who answered)" if "participation" in grid else ""))
         ax.set_ylabel(group_word[:1].upper() + group_word[1:])
         mappable = matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap)
         fig.colorbar(mappable, ax=ax, shrink=0.8,
