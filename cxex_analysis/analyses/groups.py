@@ -13,9 +13,10 @@ import pandas as pd
 
 from cxex_analysis.analyses.groups_result import GroupReport
 from cxex_analysis.config import MIN_COMMENT_GROUP_SIZE, MIN_GROUP_SIZE
-from cxex_analysis.errors import check_argument
+from cxex_analysis.errors import InsufficientData, check_argument
 from cxex_analysis.estimators.comment_annotation import Annotated
 from cxex_analysis.estimators.intervals import proportion_interval
+from cxex_analysis.estimators.relative_weights import relative_weights
 from cxex_analysis.estimators.representative import most_central
 from cxex_analysis.panels.comments import annotated_comments
 from cxex_analysis.panels.group_scores import (
@@ -38,6 +39,9 @@ from cxex_analysis.panels.score_tables import levels
 from cxex_analysis.privacy import SUPPRESSED_METHOD, blank_small, comments_allowed, is_shown
 from cxex_analysis.vocabulary import TEXT_TERMS, item_label
 
+#: a group's own drivers need at least this many respondents answering every item and eNPS
+MIN_DRIVER_RESPONDENTS = 30
+
 #: the employee measures of a group's metrics (hidden together)
 EMPLOYEE_MEASURES = ("engagement_index", "pct_favourable", "enps")
 
@@ -45,11 +49,13 @@ EMPLOYEE_MEASURES = ("engagement_index", "pct_favourable", "enps")
 def report_data(con, group_by: str, group: str, min_group_size: int = MIN_GROUP_SIZE,
                 min_comment_group_size: int = MIN_COMMENT_GROUP_SIZE, comments: int = 4,
                 codebook: str = "", seed: int = 0, confidence: float = 0.95,
-                low_participation: float = LOW_PARTICIPATION) -> GroupReport:
+                low_participation: float = LOW_PARTICIPATION,
+                min_driver_respondents: int = MIN_DRIVER_RESPONDENTS) -> GroupReport:
     """Everything a group report shows, with the confidentiality rules applied: a
     :class:`GroupReport`. Comments are annotated as in notebook 05 (same ``codebook`` and
     ``seed``: the same labels). A participation rate under ``low_participation`` is said
-    beside the group's results.
+    beside the group's results. The top issues rest on the group's own drivers when at least
+    ``min_driver_respondents`` answered (:func:`own_importance`), else on the company's.
     """
     units = check_group(con, group_by, group)
     every = group_context(con, group_by)
@@ -110,8 +116,11 @@ def report_data(con, group_by: str, group: str, min_group_size: int = MIN_GROUP_
         if len(taking):  # the data give a headcount
             rows.append(_participation_row(taking))
     out["scorecard"] = pd.DataFrame(rows)
-    priorities = item_priorities(con, ex_group, ex_company, items, ex_shown, min_group_size) \
-        if has_ex else pd.DataFrame()
+    own, out["driver_respondents"] = own_importance(
+        _latest_answers(every, group), items, min_driver_respondents) if ex_shown else (None, 0)
+    out["own_drivers"], out["min_driver_respondents"] = own is not None, min_driver_respondents
+    priorities = item_priorities(con, ex_group, ex_company, items, ex_shown, min_group_size,
+                                 own) if has_ex else pd.DataFrame()
     out["priorities"] = priorities
     out["issues"] = top_issues(priorities)
     _add_comments(out, con, respondents, min_comment_group_size, comments, codebook, seed,
@@ -268,19 +277,24 @@ def _trend(group: pd.DataFrame, company: pd.DataFrame, period: str, metrics: lis
 
 
 def item_priorities(con, ex_group: pd.DataFrame, ex_company: pd.DataFrame, items: list[str],
-                    ex_shown: bool, min_group_size: int) -> pd.DataFrame:
+                    ex_shown: bool, min_group_size: int,
+                    own: pd.Series | None = None) -> pd.DataFrame:
     """Every engagement item's importance, gap and priority for this group, highest first.
 
-    Priority = importance (share of NPS differences between units the item explains, company
-    level) × gap (company % favourable − group % favourable, latest wave). Empty when employee
-    results cannot be shown.
+    Priority = importance × gap (company % favourable − group % favourable, latest wave).
+    Importance is the group's ``own`` (:func:`own_importance`: each item's share of eNPS
+    differences among its respondents) when given, else the company's (each item's share of
+    NPS differences between units). Empty when employee results cannot be shown.
     """
     if not ex_shown or ex_group.empty or not items:
         return pd.DataFrame()
-    context = company_context(con, min_group_size)
-    importance = context["importance"]
-    column = {"nps": "importance for customers (%)",
-              "enps": "importance for eNPS (%)"}.get(context["basis"], "importance (%)")
+    if own is not None:
+        importance, column = own, "importance for this group's eNPS (%)"
+    else:
+        context = company_context(con, min_group_size)
+        importance = context["importance"]
+        column = {"nps": "importance for customers (%)",
+                  "enps": "importance for eNPS (%)"}.get(context["basis"], "importance (%)")
     rows = []
     for item in items:
         group_score = ex_group[item].iloc[-1]
@@ -292,6 +306,30 @@ def item_priorities(con, ex_group: pd.DataFrame, ex_company: pd.DataFrame, items
                      column: weight,
                      "priority": (weight if np.isfinite(weight) else 1.0) * max(gap, 0.0)})
     return pd.DataFrame(rows).sort_values("priority", ascending=False).reset_index(drop=True)
+
+
+def _latest_answers(every: dict, group: str) -> pd.DataFrame | None:
+    """The group's answers in the latest wave (None for a platform's scores)."""
+    return group_part(every["employees_latest"], group) if "employees_latest" in every else None
+
+
+def own_importance(answers: pd.DataFrame | None, items: list[str],
+                   min_respondents: int = MIN_DRIVER_RESPONDENTS) -> tuple[pd.Series | None, int]:
+    """(each item's share of the differences in eNPS among a group's respondents of the latest
+    wave — Johnson's relative weights, % of R² — or None, the respondents it rests on). None
+    under ``min_respondents`` answering every item and eNPS, without eNPS, or when the answers
+    do not vary: the company's drivers are used then."""
+    if answers is None or "enps" not in answers or not items:
+        return None, 0
+    rows = answers[list(items) + ["enps"]].astype(float).dropna()
+    if len(rows) < min_respondents:
+        return None, len(rows)
+    try:
+        weights = relative_weights(rows, items, "enps", n_boot=0)
+    except InsufficientData:
+        return None, len(rows)
+    found = weights[weights["estimand"] == "relative_weight"].set_index("term")["rescaled"]
+    return (found if found.notna().all() else None), len(rows)
 
 
 def top_issues(priorities: pd.DataFrame, k: int = 2) -> pd.DataFrame:
@@ -362,17 +400,30 @@ def group_metrics(con, group_by: str, group: str, confidence: float = 0.95,
     return frame
 
 
-def issues_basis(con, min_group_size: int = MIN_GROUP_SIZE) -> str:
-    """How the top issues were ranked, in one sentence for the report."""
+def issues_basis(con, min_group_size: int = MIN_GROUP_SIZE,
+                 data: GroupReport | None = None) -> str:
+    """How the top issues were ranked, in one sentence for the report: the group's own
+    drivers, or the company's (and why, when the group has too few respondents)."""
+    if data is not None and data.own_drivers:
+        return (f"Ranked by importance for this group's own employees (each item's share of the "
+                f"differences in eNPS among its {data.driver_respondents:,} respondents of the "
+                "latest survey, Johnson's relative weights) times how far this group is below "
+                "the company.")
     basis = company_context(con, min_group_size)["basis"]
     if basis == "nps":
-        return ("Ranked by importance for customers (each item's share of the differences in NPS "
+        said = ("Ranked by importance for customers (each item's share of the differences in NPS "
                 "between units) times how far this group is below the company.")
-    if basis == "enps":
-        return ("There is no customer survey here, so importance is each item's share of the "
+    elif basis == "enps":
+        said = ("There is no customer survey here, so importance is each item's share of the "
                 "differences in eNPS between units (what goes with employees recommending the "
                 "workplace), times how far this group is below the company.")
-    return "Ranked by how far this group is below the company (importance could not be estimated)."
+    else:
+        said = "Ranked by how far this group is below the company (importance could not be estimated)."
+    if data is not None and data.ex_shown and data.driver_respondents < data.min_driver_respondents:
+        said += (f" The company's drivers are used: this group's own need at least "
+                 f"{data.min_driver_respondents} respondents answering every item and eNPS "
+                 f"({data.driver_respondents} did).")
+    return said
 
 
 def issues_table(data: GroupReport) -> pd.DataFrame:
@@ -403,8 +454,9 @@ def top_issues_by_group(con, group_by: str,
         if group in hidden or ex_group.empty or not is_shown(
                 int(ex_group["respondents"].iloc[-1]), min_group_size):
             continue
+        own, _ = own_importance(_latest_answers(every, group), every["items"])
         issues = top_issues(item_priorities(con, ex_group, every["ex_company"], every["items"],
-                                            True, min_group_size))
+                                            True, min_group_size, own))
         if not issues.empty:
             out[group] = (list(issues["item"]), float(issues["priority"].sum()))
     return out

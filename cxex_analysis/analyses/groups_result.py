@@ -38,6 +38,9 @@ class GroupReport(Parts):
         as its employee results are, beside the company's rate; a latest rate under
         ``low_participation`` is said beside the results
     priorities : every engagement item's impact × gap; ``issues`` the top two
+    own_drivers : whether the impact is the group's own (its respondents' eNPS drivers,
+        ``driver_respondents`` of them; at least ``min_driver_respondents`` needed) rather
+        than the company's
     employee_comments, customer_comments : PII masked, each with its tone and themes, those
         about the top issues first (employees' empty unless allowed)
     themes : the share of the group's comments mentioning each theme beside the company's
@@ -75,6 +78,9 @@ class GroupReport(Parts):
     not_estimated: Mapping[str, str] = field(default_factory=dict)
     participation: pd.DataFrame = field(default_factory=pd.DataFrame)
     low_participation: float = 0.5
+    own_drivers: bool = False
+    driver_respondents: int = 0
+    min_driver_respondents: int = 30
 
     def tidy(self) -> pd.DataFrame:
         """The rows to record: the metrics, their changes since the last survey and since

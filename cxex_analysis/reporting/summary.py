@@ -112,7 +112,7 @@ def heatmaps_html(results: pd.DataFrame) -> str:
         figure = group_heatmap(grid, company, se, f"Where each {word} stands against the company", word)
         hidden = int(grid.isna().any(axis=1).sum())
         out.append(figure_html(figure, alt=(
-            f"Heatmap of engagement items and customer scores"
+            "Heatmap of engagement items and customer scores"
             + (" and the share of employees who answered" if "participation" in grid else "")
             + f" for {len(grid)} {word} groups; "
             f"each cell is the group's score, coloured by its difference from the company in "
