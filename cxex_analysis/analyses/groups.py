@@ -42,6 +42,10 @@ from cxex_analysis.vocabulary import TEXT_TERMS, item_label
 #: a group's own drivers need at least this many respondents answering every item and eNPS
 MIN_DRIVER_RESPONDENTS = 30
 
+#: the scorecard's measures and their labels, in order
+SCORECARD = (("engagement_index", "Engagement index (0-100)"), ("pct_favourable", "% favourable"),
+             ("enps", "eNPS"), ("nps", "NPS"), ("csat", "CSAT (% 4-5)"), ("ces", "CES (1-7)"))
+
 #: the employee measures of a group's metrics (hidden together)
 EMPLOYEE_MEASURES = ("engagement_index", "pct_favourable", "enps")
 
@@ -95,13 +99,10 @@ def report_data(con, group_by: str, group: str, min_group_size: int = MIN_GROUP_
     out["cx_trend"] = _trend(cx_group, cx_company, "quarter", ["nps", "csat"])
 
     rows = []
-    for metric, label, frame, company, shown in (
-            ("engagement_index", "Engagement index (0-100)", ex_group, ex_company, ex_shown),
-            ("pct_favourable", "% favourable", ex_group, ex_company, ex_shown),
-            ("enps", "eNPS", ex_group, ex_company, ex_shown),
-            ("nps", "NPS", cx_group, cx_company, True),
-            ("csat", "CSAT (% 4-5)", cx_group, cx_company, True),
-            ("ces", "CES (1-7)", cx_group, cx_company, True)):
+    for (metric, label), frame, company, shown in zip(SCORECARD, (
+            ex_group, ex_group, ex_group, cx_group, cx_group, cx_group), (
+            ex_company, ex_company, ex_company, cx_company, cx_company, cx_company), (
+            ex_shown, ex_shown, ex_shown, True, True, True)):
         if frame is None or frame.empty or metric not in frame:
             continue
         now = frame[metric].iloc[-1] if shown else np.nan
@@ -460,3 +461,9 @@ def top_issues_by_group(con, group_by: str,
         if not issues.empty:
             out[group] = (list(issues["item"]), float(issues["priority"].sum()))
     return out
+
+
+def scorecard_keys(scorecard: pd.DataFrame) -> pd.Series:
+    """Each scorecard row's measure (for a benchmark), None for a row without one."""
+    keys = {label: metric for metric, label in SCORECARD}
+    return scorecard["metric"].map(keys) if "metric" in scorecard else pd.Series(dtype=object)

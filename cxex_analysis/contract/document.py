@@ -63,6 +63,13 @@ TABLE_NOTES = {
              "\"店長\"): their words are role words for `owner_role` besides the built-in ones "
              "(manager, head, lead, team, store, customer experience, …) and the words of the "
              "regions and unit types of `units`.",
+    "norms": "Optional external benchmarks the organisation brings (a vendor's norms, a "
+             "published benchmark): per measure (`engagement_index`, `enps`, `nps`, `csat`, or "
+             "`pct_favourable` with an engagement `item` such as `eng_tools`, or without one "
+             "for all items together) the 25th, 50th, 75th and 90th percentiles on the "
+             "report's scale, their `source` and `year`. Where present, the data audit, the "
+             "summary and the group reports place each score against them; without the file "
+             "nothing is said.",
     "action_plans": "One row per action a group committed to after a survey (needed for the "
                     "action review). A region or unit-type action applies to every unit of "
                     "that group; `action` is free text, shown PII-masked like comments.",

@@ -240,14 +240,19 @@ def _flag_duplicates(con, fails: str, staged: Staged, table: Table, present: lis
         code = first_code + len(labels) + 1
         labels.append((key[0], "duplicate " + " + ".join(key)
                        + " (an earlier row has the same value; the first is kept)"))
-        key_sql = ", ".join(f"t_{k}" for k in key)
-        key_text = " || ' / ' || ".join(f"CAST(t_{k} AS VARCHAR)" for k in key)
-        clean = (f"SELECT _row, {key_sql} FROM {staged.relation} "
+        # columns that are unique together repeat when they match blank for blank (a norm
+        # of a measure given twice without an item); a unique column's blanks never repeat
+        together = len(key) > 1
+        columns = ", ".join(f"t_{k}" for k in key)
+        key_sql = (", ".join(f"coalesce(CAST(t_{k} AS VARCHAR), '')" for k in key) if together
+                   else columns)
+        key_text = " || ' / ' || ".join(f"coalesce(CAST(t_{k} AS VARCHAR), '')" for k in key)
+        clean = (f"SELECT _row, {columns} FROM {staged.relation} "
                  f"WHERE _row NOT IN (SELECT _row FROM {fails})")
         # cheap test first: no repeated key among all rows means none among the clean ones
         repeated = scalar(con,
             f"SELECT count(*) - count(DISTINCT ({key_sql})) FROM {staged.relation} "
-            f"WHERE {' AND '.join(f't_{k} IS NOT NULL' for k in key)}")
+            + ("" if together else f"WHERE {' AND '.join(f't_{k} IS NOT NULL' for k in key)}"))
         if not repeated:
             continue
         con.execute(f"""

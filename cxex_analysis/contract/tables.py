@@ -480,10 +480,40 @@ ACTION_PLANS = Table(
 )
 
 
+#: The measures a norms file may give percentiles of (an item's is its % favourable).
+NORM_MEASURES = ("engagement_index", "pct_favourable", "enps", "nps", "csat")
+
+
+NORMS = Table(
+    name="norms",
+    columns=(
+        Column("measure", "string", required=True, nullable=False, allowed=NORM_MEASURES),
+        Column("item", "string"),
+        Column("p25", "number", required=True, nullable=False, minimum=-100, maximum=100),
+        Column("p50", "number", required=True, nullable=False, minimum=-100, maximum=100),
+        Column("p75", "number", required=True, nullable=False, minimum=-100, maximum=100),
+        Column("p90", "number", required=True, nullable=False, minimum=-100, maximum=100),
+        Column("source", "string", required=True, nullable=False),
+        Column("year", "integer", minimum=1900, maximum=2200),
+    ),
+    unique_together=("measure", "item"),
+    row_rules=(
+        RowRule("p50", "t_p50 < t_p25 OR t_p75 < t_p50 OR t_p90 < t_p75",
+                "percentiles out of order (expected p25 <= p50 <= p75 <= p90)",
+                needs=("p25", "p50", "p75", "p90")),
+        RowRule("item", "t_item IS NOT NULL AND (t_measure <> 'pct_favourable' OR "
+                        "NOT starts_with(lower(t_item), 'eng_'))",
+                "an item's norm is its % favourable (expected measure pct_favourable and an "
+                "engagement item such as eng_tools)", needs=("item", "measure")),
+    ),
+)
+
+
 #: Tables in the order they are checked (a table's references come before it).
 TABLES: tuple[Table, ...] = (
     UNITS, PILOTS, EMPLOYEE_SURVEY, CUSTOMER_SURVEY, UNIT_OUTCOMES, CUSTOMER_OUTCOMES,
     EMPLOYEE_SCORES, CUSTOMER_SCORES, UNIT_METRICS, PILOT_ASSIGNMENTS, ROLES, ACTION_PLANS,
+    NORMS,
 )
 
 

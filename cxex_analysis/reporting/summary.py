@@ -36,6 +36,7 @@ from cxex_analysis.narrative.claim_findings import (
     ledger_sentences,
     ledger_table,
 )
+from cxex_analysis.narrative.norm_findings import NORM_CAVEAT, norm_note, norm_sentences
 from cxex_analysis.narrative.summary_findings import (
     action_answers,
     ex_cx_answer,
@@ -45,6 +46,7 @@ from cxex_analysis.narrative.summary_findings import (
     value_answers,
     where_to_act,
 )
+from cxex_analysis.panels.norms import from_records
 from cxex_analysis.reporting.group_charts import group_heatmap
 from cxex_analysis.reporting.show import PAGE_CSS, figure_html, table_html
 from cxex_analysis.results import read_json
@@ -152,6 +154,16 @@ def alerts_html(results: pd.DataFrame, min_group_size: int) -> str:
             f"{_e(alert_rule(confidence, float(rows['min_change'].iloc[0]), min_group_size))}</p>")
 
 
+def benchmark_sentences(results: pd.DataFrame) -> list[str]:
+    """The company's latest scores against the norms the audit recorded (none without)."""
+    found = from_records(results)
+    if found is None or "analysis" not in results:
+        return []
+    company = results[(results["analysis"] == "heatmap") & (results["subject"] == "all")]
+    said = norm_sentences(company, found)
+    return [*said, norm_note(found) or NORM_CAVEAT] if said else []
+
+
 def pilots_html(pilots: pd.DataFrame) -> str:
     """The pilots' effects on customers and employees (:func:`pilot_table`), each
     recommendation in its colour; empty without pilots."""
@@ -235,7 +247,8 @@ def build_index(run_dir: Path, reports: list[dict], registry: pd.DataFrame | Non
         act={"table": Markup(table_html(act.fillna(""), digits=None, caption=GROUPS_CAPTION)
                              if not act.empty else ""),
              "order": act.attrs.get("order"), "links": _link(reports, "04_"),
-             "heatmaps": Markup(heatmaps_html(results) if some else "")},
+             "heatmaps": Markup(heatmaps_html(results) if some else ""),
+             "benchmark": benchmark_sentences(results) if some else []},
         changes=Markup(changes_html(results) if some else ""),
         alerts=Markup(alerts_html(results, min_group_size) if some else ""),
         actions={"sentences": action_answers(results) if some else [],
