@@ -152,3 +152,30 @@ def test_a_unit_that_drags_its_region_down_is_still_named():
     rows = organisation(7, {"U11": 100, "R3": 10})
     found = alerts(rows, ["engagement"], ["region", "unit_id"])
     assert {"region=R1", "unit_id=U11", "region=R3"} == set(found["subject"])
+
+
+def test_no_alert_gives_a_hidden_groups_change_away():
+    """U0 (30 people) shares its region with U1, a team of 3: the region minus U0 would be U1,
+    so U0's employee results are hidden, and its planted 50-point fall raises no employee
+    alert of its own (the region's fall is the region's to show); its customers' fall does."""
+    from cxex_analysis.analyses import changes
+
+    employees, customers = survey_frames()
+    small = employees["unit_id"].eq("U1") & (employees.groupby(["unit_id", "wave"], observed=True)
+                                             .cumcount() >= 3)
+    employees = employees[~small].copy()
+    employees["region"] = np.where(employees["unit_id"].isin(["U0", "U1"]), "Tiny", "Rest")
+    second = employees["wave"] == employees["wave"].max()
+    for item in ("eng_voice", "eng_tools", "eng_growth"):
+        employees.loc[second & (employees["unit_id"] == "U0"), item] = 1
+    customers["region"] = np.where(customers["unit_id"].isin(["U0", "U1"]), "Tiny", "Rest")
+    later = customers["quarter"] == customers["quarter"].max()
+    customers.loc[later & (customers["unit_id"] == "U0"), "nps"] = 0
+    for frame in (employees, customers):
+        frame["region"] = frame["region"].astype("category")
+    hidden = changes.hidden_in_either_wave(employees, 5)
+    assert hidden["unit_id"] == {"U0", "U1"}
+    found = changes.alerts(employees, customers, {})
+    mine = found[found["subject"] == "unit_id=U0"]
+    assert set(mine["outcome"]) == {"nps"}  # customers are not confidential
+    assert "region=Tiny" in set(found["subject"])  # 33 people: the region's fall is shown

@@ -24,7 +24,7 @@ def test_validate_json_accounting_adds_up_for_every_table(demo_dir, truth):
     assert set(report) == {"units", "pilots", "employee_survey", "customer_survey",
                            "unit_outcomes", "customer_outcomes", "employee_scores",
                            "customer_scores", "unit_metrics", "pilot_assignments", "roles",
-                           "action_plans"}
+                           "action_plans", "norms"}
     for table, entry in report.items():
         assert {"rows_read", "rows_accepted", "rows_quarantined", "by_reason"} <= set(entry)
         assert entry["rows_read"] == entry["rows_accepted"] + entry["rows_quarantined"], table

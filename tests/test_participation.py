@@ -107,3 +107,20 @@ def test_without_any_headcount_participation_is_left_out(tmp_path):
     assert "Participation (% who answered)" not in set(report.scorecard["metric"])
     assert group_findings.participation_sentences(report) == []
     con.close()
+
+
+def test_more_answers_than_the_headcount_shows_no_rate_and_says_why(tmp_path):
+    folder = _folder(tmp_path / "data")
+    (folder / "unit_outcomes.csv").write_text("unit_id,period,employees\nA1,2025-05-01,8\n")
+    target = tmp_path / "w.duckdb"
+    ingest.ingest(folder, target)
+    con = warehouse.connect(target)
+    units = participation.participation(con, "unit", min_group_size=5).set_index("group")
+    assert units.loc["A1", "over"] and np.isnan(units.loc["A1", "rate"])
+    report = groups.report_data(con, "unit", "A1", min_group_size=5)
+    assert group_findings.participation_sentences(report) == [
+        "Participation is not shown: more of this group's employees answered (12) than the "
+        "headcount the data give (8); the headcount is likely out of date."]
+    cells = heatmap.group_scores(con, "unit", min_group_size=5)
+    assert "participation" not in set(cells["outcome"])  # an empty cell would read "hidden"
+    con.close()

@@ -254,7 +254,7 @@ def test_item_view_has_one_row_per_answer(wcon):
 
 def test_ingest_log_records_file_hashes(wcon):
     rows = wcon.execute("SELECT \"table\", sha256, rows_read FROM ingest_files WHERE status='ok'").fetchall()
-    assert len(rows) == 9 and all(len(r[1]) == 64 for r in rows)  # the demo's 9 files
+    assert len(rows) == 10 and all(len(r[1]) == 64 for r in rows)  # the demo's 10 files
     assert {"customer_outcomes", "unit_metrics"} <= {r[0] for r in rows}
 
 

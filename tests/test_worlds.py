@@ -70,7 +70,9 @@ def world_specs():
         pilots=st.lists(st.sampled_from(PILOT_KINDS), max_size=3, unique=True).map(tuple),
         actions=st.booleans(),
         export=st.sampled_from(["answers", "answers", "scores", "mixed"]),
-        score_sd=st.booleans())
+        score_sd=st.booleans(),
+        headcount=st.sampled_from(["outcomes", "units", "stale", "none"]),
+        norms=st.booleans())
     # the contract needs units and one of the two surveys
     return specs.filter(lambda s: s.employee_waves != "none" or bool(s.customer_scores))
 
@@ -182,7 +184,8 @@ def test_any_organisation_is_read_whole_and_planned_report_by_report(spec, tmp_p
 QUIRKY = WorldSpec(seed=32, units=24, regions=4, unit_types=3, names="colliding",
                    label_case=True, id_style="digits", months=12, customer_comments="phrases",
                    employee_comments="identical", currency="USD",
-                   pilots=("randomized", "one_unit"), actions=True)
+                   pilots=("randomized", "one_unit"), actions=True, headcount="stale",
+                   norms=True)
 
 
 @pytest.fixture(scope="module")

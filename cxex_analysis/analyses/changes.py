@@ -30,6 +30,7 @@ from cxex_analysis.panels.respondent_scores import (
     respondent_engagement,
 )
 from cxex_analysis.panels.score_tables import levels
+from cxex_analysis.privacy import hidden_in_hierarchy
 from cxex_analysis.results import tidy
 from cxex_analysis.vocabulary import period_label
 
@@ -179,6 +180,25 @@ def alert_rows(employees: pd.DataFrame | None,
     return pd.concat(parts, ignore_index=True), names
 
 
+def hidden_in_either_wave(employees: pd.DataFrame | None, min_group_size: int) -> dict:
+    """The regions and units whose employee results are hidden in either of the last two
+    waves (too small, or worked out by subtraction from the groups shown beside them), and
+    the employee measures that hides: an alert on them would give a hidden score away."""
+    if employees is None or not len(employees) or "wave" not in employees:
+        return {}
+    hidden: dict = {"region": set(), "unit_id": set(),
+                    "measures": {"engagement_index", "enps", *(c for c in employees
+                                                               if c.startswith("eng_"))}}
+    people = employees if "unit_type" in employees else employees.assign(unit_type="all")
+    for wave in sorted(people["wave"].dropna().unique())[-2:]:
+        counts = (people[people["wave"] == wave]
+                  .groupby(["unit_id", "region", "unit_type"], observed=True).size()
+                  .rename("n").reset_index())
+        hidden["region"] |= hidden_in_hierarchy(counts, "region", min_group_size)
+        hidden["unit_id"] |= hidden_in_hierarchy(counts, "unit", min_group_size)
+    return hidden
+
+
 def alerts(employees: pd.DataFrame | None, customers: pd.DataFrame | None,
            unit_names: dict[str, str], confidence: float = 0.95,
            min_group_size: int = MIN_GROUP_SIZE, min_change: float = MIN_CHANGE) -> pd.DataFrame:
@@ -192,11 +212,12 @@ def alerts(employees: pd.DataFrame | None, customers: pd.DataFrame | None,
     measures = [c for c in rows.columns
                 if c not in ("wave", *ALERT_HIERARCHY) and rows[c].notna().any()]
     found = alert_rule.alerts(rows, measures, ALERT_HIERARCHY, "wave", min_group_size,
-                              min_change, confidence, wave_names=names)
+                              min_change, confidence, wave_names=names,
+                              hidden=hidden_in_either_wave(employees, min_group_size))
     if found.empty:
         return found
     group = found["subject"].str.partition("=")[2]
-    found["group_name"] = np.where(found["level"] == "unit_id", group.map(unit_names).fillna(group),
+    found["group_name"] = np.where(found["level"] == "unit_id", group.map(lambda g: unit_names.get(g, g)),
                                    np.where(found["level"] == "region", group,
                                             "The whole organisation"))
     return found

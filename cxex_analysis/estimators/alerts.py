@@ -60,8 +60,10 @@ def _changes(recent: pd.DataFrame, level: str | None, measure: str, wave: str, w
 
 
 def _every_change(rows: pd.DataFrame, measures: Sequence[str], hierarchy: Sequence[str],
-                  wave: str, min_group_size: int, wave_names: Mapping) -> list[pd.DataFrame]:
-    """Every group's change on every measure, each between the measure's own last two waves."""
+                  wave: str, min_group_size: int, wave_names: Mapping,
+                  hidden: Mapping[str, set]) -> list[pd.DataFrame]:
+    """Every group's change on every measure, each between the measure's own last two waves;
+    a group of ``hidden[level]`` is not compared on the measures ``hidden`` names."""
     found = []
     for measure in measures:
         answered = rows.loc[rows[measure].notna(), [*hierarchy, wave, measure]]
@@ -72,14 +74,17 @@ def _every_change(rows: pd.DataFrame, measures: Sequence[str], hierarchy: Sequen
         term = f"{wave_names.get(waves[0], waves[0])} to {wave_names.get(waves[1], waves[1])}"
         for level in [None, *hierarchy]:
             changes = _changes(recent, level, measure, wave, waves, min_group_size, term)
-            if changes is not None:
+            if changes is not None and level is not None and measure in hidden.get("measures", ()):
+                changes = changes[~changes["group"].isin(hidden.get(level, set()))]
+            if changes is not None and len(changes):
                 found.append(changes)
     return found
 
 
 def alerts(rows: pd.DataFrame, measures: Sequence[str], hierarchy: Sequence[str],
            wave: str = "wave", min_group_size: int = 5, min_change: float = 5.0,
-           confidence: float = 0.95, wave_names: Mapping | None = None) -> pd.DataFrame:
+           confidence: float = 0.95, wave_names: Mapping | None = None,
+           hidden: Mapping[str, set] | None = None) -> pd.DataFrame:
     """Tidy ``change_alert`` rows, one per alert (see the module's rule).
 
     ``rows``: one row per respondent with the ``measures`` (0–100; a measure a row did not
@@ -89,7 +94,9 @@ def alerts(rows: pd.DataFrame, measures: Sequence[str], hierarchy: Sequence[str]
     share one table and one correction. ``subject`` is ``level=group`` (``company`` for the
     whole), ``term`` the two waves ("A to B", each by its name in ``wave_names`` if given),
     ``estimate`` the change; extra columns ``q_value``, ``level``, ``n_before`` and the
-    ``min_change`` asked for.
+    ``min_change`` asked for. ``hidden``: {level: groups, "measures": measures} — groups whose
+    results on those measures are hidden (confidentiality) are never compared on them, so no
+    alert gives their change away.
 
     Examples
     --------
@@ -105,7 +112,8 @@ def alerts(rows: pd.DataFrame, measures: Sequence[str], hierarchy: Sequence[str]
     ['unit_id=U3']
     """
     recent = rows[rows[wave].notna()]
-    found = _every_change(recent, measures, hierarchy, wave, min_group_size, wave_names or {})
+    found = _every_change(recent, measures, hierarchy, wave, min_group_size, wave_names or {},
+                          hidden or {})
     if not found:
         return tidy([])
     table = pd.concat(found, ignore_index=True)

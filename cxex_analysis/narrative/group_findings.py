@@ -96,6 +96,10 @@ def participation_sentences(data: GroupReport) -> list[str]:
     if taking is None or taking.empty or not data.ex_shown:
         return []
     last = taking.iloc[-1]
+    if last.get("over", False):
+        return [f"Participation is not shown: more of this group's employees answered "
+                f"({int(last['respondents']):,}) than the headcount the data give "
+                f"({int(last['headcount']):,}); the headcount is likely out of date."]
     if pd.isna(last["rate"]):
         return ["Participation is not known: the data hold no headcount for every unit of this "
                 "group (unit_outcomes.employees or units.headcount)."]

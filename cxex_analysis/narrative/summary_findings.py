@@ -181,7 +181,7 @@ def where_to_act(results: pd.DataFrame) -> pd.DataFrame:
         if len(taking):
             rate = taking["estimate"].iloc[0]
             row["participation"] = ("hidden (too few answers)" if pd.isna(taking["n"].iloc[0]) else
-                                    "not known (no headcount)" if pd.isna(rate) else
+                                    "not known (headcount missing or out of date)" if pd.isna(rate) else
                                     f"{rate:.0f}%" + (" (low)" if rate < 100 * LOW_PARTICIPATION else ""))
         rows.append(row)
     table = pd.DataFrame(rows)

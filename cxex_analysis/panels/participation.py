@@ -66,7 +66,8 @@ def _has_column(con, table: str, column: str) -> bool:
 def rates(units: pd.DataFrame, group_by: str | None, hidden: set | frozenset = frozenset(),
           min_group_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
     """Per group (``group`` None for the company) and wave: respondents, headcount and
-    ``rate`` (0-1; missing where a unit that answered has no headcount, or where the group's
+    ``rate`` (0-1; missing where a unit that answered has no headcount, where more answered
+    than the headcount (``over``: the headcount is out of date), or where the group's
     employee results are hidden: under ``min_group_size`` respondents, or in ``hidden`` at
     the latest wave).
 
@@ -75,7 +76,7 @@ def rates(units: pd.DataFrame, group_by: str | None, hidden: set | frozenset = f
     >>> units = pd.DataFrame({"unit_id": ["A", "B", "C"], "region": ["N", "N", "S"],
     ...                       "wave": ["2025-06-30"] * 3, "respondents": [18, 9, 3],
     ...                       "headcount": [20.0, 30.0, 4.0]})
-    >>> rates(units, "region")[["group", "respondents", "headcount", "rate"]]
+    >>> rates(units, "region")[["group", "respondents", "headcount", "rate"]]  # S: 3 hidden
       group  respondents  headcount  rate
     0     N         27.0       50.0  0.54
     1     S          NaN        4.0   NaN
@@ -92,6 +93,9 @@ def rates(units: pd.DataFrame, group_by: str | None, hidden: set | frozenset = f
     latest = out["wave"] == out["wave"].max()
     shown = (out["respondents"] >= min_group_size) & ~(latest & out["group"].isin(hidden))
     usable = shown & ~out["unknown"] & (out["headcount"] > 0)
+    # more answers than people: the headcount is out of date, and no rate is shown
+    out["over"] = usable & (out["respondents"] > out["headcount"])
+    usable &= ~out["over"]
     out["rate"] = np.where(usable, out["respondents"] / out["headcount"].where(usable, 1), np.nan)
     out.loc[~shown, "respondents"] = np.nan
     return out.drop(columns="unknown")

@@ -207,6 +207,16 @@ PILOTS = pd.DataFrame([
 ])
 
 
+#: The demo's benchmark: illustrative percentiles (made up for the demo, as its people are),
+#: so its reports show scores placed against a norms file.
+DEMO_NORMS = pd.DataFrame([
+    ("engagement_index", "", 62, 68, 74, 79), ("enps", "", -10, 5, 20, 35),
+    ("nps", "", 18, 30, 42, 55), ("csat", "", 70, 78, 84, 89),
+    ("pct_favourable", "", 60, 66, 72, 78), ("pct_favourable", "eng_tools", 55, 63, 70, 77)],
+    columns=["measure", "item", "p25", "p50", "p75", "p90"]).assign(
+    source="Illustrative benchmark (demo data, not a vendor's)", year=2025)
+
+
 def generate(out_dir: Path | str, params: DemoParameters | None = None) -> dict:
     """Write the demo organisation's contract files and ``truth.json`` into ``out_dir``.
 
@@ -254,6 +264,7 @@ def generate(out_dir: Path | str, params: DemoParameters | None = None) -> dict:
     PILOTS.to_csv(out / "pilots.csv", index=False)
     assignments.to_csv(out / "pilot_assignments.csv", index=False)
     plans_written.to_csv(out / "action_plans.csv", index=False)
+    DEMO_NORMS.to_csv(out / "norms.csv", index=False)
     themes = pd.concat([
         pd.DataFrame({"source": "customer", "response_id": list(customer_info["comment_themes"]),
                       "theme": list(customer_info["comment_themes"].values())}),

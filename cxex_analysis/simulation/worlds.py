@@ -85,6 +85,8 @@ class WorldSpec:
     actions: bool = False
     export: str = "answers"  # answers | scores | mixed (employees as scores, customers as answers)
     score_sd: bool = True  # the platform's scores give their standard deviation
+    headcount: str = "outcomes"  # outcomes | units (a units column) | stale (60% of the roster) | none
+    norms: bool = False  # a benchmark file of percentiles the organisation brings
     extra: dict = field(default_factory=dict)
 
     def describe(self) -> str:
@@ -117,6 +119,9 @@ def write_world(spec: WorldSpec, folder: Path | str) -> dict:
     if spec.actions and "employee_survey" in files:
         files["action_plans"] = _actions(spec, units, months, rng)
     files["units"] = units.drop(columns="size")
+    _headcounts(spec, files, units, months)
+    if spec.norms:
+        files["norms"] = _norms(spec, rng)
     if spec.export != "answers":
         _platform_export(spec, files, rng)
     for name, frame in files.items():
@@ -262,15 +267,52 @@ def _wave_months(spec: WorldSpec, months: pd.DatetimeIndex) -> list[int]:
     return [m for m in range(len(months)) if months[m].month in (3, 6, 9, 12)] or [len(months) - 1]
 
 
+def _roster(spec: WorldSpec, units: pd.DataFrame, months: pd.DatetimeIndex) -> np.ndarray:
+    """Each unit's employees (the people the survey asks), within the rows written."""
+    waves = _wave_months(spec, months)
+    per_unit = np.maximum(2, np.rint(spec.employees_per_unit * units["size"].to_numpy()))
+    scale = min(1.0, MAX_EMPLOYEE_ROWS / max(1.0, per_unit.sum() * len(waves) * 0.85))
+    return np.maximum(2, np.rint(per_unit * scale)).astype(int)
+
+
+def _headcounts(spec: WorldSpec, files: dict, units: pd.DataFrame,
+                months: pd.DatetimeIndex) -> None:
+    """The headcount as the organisation keeps it: in its monthly outcomes, as a column of
+    its units, stale (60% of the people the survey asks), or nowhere."""
+    roster = _roster(spec, units, months)
+    outcomes = files.get("unit_outcomes")
+    if outcomes is not None:
+        by_unit = dict(zip(units["unit_id"], roster))
+        if spec.headcount in ("outcomes", "stale"):
+            share = 0.6 if spec.headcount == "stale" else 1.0
+            outcomes["employees"] = np.maximum(1, np.rint(outcomes["unit_id"].map(by_unit) * share)).astype(int)
+        else:
+            outcomes.drop(columns="employees", inplace=True)
+    if spec.headcount == "units":
+        files["units"]["headcount"] = roster
+
+
+def _norms(spec: WorldSpec, rng: np.random.Generator) -> pd.DataFrame:
+    """A benchmark's percentiles for the organisation's measures (and some items)."""
+    centres = {"engagement_index": 68, "enps": 5, "nps": 25, "csat": 75, "pct_favourable": 65}
+    rows = [(m, "", c) for m, c in centres.items()]
+    rows += [("pct_favourable", item, 62) for item in ITEMS[: spec.items] if rng.random() < 0.5]
+    out = []
+    for measure, item, centre in rows:
+        spread = rng.uniform(3, 12)
+        p = np.clip(centre + rng.normal(0, 6) + spread * np.array([-1, 0, 1, 1.8]), -100, 100)
+        out.append({"measure": measure, "item": item, "p25": round(p[0], 1), "p50": round(p[1], 1),
+                    "p75": round(p[2], 1), "p90": round(p[3], 1),
+                    "source": "Benchmark drawn for this world", "year": 2025})
+    return pd.DataFrame(out)
+
+
 def _employee_survey(spec: WorldSpec, units: pd.DataFrame, months: pd.DatetimeIndex,
                      ex: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
     """The same people answering wave after wave, anonymously: a stable trait each, 85%
     answering, a share of the roster replaced between waves."""
     waves = _wave_months(spec, months)
-    per_unit = np.maximum(2, np.rint(spec.employees_per_unit * units["size"].to_numpy()))
-    scale = min(1.0, MAX_EMPLOYEE_ROWS / max(1.0, per_unit.sum() * len(waves) * 0.85))
-    per_unit = np.maximum(2, np.rint(per_unit * scale)).astype(int)
-    owner = np.repeat(np.arange(len(units)), per_unit)
+    owner = np.repeat(np.arange(len(units)), _roster(spec, units, months))
     trait = rng.normal(0, 0.5, len(owner))
     replace = {"monthly": 0.017, "annual": 0.2}.get(spec.employee_waves, 0.05)
     items = ITEMS[: spec.items]
