@@ -127,3 +127,121 @@ def test_the_heatmap_hides_a_team_of_3_and_the_group_that_would_give_it_away(tmp
         assert texts.count("hidden") == len(hidden) * grid.shape[1]
         assert np.isfinite(company.to_numpy()).all()
     con.close()
+
+
+# ------------------------------------------------- no number lets a hidden group be worked out
+
+def _waves_folder(folder):
+    """Two waves. In the first, region C (one team) has 3 respondents: hidden, and region A
+    would give it away as company minus A minus B, so A's first wave is hidden too; in the
+    second every region is large. Units: A1, A2 (region A), B1, C1; stores and teams."""
+    import numpy as np
+
+    from .conftest import write_folder
+
+    rng = np.random.default_rng(5)
+    units = ("unit_id,unit_name,region,unit_type\nA1,Alpha,A,store\nA2,Alder,A,team\n"
+             "B1,Beta,B,store\nC1,Gamma,C,team\n")
+    sizes = {"2025-03-31": {"A1": 15, "A2": 15, "B1": 30, "C1": 3},
+             "2025-06-30": {"A1": 15, "A2": 15, "B1": 30, "C1": 20}}
+    rows = ["response_id,wave,unit_id,role,enps,eng_tools,eng_manager,eng_growth"]
+    for wave, by_unit in sizes.items():
+        for unit, size in by_unit.items():
+            for i in range(size):
+                answers = ",".join(str(v) for v in rng.integers(1, 6, 3))
+                rows.append(f"{unit}-{wave}-{i},{wave},{unit},frontline,{rng.integers(0, 11)},{answers}")
+    return write_folder(folder, {"units.csv": units, "employee_survey.csv": "\n".join(rows) + "\n"})
+
+
+def _what_readers_see(con, k: int) -> set:
+    """Every (group, wave) whose engagement a reader of the reports can read or work out from
+    one report: trends and scorecards of every region, unit type and unit report, the
+    heatmaps, the changes since the last survey and the alerts (a change shown beside the
+    latest level gives the previous one)."""
+    import pandas as pd
+
+    from cxex_analysis.analyses import changes, groups, heatmap
+    from cxex_analysis.panels import coverage
+    from cxex_analysis.panels.group_scores import list_groups
+
+    seen, moved = set(), set()
+    waves = [w for (w,) in con.execute("SELECT DISTINCT wave FROM employee_survey ORDER BY 1").fetchall()]
+    for group_by in ("region", "unit_type", "unit"):
+        for group in list_groups(con, group_by):
+            data = groups.report_data(con, group_by, group, min_group_size=k)
+            key = "unit" if group_by == "unit" else group_by
+            trend = data.ex_trend
+            if len(trend):
+                shown = trend[(trend["metric"] == "engagement_index") & trend["value"].notna()]
+                for series, wave in zip(shown["series"], shown["period"]):
+                    seen.add(("company", "", pd.Timestamp(wave)) if series == "company"
+                             else (key, group, pd.Timestamp(wave)))
+            employees, _ = groups.recent_answers(con, data)
+            found = changes.since_last_survey(employees, None, 0.95, k)
+            if len(found) and (found["outcome"] == "engagement_index").any():
+                moved.add((key, group))
+        cells = heatmap.group_scores(con, group_by, min_group_size=k)
+        for row in cells[(cells["outcome"] == "engagement_index") & cells["estimate"].notna()].itertuples():
+            name, _, value = row.subject.partition("=")
+            seen.add(("company", "", pd.Timestamp(waves[-1])) if row.subject == "all"
+                     else ("unit" if name == "unit" else name, value, pd.Timestamp(waves[-1])))
+    employees, _ = coverage.responses(con)
+    for row in changes.alerts(employees, None, {}, min_group_size=k).itertuples():
+        if row.outcome == "engagement_index" and row.level != "company":
+            moved.add(("unit" if row.level == "unit_id" else row.level, row.subject.split("=")[1]))
+    for key, group in moved:  # a change beside the latest level gives the previous level
+        if (key, group, pd.Timestamp(waves[-1])) in seen:
+            seen.add((key, group, pd.Timestamp(waves[-2])))
+    return seen
+
+
+def _leaks(con, seen: set, k: int) -> list:
+    """The (family, wave) where a shown parent less its shown children leaves one hidden
+    group, or hidden groups of fewer than ``k`` people together: their score worked out."""
+    import pandas as pd
+
+    counts = con.execute("SELECT e.wave, u.unit_id, u.region, u.unit_type, count(*) AS n "
+                         "FROM employee_survey e JOIN units u USING (unit_id) GROUP BY ALL").df()
+    found = []
+    for wave, part in counts.groupby("wave"):
+        wave = pd.Timestamp(wave)
+        families = [(("company", ""), {("region", r): n for r, n in part.groupby("region")["n"].sum().items()}),
+                    (("company", ""), {("unit_type", t): n for t, n in part.groupby("unit_type")["n"].sum().items()})]
+        for parent in ("region", "unit_type"):
+            for value, units in part.groupby(parent):
+                families.append(((parent, value), {("unit", u): n for u, n in zip(units["unit_id"], units["n"])}))
+        for (pkey, pgroup), children in families:
+            if (pkey, pgroup, wave) not in seen:
+                continue
+            hidden = {c: n for c, n in children.items() if (c[0], c[1], wave) not in seen and n > 0}
+            if len(hidden) == 1 or 0 < sum(hidden.values()) < k:
+                found.append((pkey, pgroup, str(wave.date()), sorted(hidden)))
+    return found
+
+
+def test_no_number_in_any_report_lets_a_hidden_groups_score_be_worked_out(tmp_path):
+    """Region C's first wave (3 people) stays hidden everywhere a reader looks: region A's
+    trend, scorecard and changes leave out the wave in which A would give C away."""
+    from cxex_analysis.analyses import groups
+    from cxex_analysis.store import ingest, warehouse
+
+    target = tmp_path / "w.duckdb"
+    ingest.ingest(_waves_folder(tmp_path / "data"), target)
+    con = warehouse.connect(target)
+    seen = _what_readers_see(con, 5)
+    assert ("region", "B", pd_stamp("2025-03-31")) in seen  # what may be shown is shown
+    assert ("region", "A", pd_stamp("2025-06-30")) in seen
+    assert ("region", "A", pd_stamp("2025-03-31")) not in seen
+    assert _leaks(con, seen, 5) == []
+    region_a = groups.report_data(con, "region", "A", min_group_size=5)
+    assert region_a.ex_shown and not region_a.ex_changes_shown
+    previous = region_a.scorecard.set_index("metric").loc["Engagement index (0-100)", "previous period"]
+    assert previous != previous  # NaN: the wave A would give C away in
+    assert any("previous survey" in note for note in region_a.notes)
+    con.close()
+
+
+def pd_stamp(text: str):
+    import pandas as pd
+
+    return pd.Timestamp(text)

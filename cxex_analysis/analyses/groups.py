@@ -26,6 +26,7 @@ from cxex_analysis.panels.group_scores import (
     group_context,
     group_part,
     hidden_by_subtraction,
+    hidden_by_wave,
     recent_responses,
     unit_names,
 )
@@ -90,7 +91,18 @@ def report_data(con, group_by: str, group: str, min_group_size: int = MIN_GROUP_
         out["notes"].append(
             "Employee results are not shown: together with the other groups' reports they would "
             f"let a reader work out the results of a group of fewer than {min_group_size} people.")
-    # the waves of the trend: each hidden where too few answered (all of them if not shown)
+    # the waves of the trend: each hidden where too few answered or where the group could be
+    # worked out from the groups shown beside it that wave (all of them if not shown now)
+    by_wave = hidden_by_wave(con, group_by, min_group_size) if has_ex else {}
+    if len(ex_group) and by_wave and "wave" in ex_group:
+        worked_out = ex_group["wave"].map(lambda w: group in by_wave.get(w, ())).astype(bool)
+        ex_group = ex_group.assign(respondents=ex_group["respondents"].where(~worked_out, 0))
+    waves = sorted(by_wave)
+    out["ex_changes_shown"] = ex_shown and not (len(waves) > 1 and group in by_wave[waves[-2]])
+    if ex_shown and not out["ex_changes_shown"]:
+        out["notes"].append(
+            "Changes in employee results since the previous survey are not shown: that survey's "
+            "results of this group are hidden to protect confidentiality.")
     if len(ex_group):
         metric_columns = [c for c in ex_group.columns if c not in ("wave", "respondents")]
         ex_group = blank_small(ex_group, "respondents", metric_columns + ["respondents"],
@@ -364,9 +376,9 @@ def recent_scores(con, data: GroupReport) -> tuple[pd.DataFrame | None, pd.DataF
 
 def recent_answers(con, data: GroupReport) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
     """The group's answers in the latest two waves and quarters; employees' only when the
-    group's employee results may be shown."""
+    group's employee results may be shown in both waves."""
     employees, customers = recent_responses(con, data.group_by, data.group)
-    return (employees if data.ex_shown else None), customers
+    return (employees if data.ex_changes_shown else None), customers
 
 
 def group_metrics(con, group_by: str, group: str, confidence: float = 0.95,

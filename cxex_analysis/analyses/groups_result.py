@@ -38,6 +38,8 @@ class GroupReport(Parts):
         as its employee results are, beside the company's rate; a latest rate under
         ``low_participation`` is said beside the results
     priorities : every engagement item's impact × gap; ``issues`` the top two
+    ex_changes_shown : whether the group's employee changes since the previous survey may be
+        shown (its results shown in both waves)
     own_drivers : whether the impact is the group's own (its respondents' eNPS drivers,
         ``driver_respondents`` of them; at least ``min_driver_respondents`` needed) rather
         than the company's
@@ -79,6 +81,7 @@ class GroupReport(Parts):
     participation: pd.DataFrame = field(default_factory=pd.DataFrame)
     low_participation: float = 0.5
     own_drivers: bool = False
+    ex_changes_shown: bool = False
     driver_respondents: int = 0
     min_driver_respondents: int = 30
 

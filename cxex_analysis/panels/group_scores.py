@@ -248,6 +248,29 @@ def _hidden(key: str, location: str, group_by: str, min_group_size: int) -> froz
                                     group_by, min_group_size))
 
 
+def hidden_by_wave(con, group_by: str, min_group_size: int = MIN_GROUP_SIZE) -> dict:
+    """{wave: groups of ``group_by`` whose employee results are hidden in that wave} — the
+    rule of :func:`hidden_by_subtraction` applied to every wave, so a trend, a previous
+    period or a change never shows a wave in which the group could be worked out."""
+    return _hidden_waves(identity(con), location(con), group_by, min_group_size)
+
+
+@functools.lru_cache(maxsize=16)
+def _hidden_waves(key: str, where: str, group_by: str, min_group_size: int) -> dict:
+    con = connect(where)
+    try:
+        if not has_table(con, "employee_survey"):
+            return {}
+        counts = con.execute("""
+            SELECT e.wave, u.unit_id, u.region, u.unit_type, count(*) AS n
+            FROM employee_survey e JOIN units u USING (unit_id) GROUP BY 1, 2, 3, 4
+            ORDER BY 1, 2""").df()
+    finally:
+        con.close()
+    return {wave: frozenset(hidden_in_hierarchy(part.drop(columns="wave"), group_by, min_group_size))
+            for wave, part in counts.groupby("wave")}
+
+
 def recent_responses(con, group_by: str, group: str) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
     """The group's answers in the company's latest two survey waves (employees) and latest two
     quarters (customers, with a ``quarter`` column); None for a survey the data set lacks."""
