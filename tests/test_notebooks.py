@@ -12,7 +12,7 @@ import pytest
 from cxex_analysis import results
 from cxex_analysis.analyses import claims
 from cxex_analysis.errors import ParameterError
-from cxex_analysis.reporting import show
+from cxex_analysis.reporting import show, summary
 from cxex_analysis.run import parameters, runner
 
 from .conftest import ROOT
@@ -75,8 +75,21 @@ def test_results_json_has_exactly_the_schema_keys(run, truth):
                      ("linkage", "within_unit_reliability"),
                      ("linkage", "ex_cx_correlation_disattenuated"),
                      ("linkage", "mediation_indirect_uncorrected"),
-                     ("rox", "link"), ("rox", "link_uncorrected")]:
+                     ("rox", "link"), ("rox", "link_uncorrected"),
+                     # issue 40: alerts, the demo's benchmark, participation per group
+                     ("alerts", "change_alert"), ("norms", "norm_percentile")]:
         assert required in ids, required
+    taking = [r for r in records if r["analysis"] == "group" and r["outcome"] == "participation"]
+    assert taking and all(r["estimate"] is None or 0 < r["estimate"] <= 100 for r in taking)
+    alerts = [r for r in records if r["estimand"] == "change_alert"]
+    assert all(r["group_name"] and r["q_value"] for r in alerts)
+    # the demo's planted alert: one store's engagement fell, at the store, not its region
+    planted = truth["alert"]
+    fell = [r for r in alerts if r["subject"] == f"unit_id={planted['unit_id']}"
+            and r["outcome"] == "engagement_index"]
+    assert fell and fell[0]["estimate"] < -10 and fell[0]["ci_high"] < 0
+    assert not [r for r in alerts if r["subject"] == f"region={planted['region']}"
+                and r["outcome"] == "engagement_index"]
     links = {r["term"] for r in records if (r["analysis"], r["estimand"]) == ("rox", "link")}
     assert links == {"churn_per_nps", "revenue_per_customer_per_nps", "exit_rate_per_ei"}
     # the demo's customers are followed in the CRM (issue 36): the revenue link the pilots are
@@ -310,6 +323,25 @@ def test_reports_read_in_a_real_browser_at_desktop_and_phone_width(run, tmp_path
         assert "Respondents before" in alerts.inner_text()
         for report in result.run_dir.glob("04_group_report-*.html"):
             assert "whose results this report cannot read" not in report.read_text()
+        # participation as a column of the groups' table, the benchmark the demo brings
+        groups_table = page.get_by_role("region", name=summary.GROUPS_CAPTION)
+        assert "% who answered" in groups_table.inner_text()
+        assert "Against the benchmark" in page.inner_text("body")
+        # a region's report at phone width: its scorecard with participation and the
+        # benchmark, the alerts that concern it, and how its top issues were ranked
+        phone = browser.new_context(viewport={"width": 390, "height": 900}, offline=True)
+        region = phone.new_page()
+        region.goto(next(result.run_dir.glob("04_group_report-region-*.html")).as_uri())
+        card = region.get_by_role("region", name="Scorecard: this group, the previous period and "
+                                                 "the company")
+        assert card.is_visible()
+        for words in ("Participation (% who answered)", "Benchmark median", "Against the benchmark"):
+            assert words in card.inner_text(), words
+        text = region.inner_text("body")
+        assert "of this group's employees answered the latest survey" in text
+        assert "alert" in text and ("this group's own employees" in text
+                                    or "The company's drivers are used" in text)
+        phone.close()
         browser.close()
     assert not problems, problems
 

@@ -217,6 +217,22 @@ DEMO_NORMS = pd.DataFrame([
     source="Illustrative benchmark (demo data, not a vendor's)", year=2025)
 
 
+def _plant_alert(employees: pd.DataFrame, units: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """A store whose manager left before the last survey: in the last wave its employees answer
+    every engagement item a point lower (never below 1), the planted alert of the demo (the
+    store with the most respondents then, so the fall clears its survey noise)."""
+    last = employees["wave"].max()
+    stores = set(units.loc[units["unit_type"] == "store", "unit_id"])
+    answered = employees[(employees["wave"] == last) & employees["unit_id"].isin(stores)]
+    unit = answered["unit_id"].value_counts().idxmax()
+    rows = (employees["wave"] == last) & (employees["unit_id"] == unit)
+    out = employees.copy()
+    for item in [c for c in out.columns if c.startswith("eng_")]:
+        out.loc[rows, item] = (out.loc[rows, item] - 1).clip(lower=1)
+    region = units.loc[units["unit_id"] == unit, "region"].iloc[0]
+    return out, {"unit_id": unit, "region": region, "wave": last, "respondents": int(rows.sum())}
+
+
 def generate(out_dir: Path | str, params: DemoParameters | None = None) -> dict:
     """Write the demo organisation's contract files and ``truth.json`` into ``out_dir``.
 
@@ -251,6 +267,7 @@ def generate(out_dir: Path | str, params: DemoParameters | None = None) -> dict:
     followed = demo_customers.follow_customers(params, factual, draws.units["unit_id"].to_numpy())
     customers, customer_info = _customer_frame(params, draws, factual, followed.keys)
     employees, employee_info = _employee_frame(params, draws, factual)
+    employees, alerted = _plant_alert(employees, draws.units)
     customers, employees, outcomes, invalid = _plant_bad_rows(params, customers, employees,
                                                               factual.outcomes)
     plans_written = _bad_action_rows(params, plans, invalid)
@@ -290,6 +307,7 @@ def generate(out_dir: Path | str, params: DemoParameters | None = None) -> dict:
                     "by_status": plans["status"].value_counts().to_dict()},
         "planted_invalid_rows": invalid,
         "small_units": draws.units.loc[~big, "unit_id"].tolist(),
+        "alert": alerted,
         "comments": {
             "customer_themes": list(CUSTOMER_THEMES), "employee_themes": list(EMPLOYEE_THEMES),
             "themes_file": "truth_comment_themes.csv",
