@@ -19,28 +19,14 @@ from __future__ import annotations
 import argparse
 import time
 
-import numpy as np
 import pandas as pd
 from scipy import stats
 
 from cxex_analysis.estimators.alerts import alerts
+from cxex_analysis.simulation.alert_world import organisation
 
 HIERARCHY = ["region", "unit_id"]
 MEASURES = ["engagement", "enps"]
-
-
-def organisation(seed: int, fall: dict | None = None, respondents: int = 15) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    units = [f"U{r}{u}" for r in range(6) for u in range(8)]
-    rows = pd.DataFrame({"unit_id": np.repeat(units, 2 * respondents),
-                         "wave": np.tile(np.repeat(["2025-Q1", "2025-Q2"], respondents), len(units))})
-    rows["region"] = "R" + rows["unit_id"].str[1]
-    rows["engagement"] = rng.normal(70, 15, len(rows))
-    rows["enps"] = rng.choice([-100.0, 0.0, 100.0], len(rows), p=[0.25, 0.4, 0.35])
-    for where, points in (fall or {}).items():
-        column = "region" if where.startswith("R") else "unit_id"
-        rows.loc[(rows[column] == where) & (rows["wave"] == "2025-Q2"), "engagement"] -= points
-    return rows
 
 
 def naive(rows: pd.DataFrame, min_change: float = 5.0) -> set[str]:

@@ -9,22 +9,7 @@ import pandas as pd
 import pytest
 
 from cxex_analysis.estimators.alerts import alerts
-
-
-def organisation(seed: int, drop: dict | None = None, respondents: int = 15) -> pd.DataFrame:
-    """Six regions of eight units, ``respondents`` a unit and wave, two waves, engagement and
-    eNPS-like scores with no change except the planted ``drop`` {unit or region: points}."""
-    rng = np.random.default_rng(seed)
-    units = [f"U{r}{u}" for r in range(6) for u in range(8)]
-    rows = pd.DataFrame({"unit_id": np.repeat(units, 2 * respondents),
-                         "wave": np.tile(np.repeat(["2025-Q1", "2025-Q2"], respondents), len(units))})
-    rows["region"] = "R" + rows["unit_id"].str[1]
-    rows["engagement"] = rng.normal(70, 15, len(rows))
-    rows["enps"] = rng.choice([-100.0, 0.0, 100.0], len(rows), p=[0.25, 0.4, 0.35])
-    for where, points in (drop or {}).items():
-        column = "region" if where.startswith("R") else "unit_id"
-        rows.loc[(rows[column] == where) & (rows["wave"] == "2025-Q2"), "engagement"] -= points
-    return rows
+from cxex_analysis.simulation.alert_world import organisation
 
 
 def test_a_drop_in_one_unit_alerts_at_the_unit_and_not_its_region():

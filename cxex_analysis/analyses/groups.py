@@ -91,18 +91,7 @@ def report_data(con, group_by: str, group: str, min_group_size: int = MIN_GROUP_
         out["notes"].append(
             "Employee results are not shown: together with the other groups' reports they would "
             f"let a reader work out the results of a group of fewer than {min_group_size} people.")
-    # the waves of the trend: each hidden where too few answered or where the group could be
-    # worked out from the groups shown beside it that wave (all of them if not shown now)
-    by_wave = hidden_by_wave(con, group_by, min_group_size) if has_ex else {}
-    if len(ex_group) and by_wave and "wave" in ex_group:
-        worked_out = ex_group["wave"].map(lambda w: group in by_wave.get(w, ())).astype(bool)
-        ex_group = ex_group.assign(respondents=ex_group["respondents"].where(~worked_out, 0))
-    waves = sorted(by_wave)
-    out["ex_changes_shown"] = ex_shown and not (len(waves) > 1 and group in by_wave[waves[-2]])
-    if ex_shown and not out["ex_changes_shown"]:
-        out["notes"].append(
-            "Changes in employee results since the previous survey are not shown: that survey's "
-            "results of this group are hidden to protect confidentiality.")
+    ex_group = _without_worked_out_waves(con, out, ex_group, min_group_size) if has_ex else ex_group
     if len(ex_group):
         metric_columns = [c for c in ex_group.columns if c not in ("wave", "respondents")]
         ex_group = blank_small(ex_group, "respondents", metric_columns + ["respondents"],
@@ -159,6 +148,25 @@ def _participation_row(taking: pd.DataFrame) -> dict:
     company = 100 * taking["company_rate"].iloc[-1] if len(taking) else np.nan
     return {"metric": "Participation (% who answered)", "this group": now,
             "previous period": before, "company": company, "vs company": now - company}
+
+
+def _without_worked_out_waves(con, out: dict, ex_group: pd.DataFrame,
+                              min_group_size: int) -> pd.DataFrame:
+    """The group's waves with those in which it could be worked out from the groups shown
+    beside it marked as unanswered (so the trend hides them), and ``out["ex_changes_shown"]``:
+    whether its changes since the previous survey may be shown (with a note when not)."""
+    group = out["group"]
+    by_wave = hidden_by_wave(con, out["group_by"], min_group_size)
+    if len(ex_group) and by_wave and "wave" in ex_group:
+        worked_out = ex_group["wave"].map(lambda w: group in by_wave.get(w, ())).astype(bool)
+        ex_group = ex_group.assign(respondents=ex_group["respondents"].where(~worked_out, 0))
+    waves = sorted(by_wave)
+    out["ex_changes_shown"] = out["ex_shown"] and not (len(waves) > 1 and group in by_wave[waves[-2]])
+    if out["ex_shown"] and not out["ex_changes_shown"]:
+        out["notes"].append(
+            "Changes in employee results since the previous survey are not shown: that survey's "
+            "results of this group are hidden to protect confidentiality.")
+    return ex_group
 
 
 def _add_comments(out: dict, con, respondents: int, min_comment_group_size: int, limit: int,
