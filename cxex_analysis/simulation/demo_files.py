@@ -217,20 +217,24 @@ DEMO_NORMS = pd.DataFrame([
     source="Illustrative benchmark (demo data, not a vendor's)", year=2025)
 
 
-def _plant_alert(employees: pd.DataFrame, units: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+def _plant_alert(params: DemoParameters, d, worlds, assignments: pd.DataFrame) -> dict:
     """A store whose manager left before the last survey: in the last wave its employees answer
-    every engagement item a point lower (never below 1), the planted alert of the demo (the
-    store with the most respondents then, so the fall clears its survey noise)."""
-    last = employees["wave"].max()
-    stores = set(units.loc[units["unit_type"] == "store", "unit_id"])
-    answered = employees[(employees["wave"] == last) & employees["unit_id"].isin(stores)]
-    unit = answered["unit_id"].value_counts().idxmax()
-    rows = (employees["wave"] == last) & (employees["unit_id"] == unit)
-    out = employees.copy()
-    for item in [c for c in out.columns if c.startswith("eng_")]:
-        out.loc[rows, item] = (out.loc[rows, item] - 1).clip(lower=1)
-    region = units.loc[units["unit_id"] == unit, "region"].iloc[0]
-    return out, {"unit_id": unit, "region": region, "wave": last, "respondents": int(rows.sum())}
+    every engagement item a point lower (never below 1) in every world the truth compares (the
+    demo's planted alert). The store is the one with the most respondents then among stores
+    in no pilot's treatment arm, so the fall clears its survey noise and no pilot's truth moves."""
+    last = max(params.survey_quarters())
+    treated = set(assignments.loc[assignments["arm"] == "treatment", "unit_id"])
+    units = d.units.reset_index(drop=True)
+    eligible = [i for i, row in units.iterrows()
+                if row["unit_type"] == "store" and row["unit_id"] not in treated]
+    asked = d.employees[(d.employees["q"] == last) & d.employees["u"].isin(eligible)]
+    u = int(asked["u"].value_counts().idxmax())
+    rows = np.flatnonzero(((d.employees["q"] == last) & (d.employees["u"] == u)).to_numpy())
+    for world in worlds:
+        world.employee_items[rows] = np.clip(world.employee_items[rows] - 1, 1, 5)
+        world.ei[u, last] = np.mean((np.nanmean(world.employee_items[rows], axis=1) - 1) / 4 * 100)
+    return {"unit_id": units.loc[u, "unit_id"], "region": units.loc[u, "region"],
+            "quarter": int(last), "respondents": int(len(rows))}
 
 
 def generate(out_dir: Path | str, params: DemoParameters | None = None) -> dict:
@@ -256,6 +260,7 @@ def generate(out_dir: Path | str, params: DemoParameters | None = None) -> dict:
     factual = simulate_world(params, draws, ex_eff, cx_eff, repeat_factor, boost)
     counterfactual = simulate_world(params, draws, np.zeros_like(ex_eff), np.zeros_like(cx_eff),
                                      np.ones_like(repeat_factor), boost)
+    alerted = _plant_alert(params, draws, (factual, counterfactual, without_actions), assignments)
     pilot_truth = planted_pilot_truth(params, draws, factual, counterfactual, assignments)
     action_truth = demo_actions.planted_action_truth(
         params, draws.units, draws.employees, factual.employee_items,
@@ -267,7 +272,6 @@ def generate(out_dir: Path | str, params: DemoParameters | None = None) -> dict:
     followed = demo_customers.follow_customers(params, factual, draws.units["unit_id"].to_numpy())
     customers, customer_info = _customer_frame(params, draws, factual, followed.keys)
     employees, employee_info = _employee_frame(params, draws, factual)
-    employees, alerted = _plant_alert(employees, draws.units)
     customers, employees, outcomes, invalid = _plant_bad_rows(params, customers, employees,
                                                               factual.outcomes)
     plans_written = _bad_action_rows(params, plans, invalid)

@@ -287,7 +287,7 @@ def _headcounts(spec: WorldSpec, files: dict, units: pd.DataFrame,
             share = 0.6 if spec.headcount == "stale" else 1.0
             outcomes["employees"] = np.maximum(1, np.rint(outcomes["unit_id"].map(by_unit) * share)).astype(int)
         else:
-            outcomes.drop(columns="employees", inplace=True)
+            files["unit_outcomes"] = outcomes.drop(columns="employees")
     if spec.headcount == "units":
         files["units"]["headcount"] = roster
 
