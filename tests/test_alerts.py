@@ -164,3 +164,19 @@ def test_no_alert_gives_a_hidden_groups_change_away():
     mine = found[found["subject"] == "unit_id=U0"]
     assert set(mine["outcome"]) == {"nps"}  # customers are not confidential
     assert "region=Tiny" in set(found["subject"])  # 33 people: the region's fall is shown
+
+
+def test_a_long_list_of_alerts_is_shortened_with_the_largest_and_a_sentence():
+    from cxex_analysis.narrative import alert_findings
+
+    rows = pd.DataFrame({"subject": ["company"] + [f"unit_id=U{i}" for i in range(30)],
+                         "group_name": ["The whole organisation"] + [f"Store {i}" for i in range(30)],
+                         "outcome": "engagement_index", "term": "Q1 to Q2",
+                         "estimate": [-6.0] + [float(-5 - i) for i in range(30)],
+                         "ci_low": -50.0, "ci_high": -1.0, "q_value": 0.01, "n_before": 20,
+                         "n": 20, "confidence": 0.95})
+    shown = alert_findings.alert_table(rows, 5)
+    assert shown["group_name"].tolist() == ["The whole organisation", "Store 29", "Store 28",
+                                            "Store 27", "Store 26"]
+    assert "the data audit lists all 31" in alert_findings.more_alerts(rows, 5)
+    assert alert_findings.more_alerts(rows, 40) is None

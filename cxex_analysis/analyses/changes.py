@@ -144,11 +144,11 @@ def _as_dates(values: pd.Series) -> pd.Series:
 
 
 def alert_rows(employees: pd.DataFrame | None,
-               customers: pd.DataFrame | None) -> tuple[pd.DataFrame, dict]:
-    """(one row per respondent with each measure an alert looks at, the readers' names of its
-    waves). Measures are on their 0-100 scale (a net score's -100..100): engagement, eNPS and
-    each item's % favourable for employees (their survey wave), NPS and CSAT (% 4-5) for
-    customers (their quarter); ``wave`` is a Timestamp."""
+               customers: pd.DataFrame | None) -> tuple[list[pd.DataFrame], dict]:
+    """(a frame per survey, one row per respondent with each measure an alert looks at, and
+    the readers' names of the waves). Measures are on their 0-100 scale (a net score's
+    -100..100): engagement, eNPS and each item's % favourable for employees (their survey
+    wave), NPS and CSAT (% 4-5) for customers (their quarter); ``wave`` is a Timestamp."""
     parts, names = [], {}
     if employees is not None and len(employees) and any(c.startswith("eng_") for c in employees):
         items = item_columns(employees)
@@ -171,13 +171,7 @@ def alert_rows(employees: pd.DataFrame | None,
         wave = _as_dates(customers["quarter"])
         names.update({w: period_label(w) for w in wave.dropna().unique()})
         parts.append(measured.assign(wave=wave, **{c: customers[c] for c in ALERT_HIERARCHY}))
-    if not parts:
-        return pd.DataFrame(), names
-    for column in ALERT_HIERARCHY:  # one set of categories across both surveys
-        categories = sorted(set().union(*(p[column].astype("category").cat.categories for p in parts)))
-        for part in parts:
-            part[column] = part[column].astype("category").cat.set_categories(categories)
-    return pd.concat(parts, ignore_index=True), names
+    return parts, names
 
 
 def hidden_in_either_wave(employees: pd.DataFrame | None, min_group_size: int) -> dict:
@@ -207,10 +201,10 @@ def alerts(employees: pd.DataFrame | None, customers: pd.DataFrame | None,
     customers corrected together; an extra ``group_name`` column names each group as readers
     know it (a unit's name, a region, "The whole organisation")."""
     rows, names = alert_rows(employees, customers)
-    if rows.empty:
+    if not rows:
         return tidy([])
-    measures = [c for c in rows.columns
-                if c not in ("wave", *ALERT_HIERARCHY) and rows[c].notna().any()]
+    measures = [c for part in rows for c in part.columns
+                if c not in ("wave", *ALERT_HIERARCHY) and part[c].notna().any()]
     found = alert_rule.alerts(rows, measures, ALERT_HIERARCHY, "wave", min_group_size,
                               min_change, confidence, wave_names=names,
                               hidden=hidden_in_either_wave(employees, min_group_size))

@@ -16,7 +16,7 @@ from cxex_analysis.config import MIN_COMMENT_GROUP_SIZE, MIN_GROUP_SIZE
 from cxex_analysis.errors import InsufficientData, check_argument
 from cxex_analysis.estimators.comment_annotation import Annotated
 from cxex_analysis.estimators.intervals import proportion_interval
-from cxex_analysis.estimators.relative_weights import relative_weights
+from cxex_analysis.estimators.relative_weights import shares
 from cxex_analysis.estimators.representative import most_central
 from cxex_analysis.panels.comments import annotated_comments
 from cxex_analysis.panels.group_scores import (
@@ -342,15 +342,21 @@ def own_importance(answers: pd.DataFrame | None, items: list[str],
     do not vary: the company's drivers are used then."""
     if answers is None or "enps" not in answers or not items:
         return None, 0
-    rows = answers[list(items) + ["enps"]].astype(float).dropna()
-    if len(rows) < min_respondents:
-        return None, len(rows)
+    return _own_shares(answers[list(items) + ["enps"]].to_numpy(dtype=float), items,
+                       min_respondents)
+
+
+def _own_shares(values: np.ndarray, items: list[str],
+                min_respondents: int) -> tuple[pd.Series | None, int]:
+    """:func:`own_importance` on the answers as an array (items, then eNPS, as columns)."""
+    values = values[~np.isnan(values).any(axis=1)]
+    if len(values) < max(min_respondents, len(items) + 3):
+        return None, len(values)
     try:
-        weights = relative_weights(rows, items, "enps", n_boot=0)
-    except InsufficientData:
-        return None, len(rows)
-    found = weights[weights["estimand"] == "relative_weight"].set_index("term")["rescaled"]
-    return (found if found.notna().all() else None), len(rows)
+        found = shares(values[:, :-1], values[:, -1])
+    except (InsufficientData, np.linalg.LinAlgError):
+        return None, len(values)
+    return (pd.Series(found, index=items) if np.isfinite(found).all() else None), len(values)
 
 
 def top_issues(priorities: pd.DataFrame, k: int = 2) -> pd.DataFrame:
@@ -469,13 +475,18 @@ def top_issues_by_group(con, group_by: str,
     if not every["items"]:
         return {}
     hidden = hidden_by_subtraction(con, group_by, min_group_size)
+    latest = every.get("employees_latest")
+    answers = (latest["frame"][every["items"] + ["enps"]].to_numpy(dtype=float)
+               if latest is not None and "enps" in latest["frame"] else None)
     out: dict[str, tuple[list[str], float]] = {}
     for group in every["ex"]["at"]:
         ex_group = group_part(every["ex"], group)
         if group in hidden or ex_group.empty or not is_shown(
                 int(ex_group["respondents"].iloc[-1]), min_group_size):
             continue
-        own, _ = own_importance(_latest_answers(every, group), every["items"])
+        own, _ = (_own_shares(answers[every["employees_latest"]["at"][group]], every["items"],
+                              MIN_DRIVER_RESPONDENTS)
+                  if answers is not None and group in every["employees_latest"]["at"] else (None, 0))
         issues = top_issues(item_priorities(con, ex_group, every["ex_company"], every["items"],
                                             True, min_group_size, own))
         if not issues.empty:

@@ -66,6 +66,8 @@ def _every_change(rows: pd.DataFrame, measures: Sequence[str], hierarchy: Sequen
     a group of ``hidden[level]`` is not compared on the measures ``hidden`` names."""
     found = []
     for measure in measures:
+        if measure not in rows:
+            continue
         answered = rows.loc[rows[measure].notna(), [*hierarchy, wave, measure]]
         waves = sorted(answered[wave].unique())[-2:]
         if len(waves) < 2:
@@ -81,14 +83,16 @@ def _every_change(rows: pd.DataFrame, measures: Sequence[str], hierarchy: Sequen
     return found
 
 
-def alerts(rows: pd.DataFrame, measures: Sequence[str], hierarchy: Sequence[str],
+def alerts(rows: pd.DataFrame | Sequence[pd.DataFrame], measures: Sequence[str],
+           hierarchy: Sequence[str],
            wave: str = "wave", min_group_size: int = 5, min_change: float = 5.0,
            confidence: float = 0.95, wave_names: Mapping | None = None,
            hidden: Mapping[str, set] | None = None) -> pd.DataFrame:
     """Tidy ``change_alert`` rows, one per alert (see the module's rule).
 
-    ``rows``: one row per respondent with the ``measures`` (0–100; a measure a row did not
-    ask is missing), the ``wave`` and a column per level of ``hierarchy``, highest first
+    ``rows``: one row per respondent (or several such frames: each survey its own, corrected
+    together) with the ``measures`` it has (0–100; a measure a row did not ask is missing),
+    the ``wave`` and a column per level of ``hierarchy``, highest first
     (``["region", "unit_id"]``: each unit lies in one region). Each measure is compared
     between its own last two waves, so employees' survey waves and customers' quarters can
     share one table and one correction. ``subject`` is ``level=group`` (``company`` for the
@@ -111,9 +115,10 @@ def alerts(rows: pd.DataFrame, measures: Sequence[str], hierarchy: Sequence[str]
     >>> alerts(rows, ["engagement"], ["region", "unit_id"])["subject"].tolist()
     ['unit_id=U3']
     """
-    recent = rows[rows[wave].notna()]
-    found = _every_change(recent, measures, hierarchy, wave, min_group_size, wave_names or {},
-                          hidden or {})
+    frames = [rows] if isinstance(rows, pd.DataFrame) else list(rows)
+    found = [change for frame in frames
+             for change in _every_change(frame, measures, hierarchy, wave, min_group_size,
+                                         wave_names or {}, hidden or {})]
     if not found:
         return tidy([])
     table = pd.concat(found, ignore_index=True)
@@ -123,7 +128,8 @@ def alerts(rows: pd.DataFrame, measures: Sequence[str], hierarchy: Sequence[str]
     table["direction"] = np.sign(table["change"])
     parents = {COMPANY: None, **{level: (hierarchy[i - 1] if i else COMPANY)
                                  for i, level in enumerate(hierarchy)}}
-    above = {level: (recent.drop_duplicates(level).set_index(level)[parents[level]].to_dict()
+    above = {level: ({k: v for frame in frames for k, v in frame.drop_duplicates(level)
+                      .set_index(level)[parents[level]].items()}
                      if parents[level] != COMPANY else {}) for level in hierarchy}
     alerted = {(r.level, r.group, r.measure, r.direction): r
                for r in table[table["alert"]].itertuples()}

@@ -39,11 +39,20 @@ def recorded_alerts(results: pd.DataFrame) -> pd.DataFrame | None:
     return rows.reset_index(drop=True)
 
 
-def alert_table(alerts: pd.DataFrame) -> pd.DataFrame:
-    """The alerts as a table for leaders: the group by its name, the measure in words."""
+#: the most alerts a summary or a group report lists (the data audit lists them all)
+SHOWN_ALERTS = 20
+
+
+def alert_table(alerts: pd.DataFrame, limit: int | None = None) -> pd.DataFrame:
+    """The alerts as a table for leaders: the group by its name, the measure in words; with
+    ``limit``, the whole organisation's and regions' alerts first, then the largest changes."""
     if alerts is None or alerts.empty:
         return pd.DataFrame(columns=ALERT_COLUMNS)
     out = alerts.copy()
+    if limit is not None and len(out) > limit:
+        rank = out["subject"].str.startswith("unit_id=").astype(int)
+        out = out.assign(_rank=rank, _size=-out["estimate"].abs()).sort_values(
+            ["_rank", "_size"], kind="stable").head(limit).drop(columns=["_rank", "_size"])
     out["outcome"] = out["outcome"].map(alert_measure)
     keep = [c for c in ALERT_COLUMNS if c in out] + ["confidence"]
     return out[keep].reset_index(drop=True)
@@ -64,6 +73,14 @@ def alert_sentence(alerts: pd.DataFrame, tested: int | None = None) -> str:
             parts.append(f"{_whose(r['group_name'])} {alert_measure(r['outcome'])} {verb} "
                          f"{format_number(abs(r['estimate']))} points ({r['term']})")
     return parts[0] + (": " + "; ".join(parts[1:]) if len(parts) > 1 else "") + "."
+
+
+def more_alerts(alerts: pd.DataFrame | None, limit: int = SHOWN_ALERTS) -> str | None:
+    """What a shortened table of alerts leaves out, in a sentence (None when it is whole)."""
+    if alerts is None or len(alerts) <= limit:
+        return None
+    return (f"The {limit} alerts shown are the organisation's and regions' first, then the "
+            f"largest changes; the data audit lists all {len(alerts):,}.")
 
 
 def _whose(name: str) -> str:

@@ -25,9 +25,11 @@ from cxex_analysis.analyses.changes import fdr_note, marked
 from cxex_analysis.analyses.heatmap import matrix
 from cxex_analysis.narrative.alert_findings import (
     ALERT_LABELS,
+    SHOWN_ALERTS,
     alert_rule,
     alert_sentence,
     alert_table,
+    more_alerts,
     recorded_alerts,
 )
 from cxex_analysis.narrative.claim_findings import (
@@ -148,10 +150,12 @@ def alerts_html(results: pd.DataFrame, min_group_size: int) -> str:
     if rows.empty:
         return f"<h3>Alerts</h3><p>{_e(alert_sentence(rows))}</p>"
     confidence = float(rows["confidence"].iloc[0])
-    table = table_html(alert_table(rows), digits=1, labels=ALERT_LABELS,
+    table = table_html(alert_table(rows, SHOWN_ALERTS), digits=1, labels=ALERT_LABELS,
                        caption="Alerts: changes since the last survey beyond survey noise")
+    more = more_alerts(rows)
     return (f"<h3>Alerts</h3><p>{_e(alert_sentence(rows))}</p>{table}<p class='meta'>"
-            f"{_e(alert_rule(confidence, float(rows['min_change'].iloc[0]), min_group_size))}</p>")
+            + (f"{_e(more)} " if more else "")
+            + f"{_e(alert_rule(confidence, float(rows['min_change'].iloc[0]), min_group_size))}</p>")
 
 
 def benchmark_sentences(results: pd.DataFrame) -> list[str]:
