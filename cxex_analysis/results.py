@@ -13,6 +13,7 @@ executor (a local process, a scheduler, a remote worker) without side files.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
 from collections.abc import Callable, Iterable, Mapping
@@ -246,8 +247,14 @@ def run_results(path: Path | str | None) -> pd.DataFrame:
         candidates.append(paths().reports / "latest" / "results.json")
     for candidate in candidates:
         if candidate.exists():
-            return read_json(candidate)
+            found = candidate.stat()  # a warm kernel's reports read it once while it is unchanged
+            return _read_once(str(candidate.resolve()), found.st_mtime_ns, found.st_size).copy()
     return tidy([])
+
+
+@functools.lru_cache(maxsize=2)
+def _read_once(path: str, mtime_ns: int, size: int) -> pd.DataFrame:
+    return read_json(path)
 
 
 def lookup(results: pd.DataFrame, **where) -> pd.DataFrame:
