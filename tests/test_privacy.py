@@ -245,3 +245,21 @@ def pd_stamp(text: str):
     import pandas as pd
 
     return pd.Timestamp(text)
+
+
+def test_a_heatmap_of_measures_it_does_not_show_is_empty_not_an_error(tmp_path):
+    """A platform's export of customer effort alone (drawn by make fuzz: WorldSpec seed
+    168893) stopped the data audit; its heatmap is now empty and says so."""
+    from cxex_analysis.analyses import heatmap
+    from cxex_analysis.simulation.worlds import WorldSpec, write_world
+    from cxex_analysis.store import ingest, warehouse
+
+    write_world(WorldSpec(seed=168893, units=5, regions=5, months=3, employee_waves="none",
+                          customer_scores=("ces",), export="scores", outcomes=False),
+                tmp_path / "data")
+    ingest.ingest(tmp_path / "data", tmp_path / "w.duckdb")
+    con = warehouse.connect(tmp_path / "w.duckdb")
+    cells = heatmap.group_scores(con, "region", 0.95, 5)
+    grid, company, se = heatmap.matrix(cells, "region")
+    assert cells.empty and grid.empty and company.empty
+    con.close()

@@ -97,6 +97,8 @@ def group_scores(con, group_by: str, confidence: float = 0.95,
     if not frames:
         return tidy([])
     out = tidy(pd.concat(frames, ignore_index=True), extra=["grp"])
+    if out.empty:  # only measures a heatmap does not show (a platform's CES alone)
+        return tidy([])
     out["subject"] = [f"{group_by}={g}" if isinstance(g, str) else "all"
                       for g in out.get("grp", pd.Series([None] * len(out)))]
     out["analysis"] = "heatmap"
@@ -141,7 +143,7 @@ def matrix(cells: pd.DataFrame, group_by: str, names: dict[str, str] | None = No
     ``names`` (e.g. unit names) where given. With ``lowest``, only that many groups: those
     lowest on the first measure (engagement, or NPS without an employee survey)."""
     rows = cells[(cells["analysis"] == "heatmap") & (cells["estimand"] == "metric_level")]
-    groups = rows[rows["subject"].str.startswith(f"{group_by}=")]
+    groups = rows[rows["subject"].astype(str).str.startswith(f"{group_by}=")]
     if groups.empty:
         return pd.DataFrame(), pd.Series(dtype=float), pd.DataFrame()
     company = rows[rows["subject"] == "all"].drop_duplicates("outcome").set_index("outcome")["estimate"]
