@@ -354,7 +354,7 @@ def _own_shares(values: np.ndarray, items: list[str],
         return None, len(values)
     try:
         found = shares(values[:, :-1], values[:, -1])
-    except (InsufficientData, np.linalg.LinAlgError):
+    except InsufficientData:
         return None, len(values)
     return (pd.Series(found, index=items) if np.isfinite(found).all() else None), len(values)
 

@@ -129,7 +129,10 @@ def shares(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     >>> np.round(shares(x, 2 * x[:, 0] + rng.normal(size=200)), 0)
     array([99.,  1.])
     """
-    raw, r2 = _weights(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    try:
+        raw, r2 = _weights(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    except np.linalg.LinAlgError as error:
+        raise InsufficientData(f"the drivers' correlations cannot be decomposed ({error}).") from error
     return 100 * raw / r2 if r2 > 0 else np.full(len(raw), np.nan)
 
 

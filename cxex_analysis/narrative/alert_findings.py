@@ -58,7 +58,7 @@ def alert_table(alerts: pd.DataFrame, limit: int | None = None) -> pd.DataFrame:
     return out[keep].reset_index(drop=True)
 
 
-def alert_sentence(alerts: pd.DataFrame, tested: int | None = None) -> str:
+def alert_sentence(alerts: pd.DataFrame) -> str:
     """One sentence: how many alerts, and the largest fall and rise by name."""
     if alerts is None or alerts.empty:
         return "No group's score moved beyond survey noise since the last survey."

@@ -51,7 +51,7 @@ def _units(key: str, where: str) -> pd.DataFrame:
                               GROUP BY 1, 2)
             SELECT u.unit_id, u.region, u.unit_type, w.wave,
                    coalesce(a.respondents, 0) AS respondents,
-                   CAST(coalesce({months}, {listed}) AS DOUBLE) AS headcount
+                   CAST(coalesce({months}, {listed}) AS DOUBLE PRECISION) AS headcount
             FROM units u CROSS JOIN waves w
             LEFT JOIN answered a ON a.unit_id = u.unit_id AND a.wave = w.wave
             ORDER BY u.unit_id, w.wave""").df()
