@@ -107,7 +107,14 @@ def participation(con, group_by: str | None, hidden: set | frozenset = frozenset
     rows when the data hold no headcount at all (participation is then not part of them)."""
     if group_by is not None:
         check_argument("group_by", group_by, tuple(GROUPS))
-    units = unit_participation(con)
+    # hundreds of group reports on one warm kernel ask the same: worked out once
+    return _rates(identity(con), location(con), group_by, frozenset(hidden), min_group_size).copy()
+
+
+@functools.lru_cache(maxsize=8)
+def _rates(key: str, where: str, group_by: str | None, hidden: frozenset,
+           min_group_size: int) -> pd.DataFrame:
+    units = _units(key, where)
     if units["headcount"].isna().all():
         return rates(units.iloc[:0], group_by, hidden, min_group_size)
     return rates(units, group_by, hidden, min_group_size)
