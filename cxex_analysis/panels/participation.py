@@ -17,7 +17,7 @@ import pandas as pd
 
 from cxex_analysis.config import MIN_GROUP_SIZE
 from cxex_analysis.errors import check_argument
-from cxex_analysis.store.warehouse import connect, has_table, identity, location
+from cxex_analysis.store.warehouse import connect, has_table, identity, location, table_columns
 
 #: a rate below this is said next to the group's results (its scores may not represent it)
 LOW_PARTICIPATION = 0.5
@@ -44,7 +44,7 @@ def _units(key: str, where: str) -> pd.DataFrame:
         months = ("(SELECT o.employees FROM unit_outcomes o WHERE o.unit_id = u.unit_id AND "
                   "o.period <= w.wave AND o.employees IS NOT NULL ORDER BY o.period DESC LIMIT 1)"
                   if has_table(con, "unit_outcomes") else "NULL")
-        listed = "u.headcount" if _has_column(con, "units", "headcount") else "NULL"
+        listed = "u.headcount" if "headcount" in table_columns(con, "units") else "NULL"
         return con.execute(f"""
             WITH waves AS (SELECT DISTINCT wave FROM employee_survey),
                  answered AS (SELECT unit_id, wave, count(*) AS respondents FROM employee_survey
@@ -57,10 +57,6 @@ def _units(key: str, where: str) -> pd.DataFrame:
             ORDER BY u.unit_id, w.wave""").df()
     finally:
         con.close()
-
-
-def _has_column(con, table: str, column: str) -> bool:
-    return column in con.execute(f"SELECT * FROM {table} LIMIT 0").df().columns
 
 
 def rates(units: pd.DataFrame, group_by: str | None, hidden: set | frozenset = frozenset(),
